@@ -1,0 +1,152 @@
+/**
+ * The in-memory twin of the usage query: whole CloudTrail records -> grouped CallRows.
+ * Sources that receive records one by one (LookupEvents, CloudTrail Lake, tests) use it; the
+ * DuckDB and Athena paths push the same grouping into SQL (see `query.ts`). Both must agree.
+ */
+import { extractRequestKeys } from '../mapping/request-keys.js';
+import type { CallRow, RoleFilter, TimeWindow } from '../model.js';
+import { compareText } from '../iam/catalog.js';
+
+/** The fields of a CloudTrail record the usage query reads. Everything is optional: records lie. */
+export interface CloudTrailRecord {
+  eventTime?: unknown;
+  '@timestamp'?: unknown;
+  eventType?: unknown;
+  eventSource?: unknown;
+  eventName?: unknown;
+  awsRegion?: unknown;
+  recipientAccountId?: unknown;
+  eventCategory?: unknown;
+  errorCode?: unknown;
+  requestParameters?: unknown;
+  resources?: unknown;
+  userIdentity?: unknown;
+}
+
+/** A record reduced to what attribution needs. */
+export interface AttributedCall {
+  roleArn: string;
+  roleName: string;
+  eventTime: string;
+  eventType: string;
+  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The time of a record: `eventTime`, or `@timestamp` for records re-exported by a log pipeline
+ * (Logstash/Elastic) that dropped `eventTime`. Normalised to `YYYY-MM-DDTHH:MM:SSZ`.
+ */
+export function recordTime(record: CloudTrailRecord): string | null {
+  const raw = text(record.eventTime) ?? text(record['@timestamp']);
+  if (raw === null) return null;
+  const ms = Date.parse(raw);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Attributes a record to the IAM role that made it (`sessionIssuer.arn`, which keeps the role
+ * path), or returns undefined for records not made with a role's credentials.
+ */
+export function attributeRecord(record: CloudTrailRecord): AttributedCall | undefined {
+  const issuer = field(field(record.userIdentity, 'sessionContext'), 'sessionIssuer');
+  const roleArn = text(field(issuer, 'arn'));
+  const eventTime = recordTime(record);
+  const eventSource = text(record.eventSource);
+  const eventName = text(record.eventName);
+  if (roleArn === null || eventTime === null || eventSource === null || eventName === null) return undefined;
+  if (text(field(issuer, 'type')) !== 'Role') return undefined;
+  const resources = Array.isArray(record.resources) ? record.resources : [];
+  const resourceArns = [
+    ...new Set(resources.map((r) => text(field(r, 'ARN')) ?? text(field(r, 'arn'))).filter((a) => a !== null)),
+  ].sort(compareText);
+  return {
+    roleArn,
+    roleName: text(field(issuer, 'userName')) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1),
+    eventTime,
+    eventType: text(record.eventType) ?? '',
+    row: {
+      roleArn,
+      eventSource,
+      eventName,
+      awsRegion: text(record.awsRegion) ?? '',
+      recipientAccountId: text(record.recipientAccountId) ?? text(field(record.userIdentity, 'accountId')) ?? '',
+      eventCategory: text(record.eventCategory) ?? '',
+      errorCode: text(record.errorCode),
+      invokedBy: text(field(record.userIdentity, 'invokedBy')),
+      params: extractRequestKeys(record.requestParameters),
+      resourceArns,
+    },
+  };
+}
+
+/** Does a role filter select this role? Names match the role name; ARNs match exactly. */
+export function roleFilterMatches(filter: RoleFilter, roleArn: string, roleName: string): boolean {
+  if (filter.kind === 'all') return true;
+  return filter.arns.includes(roleArn) || filter.names.includes(roleName);
+}
+
+export function inWindow(window: TimeWindow, eventTime: string): boolean {
+  return eventTime >= window.start && eventTime < window.end;
+}
+
+/** Stable identity of a call group: everything but the counters. */
+export function callKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>): string {
+  const params = Object.keys(row.params)
+    .sort(compareText)
+    .map((k) => [k, row.params[k]]);
+  return JSON.stringify([
+    row.roleArn,
+    row.eventSource,
+    row.eventName,
+    row.awsRegion,
+    row.recipientAccountId,
+    row.eventCategory,
+    row.errorCode,
+    row.invokedBy,
+    params,
+    row.resourceArns,
+  ]);
+}
+
+/** Adds `next` into the groups in `into` (used to merge query batches and index partitions). */
+export function mergeCallRows(into: Map<string, CallRow>, next: Iterable<CallRow>): void {
+  for (const row of next) {
+    const key = callKey(row);
+    const seen = into.get(key);
+    if (seen === undefined) {
+      into.set(key, { ...row });
+    } else {
+      seen.count += row.count;
+      if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+      if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+    }
+  }
+}
+
+/** Canonical order of call rows, so every source returns the same sequence. */
+export function sortCallRows(rows: CallRow[]): CallRow[] {
+  return rows.sort((a, b) => compareText(callKey(a), callKey(b)));
+}
+
+/**
+ * Groups whole records the way the SQL does: only `AwsApiCall` events by a selected role inside
+ * the window count.
+ */
+export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFilter, window: TimeWindow): CallRow[] {
+  const groups = new Map<string, CallRow>();
+  for (const record of records) {
+    const call = attributeRecord(record);
+    if (call === undefined || call.eventType !== 'AwsApiCall') continue;
+    if (!roleFilterMatches(filter, call.roleArn, call.roleName) || !inWindow(window, call.eventTime)) continue;
+    mergeCallRows(groups, [{ ...call.row, count: 1, firstSeen: call.eventTime, lastSeen: call.eventTime }]);
+  }
+  return sortCallRows([...groups.values()]);
+}
