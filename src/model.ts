@@ -122,10 +122,16 @@ export interface Evidence {
   skippedFiles: SkippedFile[];
   /** All records read in the scanned files, any principal, any time. */
   records: number;
+  /** Records without eventSource or a readable eventTime: counted, never attributed. */
+  invalidRecords: number;
   /** API-call events attributed to the requested role(s) inside the window. */
   events: number;
   /** Earliest and latest eventTime seen in the scanned files (any principal). */
   covered: { first: string | null; last: string | null };
+  /** Earliest and latest delivery dates of all log files found, pruned ones included (local files). */
+  logDates?: { first: string | null; last: string | null };
+  /** Log files not read because their delivery date lies outside the padded window. */
+  prunedFiles?: number;
   /** eventSources for which the logs contain data events (eventCategory Data) in the window. */
   dataEventSources: string[];
 }

@@ -1,0 +1,196 @@
+/**
+ * Reads what roles are granted from `aws iam get-account-authorization-details` output: inline
+ * policies, attached managed policies resolved through `Policies[].PolicyVersionList`'s default
+ * version, and permissions boundaries. Policy documents may be URL-encoded strings (as the IAM
+ * API returns them) or objects (as the AWS CLI prints them).
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import type { IamSnapshot, PolicyDocument, RoleGrant, RolePolicy, Statement } from '../model.js';
+import { compareText } from './catalog.js';
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+const statementSchema = z
+  .object({
+    Sid: z.string().optional(),
+    Effect: z.enum(['Allow', 'Deny']),
+    Action: stringOrList.optional(),
+    NotAction: stringOrList.optional(),
+    Resource: stringOrList.optional(),
+    NotResource: stringOrList.optional(),
+    Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    Principal: z.unknown().optional(),
+    NotPrincipal: z.unknown().optional(),
+  })
+  .loose();
+const documentSchema = z.object({
+  Version: z.string().optional(),
+  Id: z.string().optional(),
+  Statement: z.union([statementSchema, z.array(statementSchema)]),
+});
+
+const roleSchema = z.object({
+  Path: z.string().default('/'),
+  RoleName: z.string(),
+  Arn: z.string(),
+  RolePolicyList: z.array(z.object({ PolicyName: z.string(), PolicyDocument: z.unknown() })).default([]),
+  AttachedManagedPolicies: z.array(z.object({ PolicyName: z.string(), PolicyArn: z.string() })).default([]),
+  PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string() }).loose().optional(),
+  RoleLastUsed: z.object({ LastUsedDate: z.string().optional() }).loose().optional(),
+});
+const policySchema = z.object({
+  PolicyName: z.string(),
+  Arn: z.string(),
+  DefaultVersionId: z.string().optional(),
+  PolicyVersionList: z
+    .array(z.object({ Document: z.unknown(), VersionId: z.string().optional(), IsDefaultVersion: z.boolean().optional() }))
+    .default([]),
+});
+const fileSchema = z.object({
+  RoleDetailList: z.array(z.unknown()),
+  Policies: z.array(z.unknown()).default([]),
+});
+
+/** Parses one policy document: an object, JSON text, or URL-encoded JSON text. */
+export function parsePolicyDocument(raw: unknown, where: string): PolicyDocument {
+  let value = raw;
+  if (typeof value === 'string') {
+    let text = value.trim();
+    if (!text.startsWith('{')) {
+      try {
+        text = decodeURIComponent(text);
+      } catch {
+        throw new InputError(`${where}: the policy document is neither JSON nor URL-encoded JSON`);
+      }
+    }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InputError(`${where}: the policy document is not valid JSON`);
+    }
+  }
+  const parsed = documentSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(
+      `${where}: not an IAM policy document (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'})`,
+    );
+  }
+  const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
+  const doc: PolicyDocument = { Statement: statements as Statement[] };
+  if (parsed.data.Version !== undefined) doc.Version = parsed.data.Version;
+  return doc;
+}
+
+function accountOf(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+/**
+ * Parses an authorization-details document. `source` (the file name) goes into every message.
+ * A managed policy attached to a role but absent from `Policies` is an error: without its
+ * document the grant is unknown, and guessing would make used calls look ungranted.
+ */
+export function parseAuthorizationDetails(json: unknown, source: string): IamSnapshot {
+  const file = fileSchema.safeParse(json);
+  if (!file.success) {
+    throw new InputError(`${source}: not an authorization-details file (no RoleDetailList)`, {
+      hint: 'create it with `aws iam get-account-authorization-details > iam.json`',
+    });
+  }
+  const managed = new Map<string, PolicyDocument>();
+  const missingDefault: string[] = [];
+  for (const [i, rawPolicy] of file.data.Policies.entries()) {
+    const policy = policySchema.safeParse(rawPolicy);
+    if (!policy.success) throw new InputError(`${source}: Policies[${i}] is malformed (${policy.error.issues[0]?.message ?? ''})`);
+    const version =
+      policy.data.PolicyVersionList.find((v) => v.IsDefaultVersion === true) ??
+      policy.data.PolicyVersionList.find((v) => v.VersionId === policy.data.DefaultVersionId);
+    if (version === undefined) {
+      missingDefault.push(policy.data.Arn);
+      continue;
+    }
+    managed.set(policy.data.Arn, parsePolicyDocument(version.Document, `${source}: policy ${policy.data.Arn}`));
+  }
+
+  const resolve = (arn: string, name: string, kind: 'managed' | 'boundary', role: string): RolePolicy => {
+    const document = managed.get(arn);
+    if (document === undefined) {
+      throw new InputError(`${source}: role ${role} uses managed policy ${arn}, whose document is not in the file`, {
+        hint: 'export the whole account with `aws iam get-account-authorization-details` (no --filter), so Policies[] holds every attached policy',
+      });
+    }
+    return { kind, name, arn, document };
+  };
+
+  const roles: RoleGrant[] = file.data.RoleDetailList.map((rawRole, i) => {
+    const parsed = roleSchema.safeParse(rawRole);
+    if (!parsed.success) {
+      throw new InputError(`${source}: RoleDetailList[${i}] is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''})`);
+    }
+    const r = parsed.data;
+    const policies: RolePolicy[] = [
+      ...r.RolePolicyList.map(
+        (p): RolePolicy => ({
+          kind: 'inline',
+          name: p.PolicyName,
+          document: parsePolicyDocument(p.PolicyDocument, `${source}: role ${r.RoleName} inline policy ${p.PolicyName}`),
+        }),
+      ),
+      ...r.AttachedManagedPolicies.map((p) => resolve(p.PolicyArn, p.PolicyName, 'managed', r.RoleName)),
+    ];
+    const grant: RoleGrant = {
+      arn: r.Arn,
+      name: r.RoleName,
+      path: r.Path,
+      accountId: accountOf(r.Arn),
+      policies,
+      serviceLinked: r.Path.startsWith('/aws-service-role/'),
+    };
+    if (r.PermissionsBoundary !== undefined) {
+      const arn = r.PermissionsBoundary.PermissionsBoundaryArn;
+      grant.boundary = resolve(arn, arn.slice(arn.lastIndexOf('/') + 1), 'boundary', r.RoleName);
+    }
+    if (r.RoleLastUsed?.LastUsedDate !== undefined) grant.lastUsed = r.RoleLastUsed.LastUsedDate;
+    return grant;
+  });
+  roles.sort((a, b) => compareText(a.arn, b.arn));
+  return { source, roles };
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The role names most like `wanted`, for "did you mean" hints. */
+export function closestNames(wanted: string, names: readonly string[], limit = 3): string[] {
+  const lower = wanted.toLowerCase();
+  return [...names]
+    .map((name) => ({ name, score: name.toLowerCase().includes(lower) ? 0 : editDistance(lower, name.toLowerCase()) }))
+    .sort((a, b) => a.score - b.score || compareText(a.name, b.name))
+    .slice(0, limit)
+    .map((c) => c.name);
+}
+
+/** Finds a role by name or ARN. */
+export function findRole(snapshot: IamSnapshot, nameOrArn: string): RoleGrant {
+  const found = nameOrArn.startsWith('arn:')
+    ? snapshot.roles.find((r) => r.arn === nameOrArn)
+    : snapshot.roles.find((r) => r.name === nameOrArn);
+  if (found !== undefined) return found;
+  const wantedName = nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
+  const suggestions = closestNames(wantedName, snapshot.roles.map((r) => r.name));
+  throw new InputError(`--role ${nameOrArn}: no such role in ${snapshot.source} (${snapshot.roles.length} roles)`, {
+    hint: suggestions.length > 0 ? `did you mean ${suggestions.join(', ')}?` : 'check the account the snapshot came from',
+  });
+}

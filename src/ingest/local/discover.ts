@@ -1,0 +1,138 @@
+/**
+ * Finds CloudTrail log files under a directory: the S3 delivery layout
+ * (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz`, with or without an organization
+ * id level), flat folders, plain `.json`, JSON arrays and JSON lines. Digest and Insights files are
+ * skipped. Files whose path carries a date outside the padded window are pruned unread.
+ */
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { InputError } from '../../errors.js';
+import type { TimeWindow } from '../../model.js';
+import { compareText } from '../../iam/catalog.js';
+
+export interface LogFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Delivery date from the S3 layout or the delivery file name (`YYYY-MM-DD`), when present. */
+  pathDate: string | null;
+}
+
+export interface Discovery {
+  /** Files to read, sorted by path. */
+  files: LogFile[];
+  /** Log files found but pruned because their delivery date is outside the padded window. */
+  pruned: number;
+  /** Digest/Insights files and other non-log files passed over. */
+  ignored: number;
+  /** Earliest and latest delivery dates among all log files found (pruned ones included). */
+  pathDates: { first: string | null; last: string | null };
+}
+
+const LOG_FILE = /\.(json|jsonl|ndjson|log)(\.gz)?$/i;
+const LAYOUT_DATE = /(?:^|[\\/])(\d{4})[\\/](\d{2})[\\/](\d{2})(?:[\\/]|$)/;
+const FILE_NAME_DATE = /_CloudTrail_[^_]+_(\d{4})(\d{2})(\d{2})T\d{4}Z_/;
+
+function isSkippedPath(path: string): boolean {
+  const name = basename(path);
+  return (
+    path.includes(`${sep}CloudTrail-Digest${sep}`) ||
+    path.includes(`${sep}CloudTrail-Insight${sep}`) ||
+    name.includes('_CloudTrail-Digest_') ||
+    name.includes('_CloudTrail-Insight_')
+  );
+}
+
+/** The delivery date a file's path or name carries, if any. */
+export function deliveryDate(root: string, path: string): string | null {
+  const byName = FILE_NAME_DATE.exec(basename(path));
+  if (byName) return `${byName[1]}-${byName[2]}-${byName[3]}`;
+  const byLayout = LAYOUT_DATE.exec(relative(root, path));
+  return byLayout ? `${byLayout[1]}-${byLayout[2]}-${byLayout[3]}` : null;
+}
+
+function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Lists the log files to read for a window. Delivery can lag event time, so the path-date filter
+ * is padded by a day on each side; the query still filters on eventTime.
+ */
+export async function discoverLogFiles(root: string, window: TimeWindow | null): Promise<Discovery> {
+  const rootStat = await stat(root).catch((cause: unknown) => {
+    throw new InputError(`--logs ${root}: cannot read it (${errorCode(cause)})`, {
+      hint: 'pass the folder you synced with `aws s3 sync s3://<trail-bucket>/AWSLogs/ DIR` or a log file',
+      cause,
+    });
+  });
+  const found: LogFile[] = [];
+  let ignored = 0;
+  if (rootStat.isFile()) {
+    found.push({ path: root, size: rootStat.size, mtimeMs: rootStat.mtimeMs, pathDate: deliveryDate(root, root) });
+  } else {
+    const seenDirs = new Set<string>();
+    const walk = async (dir: string): Promise<void> => {
+      const real = await realpath(dir);
+      if (seenDirs.has(real)) return; // a symlink loop or a second link to the same folder
+      seenDirs.add(real);
+      const entries = await readdir(dir, { withFileTypes: true }).catch((cause: unknown) => {
+        throw new InputError(`${dir}: cannot list this folder (${errorCode(cause)})`, {
+          hint: 'check its permissions, or point --logs at a folder you can read',
+          cause,
+        });
+      });
+      entries.sort((a, b) => compareText(a.name, b.name));
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          const target = await stat(path).catch(() => undefined);
+          if (target === undefined) {
+            ignored++; // dangling link
+            continue;
+          }
+          isDir = target.isDirectory();
+          isFile = target.isFile();
+        }
+        if (isDir) {
+          if (isSkippedPath(path + sep)) {
+            ignored++;
+            continue;
+          }
+          await walk(path);
+        } else if (isFile) {
+          if (!LOG_FILE.test(entry.name) || isSkippedPath(path)) {
+            ignored++;
+            continue;
+          }
+          const s = await lstat(path).then((l) => (l.isSymbolicLink() ? stat(path) : l));
+          found.push({ path, size: s.size, mtimeMs: s.mtimeMs, pathDate: deliveryDate(root, path) });
+        }
+      }
+    };
+    await walk(root);
+  }
+  const dates = found.map((f) => f.pathDate).filter((d): d is string => d !== null).sort(compareText);
+  const low = window ? addDays(window.start, -1) : null;
+  const high = window ? addDays(window.end, 1) : null;
+  const files = found.filter(
+    (f) => f.pathDate === null || low === null || high === null || (f.pathDate >= low && f.pathDate <= high),
+  );
+  return {
+    files: files.sort((a, b) => compareText(a.path, b.path)),
+    pruned: found.length - files.length,
+    ignored,
+    pathDates: { first: dates[0] ?? null, last: dates[dates.length - 1] ?? null },
+  };
+}
+
+export function errorCode(cause: unknown): string {
+  if (cause !== null && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') {
+    return cause.code;
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}

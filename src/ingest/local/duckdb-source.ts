@@ -1,0 +1,282 @@
+/**
+ * The embedded default source: CloudTrail files on disk read by DuckDB. The role filter, the
+ * window and the grouping run inside DuckDB, batch by batch, so memory follows distinct usage and
+ * not the number of events. A file that cannot be read fails the run (naming it) unless the user
+ * asked to skip bad files; it is never silently dropped.
+ */
+import { DuckDBInstance, LIST, VARCHAR, BOOLEAN, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { open } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { InputError } from '../../errors.js';
+import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
+import { compareText } from '../../iam/catalog.js';
+import { PARAM_COLUMNS, buildUsageQuery } from '../query.js';
+import { mergeCallRows, sortCallRows } from '../records.js';
+import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
+import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
+
+export interface ScanProgress {
+  filesDone: number;
+  files: number;
+  bytesDone: number;
+  bytes: number;
+  records: number;
+}
+
+export interface LocalSourceOptions {
+  logs: string;
+  skipBadFiles: boolean;
+  onProgress?: (progress: ScanProgress) => void;
+  /** Compressed bytes per DuckDB query; bounds memory. */
+  batchBytes?: number;
+  threads?: number;
+}
+
+/** How a file holds its records. */
+type FileShape = 'wrapped' | 'array' | 'lines';
+
+const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
+const MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
+
+/** Reads the first bytes of a file (decompressed when gzipped) to tell its layout. */
+export async function sniffShape(file: LogFile): Promise<FileShape> {
+  if (DELIVERY_NAME.test(file.path)) return 'wrapped';
+  const handle = await open(file.path, 'r');
+  let head: Buffer;
+  try {
+    const buffer = Buffer.alloc(Math.min(64 * 1024, Math.max(file.size, 1)));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      head = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ });
+    } catch {
+      return 'wrapped'; // let DuckDB report the corrupt stream with the file's name
+    }
+  }
+  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (text.startsWith('[')) return 'array';
+  if (/^\{\s*"Records"\s*:/.test(text)) return 'wrapped';
+  return 'lines';
+}
+
+function relationFor(shape: FileShape, files: readonly LogFile[]): string {
+  const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+  const common = `maximum_object_size=${MAX_OBJECT_BYTES}, filename=true`;
+  if (shape === 'wrapped') {
+    return `SELECT unnest("Records") AS rec, filename FROM read_json(${list}, columns={"Records": '${RECORD_TYPE}[]'}, format='auto', ${common})`;
+  }
+  const format = shape === 'array' ? 'array' : 'auto';
+  return `SELECT rec, filename FROM read_json(${list}, columns={"rec": '${RECORD_TYPE}'}, format='${format}', records=false, ${common})`;
+}
+
+interface FileStats {
+  records: number;
+  validRecords: number;
+  first: string | null;
+  last: string | null;
+}
+
+interface BatchResult {
+  calls: CallRow[];
+  files: Map<string, FileStats>;
+  dataSources: Set<string>;
+}
+
+function str(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+async function runBatch(
+  connection: DuckDBConnection,
+  groups: ReadonlyMap<FileShape, LogFile[]>,
+  query: UsageQuery,
+): Promise<BatchResult> {
+  const relations = [...groups].map(([shape, files]) => relationFor(shape, files));
+  const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r` });
+  const prepared = await connection.prepare(sql);
+  const filter = query.roles;
+  prepared.bind(
+    {
+      roleArns: listValue(filter.kind === 'roles' ? [...filter.arns] : []),
+      roleNames: listValue(filter.kind === 'roles' ? [...filter.names] : []),
+      allRoles: filter.kind === 'all',
+      start: query.window.start,
+      end: query.window.end,
+    },
+    { roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR), allRoles: BOOLEAN, start: VARCHAR, end: VARCHAR },
+  );
+  const result = await prepared.run();
+  const rows = (await result.getRowObjectsJson()) as Record<string, unknown>[];
+  const calls: CallRow[] = [];
+  const files = new Map<string, FileStats>();
+  const dataSources = new Set<string>();
+  for (const row of rows) {
+    const set = row['grouping_set'];
+    if (set === 'files') {
+      files.set(String(row['file_name']), {
+        records: Number(row['records']),
+        validRecords: Number(row['valid_records']),
+        first: str(row['first_seen']),
+        last: str(row['last_seen']),
+      });
+    } else if (set === 'coverage') {
+      if (row['in_window'] === true && row['event_category'] === 'Data' && typeof row['event_source'] === 'string') {
+        dataSources.add(row['event_source']);
+      }
+    } else {
+      const params: Record<string, string> = {};
+      for (const p of PARAM_COLUMNS) {
+        const value = row[p.column];
+        if (value !== null && value !== undefined) params[p.name] = String(value);
+      }
+      const resources = str(row['c_resources']);
+      calls.push({
+        roleArn: String(row['c_role']),
+        eventSource: String(row['c_source']),
+        eventName: String(row['c_name']),
+        awsRegion: str(row['c_region']) ?? '',
+        recipientAccountId: str(row['c_account']) ?? '',
+        eventCategory: str(row['c_category']) ?? '',
+        errorCode: str(row['c_error']),
+        invokedBy: str(row['c_invoked_by']),
+        params,
+        resourceArns: resources === null ? [] : (JSON.parse(resources) as string[]),
+        count: Number(row['records']),
+        firstSeen: String(row['first_seen']),
+        lastSeen: String(row['last_seen']),
+      });
+    }
+  }
+  return { calls, files, dataSources };
+}
+
+function describeDuckDbError(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split('\n')[0]?.replace(/^[A-Za-z ]+Error: /, '') ?? message;
+}
+
+/** Scans local CloudTrail files and returns the grouped calls plus the evidence it read. */
+export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptions): Promise<UsageScan> {
+  const discovery = await discoverLogFiles(options.logs, query.window);
+  const shapes = new Map<string, FileShape>();
+  for (const file of discovery.files) {
+    shapes.set(
+      file.path,
+      await sniffShape(file).catch((cause: unknown) => {
+        throw new InputError(`${file.path}: cannot read it (${errorCode(cause)})`, {
+          hint: 'fix its permissions, or pass --skip-bad-files to continue without it',
+          cause,
+        });
+      }),
+    );
+  }
+
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(options.threads ?? Math.max(1, cpus().length)),
+    preserve_insertion_order: 'false',
+  });
+  const connection = await instance.connect();
+  const totalBytes = discovery.files.reduce((sum, f) => sum + f.size, 0);
+  const batchBytes = options.batchBytes ?? 128 * 1024 * 1024;
+  const calls = new Map<string, CallRow>();
+  const fileStats = new Map<string, FileStats>();
+  const dataSources = new Set<string>();
+  const badFiles: SkippedFile[] = [];
+  const progress: ScanProgress = { filesDone: 0, files: discovery.files.length, bytesDone: 0, bytes: totalBytes, records: 0 };
+
+  const absorb = (result: BatchResult): void => {
+    mergeCallRows(calls, result.calls);
+    for (const [file, stats] of result.files) fileStats.set(file, stats);
+    for (const source of result.dataSources) dataSources.add(source);
+  };
+  const groupByShape = (files: readonly LogFile[]): Map<FileShape, LogFile[]> => {
+    const groups = new Map<FileShape, LogFile[]>();
+    for (const f of files) {
+      const shape = shapes.get(f.path) ?? 'lines';
+      const group = groups.get(shape);
+      if (group === undefined) groups.set(shape, [f]);
+      else group.push(f);
+    }
+    return groups;
+  };
+
+  try {
+    let batch: LogFile[] = [];
+    let batchSize = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      try {
+        absorb(await runBatch(connection, groupByShape(batch), query));
+      } catch {
+        // Isolate the unreadable file(s): run the batch's files one by one.
+        for (const file of batch) {
+          try {
+            absorb(await runBatch(connection, groupByShape([file]), query));
+          } catch (cause) {
+            badFiles.push({ file: file.path, reason: describeDuckDbError(cause) });
+          }
+        }
+      }
+      progress.filesDone += batch.length;
+      progress.bytesDone += batchSize;
+      progress.records = [...fileStats.values()].reduce((sum, s) => sum + s.records, 0);
+      options.onProgress?.({ ...progress });
+      batch = [];
+      batchSize = 0;
+    };
+    for (const file of discovery.files) {
+      batch.push(file);
+      batchSize += file.size;
+      if (batchSize >= batchBytes || batch.length >= 2000) await flush();
+    }
+    await flush();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+
+  // A file with records but none that look like CloudTrail is not a CloudTrail file.
+  for (const file of discovery.files) {
+    const stats = fileStats.get(file.path);
+    if (stats !== undefined && stats.records > 0 && stats.validRecords === 0) {
+      badFiles.push({ file: file.path, reason: 'no CloudTrail records in it (no record has eventSource and eventTime)' });
+      fileStats.delete(file.path);
+    }
+  }
+  badFiles.sort((a, b) => compareText(a.file, b.file));
+  if (badFiles.length > 0 && !options.skipBadFiles) {
+    const shown = badFiles.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
+    const more = badFiles.length > 10 ? [`  … and ${badFiles.length - 10} more`] : [];
+    throw new InputError(
+      `${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${[...shown, ...more].join('\n')}`,
+      { hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)' },
+    );
+  }
+  if (calls.size > 0 && [...calls.values()].some((c) => c.firstSeen === 'null')) {
+    throw new Error('usage query returned a call group without a time');
+  }
+
+  const stats = [...fileStats.values()];
+  const firsts = stats.map((s) => s.first).filter((t): t is string => t !== null).sort(compareText);
+  const lasts = stats.map((s) => s.last).filter((t): t is string => t !== null).sort(compareText);
+  const rows = sortCallRows([...calls.values()]);
+  const evidence: Evidence = {
+    source: `local logs ${options.logs}`,
+    files: discovery.files.length - badFiles.length,
+    bytes: totalBytes,
+    skippedFiles: badFiles,
+    records: stats.reduce((sum, s) => sum + s.records, 0),
+    invalidRecords: stats.reduce((sum, s) => sum + (s.records - s.validRecords), 0),
+    events: rows.reduce((sum, r) => sum + r.count, 0),
+    covered: { first: firsts[0] ?? null, last: lasts[lasts.length - 1] ?? null },
+    logDates: discovery.pathDates,
+    prunedFiles: discovery.pruned,
+    dataEventSources: [...dataSources].sort(compareText),
+  };
+  return { window: query.window, rows, evidence };
+}

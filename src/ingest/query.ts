@@ -1,0 +1,134 @@
+/**
+ * The usage query, built once for every engine. It groups API calls by role and by the request
+ * parameters that identify resources, so the result grows with distinct usage, not with events.
+ *
+ * One scan serves three grouping sets:
+ * - `calls`:    in-scope events (AwsApiCall, selected role, inside the window) -> CallRow groups;
+ * - `files`:    per source file: records, valid records, first/last eventTime (local files only);
+ * - `coverage`: per eventSource and eventCategory inside the window, any principal, so the
+ *               policy stage knows which services have data events logged at all.
+ * No user input is spliced into the SQL: role ARNs, names and the window are bound parameters.
+ */
+import { REQUEST_KEYS } from '../mapping/request-keys.js';
+
+export interface SqlDialect {
+  name: 'duckdb' | 'trino';
+  /** A field of the record, by its CloudTrail path (`userIdentity.sessionContext.sessionIssuer.arn`). */
+  field(path: string): string;
+  /**
+   * Expressions extracting every request key from the request-parameters column: `prelude` are
+   * helper columns computed once per in-scope row (e.g. one JSON parse for all paths), `keys[i]`
+   * the value of `REQUEST_KEYS[i]` (scalars as text, `json` keys as compact JSON text, else NULL).
+   * `inScope` guards work so that out-of-scope rows cost nothing.
+   */
+  requestKeys(column: string, inScope: string): { prelude: string[]; keys: string[] };
+  /** Sorted, distinct `resources[].ARN` as JSON array text, or NULL when none. */
+  resourceArnsJson(column: string): string;
+  /** The record's time as a timestamp (eventTime, else `@timestamp` where the engine has it). */
+  eventTime(): string;
+  /** A timestamp formatted `YYYY-MM-DDTHH:MM:SSZ`. */
+  formatTime(expr: string): string;
+  /** A bound parameter (named for DuckDB, positional `?` for Trino). */
+  param(name: QueryParam): string;
+  /** Casts a bound ISO-8601 string parameter to a timestamp. */
+  timestampParam(name: QueryParam): string;
+  /** Membership of a value in a bound list parameter. */
+  inList(expr: string, name: QueryParam): string;
+  /** The source file of a record, or NULL where the engine cannot tell. */
+  fileName(): string;
+}
+
+/** Parameters in the order a positional dialect binds them. */
+export const QUERY_PARAMS = ['roleArns', 'roleNames', 'allRoles', 'start', 'end'] as const;
+export type QueryParam = (typeof QUERY_PARAMS)[number];
+
+/** Column aliases of the extracted request keys, in table order (`p_bucketName`, ...). */
+export const PARAM_COLUMNS = REQUEST_KEYS.map((k) => ({ name: k.name, column: `p_${k.name}` }));
+
+export interface UsageSqlParts {
+  /** The relation the records come from, aliased `r` (a table, or read_json(...) for DuckDB). */
+  from: string;
+  /** Extra predicates ANDed into WHERE (partition pruning for Athena). */
+  where?: string[];
+}
+
+/**
+ * Builds the grouped usage query. Result columns: `grouping_set` ('calls' | 'files' | 'coverage'),
+ * the call keys, `file_name`, `records`, `valid_records`, `first_seen`, `last_seen`, `in_window`.
+ */
+export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): string {
+  const d = dialect;
+  const role = d.field('userIdentity.sessionContext.sessionIssuer.arn');
+  const roleName = d.field('userIdentity.sessionContext.sessionIssuer.userName');
+  const issuerType = d.field('userIdentity.sessionContext.sessionIssuer.type');
+  const requestParameters = d.field('requestParameters');
+  const time = 't';
+  const inWindow = `(${time} >= ${d.timestampParam('start')} AND ${time} < ${d.timestampParam('end')})`;
+  const roleSelected = `(${d.param('allRoles')} OR ${d.inList(role, 'roleArns')} OR ${d.inList(roleName, 'roleNames')})`;
+  const inScope = `(${d.field('eventType')} = 'AwsApiCall' AND ${issuerType} = 'Role' AND ${role} IS NOT NULL AND ${d.field('eventSource')} IS NOT NULL AND ${d.field('eventName')} IS NOT NULL AND ${inWindow} AND ${roleSelected})`;
+  const scoped = (expr: string): string => `CASE WHEN in_scope THEN ${expr} END`;
+
+  const extraction = d.requestKeys(requestParameters, 'in_scope');
+  const paramExtracts = PARAM_COLUMNS.map((p, i) => `    ${scoped(extraction.keys[i] ?? 'NULL')} AS ${p.column}`);
+  const prelude = extraction.prelude.map((e) => `, ${e}`).join('');
+
+  const callKeys = [
+    'c_role',
+    'c_source',
+    'c_name',
+    'c_region',
+    'c_account',
+    'c_category',
+    'c_error',
+    'c_invoked_by',
+    'c_resources',
+    ...PARAM_COLUMNS.map((p) => p.column),
+  ];
+
+  const where = parts.where && parts.where.length > 0 ? `\n  WHERE ${parts.where.join('\n    AND ')}` : '';
+  return `WITH timed AS (
+  SELECT r.*, ${d.eventTime()} AS t, ${d.fileName()} AS file_name
+  FROM ${parts.from}${where}
+), scoped AS (
+  SELECT *, ${inScope} AS in_scope, ${inWindow} AS in_window FROM timed
+), keyed AS (
+  SELECT *${prelude} FROM scoped
+), projected AS (
+  SELECT
+    in_scope,
+    COALESCE(in_window, false) AS in_window,
+    file_name,
+    t,
+    ${d.field('eventSource')} AS event_source,
+    ${d.field('eventCategory')} AS event_category,
+    (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,
+    ${scoped(role)} AS c_role,
+    ${scoped(d.field('eventSource'))} AS c_source,
+    ${scoped(d.field('eventName'))} AS c_name,
+    ${scoped(d.field('awsRegion'))} AS c_region,
+    ${scoped(`COALESCE(${d.field('recipientAccountId')}, ${d.field('userIdentity.accountId')})`)} AS c_account,
+    ${scoped(d.field('eventCategory'))} AS c_category,
+    ${scoped(d.field('errorCode'))} AS c_error,
+    ${scoped(d.field('userIdentity.invokedBy'))} AS c_invoked_by,
+    ${scoped(d.resourceArnsJson(d.field('resources')))} AS c_resources,
+${paramExtracts.join(',\n')}
+  FROM keyed
+)
+SELECT
+  CASE WHEN GROUPING(file_name) = 0 THEN 'files'
+       WHEN GROUPING(event_source) = 0 THEN 'coverage'
+       ELSE 'calls' END AS grouping_set,
+  ${callKeys.join(', ')},
+  file_name, event_source, event_category, in_window,
+  COUNT(*) AS records,
+  SUM(CASE WHEN valid THEN 1 ELSE 0 END) AS valid_records,
+  ${d.formatTime('MIN(t)')} AS first_seen,
+  ${d.formatTime('MAX(t)')} AS last_seen
+FROM projected
+GROUP BY GROUPING SETS (
+  (in_scope, ${callKeys.join(', ')}),
+  (file_name),
+  (event_source, event_category, in_window)
+)
+HAVING GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope`;
+}

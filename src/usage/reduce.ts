@@ -1,0 +1,171 @@
+/**
+ * The reducer: grouped call rows -> per-role usage (actions x resources, counts, first/last
+ * seen), through the event -> action mapping. Denied attempts and unmapped calls are kept apart:
+ * they are never grants, and an unmapped call is evidence we could not translate, not absence.
+ */
+import { compareText } from '../iam/catalog.js';
+import type {
+  CallRow,
+  CallUsage,
+  DeniedAttempt,
+  Diagnostic,
+  MappedCall,
+  PermissionUsage,
+  RoleUsage,
+  UnmappedCall,
+  UsageReport,
+  UsageScan,
+} from '../model.js';
+
+export type CallMapper = (row: CallRow) => MappedCall;
+
+function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(compareText);
+}
+
+function earlier(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+function later(a: string, b: string): string {
+  return a >= b ? a : b;
+}
+
+interface CallAccumulator {
+  usage: CallUsage;
+  actions: Set<string>;
+  resources: Set<string>;
+}
+
+/** Sums diagnostics that say the same thing about the same subject. */
+export function mergeDiagnostics(diagnostics: Iterable<Diagnostic>): Diagnostic[] {
+  const merged = new Map<string, Diagnostic>();
+  for (const d of diagnostics) {
+    const key = `${d.code}\u0000${d.subject ?? ''}\u0000${d.message}`;
+    const seen = merged.get(key);
+    if (seen === undefined) merged.set(key, { ...d });
+    else if (d.count !== undefined) seen.count = (seen.count ?? 0) + d.count;
+  }
+  return [...merged.values()].sort(
+    (a, b) => compareText(a.code, b.code) || compareText(a.subject ?? '', b.subject ?? '') || compareText(a.message, b.message),
+  );
+}
+
+function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper): RoleUsage {
+  const calls = new Map<string, CallAccumulator>();
+  const used = new Map<string, PermissionUsage & { resourceSet: Set<string>; viaSet: Set<string> }>();
+  const denied = new Map<string, DeniedAttempt>();
+  const unmapped = new Map<string, UnmappedCall>();
+  const diagnostics: Diagnostic[] = [];
+  let events = 0;
+
+  for (const row of rows) {
+    events += row.count;
+    const mapped = mapCall(row);
+    diagnostics.push(...mapped.diagnostics.map((d) => ({ ...d, count: d.count ?? row.count })));
+    const callKey = `${row.eventSource} ${row.eventName}`;
+    let call = calls.get(callKey);
+    if (call === undefined) {
+      call = {
+        usage: {
+          eventSource: row.eventSource,
+          eventName: row.eventName,
+          actions: [],
+          resources: [],
+          count: 0,
+          denied: 0,
+          firstSeen: row.firstSeen,
+          lastSeen: row.lastSeen,
+          mapping: mapped.kind === 'ignored' ? `ignored: ${mapped.reason}` : mapped.kind,
+        },
+        actions: new Set(),
+        resources: new Set(),
+      };
+      calls.set(callKey, call);
+    }
+    call.usage.firstSeen = earlier(call.usage.firstSeen, row.firstSeen);
+    call.usage.lastSeen = later(call.usage.lastSeen, row.lastSeen);
+
+    if (mapped.kind === 'ignored') {
+      call.usage.count += row.count;
+      continue;
+    }
+    if (mapped.kind === 'unmapped') {
+      if (mapped.outcome === 'denied') call.usage.denied += row.count;
+      else call.usage.count += row.count;
+      const entry = unmapped.get(callKey) ?? { eventSource: row.eventSource, eventName: row.eventName, count: 0 };
+      entry.count += row.count;
+      unmapped.set(callKey, entry);
+      continue;
+    }
+    if (mapped.outcome === 'denied') {
+      call.usage.denied += row.count;
+      for (const permission of mapped.permissions) {
+        call.actions.add(permission.action);
+        const entry = denied.get(permission.action) ?? { action: permission.action, count: 0, lastSeen: row.lastSeen };
+        entry.count += row.count;
+        entry.lastSeen = later(entry.lastSeen, row.lastSeen);
+        denied.set(permission.action, entry);
+      }
+      continue;
+    }
+    call.usage.count += row.count;
+    for (const permission of mapped.permissions) {
+      call.actions.add(permission.action);
+      for (const r of permission.resources) call.resources.add(r);
+      let entry = used.get(permission.action);
+      if (entry === undefined) {
+        entry = {
+          action: permission.action,
+          resources: [],
+          count: 0,
+          firstSeen: row.firstSeen,
+          lastSeen: row.lastSeen,
+          resourceSet: new Set(),
+          viaSet: new Set(),
+        };
+        used.set(permission.action, entry);
+      }
+      entry.count += row.count;
+      entry.firstSeen = earlier(entry.firstSeen, row.firstSeen);
+      entry.lastSeen = later(entry.lastSeen, row.lastSeen);
+      for (const r of permission.resources) entry.resourceSet.add(r);
+      if (permission.via !== undefined) entry.viaSet.add(permission.via);
+    }
+  }
+
+  return {
+    role,
+    events,
+    calls: [...calls.values()]
+      .map((c) => ({ ...c.usage, actions: sortedUnique(c.actions), resources: sortedUnique(c.resources) }))
+      .sort((a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName)),
+    used: [...used.values()]
+      .map(({ resourceSet, viaSet, ...p }): PermissionUsage => {
+        const usage: PermissionUsage = { ...p, resources: sortedUnique(resourceSet) };
+        if (viaSet.size > 0) usage.via = sortedUnique(viaSet);
+        return usage;
+      })
+      .sort((a, b) => compareText(a.action, b.action)),
+    denied: [...denied.values()].sort((a, b) => compareText(a.action, b.action)),
+    unmapped: [...unmapped.values()].sort(
+      (a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName),
+    ),
+    diagnostics: mergeDiagnostics(diagnostics),
+  };
+}
+
+/** Reduces a scan to per-role usage; roles are sorted by ARN. */
+export function reduceUsage(scan: UsageScan, mapCall: CallMapper): UsageReport {
+  const byRole = new Map<string, CallRow[]>();
+  for (const row of scan.rows) {
+    const rows = byRole.get(row.roleArn);
+    if (rows === undefined) byRole.set(row.roleArn, [row]);
+    else rows.push(row);
+  }
+  return {
+    window: scan.window,
+    evidence: scan.evidence,
+    roles: [...byRole.keys()].sort(compareText).map((role) => reduceRole(role, byRole.get(role) ?? [], mapCall)),
+  };
+}
