@@ -49,7 +49,7 @@ const appApi: CallSpec[] = [
   call('s3', 'PutObject', ['s3:PutObject'], 6, s3ObjectCall('PutObject', ASSETS, (ctx) => randomKey(`uploads/${customer(ctx)}/`)(ctx)), DATA_WRITE),
   call('s3', 'HeadObject', ['s3:GetObject'], 8, s3ObjectCall('HeadObject', ASSETS, randomKey('public/img/')), DATA),
   // The bucket policy denies deletes; the application still tries now and then.
-  call('s3', 'DeleteObject', ['s3:DeleteObject'], 0.05, s3ObjectCall('DeleteObject', ASSETS, (ctx) => randomKey(`uploads/${customer(ctx)}/`)(ctx)), {
+  call('s3', 'DeleteObject', ['s3:DeleteObject'], 0.2, s3ObjectCall('DeleteObject', ASSETS, (ctx) => randomKey(`uploads/${customer(ctx)}/`)(ctx)), {
     ...DATA_WRITE, denied: S3_ACCESS_DENIED,
   }),
   call('secretsmanager', 'GetSecretValue', ['secretsmanager:GetSecretValue'], 2, plainCall(() => ({ secretId: 'prod/app-api/db' }))),
@@ -78,7 +78,7 @@ const queueWorker: CallSpec[] = [
   }, DATA_WRITE),
   call('s3', 'PutObject', ['s3:PutObject'], 1, s3ObjectCall('PutObject', REPORTS, (ctx) => randomKey(`daily/${ctx.day}/`)(ctx)), DATA_WRITE),
   call('s3', 'GetObject', ['s3:GetObject'], 0.5, s3ObjectCall('GetObject', REPORTS, (ctx) => randomKey(`daily/${ctx.day}/`)(ctx)), DATA),
-  call('ec2', 'DescribeInstances', ['ec2:DescribeInstances'], 0.1, plainCall(() => ({ instancesSet: {}, filterSet: {} })), {
+  call('ec2', 'DescribeInstances', ['ec2:DescribeInstances'], 0.2, plainCall(() => ({ instancesSet: {}, filterSet: {} })), {
     denied: {
       code: 'Client.UnauthorizedOperation',
       message: 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/queue-worker/worker is not authorized to perform: ec2:DescribeInstances because no identity-based policy allows the ec2:DescribeInstances action',
