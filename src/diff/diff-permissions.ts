@@ -1,0 +1,102 @@
+/**
+ * Granted versus used: every granted concrete action gets a verdict (used, unused, unobservable);
+ * denied attempts and calls the current identity policies do not explain are listed apart.
+ */
+import type { IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../iam/catalog.js';
+import { evaluate } from '../iam/evaluate.js';
+import { grantedActions } from '../iam/expand.js';
+import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage } from '../model.js';
+import { unobservableReason } from './observability.js';
+
+export interface UnobservablePermission {
+  action: ActionId;
+  reason: string;
+}
+
+export interface PermissionDiff {
+  /** Concrete actions granted (sorted). */
+  granted: string[];
+  /** Distinct services among granted. */
+  services: number;
+  /** Granted and observed authorized on at least one resource the current policies allow. */
+  used: string[];
+  /** Granted, observable, not used. */
+  unused: string[];
+  unobservable: UnobservablePermission[];
+  deniedAttempts: { action: string; count: number; lastSeen: string }[];
+  /** Observed but not granted by the current identity policies (resource policy, changed policy, boundary): never proposed. */
+  usedNotGranted: string[];
+}
+
+export interface DiffInput {
+  catalog: IamCatalog;
+  grant: RoleGrant;
+  usage: RoleUsage;
+  evidence: Evidence;
+}
+
+export function diffPermissions(input: DiffInput): PermissionDiff {
+  const { catalog, grant, usage, evidence } = input;
+  const granted = [...grantedActions(catalog, grant)].sort(compareText);
+  const grantedSet = new Set(granted);
+  const identity = grant.policies.map((p) => p.document);
+  const boundary = grant.boundary?.document;
+
+  const used = new Set<ActionId>();
+  const usedNotGranted = new Set<ActionId>();
+  for (const permission of usage.used) {
+    const action = catalog.action(permission.action)?.id ?? permission.action;
+    const allowedSomewhere = permission.resources.some((resource) =>
+      isObservedCallAllowed(identity, boundary, action, resource),
+    );
+    if (grantedSet.has(action) && allowedSomewhere) used.add(action);
+    else usedNotGranted.add(action);
+  }
+  // An action allowed on one resource and not on another is used; the resource gap is reported by the proposal.
+  for (const action of used) usedNotGranted.delete(action);
+
+  const denied = new Set(usage.denied.map((d) => catalog.action(d.action)?.id ?? d.action));
+  const unused: string[] = [];
+  const unobservable: UnobservablePermission[] = [];
+  for (const action of granted) {
+    if (used.has(action)) continue;
+    const reason = denied.has(action) ? undefined : unobservableReason(action, evidence);
+    if (reason === undefined) unused.push(action);
+    else unobservable.push({ action, reason });
+  }
+  return {
+    granted,
+    services: new Set(granted.map((a) => a.slice(0, a.indexOf(':')))).size,
+    used: [...used].sort(compareText),
+    unused,
+    unobservable,
+    deniedAttempts: usage.denied
+      .map((d) => ({ action: catalog.action(d.action)?.id ?? d.action, count: d.count, lastSeen: d.lastSeen }))
+      .sort((a, b) => compareText(a.action, b.action)),
+    usedNotGranted: [...usedNotGranted].sort(compareText),
+  };
+}
+
+/**
+ * Whether the current identity policies (with the boundary) explain a successful call: the call
+ * succeeded, so a conditional Allow's conditions held and a conditional Deny's did not.
+ */
+export function isObservedCallAllowed(
+  identity: readonly PolicyDocument[],
+  boundary: PolicyDocument | undefined,
+  action: ActionId,
+  resource: string,
+): boolean {
+  return (
+    evaluate(identity, { action, resource }, { boundary, allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
+      .decision === 'allowed'
+  );
+}
+
+/** Unobservable permissions grouped by reason, for compact display (a `*` grant has many). */
+export function groupUnobservable(diff: PermissionDiff): { reason: string; actions: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const u of diff.unobservable) groups.set(u.reason, [...(groups.get(u.reason) ?? []), u.action]);
+  return [...groups].map(([reason, actions]) => ({ reason, actions })).sort((a, b) => compareText(a.reason, b.reason));
+}

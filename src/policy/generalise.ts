@@ -1,0 +1,114 @@
+/**
+ * Resource generalisation along an ARN's own structure: S3 object keys to their longest common
+ * prefix, log streams to their group, DynamoDB indexes and streams to their table, other
+ * resources to the common prefix of their last path segment. Partition, account and region stay
+ * as observed. Every pattern is offered to `allowed` first (the caller checks it against the current
+ * policies) and rejected patterns leave the exact ARNs in place.
+ */
+import { compareText } from '../iam/catalog.js';
+import { hasWildcard, patternCovers } from '../iam/wildcard-patterns.js';
+
+interface Family {
+  /** Everything up to the part being generalised. */
+  prefix: string;
+  /** `lcp`: prefix + longest common prefix of the tails + `*`; `star`: prefix + `*`. */
+  mode: 'lcp' | 'star';
+}
+
+const DYNAMODB_SUB = /^(table\/[^/]+\/(?:index|stream|backup|export|import)\/)/;
+const LOG_STREAM = /^(log-group:[^:]+:log-stream:)/;
+
+/** The family an ARN (or pattern) generalises within, or undefined when it is not an ARN. */
+export function arnFamily(arn: string): Family | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  const head = `${parts.slice(0, 5).join(':')}:`;
+  const service = parts[2] ?? '';
+  const resource = parts.slice(5).join(':');
+  if (service === 's3' && parts[3] === '' && parts[4] === '') {
+    const slash = resource.indexOf('/');
+    if (slash > 0 && !hasWildcard(resource.slice(0, slash))) return { prefix: head + resource.slice(0, slash + 1), mode: 'lcp' };
+  }
+  const fixed = (service === 'dynamodb' ? DYNAMODB_SUB : service === 'logs' ? LOG_STREAM : undefined)?.exec(resource);
+  if (fixed?.[1] !== undefined) return { prefix: head + fixed[1], mode: 'star' };
+  const body = resource.endsWith('*') ? resource.slice(0, -1) : resource;
+  const cut = Math.max(body.lastIndexOf('/'), body.lastIndexOf(':'));
+  const stem = resource.slice(0, cut + 1);
+  if (hasWildcard(stem)) return undefined;
+  return { prefix: head + stem, mode: 'lcp' };
+}
+
+/** Longest common prefix, stopping before any wildcard so the result is literal. */
+export function literalCommonPrefix(values: readonly string[]): string {
+  const first = values[0] ?? '';
+  let end = 0;
+  while (
+    end < first.length &&
+    first[end] !== '*' &&
+    first[end] !== '?' &&
+    values.every((v) => v[end] === first[end])
+  )
+    end += 1;
+  return first.slice(0, end);
+}
+
+export function familyPattern(family: Family, members: readonly string[]): string {
+  if (family.mode === 'star') return `${family.prefix}*`;
+  return `${family.prefix}${literalCommonPrefix(members.map((m) => m.slice(family.prefix.length)))}*`;
+}
+
+export interface GeneralisedResources {
+  resources: string[];
+  /** Patterns introduced, with the ARNs each replaced. */
+  introduced: { pattern: string; replaced: string[] }[];
+  /** Patterns refused because the current policies do not grant them. */
+  rejected: string[];
+}
+
+/**
+ * Reduces `resources` to at most `limit` entries where the current grant allows it, largest
+ * families first. Entries are never widened beyond what `allowed` accepts.
+ */
+export function generaliseResources(
+  resources: readonly string[],
+  limit: number,
+  allowed: (pattern: string) => boolean,
+): GeneralisedResources {
+  let current = [...new Set(resources)].sort(compareText);
+  const introduced: { pattern: string; replaced: string[] }[] = [];
+  const rejected = new Set<string>();
+  while (current.length > limit) {
+    const families = new Map<string, { family: Family; members: string[] }>();
+    for (const r of current) {
+      const family = arnFamily(r);
+      if (family === undefined) continue;
+      const key = `${family.mode}|${family.prefix}`;
+      const entry = families.get(key) ?? { family, members: [] };
+      entry.members.push(r);
+      families.set(key, entry);
+    }
+    const candidates = [...families.values()]
+      .filter((f) => f.members.length >= 2)
+      .map((f) => ({ pattern: familyPattern(f.family, f.members), size: f.members.length }))
+      .filter((c) => !rejected.has(c.pattern) && !current.includes(c.pattern))
+      .sort((a, b) => b.size - a.size || compareText(a.pattern, b.pattern));
+    const chosen = candidates.find((c) => {
+      if (allowed(c.pattern)) return true;
+      rejected.add(c.pattern);
+      return false;
+    });
+    if (chosen === undefined) break;
+    const replaced = current.filter((r) => patternCovers(chosen.pattern, r));
+    introduced.push({ pattern: chosen.pattern, replaced });
+    current = [...current.filter((r) => !replaced.includes(r)), chosen.pattern].sort(compareText);
+  }
+  return { resources: current, introduced, rejected: [...rejected].sort(compareText) };
+}
+
+/** `arn:aws:sqs:eu-west-1:123456789012:jobs` -> `arn:aws:sqs:eu-west-1:123456789012:*`. */
+export function serviceScopePattern(arn: string): string | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  if (parts.slice(0, 5).some(hasWildcard)) return undefined;
+  return `${parts.slice(0, 5).join(':')}:*`;
+}

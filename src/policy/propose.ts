@@ -1,0 +1,308 @@
+/**
+ * Synthesis of the minimized identity policy: resource-level statements for the used permissions
+ * (conditions of the granting statements carried over), unobservable permissions kept as granted
+ * today unless dropped, existing Denies kept unless they provably deny nothing proposed, then
+ * size limits, canonical form and the self-check. A failed self-check is a bug: InternalError.
+ */
+import { InternalError } from '../errors.js';
+import type { IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../iam/catalog.js';
+import { canonicalConditionKey, evaluate, statementCoversAction } from '../iam/evaluate.js';
+import { asList, expandActionPattern } from '../iam/expand.js';
+import type { PermissionDiff } from '../diff/diff-permissions.js';
+import { isObservedCallAllowed } from '../diff/diff-permissions.js';
+import type { ActionId, ConditionBlock, Diagnostic, PolicyDocument, RoleGrant, RoleUsage, Statement } from '../model.js';
+import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
+import { fitToLimits } from './fit-limits.js';
+import { generaliseResources, serviceScopePattern } from './generalise.js';
+import { selfCheck, type ObservedCall } from './self-check.js';
+
+export { canonicalPolicy, policySize } from './canonical.js';
+
+export interface ProposalOptions {
+  resources: 'exact' | 'generalize' | 'service';
+  dropUnobservable: boolean;
+  policyType: 'managed' | 'inline';
+  /** Distinct resources per action before generalisation starts (default 10). */
+  maxResourcesPerStatement?: number;
+}
+
+export interface Proposal {
+  policies: PolicyDocument[];
+  verification: { observedCalls: number; allowed: number; newlyAllowed: number };
+  scope: { before: { actions: number; resources: string }; after: { actions: number; resources: number } };
+  diagnostics: Diagnostic[];
+}
+
+export interface ProposalInput {
+  catalog: IamCatalog;
+  grant: RoleGrant;
+  usage: RoleUsage;
+  diff: PermissionDiff;
+  options: ProposalOptions;
+}
+
+export const DEFAULT_MAX_RESOURCES_PER_STATEMENT = 10;
+
+interface Grouped {
+  condition: ConditionBlock | undefined;
+  /** action -> resources */
+  resources: Map<ActionId, Set<string>>;
+}
+
+export function proposePolicy(input: ProposalInput): Proposal {
+  const { catalog, grant, usage, diff, options } = input;
+  const identity = grant.policies.map((p) => p.document);
+  const boundary = grant.boundary?.document;
+  const identityStatements = identity.flatMap((d) => d.Statement);
+  const diagnostics: Diagnostic[] = [];
+  const usedSet = new Set(diff.used);
+
+  // 1. Used (action, resource) pairs, grouped by the condition of the statements that granted them.
+  const groups = new Map<string, Grouped>();
+  const observed: ObservedCall[] = [];
+  for (const permission of usage.used) {
+    const action = catalog.action(permission.action)?.id ?? permission.action;
+    if (!usedSet.has(action)) continue;
+    for (const resource of [...new Set(permission.resources)].sort(compareText)) {
+      if (!isObservedCallAllowed(identity, boundary, action, resource)) {
+        diagnostics.push({
+          code: 'resource-not-granted',
+          severity: 'warning',
+          subject: action,
+          message: `${action} on ${resource} succeeded but no current identity policy allows it (resource policy?); not proposed`,
+        });
+        continue;
+      }
+      observed.push({ action, resource });
+      const granting = evaluate(identity, { action, resource }, { allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
+        .matched.filter((m) => m.effect === 'Allow')
+        .map((m) => identity[m.policy]?.Statement[m.statement])
+        .filter((s): s is Statement => s !== undefined);
+      const unconditional = granting.some((s) => canonicalConditionKey(s.Condition) === '');
+      const conditions = unconditional ? [undefined] : granting.map((s) => s.Condition);
+      for (const condition of conditions) {
+        const key = canonicalConditionKey(condition);
+        const group = groups.get(key) ?? { condition, resources: new Map<ActionId, Set<string>>() };
+        group.resources.set(action, (group.resources.get(action) ?? new Set<string>()).add(resource));
+        groups.set(key, group);
+      }
+    }
+  }
+
+  // 2. Resource scoping per action within each condition group.
+  const allowStatements: Statement[] = [];
+  const limit = options.maxResourcesPerStatement ?? DEFAULT_MAX_RESOURCES_PER_STATEMENT;
+  for (const group of [...groups.values()].sort((a, b) =>
+    compareText(canonicalConditionKey(a.condition), canonicalConditionKey(b.condition)),
+  )) {
+    for (const [action, resourceSet] of [...group.resources].sort(([a], [b]) => compareText(a, b))) {
+      const allowed = (pattern: string): boolean => grantsToday(identity, boundary, action, pattern, group.condition);
+      const resources = scopeResources(catalog, action, [...resourceSet], options, limit, allowed, diagnostics);
+      allowStatements.push(statement(action, resources, group.condition));
+    }
+  }
+
+  // 3. Unobservable permissions: kept as granted today (same statements' resources and conditions).
+  const denied = new Set(diff.deniedAttempts.map((d) => d.action));
+  const keptUnobservable = options.dropUnobservable ? [] : diff.unobservable.filter((u) => !denied.has(u.action));
+  for (const { action } of keptUnobservable) {
+    for (const s of identityStatements) {
+      if (s.Effect !== 'Allow' || !statementCoversAction(s, action)) continue;
+      allowStatements.push(
+        canonicalStatement({
+          Effect: 'Allow',
+          Action: action,
+          ...(s.NotResource !== undefined ? { NotResource: s.NotResource } : { Resource: s.Resource ?? [] }),
+          ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
+        }),
+      );
+    }
+  }
+  if (diff.unobservable.length > 0)
+    diagnostics.push({
+      code: options.dropUnobservable ? 'unobservable-dropped' : 'unobservable-kept',
+      severity: 'info',
+      count: options.dropUnobservable ? diff.unobservable.length : keptUnobservable.length,
+      message: options.dropUnobservable
+        ? `${diff.unobservable.length} permission(s) the logs cannot show as used were dropped (--drop-unobservable)`
+        : `${keptUnobservable.length} permission(s) the logs cannot show as used are kept as granted today`,
+    });
+
+  // 4. Existing Denies, unless they share no action with what is proposed.
+  const proposedActions = concreteActions(catalog, allowStatements);
+  const denyStatements: Statement[] = [];
+  for (const s of identityStatements) {
+    if (s.Effect !== 'Deny') continue;
+    if ([...proposedActions].some((a) => statementCoversAction(s, a))) denyStatements.push(canonicalStatement(s));
+    else
+      diagnostics.push({
+        code: 'deny-dropped',
+        severity: 'info',
+        subject: s.Sid ?? JSON.stringify(s.Action ?? s.NotAction),
+        message: 'a Deny statement was dropped: it covers no action of the proposal',
+      });
+  }
+
+  for (const action of diff.usedNotGranted) diagnostics.push(notGrantedDiagnostic(grant, action));
+
+  // 5. Size limits (merge, split, then wildcards) and canonical form.
+  const fit = fitToLimits({
+    catalog,
+    statements: [...denyStatements, ...allowStatements],
+    policyType: options.policyType,
+    grantsActionAs: (action, s) =>
+      !denied.has(action) &&
+      s.NotResource === undefined &&
+      asList(s.Resource).length > 0 &&
+      asList(s.Resource).every((r) => grantsToday(identity, undefined, action, r, s.Condition)),
+  });
+  diagnostics.push(...fit.diagnostics);
+  const policies = fit.policies.map(canonicalPolicy);
+
+  // 6. Self-check before anything leaves this function.
+  const check = selfCheck({ catalog, current: identity, boundary, proposal: policies, observed });
+  if (check.failures.length > 0)
+    throw new InternalError(
+      `self-check of the proposed policy for ${grant.arn} failed; no policy is emitted:\n  ${check.failures.slice(0, 20).join('\n  ')}`,
+    );
+
+  return {
+    policies,
+    verification: { observedCalls: check.observedCalls, allowed: check.allowed, newlyAllowed: check.newlyAllowed },
+    scope: {
+      before: { actions: diff.granted.length, resources: describeBeforeResources(identityStatements) },
+      after: afterScope(catalog, policies),
+    },
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+/** Whether the current policies grant `action` on every resource `pattern` names, under `condition`. */
+function grantsToday(
+  identity: readonly PolicyDocument[],
+  boundary: PolicyDocument | undefined,
+  action: ActionId,
+  pattern: string,
+  condition: ConditionBlock | undefined,
+): boolean {
+  return (
+    evaluate(identity, { action, resource: pattern }, {
+      boundary,
+      allowConditions: { sameAs: condition },
+      denyConditions: 'assume-unmet',
+    }).decision === 'allowed'
+  );
+}
+
+function scopeResources(
+  catalog: IamCatalog,
+  action: ActionId,
+  observed: string[],
+  options: ProposalOptions,
+  limit: number,
+  allowed: (pattern: string) => boolean,
+  diagnostics: Diagnostic[],
+): string[] {
+  const hasResourceTypes = (catalog.action(action)?.resourceTypes.length ?? 0) > 0;
+  if (!hasResourceTypes && allowed('*')) return ['*'];
+  if (options.resources === 'exact') return observed;
+  let start = observed;
+  if (options.resources === 'service') {
+    start = observed.map((r) => {
+      const pattern = serviceScopePattern(r);
+      return pattern !== undefined && allowed(pattern) ? pattern : r;
+    });
+  }
+  const result = generaliseResources(start, limit, allowed);
+  for (const { pattern, replaced } of result.introduced)
+    diagnostics.push({
+      code: 'resource-generalised',
+      severity: 'info',
+      subject: action,
+      count: replaced.length,
+      message: `${action}: ${replaced.length} resources generalised to ${pattern}`,
+    });
+  if (result.resources.length > limit)
+    diagnostics.push({
+      code: 'resources-kept-exact',
+      severity: 'info',
+      subject: action,
+      count: result.resources.length,
+      message: `${action}: ${result.resources.length} resources kept exact; no generalisation within today's grant${
+        result.rejected.length > 0 ? ` (refused: ${result.rejected.join(', ')})` : ''
+      }`,
+    });
+  return result.resources;
+}
+
+function statement(action: ActionId, resources: string[], condition: ConditionBlock | undefined): Statement {
+  return canonicalStatement({
+    Effect: 'Allow',
+    Action: action,
+    Resource: resources,
+    ...(condition !== undefined ? { Condition: condition } : {}),
+  });
+}
+
+function concreteActions(catalog: IamCatalog, statements: readonly Statement[]): Set<ActionId> {
+  return new Set(
+    statements
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => asList(s.Action))
+      .flatMap((p) => {
+        const expanded = expandActionPattern(catalog, p);
+        return expanded.length > 0 ? expanded : [p];
+      }),
+  );
+}
+
+function notGrantedDiagnostic(grant: RoleGrant, action: ActionId): Diagnostic {
+  const identityOnly = grant.policies.some((p) =>
+    p.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action)),
+  );
+  const blockedByBoundary =
+    grant.boundary !== undefined &&
+    identityOnly &&
+    !grant.boundary.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action));
+  return blockedByBoundary
+    ? {
+        code: 'boundary-blocked',
+        severity: 'warning',
+        subject: action,
+        message: `${action} was observed but the permissions boundary blocks it; not proposed`,
+      }
+    : {
+        code: 'used-not-granted',
+        severity: 'warning',
+        subject: action,
+        message: `${action} was observed but the current identity policies do not grant it (resource policy or changed policy?); not proposed`,
+      };
+}
+
+function describeBeforeResources(statements: readonly Statement[]): string {
+  const allows = statements.filter((s) => s.Effect === 'Allow');
+  if (allows.some((s) => s.NotResource !== undefined || asList(s.Resource).includes('*'))) return 'any resource';
+  const patterns = new Set(allows.flatMap((s) => asList(s.Resource)));
+  return `${patterns.size} resource pattern${patterns.size === 1 ? '' : 's'}`;
+}
+
+function afterScope(catalog: IamCatalog, policies: readonly PolicyDocument[]): { actions: number; resources: number } {
+  const allows = policies.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow');
+  return {
+    actions: concreteActions(catalog, allows).size,
+    resources: new Set(allows.flatMap((s) => [...asList(s.Resource), ...asList(s.NotResource)])).size,
+  };
+}
+
+function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const unique = new Map(diagnostics.map((d) => [JSON.stringify(d), d]));
+  return [...unique]
+    .sort(([a, x], [b, y]) => compareText(x.code, y.code) || compareText(a, b))
+    .map(([, d]) => d);
+}
+
+/** Size of every proposed policy, for reports. */
+export function proposalSizes(proposal: Proposal): number[] {
+  return proposal.policies.map(policySize);
+}

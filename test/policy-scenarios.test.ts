@@ -1,0 +1,187 @@
+/**
+ * One runner for every scenario under test/policy-scenarios/: the proposal allows every observed
+ * successful call and nothing the current policies deny, per our evaluator and per iam-simulate
+ * (AGPL, test-only oracle); output is byte-identical across runs and fits the IAM size limits.
+ */
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { diffPermissions } from '../src/diff/diff-permissions.js';
+import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
+import { evaluate } from '../src/iam/evaluate.js';
+import { asList, expandActionPattern } from '../src/iam/expand.js';
+import type { Evidence, PolicyDocument, RoleGrant, RolePolicy, RoleUsage } from '../src/model.js';
+import { IAM_LIMITS } from '../src/policy/fit-limits.js';
+import { policySize, proposePolicy, type Proposal, type ProposalOptions } from '../src/policy/propose.js';
+
+interface Scenario {
+  description: string;
+  grant: { policies: RolePolicy[]; boundary?: RolePolicy };
+  dataEventSources: string[];
+  used: { action: string; resources: string[]; via?: string[] }[];
+  denied?: { action: string; count: number; lastSeen: string }[];
+  options?: Partial<ProposalOptions>;
+  /** Request context under which the observed calls succeeded (for iam-simulate). */
+  context?: Record<string, string | string[]>;
+  probes?: { action: string; resource: string }[];
+  expect?: {
+    contains?: string[];
+    excludes?: string[];
+    maxActions?: number;
+    policies?: number;
+    diagnostics?: string[];
+    usedNotGranted?: string[];
+    unobservable?: string[];
+  };
+}
+
+const ACCOUNT = '123456789012';
+const dir = join(import.meta.dirname, 'policy-scenarios');
+const scenarios = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => ({ name: f.replace(/\.json$/, ''), scenario: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Scenario }));
+
+function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evidence } {
+  const grant: RoleGrant = {
+    arn: `arn:aws:iam::${ACCOUNT}:role/app`,
+    name: 'app',
+    path: '/',
+    accountId: ACCOUNT,
+    policies: s.grant.policies,
+    ...(s.grant.boundary !== undefined ? { boundary: s.grant.boundary } : {}),
+    serviceLinked: false,
+  };
+  const usage: RoleUsage = {
+    role: grant.arn,
+    events: s.used.length,
+    calls: [],
+    used: s.used.map((u) => ({
+      action: u.action,
+      resources: u.resources,
+      count: 1,
+      firstSeen: '2025-01-01T00:00:00Z',
+      lastSeen: '2025-01-02T00:00:00Z',
+      ...(u.via !== undefined ? { via: u.via } : {}),
+    })),
+    denied: s.denied ?? [],
+    unmapped: [],
+    diagnostics: [],
+  };
+  const evidence: Evidence = {
+    source: 'test',
+    files: 1,
+    bytes: 1,
+    skippedFiles: [],
+    records: 1,
+    events: 1,
+    covered: { first: '2025-01-01T00:00:00Z', last: '2025-02-01T00:00:00Z' },
+    dataEventSources: s.dataEventSources,
+  };
+  return { grant, usage, evidence };
+}
+
+function run(catalog: IamCatalog, s: Scenario): Proposal {
+  const { grant, usage, evidence } = build(s);
+  const diff = diffPermissions({ catalog, grant, usage, evidence });
+  const options: ProposalOptions = { resources: 'generalize', dropUnobservable: false, policyType: 'managed', ...s.options };
+  return proposePolicy({ catalog, grant, usage, diff, options });
+}
+
+/** A concrete resource inside a pattern, for the oracle (which wants real ARNs). */
+function concrete(pattern: string): string {
+  return pattern.replace(/\*/g, 'x').replace(/\?/g, 'x');
+}
+
+async function simulate(
+  policies: readonly PolicyDocument[],
+  boundary: PolicyDocument | undefined,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]>,
+): Promise<string> {
+  const simulation: Simulation = {
+    request: {
+      principal: `arn:aws:iam::${ACCOUNT}:role/app`,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: context,
+    },
+    identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(boundary !== undefined ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }] } : {}),
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') return `error: ${JSON.stringify(result.errors).slice(0, 300)}`;
+  return result.overallResult;
+}
+
+let catalog: IamCatalog;
+beforeAll(async () => {
+  catalog = await loadCatalog();
+});
+
+describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
+  it('is verified, canonical, deterministic and within limits', () => {
+    const first = run(catalog, scenario);
+    const second = run(catalog, scenario);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+    expect(first.verification.newlyAllowed).toBe(0);
+    expect(first.verification.allowed).toBe(first.verification.observedCalls);
+    const policyType = scenario.options?.policyType ?? 'managed';
+    const sizes = first.policies.map(policySize);
+    if (policyType === 'managed') {
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(IAM_LIMITS.managedPolicySize);
+      expect(sizes.length).toBeLessThanOrEqual(IAM_LIMITS.managedPoliciesPerRole);
+    } else expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(IAM_LIMITS.inlinePolicySizeTotal);
+    const text = JSON.stringify(first.policies);
+    for (const c of scenario.expect?.contains ?? []) expect(text).toContain(c);
+    for (const c of scenario.expect?.excludes ?? []) expect(text).not.toContain(c);
+    if (scenario.expect?.maxActions !== undefined)
+      expect(first.scope.after.actions).toBeLessThanOrEqual(scenario.expect.maxActions);
+    if (scenario.expect?.policies !== undefined) expect(first.policies.length).toBe(scenario.expect.policies);
+    const codes = first.diagnostics.map((d) => d.code);
+    for (const c of scenario.expect?.diagnostics ?? []) expect(codes).toContain(c);
+    console.log(scenario.description, '\n', JSON.stringify({ scope: first.scope, sizes, verification: first.verification }));
+  });
+
+  it('agrees with iam-simulate: all observed calls allowed, nothing newly allowed', async () => {
+    const proposal = run(catalog, scenario);
+    const { grant, usage, evidence } = build(scenario);
+    const diff = diffPermissions({ catalog, grant, usage, evidence });
+    if (scenario.expect?.usedNotGranted !== undefined) expect(diff.usedNotGranted).toEqual(scenario.expect.usedNotGranted);
+    for (const u of scenario.expect?.unobservable ?? []) expect(diff.unobservable.map((x) => x.action)).toContain(u);
+    const current = grant.policies.map((p) => p.document);
+    const boundary = grant.boundary?.document;
+    const context = scenario.context ?? {};
+    const proposedActions = new Set(diff.used);
+    for (const u of usage.used) {
+      if (!proposedActions.has(catalog.action(u.action)?.id ?? u.action)) continue;
+      for (const r of u.resources) {
+        const today = await simulate(current, boundary, u.action, concrete(r), context);
+        if (today !== 'Allowed') continue; // granted by something outside identity policies: never proposed
+        expect(await simulate(proposal.policies, boundary, u.action, concrete(r), context), `${u.action} ${r}`).toBe('Allowed');
+      }
+    }
+    // Probes: every concrete pair the proposal names, plus the scenario's own probes.
+    const probes = [...(scenario.probes ?? [])];
+    for (const s of proposal.policies.flatMap((d) => d.Statement)) {
+      if (s.Effect !== 'Allow' || s.NotResource !== undefined) continue;
+      const actions = asList(s.Action).flatMap((a) => expandActionPattern(catalog, a));
+      for (const action of actions.slice(0, 40))
+        for (const r of asList(s.Resource)) if (r !== '*') probes.push({ action, resource: concrete(r) });
+    }
+    for (const probe of probes) {
+      const after = await simulate(proposal.policies, boundary, probe.action, probe.resource, context);
+      if (after !== 'Allowed') continue;
+      const before = await simulate(current, boundary, probe.action, probe.resource, context);
+      expect(before, `${probe.action} ${probe.resource} newly allowed`).toBe('Allowed');
+      expect(
+        evaluate(current, probe, { boundary, denyConditions: 'assume-unmet' }).decision,
+        `our evaluator agrees on ${probe.action} ${probe.resource}`,
+      ).toBe('allowed');
+    }
+  });
+});
