@@ -1,0 +1,197 @@
+/**
+ * CloudTrail call row -> the IAM permissions it needed. Rule order (docs/mapping.md):
+ *   1. ignored events (permissionless calls, non-API sources);
+ *   2. errorCode -> outcome (denied attempts are never grants);
+ *   3. eventSource -> IAM prefix; known version suffixes stripped;
+ *   4. explicit event-action rows (parameter-conditioned rows first), else `<prefix>:<eventName>`
+ *      when the catalogue has it, else unmapped;
+ *   5. resources per permission; inferred iam:PassRole from passed-role parameters.
+ */
+import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../iam/catalog.js';
+import type { CallOutcome, CallRow, Diagnostic, MappedCall, RequiredPermission } from '../model.js';
+import { arnPartition, isArn } from './arn-format.js';
+import { type CallContext, deriveParams } from './derive-params.js';
+import { createResourceResolver } from './resources.js';
+import { type EventActionRow, type MappingTables, type PassRoleRow, mappingTables } from './tables.js';
+
+export interface OutcomeClassification {
+  outcome: CallOutcome;
+  /** The table pattern that matched, or undefined for an unknown code. */
+  pattern: string | undefined;
+}
+
+function globRegex(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/** Classifies an errorCode with the error-code table; unknown codes count as authorized. */
+export function createOutcomeClassifier(tables: MappingTables = mappingTables()): (errorCode: string | null) => OutcomeClassification {
+  const rows = tables.errorCodes.map((r) => ({ row: r, regex: globRegex(r.pattern) }));
+  return (errorCode) => {
+    if (errorCode === null || errorCode === '') return { outcome: 'authorized', pattern: '' };
+    const hit = rows.find((r) => r.regex.test(errorCode));
+    return hit === undefined ? { outcome: 'authorized', pattern: undefined } : { outcome: hit.row.outcome, pattern: hit.row.pattern };
+  };
+}
+
+/** CloudTrail eventType values that are API calls by the principal (the usage query keeps only these). */
+export function isApiCallEventType(eventType: string, tables: MappingTables = mappingTables()): boolean {
+  return !tables.ignoredEventTypes.some((r) => r.eventType === eventType);
+}
+
+/** The IAM prefix of an eventSource host. */
+export function createPrefixResolver(tables: MappingTables = mappingTables()): (eventSource: string) => string {
+  const byHost = new Map(tables.servicePrefixes.map((r) => [r.eventSource, r.prefix]));
+  return (eventSource) => byHost.get(eventSource) ?? eventSource.split('.')[0] ?? eventSource;
+}
+
+function keyOf(eventSource: string, eventName: string): string {
+  return `${eventSource} ${eventName}`;
+}
+
+function group<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) out.set(key(row), [...(out.get(key(row)) ?? []), row]);
+  return out;
+}
+
+/** Every action a table row can emit must exist; a table naming an unknown action is a bug. */
+function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
+  const unknown = tables.eventActions.flatMap((r) => r.permissions.map((p) => p.action)).filter((a) => catalog.action(a) === undefined);
+  if (catalog.action('iam:PassRole') === undefined) unknown.push('iam:PassRole');
+  if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions: ${[...new Set(unknown)].join(', ')}`);
+}
+
+export function createMapper(catalog: IamCatalog, tables: MappingTables = mappingTables()): (row: CallRow) => MappedCall {
+  assertTableActions(catalog, tables);
+  const prefixOf = createPrefixResolver(tables);
+  const classify = createOutcomeClassifier(tables);
+  const resolver = createResourceResolver(catalog, tables.resourceBuilders);
+  const ignored = new Map(tables.ignoredEvents.map((r) => [keyOf(r.eventSource, r.eventName), r]));
+  const eventRows = group(tables.eventActions, (r) => keyOf(r.eventSource, r.eventName));
+  const passRoleRows = group(tables.passRole, (r) => keyOf(r.eventSource, r.eventName));
+  const suffixes = group(
+    tables.versionSuffixes.map((r) => ({ eventSource: r.eventSource, regex: new RegExp(`^(.+?)(?:${r.suffix})$`) })),
+    (r) => r.eventSource,
+  );
+  const passRole = catalog.action('iam:PassRole');
+
+  /** The eventName with a known version suffix removed, when the stripped name is mappable. */
+  function normaliseName(eventSource: string, prefix: string, eventName: string): string {
+    for (const s of suffixes.get(eventSource) ?? []) {
+      const stripped = s.regex.exec(eventName)?.[1];
+      if (stripped === undefined) continue;
+      if (eventRows.has(keyOf(eventSource, stripped)) || catalog.action(`${prefix}:${stripped}`) !== undefined) return stripped;
+    }
+    return eventName;
+  }
+
+  function pickRow(rows: readonly EventActionRow[] | undefined, params: Record<string, string>): EventActionRow | undefined {
+    const derived = rows === undefined ? undefined : deriveParams(params, { partition: '', region: '', account: '' });
+    return rows?.find((r) => (r.whenParams ?? []).every((p) => derived?.[p] !== undefined));
+  }
+
+  function passRoles(rows: readonly PassRoleRow[], row: CallRow, primary: string, ctx: CallContext, diagnostics: Diagnostic[]): RequiredPermission[] {
+    if (passRole === undefined) return [];
+    const out: RequiredPermission[] = [];
+    for (const r of rows) {
+      const value = row.params[r.param];
+      if (value === undefined || value === '') continue;
+      const via = `iam:PassRole for ${primary} ${r.param}`;
+      if (r.carries === 'instance-profile') {
+        const pattern = `arn:${ctx.partition}:iam::${ctx.account}:role/*`;
+        diagnostics.push({
+          code: 'passrole-instance-profile',
+          severity: 'warning',
+          message: `${primary} passes instance profile ${value}; its role is not in the event, so iam:PassRole uses ${pattern}`,
+          subject: passRole.id,
+        });
+        out.push({ action: passRole.id, resources: [pattern], via });
+      } else {
+        const arn = isArn(value) ? value : `arn:${ctx.partition}:iam::${ctx.account}:role/${value}`;
+        out.push({ action: passRole.id, resources: [arn], via });
+      }
+    }
+    return out;
+  }
+
+  function permissionFor(
+    action: CatalogAction,
+    bind: Record<string, string> | undefined,
+    fromParamsOnly: boolean,
+    row: CallRow,
+    ctx: CallContext,
+    diagnostics: Diagnostic[],
+  ): RequiredPermission {
+    const params: Record<string, string> = { ...row.params };
+    for (const [target, from] of Object.entries(bind ?? {})) {
+      const value = row.params[from];
+      if (value === undefined) delete params[target];
+      else params[target] = value;
+    }
+    const derived = deriveParams(params, ctx);
+    if (bind !== undefined) {
+      // A bound parameter may itself be derived (copySourceBucket): take it from the full derivation.
+      const full = deriveParams(row.params, ctx);
+      for (const [target, from] of Object.entries(bind)) {
+        const value = full[from];
+        if (value === undefined) delete derived[target];
+        else derived[target] = value;
+      }
+    }
+    const resolved = resolver.resolve(action, derived, fromParamsOnly ? [] : row.resourceArns, ctx);
+    diagnostics.push(...resolved.diagnostics);
+    const permission: RequiredPermission = { action: action.id, resources: resolved.resources };
+    if (row.invokedBy !== null && row.invokedBy !== '') permission.via = `${action.id} by ${row.invokedBy}`;
+    return permission;
+  }
+
+  return (row) => {
+    const ignoredRow = ignored.get(keyOf(row.eventSource, row.eventName)) ?? ignored.get(keyOf(row.eventSource, '*'));
+    if (ignoredRow !== undefined) return { kind: 'ignored', reason: `${ignoredRow.kind}: ${ignoredRow.reason}`, diagnostics: [] };
+
+    const diagnostics: Diagnostic[] = [];
+    const classified = classify(row.errorCode);
+    if (classified.pattern === undefined) {
+      diagnostics.push({
+        code: 'unknown-error-code',
+        severity: 'warning',
+        message: `errorCode ${row.errorCode ?? ''} is not in the error-code table; counted as an authorized call`,
+        subject: `${row.eventSource}:${row.eventName}`,
+        count: row.count,
+      });
+    }
+    const outcome = classified.outcome;
+    const ctx: CallContext = {
+      partition: arnPartition(row.roleArn) ?? 'aws',
+      region: row.awsRegion,
+      account: row.recipientAccountId,
+    };
+    const prefix = prefixOf(row.eventSource);
+    const name = normaliseName(row.eventSource, prefix, row.eventName);
+    const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
+    const specs =
+      tableRow?.permissions.map((p) => ({ action: catalog.action(p.action), bind: p.bind, fromParamsOnly: p.resourcesFrom === 'params' })) ??
+      [{ action: catalog.action(`${prefix}:${name}`), bind: undefined, fromParamsOnly: false }];
+    const permissions: RequiredPermission[] = [];
+    for (const spec of specs) {
+      if (spec.action === undefined) continue;
+      permissions.push(permissionFor(spec.action, spec.bind, spec.fromParamsOnly, row, ctx, diagnostics));
+    }
+    if (permissions.length === 0) {
+      diagnostics.push({
+        code: 'unmapped',
+        severity: 'warning',
+        message: `no IAM action known for ${row.eventSource} ${row.eventName}`,
+        subject: `${row.eventSource}:${row.eventName}`,
+        count: row.count,
+      });
+      return { kind: 'unmapped', outcome, diagnostics };
+    }
+    const primary = permissions[0]?.action ?? '';
+    permissions.push(...passRoles(passRoleRows.get(keyOf(row.eventSource, name)) ?? [], row, primary, ctx, diagnostics));
+    permissions.sort((a, b) => compareText(a.action, b.action) || compareText(a.via ?? '', b.via ?? ''));
+    return { kind: 'mapped', outcome, permissions, diagnostics };
+  };
+}

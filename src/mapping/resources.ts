@@ -1,0 +1,143 @@
+/**
+ * Which resources one permission needs: the ARNs the event names (`resources[]`) when they fit the
+ * action's resource types, else ARNs built from request parameters by the builder table, else the
+ * narrowest pattern the ARN format allows (with a diagnostic).
+ */
+import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
+import type { Arn, Diagnostic } from '../model.js';
+import { type ArnFormat, compileArnFormat, fillTemplate, isArn, narrowestPattern, templateVariables } from './arn-format.js';
+import type { CallContext, ParamValues } from './derive-params.js';
+import type { ResourceBuilderRow } from './tables.js';
+
+interface CompiledBuilder {
+  row: ResourceBuilderRow;
+  variables: string[];
+  /** The template is a single variable (`${topicArn}`): its value must already be an ARN. */
+  whole: boolean;
+}
+
+export interface ResourceResolver {
+  resolve(action: CatalogAction, params: ParamValues, resourceArns: readonly string[], ctx: CallContext): ResolvedResources;
+}
+
+export interface ResolvedResources {
+  resources: Arn[];
+  diagnostics: Diagnostic[];
+}
+
+const CONTEXT_VARIABLES = new Set(['Partition', 'Region', 'Account']);
+
+function cartesian(lists: string[][]): string[][] {
+  return lists.reduce<string[][]>((acc, list) => acc.flatMap((prefix) => list.map((v) => [...prefix, v])), [[]]);
+}
+
+export function createResourceResolver(catalog: IamCatalog, builders: readonly ResourceBuilderRow[]): ResourceResolver {
+  const formats = new Map<string, ArnFormat | undefined>();
+  const format = (service: string, type: string): ArnFormat | undefined => {
+    const key = `${service}/${type}`.toLowerCase();
+    if (!formats.has(key)) {
+      const rt = catalog.resourceType(service, type);
+      formats.set(key, rt === undefined ? undefined : compileArnFormat(rt.arn));
+    }
+    return formats.get(key);
+  };
+  const byType = new Map<string, CompiledBuilder[]>();
+  for (const row of builders) {
+    const key = `${row.service}/${row.resourceType}`.toLowerCase();
+    const variables = templateVariables(row.template);
+    const list = byType.get(key) ?? [];
+    list.push({ row, variables, whole: row.template === `\${${variables[0] ?? ''}}` });
+    byType.set(key, list);
+  }
+
+  function build(b: CompiledBuilder, params: ParamValues, ctx: CallContext, fmt: ArnFormat): string[] {
+    const lists: string[][] = [];
+    for (const v of b.variables) {
+      if (CONTEXT_VARIABLES.has(v)) continue;
+      const values = params[v];
+      if (values === undefined || values.length === 0) return [];
+      const usable = b.whole ? values.filter(isArn) : values.filter((x) => !isArn(x));
+      if (usable.length === 0) return [];
+      lists.push(usable);
+    }
+    const names = b.variables.filter((v) => !CONTEXT_VARIABLES.has(v));
+    const out: string[] = [];
+    for (const combo of cartesian(lists)) {
+      const values: Record<string, string> = { Partition: ctx.partition, Region: ctx.region, Account: ctx.account };
+      names.forEach((n, i) => (values[n] = combo[i] ?? ''));
+      const arn = fillTemplate(b.row.template, values);
+      if (arn !== undefined && fmt.regex.test(arn)) out.push(arn);
+    }
+    return out;
+  }
+
+  /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
+  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext): string {
+    for (const b of byType.get(`${service}/${type}`.toLowerCase()) ?? []) {
+      if (b.whole) continue;
+      const values: Record<string, string> = { Partition: ctx.partition, Region: ctx.region, Account: ctx.account };
+      for (const v of b.variables) {
+        const first = params[v]?.[0];
+        if (first !== undefined && !isArn(first) && params[v]?.length === 1) values[v] = first;
+      }
+      const arn = fillTemplate(b.row.template, values, '*');
+      if (arn !== undefined && fmt.regex.test(arn)) return arn;
+    }
+    return narrowestPattern(fmt.template, ctx.partition, ctx.region, ctx.account);
+  }
+
+  return {
+    resolve(action, params, resourceArns, ctx) {
+      const diagnostics: Diagnostic[] = [];
+      if (action.resourceTypes.length === 0) return { resources: ['*'], diagnostics };
+      const all = action.resourceTypes
+        .map((t) => ({ name: t.name, required: t.required, fmt: format(action.service, t.name) }))
+        .filter((t): t is { name: string; required: boolean; fmt: ArnFormat } => t.fmt !== undefined);
+      if (all.length === 0) return { resources: ['*'], diagnostics };
+      const required = all.filter((t) => t.required);
+      const types = all;
+
+      // resources[]: each ARN goes to the most specific of the action's formats it matches.
+      const fromEvent = new Map<string, string[]>();
+      for (const arn of resourceArns) {
+        const best = types
+          .filter((t) => t.fmt.regex.test(arn))
+          .sort((a, b) => b.fmt.specificity - a.fmt.specificity)[0];
+        if (best !== undefined) fromEvent.set(best.name, [...(fromEvent.get(best.name) ?? []), arn]);
+      }
+      const derived = new Map<string, string[]>();
+      for (const t of types) {
+        const own = fromEvent.get(t.name);
+        if (own !== undefined) {
+          derived.set(t.name, own);
+          continue;
+        }
+        for (const b of byType.get(`${action.service}/${t.name}`.toLowerCase()) ?? []) {
+          const arns = build(b, params, ctx, t.fmt);
+          if (arns.length > 0) {
+            derived.set(t.name, arns);
+            break;
+          }
+        }
+      }
+      const resources = new Set<string>();
+      for (const arns of derived.values()) for (const a of arns) resources.add(a);
+      // All types optional: one derived ARN of any type is enough. Required types: each needs one.
+      // Optional types (an index next to its table) are added only when derived, never as patterns.
+      const missing = (required.length > 0 ? required : derived.size === 0 ? types : []).filter((t) => !derived.has(t.name));
+      const withBuilder = missing.filter((t) => byType.has(`${action.service}/${t.name}`.toLowerCase()));
+      const toPattern = required.length > 0 ? missing : withBuilder.length > 0 ? withBuilder.slice(0, 1) : missing;
+      for (const t of toPattern) {
+        const p = pattern(action.service, t.name, t.fmt, params, ctx);
+        resources.add(p);
+        diagnostics.push({
+          code: 'resource-not-derived',
+          severity: 'info',
+          message: `${action.id}: no ${t.name} ARN in the event or its parameters; using ${p}`,
+          subject: action.id,
+        });
+      }
+      return { resources: [...resources].sort(), diagnostics };
+    },
+  };
+}

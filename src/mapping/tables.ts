@@ -1,0 +1,134 @@
+/**
+ * The mapping tables: JSON data validated once at load. A table that fails validation is a bug in
+ * this repository, so loading throws rather than returning a diagnostic.
+ */
+import { z } from 'zod';
+import servicePrefixesJson from './data/service-prefixes.json' with { type: 'json' };
+import eventActionsJson from './data/event-actions.json' with { type: 'json' };
+import versionSuffixesJson from './data/version-suffixes.json' with { type: 'json' };
+import ignoredEventsJson from './data/ignored-events.json' with { type: 'json' };
+import errorCodesJson from './data/error-codes.json' with { type: 'json' };
+import resourceBuildersJson from './data/resource-builders.json' with { type: 'json' };
+import passRoleJson from './data/pass-role.json' with { type: 'json' };
+import unmappedRatchetJson from './data/unmapped-ratchet.json' with { type: 'json' };
+
+const host = z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'an eventSource host like s3.amazonaws.com');
+const actionId = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*-]+$/, 'service:Action');
+const reason = z.string().min(8);
+const source = z.string().min(4).optional();
+
+const servicePrefixRow = z.strictObject({ eventSource: host, prefix: z.string().regex(/^[a-z0-9-]+$/), reason, source });
+
+const permissionSpec = z.strictObject({
+  action: actionId,
+  /** Builder parameter name -> the parameter whose value it takes for this permission only. */
+  bind: z.record(z.string(), z.string()).optional(),
+  /** `params`: ignore `resources[]`, which mixes source and destination (CopyObject, ReEncrypt). */
+  resourcesFrom: z.enum(['params']).optional(),
+});
+
+const eventActionRow = z.strictObject({
+  eventSource: host,
+  eventName: z.string().min(1),
+  /** The row applies only when every named parameter is present on the call. */
+  whenParams: z.array(z.string()).min(1).optional(),
+  permissions: z.array(permissionSpec).min(1),
+  reason,
+  source,
+});
+
+const versionSuffixRow = z.strictObject({
+  eventSource: host,
+  /** A regular expression anchored at the end of the eventName; stripped only if the rest is an action. */
+  suffix: z.string().min(1),
+  examples: z.array(z.string()).min(1),
+  reason,
+  source,
+});
+
+const ignoredEventRow = z.strictObject({
+  eventSource: host,
+  /** `*` ignores every event of the source. */
+  eventName: z.string().min(1),
+  kind: z.enum(['permissionless', 'not-an-api-call']),
+  reason,
+  source,
+});
+
+const ignoredEventTypeRow = z.strictObject({ eventType: z.string().min(1), reason, source });
+
+const errorCodeRow = z.strictObject({
+  /** Exact code, or a glob with `*` matched case-sensitively against the whole code. */
+  pattern: z.string().min(1),
+  outcome: z.enum(['authorized', 'denied']),
+  reason,
+  source,
+  examples: z.array(z.string()).optional(),
+});
+
+const resourceBuilderRow = z.strictObject({
+  /** IAM service prefix of the resource type (the prefix of the action that needs it). */
+  service: z.string().regex(/^[a-z0-9-]+$/),
+  resourceType: z.string().min(1),
+  /** `${Partition}`, `${Region}`, `${Account}` and request/derived parameter names. */
+  template: z.string().regex(/^(arn:|\$\{)/),
+  reason,
+  source,
+});
+
+const passRoleRow = z.strictObject({
+  eventSource: host,
+  eventName: z.string().min(1),
+  /** The request parameter that carries the passed role. */
+  param: z.string().min(1),
+  /** `role`: a role ARN or name; `instance-profile`: an instance profile, whose role is unknown. */
+  carries: z.enum(['role', 'instance-profile']),
+  reason,
+  source,
+});
+
+const ratchetRow = z.strictObject({ eventSource: host, eventName: z.string().min(1), reason });
+
+const tablesSchema = z.strictObject({
+  servicePrefixes: z.array(servicePrefixRow),
+  eventActions: z.array(eventActionRow),
+  versionSuffixes: z.array(versionSuffixRow),
+  ignoredEvents: z.array(ignoredEventRow),
+  ignoredEventTypes: z.array(ignoredEventTypeRow),
+  errorCodes: z.array(errorCodeRow),
+  resourceBuilders: z.array(resourceBuilderRow),
+  passRole: z.array(passRoleRow),
+  unmappedRatchet: z.array(ratchetRow),
+});
+
+export type MappingTables = z.infer<typeof tablesSchema>;
+export type EventActionRow = z.infer<typeof eventActionRow>;
+export type PermissionSpec = z.infer<typeof permissionSpec>;
+export type ResourceBuilderRow = z.infer<typeof resourceBuilderRow>;
+export type ErrorCodeRow = z.infer<typeof errorCodeRow>;
+export type PassRoleRow = z.infer<typeof passRoleRow>;
+
+/** Validates raw table data; throws with the failing path on a malformed table. */
+export function parseTables(raw: unknown): MappingTables {
+  const result = tablesSchema.safeParse(raw);
+  if (!result.success) throw new Error(`mapping tables are invalid: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+let loaded: MappingTables | undefined;
+
+/** The shipped tables, validated on first use. */
+export function mappingTables(): MappingTables {
+  loaded ??= parseTables({
+    servicePrefixes: servicePrefixesJson.rows,
+    eventActions: eventActionsJson.rows,
+    versionSuffixes: versionSuffixesJson.rows,
+    ignoredEvents: ignoredEventsJson.rows,
+    ignoredEventTypes: ignoredEventsJson.eventTypes,
+    errorCodes: errorCodesJson.rows,
+    resourceBuilders: resourceBuildersJson.rows,
+    passRole: passRoleJson.rows,
+    unmappedRatchet: unmappedRatchetJson.rows,
+  });
+  return loaded;
+}
