@@ -75,6 +75,7 @@ function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evi
     bytes: 1,
     skippedFiles: [],
     records: 1,
+    invalidRecords: 0,
     events: 1,
     covered: { first: '2025-01-01T00:00:00Z', last: '2025-02-01T00:00:00Z' },
     dataEventSources: s.dataEventSources,

@@ -109,17 +109,21 @@ function pack(statements: readonly Statement[], limit: number, maxPolicies: numb
 }
 
 function cutToSize(s: Statement, limit: number): Statement[] {
-  if (policySize(canonicalPolicy({ Statement: [s] })) <= limit) return [s];
-  for (const field of ['Action', 'Resource'] as const) {
-    const values = s[field];
-    if (!Array.isArray(values) || values.length < 2) continue;
-    const half = Math.ceil(values.length / 2);
-    return [
-      ...cutToSize(canonicalStatement({ ...s, [field]: values.slice(0, half) }), limit),
-      ...cutToSize(canonicalStatement({ ...s, [field]: values.slice(half) }), limit),
-    ];
-  }
-  return [s];
+  const size = policySize(canonicalPolicy({ Statement: [s] }));
+  if (size <= limit) return [s];
+  const fields = (['Action', 'Resource'] as const)
+    .map((field) => ({ field, values: asList(s[field]) }))
+    .filter((f) => f.values.length >= 2)
+    .sort((a, b) => JSON.stringify(b.values).length - JSON.stringify(a.values).length);
+  const longest = fields[0];
+  if (longest === undefined) return [s];
+  // Cut the longer list into as many chunks as the size calls for, leaving room for the rest.
+  const chunks = Math.min(longest.values.length, Math.ceil(size / (limit * 0.9)));
+  const per = Math.ceil(longest.values.length / chunks);
+  const out: Statement[] = [];
+  for (let i = 0; i < longest.values.length; i += per)
+    out.push(...cutToSize(canonicalStatement({ ...s, [longest.field]: longest.values.slice(i, i + per) }), limit));
+  return out;
 }
 
 /** Name prefixes at CamelCase word boundaries: `GetObjectTagging` -> `Get`, `GetObject`. */

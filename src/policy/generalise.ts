@@ -88,8 +88,7 @@ export function generaliseResources(
       families.set(key, entry);
     }
     const candidates = [...families.values()]
-      .filter((f) => f.members.length >= 2)
-      .map((f) => ({ pattern: familyPattern(f.family, f.members), size: f.members.length }))
+      .flatMap((f) => familyCandidates(f.family, f.members))
       .filter((c) => !rejected.has(c.pattern) && !current.includes(c.pattern))
       .sort((a, b) => b.size - a.size || compareText(a.pattern, b.pattern));
     const chosen = candidates.find((c) => {
@@ -103,6 +102,29 @@ export function generaliseResources(
     current = [...current.filter((r) => !replaced.includes(r)), chosen.pattern].sort(compareText);
   }
   return { resources: current, introduced, rejected: [...rejected].sort(compareText) };
+}
+
+/**
+ * Patterns for a family: the whole family, and for `lcp` families each group of members sharing a
+ * path prefix (`uploads/2024/`), so a refused wide pattern leaves narrower ones to try.
+ */
+function familyCandidates(family: Family, members: readonly string[]): { pattern: string; size: number }[] {
+  if (members.length < 2) return [];
+  const out = new Map<string, number>([[familyPattern(family, members), members.length]]);
+  if (family.mode === 'lcp') {
+    const groups = new Map<string, string[]>();
+    for (const m of members) {
+      const tail = m.slice(family.prefix.length);
+      for (let i = tail.indexOf('/'); i >= 0; i = tail.indexOf('/', i + 1)) {
+        const key = tail.slice(0, i + 1);
+        if (hasWildcard(key)) break;
+        groups.set(key, [...(groups.get(key) ?? []), m]);
+      }
+    }
+    for (const [key, group] of groups)
+      if (group.length >= 2) out.set(familyPattern({ prefix: family.prefix + key, mode: 'lcp' }, group), group.length);
+  }
+  return [...out].map(([pattern, size]) => ({ pattern, size }));
 }
 
 /** `arn:aws:sqs:eu-west-1:123456789012:jobs` -> `arn:aws:sqs:eu-west-1:123456789012:*`. */
