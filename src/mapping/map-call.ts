@@ -58,7 +58,10 @@ function group<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]>
 
 /** Every action a table row can emit must exist; a table naming an unknown action is a bug. */
 function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
-  const unknown = tables.eventActions.flatMap((r) => r.permissions.map((p) => p.action)).filter((a) => catalog.action(a) === undefined);
+  const unknown = [
+    ...tables.eventActions.flatMap((r) => r.permissions.map((p) => p.action)),
+    ...tables.namePrefixActions.map((r) => r.action),
+  ].filter((a) => catalog.action(a) === undefined);
   if (catalog.action('iam:PassRole') === undefined) unknown.push('iam:PassRole');
   if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions: ${[...new Set(unknown)].join(', ')}`);
 }
@@ -76,6 +79,18 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     (r) => r.eventSource,
   );
   const passRole = catalog.action('iam:PassRole');
+  const namePrefixes = group(
+    [...tables.namePrefixActions].sort((a, b) => b.namePrefix.length - a.namePrefix.length),
+    (r) => r.eventSource,
+  );
+
+  /** `<prefix>:<eventName>` when the catalogue has it, else the longest matching name-prefix row. */
+  function defaultAction(eventSource: string, prefix: string, name: string): CatalogAction | undefined {
+    const own = catalog.action(`${prefix}:${name}`);
+    if (own !== undefined) return own;
+    const byPrefix = namePrefixes.get(eventSource)?.find((r) => name.startsWith(r.namePrefix));
+    return byPrefix === undefined ? undefined : catalog.action(byPrefix.action);
+  }
 
   /** The eventName with a known version suffix removed, when the stripped name is mappable. */
   function normaliseName(eventSource: string, prefix: string, eventName: string): string {
@@ -173,7 +188,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
     const specs =
       tableRow?.permissions.map((p) => ({ action: catalog.action(p.action), bind: p.bind, fromParamsOnly: p.resourcesFrom === 'params' })) ??
-      [{ action: catalog.action(`${prefix}:${name}`), bind: undefined, fromParamsOnly: false }];
+      [{ action: defaultAction(row.eventSource, prefix, name), bind: undefined, fromParamsOnly: false }];
     const permissions: RequiredPermission[] = [];
     for (const spec of specs) {
       if (spec.action === undefined) continue;

@@ -27,6 +27,13 @@ export interface ResolvedResources {
 
 const CONTEXT_VARIABLES = new Set(['Partition', 'Region', 'Account']);
 
+function commonPrefix(values: readonly string[]): string {
+  const first = values[0] ?? '';
+  let n = first.length;
+  for (const v of values) while (n > 0 && !v.startsWith(first.slice(0, n))) n -= 1;
+  return first.slice(0, n).replace(/\*+$/, '');
+}
+
 function cartesian(lists: string[][]): string[][] {
   return lists.reduce<string[][]>((acc, list) => acc.flatMap((prefix) => list.map((v) => [...prefix, v])), [[]]);
 }
@@ -127,6 +134,17 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
       const missing = (required.length > 0 ? required : derived.size === 0 ? types : []).filter((t) => !derived.has(t.name));
       const withBuilder = missing.filter((t) => byType.has(`${action.service}/${t.name}`.toLowerCase()));
       const toPattern = required.length > 0 ? missing : withBuilder.length > 0 ? withBuilder.slice(0, 1) : missing;
+      if (required.length === 0 && withBuilder.length === 0 && missing.length > 1) {
+        // Many optional types and no way to build any: one pattern covering them all.
+        const p = `${commonPrefix(missing.map((t) => narrowestPattern(t.fmt.template, ctx.partition, ctx.region, ctx.account)))}*`;
+        diagnostics.push({
+          code: 'resource-not-derived',
+          severity: 'info',
+          message: `${action.id}: none of its ${missing.length} optional resource types can be derived; using ${p}`,
+          subject: action.id,
+        });
+        return { resources: [p], diagnostics };
+      }
       for (const t of toPattern) {
         const p = pattern(action.service, t.name, t.fmt, params, ctx);
         resources.add(p);

@@ -10,6 +10,7 @@ import ignoredEventsJson from './data/ignored-events.json' with { type: 'json' }
 import errorCodesJson from './data/error-codes.json' with { type: 'json' };
 import resourceBuildersJson from './data/resource-builders.json' with { type: 'json' };
 import passRoleJson from './data/pass-role.json' with { type: 'json' };
+import namePrefixActionsJson from './data/name-prefix-actions.json' with { type: 'json' };
 import unmappedRatchetJson from './data/unmapped-ratchet.json' with { type: 'json' };
 
 const host = z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'an eventSource host like s3.amazonaws.com');
@@ -33,6 +34,14 @@ const eventActionRow = z.strictObject({
   /** The row applies only when every named parameter is present on the call. */
   whenParams: z.array(z.string()).min(1).optional(),
   permissions: z.array(permissionSpec).min(1),
+  reason,
+  source,
+});
+
+const namePrefixActionRow = z.strictObject({
+  eventSource: host,
+  namePrefix: z.string().regex(/^[A-Z][A-Za-z]*$/),
+  action: actionId,
   reason,
   source,
 });
@@ -92,6 +101,7 @@ const ratchetRow = z.strictObject({ eventSource: host, eventName: z.string().min
 const tablesSchema = z.strictObject({
   servicePrefixes: z.array(servicePrefixRow),
   eventActions: z.array(eventActionRow),
+  namePrefixActions: z.array(namePrefixActionRow),
   versionSuffixes: z.array(versionSuffixRow),
   ignoredEvents: z.array(ignoredEventRow),
   ignoredEventTypes: z.array(ignoredEventTypeRow),
@@ -122,6 +132,7 @@ export function mappingTables(): MappingTables {
   loaded ??= parseTables({
     servicePrefixes: servicePrefixesJson.rows,
     eventActions: eventActionsJson.rows,
+    namePrefixActions: namePrefixActionsJson.rows,
     versionSuffixes: versionSuffixesJson.rows,
     ignoredEvents: ignoredEventsJson.rows,
     ignoredEventTypes: ignoredEventsJson.eventTypes,
