@@ -20,6 +20,8 @@ interface Scenario {
   grant: { policies: RolePolicy[]; boundary?: RolePolicy };
   dataEventSources: string[];
   used: { action: string; resources: string[]; via?: string[] }[];
+  /** Shorthand for many used actions: every catalogue action matching `pattern` except `except`. */
+  usedExpand?: { pattern: string; resources: string[]; except?: string[] }[];
   denied?: { action: string; count: number; lastSeen: string }[];
   options?: Partial<ProposalOptions>;
   /** Request context under which the observed calls succeeded (for iam-simulate). */
@@ -44,6 +46,12 @@ const scenarios = readdirSync(dir)
   .map((f) => ({ name: f.replace(/\.json$/, ''), scenario: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Scenario }));
 
 function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evidence } {
+  const expanded = (s.usedExpand ?? []).flatMap((e) =>
+    expandActionPattern(catalog, e.pattern)
+      .filter((a) => !(e.except ?? []).includes(a))
+      .map((action) => ({ action, resources: e.resources })),
+  );
+  const used = [...s.used, ...expanded];
   const grant: RoleGrant = {
     arn: `arn:aws:iam::${ACCOUNT}:role/app`,
     name: 'app',
@@ -55,9 +63,9 @@ function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evi
   };
   const usage: RoleUsage = {
     role: grant.arn,
-    events: s.used.length,
+    events: used.length,
     calls: [],
-    used: s.used.map((u) => ({
+    used: used.map((u) => ({
       action: u.action,
       resources: u.resources,
       count: 1,
