@@ -51,7 +51,7 @@ function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evi
       .filter((a) => !(e.except ?? []).includes(a))
       .map((action) => ({ action, resources: e.resources })),
   );
-  const used = [...s.used, ...expanded];
+  const used: Scenario['used'] = [...s.used, ...expanded];
   const grant: RoleGrant = {
     arn: `arn:aws:iam::${ACCOUNT}:role/app`,
     name: 'app',

@@ -64,9 +64,19 @@ function sortedUnique(values: readonly string[], caseInsensitive: boolean): stri
   for (const v of values) {
     const key = caseInsensitive ? v.toLowerCase() : v;
     const prior = map.get(key);
-    if (prior === undefined || compareText(v, prior) < 0) map.set(key, v);
+    if (prior === undefined || preferredSpelling(v, prior)) map.set(key, v);
   }
   return [...map.values()].sort(compareText);
+}
+
+/** Among case variants of one action, prefer a lowercase service prefix, then the first in order. */
+function preferredSpelling(candidate: string, prior: string): boolean {
+  const lowerService = (v: string): boolean => {
+    const service = v.slice(0, Math.max(v.indexOf(':'), 0));
+    return service === service.toLowerCase();
+  };
+  if (lowerService(candidate) !== lowerService(prior)) return lowerService(candidate);
+  return compareText(candidate, prior) < 0;
 }
 
 function collapse(values: string[]): string | string[] {
