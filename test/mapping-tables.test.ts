@@ -1,0 +1,131 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type IamCatalog, loadCatalog } from '../src/iam/catalog.js';
+import { createMapper, createOutcomeClassifier, createPrefixResolver } from '../src/mapping/map-call.js';
+import { mappingTables, parseTables } from '../src/mapping/tables.js';
+import type { CallRow, MappedCall } from '../src/model.js';
+import { callRow } from './mapping-helpers.js';
+
+const tables = mappingTables();
+let catalog: IamCatalog;
+let map: (row: CallRow) => MappedCall;
+beforeAll(async () => {
+  catalog = await loadCatalog();
+  map = createMapper(catalog);
+});
+
+function actions(m: MappedCall): string[] {
+  return m.kind === 'mapped' ? m.permissions.map((p) => p.action).sort() : [];
+}
+
+describe('tables are valid data', () => {
+  it('rejects a malformed table', () => {
+    expect(() => parseTables({ ...tables, eventActions: [{ eventSource: 's3.amazonaws.com', eventName: 'X', permissions: [] }] })).toThrow(
+      /mapping tables are invalid/,
+    );
+  });
+  it('refuses to build a mapper over a table naming an unknown action', () => {
+    const bad = { ...tables, eventActions: [{ eventSource: 'lambda.amazonaws.com', eventName: 'Invoke', permissions: [{ action: 'lambda:Invoke' }], reason: 'a wrong row' }] };
+    expect(() => createMapper(catalog, bad)).toThrow(/lambda:Invoke/);
+  });
+  it.each(tables.eventActions.flatMap((r) => r.permissions.map((p) => [`${r.eventSource} ${r.eventName}`, p.action])))(
+    'event-actions %s emits %s, which exists in the catalogue',
+    (_event, action) => expect(catalog.action(action)?.id).toBe(action),
+  );
+  it.each(tables.namePrefixActions.map((r) => [r.namePrefix, r.action]))('name-prefix %s -> %s exists', (_p, action) =>
+    expect(catalog.action(action)?.id).toBe(action),
+  );
+  it.each(tables.servicePrefixes.map((r) => [r.eventSource, r.prefix]))('eventSource %s -> prefix %s exists', (host, prefix) => {
+    expect(catalog.hasService(prefix)).toBe(true);
+    expect(createPrefixResolver()(host)).toBe(prefix);
+  });
+  it.each(tables.resourceBuilders.map((r) => [r.service, r.resourceType, r.template]))('builder %s/%s (%s) names a catalogue resource type', (service, type) =>
+    expect(catalog.resourceType(service, type)).toBeDefined(),
+  );
+  it.each(tables.passRole.map((r) => [r.eventSource, r.eventName, r.param]))('pass-role %s %s reads a request key (%s)', async (_s, _n, param) => {
+    const { REQUEST_KEYS } = await import('../src/mapping/request-keys.js');
+    expect(REQUEST_KEYS.map((k) => k.name)).toContain(param);
+  });
+});
+
+describe('event-actions rows map as the table says', () => {
+  const unconditional = tables.eventActions.filter((r) => r.whenParams === undefined);
+  it.each(unconditional.map((r) => [r.eventSource, r.eventName, r.permissions.map((p) => p.action).sort()] as const))(
+    '%s %s -> %j',
+    (eventSource, eventName, expected) => expect(actions(map(callRow({ eventSource, eventName })))).toEqual([...expected].sort()),
+  );
+  it.each([
+    ['GetObject', { bucketName: 'b', key: 'k', versionId: 'v1' }, ['s3:GetObjectVersion']],
+    ['HeadObject', { bucketName: 'b', key: 'k', versionId: 'v1' }, ['s3:GetObjectVersion']],
+    ['HeadObject', { bucketName: 'b', key: 'k' }, ['s3:GetObject']],
+    ['DeleteObject', { bucketName: 'b', key: 'k', versionId: 'v1' }, ['s3:DeleteObjectVersion']],
+    ['CopyObject', { bucketName: 'd', key: 'k', copySource: 's/x?versionId=7' }, ['s3:GetObjectVersion', 's3:PutObject']],
+  ] as const)('S3 %s with %j -> %j', (eventName, params, expected) =>
+    expect(actions(map(callRow({ eventSource: 's3.amazonaws.com', eventName, params: { ...params } })))).toEqual([...expected]),
+  );
+});
+
+describe('default rule and version suffixes', () => {
+  it.each([
+    ['lambda.amazonaws.com', 'CreateFunction20150331', 'lambda:CreateFunction'],
+    ['lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2', 'lambda:UpdateFunctionConfiguration'],
+    ['lambda.amazonaws.com', 'ListTags20170331', 'lambda:ListTags'],
+    ['cloudfront.amazonaws.com', 'CreateDistribution2020_05_31', 'cloudfront:CreateDistribution'],
+    ['sagemaker.amazonaws.com', 'CreateAutoMLJobV2', 'sagemaker:CreateAutoMLJobV2'],
+    ['cloud9.amazonaws.com', 'CreateEnvironmentEC2', 'cloud9:CreateEnvironmentEC2'],
+    ['monitoring.amazonaws.com', 'GetMetricData', 'cloudwatch:GetMetricData'],
+    ['s3.amazonaws.com', 'getobject', 's3:GetObject'],
+    ['rdsdata.amazonaws.com', 'ExecuteStatement', 'rds-data:ExecuteStatement'],
+    ['apigateway.amazonaws.com', 'GetRestApis', 'apigateway:GET'],
+  ])('%s %s -> %s', (eventSource, eventName, action) => expect(actions(map(callRow({ eventSource, eventName })))).toContain(action));
+
+  it('a suffix is only stripped for its own eventSource', () =>
+    expect(map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances20150331' })).kind).toBe('unmapped'));
+
+  it.each(tables.versionSuffixes.flatMap((r) => r.examples.map((e) => [r.eventSource, e])))('suffix example %s %s maps', (eventSource, eventName) =>
+    expect(map(callRow({ eventSource, eventName })).kind).toBe('mapped'),
+  );
+
+  it('an unknown call is unmapped with a diagnostic carrying source, name and count', () => {
+    const m = map(callRow({ eventSource: 'example.amazonaws.com', eventName: 'DoThing', count: 7 }));
+    expect(m).toMatchObject({ kind: 'unmapped', diagnostics: [{ code: 'unmapped', subject: 'example.amazonaws.com:DoThing', count: 7 }] });
+  });
+});
+
+describe('ignored events', () => {
+  it.each(tables.ignoredEvents.map((r) => [r.eventSource, r.eventName === '*' ? 'ConsoleLogin' : r.eventName, r.kind]))(
+    '%s %s is ignored (%s)',
+    (eventSource, eventName, kind) => {
+      const m = map(callRow({ eventSource, eventName }));
+      expect(m.kind).toBe('ignored');
+      if (m.kind === 'ignored') expect(m.reason.startsWith(kind)).toBe(true);
+    },
+  );
+});
+
+describe('error codes', () => {
+  const classify = createOutcomeClassifier();
+  it.each(tables.errorCodes.flatMap((r) => (r.examples ?? [r.pattern.replaceAll('*', '')]).map((e) => [e, r.outcome])))(
+    '%s -> %s',
+    (code, outcome) => expect(classify(code).outcome).toBe(outcome),
+  );
+  it('a denied call is mapped as a denied attempt, never authorized', () =>
+    expect(map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', errorCode: 'Client.UnauthorizedOperation' }))).toMatchObject({
+      kind: 'mapped',
+      outcome: 'denied',
+    }));
+  it('an unknown code counts as authorized with a warning', () => {
+    const m = map(callRow({ eventSource: 's3.amazonaws.com', eventName: 'GetObject', errorCode: 'SomethingOdd' }));
+    expect(m.kind === 'mapped' && m.outcome).toBe('authorized');
+    expect(m.diagnostics.map((d) => d.code)).toContain('unknown-error-code');
+  });
+});
+
+describe('unmapped ratchet', () => {
+  it.each(tables.unmappedRatchet.map((r) => [r.eventSource, r.eventName]))('%s %s still does not map (else delete the entry)', (eventSource, eventName) =>
+    expect(map(callRow({ eventSource, eventName })).kind).toBe('unmapped'),
+  );
+  it('has no duplicate entries', () => {
+    const keys = tables.unmappedRatchet.map((r) => `${r.eventSource} ${r.eventName}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
