@@ -27,7 +27,9 @@ function quotePath(path: string): string {
     .join('.');
 }
 
-const SCALAR_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')";
+// Plain comparisons, not `IN (...)`: DuckDB plans each IN list as a join, 80 joins per query.
+const isScalarType = (type: string): string => `(${type} <> 'OBJECT' AND ${type} <> 'ARRAY' AND ${type} <> 'NULL')`;
+const isContainerType = (type: string): string => `(${type} = 'OBJECT' OR ${type} = 'ARRAY')`;
 
 export const DUCKDB_DIALECT: SqlDialect = {
   name: 'duckdb',
@@ -49,10 +51,10 @@ export const DUCKDB_DIALECT: SqlDialect = {
       const options = key.paths.map(() => {
         if (key.kind === 'json') {
           jsonIndex++;
-          return `CASE WHEN json_type(kj[${jsonIndex}]) IN ('ARRAY', 'OBJECT') THEN CAST(kj[${jsonIndex}] AS VARCHAR) END`;
+          return `CASE WHEN ${isContainerType(`json_type(kj[${jsonIndex}])`)} THEN CAST(kj[${jsonIndex}] AS VARCHAR) END`;
         }
         scalarIndex++;
-        return `CASE WHEN kt[${scalarIndex}] IN ${SCALAR_TYPES} THEN kv[${scalarIndex}] END`;
+        return `CASE WHEN ${isScalarType(`kt[${scalarIndex}]`)} THEN kv[${scalarIndex}] END`;
       });
       return options.length === 1 ? (options[0] ?? 'NULL') : `COALESCE(${options.join(', ')})`;
     });

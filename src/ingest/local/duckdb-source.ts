@@ -15,6 +15,7 @@ import { PARAM_COLUMNS, buildUsageQuery } from '../query.js';
 import { mergeCallRows, sortCallRows } from '../records.js';
 import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
+import type { UsageSource } from '../source.js';
 
 export interface ScanProgress {
   filesDone: number;
@@ -37,7 +38,21 @@ export interface LocalSourceOptions {
 type FileShape = 'wrapped' | 'array' | 'lines';
 
 const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
-const MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
+const MIN_OBJECT_BYTES = 16 * 1024 * 1024;
+const MAX_OBJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/**
+ * read_json's `maximum_object_size` must exceed the largest JSON value (a whole delivery file is
+ * one object), but DuckDB allocates buffers of that size per file, so it is sized per batch:
+ * gzipped CloudTrail JSON inflates about 10-20x; 32x leaves margin, and a too-small guess is
+ * retried larger (see runBatchSized).
+ */
+export function objectSizeFor(files: readonly LogFile[]): number {
+  const largest = Math.max(0, ...files.map((f) => (f.path.endsWith('.gz') ? f.size * 32 : f.size + 1)));
+  let size = MIN_OBJECT_BYTES;
+  while (size < largest && size < MAX_OBJECT_BYTES) size = Math.min(size * 2, MAX_OBJECT_BYTES);
+  return size;
+}
 
 /** Reads the first bytes of a file (decompressed when gzipped) to tell its layout. */
 export async function sniffShape(file: LogFile): Promise<FileShape> {
@@ -64,9 +79,9 @@ export async function sniffShape(file: LogFile): Promise<FileShape> {
   return 'lines';
 }
 
-function relationFor(shape: FileShape, files: readonly LogFile[]): string {
+function relationFor(shape: FileShape, files: readonly LogFile[], objectSize: number): string {
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
-  const common = `maximum_object_size=${MAX_OBJECT_BYTES}, filename=true`;
+  const common = `maximum_object_size=${objectSize}, filename=true`;
   if (shape === 'wrapped') {
     return `SELECT unnest("Records") AS rec, filename FROM read_json(${list}, columns={"Records": '${RECORD_TYPE}[]'}, format='auto', ${common})`;
   }
@@ -96,7 +111,25 @@ async function runBatch(
   groups: ReadonlyMap<FileShape, LogFile[]>,
   query: UsageQuery,
 ): Promise<BatchResult> {
-  const relations = [...groups].map(([shape, files]) => relationFor(shape, files));
+  let objectSize = objectSizeFor([...groups.values()].flat());
+  for (;;) {
+    try {
+      return await runBatchSized(connection, groups, query, objectSize);
+    } catch (cause) {
+      const tooBig = /maximum_object_size/i.test(cause instanceof Error ? cause.message : String(cause));
+      if (!tooBig || objectSize >= MAX_OBJECT_BYTES) throw cause;
+      objectSize = Math.min(objectSize * 4, MAX_OBJECT_BYTES);
+    }
+  }
+}
+
+async function runBatchSized(
+  connection: DuckDBConnection,
+  groups: ReadonlyMap<FileShape, LogFile[]>,
+  query: UsageQuery,
+  objectSize: number,
+): Promise<BatchResult> {
+  const relations = [...groups].map(([shape, files]) => relationFor(shape, files, objectSize));
   const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r` });
   const prepared = await connection.prepare(sql);
   const filter = query.roles;
@@ -279,4 +312,9 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
     dataEventSources: [...dataSources].sort(compareText),
   };
   return { window: query.window, rows, evidence };
+}
+
+/** The local files as a UsageSource. */
+export function localLogsSource(options: LocalSourceOptions): UsageSource {
+  return { description: `local logs ${options.logs}`, scan: (query) => scanLocalLogs(query, options) };
 }

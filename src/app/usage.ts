@@ -1,0 +1,39 @@
+/** The `usage` use case: the reducer's artefact for one role or all roles. */
+import { InputError } from '../errors.js';
+import { findRole } from '../iam/authorization-details.js';
+import type { IamSnapshot, RoleFilter, TimeWindow, UsageReport } from '../model.js';
+import type { UsageSource } from '../ingest/source.js';
+import { reduceUsage, type CallMapper } from '../usage/reduce.js';
+import { noEvidenceMessage } from './minimize.js';
+
+export interface UsageInput {
+  /** Role names or ARNs; empty means all roles. */
+  roles: readonly string[];
+  window: TimeWindow;
+}
+
+export async function runUsage(
+  deps: { mapCall: CallMapper; source: UsageSource; iam?: IamSnapshot },
+  input: UsageInput,
+): Promise<UsageReport> {
+  let filter: RoleFilter = { kind: 'all' };
+  if (input.roles.length > 0) {
+    const arns: string[] = [];
+    const names: string[] = [];
+    for (const role of input.roles) {
+      if (deps.iam !== undefined) arns.push(findRole(deps.iam, role).arn);
+      else if (role.startsWith('arn:')) arns.push(role);
+      else names.push(role);
+    }
+    filter = { kind: 'roles', arns, names };
+  }
+  const scan = await deps.source.scan({ roles: filter, window: input.window });
+  const report = reduceUsage(scan, deps.mapCall);
+  if (report.roles.length === 0) {
+    const who = input.roles.length > 0 ? input.roles.join(', ') : 'any role';
+    throw new InputError(noEvidenceMessage(who, input.window, scan.evidence), {
+      hint: 'widen --days or check that --logs points at the right trail',
+    });
+  }
+  return report;
+}

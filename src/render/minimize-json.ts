@@ -1,0 +1,34 @@
+/**
+ * The `minimize --format json` contract. Later features and users build on these names:
+ * role, window, evidence, granted, used, unused, proposed, diagnostics (+ unobservable, denied,
+ * verification, scope). Key order is fixed here so the bytes are stable.
+ */
+import type { MinimizePlan } from '../app/minimize.js';
+import { json } from './format.js';
+
+export function minimizeJson(plan: MinimizePlan): unknown {
+  const { current: _current, ...rest } = plan;
+  return {
+    role: rest.role,
+    roleName: rest.roleName,
+    window: rest.window,
+    evidence: rest.evidence,
+    granted: rest.granted,
+    used: rest.used,
+    unused: rest.unused,
+    unobservable: rest.unobservable,
+    denied: rest.denied,
+    unmapped: rest.unmapped,
+    usedNotGranted: rest.usedNotGranted,
+    proposed: rest.proposed,
+    verification: rest.verification,
+    scope: rest.scope,
+    calls: rest.calls,
+    diagnostics: rest.diagnostics,
+    data: rest.data,
+  };
+}
+
+export function renderMinimizeJson(plan: MinimizePlan): string {
+  return json(minimizeJson(plan));
+}

@@ -1,0 +1,14 @@
+/** One renderer per output format, behind one registry: the CLI's --format choices come from here. */
+import type { MinimizePlan } from '../app/minimize.js';
+import { renderMinimizeJson } from './minimize-json.js';
+import { renderMinimizeText } from './minimize-text.js';
+
+export type MinimizeRenderer = (plan: MinimizePlan) => string;
+
+export const MINIMIZE_RENDERERS = {
+  text: renderMinimizeText,
+  json: renderMinimizeJson,
+} as const satisfies Record<string, MinimizeRenderer>;
+
+export type MinimizeFormat = keyof typeof MINIMIZE_RENDERERS;
+export const MINIMIZE_FORMATS = Object.keys(MINIMIZE_RENDERERS) as MinimizeFormat[];
