@@ -12,7 +12,7 @@ import type { ResourceBuilderRow } from './tables.js';
 interface CompiledBuilder {
   row: ResourceBuilderRow;
   variables: string[];
-  /** The template is a single variable (`${topicArn}`): its value must already be an ARN. */
+  /** The template starts with a variable (`${topicArn}`): that value must already be an ARN. */
   whole: boolean;
 }
 
@@ -53,17 +53,17 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
     const key = `${row.service}/${row.resourceType}`.toLowerCase();
     const variables = templateVariables(row.template);
     const list = byType.get(key) ?? [];
-    list.push({ row, variables, whole: row.template === `\${${variables[0] ?? ''}}` });
+    list.push({ row, variables, whole: row.template.startsWith('${') });
     byType.set(key, list);
   }
 
   function build(b: CompiledBuilder, params: ParamValues, ctx: CallContext, fmt: ArnFormat): string[] {
     const lists: string[][] = [];
-    for (const v of b.variables) {
+    for (const [i, v] of b.variables.entries()) {
       if (CONTEXT_VARIABLES.has(v)) continue;
       const values = params[v];
       if (values === undefined || values.length === 0) return [];
-      const usable = b.whole ? values.filter(isArn) : values.filter((x) => !isArn(x));
+      const usable = b.whole && i === 0 ? values.filter(isArn) : values.filter((x) => !isArn(x));
       if (usable.length === 0) return [];
       lists.push(usable);
     }
@@ -79,18 +79,22 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
   }
 
   /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
-  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext): string {
+  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext): { arn: string; known: number } {
     for (const b of byType.get(`${service}/${type}`.toLowerCase()) ?? []) {
       if (b.whole) continue;
       const values: Record<string, string> = { Partition: ctx.partition, Region: ctx.region, Account: ctx.account };
+      let known = 0;
       for (const v of b.variables) {
         const first = params[v]?.[0];
-        if (first !== undefined && !isArn(first) && params[v]?.length === 1) values[v] = first;
+        if (first !== undefined && !isArn(first) && params[v]?.length === 1 && !CONTEXT_VARIABLES.has(v)) {
+          values[v] = first;
+          known += 1;
+        }
       }
       const arn = fillTemplate(b.row.template, values, '*');
-      if (arn !== undefined && fmt.regex.test(arn)) return arn;
+      if (arn !== undefined && fmt.regex.test(arn)) return { arn, known };
     }
-    return narrowestPattern(fmt.template, ctx.partition, ctx.region, ctx.account);
+    return { arn: narrowestPattern(fmt.template, ctx.partition, ctx.region, ctx.account), known: 0 };
   }
 
   return {
@@ -133,7 +137,11 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
       // Optional types (an index next to its table) are added only when derived, never as patterns.
       const missing = (required.length > 0 ? required : derived.size === 0 ? types : []).filter((t) => !derived.has(t.name));
       const withBuilder = missing.filter((t) => byType.has(`${action.service}/${t.name}`.toLowerCase()));
-      const toPattern = required.length > 0 ? missing : withBuilder.length > 0 ? withBuilder.slice(0, 1) : missing;
+      // All optional: the builder-backed type whose pattern keeps most known parameters, then the simplest format.
+      const best = withBuilder
+        .map((t) => ({ t, known: pattern(action.service, t.name, t.fmt, params, ctx).known, vars: templateVariables(t.fmt.template).length }))
+        .sort((a, b) => b.known - a.known || a.vars - b.vars)[0];
+      const toPattern = required.length > 0 ? missing : best !== undefined ? [best.t] : missing;
       if (required.length === 0 && withBuilder.length === 0 && missing.length > 1) {
         // Many optional types and no way to build any: one pattern covering them all.
         const p = `${commonPrefix(missing.map((t) => narrowestPattern(t.fmt.template, ctx.partition, ctx.region, ctx.account)))}*`;
@@ -146,7 +154,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
         return { resources: [p], diagnostics };
       }
       for (const t of toPattern) {
-        const p = pattern(action.service, t.name, t.fmt, params, ctx);
+        const p = pattern(action.service, t.name, t.fmt, params, ctx).arn;
         resources.add(p);
         diagnostics.push({
           code: 'resource-not-derived',
