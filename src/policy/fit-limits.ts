@@ -64,7 +64,7 @@ export function fitToLimits(input: FitInput): FitResult {
   for (const a of added)
     diagnostics.push({
       code: 'action-wildcard',
-      severity: 'warning',
+      severity: a.actions.length > 0 ? 'warning' : 'info',
       subject: a.pattern,
       count: a.actions.length,
       message: `to fit IAM size limits, ${a.pattern} replaces listed actions and adds ${a.actions.length} unused action(s): ${a.actions.join(', ') || 'none'}`,
