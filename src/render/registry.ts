@@ -2,12 +2,16 @@
 import type { MinimizePlan } from '../app/minimize.js';
 import { renderMinimizeJson } from './minimize-json.js';
 import { renderMinimizeText } from './minimize-text.js';
+import { renderCloudFormation } from './cloudformation.js';
+import { renderTerraform } from './terraform.js';
 
 export type MinimizeRenderer = (plan: MinimizePlan) => string;
 
 export const MINIMIZE_RENDERERS = {
   text: renderMinimizeText,
   json: renderMinimizeJson,
+  terraform: renderTerraform,
+  cloudformation: renderCloudFormation,
 } as const satisfies Record<string, MinimizeRenderer>;
 
 export type MinimizeFormat = keyof typeof MINIMIZE_RENDERERS;
