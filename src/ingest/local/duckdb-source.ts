@@ -197,16 +197,19 @@ function describeDuckDbError(cause: unknown): string {
 export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptions): Promise<UsageScan> {
   const discovery = await discoverLogFiles(options.logs, query.window);
   const shapes = new Map<string, FileShape>();
+  // Files that cannot even be opened, and 0-byte files (CloudTrail never delivers one: an
+  // interrupted download), are bad files like corrupt ones: named, and skipped only on request.
+  const unreadable: SkippedFile[] = [];
   for (const file of discovery.files) {
-    shapes.set(
-      file.path,
-      await sniffShape(file).catch((cause: unknown) => {
-        throw new InputError(`${file.path}: cannot read it (${errorCode(cause)})`, {
-          hint: 'fix its permissions, or pass --skip-bad-files to continue without it',
-          cause,
-        });
-      }),
-    );
+    if (file.size === 0) {
+      unreadable.push({ file: file.path, reason: 'empty file (0 bytes); CloudTrail never delivers an empty log file' });
+      continue;
+    }
+    try {
+      shapes.set(file.path, await sniffShape(file));
+    } catch (cause) {
+      unreadable.push({ file: file.path, reason: `cannot read it (${errorCode(cause)})` });
+    }
   }
 
   const instance = await DuckDBInstance.create(':memory:', {
@@ -219,8 +222,8 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
   const calls = new Map<string, CallRow>();
   const fileStats = new Map<string, FileStats>();
   const dataSources = new Set<string>();
-  const badFiles: SkippedFile[] = [];
-  const progress: ScanProgress = { filesDone: 0, files: discovery.files.length, bytesDone: 0, bytes: totalBytes, records: 0 };
+  const badFiles: SkippedFile[] = [...unreadable];
+  const progress: ScanProgress = { filesDone: 0, files: discovery.files.length - unreadable.length, bytesDone: 0, bytes: totalBytes, records: 0 };
 
   const absorb = (result: BatchResult): void => {
     mergeCallRows(calls, result.calls);
@@ -263,6 +266,7 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
       batchSize = 0;
     };
     for (const file of discovery.files) {
+      if (!shapes.has(file.path)) continue; // unreadable or empty: already in badFiles
       batch.push(file);
       batchSize += file.size;
       if (batchSize >= batchBytes || batch.length >= 2000) await flush();
