@@ -6,18 +6,22 @@
 import type { MinimizePlan } from '../app/minimize.js';
 import { bytes, count, days, json, plural } from './format.js';
 
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 function services(actions: readonly string[]): number {
   return new Set(actions.map((a) => a.slice(0, a.indexOf(':')))).size;
 }
 
 export function renderMinimizeText(plan: MinimizePlan): string {
   const usedActions = plan.used.map((u) => u.action);
-  const calls = plan.used.length === 0 ? 0 : plan.verification.observedCalls;
+  const calls = plan.calls.reduce((sum, c) => sum + c.count, 0);
   const lines: string[] = [];
   lines.push(
     `${plan.roleName} can do ${plural(plan.granted.actions, 'action')} in ${plural(plan.granted.services, 'service')}; ` +
       `it used ${plural(usedActions.length, 'action')} in ${plural(services(usedActions), 'service')} ` +
-      `in the last ${plural(days(plan.window.start, plan.window.end), 'day')} (${plural(plan.evidence.events, 'call')}).`,
+      `in the last ${plural(days(plan.window.start, plan.window.end), 'day')} (${plural(calls, 'call')}).`,
   );
   const before = plan.scope.before;
   const after = plan.scope.after;
@@ -25,7 +29,8 @@ export function renderMinimizeText(plan: MinimizePlan): string {
     `Proposed: from ${plural(before.actions, 'action')} on ${before.resources} to ${plural(after.actions, 'action')} on ${plural(after.resources, 'resource')}.`,
   );
   lines.push(
-    `Verified: all ${plural(plan.verification.allowed, 'observed call')} of ${count(plan.verification.observedCalls)} are allowed by the proposal; ` +
+    `Verified: the proposal allows ${plan.verification.allowed === plan.verification.observedCalls ? 'all' : `${count(plan.verification.allowed)} of`} ` +
+      `${plural(plan.verification.observedCalls, 'observed (action, resource) pair')}; ` +
       `it allows ${plan.verification.newlyAllowed === 0 ? 'nothing' : plural(plan.verification.newlyAllowed, 'request')} the current policy denies.`,
   );
   const e = plan.evidence;
@@ -43,9 +48,12 @@ export function renderMinimizeText(plan: MinimizePlan): string {
   if (plan.unobservable.length > 0) {
     const reasons = new Map<string, number>();
     for (const u of plan.unobservable) reasons.set(u.reason, (reasons.get(u.reason) ?? 0) + 1);
+    const ranked = [...reasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     lines.push(
-      `Unobservable, kept: ${plural(plan.unobservable.length, 'action')} (${[...reasons].map(([r, n]) => `${count(n)} ${r}`).join('; ')}).`,
+      `Kept because the logs cannot show their use: ${plural(plan.unobservable.length, 'action')} (--drop-unobservable removes them; --format json lists each):`,
     );
+    for (const [reason, n] of ranked.slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  ${clip(reason, 110)}`);
+    if (ranked.length > 5) lines.push(`         … and ${plural(ranked.length - 5, 'other reason')}`);
   }
   if (plan.usedNotGranted.length > 0) {
     lines.push(`Used but not granted by these policies (not proposed): ${plan.usedNotGranted.join(', ')}.`);
