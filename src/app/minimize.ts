@@ -30,6 +30,11 @@ export interface MinimizeInput {
   proposal: ProposalOptions;
   /** Propose even when there is no evidence (zero events). Off by default: no evidence is not "unused". */
   allowEmpty: boolean;
+  /**
+   * Propose even when the logs cover only part of the window (see `windowGaps`). Off by default:
+   * a permission used only in the uncovered days would look unused.
+   */
+  allowPartialWindow?: boolean;
 }
 
 export interface MinimizeDeps {
@@ -81,6 +86,44 @@ export function noEvidenceMessage(roleName: string, window: TimeWindow, evidence
   return `no events by role ${roleName} between ${window.start} and ${window.end}: ${covered}${dates}`;
 }
 
+/**
+ * How far the logs' first and last events may sit inside the window before the window counts as
+ * not covered. A busy trail has events every minute; a day absorbs delivery lag (CloudTrail
+ * delivers within ~15 minutes, an hourly `aws s3 sync` adds an hour) and quiet nights.
+ */
+export const COVERAGE_SLACK_MS = 86_400_000;
+
+/** A stretch at the start or end of the window in which the logs hold no event at all. */
+export interface CoverageGap {
+  edge: 'start' | 'end';
+  from: string;
+  to: string;
+  days: number;
+}
+
+/**
+ * The parts of the window the evidence does not cover: the logs start well after the window
+ * starts (logs not synced that far back, trail created later, files pruned) or stop well before it
+ * ends (a stale sync). Gaps inside the covered range are not detected. No dated events at all is
+ * the no-evidence case, handled before this.
+ */
+export function windowGaps(window: TimeWindow, evidence: Evidence): CoverageGap[] {
+  const { first, last } = evidence.covered;
+  if (first === null || last === null) return [];
+  const gaps: CoverageGap[] = [];
+  const gap = (edge: CoverageGap['edge'], from: string, to: string): void => {
+    const ms = Date.parse(to) - Date.parse(from);
+    if (ms > COVERAGE_SLACK_MS) gaps.push({ edge, from, to, days: Math.round((ms / 86_400_000) * 10) / 10 });
+  };
+  gap('start', window.start, first);
+  gap('end', last, window.end);
+  return gaps;
+}
+
+function describeGaps(gaps: readonly CoverageGap[]): string {
+  return gaps.map((g) => `no events at all from ${g.from} to ${g.to} (${g.days} days)`).join(' and ');
+}
+
 export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Promise<MinimizePlan> {
   const grant: RoleGrant = findRole(deps.iam, input.role);
   const scan = await deps.source.scan({ roles: { kind: 'roles', arns: [grant.arn], names: [] }, window: input.window });
@@ -91,17 +134,27 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
       hint: 'widen --days, check --logs points at this account\'s trail, or pass --allow-empty to propose from no evidence (removes every permission)',
     });
   }
+  const gaps = windowGaps(input.window, scan.evidence);
+  if (gaps.length > 0 && usage.events > 0 && input.allowPartialWindow !== true && !input.allowEmpty) {
+    throw new InputError(
+      `the logs do not cover the window ${input.window.start} to ${input.window.end}: ${describeGaps(gaps)}; ` +
+        `a permission used only then would look unused, so no policy is proposed`,
+      {
+        hint: 'sync the missing logs, narrow the window to what they cover (--end, --days), or pass --allow-partial-window to propose from the covered part only',
+      },
+    );
+  }
+  if (usage.events > 0 && usage.used.length === 0 && !input.allowEmpty) {
+    const denied = usage.denied.reduce((sum, d) => sum + d.count, 0);
+    throw new InputError(
+      `role ${grant.name} made ${usage.events} call(s) between ${input.window.start} and ${input.window.end}, none of them authorized (${denied} denied, ${usage.events - denied} needing no permission or unmapped): there is no usage to keep`,
+      { hint: 'widen --days, or pass --allow-empty to propose removing every permission' },
+    );
+  }
   const diff = diffPermissions({ catalog: deps.catalog, grant, usage, evidence: scan.evidence });
   const proposal = proposePolicy({ catalog: deps.catalog, grant, usage, diff, options: input.proposal });
   const diagnostics: Diagnostic[] = [...usage.diagnostics, ...proposal.diagnostics];
-  if (scan.evidence.skippedFiles.length > 0) {
-    diagnostics.push({
-      code: 'skipped-files',
-      severity: 'warning',
-      message: `${scan.evidence.skippedFiles.length} unreadable log file(s) were skipped (--skip-bad-files); usage in them is missing`,
-      count: scan.evidence.skippedFiles.length,
-    });
-  }
+  diagnostics.push(...evidenceDiagnostics(input.window, scan.evidence, usage.events, gaps));
   return {
     role: grant.arn,
     roleName: grant.name,
@@ -126,4 +179,50 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     diagnostics: mergeDiagnostics(diagnostics),
     data: { iamData: deps.catalog.version },
   };
+}
+
+/**
+ * Warnings that travel with a proposal made from incomplete evidence, so the output itself says
+ * what is missing: skipped files (by name), invalid records, no events, uncovered days.
+ */
+export function evidenceDiagnostics(
+  window: TimeWindow,
+  evidence: Evidence,
+  events: number,
+  gaps: readonly CoverageGap[],
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const skipped = evidence.skippedFiles;
+  if (skipped.length > 0) {
+    const names = skipped.slice(0, 5).map((f) => f.file).join(', ') + (skipped.length > 5 ? `, … and ${skipped.length - 5} more` : '');
+    out.push({
+      code: 'skipped-files',
+      severity: 'warning',
+      message: `${skipped.length} unreadable log file(s) were skipped (--skip-bad-files); the events in them are unknown and not counted: ${names}`,
+      count: skipped.length,
+    });
+  }
+  if (evidence.invalidRecords > 0) {
+    out.push({
+      code: 'invalid-records',
+      severity: 'warning',
+      message: `${evidence.invalidRecords} record(s) without eventSource or a readable eventTime were skipped`,
+      count: evidence.invalidRecords,
+    });
+  }
+  if (events === 0) {
+    out.push({
+      code: 'no-evidence',
+      severity: 'warning',
+      message: `no events by this role between ${window.start} and ${window.end} (--allow-empty): every permission is proposed for removal without evidence`,
+    });
+  }
+  if (gaps.length > 0) {
+    out.push({
+      code: 'partial-window',
+      severity: 'warning',
+      message: `the logs do not cover the whole window: ${describeGaps(gaps)}; permissions used only then look unused`,
+    });
+  }
+  return out;
 }
