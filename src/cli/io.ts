@@ -1,7 +1,9 @@
 /** The process boundary: the only place that touches stdout, stderr, the clock and the environment. */
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { errorCode } from '../ingest/local/discover.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -22,12 +24,32 @@ export function processIo(): CliIo {
   };
 }
 
+/** The file-system calls `writeFileAtomic` makes; tests pass a failing one to simulate a crash. */
+export interface AtomicWriteFs {
+  writeFile(path: string, content: string, options: { encoding: 'utf8'; mode: number; flag: 'wx' }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options: { force: true }): Promise<void>;
+}
+
+const NODE_FS: AtomicWriteFs = { writeFile, rename, rm };
+
 /**
- * Writes a file atomically: a temporary file beside it, then a rename, so an interrupted run
- * leaves either the old file or the new one, never half of one.
+ * Writes a file atomically: a temporary file beside it (same folder, so the rename stays on one
+ * file system), then a rename, so an interrupted run leaves either the old file or the new one,
+ * never half of one. On failure the temporary file is removed and the error names the path; a
+ * path that cannot be written is the user's to fix (exit 3), not a bug.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, fs: AtomicWriteFs = NODE_FS): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temp, content, 'utf8');
-  await rename(temp, path);
+  try {
+    // `wx`: never follow or clobber something already at the temporary name.
+    await fs.writeFile(temp, content, { encoding: 'utf8', mode: 0o644, flag: 'wx' });
+    await fs.rename(temp, path);
+  } catch (cause) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new InputError(`--out ${path}: cannot write it (${errorCode(cause)})`, {
+      hint: 'point --out at a file in a folder you can write; the previous file, if any, is unchanged',
+      cause,
+    });
+  }
 }
