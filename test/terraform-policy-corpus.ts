@@ -82,12 +82,17 @@ function principals(list: Array<Record<string, Json>>): unknown {
 
 /** A parsed `data "aws_iam_policy_document"` body -> the policy JSON the provider would produce. */
 export function policyFromHcl(body: Record<string, Json>): PolicyDocument {
-  const doc: PolicyDocument = { Statement: [] };
-  if (body['version'] !== undefined) doc.Version = String(body['version']);
-  if (body['policy_id'] !== undefined) doc.Id = fromPolicyString(body['policy_id']);
+  // Keys in the order IAM (and canonicalPolicy) writes them, so JSON text can be compared.
+  const doc: PolicyDocument = {
+    ...(body['version'] !== undefined ? { Version: String(body['version']) } : {}),
+    ...(body['policy_id'] !== undefined ? { Id: fromPolicyString(body['policy_id']) } : {}),
+    Statement: [],
+  };
   for (const s of blocks(body['statement'])) {
-    const st: Statement = { Effect: String(s['effect'] ?? 'Allow') as 'Allow' | 'Deny' };
-    if (s['sid'] !== undefined) st.Sid = fromPolicyString(s['sid']);
+    const st: Statement = {
+      ...(s['sid'] !== undefined ? { Sid: fromPolicyString(s['sid']) } : {}),
+      Effect: String(s['effect'] ?? 'Allow') as 'Allow' | 'Deny',
+    };
     if (s['actions'] !== undefined) st.Action = collapse(s['actions']);
     if (s['not_actions'] !== undefined) st.NotAction = collapse(s['not_actions']);
     if (s['resources'] !== undefined) st.Resource = collapse(s['resources']);

@@ -6,7 +6,8 @@
 
 /** Terraform would read `${` and `%{` in a quoted string as a template: double the marker. */
 export function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // A function replacement: in a replacement string `$$` would mean one `$`.
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /** A quoted HCL string literal whose value is exactly `text`. */
