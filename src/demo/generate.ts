@@ -58,14 +58,30 @@ export interface DemoManifest {
 
 const NOISE_SHARE = 0.04;
 const DUPLICATE_RATE = 0.0003;
-/** Large slots are split so files stay a few hundred KB to a few MB gzipped. */
-const MAX_RECORDS_PER_FILE = 4000;
+/** Large slots are split so files stay a few hundred KB to a few MB gzipped (~230 B per record). */
+const MAX_RECORDS_PER_FILE = 16_000;
+/** From this volume on, slots are sized for realistic delivery files rather than a browsable demo. */
+const VOLUME_EVENTS = 100_000;
+/** ~6000 records per slot: with two regions, files of ~0.2-2 MB gzipped, like a busy trail's. */
+const VOLUME_RECORDS_PER_SLOT = 6_000;
 
-/** Five-minute slots as CloudTrail delivers, widened at small volume so the demo is not 17k tiny files. */
-function slotMinutesFor(events: number, days: number): number {
+/**
+ * CloudTrail delivers about every five minutes per region; a busy account's files then hold
+ * thousands of records. The demo spreads fewer events over the same days, so slots are widened
+ * until a file holds about what a real delivery file does: at small volume (the browsable demo)
+ * at least 20 records and at most an hour; at volume ~6000 records per slot, up to twelve hours.
+ * Tiny files would make a benchmark measure file opening rather than decompression and parsing.
+ */
+export function slotMinutesFor(events: number, days: number): number {
   const perFiveMinutes = events / (days * 288);
-  for (const minutes of [5, 10, 15, 30]) if (perFiveMinutes * (minutes / 5) >= 20) return minutes;
-  return 60;
+  if (events < VOLUME_EVENTS) {
+    for (const minutes of [5, 10, 15, 30]) if (perFiveMinutes * (minutes / 5) >= 20) return minutes;
+    return 60;
+  }
+  for (const minutes of [5, 10, 15, 20, 30, 60, 120, 180, 240, 360]) {
+    if (perFiveMinutes * (minutes / 5) >= VOLUME_RECORDS_PER_SLOT) return minutes;
+  }
+  return 720;
 }
 
 interface RoleState {
@@ -167,7 +183,7 @@ export async function generateDemo(options: DemoOptions): Promise<DemoManifest> 
           state.lastTime = time;
           state.lastRegion = built.region;
         }
-        add(built.region, JSON.stringify(built.record), time);
+        add(built.region, built.json, time);
       }
     }
     const noiseExact = noiseCarry + (noiseQuota * slotLength) / (end - start);
@@ -191,10 +207,12 @@ export async function generateDemo(options: DemoOptions): Promise<DemoManifest> 
         const duplicates = pendingDuplicates.get(region);
         if (duplicates !== undefined && duplicates.length > 0 && i === 0) {
           // Duplicates recorded while filling this slot go out with the next file of the region.
-          const fromEarlier = duplicates.filter((d) => !records.includes(d));
+          // A Set, not records.includes: that compared every record string per duplicate (quadratic).
+          const inThisSlot = new Set(records);
+          const fromEarlier = duplicates.filter((d) => !inThisSlot.has(d));
           chunk.push(...fromEarlier);
           duplicateRecords += fromEarlier.length;
-          pendingDuplicates.set(region, duplicates.filter((d) => records.includes(d)));
+          pendingDuplicates.set(region, duplicates.filter((d) => inThisSlot.has(d)));
         }
         await writer.writeLogFile(region, delivered + i / MAX_RECORDS_PER_FILE, chunk, bucket.oldest, bucket.newest, rng);
       }

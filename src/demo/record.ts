@@ -25,8 +25,19 @@ const TLS_CIPHER = 'TLS_AES_128_GCM_SHA256';
 
 /** `2026-01-31T12:34:56Z` from epoch seconds. */
 export function isoSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().slice(0, 19) + 'Z';
+  // Called once or twice per record: Date#toISOString showed in profiles, so the day prefix is
+  // cached and the time of day formatted by arithmetic.
+  const day = Math.floor(epochSeconds / 86400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const s = epochSeconds - day * 86400;
+  return `${cachedDayPrefix}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}Z`;
 }
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 function sessionNameFor(role: DemoRoleIdentity, index: number, rng: Prng, hour: number): string {
   const names = role.spec.sessionNames;
@@ -128,14 +139,32 @@ export class SessionPool {
   }
 }
 
-/** The outcome of one call: the record, and whether it was a denial. */
+/** The outcome of one call: the record as JSON text, and whether it was a denial. */
 export interface BuiltRecord {
-  record: JsonObject;
+  json: string;
   region: string;
   denied: boolean;
 }
 
-/** Builds one CloudTrail record for `spec` made by `session` at `time` (epoch seconds). */
+/**
+ * Serialised `userIdentity` per session object: built once per session and hour, reused by
+ * thousands of records. String assembly instead of one JSON.stringify of a record object was
+ * the largest main-thread cost at volume (together with the garbage it made).
+ */
+const identityJson = new WeakMap<Session, string>();
+
+function identityOf(session: Session): string {
+  let json = identityJson.get(session);
+  if (json === undefined) identityJson.set(session, (json = JSON.stringify(session.userIdentity)));
+  return json;
+}
+
+const q = (value: string): string => JSON.stringify(value);
+
+/**
+ * Builds one CloudTrail record for `spec` made by `session` at `time` (epoch seconds), as the JSON
+ * text AWS writes (same field order as a `JSON.stringify` of the record object would give).
+ */
 export function buildCallRecord(
   spec: CallSpec,
   session: Session,
@@ -150,34 +179,24 @@ export function buildCallRecord(
   const service = spec.eventSource.slice(0, spec.eventSource.indexOf('.'));
   const isS3 = service === 's3';
   const ua = userAgentFor(session.kind, service);
-  const record: JsonObject = {
-    eventVersion: spec.category === 'Data' ? '1.10' : '1.09',
-    userIdentity: session.userIdentity,
-    eventTime,
-    eventSource: spec.eventSource,
-    eventName: spec.eventName,
-    awsRegion: region,
-    sourceIPAddress: session.sourceIPAddress,
-    userAgent: isS3 ? `[${ua}]` : ua,
-  };
+  const parts: string[] = [
+    `{"eventVersion":"${spec.category === 'Data' ? '1.10' : '1.09'}","userIdentity":${identityOf(session)}`,
+    `,"eventTime":"${eventTime}","eventSource":${q(spec.eventSource)},"eventName":${q(spec.eventName)}`,
+    `,"awsRegion":"${region}","sourceIPAddress":${q(session.sourceIPAddress)},"userAgent":${q(isS3 ? `[${ua}]` : ua)}`,
+  ];
   const failure = spec.denied ?? (spec.failure !== undefined && rng.chance(spec.failure.rate) ? spec.failure : undefined);
-  if (failure !== undefined) {
-    record['errorCode'] = failure.code;
-    record['errorMessage'] = failure.message;
-  }
-  record['requestParameters'] = out.requestParameters;
-  record['responseElements'] = failure === undefined ? (out.responseElements ?? null) : null;
-  if (out.additionalEventData !== undefined) record['additionalEventData'] = out.additionalEventData;
-  record['requestID'] = isS3 ? rng.upperAlnum(16) : rng.uuid();
-  record['eventID'] = rng.uuid();
-  record['readOnly'] = spec.readOnly;
-  if (out.resources !== undefined) record['resources'] = out.resources;
-  record['eventType'] = 'AwsApiCall';
-  if (spec.apiVersion !== undefined) record['apiVersion'] = spec.apiVersion;
-  record['managementEvent'] = spec.category === 'Management';
-  record['recipientAccountId'] = account;
-  record['eventCategory'] = spec.category;
+  if (failure !== undefined) parts.push(`,"errorCode":${q(failure.code)},"errorMessage":${q(failure.message)}`);
+  parts.push(`,"requestParameters":${JSON.stringify(out.requestParameters)}`);
+  parts.push(`,"responseElements":${failure === undefined ? JSON.stringify(out.responseElements ?? null) : 'null'}`);
+  if (out.additionalEventData !== undefined) parts.push(`,"additionalEventData":${JSON.stringify(out.additionalEventData)}`);
+  parts.push(`,"requestID":"${isS3 ? rng.upperAlnum(16) : rng.uuid()}","eventID":"${rng.uuid()}","readOnly":${spec.readOnly}`);
+  if (out.resources !== undefined) parts.push(`,"resources":${JSON.stringify(out.resources)}`);
+  parts.push(`,"eventType":"AwsApiCall"`);
+  if (spec.apiVersion !== undefined) parts.push(`,"apiVersion":${q(spec.apiVersion)}`);
   const host = out.host ?? (spec.global === true ? `${service}.amazonaws.com` : `${service}.${region}.amazonaws.com`);
-  record['tlsDetails'] = { tlsVersion: 'TLSv1.3', cipherSuite: TLS_CIPHER, clientProvidedHostHeader: host };
-  return { record, region, denied: spec.denied !== undefined };
+  parts.push(
+    `,"managementEvent":${spec.category === 'Management'},"recipientAccountId":${q(account)},"eventCategory":"${spec.category}"`,
+    `,"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"${TLS_CIPHER}","clientProvidedHostHeader":${q(host)}}}`,
+  );
+  return { json: parts.join(''), region, denied: spec.denied !== undefined };
 }
