@@ -36,6 +36,12 @@ export interface SqlDialect {
   inList(expr: string, name: QueryParam): string;
   /** The source file of a record, or NULL where the engine cannot tell. */
   fileName(): string;
+  /**
+   * Set for engines that accept bound parameters only in WHERE clauses (Athena). The window then
+   * filters the scan itself, and the role filter applies to the grouped call rows in an outer
+   * WHERE (every role's calls are grouped, then the selected ones kept: same rows, same bytes).
+   */
+  paramsInWhereOnly?: boolean;
 }
 
 /** Parameters in the order a positional dialect binds them. */
@@ -63,8 +69,13 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
   const issuerType = d.field('userIdentity.sessionContext.sessionIssuer.type');
   const requestParameters = d.field('requestParameters');
   const time = 't';
-  const inWindow = `(${time} >= ${d.timestampParam('start')} AND ${time} < ${d.timestampParam('end')})`;
-  const roleSelected = `(${d.param('allRoles')} OR ${d.inList(role, 'roleArns')} OR ${d.inList(roleName, 'roleNames')})`;
+  const whereOnly = d.paramsInWhereOnly === true;
+  const windowOf = (expr: string): string =>
+    `(${expr} >= ${d.timestampParam('start')} AND ${expr} < ${d.timestampParam('end')})`;
+  const inWindow = whereOnly ? `(${time} IS NOT NULL)` : windowOf(time);
+  const selectedBy = (arn: string, name: string): string =>
+    `(${d.param('allRoles')} OR ${d.inList(arn, 'roleArns')} OR ${d.inList(name, 'roleNames')})`;
+  const roleSelected = whereOnly ? 'true' : selectedBy(role, roleName);
   const inScope = `(${d.field('eventType')} = 'AwsApiCall' AND ${issuerType} = 'Role' AND ${role} IS NOT NULL AND ${d.field('eventSource')} IS NOT NULL AND ${d.field('eventName')} IS NOT NULL AND ${inWindow} AND ${roleSelected})`;
   const scoped = (expr: string): string => `CASE WHEN in_scope THEN ${expr} END`;
 
@@ -74,6 +85,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
 
   const callKeys = [
     'c_role',
+    ...(whereOnly ? ['c_role_name'] : []),
     'c_source',
     'c_name',
     'c_region',
@@ -85,8 +97,9 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
     ...PARAM_COLUMNS.map((p) => p.column),
   ];
 
-  const where = parts.where && parts.where.length > 0 ? `\n  WHERE ${parts.where.join('\n    AND ')}` : '';
-  return `WITH timed AS (
+  const predicates = [...(parts.where ?? []), ...(whereOnly ? [windowOf(d.eventTime())] : [])];
+  const where = predicates.length > 0 ? `\n  WHERE ${predicates.join('\n    AND ')}` : '';
+  const grouped = `WITH timed AS (
   SELECT r.*, ${d.eventTime()} AS t, ${d.fileName()} AS file_name
   FROM ${parts.from}${where}
 ), scoped AS (
@@ -102,7 +115,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
     ${d.field('eventSource')} AS event_source,
     ${d.field('eventCategory')} AS event_category,
     (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,
-    ${scoped(role)} AS c_role,
+    ${scoped(role)} AS c_role,${whereOnly ? `\n    ${scoped(roleName)} AS c_role_name,` : ''}
     ${scoped(d.field('eventSource'))} AS c_source,
     ${scoped(d.field('eventName'))} AS c_name,
     ${scoped(d.field('awsRegion'))} AS c_region,
@@ -131,4 +144,6 @@ GROUP BY GROUPING SETS (
   (event_source, event_category, in_window)
 )
 HAVING GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope`;
+  if (!whereOnly) return grouped;
+  return `SELECT * FROM (\n${grouped}\n) AS g\nWHERE g.grouping_set <> 'calls' OR ${selectedBy('g.c_role', 'g.c_role_name')}`;
 }
