@@ -4,6 +4,7 @@ import { renderMinimizeJson } from './minimize-json.js';
 import { renderMinimizeText } from './minimize-text.js';
 import { renderCloudFormation } from './cloudformation.js';
 import { renderTerraform } from './terraform.js';
+import { renderMinimizeSam } from './sam.js';
 
 export type MinimizeRenderer = (plan: MinimizePlan) => string;
 
@@ -12,6 +13,7 @@ export const MINIMIZE_RENDERERS = {
   json: renderMinimizeJson,
   terraform: renderTerraform,
   cloudformation: renderCloudFormation,
+  sam: (plan: MinimizePlan) => renderMinimizeSam(plan),
 } as const satisfies Record<string, MinimizeRenderer>;
 
 export type MinimizeFormat = keyof typeof MINIMIZE_RENDERERS;
