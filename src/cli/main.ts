@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDrift } from './commands/drift.js';
 import { registerMinimize } from './commands/minimize.js';
+import { registerPr } from './commands/pr.js';
 import { registerUsage } from './commands/usage.js';
 import type { CommandContext } from './context.js';
 import type { CliIo } from './io.js';
@@ -19,7 +21,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const register of [registerMinimize, registerUsage]) register(program, ctx);
+  for (const register of [registerMinimize, registerUsage, registerDrift]) register(program, ctx);
   registerDemo(program, ctx, main);
   for (const command of program.commands) command.exitOverride();
   try {

@@ -1,0 +1,127 @@
+/**
+ * `iamtrim pr`: minimize a role, rewrite its policy where it lives in a repository, and open (or
+ * update) a pull request carrying the evidence. `--dry-run` prints the PR and changes nothing.
+ */
+import type { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { runMinimize } from '../../app/minimize.js';
+import { InputError, UsageError } from '../../errors.js';
+import { applyPrPlan } from '../../pr/apply.js';
+import { Git } from '../../pr/git.js';
+import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
+import { buildPrPlan, renderDryRun } from '../../pr/plan.js';
+import { loadReferenceData, type CommandContext } from '../context.js';
+import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
+import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+import { addProposalOptions } from './minimize.js';
+
+const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+interface PrOptions extends WindowOptions, SourceOptions {
+  role: string;
+  iam?: string;
+  repo: string;
+  file: string;
+  resource?: string;
+  base: string;
+  remote: string;
+  githubApiUrl?: string;
+  githubRepo?: string;
+  dryRun?: boolean;
+  resources: 'exact' | 'generalize' | 'service';
+  dropUnobservable?: boolean;
+  policyType: 'managed' | 'inline';
+  allowEmpty?: boolean;
+}
+
+/** Git auth for https remotes: an http header passed through the environment, never argv or URLs. */
+async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined): Promise<Record<string, string>> {
+  let url: URL;
+  try {
+    url = new URL(remoteUrl);
+  } catch {
+    return {};
+  }
+  if (token === undefined || url.protocol !== 'https:' || url.username !== '') return {};
+  const configured = await git.tryRun(['config', '--get-regexp', '^http\\..*extraheader$']);
+  if (configured !== undefined && configured.trim() !== '') return {};
+  const host = url.origin;
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${host}/.extraheader`,
+    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+  };
+}
+
+export function registerPr(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('pr')
+    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON or Terraform)')
+    .requiredOption('--role <name|arn>', 'the role to minimize')
+    .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
+  addWindowOptions(command);
+  addSourceOptions(command);
+  addProposalOptions(command);
+  command
+    .option('--repo <path>', 'the git repository holding the policy', '.')
+    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json or a Terraform .tf')
+    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME')
+    .option('--base <branch>', 'the branch the pull request merges into', 'main')
+    .option('--remote <name>', 'the git remote on GitHub', 'origin')
+    .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
+    .option('--github-repo <owner/name>', 'the GitHub repository; default: read from the remote URL')
+    .option('--dry-run', 'print the pull request title, body and file diff; change nothing')
+    .action(async (opts: PrOptions) => {
+      const dryRun = opts.dryRun === true;
+      const window = parseWindow(opts, ctx.io.now());
+      const token = ctx.io.env['GITHUB_TOKEN'];
+      if (!dryRun && (token === undefined || token === '')) {
+        throw new UsageError('GITHUB_TOKEN is not set', { hint: 'export a token with contents:write and pull-requests:write, or use --dry-run' });
+      }
+      const probe = new Git({ repo: opts.repo, remote: opts.remote });
+      if ((await probe.tryRun(['rev-parse', '--git-dir'])) === undefined) throw new UsageError(`--repo ${opts.repo}: not a git repository`);
+      const remoteUrl = await probe.remoteUrl();
+      const secrets = token === undefined ? [] : [token, Buffer.from(`x-access-token:${token}`).toString('base64')];
+      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun ? {} : await gitAuthEnv(probe, remoteUrl, token), secrets });
+      const repo = opts.githubRepo !== undefined ? parseRepoFlag(opts.githubRepo) : parseGitHubRemote(remoteUrl);
+      if (repo === undefined) {
+        throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
+      }
+      if (!dryRun && (await git.isDirty())) {
+        throw new UsageError(`--repo ${opts.repo}: the working tree has uncommitted changes`, { hint: 'commit or stash them first; iamtrim commits only the policy change' });
+      }
+      const baseCommit = dryRun ? await git.localBaseRef(opts.base) : await git.fetchBranch(opts.base);
+      if (baseCommit === undefined) throw new InputError(`--base ${opts.base}: remote '${opts.remote}' has no such branch`);
+      const fileText = await git.readFile(baseCommit, opts.file);
+      if (fileText === undefined) {
+        throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
+      }
+      const source = buildUsageSource(opts, ctx.io);
+      const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
+      const plan = await runMinimize(
+        { ...data, source, iam },
+        {
+          role: opts.role,
+          window,
+          allowEmpty: opts.allowEmpty === true,
+          proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
+        },
+      );
+      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
+      if (prPlan.file.after === prPlan.file.before) {
+        ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
+        return;
+      }
+      if (dryRun) {
+        ctx.io.out(renderDryRun(prPlan));
+        return;
+      }
+      const apiUrl = opts.githubApiUrl ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
+      const github = new GitHub(repo, { token: token ?? '', baseUrl: apiUrl.replace(/\/$/, ''), userAgent: `iamtrim/${version}` });
+      const result = await applyPrPlan(prPlan, git, github);
+      ctx.io.out(
+        `${result.action} pull request #${result.pullRequest.number}: ${result.pullRequest.url}\n` +
+          `branch ${result.branch} ${result.pushed ? `pushed at ${result.commit.slice(0, 12)}` : 'already up to date'}\n`,
+      );
+    });
+}
