@@ -1,0 +1,116 @@
+/**
+ * `iamtrim drift`: the scheduled report over every role of an account. Wiring only: one scan via
+ * the use case, the history read before and appended after the report files are written (so a
+ * failed write never leaves a run nobody saw), and the --fail-on exit code.
+ */
+import { Option, type Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { applyHistory } from '../../drift/apply-history.js';
+import { openHistoryStore } from '../../drift/history-store.js';
+import type { DriftReport, HistoryView } from '../../drift/report.js';
+import { createRiskMatcher } from '../../drift/risk.js';
+import { runDrift, shellQuote } from '../../drift/run-drift.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { DRIFT_OUTPUTS } from '../../render/drift-registry.js';
+import { loadReferenceData, type CommandContext } from '../context.js';
+import { writeFileAtomic } from '../io.js';
+import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
+import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+
+const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+/** Where the history goes when --history is not given (relative to the working directory). */
+export const DEFAULT_HISTORY = join('.iamtrim', 'history.duckdb');
+
+interface DriftOptions extends WindowOptions, SourceOptions {
+  iam?: string;
+  roles: string[];
+  exclude: string[];
+  out: string;
+  history?: string | false;
+  failOn?: 'new-risk' | 'any-unused';
+  allowEmpty?: boolean;
+}
+
+function collectGlobs(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((g) => g.trim()).filter((g) => g !== '')];
+}
+
+/** Whether the --fail-on condition holds for a finished report. */
+export function failOnMet(report: DriftReport, condition: DriftOptions['failOn']): boolean {
+  if (condition === 'new-risk') return (report.changes?.newRisks.length ?? 0) > 0;
+  if (condition === 'any-unused') return report.roles.some((r) => r.unused > 0);
+  return false;
+}
+
+export function registerDrift(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('drift')
+    .description('report, for every role, granted vs. used permissions, the risk of the excess and the change since the last run')
+    .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json')
+    .option('--roles <glob>', 'only roles whose name (or ARN, for arn:… globs) matches; comma-separated or repeated', collectGlobs, [])
+    .option('--exclude <glob>', 'leave out roles matching; comma-separated or repeated', collectGlobs, [])
+    .requiredOption('--out <dir>', 'write report.md, report.json and report.html into this folder')
+    .option('--history <file>', `the run history (DuckDB file; default ${DEFAULT_HISTORY})`)
+    .option('--no-history', 'do not read or store the history (no changes, no trend)')
+    .addOption(new Option('--fail-on <condition>', 'exit 1 when the condition holds').choices(['new-risk', 'any-unused']))
+    .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)');
+  addWindowOptions(command);
+  addSourceOptions(command);
+  command.action(async (opts: DriftOptions) => {
+    if (opts.failOn === 'new-risk' && opts.history === false) {
+      throw new UsageError('--fail-on new-risk needs the history to compare with, but --no-history is set', {
+        hint: 'drop --no-history, or use --fail-on any-unused',
+      });
+    }
+    const now = ctx.io.now();
+    const window = parseWindow(opts, now);
+    const source = buildUsageSource(opts, ctx.io);
+    const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
+    const minimizeArgs = [
+      ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
+      ...(opts.logs !== undefined ? ['--logs', opts.logs] : []),
+      '--days',
+      opts.days,
+      '--end',
+      window.end,
+    ]
+      .map(shellQuote)
+      .join(' ');
+    const { report, record } = await runDrift(
+      { ...data, source, iam, risk: createRiskMatcher(data.catalog) },
+      {
+        window,
+        include: opts.roles,
+        exclude: opts.exclude,
+        allowEmpty: opts.allowEmpty === true,
+        minimizeArgs,
+        now,
+        toolVersion: version,
+      },
+    );
+    const store = opts.history === false ? undefined : await openHistoryStore(opts.history ?? DEFAULT_HISTORY);
+    try {
+      let final = report;
+      if (store !== undefined) {
+        const history: HistoryView = await store.read();
+        final = applyHistory(data.catalog, report, record, history);
+      }
+      await mkdir(opts.out, { recursive: true });
+      for (const [file, render] of Object.entries(DRIFT_OUTPUTS)) await writeFileAtomic(join(opts.out, file), render(final));
+      if (store !== undefined) await store.append(record);
+      ctx.io.err(
+        `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} roles from 1 scan` +
+          `${store !== undefined ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
+      );
+      if (failOnMet(final, opts.failOn)) {
+        ctx.io.err(`--fail-on ${opts.failOn ?? ''}: condition met\n`);
+        ctx.result = ExitCode.Findings;
+      }
+    } finally {
+      store?.close();
+    }
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Joins a run with the history before it: the changes since the previous run (new grants, newly
+ * used, newly unused, new risky grants, roles added and removed) and the granted-vs-used trend.
+ * Pure: the history store reads the earlier runs; this only compares values.
+ */
+import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { compactActions } from './compact-actions.js';
+import type { DriftChanges, DriftReport, HistoryView, RoleChange, RoleRecord, RunRecord } from './report.js';
+
+function minus(a: readonly string[], b: ReadonlySet<string>): string[] {
+  return a.filter((x) => !b.has(x));
+}
+
+function unusedSet(role: RoleRecord): Set<string> {
+  const excluded = new Set([...role.used, ...role.unobservable]);
+  return new Set(role.granted.filter((a) => !excluded.has(a)));
+}
+
+/** The changes between two runs; roles are matched by ARN. */
+export function compareRuns(catalog: IamCatalog, previous: RunRecord, current: RunRecord): DriftChanges {
+  const before = new Map(previous.roles.map((r) => [r.arn, r]));
+  const after = new Map(current.roles.map((r) => [r.arn, r]));
+  const rolesAdded = current.roles.filter((r) => !before.has(r.arn)).map((r) => r.name).sort(compareText);
+  const rolesRemoved = previous.roles.filter((r) => !after.has(r.arn)).map((r) => r.name).sort(compareText);
+  const newRisks: string[] = [];
+  const roles: RoleChange[] = [];
+  for (const now of current.roles) {
+    const then = before.get(now.arn);
+    if (then === undefined) {
+      for (const rule of now.riskRules) newRisks.push(`${now.name}: ${rule}`);
+      continue;
+    }
+    const grantedThen = new Set(then.granted);
+    const grantedNow = new Set(now.granted);
+    const usedThen = new Set(then.used);
+    const unusedThen = unusedSet(then);
+    const risksThen = new Set(then.riskRules);
+    const change: RoleChange = {
+      name: now.name,
+      arn: now.arn,
+      newGrants: compactActions(catalog, minus(now.granted, grantedThen)),
+      removedGrants: compactActions(catalog, minus(then.granted, grantedNow)),
+      newlyUsed: compactActions(catalog, minus(now.used, usedThen)),
+      newlyUnused: compactActions(catalog, [...unusedSet(now)].filter((a) => !unusedThen.has(a))),
+      newRisks: minus(now.riskRules, risksThen),
+    };
+    for (const rule of change.newRisks) newRisks.push(`${now.name}: ${rule}`);
+    const changed =
+      change.newGrants.length + change.removedGrants.length + change.newlyUsed.length + change.newlyUnused.length + change.newRisks.length >
+      0;
+    if (changed) roles.push(change);
+  }
+  roles.sort((a, b) => compareText(a.name, b.name));
+  return { previousRun: previous.at, rolesAdded, rolesRemoved, newRisks: newRisks.sort(compareText), roles };
+}
+
+/** The report with its history parts filled: `store` is where the runs are kept. */
+export function applyHistory(
+  catalog: IamCatalog,
+  report: DriftReport,
+  record: RunRecord,
+  history: HistoryView,
+): DriftReport {
+  const runs = [...history.trend.map((t) => t.at), report.generatedAt];
+  const seriesOf = (arn: string, current: { granted: number; used: number }) => ({
+    granted: [...history.trend.map((t) => t.roles.get(arn)?.granted ?? null), current.granted],
+    used: [...history.trend.map((t) => t.roles.get(arn)?.used ?? null), current.used],
+  });
+  const withTrend = <T extends { arn: string; granted: number; used: number }>(role: T): T => ({
+    ...role,
+    trend: seriesOf(role.arn, role),
+  });
+  const editable = new Set(report.roles.map((r) => r.arn));
+  const sum = (t: HistoryView['trend'][number], key: 'granted' | 'used'): number => {
+    let total = 0;
+    for (const [arn, counts] of t.roles) if (editable.has(arn)) total += counts[key];
+    return total;
+  };
+  return {
+    ...report,
+    roles: report.roles.map(withTrend),
+    serviceLinked: report.serviceLinked.map(withTrend),
+    history: { store: history.store, runs: history.runs + 1, previousRun: history.previous?.at ?? null },
+    changes: history.previous === null ? null : compareRuns(catalog, history.previous, record),
+    trend: {
+      runs,
+      granted: [...history.trend.map((t) => sum(t, 'granted')), report.summary.granted],
+      used: [...history.trend.map((t) => sum(t, 'used')), report.summary.used],
+    },
+  };
+}

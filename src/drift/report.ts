@@ -1,0 +1,141 @@
+/**
+ * The drift report: the serialisable artefact every drift renderer (JSON, Markdown, HTML) reads,
+ * and the run record the history store keeps. Both are plain JSON values.
+ */
+import type { Diagnostic, TimeWindow } from '../model.js';
+import type { RiskFinding } from './risk.js';
+
+/** Where the last activity of a role comes from: the logs in the window, or IAM's RoleLastUsed. */
+export interface LastActivity {
+  at: string;
+  source: 'cloudtrail' | 'iam-role-last-used';
+}
+
+/** Granted vs. used counts of one role over the stored runs, aligned with `DriftReport.trend.runs`. */
+export interface RoleTrend {
+  granted: (number | null)[];
+  used: (number | null)[];
+}
+
+export interface DriftRole {
+  name: string;
+  arn: string;
+  path: string;
+  /** Service-linked roles cannot be edited: they are reported apart and never ranked. */
+  serviceLinked: boolean;
+  /** `no-activity`: no API call by the role in the window (an unused role). */
+  status: 'active' | 'no-activity';
+  events: number;
+  /** Concrete granted actions and their services. */
+  granted: number;
+  services: number;
+  used: number;
+  unused: number;
+  /** `unused / granted`, 0-100 with one decimal; 0 when nothing is granted. */
+  unusedPercent: number;
+  unobservable: number;
+  usedActions: string[];
+  /** Unused actions, with a whole service written `service:*` when every catalogue action of it is unused. */
+  unusedActions: string[];
+  usedNotGranted: string[];
+  /** Every risky grant (see data/risk.json); `riskyUnused` counts those with an unused part. */
+  risks: RiskFinding[];
+  riskyUnused: number;
+  /** Ranking weight of the risky-unused findings (high 10, medium 3). */
+  riskScore: number;
+  deniedAttempts: { action: string; count: number; lastSeen: string }[];
+  lastActivity: LastActivity | null;
+  /** The command that proposes this role's minimized policy. */
+  minimize: string;
+  trend: RoleTrend;
+}
+
+/** What changed for one role since the previous run. Action lists use the `service:*` short form. */
+export interface RoleChange {
+  name: string;
+  arn: string;
+  newGrants: string[];
+  removedGrants: string[];
+  newlyUsed: string[];
+  newlyUnused: string[];
+  /** Risk rule ids granted now and not before. */
+  newRisks: string[];
+}
+
+export interface DriftChanges {
+  previousRun: string;
+  rolesAdded: string[];
+  rolesRemoved: string[];
+  /** Risk rule ids of added roles count as new risks: `newRisks` lists `role: rule` pairs over all roles. */
+  newRisks: string[];
+  roles: RoleChange[];
+}
+
+export interface DriftSummary {
+  roles: number;
+  active: number;
+  noActivity: number;
+  serviceLinked: number;
+  granted: number;
+  used: number;
+  unused: number;
+  unusedPercent: number;
+  rolesWithRiskyUnused: number;
+  deniedAttempts: number;
+}
+
+export interface DriftReport {
+  tool: { name: 'iamtrim'; version: string };
+  generatedAt: string;
+  window: TimeWindow;
+  evidence: { source: string; files: number; records: number; events: number; covered: { first: string | null; last: string | null }; dataEventSources: string[]; scans: number };
+  iam: { source: string; roles: number };
+  data: { iamData: string; riskTable: string };
+  summary: DriftSummary;
+  /** Editable roles, ranked by risky unused permissions (then unused, then name). */
+  roles: DriftRole[];
+  /** Names of editable roles with no activity in the window. */
+  unusedRoles: string[];
+  serviceLinked: DriftRole[];
+  history: { store: string | null; runs: number; previousRun: string | null };
+  /** Null on the first run (or without history): there is nothing to compare with. */
+  changes: DriftChanges | null;
+  /** Run times of the trend series, oldest first; the current run is last. */
+  trend: { runs: string[]; granted: number[]; used: number[] };
+  diagnostics: Diagnostic[];
+}
+
+/** One role in one run, as the history store keeps it. Sets are sorted concrete actions. */
+export interface RoleRecord {
+  arn: string;
+  name: string;
+  serviceLinked: boolean;
+  events: number;
+  granted: string[];
+  used: string[];
+  unobservable: string[];
+  /** Unused is derived: granted minus used minus unobservable. */
+  unusedCount: number;
+  riskRules: string[];
+  riskyUnused: number;
+  lastActivity: string | null;
+}
+
+export interface RunRecord {
+  at: string;
+  window: TimeWindow;
+  source: string;
+  iamSource: string;
+  iamData: string;
+  roles: RoleRecord[];
+}
+
+/** What the history store hands back about earlier runs. */
+export interface HistoryView {
+  store: string;
+  /** Number of runs stored before this one. */
+  runs: number;
+  previous: RunRecord | null;
+  /** Oldest first, at most the trend length, without the current run. */
+  trend: { at: string; roles: Map<string, { granted: number; used: number }> }[];
+}

@@ -1,0 +1,229 @@
+/**
+ * The `drift` use case: every selected role of an account, granted vs. used, with the risk of the
+ * excess. One scan of the usage source serves all roles (never one per role): its rows are
+ * reduced per role and diffed against each grant. Pure apart from the source it is handed; the
+ * history (previous run, trend) is joined afterwards by `applyHistory`.
+ */
+import { diffPermissions } from '../diff/diff-permissions.js';
+import { InputError, UsageError } from '../errors.js';
+import { closestNames } from '../iam/authorization-details.js';
+import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { wildcardRegExp } from '../iam/expand.js';
+import type { UsageSource } from '../ingest/source.js';
+import type { Diagnostic, IamSnapshot, RoleFilter, RoleGrant, RoleUsage, TimeWindow } from '../model.js';
+import { noEvidenceMessage } from '../app/minimize.js';
+import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
+import { compactActions } from './compact-actions.js';
+import type { DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import { riskScore, type RiskMatcher } from './risk.js';
+
+export interface DriftDeps {
+  catalog: IamCatalog;
+  mapCall: CallMapper;
+  source: UsageSource;
+  iam: IamSnapshot;
+  risk: RiskMatcher;
+}
+
+export interface DriftInput {
+  window: TimeWindow;
+  /** Role-name globs (`*`, `?`); empty selects every role. */
+  include: readonly string[];
+  exclude: readonly string[];
+  /** Report even when the scan found no events at all (every role would read as unused). */
+  allowEmpty: boolean;
+  /** `iamtrim minimize` arguments shared by every role (source, IAM file, window), already quoted. */
+  minimizeArgs: string;
+  now: Date;
+  toolVersion: string;
+}
+
+export interface DriftResult {
+  /** The report without history: `history`, `changes` and `trend` say "no history" until applyHistory. */
+  report: DriftReport;
+  record: RunRecord;
+}
+
+function globMatcher(globs: readonly string[]): (role: RoleGrant) => boolean {
+  const patterns = globs.map((g) => ({ re: wildcardRegExp(g, true), onArn: g.startsWith('arn:') }));
+  return (role) => patterns.some((p) => p.re.test(p.onArn ? role.arn : role.name));
+}
+
+/** The roles `--roles` / `--exclude` select; a `--roles` glob that matches nothing is a usage error. */
+export function selectRoles(iam: IamSnapshot, include: readonly string[], exclude: readonly string[]): RoleGrant[] {
+  for (const glob of include) {
+    if (!iam.roles.some(globMatcher([glob]))) {
+      const suggestions = closestNames(glob.replace(/[*?]/g, ''), iam.roles.map((r) => r.name));
+      throw new UsageError(`--roles ${glob}: matches none of the ${iam.roles.length} roles in ${iam.source}`, {
+        hint: suggestions.length > 0 ? `role names look like ${suggestions.join(', ')}` : 'check the account the snapshot came from',
+      });
+    }
+  }
+  const included = include.length === 0 ? () => true : globMatcher(include);
+  const excluded = exclude.length === 0 ? () => false : globMatcher(exclude);
+  return iam.roles.filter((r) => included(r) && !excluded(r)).sort((a, b) => compareText(a.name, b.name));
+}
+
+function emptyUsage(role: string): RoleUsage {
+  return { role, events: 0, calls: [], used: [], denied: [], unmapped: [], diagnostics: [] };
+}
+
+function lastActivityOf(usage: RoleUsage, grant: RoleGrant): LastActivity | null {
+  let last: string | null = null;
+  for (const call of usage.calls) if (last === null || call.lastSeen > last) last = call.lastSeen;
+  if (last !== null) return { at: last, source: 'cloudtrail' };
+  return grant.lastUsed !== undefined ? { at: grant.lastUsed, source: 'iam-role-last-used' } : null;
+}
+
+function percent(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((1000 * part) / whole) / 10;
+}
+
+/** Ranks editable roles: heaviest risky-unused first, then most unused, then by name. */
+export function compareRoles(a: DriftRole, b: DriftRole): number {
+  return b.riskScore - a.riskScore || b.unused - a.unused || compareText(a.name, b.name);
+}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<DriftResult> {
+  const roles = selectRoles(deps.iam, input.include, input.exclude);
+  if (roles.length === 0) {
+    throw new UsageError(`--exclude ${input.exclude.join(',')}: excludes every selected role`, {
+      hint: 'narrow the --exclude glob',
+    });
+  }
+  const filter: RoleFilter =
+    roles.length === deps.iam.roles.length
+      ? { kind: 'all' }
+      : { kind: 'roles', arns: roles.map((r) => r.arn), names: [] };
+  // The one scan: all selected roles at once.
+  const scan = await deps.source.scan({ roles: filter, window: input.window });
+  if (scan.evidence.events === 0 && !input.allowEmpty) {
+    throw new InputError(noEvidenceMessage(`(any of ${roles.length})`, input.window, scan.evidence), {
+      hint: "widen --days, check --logs points at this account's trail, or pass --allow-empty to report every role as unused",
+    });
+  }
+  const usage = reduceUsage(scan, deps.mapCall);
+  const byRole = new Map(usage.roles.map((r) => [r.role, r]));
+  const selected = new Set(roles.map((r) => r.arn));
+  const diagnostics: Diagnostic[] = [];
+  const strangers = usage.roles.filter((r) => !selected.has(r.role) && !deps.iam.roles.some((g) => g.arn === r.role));
+  if (strangers.length > 0) {
+    diagnostics.push({
+      code: 'roles-not-in-snapshot',
+      severity: 'info',
+      message: `${strangers.length} role(s) made calls in the window but are not in ${deps.iam.source} (another account, or deleted)`,
+      count: strangers.length,
+    });
+  }
+  if (scan.evidence.skippedFiles.length > 0) {
+    diagnostics.push({
+      code: 'skipped-files',
+      severity: 'warning',
+      message: `${scan.evidence.skippedFiles.length} unreadable log file(s) were skipped (--skip-bad-files); usage in them is missing`,
+      count: scan.evidence.skippedFiles.length,
+    });
+  }
+
+  const driftRoles: DriftRole[] = [];
+  const records: RoleRecord[] = [];
+  for (const grant of roles) {
+    const roleUsage = byRole.get(grant.arn) ?? emptyUsage(grant.arn);
+    const diff = diffPermissions({ catalog: deps.catalog, grant, usage: roleUsage, evidence: scan.evidence });
+    const risks = deps.risk.assess(grant, diff);
+    const lastActivity = lastActivityOf(roleUsage, grant);
+    driftRoles.push({
+      name: grant.name,
+      arn: grant.arn,
+      path: grant.path,
+      serviceLinked: grant.serviceLinked,
+      status: roleUsage.events > 0 ? 'active' : 'no-activity',
+      events: roleUsage.events,
+      granted: diff.granted.length,
+      services: diff.services,
+      used: diff.used.length,
+      unused: diff.unused.length,
+      unusedPercent: percent(diff.unused.length, diff.granted.length),
+      unobservable: diff.unobservable.length,
+      usedActions: diff.used,
+      unusedActions: compactActions(deps.catalog, diff.unused),
+      usedNotGranted: diff.usedNotGranted,
+      risks,
+      riskyUnused: risks.filter((r) => r.unusedCount > 0).length,
+      riskScore: riskScore(risks),
+      deniedAttempts: diff.deniedAttempts,
+      lastActivity,
+      minimize: `iamtrim minimize --role ${shellQuote(grant.name)}${input.minimizeArgs === '' ? '' : ` ${input.minimizeArgs}`}`,
+      trend: { granted: [], used: [] },
+    });
+    records.push({
+      arn: grant.arn,
+      name: grant.name,
+      serviceLinked: grant.serviceLinked,
+      events: roleUsage.events,
+      granted: diff.granted,
+      used: diff.used,
+      unobservable: diff.unobservable.map((u) => u.action),
+      unusedCount: diff.unused.length,
+      riskRules: risks.map((r) => r.rule).sort(compareText),
+      riskyUnused: risks.filter((r) => r.unusedCount > 0).length,
+      lastActivity: lastActivity?.at ?? null,
+    });
+  }
+
+  const editable = driftRoles.filter((r) => !r.serviceLinked).sort(compareRoles);
+  const serviceLinked = driftRoles.filter((r) => r.serviceLinked);
+  const granted = editable.reduce((s, r) => s + r.granted, 0);
+  const used = editable.reduce((s, r) => s + r.used, 0);
+  const unused = editable.reduce((s, r) => s + r.unused, 0);
+  const generatedAt = input.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const report: DriftReport = {
+    tool: { name: 'iamtrim', version: input.toolVersion },
+    generatedAt,
+    window: input.window,
+    evidence: {
+      source: scan.evidence.source,
+      files: scan.evidence.files,
+      records: scan.evidence.records,
+      events: scan.evidence.events,
+      covered: scan.evidence.covered,
+      dataEventSources: scan.evidence.dataEventSources,
+      scans: 1,
+    },
+    iam: { source: deps.iam.source, roles: deps.iam.roles.length },
+    data: { iamData: deps.catalog.version, riskTable: deps.risk.version },
+    summary: {
+      roles: driftRoles.length,
+      active: editable.filter((r) => r.status === 'active').length,
+      noActivity: editable.filter((r) => r.status === 'no-activity').length,
+      serviceLinked: serviceLinked.length,
+      granted,
+      used,
+      unused,
+      unusedPercent: percent(unused, granted),
+      rolesWithRiskyUnused: editable.filter((r) => r.riskyUnused > 0).length,
+      deniedAttempts: driftRoles.reduce((s, r) => s + r.deniedAttempts.reduce((t, d) => t + d.count, 0), 0),
+    },
+    roles: editable,
+    unusedRoles: editable.filter((r) => r.status === 'no-activity').map((r) => r.name).sort(compareText),
+    serviceLinked,
+    history: { store: null, runs: 0, previousRun: null },
+    changes: null,
+    trend: { runs: [generatedAt], granted: [granted], used: [used] },
+    diagnostics: mergeDiagnostics([...diagnostics, ...usage.roles.filter((r) => selected.has(r.role)).flatMap((r) => r.diagnostics.filter((d) => d.severity !== 'info'))]),
+  };
+  for (const role of driftRoles) role.trend = { granted: [role.granted], used: [role.used] };
+  const record: RunRecord = {
+    at: generatedAt,
+    window: input.window,
+    source: scan.evidence.source,
+    iamSource: deps.iam.source,
+    iamData: deps.catalog.version,
+    roles: records.sort((a, b) => compareText(a.arn, b.arn)),
+  };
+  return { report, record };
+}

@@ -1,0 +1,215 @@
+/**
+ * `report.html`: one self-contained file (no external URL; a Content-Security-Policy forbids any
+ * fetch): summary cards, the sortable role table, and the granted-vs-used trend drawn as inline
+ * SVG on the server side, so the chart shows even with scripts off. The small script only sorts:
+ * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
+ */
+import type { DriftReport, DriftRole } from '../drift/report.js';
+import { count, plural } from './format.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+interface Series {
+  label: string;
+  cls: string;
+  values: (number | null)[];
+}
+
+/** A line chart of the series over the run times, with axis labels. */
+export function trendChart(runs: readonly string[], series: readonly Series[], width = 720, height = 240): string {
+  const pad = { left: 56, right: 16, top: 16, bottom: 36 };
+  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const max = Math.max(1, ...all);
+  const x = (i: number): number =>
+    runs.length <= 1 ? pad.left + (width - pad.left - pad.right) / 2 : pad.left + (i * (width - pad.left - pad.right)) / (runs.length - 1);
+  const y = (v: number): number => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
+  const parts: string[] = [
+    `<svg id="trend-chart" role="img" aria-label="granted vs used actions over ${runs.length} run(s)" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+    `<line class="axis" x1="${pad.left}" y1="${y(0)}" x2="${width - pad.right}" y2="${y(0)}"/>`,
+    `<line class="axis" x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${y(0)}"/>`,
+    `<text class="tick" x="${pad.left - 6}" y="${y(max) + 4}" text-anchor="end">${count(max)}</text>`,
+    `<text class="tick" x="${pad.left - 6}" y="${y(0) + 4}" text-anchor="end">0</text>`,
+  ];
+  const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
+  runs.forEach((at, i) => {
+    if (i % labelEvery === 0 || i === runs.length - 1) {
+      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${height - 12}" text-anchor="middle">${escapeHtml(at.slice(0, 10))}</text>`);
+    }
+  });
+  for (const s of series) {
+    const points = s.values
+      .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
+      .filter((p): p is string => p !== null);
+    parts.push(`<polyline class="line ${s.cls}" data-series="${escapeHtml(s.label)}" points="${points.join(' ')}"/>`);
+    for (const p of points) {
+      const [px, py] = p.split(',');
+      parts.push(`<circle class="dot ${s.cls}" cx="${px ?? 0}" cy="${py ?? 0}" r="3"/>`);
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function sparkline(role: DriftRole): string {
+  const n = role.trend.granted.length;
+  const w = 90;
+  const h = 22;
+  const max = Math.max(1, ...role.trend.granted.map((v) => v ?? 0));
+  const line = (values: (number | null)[], cls: string): string => {
+    const pts = values
+      .map((v, i) => (v === null ? null : `${(n <= 1 ? w / 2 : (i * (w - 4)) / (n - 1) + 2).toFixed(1)},${(h - 2 - ((h - 4) * v) / max).toFixed(1)}`))
+      .filter((p): p is string => p !== null);
+    return pts.length === 1 ? `<circle class="${cls}" cx="${pts[0]?.split(',')[0] ?? 0}" cy="${pts[0]?.split(',')[1] ?? 0}" r="2"/>` : `<polyline class="line ${cls}" points="${pts.join(' ')}"/>`;
+  };
+  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" aria-label="trend">${line(role.trend.granted, 'granted')}${line(role.trend.used, 'used')}</svg>`;
+}
+
+const COLUMNS: { key: string; label: string; numeric: boolean }[] = [
+  { key: 'rank', label: '#', numeric: true },
+  { key: 'name', label: 'role', numeric: false },
+  { key: 'status', label: 'status', numeric: false },
+  { key: 'granted', label: 'granted', numeric: true },
+  { key: 'used', label: 'used', numeric: true },
+  { key: 'unused', label: 'unused', numeric: true },
+  { key: 'unusedpct', label: 'unused %', numeric: true },
+  { key: 'unobservable', label: 'unobservable', numeric: true },
+  { key: 'risk', label: 'risky unused', numeric: true },
+  { key: 'denied', label: 'denied', numeric: true },
+  { key: 'last', label: 'last activity', numeric: false },
+];
+
+function roleRow(role: DriftRole, rank: number): string {
+  const denied = role.deniedAttempts.reduce((s, d) => s + d.count, 0);
+  const risky = role.risks.filter((r) => r.unusedCount > 0);
+  const last = role.lastActivity?.at ?? '';
+  const attrs = {
+    rank,
+    name: role.name,
+    status: role.status,
+    granted: role.granted,
+    used: role.used,
+    unused: role.unused,
+    unusedpct: role.unusedPercent,
+    unobservable: role.unobservable,
+    risk: role.riskScore,
+    denied,
+    last,
+  };
+  const data = Object.entries(attrs)
+    .map(([k, v]) => `data-${k}="${escapeHtml(String(v))}"`)
+    .join(' ');
+  const riskCell =
+    risky.length === 0
+      ? '—'
+      : risky
+          .map((f) => `<span class="risk ${f.severity}" title="${escapeHtml(`${f.reason}: ${f.unused.slice(0, 10).join(', ')}`)}">${escapeHtml(f.rule)}</span>`)
+          .join(' ');
+  return (
+    `<tr class="role" ${data}><td>${rank}</td>` +
+    `<td><details><summary>${escapeHtml(role.name)}</summary><div class="more"><code>${escapeHtml(role.minimize)}</code>` +
+    `<p>unused: ${escapeHtml(role.unusedActions.slice(0, 40).join(', '))}${role.unusedActions.length > 40 ? ` … ${role.unusedActions.length - 40} more` : ''}</p></div></details></td>` +
+    `<td>${role.status === 'active' ? 'active' : '<span class="idle">no activity</span>'}</td>` +
+    `<td>${count(role.granted)}</td><td>${count(role.used)}</td><td>${count(role.unused)}</td><td>${role.unusedPercent}%</td>` +
+    `<td>${count(role.unobservable)}</td><td>${riskCell}</td><td>${count(denied)}</td>` +
+    `<td>${escapeHtml(last.slice(0, 10) || 'never')}${role.lastActivity?.source === 'iam-role-last-used' ? ' (IAM)' : ''}</td>` +
+    `<td>${sparkline(role)}</td></tr>`
+  );
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;background:#f7f8fa}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#5b6673;font-size:12px}
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:12px 16px;min-width:130px}
+.card b{display:block;font-size:24px}.card.alert b{color:#b42318}
+table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #e6e9ee;padding:5px 8px;text-align:right;vertical-align:top}
+th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{cursor:pointer;background:#eef1f5;user-select:none;white-space:nowrap}
+th[aria-sort=descending]::after{content:" \\25BC"}th[aria-sort=ascending]::after{content:" \\25B2"}
+.risk{display:inline-block;border-radius:4px;padding:0 5px;margin:1px;font-size:12px;background:#fff4e5}.risk.high{background:#fde2e1;color:#912018}
+.idle{color:#b54708}.more{text-align:left;font-size:12px;max-width:640px}code{font-size:12px;word-break:break-all}
+svg .line{fill:none;stroke-width:2}svg .granted{stroke:#b42318;fill:#b42318}svg .used{stroke:#027a48;fill:#027a48}svg polyline.line{fill:none}
+svg .axis{stroke:#98a2b3}svg .tick{font-size:11px;fill:#5b6673}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
+ul.changes li{margin:2px 0}`;
+
+const SCRIPT = `
+(function(){
+  var table=document.getElementById('roles');if(!table)return;var body=table.tBodies[0];
+  var numeric={};Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){if(th.dataset.key)numeric[th.dataset.key]=th.dataset.numeric==='1';});
+  function sortBy(key,dir){
+    if(!(key in numeric))return;
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){var x=a.dataset[key]||'',y=b.dataset[key]||'';
+      var c=numeric[key]?(Number(x)-Number(y)):(x<y?-1:x>y?1:0);
+      if(c===0)c=(a.dataset.name<b.dataset.name?-1:1)*(dir==='asc'?1:-1);
+      return dir==='asc'?c:-c;});
+    rows.forEach(function(r){body.appendChild(r);});
+    Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){th.removeAttribute('aria-sort');if(th.dataset.key===key)th.setAttribute('aria-sort',dir==='asc'?'ascending':'descending');});
+    table.setAttribute('data-sorted',key+':'+dir);
+  }
+  function fromHash(){var m=/sort=([a-z]+)(?::(asc|desc))?/.exec(location.hash);if(!m)return;
+    sortBy(m[1],m[2]||(numeric[m[1]]?'desc':'asc'));}
+  table.tHead.addEventListener('click',function(e){var th=e.target.closest('th');if(!th||!th.dataset.key)return;
+    var cur=table.getAttribute('data-sorted')||'';var dir=cur===th.dataset.key+':desc'?'asc':cur===th.dataset.key+':asc'?'desc':(numeric[th.dataset.key]?'desc':'asc');
+    history.replaceState(null,'','#sort='+th.dataset.key+':'+dir);sortBy(th.dataset.key,dir);});
+  window.addEventListener('hashchange',fromHash);fromHash();
+})();`;
+
+function card(label: string, value: string, alert = false): string {
+  return `<div class="card${alert ? ' alert' : ''}"><b>${escapeHtml(value)}</b>${escapeHtml(label)}</div>`;
+}
+
+function changesHtml(report: DriftReport): string {
+  const c = report.changes;
+  if (c === null) {
+    return `<p>${report.history.store === null ? 'History is off: no comparison.' : 'First run in this history: it is the baseline for the next one.'}</p>`;
+  }
+  const items = (label: string, values: readonly string[]): string =>
+    `<li>${escapeHtml(label)}: ${values.length === 0 ? '—' : escapeHtml(values.slice(0, 30).join(', ')) + (values.length > 30 ? ` … ${values.length - 30} more` : '')}</li>`;
+  const roles = c.roles
+    .slice(0, 100)
+    .map(
+      (r) =>
+        `<li><b>${escapeHtml(r.name)}</b>: +${r.newGrants.length} granted, −${r.removedGrants.length} granted, ${r.newlyUsed.length} newly used, ${r.newlyUnused.length} newly unused${r.newRisks.length > 0 ? `, new risks ${escapeHtml(r.newRisks.join(', '))}` : ''}</li>`,
+    )
+    .join('');
+  return `<p>Compared with the run of ${escapeHtml(c.previousRun)}.</p><ul class="changes" id="changes">${items('Roles added', c.rolesAdded)}${items('Roles removed', c.rolesRemoved)}${items('New risky grants', c.newRisks)}${roles}</ul>`;
+}
+
+export function renderDriftHtml(report: DriftReport): string {
+  const s = report.summary;
+  const header = COLUMNS.map((c) => `<th data-key="${c.key}" data-numeric="${c.numeric ? 1 : 0}">${escapeHtml(c.label)}</th>`).join('') + '<th>trend</th>';
+  const rows = report.roles.map((r, i) => roleRow(r, i + 1)).join('\n');
+  const linked = report.serviceLinked
+    .map((r) => `<li>${escapeHtml(r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>IAM drift report ${escapeHtml(report.generatedAt)}</title><style>${STYLE}</style></head>
+<body>
+<h1>IAM least-privilege drift</h1>
+<div class="meta">${escapeHtml(report.window.start)} to ${escapeHtml(report.window.end)} · ${escapeHtml(report.evidence.source)} (${escapeHtml(plural(report.evidence.events, 'event'))}) · ${escapeHtml(report.iam.source)} · generated ${escapeHtml(report.generatedAt)} · iamtrim ${escapeHtml(report.tool.version)}</div>
+<div class="cards" id="cards">
+${card('editable roles', count(s.roles - s.serviceLinked))}${card('unused roles', count(s.noActivity), s.noActivity > 0)}${card('granted actions', count(s.granted))}${card('used', count(s.used))}${card(`unused (${s.unusedPercent}%)`, count(s.unused), s.unused > 0)}${card('roles with risky unused', count(s.rolesWithRiskyUnused), s.rolesWithRiskyUnused > 0)}${card('new risky grants', String(report.changes?.newRisks.length ?? '—'), (report.changes?.newRisks.length ?? 0) > 0)}${card('denied attempts', count(s.deniedAttempts))}
+</div>
+<h2>Granted vs. used over ${plural(report.trend.runs.length, 'run')}</h2>
+<div class="legend"><span><i class="sw" style="background:#b42318"></i>granted</span><span><i class="sw" style="background:#027a48"></i>used</span></div>
+${trendChart(report.trend.runs, [
+  { label: 'granted', cls: 'granted', values: report.trend.granted },
+  { label: 'used', cls: 'used', values: report.trend.used },
+])}
+<h2>Changes since the previous run</h2>
+${changesHtml(report)}
+<h2>Roles (click a header to sort)</h2>
+<table id="roles"><thead><tr>${header}</tr></thead><tbody>
+${rows}
+</tbody></table>
+<h2>Service-linked roles (cannot be edited)</h2>
+<ul id="service-linked">${linked || '<li>None.</li>'}</ul>
+<p class="meta">IAM data ${escapeHtml(report.data.iamData)} · risk table ${escapeHtml(report.data.riskTable)} · ${escapeHtml(plural(report.history.runs, 'run'))} in history · unobservable permissions are never counted as unused.</p>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

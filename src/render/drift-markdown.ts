@@ -1,0 +1,132 @@
+/**
+ * `report.md`: the drift report for a PR comment or a wiki page. GitHub comments are limited to
+ * 65,536 characters, so long lists are cut (saying how many more are in report.json).
+ */
+import type { DriftChanges, DriftReport, DriftRole } from '../drift/report.js';
+import { count, plural } from './format.js';
+
+/** Rows of the ranked role table; the rest is in report.json. */
+export const MARKDOWN_ROLE_ROWS = 40;
+const LIST_ITEMS = 12;
+
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function list(items: readonly string[], limit = LIST_ITEMS): string {
+  if (items.length === 0) return '—';
+  const shown = items.slice(0, limit).map(code).join(', ');
+  return items.length > limit ? `${shown} and ${count(items.length - limit)} more` : shown;
+}
+
+function lastActivity(role: DriftRole): string {
+  if (role.lastActivity === null) return 'never seen';
+  const day = role.lastActivity.at.slice(0, 10);
+  return role.lastActivity.source === 'cloudtrail' ? day : `${day} (IAM)`;
+}
+
+function trendText(role: DriftRole): string {
+  const points = role.trend.granted
+    .map((g, i) => (g === null ? null : `${g}/${role.trend.used[i] ?? 0}`))
+    .filter((p): p is string => p !== null);
+  if (points.length < 2) return '—';
+  return `${points[0] ?? ''} → ${points[points.length - 1] ?? ''}`;
+}
+
+function roleRow(role: DriftRole, rank: number): string {
+  const risky = role.risks.filter((r) => r.unusedCount > 0).map((r) => r.rule);
+  return `| ${rank} | ${code(role.name)} | ${count(role.granted)} | ${count(role.used)} | ${count(role.unused)} (${role.unusedPercent}%) | ${count(role.unobservable)} | ${risky.length > 0 ? cell(risky.join(', ')) : '—'} | ${count(role.deniedAttempts.reduce((s, d) => s + d.count, 0))} | ${lastActivity(role)} | ${trendText(role)} |`;
+}
+
+function changesSection(changes: DriftChanges | null, report: DriftReport): string[] {
+  const lines = ['## Changes since the previous run', ''];
+  if (changes === null) {
+    lines.push(
+      report.history.store === null
+        ? 'History is off (`--no-history`): no comparison.'
+        : 'First run in this history: it is the baseline for the next one.',
+      '',
+    );
+    return lines;
+  }
+  lines.push(`Compared with the run of ${changes.previousRun}.`, '');
+  lines.push(`- Roles added: ${list(changes.rolesAdded)}`);
+  lines.push(`- Roles removed: ${list(changes.rolesRemoved)}`);
+  lines.push(`- New risky grants: ${list(changes.newRisks)}`);
+  lines.push('');
+  if (changes.roles.length === 0) {
+    lines.push('No role changed its grants or usage.', '');
+    return lines;
+  }
+  lines.push('| role | new grants | removed grants | newly used | newly unused | new risks |', '|---|---|---|---|---|---|');
+  for (const c of changes.roles.slice(0, MARKDOWN_ROLE_ROWS)) {
+    lines.push(
+      `| ${code(c.name)} | ${list(c.newGrants, 5)} | ${list(c.removedGrants, 5)} | ${list(c.newlyUsed, 5)} | ${list(c.newlyUnused, 5)} | ${list(c.newRisks, 5)} |`,
+    );
+  }
+  if (changes.roles.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(changes.roles.length - MARKDOWN_ROLE_ROWS)} more changed roles in report.json.`);
+  lines.push('');
+  return lines;
+}
+
+export function renderDriftMarkdown(report: DriftReport): string {
+  const s = report.summary;
+  const lines: string[] = [
+    '# IAM least-privilege drift',
+    '',
+    `${report.window.start} to ${report.window.end} · ${report.evidence.source} (${plural(report.evidence.events, 'event')}) · ${report.iam.source} · generated ${report.generatedAt}`,
+    '',
+    `**${plural(s.roles - s.serviceLinked, 'editable role')}**: ${count(s.active)} active, ${count(s.noActivity)} with no activity; ` +
+      `${count(s.granted)} granted actions, ${count(s.used)} used, **${count(s.unused)} unused (${s.unusedPercent}%)**; ` +
+      `**${plural(s.rolesWithRiskyUnused, 'role')} with risky unused permissions**; ${plural(s.deniedAttempts, 'denied attempt')}.`,
+    '',
+    ...changesSection(report.changes, report),
+    '## Roles, riskiest excess first',
+    '',
+    '| # | role | granted | used | unused | unobservable | risky unused | denied | last activity | trend granted/used |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const active = report.roles.filter((r) => r.status === 'active');
+  active.slice(0, MARKDOWN_ROLE_ROWS).forEach((role, i) => lines.push(roleRow(role, i + 1)));
+  if (active.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(active.length - MARKDOWN_ROLE_ROWS)} more roles in report.json / report.html.`);
+  lines.push('', '## Unused roles (no activity in the window)', '');
+  if (report.unusedRoles.length === 0) lines.push('None.');
+  else {
+    const byName = new Map(report.roles.map((r) => [r.name, r]));
+    for (const name of report.unusedRoles.slice(0, MARKDOWN_ROLE_ROWS)) {
+      const role = byName.get(name);
+      lines.push(`- ${code(name)}: ${count(role?.granted ?? 0)} granted, last activity ${role !== undefined ? lastActivity(role) : '—'}`);
+    }
+    if (report.unusedRoles.length > MARKDOWN_ROLE_ROWS) lines.push(`- … ${count(report.unusedRoles.length - MARKDOWN_ROLE_ROWS)} more in report.json`);
+  }
+  lines.push('', '## Risky unused permissions', '');
+  const risky = report.roles.filter((r) => r.riskyUnused > 0);
+  if (risky.length === 0) lines.push('None.');
+  for (const role of risky.slice(0, 15)) {
+    lines.push(`### ${role.name}`, '');
+    for (const f of role.risks.filter((r) => r.unusedCount > 0)) {
+      lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${list(f.unused, 6)}${f.unusedCount > f.unused.length ? ` (${count(f.unusedCount)} actions)` : ''}. ${f.reason}.`);
+    }
+    lines.push('', `Minimize: ${code(role.minimize)}`, '');
+  }
+  if (risky.length > 15) lines.push(`${count(risky.length - 15)} more roles with risky unused permissions in report.json.`, '');
+  lines.push('', '## Service-linked roles (cannot be edited)', '');
+  if (report.serviceLinked.length === 0) lines.push('None.');
+  for (const role of report.serviceLinked) {
+    lines.push(`- ${code(role.name)}: ${count(role.granted)} granted, ${count(role.used)} used, last activity ${lastActivity(role)}`);
+  }
+  if (report.diagnostics.length > 0) {
+    lines.push('', '## Notes', '');
+    for (const d of report.diagnostics.slice(0, 20)) lines.push(`- ${d.severity}: ${d.message}${d.subject !== undefined ? ` (${code(d.subject)})` : ''}`);
+  }
+  lines.push(
+    '',
+    `<sub>iamtrim ${report.tool.version} · IAM data ${report.data.iamData} · risk table ${report.data.riskTable} · ${plural(report.history.runs, 'run')} in history · unobservable permissions are never counted as unused</sub>`,
+    '',
+  );
+  return lines.join('\n');
+}
