@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const register of [registerMinimize, registerUsage, registerDrift]) register(program, ctx);
+  for (const register of [registerMinimize, registerUsage, registerDrift, registerPr]) register(program, ctx);
   registerDemo(program, ctx, main);
   for (const command of program.commands) command.exitOverride();
   try {
