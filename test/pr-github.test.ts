@@ -1,0 +1,149 @@
+/**
+ * `iamtrim pr` end to end, through main(): the demo account as usage, a real git repository with a
+ * bare remote (reached through an https GitHub URL rewritten by git's insteadOf, so the owner/repo
+ * come from the remote URL as in production), and a local GitHub stand-in recording requests.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/io.js';
+import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
+import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
+
+const TOKEN = 'ghs_TESTSECRETTOKEN0123456789';
+const NOW = new Date('2026-03-01T06:00:00Z');
+const BRANCH = 'iamtrim/app-api-20260301';
+
+let dir: string;
+let manifest: DemoManifest;
+let github: GitHubStandIn;
+let remote: string;
+let work: string;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+}
+
+function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+    interactive: false,
+    now: () => NOW,
+    env,
+  };
+  return io;
+}
+
+function prArgs(...extra: string[]): string[] {
+  return ['node', 'iamtrim', 'pr', '--role', 'app-api', '--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile,
+    '--repo', work, '--file', 'infra/iam.tf', '--resource', 'data.aws_iam_policy_document.app', '--github-api-url', github.url, ...extra];
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'iamtrim-pr-'));
+  manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 6_000, seed: 7 });
+  github = await startGitHubStandIn('acme', 'infra');
+  remote = join(dir, 'remote.git');
+  work = join(dir, 'work');
+  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
+  git(dir, 'init', '--quiet', '--initial-branch=main', work);
+  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false'], [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git']]) git(work, 'config', k ?? '', v ?? '');
+  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
+  await mkdir(join(work, 'infra'));
+  await writeFile(join(work, 'infra', 'iam.tf'), await readFile(join(import.meta.dirname, 'pr-files', 'main.tf'), 'utf8'));
+  await writeFile(join(work, 'README.md'), '# infra\n');
+  git(work, 'add', '.');
+  git(work, 'commit', '--quiet', '-m', 'initial');
+  git(work, 'push', '--quiet', 'origin', 'main');
+}, 120_000);
+
+afterAll(async () => {
+  await github.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('iamtrim pr', () => {
+  it('--dry-run prints title, body and file diff and changes nothing', async () => {
+    const io = testIo({});
+    expect(await main(prArgs('--dry-run'), io)).toBe(0);
+    expect(io.stdout).toContain(`Branch: ${BRANCH}`);
+    expect(io.stdout).toMatch(/Title: iamtrim: least privilege for app-api \(\d+ of [\d,]+ actions used in 20 days\)/);
+    expect(io.stdout).toContain('+++ b/infra/iam.tf');
+    expect(github.requests).toHaveLength(0);
+    expect(git(remote, 'branch', '--list')).toBe('* main');
+  }, 60_000);
+
+  it('opens one PR whose branch changes only the policy block, without touching the working tree', async () => {
+    const io = testIo();
+    const code = await main(prArgs(), io);
+    expect(io.stderr).toBe('');
+    expect(code).toBe(0);
+    expect(io.stdout).toContain('opened pull request #1: https://github.example/acme/infra/pull/1');
+    const posts = github.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.authorization).toBe(`token ${TOKEN}`);
+    expect(posts[0]?.body).toMatchObject({ head: BRANCH, base: 'main' });
+    const body = String(posts[0]?.body?.['body']);
+    for (const part of ['### Kept: used in the window', '### Removed: not used in the window', '**Verified:** all', '### Evidence', '### Rolling back', '```diff']) {
+      expect(body).toContain(part);
+    }
+    expect(git(remote, 'diff', '--name-only', 'main', BRANCH)).toBe('infra/iam.tf');
+    const before = git(remote, 'show', 'main:infra/iam.tf');
+    const after = git(remote, 'show', `${BRANCH}:infra/iam.tf`);
+    const start = before.indexOf('data "aws_iam_policy_document" "app" {');
+    const end = before.indexOf('resource "aws_iam_policy" "app"');
+    expect(after.slice(0, start)).toBe(before.slice(0, start));
+    expect(after.slice(after.indexOf('resource "aws_iam_policy" "app"'))).toBe(before.slice(end));
+    expect(after.slice(start)).not.toContain('"s3:*"');
+    expect(git(remote, 'log', '-1', '--format=%B', BRANCH)).toContain('Generated-by: iamtrim');
+    expect(git(remote, 'rev-parse', `${BRANCH}^`)).toBe(git(remote, 'rev-parse', 'main'));
+    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(io.stdout + io.stderr).not.toContain(TOKEN);
+  }, 60_000);
+
+  it('a second run updates the same PR instead of opening another', async () => {
+    const tip = git(remote, 'rev-parse', BRANCH);
+    const io = testIo();
+    expect(await main(prArgs('--resources', 'exact'), io)).toBe(0);
+    expect(io.stdout).toContain('updated pull request #1');
+    expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(github.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(['/repos/acme/infra/pulls/1']);
+    expect(github.pulls).toHaveLength(1);
+    expect(git(remote, 'rev-parse', `${BRANCH}^`)).toBe(git(remote, 'rev-parse', 'main'));
+    expect(git(remote, 'rev-list', '--count', `main..${BRANCH}`)).toBe('1');
+    // --resources exact changes the policy, so the branch moved; the old commit was iamtrim's
+    expect(git(remote, 'rev-parse', BRANCH)).not.toBe(tip);
+  }, 60_000);
+
+  it('refuses to overwrite a branch holding a commit iamtrim did not make', async () => {
+    const other = join(dir, 'other');
+    git(dir, 'clone', '--quiet', remote, other);
+    git(other, 'checkout', '--quiet', BRANCH);
+    await writeFile(join(other, 'README.md'), '# infra\nreviewer note\n');
+    git(other, '-c', 'user.name=Rev', '-c', 'user.email=rev@example.com', 'commit', '--quiet', '-am', 'reviewer fix');
+    git(other, 'push', '--quiet', 'origin', BRANCH);
+    const tip = git(remote, 'rev-parse', BRANCH);
+    const io = testIo();
+    expect(await main(prArgs(), io)).toBe(3);
+    expect(io.stderr).toMatch(/branch iamtrim\/app-api-20260301 has 1 commit\(s\) iamtrim did not make/);
+    expect(git(remote, 'rev-parse', BRANCH)).toBe(tip);
+  }, 60_000);
+
+  it('refuses a dirty working tree and a missing token, naming the cause', async () => {
+    await writeFile(join(work, 'scratch.txt'), 'wip\n');
+    const dirty = testIo();
+    expect(await main(prArgs(), dirty)).toBe(2);
+    expect(dirty.stderr).toContain('uncommitted changes');
+    await rm(join(work, 'scratch.txt'));
+    const noToken = testIo({});
+    expect(await main(prArgs(), noToken)).toBe(2);
+    expect(noToken.stderr).toContain('GITHUB_TOKEN is not set');
+  });
+});
