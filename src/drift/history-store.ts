@@ -46,6 +46,8 @@ export interface HistoryStore {
   /** The runs before this one: the previous run in full, the trend as counts. */
   read(trendRuns?: number): Promise<HistoryView>;
   append(run: RunRecord): Promise<void>;
+  /** Row counts, to show (and test) that unchanged action sets are stored once. */
+  stats(): Promise<{ runs: number; roleRuns: number; actionSets: number; storedActions: number }>;
   close(): void;
 }
 
@@ -198,10 +200,25 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
     }
   }
 
+  async function stats(): Promise<{ runs: number; roleRuns: number; actionSets: number; storedActions: number }> {
+    const [row] = await all(
+      connection,
+      `SELECT (SELECT count(*) FROM runs)::INTEGER AS runs, (SELECT count(*) FROM role_runs)::INTEGER AS role_runs,
+              (SELECT count(*) FROM action_sets)::INTEGER AS sets, (SELECT coalesce(sum(size), 0) FROM action_sets)::INTEGER AS actions`,
+    );
+    return {
+      runs: Number(row?.['runs']),
+      roleRuns: Number(row?.['role_runs']),
+      actionSets: Number(row?.['sets']),
+      storedActions: Number(row?.['actions']),
+    };
+  }
+
   return {
     path,
     read,
     append,
+    stats,
     close: () => {
       connection.closeSync();
       instance.closeSync();
