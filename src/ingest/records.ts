@@ -56,6 +56,8 @@ export function recordTime(record: CloudTrailRecord): string | null {
  * path), or returns undefined for records not made with a role's credentials.
  */
 export function attributeRecord(record: CloudTrailRecord): AttributedCall | undefined {
+  // A JSON array of records can hold null, numbers or strings: not records, not attributable.
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return undefined;
   const issuer = field(field(record.userIdentity, 'sessionContext'), 'sessionIssuer');
   const roleArn = text(field(issuer, 'arn'));
   const eventTime = recordTime(record);
