@@ -39,7 +39,10 @@ describe('PR body', () => {
 
   it('states the self-check with the plan\'s own figures', () => {
     const v = plan.verification;
-    expect(body).toContain(`all ${count(v.allowed)} of ${count(v.observedCalls)} observed calls are allowed by the new policy`);
+    expect(v.allowed).toBe(v.observedCalls);
+    expect(body).toContain(`✅ **Verified:** all ${count(v.observedCalls)} observed calls (distinct requests) are allowed by the new policy; it allows nothing`);
+    const failed = renderPrBody({ plan: { ...plan, verification: { ...v, allowed: v.allowed - 1 } }, target: 't', diff: '', version: '0' });
+    expect(failed).toContain(`❌ **Verified:** only ${count(v.allowed - 1)} of ${count(v.observedCalls)} observed calls`);
     expect(body.startsWith(`## Least privilege for \`${plan.roleName}\``)).toBe(true);
   });
 

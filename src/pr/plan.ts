@@ -73,7 +73,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     branch: `${prefix}${date}`,
     branchPrefix: prefix,
     title,
-    body: renderPrBody({ plan, target: `${input.file} ${rewrite.target}`, diff: renderPolicyDiff(plan.current, plan.proposed, plan.roleName), version: input.version }),
+    body: renderPrBody({ plan, target: rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`, diff: renderPolicyDiff(plan.current, plan.proposed, plan.roleName), version: input.version }),
     commitMessage,
     file: { path: input.file, target: rewrite.target, before: input.fileText, after: rewrite.content },
     fileDiff,

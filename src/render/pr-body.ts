@@ -60,7 +60,8 @@ function headline(plan: MinimizePlan): string[] {
 function verificationLine(plan: MinimizePlan): string {
   const v = plan.verification;
   const ok = v.allowed === v.observedCalls && v.newlyAllowed === 0;
-  return `${ok ? '✅' : '❌'} **Verified:** all ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')} are allowed by the new policy; it allows ${v.newlyAllowed === 0 ? 'nothing' : plural(v.newlyAllowed, 'request')} the current policy denies.`;
+  const allowed = v.allowed === v.observedCalls ? `all ${plural(v.observedCalls, 'observed call')}` : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
+  return `${ok ? '✅' : '❌'} **Verified:** ${allowed} (distinct requests) are allowed by the new policy; it allows ${v.newlyAllowed === 0 ? 'nothing' : plural(v.newlyAllowed, 'request')} the current policy denies.`;
 }
 
 function keptTable(plan: MinimizePlan): string[] {
@@ -170,5 +171,5 @@ export function renderPrBody(input: PrBodyInput): string {
     diff = diff.slice(0, Math.max(0, diff.lastIndexOf('\n', room)));
     note = '\n_The diff is cut here to fit GitHub\'s limit; the full change is in the Files tab._\n';
   }
-  return `${head}### Policy diff\n\n<details><summary>Current vs. proposed policy</summary>\n\n\`\`\`diff\n${diff}\n\`\`\`\n${note}\n</details>\n${tail}`;
+  return `${head}\n### Policy diff\n\n<details><summary>Current vs. proposed policy</summary>\n\n\`\`\`diff\n${diff}\n\`\`\`\n${note}\n</details>\n${tail}`;
 }
