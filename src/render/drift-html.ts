@@ -35,7 +35,7 @@ export function trendChart(runs: readonly string[], series: readonly Series[], w
   const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
   runs.forEach((at, i) => {
     if (i % labelEvery === 0 || i === runs.length - 1) {
-      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${height - 12}" text-anchor="middle">${escapeHtml(at.slice(0, 10))}</text>`);
+      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${height - 12}" text-anchor="${runs.length > 1 && i === runs.length - 1 ? 'end' : runs.length > 1 && i === 0 ? 'start' : 'middle'}">${escapeHtml(at.slice(0, 10))}</text>`);
     }
   });
   for (const s of series) {
@@ -127,7 +127,7 @@ table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1p
 th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{cursor:pointer;background:#eef1f5;user-select:none;white-space:nowrap}
 th[aria-sort=descending]::after{content:" \\25BC"}th[aria-sort=ascending]::after{content:" \\25B2"}
 .risk{display:inline-block;border-radius:4px;padding:0 5px;margin:1px;font-size:12px;background:#fff4e5}.risk.high{background:#fde2e1;color:#912018}
-.idle{color:#b54708}.more{text-align:left;font-size:12px;max-width:640px}code{font-size:12px;word-break:break-all}
+.idle{color:#b54708}summary{white-space:nowrap;cursor:pointer}.more{text-align:left;font-size:12px;max-width:640px}code{font-size:12px;word-break:break-all}
 svg .line{fill:none;stroke-width:2}svg .granted{stroke:#b42318;fill:#b42318}svg .used{stroke:#027a48;fill:#027a48}svg polyline.line{fill:none}
 svg .axis{stroke:#98a2b3}svg .tick{font-size:11px;fill:#5b6673}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
 ul.changes li{margin:2px 0}`;
