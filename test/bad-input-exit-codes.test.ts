@@ -99,3 +99,21 @@ describe('reportError scrubs secrets', () => {
     expect(redactSecrets(text, { GITHUB_TOKEN: 'abcdefgh12345' })).toBe(text);
   });
 });
+
+describe('the coverage guard does not refuse complete logs', () => {
+  it('minimize on a generated demo account (30 days of logs) succeeds without partial-window warnings', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { generateDemo } = await import('../src/demo/generate.js');
+    const dir = await mkdtemp(join(tmpdir(), 'iamtrim-demo-guard-'));
+    try {
+      const now = new Date('2026-03-01T00:00:00Z');
+      const m = await generateDemo({ outDir: dir, now, days: 30, events: 3000, seed: 3 });
+      const r = await runCli(['minimize', '--role', 'app-api', '--days', '30', '--end', m.window.end, '--logs', m.logsDir, '--iam', m.iamFile, '--format', 'json']);
+      expect(r.exit, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('partial-window');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
