@@ -4,7 +4,9 @@
  * `minimize` on one of its roles, exactly as a user would on their own logs.
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { generateDemo } from '../../demo/generate.js';
 import { UsageError } from '../../errors.js';
 import { bytes, count } from '../../render/format.js';
@@ -17,6 +19,21 @@ interface DemoCommandOptions {
   events?: string;
   days: string;
   seed: string;
+}
+
+/**
+ * A demo folder is regenerated from scratch: delivery file names carry the time, so files of an
+ * earlier run would otherwise be read as more events. Only a folder that holds a previous demo
+ * (its manifest.json) or nothing is touched.
+ */
+async function clearPreviousDemo(dir: string): Promise<void> {
+  if (!existsSync(dir) || readdirSync(dir).length === 0) return;
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new UsageError(`--dir ${dir}: the folder is not empty and holds no earlier demo (no manifest.json)`, {
+      hint: 'pick an empty or new folder for the demo account',
+    });
+  }
+  await rm(join(dir, 'logs'), { recursive: true, force: true });
 }
 
 export function registerDemo(
@@ -37,6 +54,7 @@ export function registerDemo(
         if (value !== undefined && !/^\d+$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number`);
       }
       const dir = resolve(opts.dir);
+      await clearPreviousDemo(dir);
       const now = ctx.io.now();
       ctx.io.err(`generating demo account logs in ${dir} ...\n`);
       const manifest = await generateDemo({
