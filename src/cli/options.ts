@@ -8,9 +8,31 @@ export interface WindowOptions {
   end?: string;
 }
 
-export interface SourceOptions {
+export interface SourceOptions extends AwsFlagOptions {
   logs?: string;
   skipBadFiles?: boolean;
+  athena?: boolean;
+  athenaDatabase?: string;
+  athenaTable?: string;
+  athenaWorkgroup?: string;
+  athenaOutput?: string;
+  lookupEvents?: boolean;
+  lake?: string;
+}
+
+/** `--profile`, `--region`, `--assume-role`: how iamtrim reaches AWS (sources and live IAM). */
+export interface AwsFlagOptions {
+  profile?: string;
+  region?: string;
+  assumeRole?: string;
+}
+
+/** The AWS connection flags, shared by every command that may call AWS. */
+export function addAwsOptions(command: Command): Command {
+  return command
+    .option('--profile <name>', 'AWS profile from ~/.aws/config (default: the standard credential chain)')
+    .option('--region <region>', 'AWS Region of the Athena workgroup / CloudTrail calls')
+    .option('--assume-role <arn>', 'assume this role first, e.g. to read another account');
 }
 
 export interface OutputOptions {
@@ -24,9 +46,17 @@ export function addWindowOptions(command: Command): Command {
 }
 
 export function addSourceOptions(command: Command): Command {
-  return command
+  command
     .option('--logs <dir>', 'CloudTrail log files: a folder synced from the trail bucket (AWSLogs/...), or one file')
-    .option('--skip-bad-files', 'continue past unreadable log files and report how many were skipped');
+    .option('--skip-bad-files', 'continue past unreadable log files and report how many were skipped')
+    .option('--athena', 'query the CloudTrail table in Athena instead of local files (see docs/athena.md)')
+    .option('--athena-database <name>', 'Athena database of the CloudTrail table', 'default')
+    .option('--athena-table <name>', 'CloudTrail table made by `iamtrim athena setup`', 'cloudtrail_logs')
+    .option('--athena-workgroup <name>', 'Athena workgroup (default: primary)')
+    .option('--athena-output <s3-uri>', 'query results location s3://...; omit for a workgroup with managed or enforced results')
+    .option('--lookup-events', 'read CloudTrail event history (LookupEvents): management events of the last 90 days only')
+    .option('--lake <event-data-store>', 'query a CloudTrail Lake event data store (ID or ARN)');
+  return addAwsOptions(command);
 }
 
 export function addOutputOptions(command: Command, formats: readonly string[]): Command {

@@ -1,12 +1,15 @@
 /** Builds the usage source and the IAM snapshot a command's flags ask for. */
+import { awsClientConfig } from '../aws/client-config.js';
 import { UsageError } from '../errors.js';
+import { readLiveIam } from '../iam/live-iam.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
+import { buildAwsUsageSource } from '../aws/usage-sources.js';
 import { localLogsSource, type ScanProgress } from '../ingest/local/duckdb-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
 import { bytes, count } from '../render/format.js';
 import type { CliIo } from './io.js';
-import type { SourceOptions } from './options.js';
+import type { AwsFlagOptions, SourceOptions } from './options.js';
 
 /** Draws scan progress in place on a terminal; stays silent when stderr is a file or pipe. */
 export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefined {
@@ -21,8 +24,10 @@ export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefi
 }
 
 export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource {
+  const aws = buildAwsUsageSource(options, io);
+  if (aws !== undefined) return aws;
   if (options.logs === undefined) {
-    throw new UsageError('no usage source: pass --logs DIR', {
+    throw new UsageError('no usage source: pass --logs DIR, --athena, --lookup-events or --lake ID', {
       hint: 'sync the trail first: aws s3 sync s3://<trail-bucket>/AWSLogs/ ./logs',
     });
   }
@@ -34,11 +39,21 @@ export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource
   });
 }
 
-export async function buildIamSnapshot(options: { iam?: string }): Promise<IamSnapshot> {
-  if (options.iam === undefined) {
-    throw new UsageError('no IAM input: pass --iam FILE', {
-      hint: 'create it with `aws iam get-account-authorization-details > iam.json`',
-    });
-  }
-  return readIamSnapshotFile(options.iam);
+/**
+ * `--iam FILE`, or else live IAM with the AWS flags: the per-role calls for one `--role`, the
+ * account-wide GetAccountAuthorizationDetails for several or all roles.
+ */
+export async function buildIamSnapshot(
+  options: { iam?: string; role?: string | readonly string[] } & AwsFlagOptions,
+): Promise<IamSnapshot> {
+  if (options.iam !== undefined) return readIamSnapshotFile(options.iam);
+  const roles = typeof options.role === 'string' ? [options.role] : [...(options.role ?? [])];
+  return readLiveIam(
+    awsClientConfig({
+      ...(options.profile !== undefined ? { profile: options.profile } : {}),
+      ...(options.region !== undefined ? { region: options.region } : {}),
+      ...(options.assumeRole !== undefined ? { assumeRole: options.assumeRole } : {}),
+    }),
+    roles,
+  );
 }

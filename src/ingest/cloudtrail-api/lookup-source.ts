@@ -1,0 +1,121 @@
+/**
+ * CloudTrail event history (LookupEvents) as a usage source, for accounts without a trail in
+ * S3. It returns management events only, for the last 90 days, one Region per call, 50 events a
+ * page, at 2 requests/second. `Username` holds the session name, not the role, so events are
+ * filtered on our side: each `CloudTrailEvent` JSON string is parsed and grouped with
+ * `groupRecords`. Data events never appear here; the source says so, and reports no data-event
+ * coverage, so data-plane permissions stay "unobservable", never "unused".
+ */
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import type { AwsClientConfig } from '../../aws/client-config.js';
+import { callAws } from '../../aws/errors.js';
+import { UsageError } from '../../errors.js';
+import { compareText } from '../../iam/catalog.js';
+import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
+import { groupRecords, mergeCallRows, recordTime, sortCallRows, type CloudTrailRecord } from '../records.js';
+import type { UsageSource } from '../source.js';
+import { createRateLimiter, type Clock } from './rate-limit.js';
+
+/** Event history keeps 90 days. */
+export const LOOKUP_RETENTION_DAYS = 90;
+/** LookupEvents: requests per second, per account and Region. */
+export const LOOKUP_REQUESTS_PER_SECOND = 2;
+export const LOOKUP_PAGE_SIZE = 50;
+
+/** The note every LookupEvents result carries. */
+export const LOOKUP_DATA_EVENTS_NOTE =
+  'LookupEvents returns management events only: data events (S3 objects, Lambda Invoke, DynamoDB items, SQS, SNS Publish…) are invisible, so their permissions are reported unobservable, never unused';
+
+export interface LookupSourceOptions {
+  /** Regions to read; global services (IAM, STS, CloudFront) log to us-east-1. */
+  regions: readonly string[];
+  aws: AwsClientConfig;
+  clock: Clock;
+  /** For tests: a client per Region (default: the production client). */
+  client?: (region: string) => CloudTrailClient;
+  onPage?: (region: string, events: number) => void;
+}
+
+export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
+  const description = `cloudtrail lookup-events ${[...options.regions].join(',')} (management events only)`;
+  return {
+    description,
+    async scan(query: UsageQuery): Promise<UsageScan> {
+      const oldest = options.clock.now() - LOOKUP_RETENTION_DAYS * 86_400_000;
+      if (Date.parse(query.window.start) < oldest) {
+        throw new UsageError(`--lookup-events reads only the last ${LOOKUP_RETENTION_DAYS} days; the window starts ${query.window.start}`, {
+          hint: `use --days ${LOOKUP_RETENTION_DAYS} or less, or --athena / --logs for longer windows (missing days are not "unused")`,
+        });
+      }
+      const calls = new Map<string, CallRow>();
+      let records = 0;
+      let invalid = 0;
+      let first: string | null = null;
+      let last: string | null = null;
+      for (const region of [...new Set(options.regions)].sort(compareText)) {
+        const client = options.client?.(region) ?? new CloudTrailClient({ ...options.aws, region });
+        // One limiter per Region: the quota is per account and Region.
+        const wait = createRateLimiter(LOOKUP_REQUESTS_PER_SECOND, options.clock);
+        let token: string | undefined;
+        try {
+          do {
+            await wait();
+            const page = await callAws(`cloudtrail:LookupEvents (${region})`, () =>
+              client.send(
+                new LookupEventsCommand({
+                  StartTime: new Date(query.window.start),
+                  EndTime: new Date(query.window.end),
+                  MaxResults: LOOKUP_PAGE_SIZE,
+                  ...(token !== undefined ? { NextToken: token } : {}),
+                }),
+              ),
+            );
+            const parsed: CloudTrailRecord[] = [];
+            for (const event of page.Events ?? []) {
+              records++;
+              let record: unknown;
+              try {
+                record = JSON.parse(event.CloudTrailEvent ?? '');
+              } catch {
+                invalid++;
+                continue;
+              }
+              if (record === null || typeof record !== 'object') {
+                invalid++;
+                continue;
+              }
+              const r = record as CloudTrailRecord;
+              const t = recordTime(r);
+              if (t === null || typeof r.eventSource !== 'string') {
+                invalid++;
+                continue;
+              }
+              if (first === null || t < first) first = t;
+              if (last === null || t > last) last = t;
+              parsed.push(r);
+            }
+            mergeCallRows(calls, groupRecords(parsed, query.roles, query.window));
+            options.onPage?.(region, page.Events?.length ?? 0);
+            token = page.NextToken;
+          } while (token !== undefined && token !== '');
+        } finally {
+          if (options.client === undefined) client.destroy();
+        }
+      }
+      const rows = sortCallRows([...calls.values()]);
+      const evidence: Evidence = {
+        source: description,
+        files: 0,
+        bytes: 0,
+        skippedFiles: [],
+        records,
+        invalidRecords: invalid,
+        events: rows.reduce((sum, r) => sum + r.count, 0),
+        covered: { first, last },
+        // Event history has no data events at all: no service's data plane is observed.
+        dataEventSources: [],
+      };
+      return { window: query.window, rows, evidence };
+    },
+  };
+}
