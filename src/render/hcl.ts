@@ -26,9 +26,9 @@ export function hclKey(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : hclString(key);
 }
 
-/** A block label safe for Terraform (`[A-Za-z_][A-Za-z0-9_-]*`), derived from any name. */
+/** A snake_case block label (Terraform convention), derived from any name: `app-api` -> `app_api`. */
 export function hclLabel(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_-]/g, '_');
+  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
 
