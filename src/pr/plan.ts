@@ -11,6 +11,8 @@ import { renderPolicyDiff } from '../render/policy-diff.js';
 import { prTitle, renderPrBody } from '../render/pr-body.js';
 import { IAMTRIM_TRAILER } from './git.js';
 import { rewritePolicyFile } from './rewrite.js';
+import type { SamRenderOptions } from '../render/sam.js';
+import { isSamTemplateFile, rewriteSamTemplateFile } from '../serverless/sam-pr.js';
 
 export interface PrPlan {
   role: string;
@@ -35,6 +37,8 @@ export interface PrPlanInput {
   base: { branch: string; commit: string };
   now: Date;
   version: string;
+  /** For a SAM template.yaml: the function context and catalogue for policy templates. */
+  sam?: SamRenderOptions;
 }
 
 /** Git ref-safe role name: role names may hold `+=,.@` which refs partly forbid. */
@@ -44,7 +48,8 @@ export function branchPrefix(roleName: string): string {
 
 export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
-  if (plan.proposed.length !== 1) {
+  const sam = isSamTemplateFile(input.file);
+  if (!sam && plan.proposed.length !== 1) {
     throw new InputError(
       `the proposal for ${plan.roleName} needs ${plan.proposed.length} policy documents to fit IAM size limits, and --file ${input.file} holds one`,
       { hint: 'try --resources service for a smaller policy, or split it by hand from `iamtrim minimize --format terraform`' },
@@ -52,7 +57,9 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
   }
   const [doc] = plan.proposed;
   if (doc === undefined) throw new InputError(`no proposed policy for ${plan.roleName}`);
-  const rewrite = rewritePolicyFile(input.file, input.fileText, doc, input.resource);
+  const rewrite = sam
+    ? rewriteSamTemplateFile(input.file, input.fileText, plan, input.resource, input.sam)
+    : rewritePolicyFile(input.file, input.fileText, doc, input.resource);
   const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
   const prefix = branchPrefix(plan.roleName);
   const title = prTitle(plan);

@@ -14,11 +14,13 @@ import { loadReferenceData, type CommandContext } from '../context.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource } from '../sources.js';
 import { addProposalOptions } from './minimize.js';
+import { expandActionPattern } from '../../iam/expand.js';
+import { describeResolution } from '../../serverless/lambda-functions.js';
+import { addRoleTargetOptions, resolveRoleTarget, type RoleTargetOptions } from '../../serverless/role-target.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
-interface PrOptions extends WindowOptions, SourceOptions {
-  role: string;
+interface PrOptions extends WindowOptions, SourceOptions, RoleTargetOptions {
   iam?: string;
   repo: string;
   file: string;
@@ -56,16 +58,16 @@ async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined
 export function registerPr(program: Command, ctx: CommandContext): void {
   const command = program
     .command('pr')
-    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON or Terraform)')
-    .requiredOption('--role <name|arn>', 'the role to minimize')
+    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform or SAM)')
     .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
+  addRoleTargetOptions(command, 'the role to minimize');
   addWindowOptions(command);
   addSourceOptions(command);
   addProposalOptions(command);
   command
     .option('--repo <path>', 'the git repository holding the policy', '.')
-    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json or a Terraform .tf')
-    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME')
+    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf or a SAM template.yaml')
+    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a SAM template: the function\'s logical id')
     .option('--base <branch>', 'the branch the pull request merges into', 'main')
     .option('--remote <name>', 'the git remote on GitHub', 'origin')
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
@@ -96,18 +98,20 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (fileText === undefined) {
         throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
       }
+      const target = await resolveRoleTarget(opts);
+      if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
       const source = buildUsageSource(opts, ctx.io);
       const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
       const plan = await runMinimize(
         { ...data, source, iam },
         {
-          role: opts.role,
+          role: target.role,
           window,
           allowEmpty: opts.allowEmpty === true,
           proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
         },
       );
-      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
+      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, sam: { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(data.catalog, p) } });
       if (prPlan.file.after === prPlan.file.before) {
         ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
         return;
