@@ -122,6 +122,36 @@ describe('iamtrim pr', () => {
     expect(git(remote, 'rev-parse', BRANCH)).not.toBe(tip);
   }, 60_000);
 
+  it('a run with nothing new pushes nothing and only refreshes the PR', async () => {
+    const tip = git(remote, 'rev-parse', BRANCH);
+    const patches = github.requests.filter((r) => r.method === 'PATCH').length;
+    const io = testIo();
+    expect(await main(prArgs('--resources', 'exact'), io)).toBe(0);
+    expect(io.stdout).toContain(`branch ${BRANCH} already up to date`);
+    expect(git(remote, 'rev-parse', BRANCH)).toBe(tip);
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches + 1);
+  }, 60_000);
+
+  it('opens a separate PR for another role whose policy is a JSON file', async () => {
+    await mkdir(join(work, 'policies'));
+    await writeFile(join(work, 'policies', 'queue-worker.json'), await readFile(join(import.meta.dirname, 'pr-files', 'policy.json'), 'utf8'));
+    git(work, 'add', '.');
+    git(work, 'commit', '--quiet', '-m', 'queue-worker policy');
+    git(work, 'push', '--quiet', 'origin', 'main');
+    const args = prArgs().map((a) => (a === 'app-api' ? 'queue-worker' : a === 'infra/iam.tf' ? 'policies/queue-worker.json' : a));
+    args.splice(args.indexOf('--resource'), 2);
+    const io = testIo();
+    expect(await main(args, io)).toBe(0);
+    expect(io.stdout).toContain('opened pull request #2');
+    const branch = 'iamtrim/queue-worker-20260301';
+    expect(git(remote, 'diff', '--name-only', 'main', branch)).toBe('policies/queue-worker.json');
+    const policy = JSON.parse(git(remote, 'show', `${branch}:policies/queue-worker.json`)) as { Statement: Array<{ Action: unknown }> };
+    expect(policy.Statement.length).toBeGreaterThan(0);
+    expect(policy.Statement.some((st) => st.Action === '*')).toBe(false);
+    expect(git(remote, 'show', `${branch}:policies/queue-worker.json`)).toMatch(/^\{\n {4}"Version"/);
+    expect(github.pulls.map((p) => p.head)).toEqual([BRANCH, branch]);
+  }, 60_000);
+
   it('refuses to overwrite a branch holding a commit iamtrim did not make', async () => {
     const other = join(dir, 'other');
     git(dir, 'clone', '--quiet', remote, other);
