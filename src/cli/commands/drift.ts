@@ -38,6 +38,32 @@ function collectGlobs(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((g) => g.trim()).filter((g) => g !== '')];
 }
 
+/** The source and AWS flags as given, so each role's `minimize` command reads the same evidence. */
+function sourceArgs(opts: SourceOptions): string[] {
+  const args: string[] = [];
+  const value = (flag: string, v: string | undefined): void => {
+    if (v !== undefined) args.push(flag, v);
+  };
+  const on = (flag: string, v: boolean | undefined): void => {
+    if (v === true) args.push(flag);
+  };
+  value('--logs', opts.logs);
+  on('--skip-bad-files', opts.skipBadFiles);
+  on('--athena', opts.athena);
+  if (opts.athena === true) {
+    value('--athena-database', opts.athenaDatabase);
+    value('--athena-table', opts.athenaTable);
+    value('--athena-workgroup', opts.athenaWorkgroup);
+    value('--athena-output', opts.athenaOutput);
+  }
+  on('--lookup-events', opts.lookupEvents);
+  value('--lake', opts.lake);
+  value('--profile', opts.profile);
+  value('--region', opts.region);
+  value('--assume-role', opts.assumeRole);
+  return args;
+}
+
 /** Whether the --fail-on condition holds for a finished report. */
 export function failOnMet(report: DriftReport, condition: DriftOptions['failOn']): boolean {
   if (condition === 'new-risk') return (report.changes?.newRisks.length ?? 0) > 0;
@@ -71,7 +97,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
-      ...(opts.logs !== undefined ? ['--logs', opts.logs] : []),
+      ...sourceArgs(opts),
       '--days',
       opts.days,
       '--end',
