@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../errors.js';
+import { registerAthena } from './commands/athena.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrift } from './commands/drift.js';
 import { registerMinimize } from './commands/minimize.js';
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   for (const register of [registerMinimize, registerUsage, registerDrift, registerPr]) register(program, ctx);
+  registerAthena(program, ctx);
   registerDemo(program, ctx, main);
   for (const command of program.commands) command.exitOverride();
   try {

@@ -167,3 +167,9 @@ export async function runAthenaQuery(
   } while (token !== undefined && token !== '');
   return { columns, rows, statistics: statisticsOf(id, execution) };
 }
+
+/** Runs a statement without a result set (DDL) to completion; returns what it scanned. */
+export async function executeAthenaStatement(client: AthenaClient, sql: string, options: AthenaRunOptions): Promise<AthenaStatistics> {
+  const { id, execution } = await startAndWait(client, sql, [], options);
+  return statisticsOf(id, execution);
+}
