@@ -86,12 +86,29 @@ describe('rewritePolicyFile', () => {
   });
 
   it('asks for --resource when a file holds several policies, and names them', () => {
-    expect(() => rewritePolicyFile('main.tf', MAIN_TF, doc, undefined)).toThrow(/defines 5 policies/);
+    expect(() => rewritePolicyFile('main.tf', MAIN_TF, doc, undefined)).toThrow(/defines 4 policies/);
     try {
       rewritePolicyFile('main.tf', MAIN_TF, doc, 'aws_iam_policy.missing');
     } catch (error) {
       expect((error as { hint?: string }).hint).toContain('data.aws_iam_policy_document.app, aws_iam_policy.app');
     }
+  });
+
+  it('finds the policy in a module file with for expressions, templates, heredocs and dynamic blocks', async () => {
+    const text = readFileSync(join(import.meta.dirname, 'pr-files', 'module.tf'), 'utf8');
+    const out = rewritePolicyFile('module.tf', text, doc, undefined);
+    expect(out.target).toBe('data.aws_iam_policy_document.worker');
+    const region = changedRegion(text, out.content);
+    expect(region.start).toBeGreaterThan(text.indexOf('/* meta-argument kept */'));
+    expect(region.endBefore).toBeLessThan(text.indexOf('resource "aws_iam_role_policy" "worker"'));
+    expect(out.content.endsWith(text.slice(text.indexOf('resource "aws_iam_role_policy" "worker"')))).toBe(true);
+    expect(out.content).not.toContain('"sqs:*"');
+    expect(out.content).toContain('  count = var.enabled ? 1 : 0 /* meta-argument kept */\n\n  version = "2012-10-17"\n\n  statement {\n    sid ');
+    const before = await parsed(text);
+    const after = await parsed(out.content);
+    expect(policyFromHcl(after['data']?.['aws_iam_policy_document']?.['worker']?.[0] ?? {})).toEqual(doc);
+    expect(after['resource']).toEqual(before['resource']);
+    expect(after['locals']).toEqual(before['locals']);
   });
 
   it('refuses a data source that merges other documents', () => {

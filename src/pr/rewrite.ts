@@ -22,6 +22,8 @@ export interface FileRewrite {
 const POLICY_RESOURCES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']);
 /** Arguments of aws_iam_policy_document that the new statements replace; meta-arguments are kept. */
 const DOCUMENT_ARGUMENTS = new Set(['statement', 'version', 'policy_id']);
+/** `policy = data.aws_iam_policy_document.NAME[0].json`: the policy is that data source. */
+const DOCUMENT_REFERENCE = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.(json|minified_json)$/;
 const MERGING_ARGUMENTS = new Set(['source_policy_documents', 'override_policy_documents', 'source_json', 'override_json']);
 
 export function rewritePolicyFile(file: string, text: string, doc: PolicyDocument, resource: string | undefined): FileRewrite {
@@ -86,7 +88,14 @@ function rewriteTerraform(file: string, text: string, doc: PolicyDocument, resou
   const blocks = scanItems(file, text).filter((i): i is HclBlock => i.kind === 'block');
   let block: HclBlock | undefined;
   if (resource === undefined) {
-    const candidates = blocks.filter(isCandidate);
+    // A resource whose policy is a data source in this file is the same policy as that data source.
+    const documents = new Set(blocks.filter((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document').map((b) => b.labels[1]));
+    const candidates = blocks.filter(isCandidate).filter((b) => {
+      if (b.type !== 'resource') return true;
+      const policy = scanItems(file, text, b.bodyStart, b.bodyEnd).find((i) => i.kind === 'attribute' && i.name === 'policy');
+      const reference = policy?.kind === 'attribute' ? DOCUMENT_REFERENCE.exec(text.slice(policy.valueStart, policy.valueEnd)) : null;
+      return reference === null || !documents.has(reference[1]);
+    });
     if (candidates.length !== 1) {
       throw new UsageError(
         candidates.length === 0
@@ -120,7 +129,7 @@ function rewriteBlock(file: string, text: string, block: HclBlock, doc: PolicyDo
   const value = text.slice(attribute.valueStart, attribute.valueEnd);
   const indent = indentAt(text, attribute.start);
   const replace = (start: number, end: number, replacement: string): string => text.slice(0, start) + replacement + text.slice(end);
-  const reference = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)\.(json|minified_json)$/.exec(value);
+  const reference = DOCUMENT_REFERENCE.exec(value);
   if (reference !== null) {
     const target = blocks.find((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document' && b.labels[1] === reference[1]);
     if (target === undefined) {
