@@ -4,6 +4,7 @@
  */
 import type { Diagnostic, TimeWindow } from '../model.js';
 import type { RiskFinding } from './risk.js';
+import type { ServerlessDriftSection } from '../serverless/lambda-drift.js';
 
 /** Where the last activity of a role comes from: the logs in the window, or IAM's RoleLastUsed. */
 export interface LastActivity {
@@ -103,6 +104,8 @@ export interface DriftReport {
   /** Run times of the trend series, oldest first; the current run is last. */
   trend: { runs: string[]; granted: number[]; used: number[] };
   diagnostics: Diagnostic[];
+  /** Roles grouped by Lambda function (with --lambda) and statement-level anti-patterns. */
+  serverless?: ServerlessDriftSection;
 }
 
 /** One role in one run, as the history store keeps it. Sets are sorted concrete actions. */

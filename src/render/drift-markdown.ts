@@ -4,6 +4,7 @@
  */
 import type { DriftChanges, DriftReport, DriftRole } from '../drift/report.js';
 import { count, plural } from './format.js';
+import { renderServerlessMarkdown } from '../serverless/lambda-drift.js';
 
 /** Rows of the ranked role table; the rest is in report.json. */
 export const MARKDOWN_ROLE_ROWS = 40;
@@ -85,6 +86,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
       `**${plural(s.rolesWithRiskyUnused, 'role')} with risky unused permissions**; ${plural(s.deniedAttempts, 'denied attempt')}.`,
     '',
     ...changesSection(report.changes, report),
+    ...renderServerlessMarkdown(report.serverless),
     '## Roles, riskiest excess first',
     '',
     '| # | role | granted | used | unused | unobservable | risky unused | denied | last activity | trend granted/used |',

@@ -18,6 +18,8 @@ import { loadReferenceData, type CommandContext } from '../context.js';
 import { writeFileAtomic } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+import { readLambdaFunctionsFile } from '../../serverless/lambda-functions.js';
+import { buildServerlessSection } from '../../serverless/lambda-drift.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -32,6 +34,7 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   history?: string | false;
   failOn?: 'new-risk' | 'any-unused';
   allowEmpty?: boolean;
+  lambda?: string;
 }
 
 function collectGlobs(value: string, previous: string[]): string[] {
@@ -82,7 +85,8 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option('--history <file>', `the run history (DuckDB file; default ${DEFAULT_HISTORY})`)
     .option('--no-history', 'do not read or store the history (no changes, no trend)')
     .addOption(new Option('--fail-on <condition>', 'exit 1 when the condition holds').choices(['new-risk', 'any-unused']))
-    .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)');
+    .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
+    .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json');
   addWindowOptions(command);
   addSourceOptions(command);
   command.action(async (opts: DriftOptions) => {
@@ -93,6 +97,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     }
     const now = ctx.io.now();
     const window = parseWindow(opts, now);
+    const functions = opts.lambda !== undefined ? await readLambdaFunctionsFile(opts.lambda) : undefined;
     const source = buildUsageSource(opts, ctx.io);
     const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
     const minimizeArgs = [
@@ -124,6 +129,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         const history: HistoryView = await store.read();
         final = applyHistory(data.catalog, report, record, history);
       }
+      final = { ...final, serverless: buildServerlessSection(final, iam, functions, opts.lambda) };
       await mkdir(opts.out, { recursive: true });
       for (const [file, render] of Object.entries(DRIFT_OUTPUTS)) await writeFileAtomic(join(opts.out, file), render(final));
       if (store !== undefined) await store.append(record);
