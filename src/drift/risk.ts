@@ -37,7 +37,7 @@ export type RiskRule = z.infer<typeof rowSchema>;
 /** The risk catalogue as shipped, validated at load so a bad row fails every test at once. */
 export const riskTable = tableSchema.parse(table);
 
-/** Weight of one risky-unused finding in the ranking: a high risk outranks any number of... almost any medium ones. */
+/** Weight of one risky-unused finding in the ranking: one high risk outweighs three medium ones. */
 export const SEVERITY_WEIGHT = { high: 10, medium: 3 } as const;
 
 /** A risky grant of one role, and how much of it the role did not use. */
