@@ -166,6 +166,17 @@ describe('iamtrim pr', () => {
     expect(git(remote, 'rev-parse', BRANCH)).toBe(tip);
   }, 60_000);
 
+  it('a GitHub failure exits 4 before pushing anything, without printing the token', async () => {
+    const refs = git(remote, 'for-each-ref');
+    const io = testIo();
+    const args = prArgs();
+    args[args.indexOf('--github-api-url') + 1] = 'http://127.0.0.1:9';
+    expect(await main(args, io)).toBe(4);
+    expect(io.stderr).toMatch(/GitHub pulls\.list for acme\/infra failed/);
+    expect(io.stdout + io.stderr).not.toContain(TOKEN);
+    expect(git(remote, 'for-each-ref')).toBe(refs);
+  }, 60_000);
+
   it('refuses a dirty working tree and a missing token, naming the cause', async () => {
     await writeFile(join(work, 'scratch.txt'), 'wip\n');
     const dirty = testIo();
