@@ -2,7 +2,9 @@
  * `--format terraform`: the proposed policies as `data "aws_iam_policy_document"` blocks, in the
  * layout of the `iam-policy-json-to-terraform` converter, so a reviewer sees the shape they know.
  * IAM policy variables (`${aws:username}`) are written `&{aws:username}`: the AWS provider turns
- * them back into `${...}` and Terraform does not try to interpolate them.
+ * them back into `${...}` and Terraform does not try to interpolate them. Condition values are
+ * strings in the data source, so boolean/number values come back from the provider as strings
+ * (`true` -> `"true"`), which IAM evaluates the same way.
  */
 import type { MinimizePlan } from '../app/minimize.js';
 import { asList } from '../iam/expand.js';
