@@ -35,26 +35,20 @@ export const DUCKDB_DIALECT: SqlDialect = {
   name: 'duckdb',
   field: (path) => `rec.${quotePath(path)}`,
   requestKeys(column, inScope) {
-    // One parse per in-scope record for all paths: DuckDB's list form of json_extract.
-    const scalarPaths: string[] = [];
-    const jsonPaths: string[] = [];
-    for (const key of REQUEST_KEYS) (key.kind === 'json' ? jsonPaths : scalarPaths).push(...key.paths);
-    const list = (paths: string[]): string => `[${paths.map(sqlString).join(', ')}]`;
-    const prelude = [
-      `CASE WHEN ${inScope} THEN json_extract_string(${column}, ${list(scalarPaths)}) END AS kv`,
-      `CASE WHEN ${inScope} THEN json_type(${column}, ${list(scalarPaths)}) END AS kt`,
-      `CASE WHEN ${inScope} THEN json_extract(${column}, ${list(jsonPaths)}) END AS kj`,
-    ];
-    let scalarIndex = 0;
-    let jsonIndex = 0;
+    // One parse of the record's requestParameters for all paths (DuckDB's list form of
+    // json_extract), then small per-key reads of the extracted fragments. This used to be three
+    // list extractions (strings, types, JSON), i.e. three parses of every in-scope document.
+    const paths = REQUEST_KEYS.flatMap((key) => key.paths);
+    const prelude = [`CASE WHEN ${inScope} THEN json_extract(${column}, [${paths.map(sqlString).join(', ')}]) END AS kx`];
+    let index = 0;
     const keys = REQUEST_KEYS.map((key) => {
       const options = key.paths.map(() => {
-        if (key.kind === 'json') {
-          jsonIndex++;
-          return `CASE WHEN ${isContainerType(`json_type(kj[${jsonIndex}])`)} THEN CAST(kj[${jsonIndex}] AS VARCHAR) END`;
-        }
-        scalarIndex++;
-        return `CASE WHEN ${isScalarType(`kt[${scalarIndex}]`)} THEN kv[${scalarIndex}] END`;
+        index++;
+        const fragment = `kx[${index}]`;
+        const type = `json_type(${fragment})`;
+        return key.kind === 'json'
+          ? `CASE WHEN ${isContainerType(type)} THEN CAST(${fragment} AS VARCHAR) END`
+          : `CASE WHEN ${isScalarType(type)} THEN json_extract_string(${fragment}, '$') END`;
       });
       return options.length === 1 ? (options[0] ?? 'NULL') : `COALESCE(${options.join(', ')})`;
     });

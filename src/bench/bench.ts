@@ -1,0 +1,113 @@
+/**
+ * `npm run bench [-- --events 1000000,10000000 --days 90]`: a benchmark, not a timed test.
+ * For each volume it generates the demo account once (kept under bench-data/), then, on the same
+ * files: the hardware bound (`gzip -dc` with one process and one per core), the cold `usage` and
+ * `minimize` scans (wall time, peak RSS of the CLI child), building the usage index and a
+ * `minimize --index` over the window. It prints a table and rewrites the generated section of
+ * docs/performance.md, with the machine description and the load average of every run.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipInflatedSize, listDeliveryFiles, loadAverage, measureDecompression, measureProcess } from './measure.js';
+import { renderBenchSection, replaceBenchSection, type BenchRow } from './report.js';
+
+const NOW = '2026-03-01T00:00:00Z';
+const ROLE = 'app-api';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '1000000,10000000' },
+      days: { type: 'string', default: '90' },
+      data: { type: 'string', default: 'bench-data' },
+      doc: { type: 'string', default: 'docs/performance.md' },
+    },
+    strict: true,
+  });
+  const volumes = values.events.split(',').map((v) => Number(v.replace(/_/g, '')));
+  const days = values.days;
+  const cores = cpus().length;
+  const node = process.execPath;
+  const bin = resolve('dist/bin.js');
+  const rows: BenchRow[] = [];
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  for (const events of volumes) {
+    const dir = resolve(values.data, `demo-${events}-${days}d`);
+    const manifestPath = join(dir, 'manifest.json');
+    let generateSeconds: number | null = null;
+    if (!existsSync(manifestPath)) {
+      log(`generating ${events} events over ${days} days into ${dir} (load ${await loadAverage()})`);
+      const run = await measureProcess(node, [resolve('dist/demo/generate-cli.js'), '--out', dir, '--events', String(events), '--days', days, '--now', NOW]);
+      generateSeconds = run.seconds;
+    }
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { events: number; duplicateRecords: number; noiseEvents: number };
+    const records = manifest.events + manifest.duplicateRecords;
+    const logs = join(dir, 'logs');
+    const paths = await listDeliveryFiles(logs);
+    const files = await Promise.all(paths.map(async (path) => ({ path, size: (await stat(path)).size })));
+    const compressed = files.reduce((s, f) => s + f.size, 0);
+    let inflated = 0;
+    for (const f of files) inflated += await gzipInflatedSize(f.path);
+    const sizes = files.map((f) => f.size).sort((a, b) => a - b);
+
+    const window = ['--days', days, '--end', NOW];
+    const loads: string[] = [];
+    const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+      const load = await loadAverage();
+      loads.push(`${label} ${load}`);
+      log(`${events}: ${label} (load ${load})`);
+      return run();
+    };
+    const gzipOne = await timed('gzip x1', () => measureDecompression(files, 1));
+    const gzipAll = await timed(`gzip x${cores}`, () => measureDecompression(files, cores));
+    const usage = await timed('usage', () =>
+      measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-${events}.json`)]),
+    );
+    const minimize = await timed('minimize', () =>
+      measureProcess(node, [bin, 'minimize', '--role', ROLE, '--iam', join(dir, 'iam.json'), '--logs', logs, ...window, '--format', 'json', '--out', join(values.data, `minimize-${events}.json`)], [0, 1]),
+    );
+    const indexFile = join(values.data, `index-${events}.duckdb`);
+    let indexBuild: Awaited<ReturnType<typeof measureProcess>> | null = null;
+    let indexed: Awaited<ReturnType<typeof measureProcess>> | null = null;
+    if (existsSync(resolve('dist/cli/commands/index.js'))) {
+      await import('node:fs/promises').then((fs) => fs.rm(indexFile, { force: true }));
+      indexBuild = await timed('index build', () => measureProcess(node, [bin, 'index', '--logs', logs, '--index', indexFile]));
+      indexed = await timed('minimize --index', () =>
+        measureProcess(node, [bin, 'minimize', '--role', ROLE, '--iam', join(dir, 'iam.json'), '--index', indexFile, ...window, '--format', 'json', '--out', join(values.data, `minimize-index-${events}.json`)], [0, 1]),
+      );
+    }
+    rows.push({
+      events: records,
+      files: files.length,
+      compressedBytes: compressed,
+      inflatedBytes: inflated,
+      medianFileBytes: sizes[Math.floor(sizes.length / 2)] ?? 0,
+      maxFileBytes: sizes[sizes.length - 1] ?? 0,
+      generateSeconds,
+      gzipOneSeconds: gzipOne,
+      gzipAllSeconds: gzipAll,
+      usage,
+      minimize,
+      indexBuild,
+      indexedMinimize: indexed,
+      loads,
+    });
+  }
+
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}`;
+  const section = renderBenchSection(rows, machine, cores);
+  process.stdout.write(section);
+  const doc = resolve(values.doc);
+  const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Performance\n';
+  await writeFile(doc, replaceBenchSection(before, section));
+  log(`wrote ${doc}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
