@@ -11,6 +11,7 @@ import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
 import { buildPrPlan, renderDryRun } from '../../pr/plan.js';
 import { loadReferenceData, type CommandContext } from '../context.js';
+import type { CliIo } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource } from '../sources.js';
 import { addProposalOptions } from './minimize.js';
@@ -37,7 +38,7 @@ interface PrOptions extends WindowOptions, SourceOptions, RoleTargetOptions {
 }
 
 /** Git auth for https remotes: an http header passed through the environment, never argv or URLs. */
-async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined): Promise<Record<string, string>> {
+async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined, env: CliIo['env']): Promise<Record<string, string>> {
   let url: URL;
   try {
     url = new URL(remoteUrl);
@@ -47,11 +48,12 @@ async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined
   if (token === undefined || url.protocol !== 'https:' || url.username !== '') return {};
   const configured = await git.tryRun(['config', '--get-regexp', '^http\\..*extraheader$']);
   if (configured !== undefined && configured.trim() !== '') return {};
-  const host = url.origin;
+  // Appended after any GIT_CONFIG_* entries the environment already carries.
+  const index = Number(env['GIT_CONFIG_COUNT'] ?? '0') || 0;
   return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: `http.${host}/.extraheader`,
-    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+    GIT_CONFIG_COUNT: String(index + 1),
+    [`GIT_CONFIG_KEY_${index}`]: `http.${url.origin}/.extraheader`,
+    [`GIT_CONFIG_VALUE_${index}`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
   };
 }
 
@@ -84,7 +86,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if ((await probe.tryRun(['rev-parse', '--git-dir'])) === undefined) throw new UsageError(`--repo ${opts.repo}: not a git repository`);
       const remoteUrl = await probe.remoteUrl();
       const secrets = token === undefined ? [] : [token, Buffer.from(`x-access-token:${token}`).toString('base64')];
-      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun ? {} : await gitAuthEnv(probe, remoteUrl, token), secrets });
+      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun ? {} : await gitAuthEnv(probe, remoteUrl, token, ctx.io.env), secrets });
       const repo = opts.githubRepo !== undefined ? parseRepoFlag(opts.githubRepo) : parseGitHubRemote(remoteUrl);
       if (repo === undefined) {
         throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
