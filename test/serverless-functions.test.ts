@@ -20,6 +20,9 @@ import {
   type LambdaFunction,
 } from '../src/serverless/lambda-functions.js';
 import { resolveFunctionLive } from '../src/serverless/lambda-live.js';
+import { resolveRoleTarget } from '../src/serverless/role-target.js';
+import { UsageError } from '../src/errors.js';
+import { runCli } from './helpers/run-cli.js';
 
 const ROLE_A = 'arn:aws:iam::123456789012:role/service/app-api';
 const ROLE_B = 'arn:aws:iam::123456789012:role/solo';
@@ -72,10 +75,48 @@ describe('function -> role from list-functions output', () => {
 describe('function -> role on the demo account', () => {
   let dir: string;
   let functions: LambdaFunction[];
+  let demo: Awaited<ReturnType<typeof generateDemo>>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'iamtrim-fn-'));
-    const demo = await generateDemo({ outDir: dir, now: new Date('2026-11-22T10:00:00Z'), events: 400, seed: 7 });
+    demo = await generateDemo({ outDir: dir, now: new Date('2026-11-22T10:00:00Z'), events: 1500, seed: 7 });
     functions = await readLambdaFunctionsFile(demo.lambdaFile);
+  }, 60_000);
+
+  const base = (): string[] => ['--iam', demo.iamFile, '--logs', demo.logsDir, '--end', demo.window.end];
+
+  it('minimize --function: JSON carries the resolution, text starts with it', async () => {
+    const json = await runCli(['minimize', '--function', 'orders-api', '--lambda', demo.lambdaFile, ...base(), '--format', 'json'], { now: demo.window.end });
+    expect(json.code, json.err).toBe(0);
+    const parsed: unknown = JSON.parse(json.out);
+    expect(parsed).toMatchObject({ roleName: 'app-api', lambda: { function: 'orders-api', sharedBy: ['orders-api', 'orders-webhook'], sharingKnown: true } });
+    const text = await runCli(['minimize', '--function', 'orders-api', '--lambda', demo.lambdaFile, ...base()], { now: demo.window.end });
+    expect(text.code, text.err).toBe(0);
+    expect(text.out.split('\n')[0]).toMatch(/^function orders-api runs as role app-api/);
+    const byRole = await runCli(['minimize', '--role', 'app-api', ...base(), '--format', 'json'], { now: demo.window.end });
+    const roleParsed: unknown = JSON.parse(byRole.out);
+    expect(roleParsed).not.toHaveProperty('lambda');
+    // Same role, same evidence: the proposal does not depend on how the role was named.
+    const proposed = typeof parsed === 'object' && parsed !== null && 'proposed' in parsed ? parsed.proposed : undefined;
+    expect(proposed).toBeDefined();
+    expect(roleParsed).toMatchObject({ proposed });
+  }, 60_000);
+
+  it('usage --function resolves to the role', async () => {
+    const run = await runCli(['usage', '--function', 'orders-webhook', '--lambda', demo.lambdaFile, ...base()], { now: demo.window.end });
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain('arn:aws:iam::123456789012:role/service/app-api');
+    expect(run.err).toMatch(/function orders-webhook runs as role app-api/);
+  }, 60_000);
+
+  it('--role and --function are one-of (exit 2)', async () => {
+    const both = await runCli(['minimize', '--role', 'app-api', '--function', 'orders-api', '--lambda', demo.lambdaFile, ...base()]);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/one of --role and --function/);
+    const neither = await runCli(['minimize', ...base()]);
+    expect(neither.code).toBe(2);
+    expect(neither.err).toMatch(/--role <name\|arn> or --function/);
+    const unknown = await runCli(['minimize', '--function', 'nope', '--lambda', demo.lambdaFile, ...base()]);
+    expect(unknown.code).toBe(3);
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
@@ -111,6 +152,15 @@ describe('function -> role live (Lambda API stubbed with aws-sdk-client-mock)', 
     expect(r.role).toBe(ROLE_B);
     expect(r.sharingKnown).toBe(false);
     expect(describeResolution(r)).toMatch(/could not be listed/);
+  });
+
+  it('resolveRoleTarget asks the Lambda API when no --lambda file is given', async () => {
+    lambda.on(GetFunctionConfigurationCommand).resolves(listing.Functions[2]);
+    lambda.on(ListFunctionsCommand).resolves({ Functions: listing.Functions });
+    const target = await resolveRoleTarget({ function: 'solo-fn' }, () => client);
+    expect(target.role).toBe(ROLE_B);
+    expect(target.resolution?.sharing.map((f) => f.name)).toEqual(['solo-fn']);
+    await expect(resolveRoleTarget({ lambda: 'x.json', role: 'r' })).rejects.toBeInstanceOf(UsageError);
   });
 
   it('maps a missing function to InputError and other failures to UpstreamError', async () => {

@@ -6,12 +6,16 @@ import { json } from '../../render/format.js';
 import { emit, loadReferenceData, type CommandContext } from '../context.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+import { describeResolution } from '../../serverless/lambda-functions.js';
+import { resolveRoleTarget } from '../../serverless/role-target.js';
 
 interface UsageOptions extends WindowOptions, SourceOptions {
   role?: string[];
   allRoles?: boolean;
   iam?: string;
   out?: string;
+  function?: string;
+  lambda?: string;
 }
 
 export function registerUsage(program: Command, ctx: CommandContext): void {
@@ -19,15 +23,22 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     .command('usage')
     .description('print the actions and resources each role used, per CloudTrail call, as JSON')
     .option('--role <name|arn...>', 'one or more roles')
+    .option('--function <name|arn>', "a Lambda function: its execution role")
+    .option('--lambda <file>', 'Lambda functions for --function: aws lambda list-functions > lambda-functions.json (default: ask the Lambda API)')
     .option('--all-roles', 'every role that made calls in the window')
     .option('--iam <file>', 'authorization details, to resolve role names to ARNs (optional)')
     .option('--out <file>', 'write the JSON to a file (atomically) instead of stdout');
   addWindowOptions(command);
   addSourceOptions(command);
   command.action(async (opts: UsageOptions) => {
-    const roles = opts.role ?? [];
+    const roles = [...(opts.role ?? [])];
+    if (opts.function !== undefined) {
+      const target = await resolveRoleTarget({ function: opts.function, ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}) });
+      if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
+      roles.push(target.role);
+    }
     if ((roles.length > 0) === (opts.allRoles === true)) {
-      throw new UsageError('pass either --role <name|arn> or --all-roles');
+      throw new UsageError('pass either --role <name|arn> (or --function <name|arn>) or --all-roles');
     }
     const window = parseWindow(opts, ctx.io.now());
     const source = buildUsageSource(opts, ctx.io);
