@@ -56,6 +56,12 @@ export interface UsageSqlParts {
   from: string;
   /** Extra predicates ANDed into WHERE (partition pruning for Athena). */
   where?: string[];
+  /**
+   * Rollup mode for the usage index: calls and coverage are also grouped by UTC day (`day`,
+   * `YYYY-MM-DD`) and source file, and calls keep the role name (`c_role_name`), so a later
+   * query can answer any whole-day window and a re-read file can replace its own rows.
+   */
+  perFileDay?: boolean;
 }
 
 /**
@@ -97,6 +103,21 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
     ...PARAM_COLUMNS.map((p) => p.column),
   ];
 
+  const rollup = parts.perFileDay === true;
+  const callSet = rollup ? [...callKeys, ...(whereOnly ? [] : ['c_role_name']), 'day', 'file_name'] : callKeys;
+  const coverageSet = rollup ? 'event_source, event_category, in_window, day, file_name' : 'event_source, event_category, in_window';
+  // Rollup rows carry file_name in every set, so the sets are told apart by in_scope instead.
+  const label = rollup
+    ? `CASE WHEN GROUPING(in_scope) = 0 THEN 'calls'
+       WHEN GROUPING(event_source) = 0 THEN 'coverage'
+       ELSE 'files' END`
+    : `CASE WHEN GROUPING(file_name) = 0 THEN 'files'
+       WHEN GROUPING(event_source) = 0 THEN 'coverage'
+       ELSE 'calls' END`;
+  const having = rollup ? 'GROUPING(in_scope) = 1 OR in_scope' : 'GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope';
+  const rollupColumns = rollup
+    ? `${whereOnly ? '' : `\n    ${scoped(roleName)} AS c_role_name,`}\n    substr(${d.formatTime(time)}, 1, 10) AS day,`
+    : '';
   const predicates = [...(parts.where ?? []), ...(whereOnly ? [windowOf(d.eventTime())] : [])];
   const where = predicates.length > 0 ? `\n  WHERE ${predicates.join('\n    AND ')}` : '';
   const grouped = `WITH timed AS (
@@ -114,7 +135,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
     t,
     ${d.field('eventSource')} AS event_source,
     ${d.field('eventCategory')} AS event_category,
-    (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,
+    (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,${rollupColumns}
     ${scoped(role)} AS c_role,${whereOnly ? `\n    ${scoped(roleName)} AS c_role_name,` : ''}
     ${scoped(d.field('eventSource'))} AS c_source,
     ${scoped(d.field('eventName'))} AS c_name,
@@ -128,22 +149,20 @@ ${paramExtracts.join(',\n')}
   FROM keyed
 )
 SELECT
-  CASE WHEN GROUPING(file_name) = 0 THEN 'files'
-       WHEN GROUPING(event_source) = 0 THEN 'coverage'
-       ELSE 'calls' END AS grouping_set,
-  ${callKeys.join(', ')},
-  file_name, event_source, event_category, in_window,
+  ${label} AS grouping_set,
+  ${callSet.join(', ')},
+  ${rollup ? '' : 'file_name, '}event_source, event_category, in_window,${rollup ? ' day, file_name,' : ''}
   COUNT(*) AS records,
   SUM(CASE WHEN valid THEN 1 ELSE 0 END) AS valid_records,
   ${d.formatTime('MIN(t)')} AS first_seen,
   ${d.formatTime('MAX(t)')} AS last_seen
 FROM projected
 GROUP BY GROUPING SETS (
-  (in_scope, ${callKeys.join(', ')}),
+  (in_scope, ${callSet.join(', ')}),
   (file_name),
-  (event_source, event_category, in_window)
+  (${coverageSet})
 )
-HAVING GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope`;
+HAVING ${having}`;
   if (!whereOnly) return grouped;
   return `SELECT * FROM (\n${grouped}\n) AS g\nWHERE g.grouping_set <> 'calls' OR ${selectedBy('g.c_role', 'g.c_role_name')}`;
 }
