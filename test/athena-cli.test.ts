@@ -67,6 +67,7 @@ describe('iamtrim minimize --athena', () => {
       main(['node', 'iamtrim', ...common, '--athena', '--athena-database', 'trail', '--athena-table', 'cloudtrail_org', '--athena-output', 's3://results/iamtrim/', '--region', 'eu-west-1'], remote),
     );
     expect(remote.stderr).toContain('athena: scanned 3');
+    expect(remote.stderr).toMatch(/athena query q-1: RUNNING .*\n.*athena query q-1: SUCCEEDED/s);
     expect(remote.stderr).toMatch(/estimated cost \$0\.0146/);
     expect(code).toBe(0);
     expect(stand.starts).toHaveLength(1);

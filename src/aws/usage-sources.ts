@@ -56,6 +56,7 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
   const clock = { now: () => io.now().getTime(), sleep: realSleep };
 
   if (flags.athena === true) {
+    let lastState = '';
     const output = flags.athenaOutput;
     if (output !== undefined && !/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/.test(output)) {
       throw new UsageError(`--athena-output ${output}: not an s3:// location`, { hint: 'for example --athena-output s3://my-athena-results/iamtrim/' });
@@ -70,8 +71,10 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
       now: clock.now,
       onProgress: (p) => {
         const line = `athena query ${p.queryExecutionId}: ${p.state} ${Math.round(p.elapsedMs / 1000)} s, ${bytes(p.bytesScanned)} scanned`;
+        // A terminal redraws one line; a log file gets one line per state change.
         if (io.interactive) io.err(`\r${line}   ${p.state === 'SUCCEEDED' ? '\n' : ''}`);
-        else if (p.state === 'SUCCEEDED' || p.elapsedMs === 0) io.err(`${line}\n`);
+        else if (p.state !== lastState) io.err(`${line}\n`);
+        lastState = p.state;
       },
       onDone: (s) =>
         io.err(
