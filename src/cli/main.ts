@@ -5,6 +5,7 @@ import { ExitCode } from '../errors.js';
 import { registerAthena } from './commands/athena.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrift } from './commands/drift.js';
+import { registerIndex } from './commands/index.js';
 import { registerMinimize } from './commands/minimize.js';
 import { registerPr } from './commands/pr.js';
 import { registerUsage } from './commands/usage.js';
@@ -22,7 +23,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const register of [registerMinimize, registerUsage, registerDrift, registerPr]) register(program, ctx);
+  for (const register of [registerMinimize, registerUsage, registerDrift, registerPr, registerIndex]) register(program, ctx);
   registerAthena(program, ctx);
   registerDemo(program, ctx, main);
   for (const command of program.commands) command.exitOverride();

@@ -10,6 +10,8 @@ export interface WindowOptions {
 
 export interface SourceOptions extends AwsFlagOptions {
   logs?: string;
+  /** The usage index built by `iamtrim index` (answers whole-day windows without reading logs). */
+  index?: string;
   skipBadFiles?: boolean;
   athena?: boolean;
   athenaDatabase?: string;
@@ -48,6 +50,7 @@ export function addWindowOptions(command: Command): Command {
 export function addSourceOptions(command: Command): Command {
   command
     .option('--logs <dir>', 'CloudTrail log files: a folder synced from the trail bucket (AWSLogs/...), or one file')
+    .option('--index <file>', 'the usage index built by `iamtrim index` (whole UTC days: use an --end at 00:00:00Z)')
     .option('--skip-bad-files', 'continue past unreadable log files and report how many were skipped')
     .option('--athena', 'query the CloudTrail table in Athena instead of local files (see docs/athena.md)')
     .option('--athena-database <name>', 'Athena database of the CloudTrail table', 'default')

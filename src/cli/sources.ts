@@ -6,6 +6,7 @@ import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import { buildAwsUsageSource } from '../aws/usage-sources.js';
 import { localLogsSource, type ScanProgress } from '../ingest/local/duckdb-source.js';
 import type { UsageSource } from '../ingest/source.js';
+import { usageIndexSource } from '../ingest/index/index-source.js';
 import type { IamSnapshot } from '../model.js';
 import { bytes, count } from '../render/format.js';
 import type { CliIo } from './io.js';
@@ -26,6 +27,12 @@ export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefi
 export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource {
   const aws = buildAwsUsageSource(options, io);
   if (aws !== undefined) return aws;
+  if (options.index !== undefined) {
+    if (options.logs !== undefined) {
+      throw new UsageError('pass either --logs or --index, not both', { hint: 'update the index with `iamtrim index --logs DIR --index FILE`, then use --index' });
+    }
+    return usageIndexSource(options.index);
+  }
   if (options.logs === undefined) {
     throw new UsageError('no usage source: pass --logs DIR, --athena, --lookup-events or --lake ID', {
       hint: 'sync the trail first: aws s3 sync s3://<trail-bucket>/AWSLogs/ ./logs',

@@ -35,7 +35,7 @@ export interface LocalSourceOptions {
 }
 
 /** How a file holds its records. */
-type FileShape = 'wrapped' | 'array' | 'lines';
+export type FileShape = 'wrapped' | 'array' | 'lines';
 
 const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
 const MIN_OBJECT_BYTES = 16 * 1024 * 1024;
@@ -79,7 +79,8 @@ export async function sniffShape(file: LogFile): Promise<FileShape> {
   return 'lines';
 }
 
-function relationFor(shape: FileShape, files: readonly LogFile[], objectSize: number): string {
+/** The read_json relation for files of one shape (exported for the usage index). */
+export function relationFor(shape: FileShape, files: readonly LogFile[], objectSize: number): string {
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
   const common = `maximum_object_size=${objectSize}, filename=true`;
   if (shape === 'wrapped') {

@@ -1,0 +1,218 @@
+/**
+ * `iamtrim index`: builds or updates the usage index from local CloudTrail files. Only files the
+ * index has not read, or whose size or mtime changed since, are read; a changed file's rows are
+ * replaced, never added twice. Files that cannot be read are recorded as skipped (and retried on
+ * the next run), so every answer from the index can say what evidence is missing.
+ */
+import { BOOLEAN, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { resolve } from 'node:path';
+import { InputError } from '../../errors.js';
+import { compareText } from '../../iam/catalog.js';
+import { discoverLogFiles, errorCode, type LogFile } from '../local/discover.js';
+import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
+import { objectSizeFor, relationFor, sniffShape, type FileShape } from '../local/duckdb-source.js';
+import { buildUsageQuery } from '../query.js';
+import { CALL_KEY_COLUMNS, openIndex } from './index-store.js';
+
+export interface IndexUpdateOptions {
+  logs: string;
+  index: string;
+  skipBadFiles: boolean;
+  /** Compressed bytes per DuckDB query; bounds memory. */
+  batchBytes?: number;
+  /** The clock, read by the caller. */
+  now: Date;
+}
+
+export interface IndexUpdate {
+  index: string;
+  /** Files read this run because the index had not seen them. */
+  added: number;
+  /** Files read again because their size or mtime changed since they were indexed. */
+  changed: number;
+  unchanged: number;
+  /** Indexed files no longer on disk: their rows are kept (logs expire locally, evidence does not). */
+  missing: number;
+  /** Files that could not be read this run (recorded; retried next run). */
+  skipped: Array<{ file: string; reason: string }>;
+  /** Records read this run. */
+  records: number;
+  /** Earliest and latest eventTime in the whole index. */
+  covered: { first: string | null; last: string | null };
+}
+
+const MAX_OBJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+// Every record, any time: the rollup keeps all days and the window is applied when it is queried.
+const ALL_TIME = { start: '0001-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' };
+
+function describeError(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split('\n')[0]?.replace(/^[A-Za-z ]+Error: /, '') ?? message;
+}
+
+async function loadBatch(connection: DuckDBConnection, files: readonly LogFile[], shapes: ReadonlyMap<string, FileShape>): Promise<void> {
+  const groups = new Map<FileShape, LogFile[]>();
+  for (const f of files) {
+    const shape = shapes.get(f.path) ?? 'lines';
+    groups.set(shape, [...(groups.get(shape) ?? []), f]);
+  }
+  let objectSize = objectSizeFor(files);
+  for (;;) {
+    try {
+      const relations = [...groups].map(([shape, list]) => relationFor(shape, list, objectSize));
+      const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r`, perFileDay: true });
+      await connection.run('DROP TABLE IF EXISTS batch');
+      const prepared = await connection.prepare(`CREATE TEMP TABLE batch AS ${sql}`);
+      prepared.bind(
+        { roleArns: listValue([]), roleNames: listValue([]), allRoles: true, start: ALL_TIME.start, end: ALL_TIME.end },
+        { roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR), allRoles: BOOLEAN, start: VARCHAR, end: VARCHAR },
+      );
+      await prepared.run();
+      return;
+    } catch (cause) {
+      const tooBig = /maximum_object_size/i.test(cause instanceof Error ? cause.message : String(cause));
+      if (!tooBig || objectSize >= MAX_OBJECT_BYTES) throw cause;
+      objectSize = Math.min(objectSize * 4, MAX_OBJECT_BYTES);
+    }
+  }
+}
+
+/** Replaces the rows of `files` with what the `batch` table holds; returns the files with no CloudTrail records. */
+async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[], indexedAt: string): Promise<string[]> {
+  const paths = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+  for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, file)`);
+  for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
+  const keys = CALL_KEY_COLUMNS.join(', ');
+  await connection.run(
+    `INSERT INTO calls SELECT day, file_name, c_role_name, ${keys}, records, first_seen, last_seen FROM batch WHERE grouping_set = 'calls'`,
+  );
+  await connection.run(
+    `INSERT INTO coverage SELECT day, file_name, event_source, event_category, records FROM batch WHERE grouping_set = 'coverage' AND event_source IS NOT NULL`,
+  );
+  const values = files.map((f) => `(${sqlString(f.path)}, ${f.size}, ${f.mtimeMs})`).join(', ');
+  await connection.run(
+    `INSERT INTO files SELECT v.path, v.size, v.mtime, COALESCE(b.records, 0), COALESCE(b.valid_records, 0), b.first_seen, b.last_seen, ${sqlString(indexedAt)}
+     FROM (VALUES ${values}) AS v(path, size, mtime) LEFT JOIN (SELECT * FROM batch WHERE grouping_set = 'files') AS b ON b.file_name = v.path`,
+  );
+  const result = await connection.run(`SELECT path FROM files WHERE list_contains(${paths}, path) AND records > 0 AND valid_records = 0`);
+  return ((await result.getRowObjectsJson()) as Array<{ path: string }>).map((r) => r.path);
+}
+
+async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const value = await work();
+    await connection.run('COMMIT');
+    return value;
+  } catch (cause) {
+    await connection.run('ROLLBACK');
+    throw cause;
+  }
+}
+
+/** Builds or updates the index at `options.index` from the files under `options.logs`. */
+export async function updateUsageIndex(options: IndexUpdateOptions): Promise<IndexUpdate> {
+  const discovery = await discoverLogFiles(resolve(options.logs), null);
+  const handle = await openIndex(options.index, { create: true });
+  const { connection } = handle;
+  const indexedAt = options.now.toISOString();
+  const skipped: Array<{ file: string; reason: string }> = [];
+  try {
+    const known = new Map<string, { size: number; mtime: number }>();
+    const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{ path: string; size: string | number; mtime_ms: number }>;
+    for (const r of rows) known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
+    const onDisk = new Set(discovery.files.map((f) => f.path));
+    let added = 0;
+    let changed = 0;
+    const toRead: LogFile[] = [];
+    for (const file of discovery.files) {
+      const seen = known.get(file.path);
+      if (seen === undefined) {
+        added++;
+        toRead.push(file);
+      } else if (seen.size !== file.size || seen.mtime !== file.mtimeMs) {
+        changed++;
+        toRead.push(file);
+      }
+    }
+    const shapes = new Map<string, FileShape>();
+    const readable: LogFile[] = [];
+    for (const file of toRead) {
+      try {
+        shapes.set(file.path, await sniffShape(file));
+        readable.push(file);
+      } catch (cause) {
+        skipped.push({ file: file.path, reason: `cannot read it (${errorCode(cause)})` });
+      }
+    }
+
+    const record = async (file: LogFile, reason: string): Promise<void> => {
+      skipped.push({ file: file.path, reason });
+      await inTransaction(connection, async () => {
+        for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE file = ${sqlString(file.path)}`);
+        for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE path = ${sqlString(file.path)}`);
+        await connection.run(`INSERT INTO skipped VALUES (${sqlString(file.path)}, ${file.size}, ${file.mtimeMs}, ${sqlString(reason)})`);
+      });
+    };
+    const ingest = async (files: LogFile[]): Promise<void> => {
+      await loadBatch(connection, files, shapes);
+      const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, files, indexedAt));
+      for (const path of notCloudTrail) {
+        const file = files.find((f) => f.path === path);
+        if (file !== undefined) await record(file, 'no CloudTrail records in it (no record has eventSource and eventTime)');
+      }
+    };
+    const batchBytes = options.batchBytes ?? 64 * 1024 * 1024;
+    let batch: LogFile[] = [];
+    let size = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      try {
+        await ingest(batch);
+      } catch {
+        for (const file of batch) {
+          try {
+            await ingest([file]);
+          } catch (cause) {
+            await record(file, describeError(cause));
+          }
+        }
+      }
+      batch = [];
+      size = 0;
+    };
+    for (const file of readable) {
+      batch.push(file);
+      size += file.size;
+      if (size >= batchBytes || batch.length >= 2000) await flush();
+    }
+    await flush();
+    await connection.run('DROP TABLE IF EXISTS batch');
+    await connection.run('CHECKPOINT');
+
+    const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{ first: string | null; last: string | null }>;
+    const readPaths = new Set(toRead.map((f) => f.path));
+    const recordsRead = (await (await connection.run(`SELECT path, records FROM files`)).getRowObjectsJson()) as Array<{ path: string; records: string | number }>;
+    skipped.sort((a, b) => compareText(a.file, b.file));
+    const update: IndexUpdate = {
+      index: options.index,
+      added,
+      changed,
+      unchanged: discovery.files.length - added - changed,
+      missing: [...known.keys()].filter((p) => !onDisk.has(p)).length,
+      skipped,
+      records: recordsRead.filter((r) => readPaths.has(r.path)).reduce((sum, r) => sum + Number(r.records), 0),
+      covered: { first: summary[0]?.first ?? null, last: summary[0]?.last ?? null },
+    };
+    if (skipped.length > 0 && !options.skipBadFiles) {
+      const shown = skipped.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
+      const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
+      throw new InputError(`${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`, {
+        hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
+      });
+    }
+    return update;
+  } finally {
+    handle.close();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The usage index as a UsageSource (`--index FILE`): answers the usage query from the per-day
+ * rollup instead of the logs. A per-day rollup answers whole UTC days exactly and nothing finer,
+ * so a window that does not start and end at 00:00:00Z is refused with the aligned `--end` to
+ * use, never widened or narrowed silently. Evidence comes from the index: the files it read, the
+ * files it could not read, and the time its files cover, so a window beyond the indexed logs shows
+ * as uncovered and is never read as "no usage".
+ */
+import { BOOLEAN, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { existsSync } from 'node:fs';
+import { InputError, UsageError } from '../../errors.js';
+import { compareText } from '../../iam/catalog.js';
+import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
+import { PARAM_COLUMNS } from '../query.js';
+import { sortCallRows } from '../records.js';
+import type { UsageSource } from '../source.js';
+import { CALL_KEY_COLUMNS, INDEX_VERSION, openIndex, queryRows } from './index-store.js';
+
+const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
+
+/** Throws unless both ends of the window are UTC midnights; returns the days `[startDay, endDay)`. */
+export function wholeDays(window: TimeWindow): { startDay: string; endDay: string } {
+  if (!MIDNIGHT.test(window.start) || !MIDNIGHT.test(window.end)) {
+    const end = new Date(Date.parse(window.end));
+    const aligned = `${end.toISOString().slice(0, 10)}T00:00:00Z`;
+    throw new UsageError(`the usage index answers whole UTC days, but the window ${window.start} to ${window.end} is not`, {
+      hint: `pass --end ${aligned} (the window then ends at the start of that day), or read the logs with --logs`,
+    });
+  }
+  return { startDay: window.start.slice(0, 10), endDay: window.end.slice(0, 10) };
+}
+
+const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+/** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
+export async function scanUsageIndex(indexPath: string, query: UsageQuery): Promise<UsageScan> {
+  const { startDay, endDay } = wholeDays(query.window);
+  if (!existsSync(indexPath)) {
+    throw new InputError(`${indexPath}: no usage index there`, { hint: 'build it with `iamtrim index --logs DIR --index FILE`' });
+  }
+  const handle = await openIndex(indexPath, { create: false });
+  try {
+    const { connection } = handle;
+    const version = await queryRows(connection, `SELECT value FROM meta WHERE key = 'version'`);
+    if (version[0]?.['value'] !== INDEX_VERSION) {
+      throw new InputError(`${indexPath}: usage index of another version`, { hint: 'delete it and run `iamtrim index` again' });
+    }
+    const keys = CALL_KEY_COLUMNS.join(', ');
+    const prepared = await connection.prepare(
+      `SELECT ${keys}, SUM(records) AS records, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen
+       FROM calls
+       WHERE day >= $startDay AND day < $endDay
+         AND ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
+       GROUP BY ${keys}`,
+    );
+    const filter = query.roles;
+    prepared.bind(
+      {
+        startDay,
+        endDay,
+        allRoles: filter.kind === 'all',
+        roleArns: listValue(filter.kind === 'roles' ? [...filter.arns] : []),
+        roleNames: listValue(filter.kind === 'roles' ? [...filter.names] : []),
+      },
+      { startDay: VARCHAR, endDay: VARCHAR, allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
+    );
+    const rows = (await (await prepared.run()).getRowObjectsJson()) as Record<string, unknown>[];
+    const calls: CallRow[] = rows.map((row) => {
+      const params: Record<string, string> = {};
+      for (const p of PARAM_COLUMNS) {
+        const value = row[p.column];
+        if (value !== null && value !== undefined) params[p.name] = String(value);
+      }
+      const resources = str(row['c_resources']);
+      return {
+        roleArn: String(row['c_role']),
+        eventSource: String(row['c_source']),
+        eventName: String(row['c_name']),
+        awsRegion: str(row['c_region']) ?? '',
+        recipientAccountId: str(row['c_account']) ?? '',
+        eventCategory: str(row['c_category']) ?? '',
+        errorCode: str(row['c_error']),
+        invokedBy: str(row['c_invoked_by']),
+        params,
+        resourceArns: resources === null ? [] : (JSON.parse(resources) as string[]),
+        count: Number(row['records']),
+        firstSeen: String(row['first_seen']),
+        lastSeen: String(row['last_seen']),
+      };
+    });
+
+    const day = (name: string): string => `'${name}'`; // days come from wholeDays: digits and dashes only
+    const sources = await queryRows(
+      connection,
+      `SELECT DISTINCT event_source FROM coverage WHERE event_category = 'Data' AND day >= ${day(startDay)} AND day < ${day(endDay)}`,
+    );
+    // Files holding events of the window (by their first/last eventTime), and the whole index's span.
+    const inWindow = `first_seen < '${query.window.end}' AND last_seen >= '${query.window.start}'`;
+    const files = await queryRows(
+      connection,
+      `SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(records), 0) AS records, COALESCE(SUM(records - valid_records), 0) AS invalid FROM files WHERE ${inWindow}`,
+    );
+    const span = await queryRows(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
+    const skipped = await queryRows(connection, `SELECT path, reason FROM skipped ORDER BY path`);
+    const sorted = sortCallRows(calls);
+    const f = files[0] ?? {};
+    const evidence: Evidence = {
+      source: `usage index ${indexPath}`,
+      files: Number(f['files'] ?? 0),
+      bytes: Number(f['bytes'] ?? 0),
+      skippedFiles: skipped.map((s) => ({ file: String(s['path']), reason: String(s['reason']) })),
+      records: Number(f['records'] ?? 0),
+      invalidRecords: Number(f['invalid'] ?? 0),
+      events: sorted.reduce((sum, r) => sum + r.count, 0),
+      covered: { first: str(span[0]?.['first']), last: str(span[0]?.['last']) },
+      dataEventSources: sources.map((s) => String(s['event_source'])).sort(compareText),
+    };
+    return { window: query.window, rows: sorted, evidence };
+  } finally {
+    handle.close();
+  }
+}
+
+/** The usage index as a UsageSource. */
+export function usageIndexSource(indexPath: string): UsageSource {
+  return { description: `usage index ${indexPath}`, scan: (query) => scanUsageIndex(indexPath, query) };
+}

@@ -1,0 +1,71 @@
+/**
+ * The usage index on disk: a DuckDB database holding a per-day, per-source-file rollup of the
+ * usage query (the same call keys as a cold scan, so answers are identical for whole-day
+ * windows), per-file statistics with the size and mtime each file had when read, and the files
+ * that could not be read. Rows are kept per source file so that a file that changed since it was
+ * indexed can replace exactly its own rows.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PARAM_COLUMNS } from '../query.js';
+
+/** Bumped when the tables change shape; an index of another version is rebuilt, never misread. */
+export const INDEX_VERSION = '1';
+
+/** The call-key columns of a rollup row, in the order the usage query returns them. */
+export const CALL_KEY_COLUMNS = [
+  'c_role',
+  'c_source',
+  'c_name',
+  'c_region',
+  'c_account',
+  'c_category',
+  'c_error',
+  'c_invoked_by',
+  'c_resources',
+  ...PARAM_COLUMNS.map((p) => p.column),
+] as const;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS files (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ms DOUBLE, records BIGINT, valid_records BIGINT, first_seen VARCHAR, last_seen VARCHAR, indexed_at VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS skipped (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ms DOUBLE, reason VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS calls (day VARCHAR, file VARCHAR, c_role_name VARCHAR, ${CALL_KEY_COLUMNS.map((c) => `${c} VARCHAR`).join(', ')}, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS coverage (day VARCHAR, file VARCHAR, event_source VARCHAR, event_category VARCHAR, records BIGINT)`,
+];
+
+export interface IndexHandle {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/** Opens (creating when `create`) the index database and its tables. */
+export async function openIndex(path: string, options: { create: boolean; threads?: number }): Promise<IndexHandle> {
+  if (options.create) await mkdir(dirname(path), { recursive: true });
+  const instance = await DuckDBInstance.create(path, {
+    threads: String(options.threads ?? 2),
+    preserve_insertion_order: 'false',
+    ...(options.create ? {} : { access_mode: 'READ_ONLY' }),
+  });
+  const connection = await instance.connect();
+  if (options.create) {
+    for (const statement of SCHEMA) await connection.run(statement);
+    await connection.run(`INSERT INTO meta VALUES ('version', '${INDEX_VERSION}') ON CONFLICT DO NOTHING`);
+  }
+  return {
+    instance,
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Rows of a query as plain objects (numbers as JS numbers or strings, as DuckDB's JSON form gives). */
+export async function queryRows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const result = await connection.run(sql);
+  return (await result.getRowObjectsJson()) as Record<string, unknown>[];
+}
