@@ -96,6 +96,15 @@ describe('rewriteSamPolicies', () => {
     expect(rewriteSamPolicies(once, 'OrdersApiFunction', NEW_BLOCK)).toBe(once);
   });
 
+  it('keeps CRLF line endings in a CRLF template', () => {
+    const crlf = TEMPLATE.replace(/\n/g, '\r\n');
+    for (const id of ['OrdersApiFunction', 'OrdersWebhookFunction']) {
+      const after = rewriteSamPolicies(crlf, id, NEW_BLOCK);
+      expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+      expect(after.replace(/\r\n/g, '\n')).toBe(rewriteSamPolicies(TEMPLATE, id, NEW_BLOCK));
+    }
+  });
+
   it('refuses functions that set Role, resources that are not functions, and unknown ids', () => {
     expect(() => rewriteSamPolicies(TEMPLATE, 'LegacyFunction', NEW_BLOCK)).toThrow(/sets Role/);
     expect(() => rewriteSamPolicies(TEMPLATE, 'OrdersTable', NEW_BLOCK)).toThrow(/not AWS::Serverless::Function/);

@@ -24,14 +24,14 @@ function lineStart(text: string, offset: number): number {
 }
 
 /** `Policies:` and its items, re-indented so the key sits at `column`. */
-function placeBlock(policiesYaml: string, column: number): string {
-  const body = policiesYaml.replace(/\r?\n$/, '');
+function placeBlock(policiesYaml: string, column: number, eol: string): string {
+  const body = policiesYaml.replace(/\r\n/g, '\n').replace(/\n$/, '');
   const block = /^Policies:/.test(body) ? body : `Policies:\n${body.replace(/^/gm, '  ')}`;
   const pad = ' '.repeat(column);
   return block
     .split('\n')
     .map((line, i) => (i === 0 || line === '' ? line : pad + line))
-    .join('\n');
+    .join(eol);
 }
 
 /**
@@ -64,6 +64,8 @@ export function rewriteSamPolicies(templateText: string, logicalId: string, poli
       hint: 'rewrite the role where it is defined, or remove Role to let SAM create one from Policies',
     });
   }
+  // A CRLF template keeps CRLF in the new block too.
+  const eol = templateText.includes('\r\n') ? '\r\n' : '\n';
   const existing = findPair(properties, 'Policies');
   const keyNode = existing?.key;
   if (existing !== undefined && isScalar(keyNode) && keyNode.range !== undefined && keyNode.range !== null) {
@@ -73,7 +75,7 @@ export function rewriteSamPolicies(templateText: string, logicalId: string, poli
     const column = start - lineStart(templateText, start);
     // Keep whatever line ending followed the old block (valueEnd of a block sequence may include it).
     const tail = templateText.slice(start, end).match(/\r?\n$/)?.[0] ?? '';
-    return templateText.slice(0, start) + placeBlock(policiesYaml, column) + tail + templateText.slice(end);
+    return templateText.slice(0, start) + placeBlock(policiesYaml, column, eol) + tail + templateText.slice(end);
   }
   // No Policies yet: add it as the last property, at the properties' indentation.
   const first = properties.items[0];
@@ -87,6 +89,6 @@ export function rewriteSamPolicies(templateText: string, logicalId: string, poli
   let at = lastRange[1];
   const newlineAt = templateText.indexOf('\n', at - 1 >= 0 && templateText[at - 1] === '\n' ? at - 1 : at);
   at = newlineAt < 0 ? templateText.length : newlineAt + 1;
-  const prefix = newlineAt < 0 ? '\n' : '';
-  return `${templateText.slice(0, at)}${prefix}${' '.repeat(column)}${placeBlock(policiesYaml, column)}\n${templateText.slice(at)}`;
+  const prefix = newlineAt < 0 ? eol : '';
+  return `${templateText.slice(0, at)}${prefix}${' '.repeat(column)}${placeBlock(policiesYaml, column, eol)}${eol}${templateText.slice(at)}`;
 }
