@@ -32,7 +32,7 @@ export interface StandInScript {
 
 export interface StandIn {
   url: string;
-  calls: Array<{ op: string; body: Record<string, unknown> }>;
+  calls: Array<{ op: string; body: Record<string, unknown>; authorization: string; securityToken: string }>;
   starts: StartRequest[];
   pagesServed: number[];
   close(): Promise<void>;
@@ -65,7 +65,7 @@ export async function startAthenaStandIn(script: StandInScript): Promise<StandIn
     void (async () => {
       const op = String(req.headers['x-amz-target'] ?? '').replace('AmazonAthena.', '');
       const body = await readBody(req);
-      calls.push({ op, body });
+      calls.push({ op, body, authorization: String(req.headers['authorization'] ?? ''), securityToken: String(req.headers['x-amz-security-token'] ?? '') });
       const left = (script.throttle?.[op] ?? 0) - (throttled.get(op) ?? 0);
       if (left > 0) {
         throttled.set(op, (throttled.get(op) ?? 0) + 1);
