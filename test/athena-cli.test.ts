@@ -94,5 +94,8 @@ describe('iamtrim minimize --athena', () => {
     const code = await main(['node', 'iamtrim', 'minimize', '--role', 'x', '--iam', manifest.iamFile, '--athena', '--logs', manifest.logsDir], out);
     expect(code).toBe(2);
     expect(out.stderr).toContain('--logs and --athena');
+    const both = io();
+    expect(await main(['node', 'iamtrim', 'minimize', '--role', 'x', '--iam', manifest.iamFile, '--index', 'i.json', '--lookup-events'], both)).toBe(2);
+    expect(both.stderr).toContain('--index and --lookup-events');
   });
 });

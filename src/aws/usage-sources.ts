@@ -14,6 +14,7 @@ import type { UsageSource } from '../ingest/source.js';
 /** The flags this module reads (a subset of the CLI's SourceOptions). */
 export interface AwsSourceFlags {
   logs?: string;
+  index?: string;
   athena?: boolean;
   athenaDatabase?: string;
   athenaTable?: string;
@@ -48,6 +49,7 @@ function configOf(flags: AwsSourceFlags): AwsClientConfig {
 export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageSource | undefined {
   const chosen = [
     flags.logs !== undefined ? '--logs' : undefined,
+    flags.index !== undefined ? '--index' : undefined,
     flags.athena === true ? '--athena' : undefined,
     flags.lookupEvents === true ? '--lookup-events' : undefined,
     flags.lake !== undefined ? '--lake' : undefined,
