@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { splitBySize } from '../src/bench/measure.js';
+import { BENCH_END, BENCH_START, boundRatio, renderBenchSection, replaceBenchSection, type BenchRow } from '../src/bench/report.js';
+
+const measured = (seconds: number) => ({ seconds, peakRssBytes: 300 * 2 ** 20, exitCode: 0 });
+const row: BenchRow = {
+  events: 1_000_000,
+  files: 10,
+  compressedBytes: 100e6,
+  inflatedBytes: 1300e6,
+  medianFileBytes: 300e3,
+  maxFileBytes: 1.2e6,
+  generateSeconds: null,
+  gzipOneSeconds: 12,
+  gzipAllSeconds: 6,
+  usage: measured(10),
+  minimize: measured(12),
+  indexBuild: null,
+  indexedMinimize: null,
+  loads: ['usage 1.00 1.00 1.00'],
+};
+
+describe('bench report', () => {
+  it('relates the cold scan to the all-cores decompression bound', () => {
+    expect(boundRatio(10, 6)).toBeCloseTo(0.6);
+    expect(boundRatio(3, 6)).toBeCloseTo(2);
+  });
+
+  it('splits files into groups of about equal compressed size, every file once', () => {
+    const files = [5, 1, 4, 2, 3, 3].map((size, i) => ({ path: `f${i}`, size }));
+    const groups = splitBySize(files, 2);
+    expect(groups.flat().sort()).toEqual(files.map((f) => f.path).sort());
+    const sums = groups.map((g) => g.reduce((s, p) => s + (files.find((f) => f.path === p)?.size ?? 0), 0));
+    expect(Math.abs((sums[0] ?? 0) - (sums[1] ?? 0))).toBeLessThanOrEqual(1);
+  });
+
+  it('replaces only the generated section of the document', () => {
+    const section = renderBenchSection([row], 'test machine', 2);
+    expect(section).toContain('0.60 / 0.50');
+    const doc = `# Performance\n\nintro\n\n${BENCH_START}\nold\n${BENCH_END}\n\n## Analysis\nkept\n`;
+    const next = replaceBenchSection(doc, section);
+    expect(next).toContain('intro');
+    expect(next).toContain('## Analysis\nkept');
+    expect(next).not.toContain('\nold\n');
+    expect(replaceBenchSection(next, section)).toBe(next);
+  });
+});
