@@ -40,7 +40,7 @@ const fileShape = {
       Arn: ROLE_ARN,
       RolePolicyList: [{ PolicyName: 'inline-sqs', PolicyDocument: INLINE_DOC }],
       AttachedManagedPolicies: [{ PolicyName: 'app-read', PolicyArn: MANAGED_ARN }],
-      PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: BOUNDARY_ARN },
+      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy' as const, PermissionsBoundaryArn: BOUNDARY_ARN },
       RoleLastUsed: { LastUsedDate: '2026-01-05T10:00:00.000Z' },
     },
   ],
@@ -58,7 +58,7 @@ function mockOneRole(): void {
       RoleId: 'AROA',
       Arn: ROLE_ARN,
       CreateDate: new Date('2025-01-01T00:00:00Z'),
-      PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: BOUNDARY_ARN },
+      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy' as const, PermissionsBoundaryArn: BOUNDARY_ARN },
       RoleLastUsed: { LastUsedDate: new Date('2026-01-05T10:00:00Z'), Region: 'eu-west-1' },
     },
   });
