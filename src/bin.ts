@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-import { main } from './cli/main.js';
-import { processIo } from './cli/io.js';
+// The AWS SDK announces on every run that its releases after January 2027 will need Node 22.
+// iamtrim supports Node 20 with the SDK versions it pins; keep stderr for iamtrim's own messages.
+// The filter is installed before the CLI (and so the SDK) is imported.
+const printWarning = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'NodeVersionSupportWarning' || warning.message.startsWith('NodeVersionSupportWarning')) return;
+  for (const listener of printWarning) listener(warning);
+});
 
+const { main } = await import('./cli/main.js');
+const { processIo } = await import('./cli/io.js');
 process.exitCode = await main(process.argv, processIo());

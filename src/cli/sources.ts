@@ -1,6 +1,6 @@
 /** Builds the usage source and the IAM snapshot a command's flags ask for. */
 import { awsClientConfig } from '../aws/client-config.js';
-import { UsageError } from '../errors.js';
+import { UpstreamError, UsageError } from '../errors.js';
 import { readLiveIam } from '../iam/live-iam.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import { buildAwsUsageSource } from '../aws/usage-sources.js';
@@ -62,5 +62,12 @@ export async function buildIamSnapshot(
       ...(options.assumeRole !== undefined ? { assumeRole: options.assumeRole } : {}),
     }),
     roles,
-  );
+  ).catch((error: unknown) => {
+    if (!(error instanceof UpstreamError)) throw error;
+    // Without --iam the grant comes from live IAM; say so, and name the offline alternative.
+    throw new UpstreamError(`no --iam FILE given, and live IAM could not be read: ${error.message}`, {
+      hint: `${error.hint ?? 'check your AWS credentials'}; or pass --iam FILE, made with \`aws iam get-account-authorization-details > iam.json\``,
+      cause: error,
+    });
+  });
 }
