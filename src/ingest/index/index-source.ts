@@ -12,7 +12,7 @@ import { InputError, UsageError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
 import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
 import { PARAM_COLUMNS } from '../query.js';
-import { sortCallRows } from '../records.js';
+import { callKey } from '../records.js';
 import type { UsageSource } from '../source.js';
 import { CALL_KEY_COLUMNS, INDEX_VERSION, openIndex, queryRows } from './index-store.js';
 
@@ -28,6 +28,23 @@ export function wholeDays(window: TimeWindow): { startDay: string; endDay: strin
     });
   }
   return { startDay: window.start.slice(0, 10), endDay: window.end.slice(0, 10) };
+}
+
+/** One call group as the index query packs it (see scanUsageIndex). */
+interface PackedGroup {
+  role: string;
+  source: string;
+  name: string;
+  region: string | null;
+  account: string | null;
+  category: string | null;
+  error: string | null;
+  invokedBy: string | null;
+  resources: string | null;
+  params: Array<{ k: string; v: string }>;
+  count: number | string;
+  first: string;
+  last: string;
 }
 
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
@@ -46,8 +63,15 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
       throw new InputError(`${indexPath}: usage index of another version`, { hint: 'delete it and run `iamtrim index` again' });
     }
     const keys = CALL_KEY_COLUMNS.join(', ');
+    // One JSON text per group instead of ~60 mostly-NULL columns: reading values out of DuckDB
+    // one by one cost ~1 µs each (4.5 s for 84k groups); one JSON.parse per group is ~20x less.
+    const params = PARAM_COLUMNS.map((p) => `struct_pack(k := '${p.name}', v := ${p.column})`).join(', ');
     const prepared = await connection.prepare(
-      `SELECT ${keys}, SUM(records) AS records, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen
+      `SELECT CAST(to_json(struct_pack(
+         role := c_role, source := c_source, name := c_name, region := c_region, account := c_account,
+         category := c_category, error := c_error, invokedBy := c_invoked_by, resources := c_resources,
+         params := list_filter([${params}], x -> x.v IS NOT NULL),
+         count := SUM(records), first := MIN(first_seen), last := MAX(last_seen))) AS VARCHAR) AS j
        FROM calls
        WHERE day >= $startDay AND day < $endDay
          AND ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
@@ -64,28 +88,25 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
       },
       { startDay: VARCHAR, endDay: VARCHAR, allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
     );
-    const rows = (await (await prepared.run()).getRowObjectsJson()) as Record<string, unknown>[];
-    const calls: CallRow[] = rows.map((row) => {
+    const rows = (await (await prepared.run()).getRowObjectsJson()) as Array<{ j: string }>;
+    const calls: CallRow[] = rows.map(({ j }) => {
+      const g = JSON.parse(j) as PackedGroup;
       const params: Record<string, string> = {};
-      for (const p of PARAM_COLUMNS) {
-        const value = row[p.column];
-        if (value !== null && value !== undefined) params[p.name] = String(value);
-      }
-      const resources = str(row['c_resources']);
+      for (const p of g.params) params[p.k] = p.v;
       return {
-        roleArn: String(row['c_role']),
-        eventSource: String(row['c_source']),
-        eventName: String(row['c_name']),
-        awsRegion: str(row['c_region']) ?? '',
-        recipientAccountId: str(row['c_account']) ?? '',
-        eventCategory: str(row['c_category']) ?? '',
-        errorCode: str(row['c_error']),
-        invokedBy: str(row['c_invoked_by']),
+        roleArn: g.role,
+        eventSource: g.source,
+        eventName: g.name,
+        awsRegion: g.region ?? '',
+        recipientAccountId: g.account ?? '',
+        eventCategory: g.category ?? '',
+        errorCode: g.error,
+        invokedBy: g.invokedBy,
         params,
-        resourceArns: resources === null ? [] : (JSON.parse(resources) as string[]),
-        count: Number(row['records']),
-        firstSeen: String(row['first_seen']),
-        lastSeen: String(row['last_seen']),
+        resourceArns: g.resources === null ? [] : (JSON.parse(g.resources) as string[]),
+        count: Number(g.count),
+        firstSeen: g.first,
+        lastSeen: g.last,
       };
     });
 
@@ -102,7 +123,11 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
     );
     const span = await queryRows(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
     const skipped = await queryRows(connection, `SELECT path, reason FROM skipped ORDER BY path`);
-    const sorted = sortCallRows(calls);
+    // sortCallRows' order, with each key serialised once rather than once per comparison.
+    const sorted = calls
+      .map((row) => ({ key: callKey(row), row }))
+      .sort((a, b) => compareText(a.key, b.key))
+      .map((entry) => entry.row);
     const f = files[0] ?? {};
     const evidence: Evidence = {
       source: `usage index ${indexPath}`,

@@ -12,7 +12,7 @@ import { InputError } from '../../errors.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import { compareText } from '../../iam/catalog.js';
 import { PARAM_COLUMNS, buildUsageQuery } from '../query.js';
-import { mergeCallRows, sortCallRows } from '../records.js';
+import { mergeCallRows } from '../records.js';
 import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
 import type { UsageSource } from '../source.js';
@@ -302,7 +302,9 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
   const stats = [...fileStats.values()];
   const firsts = stats.map((s) => s.first).filter((t): t is string => t !== null).sort(compareText);
   const lasts = stats.map((s) => s.last).filter((t): t is string => t !== null).sort(compareText);
-  const rows = sortCallRows([...calls.values()]);
+  // The map is keyed by callKey already: sorting its entries is sortCallRows without
+  // re-serialising every key per comparison (that cost seconds at 100k rows).
+  const rows = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
   const evidence: Evidence = {
     source: `local logs ${options.logs}`,
     files: discovery.files.length - badFiles.length,
