@@ -16,6 +16,7 @@ const row: BenchRow = {
   usage: measured(10),
   minimize: measured(12),
   indexBuild: null,
+  indexNoop: null,
   indexedMinimize: null,
   loads: ['usage 1.00 1.00 1.00'],
 };

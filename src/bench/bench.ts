@@ -73,9 +73,11 @@ async function main(): Promise<void> {
     const indexFile = join(values.data, `index-${events}.duckdb`);
     let indexBuild: Awaited<ReturnType<typeof measureProcess>> | null = null;
     let indexed: Awaited<ReturnType<typeof measureProcess>> | null = null;
+    let indexNoop: Awaited<ReturnType<typeof measureProcess>> | null = null;
     if (existsSync(resolve('dist/cli/commands/index.js'))) {
       await import('node:fs/promises').then((fs) => fs.rm(indexFile, { force: true }));
       indexBuild = await timed('index build', () => measureProcess(node, [bin, 'index', '--logs', logs, '--index', indexFile]));
+      indexNoop = await timed('index update, no new files', () => measureProcess(node, [bin, 'index', '--logs', logs, '--index', indexFile]));
       indexed = await timed('minimize --index', () =>
         measureProcess(node, [bin, 'minimize', '--role', ROLE, '--iam', join(dir, 'iam.json'), '--index', indexFile, ...window, '--format', 'json', '--out', join(values.data, `minimize-index-${events}.json`)], [0, 1]),
       );
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       usage,
       minimize,
       indexBuild,
+      indexNoop,
       indexedMinimize: indexed,
       loads,
     });

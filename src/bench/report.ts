@@ -20,6 +20,8 @@ export interface BenchRow {
   usage: Measured;
   minimize: Measured;
   indexBuild: Measured | null;
+  /** Re-running `index` when no file changed: the fixed cost of an update. */
+  indexNoop: Measured | null;
   indexedMinimize: Measured | null;
   /** `label load1 load5 load15` per measurement. */
   loads: string[];
@@ -45,8 +47,8 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
     '',
     `Machine: ${machine}. Shared with other jobs: see the load averages; figures taken under load are noisy.`,
     '',
-    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | cold usage | cold minimize | ratio to bound (usage / minimize) | peak RSS usage / minimize | index build | minimize --index |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | cold usage | cold minimize | ratio to bound (usage / minimize) | peak RSS usage / minimize | index build | index update (nothing new) | minimize --index |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const idx = r.indexBuild === null ? 'n/a' : `${secs(r.indexBuild.seconds)} s, ${rss(r.indexBuild)}`;
@@ -56,7 +58,7 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
         `| ${secs(r.gzipOneSeconds)} s, ${rate(r.events, r.gzipOneSeconds)} ev/s | ${secs(r.gzipAllSeconds)} s, ${rate(r.events, r.gzipAllSeconds)} ev/s ` +
         `| ${secs(r.usage.seconds)} s, ${rate(r.events, r.usage.seconds)} ev/s | ${secs(r.minimize.seconds)} s, ${rate(r.events, r.minimize.seconds)} ev/s ` +
         `| ${boundRatio(r.usage.seconds, r.gzipAllSeconds).toFixed(2)} / ${boundRatio(r.minimize.seconds, r.gzipAllSeconds).toFixed(2)} ` +
-        `| ${rss(r.usage)} / ${rss(r.minimize)} | ${idx} | ${idxMin} |`,
+        `| ${rss(r.usage)} / ${rss(r.minimize)} | ${idx} | ${r.indexNoop === null ? 'n/a' : `${secs(r.indexNoop.seconds)} s`} | ${idxMin} |`,
     );
   }
   lines.push('', 'Load average (1/5/15 min) when each measurement started:', '');
