@@ -55,7 +55,12 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
   if (!existsSync(indexPath)) {
     throw new InputError(`${indexPath}: no usage index there`, { hint: 'build it with `iamtrim index --logs DIR --index FILE`' });
   }
-  const handle = await openIndex(indexPath, { create: false });
+  const handle = await openIndex(indexPath, { create: false }).catch((cause: unknown) => {
+    throw new InputError(`${indexPath}: cannot open the usage index (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`, {
+      hint: 'wait for a running `iamtrim index` to finish, or rebuild the index',
+      cause,
+    });
+  });
   try {
     const { connection } = handle;
     const version = await queryRows(connection, `SELECT value FROM meta WHERE key = 'version'`);
