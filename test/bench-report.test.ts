@@ -18,6 +18,7 @@ const row: BenchRow = {
   indexBuild: null,
   indexNoop: null,
   indexedMinimize: null,
+  indexedUsage: null,
   loads: ['usage 1.00 1.00 1.00'],
 };
 

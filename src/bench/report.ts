@@ -18,11 +18,14 @@ export interface BenchRow {
   gzipOneSeconds: number;
   gzipAllSeconds: number;
   usage: Measured;
-  minimize: Measured;
+  /** Null when skipped (--skip-minimize). */
+  minimize: Measured | null;
   indexBuild: Measured | null;
   /** Re-running `index` when no file changed: the fixed cost of an update. */
   indexNoop: Measured | null;
   indexedMinimize: Measured | null;
+  /** `usage --role app-api --index`: the index scan plus the reducer, without the policy stage. */
+  indexedUsage: Measured | null;
   /** `label load1 load5 load15` per measurement. */
   loads: string[];
 }
@@ -47,8 +50,8 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
     '',
     `Machine: ${machine}. Shared with other jobs: see the load averages; figures taken under load are noisy.`,
     '',
-    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | cold usage | cold minimize | ratio to bound (usage / minimize) | peak RSS usage / minimize | index build | index update (nothing new) | minimize --index |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | cold usage | cold minimize | ratio to bound (usage / minimize) | peak RSS usage / minimize | index build | index update (nothing new) | usage --role --index | minimize --index |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const idx = r.indexBuild === null ? 'n/a' : `${secs(r.indexBuild.seconds)} s, ${rss(r.indexBuild)}`;
@@ -56,9 +59,10 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
     lines.push(
       `| ${r.events.toLocaleString('en-US')} | ${r.files} (${mb(r.medianFileBytes)} / ${mb(r.maxFileBytes)} MB) | ${mb(r.compressedBytes)} -> ${mb(r.inflatedBytes)} ` +
         `| ${secs(r.gzipOneSeconds)} s, ${rate(r.events, r.gzipOneSeconds)} ev/s | ${secs(r.gzipAllSeconds)} s, ${rate(r.events, r.gzipAllSeconds)} ev/s ` +
-        `| ${secs(r.usage.seconds)} s, ${rate(r.events, r.usage.seconds)} ev/s | ${secs(r.minimize.seconds)} s, ${rate(r.events, r.minimize.seconds)} ev/s ` +
-        `| ${boundRatio(r.usage.seconds, r.gzipAllSeconds).toFixed(2)} / ${boundRatio(r.minimize.seconds, r.gzipAllSeconds).toFixed(2)} ` +
-        `| ${rss(r.usage)} / ${rss(r.minimize)} | ${idx} | ${r.indexNoop === null ? 'n/a' : `${secs(r.indexNoop.seconds)} s`} | ${idxMin} |`,
+        `| ${secs(r.usage.seconds)} s, ${rate(r.events, r.usage.seconds)} ev/s | ${r.minimize === null ? 'skipped' : `${secs(r.minimize.seconds)} s, ${rate(r.events, r.minimize.seconds)} ev/s`} ` +
+        `| ${boundRatio(r.usage.seconds, r.gzipAllSeconds).toFixed(2)} / ${r.minimize === null ? '-' : boundRatio(r.minimize.seconds, r.gzipAllSeconds).toFixed(2)} ` +
+        `| ${rss(r.usage)} / ${rss(r.minimize)} | ${idx} | ${r.indexNoop === null ? 'n/a' : `${secs(r.indexNoop.seconds)} s`} ` +
+        `| ${r.indexedUsage === null ? 'n/a' : `${secs(r.indexedUsage.seconds)} s`} | ${idxMin} |`,
     );
   }
   lines.push('', 'Load average (1/5/15 min) when each measurement started:', '');
