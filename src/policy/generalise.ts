@@ -87,9 +87,10 @@ export function generaliseResources(
       entry.members.push(r);
       families.set(key, entry);
     }
+    const present = new Set(current);
     const candidates = [...families.values()]
       .flatMap((f) => familyCandidates(f.family, f.members))
-      .filter((c) => !rejected.has(c.pattern) && !current.includes(c.pattern))
+      .filter((c) => !rejected.has(c.pattern) && !present.has(c.pattern))
       .sort((a, b) => b.size - a.size || compareText(a.pattern, b.pattern));
     const chosen = candidates.find((c) => {
       if (allowed(c.pattern)) return true;
@@ -98,8 +99,9 @@ export function generaliseResources(
     });
     if (chosen === undefined) break;
     const replaced = current.filter((r) => patternCovers(chosen.pattern, r));
+    const replacedSet = new Set(replaced);
     introduced.push({ pattern: chosen.pattern, replaced });
-    current = [...current.filter((r) => !replaced.includes(r)), chosen.pattern].sort(compareText);
+    current = [...current.filter((r) => !replacedSet.has(r)), chosen.pattern].sort(compareText);
   }
   return { resources: current, introduced, rejected: [...rejected].sort(compareText) };
 }
@@ -118,7 +120,9 @@ function familyCandidates(family: Family, members: readonly string[]): { pattern
       for (let i = tail.indexOf('/'); i >= 0; i = tail.indexOf('/', i + 1)) {
         const key = tail.slice(0, i + 1);
         if (hasWildcard(key)) break;
-        groups.set(key, [...(groups.get(key) ?? []), m]);
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, [m]);
+        else group.push(m);
       }
     }
     for (const [key, group] of groups)
