@@ -4,25 +4,21 @@
  */
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { runMinimize } from '../../app/minimize.js';
 import { InputError, UsageError } from '../../errors.js';
 import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
 import { buildPrPlan, renderDryRun } from '../../pr/plan.js';
-import { loadReferenceData, type CommandContext } from '../context.js';
+import type { CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
-import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
-import { buildIamSnapshot, buildUsageSource } from '../sources.js';
-import { addProposalOptions } from './minimize.js';
+import { addSourceOptions, addWindowOptions, parseWindow } from '../options.js';
+import { addProposalOptions, planFromFlags, type ProposalFlags } from '../proposal-flags.js';
 import { expandActionPattern } from '../../iam/expand.js';
-import { describeResolution } from '../../serverless/lambda-functions.js';
-import { addRoleTargetOptions, resolveRoleTarget, type RoleTargetOptions } from '../../serverless/role-target.js';
+import { addRoleTargetOptions } from '../../serverless/role-target.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
-interface PrOptions extends WindowOptions, SourceOptions, RoleTargetOptions {
-  iam?: string;
+interface PrOptions extends ProposalFlags {
   repo: string;
   file: string;
   resource?: string;
@@ -31,10 +27,6 @@ interface PrOptions extends WindowOptions, SourceOptions, RoleTargetOptions {
   githubApiUrl?: string;
   githubRepo?: string;
   dryRun?: boolean;
-  resources: 'exact' | 'generalize' | 'service';
-  dropUnobservable?: boolean;
-  policyType: 'managed' | 'inline';
-  allowEmpty?: boolean;
 }
 
 /** Git auth for https remotes: an http header passed through the environment, never argv or URLs. */
@@ -77,7 +69,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print the pull request title, body and file diff; change nothing')
     .action(async (opts: PrOptions) => {
       const dryRun = opts.dryRun === true;
-      const window = parseWindow(opts, ctx.io.now());
+      parseWindow(opts, ctx.io.now()); // bad --days/--end fail before the repository is touched
       const token = ctx.io.env['GITHUB_TOKEN'];
       if (!dryRun && (token === undefined || token === '')) {
         throw new UsageError('GITHUB_TOKEN is not set', { hint: 'export a token with contents:write and pull-requests:write, or use --dry-run' });
@@ -100,20 +92,8 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (fileText === undefined) {
         throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
       }
-      const target = await resolveRoleTarget(opts);
-      if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
-      const source = buildUsageSource(opts, ctx.io);
-      const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
-      const plan = await runMinimize(
-        { ...data, source, iam },
-        {
-          role: target.role,
-          window,
-          allowEmpty: opts.allowEmpty === true,
-          proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
-        },
-      );
-      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, sam: { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(data.catalog, p) } });
+      const { plan, target, catalog } = await planFromFlags(opts, ctx);
+      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, sam: { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(catalog, p) } });
       if (prPlan.file.after === prPlan.file.before) {
         ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
         return;

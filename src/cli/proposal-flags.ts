@@ -1,0 +1,64 @@
+/**
+ * The flags and the sequence shared by every command that proposes a policy (`minimize`, `pr`):
+ * resolve the role (or function), read usage and the grant, run the minimize use case. One place,
+ * so a new proposal flag reaches every command that proposes.
+ */
+import { Option, type Command } from 'commander';
+import { runMinimize, type MinimizePlan } from '../app/minimize.js';
+import type { IamCatalog } from '../iam/catalog.js';
+import { describeResolution } from '../serverless/lambda-functions.js';
+import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
+import { loadReferenceData, type CommandContext } from './context.js';
+import { parseWindow, type SourceOptions, type WindowOptions } from './options.js';
+import { buildIamSnapshot, buildUsageSource } from './sources.js';
+
+export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetOptions {
+  iam?: string;
+  resources: 'exact' | 'generalize' | 'service';
+  dropUnobservable?: boolean;
+  policyType: 'managed' | 'inline';
+  allowEmpty?: boolean;
+  allowPartialWindow?: boolean;
+}
+
+/** Adds the options that shape a proposal. */
+export function addProposalOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--resources <mode>', 'how far observed resources are generalised')
+        .choices(['exact', 'generalize', 'service'])
+        .default('generalize'),
+    )
+    .option('--drop-unobservable', 'also remove permissions whose use the logs cannot show')
+    .addOption(
+      new Option('--policy-type <type>', 'size limits to fit').choices(['managed', 'inline']).default('managed'),
+    )
+    .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
+    .option('--allow-partial-window', 'propose even when the logs cover only part of the window (see docs/errors.md)');
+}
+
+export interface PlanFromFlags {
+  plan: MinimizePlan;
+  target: RoleTarget;
+  catalog: IamCatalog;
+}
+
+/** Resolves the target, reads usage and the grant, and runs `runMinimize` for the flags given. */
+export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): Promise<PlanFromFlags> {
+  const window = parseWindow(opts, ctx.io.now());
+  const target = await resolveRoleTarget(opts);
+  if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
+  const source = buildUsageSource(opts, ctx.io);
+  const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
+  const plan = await runMinimize(
+    { ...data, source, iam },
+    {
+      role: target.role,
+      window,
+      allowEmpty: opts.allowEmpty === true,
+      allowPartialWindow: opts.allowPartialWindow === true,
+      proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
+    },
+  );
+  return { plan, target, catalog: data.catalog };
+}
