@@ -11,9 +11,10 @@ import { lakeSource } from '../ingest/cloudtrail-api/lake-source.js';
 import { LOOKUP_DATA_EVENTS_NOTE, lookupEventsSource } from '../ingest/cloudtrail-api/lookup-source.js';
 import type { UsageSource } from '../ingest/source.js';
 
-/** The flags this module reads (a subset of the CLI's SourceOptions). */
+/** The usage-source flags (the CLI's SourceOptions builds on these). */
 export interface AwsSourceFlags {
   logs?: string;
+  /** The usage index built by `iamtrim index` (answers whole-day windows without reading logs). */
   index?: string;
   athena?: boolean;
   athenaDatabase?: string;

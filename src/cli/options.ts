@@ -1,5 +1,6 @@
 /** Options shared by the commands that read usage: the window, the sources, the output. */
 import { Option, type Command } from 'commander';
+import type { AwsSourceFlags } from '../aws/usage-sources.js';
 import { UsageError } from '../errors.js';
 import type { TimeWindow } from '../model.js';
 
@@ -8,18 +9,9 @@ export interface WindowOptions {
   end?: string;
 }
 
-export interface SourceOptions extends AwsFlagOptions {
-  logs?: string;
-  /** The usage index built by `iamtrim index` (answers whole-day windows without reading logs). */
-  index?: string;
+/** Every usage-source flag: the AWS layer's own (`--logs`, `--index`, `--athena…`, …) plus the CLI's. */
+export interface SourceOptions extends AwsSourceFlags {
   skipBadFiles?: boolean;
-  athena?: boolean;
-  athenaDatabase?: string;
-  athenaTable?: string;
-  athenaWorkgroup?: string;
-  athenaOutput?: string;
-  lookupEvents?: boolean;
-  lake?: string;
 }
 
 /** `--profile`, `--region`, `--assume-role`: how iamtrim reaches AWS (sources and live IAM). */
