@@ -152,3 +152,52 @@ export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFi
   }
   return sortCallRows([...groups.values()]);
 }
+
+/**
+ * Collects records that arrive as JSON text, page by page (LookupEvents, CloudTrail Lake): counts
+ * them, counts the ones that are not CloudTrail records (not JSON, no time, no eventSource: the
+ * same rule as the SQL's `valid`), tracks the time span they cover, and groups the valid ones.
+ */
+export interface RecordTextCollector {
+  addPage(texts: Iterable<string | undefined>): void;
+  records(): number;
+  invalid(): number;
+  covered(): { first: string | null; last: string | null };
+  rows(): CallRow[];
+}
+
+export function collectRecordTexts(filter: RoleFilter, window: TimeWindow): RecordTextCollector {
+  const calls = new Map<string, CallRow>();
+  let records = 0;
+  let invalid = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  return {
+    addPage(texts) {
+      const parsed: CloudTrailRecord[] = [];
+      for (const text of texts) {
+        records++;
+        let record: unknown;
+        try {
+          record = JSON.parse(text ?? '');
+        } catch {
+          invalid++;
+          continue;
+        }
+        const time = record !== null && typeof record === 'object' ? recordTime(record as CloudTrailRecord) : null;
+        if (time === null || typeof (record as CloudTrailRecord).eventSource !== 'string') {
+          invalid++;
+          continue;
+        }
+        if (first === null || time < first) first = time;
+        if (last === null || time > last) last = time;
+        parsed.push(record as CloudTrailRecord);
+      }
+      mergeCallRows(calls, groupRecords(parsed, filter, window));
+    },
+    records: () => records,
+    invalid: () => invalid,
+    covered: () => ({ first, last }),
+    rows: () => sortCallRows([...calls.values()]),
+  };
+}

@@ -10,8 +10,8 @@ import { CloudTrailClient, GetQueryResultsCommand, StartQueryCommand } from '@aw
 import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UpstreamError, UsageError } from '../../errors.js';
-import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
-import { groupRecords, mergeCallRows, recordTime, sortCallRows, type CloudTrailRecord } from '../records.js';
+import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
+import { collectRecordTexts } from '../records.js';
 import type { UsageSource } from '../source.js';
 import type { Clock } from './rate-limit.js';
 
@@ -67,11 +67,7 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
     async scan(query: UsageQuery): Promise<UsageScan> {
       const statement = buildLakeStatement(options.eventDataStore, query);
       const client = options.client ?? new CloudTrailClient(options.aws);
-      const calls = new Map<string, CallRow>();
-      let records = 0;
-      let invalid = 0;
-      let first: string | null = null;
-      let last: string | null = null;
+      const collected = collectRecordTexts(query.roles, query.window);
       let bytesScanned = 0;
       try {
         const started = await callAws('cloudtrail:StartQuery', () => client.send(new StartQueryCommand({ QueryStatement: statement })));
@@ -96,44 +92,23 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
             });
           }
           bytesScanned = Math.max(bytesScanned, page.QueryStatistics?.BytesScanned ?? 0);
-          const parsed: CloudTrailRecord[] = [];
-          for (const row of page.QueryResultRows ?? []) {
-            records++;
-            const json = row.flatMap((cell) => Object.values(cell))[0];
-            let record: unknown;
-            try {
-              record = JSON.parse(json ?? '');
-            } catch {
-              invalid++;
-              continue;
-            }
-            const r = (record !== null && typeof record === 'object' ? record : {}) as CloudTrailRecord;
-            const t = recordTime(r);
-            if (t === null) {
-              invalid++;
-              continue;
-            }
-            if (first === null || t < first) first = t;
-            if (last === null || t > last) last = t;
-            parsed.push(r);
-          }
-          mergeCallRows(calls, groupRecords(parsed, query.roles, query.window));
+          collected.addPage((page.QueryResultRows ?? []).map((row) => row.flatMap((cell) => Object.values(cell))[0]));
           token = page.NextToken;
           if (token === undefined || token === '') break;
         }
       } finally {
         if (options.client === undefined) client.destroy();
       }
-      const rows = sortCallRows([...calls.values()]);
+      const rows = collected.rows();
       const evidence: Evidence = {
         source: description,
         files: 0,
         bytes: bytesScanned,
         skippedFiles: [],
-        records,
-        invalidRecords: invalid,
+        records: collected.records(),
+        invalidRecords: collected.invalid(),
         events: rows.reduce((sum, r) => sum + r.count, 0),
-        covered: { first, last },
+        covered: collected.covered(),
         // The statement selects the role's events only, so it cannot tell which services log data events.
         dataEventSources: [...new Set(rows.filter((r) => r.eventCategory === 'Data').map((r) => r.eventSource))].sort(),
       };

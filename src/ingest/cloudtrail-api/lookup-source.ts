@@ -11,8 +11,8 @@ import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
-import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
-import { groupRecords, mergeCallRows, recordTime, sortCallRows, type CloudTrailRecord } from '../records.js';
+import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
+import { collectRecordTexts } from '../records.js';
 import type { UsageSource } from '../source.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
 
@@ -47,11 +47,7 @@ export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
           hint: `use --days ${LOOKUP_RETENTION_DAYS} or less, or --athena / --logs for longer windows (missing days are not "unused")`,
         });
       }
-      const calls = new Map<string, CallRow>();
-      let records = 0;
-      let invalid = 0;
-      let first: string | null = null;
-      let last: string | null = null;
+      const collected = collectRecordTexts(query.roles, query.window);
       for (const region of [...new Set(options.regions)].sort(compareText)) {
         const client = options.client?.(region) ?? new CloudTrailClient({ ...options.aws, region });
         // One limiter per Region: the quota is per account and Region.
@@ -70,31 +66,7 @@ export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
                 }),
               ),
             );
-            const parsed: CloudTrailRecord[] = [];
-            for (const event of page.Events ?? []) {
-              records++;
-              let record: unknown;
-              try {
-                record = JSON.parse(event.CloudTrailEvent ?? '');
-              } catch {
-                invalid++;
-                continue;
-              }
-              if (record === null || typeof record !== 'object') {
-                invalid++;
-                continue;
-              }
-              const r = record as CloudTrailRecord;
-              const t = recordTime(r);
-              if (t === null || typeof r.eventSource !== 'string') {
-                invalid++;
-                continue;
-              }
-              if (first === null || t < first) first = t;
-              if (last === null || t > last) last = t;
-              parsed.push(r);
-            }
-            mergeCallRows(calls, groupRecords(parsed, query.roles, query.window));
+            collected.addPage((page.Events ?? []).map((event) => event.CloudTrailEvent));
             options.onPage?.(region, page.Events?.length ?? 0);
             token = page.NextToken;
           } while (token !== undefined && token !== '');
@@ -102,16 +74,16 @@ export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
           if (options.client === undefined) client.destroy();
         }
       }
-      const rows = sortCallRows([...calls.values()]);
+      const rows = collected.rows();
       const evidence: Evidence = {
         source: description,
         files: 0,
         bytes: 0,
         skippedFiles: [],
-        records,
-        invalidRecords: invalid,
+        records: collected.records(),
+        invalidRecords: collected.invalid(),
         events: rows.reduce((sum, r) => sum + r.count, 0),
-        covered: { first, last },
+        covered: collected.covered(),
         // Event history has no data events at all: no service's data plane is observed.
         dataEventSources: [],
       };
