@@ -11,7 +11,8 @@ import { gunzipSync } from 'node:zlib';
 import { InputError } from '../../errors.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import { compareText } from '../../iam/catalog.js';
-import { PARAM_COLUMNS, buildUsageQuery } from '../query.js';
+import { buildUsageQuery } from '../query.js';
+import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { mergeCallRows } from '../records.js';
 import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
@@ -131,7 +132,11 @@ async function runBatchSized(
   objectSize: number,
 ): Promise<BatchResult> {
   const relations = [...groups].map(([shape, files]) => relationFor(shape, files, objectSize));
-  const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r` });
+  const usage = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r` });
+  const sql = `SELECT grouping_set,
+    CASE WHEN grouping_set = 'calls' THEN ${packedCallSql('records', 'first_seen', 'last_seen')} END AS call,
+    file_name, event_source, event_category, in_window, records, valid_records, first_seen, last_seen
+  FROM (${usage}) AS grouped`;
   const prepared = await connection.prepare(sql);
   const filter = query.roles;
   prepared.bind(
@@ -163,27 +168,7 @@ async function runBatchSized(
         dataSources.add(row['event_source']);
       }
     } else {
-      const params: Record<string, string> = {};
-      for (const p of PARAM_COLUMNS) {
-        const value = row[p.column];
-        if (value !== null && value !== undefined) params[p.name] = String(value);
-      }
-      const resources = str(row['c_resources']);
-      calls.push({
-        roleArn: String(row['c_role']),
-        eventSource: String(row['c_source']),
-        eventName: String(row['c_name']),
-        awsRegion: str(row['c_region']) ?? '',
-        recipientAccountId: str(row['c_account']) ?? '',
-        eventCategory: str(row['c_category']) ?? '',
-        errorCode: str(row['c_error']),
-        invokedBy: str(row['c_invoked_by']),
-        params,
-        resourceArns: resources === null ? [] : (JSON.parse(resources) as string[]),
-        count: Number(row['records']),
-        firstSeen: String(row['first_seen']),
-        lastSeen: String(row['last_seen']),
-      });
+      calls.push(unpackCallRow(String(row['call'])));
     }
   }
   return { calls, files, dataSources };
