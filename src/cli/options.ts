@@ -64,12 +64,16 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `[end - days, end)`, with `end` defaulting to now. */
-export function parseWindow(options: WindowOptions, now: Date): TimeWindow {
+/**
+ * `[end - days, end)`, with `end` defaulting to now; with `--index` (a per-day rollup, which answers
+ * whole UTC days only) `end` defaults to the start of the current UTC day, so a scheduled run
+ * needs no hand-computed `--end`. The window is printed in every output.
+ */
+export function parseWindow(options: WindowOptions & { index?: string }, now: Date): TimeWindow {
   if (!/^\d+$/.test(options.days) || Number(options.days) < 1 || Number(options.days) > 3650) {
     throw new UsageError(`--days ${options.days}: expected a whole number of days from 1 to 3650`);
   }
-  let end = now;
+  let end = options.index !== undefined ? new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`) : now;
   if (options.end !== undefined) {
     const ms = Date.parse(options.end);
     if (Number.isNaN(ms)) {
