@@ -51,6 +51,20 @@ export type QueryParam = (typeof QUERY_PARAMS)[number];
 /** Column aliases of the extracted request keys, in table order (`p_bucketName`, ...). */
 export const PARAM_COLUMNS = REQUEST_KEYS.map((k) => ({ name: k.name, column: `p_${k.name}` }));
 
+/** The columns a call group is keyed by, in the order the query returns them (`c_role` first). */
+export const CALL_KEY_COLUMNS: readonly string[] = [
+  'c_role',
+  'c_source',
+  'c_name',
+  'c_region',
+  'c_account',
+  'c_category',
+  'c_error',
+  'c_invoked_by',
+  'c_resources',
+  ...PARAM_COLUMNS.map((p) => p.column),
+];
+
 export interface UsageSqlParts {
   /** The relation the records come from, aliased `r` (a table, or read_json(...) for DuckDB). */
   from: string;
@@ -89,19 +103,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
   const paramExtracts = PARAM_COLUMNS.map((p, i) => `    ${scoped(extraction.keys[i] ?? 'NULL')} AS ${p.column}`);
   const prelude = extraction.prelude.map((e) => `, ${e}`).join('');
 
-  const callKeys = [
-    'c_role',
-    ...(whereOnly ? ['c_role_name'] : []),
-    'c_source',
-    'c_name',
-    'c_region',
-    'c_account',
-    'c_category',
-    'c_error',
-    'c_invoked_by',
-    'c_resources',
-    ...PARAM_COLUMNS.map((p) => p.column),
-  ];
+  const callKeys = whereOnly ? ['c_role', 'c_role_name', ...CALL_KEY_COLUMNS.slice(1)] : [...CALL_KEY_COLUMNS];
 
   const rollup = parts.perFileDay === true;
   const callSet = rollup ? [...callKeys, ...(whereOnly ? [] : ['c_role_name']), 'day', 'file_name'] : callKeys;

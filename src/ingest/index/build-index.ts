@@ -12,7 +12,8 @@ import { discoverLogFiles, errorCode, type LogFile } from '../local/discover.js'
 import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
 import { objectSizeFor, relationFor, sniffShape, type FileShape } from '../local/duckdb-source.js';
 import { buildUsageQuery } from '../query.js';
-import { CALL_KEY_COLUMNS, openIndex } from './index-store.js';
+import { CALL_KEY_COLUMNS } from '../query.js';
+import { openIndex } from './index-store.js';
 
 export interface IndexUpdateOptions {
   logs: string;

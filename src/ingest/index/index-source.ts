@@ -14,7 +14,8 @@ import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../..
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { callKey } from '../records.js';
 import type { UsageSource } from '../source.js';
-import { CALL_KEY_COLUMNS, INDEX_VERSION, openIndex, queryRows } from './index-store.js';
+import { CALL_KEY_COLUMNS } from '../query.js';
+import { INDEX_VERSION, openIndex, queryRows } from './index-store.js';
 
 const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
 

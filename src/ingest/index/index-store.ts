@@ -8,24 +8,11 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PARAM_COLUMNS } from '../query.js';
+import { CALL_KEY_COLUMNS } from '../query.js';
 
 /** Bumped when the tables change shape; an index of another version is rebuilt, never misread. */
 export const INDEX_VERSION = '1';
 
-/** The call-key columns of a rollup row, in the order the usage query returns them. */
-export const CALL_KEY_COLUMNS = [
-  'c_role',
-  'c_source',
-  'c_name',
-  'c_region',
-  'c_account',
-  'c_category',
-  'c_error',
-  'c_invoked_by',
-  'c_resources',
-  ...PARAM_COLUMNS.map((p) => p.column),
-] as const;
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
