@@ -58,6 +58,7 @@ describe('drift --lambda on the demo account', () => {
   let dir: string;
   let manifest: DemoManifest;
   let markdown: string;
+  let html: string;
   let report: { serverless?: { functionsSource: string | null; groups: { role: string; functions: string[]; antiPatterns: { kind: string; detail: string }[] }[]; otherRoles: { role: string; antiPatterns: { kind: string }[] }[] } };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'iamtrim-sdrift-'));
@@ -69,6 +70,7 @@ describe('drift --lambda on the demo account', () => {
     );
     expect(run.code, run.err).toBe(0);
     markdown = await readFile(join(out, 'report.md'), 'utf8');
+    html = await readFile(join(out, 'report.html'), 'utf8');
     report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
   }, 120_000);
   afterAll(async () => rm(dir, { recursive: true, force: true }));
@@ -87,5 +89,15 @@ describe('drift --lambda on the demo account', () => {
     expect(other.get('legacy-batch')).toEqual(['service-wildcard', 'service-wildcard']);
     expect(markdown).toMatch(/\*\*admin-wildcard\*\* \(high\) in inline deploy-everything #1/);
     expect(markdown).toContain('(iamtrim minimize --function orders-api)');
+  });
+
+  it('shows the same grouping and anti-patterns in report.html', () => {
+    expect(html).toContain('<div class="function-group" data-role="app-api"><h3>orders-api, orders-webhook → role <code>app-api</code>');
+    const inJson = [...(report.serverless?.groups ?? []), ...(report.serverless?.otherRoles ?? [])]
+      .flatMap((r) => r.antiPatterns)
+      .filter((a) => a.kind === 'service-wildcard').length;
+    expect(inJson).toBeGreaterThanOrEqual(5); // app-api's three and legacy-batch's two at least
+    expect(html.match(/<b>service-wildcard<\/b>/g)?.length).toBe(inJson);
+    expect(html).toMatch(/<b>admin-wildcard<\/b> \(high\) in inline deploy-everything #1: <code>/);
   });
 });

@@ -5,7 +5,40 @@
  * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
  */
 import type { DriftReport, DriftRole } from '../drift/report.js';
+import type { AntiPattern, ServerlessDriftSection } from '../serverless/lambda-drift.js';
 import { count, plural } from './format.js';
+
+function antiPatternsHtml(list: readonly AntiPattern[]): string {
+  if (list.length === 0) return '';
+  const items = list.map(
+    (a) =>
+      `<li><b>${escapeHtml(a.kind)}</b> (${escapeHtml(a.severity)}) in ${escapeHtml(a.where)}: <code>${escapeHtml(a.detail)}</code>. ${escapeHtml(a.reason)}.</li>`,
+  );
+  return `<ul class="anti-patterns">${items.join('')}</ul>`;
+}
+
+/** Roles grouped by the Lambda functions that run as them, and the seed-era anti-patterns. */
+export function serverlessHtml(section: ServerlessDriftSection | undefined): string {
+  if (section === undefined || (section.groups.length === 0 && section.otherRoles.length === 0)) return '';
+  const parts: string[] = [];
+  if (section.functionsSource !== null) {
+    parts.push(`<h2>Lambda functions by execution role</h2><p class="meta">Function data: ${escapeHtml(section.functionsSource)}</p>`);
+    parts.push('<div id="functions">');
+    for (const g of section.groups) {
+      const shared = g.functions.length > 1 ? ` — shared by ${g.functions.length} functions: minimizing the role affects all of them` : '';
+      parts.push(
+        `<div class="function-group" data-role="${escapeHtml(g.role)}"><h3>${escapeHtml(g.functions.join(', '))} → role <code>${escapeHtml(g.role)}</code>${escapeHtml(shared)}</h3>` +
+          `<p>${count(g.used)} of ${count(g.granted)} granted actions used (${g.unusedPercent}% unused).</p>${antiPatternsHtml(g.antiPatterns)}</div>`,
+      );
+    }
+    parts.push('</div>');
+  }
+  if (section.otherRoles.length > 0) {
+    parts.push(`<h2>${section.functionsSource !== null ? 'Anti-patterns in other roles' : 'Anti-patterns'}</h2>`);
+    for (const r of section.otherRoles) parts.push(`<h3><code>${escapeHtml(r.role)}</code></h3>${antiPatternsHtml(r.antiPatterns)}`);
+  }
+  return parts.join('\n');
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -208,6 +241,7 @@ ${rows}
 </tbody></table>
 <h2>Service-linked roles (cannot be edited)</h2>
 <ul id="service-linked">${linked || '<li>None.</li>'}</ul>
+${serverlessHtml(report.serverless)}
 <p class="meta">IAM data ${escapeHtml(report.data.iamData)} · risk table ${escapeHtml(report.data.riskTable)} · ${escapeHtml(plural(report.history.runs, 'run'))} in history · unobservable permissions are never counted as unused.</p>
 <script>${SCRIPT}</script>
 </body></html>
