@@ -17,10 +17,11 @@ export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefi
   if (!io.interactive) return undefined;
   return (p) => {
     const pct = p.bytes === 0 ? 100 : Math.floor((100 * p.bytesDone) / p.bytes);
+    const done = p.filesDone === p.files;
     io.err(
-      `\rscanning ${count(p.filesDone)}/${count(p.files)} log files (${pct}%, ${bytes(p.bytesDone)}), ${count(p.records)} records`,
+      `\rscanning ${count(p.files)} log files: ${pct}% (${bytes(p.bytesDone)} of ${bytes(p.bytes)})${done ? `, ${count(p.records)} records` : ''}   `,
     );
-    if (p.filesDone === p.files) io.err('\n');
+    if (done) io.err('\n');
   };
 }
 

@@ -203,6 +203,8 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
     preserve_insertion_order: 'false',
   });
   const connection = await instance.connect();
+  // DuckDB's own progress, polled during a batch: one batch can be a whole 1M-event scan.
+  if (options.onProgress !== undefined) await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
   const totalBytes = discovery.files.reduce((sum, f) => sum + f.size, 0);
   const batchBytes = options.batchBytes ?? 128 * 1024 * 1024;
   const calls = new Map<string, CallRow>();
@@ -232,6 +234,15 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
     let batchSize = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
+      const onProgress = options.onProgress;
+      const inBatch = batchSize;
+      const ticker =
+        onProgress === undefined
+          ? undefined
+          : setInterval(() => {
+              const pct = connection.progress.percentage;
+              if (pct > 0) onProgress({ ...progress, bytesDone: progress.bytesDone + Math.floor((inBatch * Math.min(pct, 99)) / 100) });
+            }, 500);
       try {
         absorb(await runBatch(connection, groupByShape(batch), query));
       } catch {
@@ -243,6 +254,8 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
             badFiles.push({ file: file.path, reason: describeDuckDbError(cause) });
           }
         }
+      } finally {
+        if (ticker !== undefined) clearInterval(ticker);
       }
       progress.filesDone += batch.length;
       progress.bytesDone += batchSize;
