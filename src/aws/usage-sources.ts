@@ -6,7 +6,8 @@ import { awsClientConfig, type AwsClientConfig } from './client-config.js';
 import { UsageError } from '../errors.js';
 import { bytes } from '../render/format.js';
 import { estimateCostUsd } from '../ingest/athena/athena-client.js';
-import { athenaSource } from '../ingest/athena/athena-source.js';
+import { athenaSource, type AthenaSourceOptions } from '../ingest/athena/athena-source.js';
+import { athenaRollupSource } from '../ingest/athena/rollup-source.js';
 import { lakeSource } from '../ingest/cloudtrail-api/lake-source.js';
 import { LOOKUP_DATA_EVENTS_NOTE, lookupEventsSource } from '../ingest/cloudtrail-api/lookup-source.js';
 import type { UsageSource } from '../ingest/source.js';
@@ -21,6 +22,8 @@ export interface AwsSourceFlags {
   athenaTable?: string;
   athenaWorkgroup?: string;
   athenaOutput?: string;
+  /** The daily rollup table made by `iamtrim athena rollup` (whole UTC days). */
+  athenaRollup?: string;
   lookupEvents?: boolean;
   lake?: string;
   profile?: string;
@@ -52,21 +55,21 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
     flags.logs !== undefined ? '--logs' : undefined,
     flags.index !== undefined ? '--index' : undefined,
     flags.athena === true ? '--athena' : undefined,
+    flags.athenaRollup !== undefined ? '--athena-rollup' : undefined,
     flags.lookupEvents === true ? '--lookup-events' : undefined,
     flags.lake !== undefined ? '--lake' : undefined,
   ].filter((f) => f !== undefined);
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')}: pass one usage source`);
   const clock = { now: () => io.now().getTime(), sleep: realSleep };
 
-  if (flags.athena === true) {
+  if (flags.athena === true || flags.athenaRollup !== undefined) {
     let lastState = '';
     const output = flags.athenaOutput;
     if (output !== undefined && !/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/.test(output)) {
       throw new UsageError(`--athena-output ${output}: not an s3:// location`, { hint: 'for example --athena-output s3://my-athena-results/iamtrim/' });
     }
-    return athenaSource({
+    const common: Omit<AthenaSourceOptions, 'table'> = {
       database: flags.athenaDatabase ?? 'default',
-      table: flags.athenaTable ?? 'cloudtrail_logs',
       ...(flags.athenaWorkgroup !== undefined ? { workgroup: flags.athenaWorkgroup } : {}),
       ...(output !== undefined ? { outputLocation: output } : {}),
       aws: configOf(flags),
@@ -83,7 +86,9 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
         io.err(
           `athena: scanned ${bytes(s.bytesScanned)} (estimated cost $${estimateCostUsd(s.bytesScanned).toFixed(4)} at $5/TB, 10 MB minimum), engine ${Math.round(s.engineMs / 1000)} s, query ${s.queryExecutionId}\n`,
         ),
-    });
+    };
+    if (flags.athenaRollup !== undefined) return athenaRollupSource({ ...common, rollup: flags.athenaRollup });
+    return athenaSource({ ...common, table: flags.athenaTable ?? 'cloudtrail_logs' });
   }
   if (flags.lookupEvents === true) {
     const region = flags.region ?? io.env['AWS_REGION'] ?? io.env['AWS_DEFAULT_REGION'];

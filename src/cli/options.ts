@@ -49,6 +49,7 @@ export function addSourceOptions(command: Command): Command {
     .option('--athena-table <name>', 'CloudTrail table made by `iamtrim athena setup`', 'cloudtrail_logs')
     .option('--athena-workgroup <name>', 'Athena workgroup (default: primary)')
     .option('--athena-output <s3-uri>', 'query results location s3://...; omit for a workgroup with managed or enforced results')
+    .option('--athena-rollup <table>', 'query the daily rollup made by `iamtrim athena rollup` (whole UTC days) instead of the raw table')
     .option('--lookup-events', 'read CloudTrail event history (LookupEvents): management events of the last 90 days only')
     .option('--lake <event-data-store>', 'query a CloudTrail Lake event data store (ID or ARN)');
   return addAwsOptions(command);
@@ -65,15 +66,15 @@ function isoSeconds(date: Date): string {
 }
 
 /**
- * `[end - days, end)`, with `end` defaulting to now; with `--index` (a per-day rollup, which answers
+ * `[end - days, end)`, with `end` defaulting to now; with `--index` or `--athena-rollup` (per-day rollups, which answer
  * whole UTC days only) `end` defaults to the start of the current UTC day, so a scheduled run
  * needs no hand-computed `--end`. The window is printed in every output.
  */
-export function parseWindow(options: WindowOptions & { index?: string }, now: Date): TimeWindow {
+export function parseWindow(options: WindowOptions & { index?: string; athenaRollup?: string }, now: Date): TimeWindow {
   if (!/^\d+$/.test(options.days) || Number(options.days) < 1 || Number(options.days) > 3650) {
     throw new UsageError(`--days ${options.days}: expected a whole number of days from 1 to 3650`);
   }
-  let end = options.index !== undefined ? new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`) : now;
+  let end = options.index !== undefined || options.athenaRollup !== undefined ? new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`) : now;
   if (options.end !== undefined) {
     const ms = Date.parse(options.end);
     if (Number.isNaN(ms)) {

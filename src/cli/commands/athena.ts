@@ -8,6 +8,7 @@ import { createDatabaseDdl, createTableDdl } from '../../ingest/athena/setup-ddl
 import { readTrailLayout } from '../../ingest/athena/trail.js';
 import type { CommandContext } from '../context.js';
 import { addAwsOptions, type AwsFlagOptions } from '../options.js';
+import { registerAthenaRollup } from './athena-rollup.js';
 
 interface SetupOptions extends AwsFlagOptions {
   trail: string;
@@ -34,6 +35,7 @@ export function registerAthena(program: Command, ctx: CommandContext): void {
     .option('--output <s3-uri>', 'query results location, unless the workgroup sets one')
     .option('--print-only', 'print the DDL instead of running it');
   addAwsOptions(setup);
+  registerAthenaRollup(athena, ctx);
   setup.action(async (opts: SetupOptions) => {
     const aws = awsClientConfig({
       ...(opts.profile !== undefined ? { profile: opts.profile } : {}),

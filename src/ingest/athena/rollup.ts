@@ -1,0 +1,184 @@
+/**
+ * The Athena daily rollup (`iamtrim athena rollup`): the per-day usage groups of the shared usage
+ * query (`buildUsageQuery` in rollup mode, Trino dialect), kept as a Parquet table partitioned by
+ * UTC day, so scheduled runs scan the small rollup instead of the raw CloudTrail table.
+ *
+ * Athena DDL and INSERT INTO do not take ExecutionParameters reliably, so these statements are
+ * plain text. The only values spliced into them are ones iamtrim generates and checks itself:
+ * days matching `^\d{4}-\d{2}-\d{2}$`, 12-digit account IDs, and identifiers that passed
+ * `checkIdentifier`. No role, ARN or other user free text is ever part of the SQL.
+ */
+import { InternalError, UsageError } from '../../errors.js';
+import { CALL_KEY_COLUMNS, buildUsageQuery } from '../query.js';
+import { checkIdentifier, type AthenaTableRef } from './athena-query.js';
+import { markerNames, trinoDialect } from './trino-dialect.js';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ACCOUNT = /^\d{12}$/;
+/** Athena writes at most 100 partitions per CTAS or INSERT INTO statement. */
+export const MAX_PARTITIONS_PER_STATEMENT = 100;
+/** Events of day D are delivered in files dated up to D+1: only days up to today − 2 are complete. */
+export const DELIVERY_LAG_DAYS = 2;
+
+export interface RollupRef extends AthenaTableRef {
+  /** The rollup table, in the same database. */
+  rollup: string;
+  /** Accounts to restrict the scan to (required by an organization table's injected projection). */
+  accounts?: readonly string[];
+}
+
+/** The rollup table's columns, in table order (`day`, the partition, last). */
+export const ROLLUP_VALUE_COLUMNS = [
+  'grouping_set',
+  'c_role',
+  'c_role_name',
+  ...CALL_KEY_COLUMNS.slice(1),
+  'event_source',
+  'event_category',
+  'in_window',
+  'records',
+  'valid_records',
+  'first_seen',
+  'last_seen',
+] as const;
+export const ROLLUP_COLUMNS = [...ROLLUP_VALUE_COLUMNS, 'day'] as const;
+
+/** The columns of `buildUsageQuery(trino, { perFileDay: true })`, in order, duplicates renamed. */
+const USAGE_ROLLUP_OUTPUT = [
+  'grouping_set',
+  'c_role',
+  'c_role_name',
+  ...CALL_KEY_COLUMNS.slice(1),
+  'day',
+  'file_name',
+  'event_source',
+  'event_category',
+  'in_window',
+  'day_2',
+  'file_name_2',
+  'records',
+  'valid_records',
+  'first_seen',
+  'last_seen',
+];
+
+export function checkDay(day: string): string {
+  if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    throw new InternalError(`rollup: ${day} is not a YYYY-MM-DD day`);
+  }
+  return day;
+}
+
+/** `day` shifted by `n` whole days (UTC). */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${checkDay(day)}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The last complete UTC day at `now` (today − 2: delivery lags events by up to a day). */
+export function lastCompleteDay(now: Date): string {
+  return addDays(now.toISOString().slice(0, 10), -DELIVERY_LAG_DAYS);
+}
+
+export function parseAccounts(list: string | undefined): string[] {
+  if (list === undefined) return [];
+  const accounts = list.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  for (const a of accounts) if (!ACCOUNT.test(a)) throw new UsageError(`--accounts ${a}: not a 12-digit AWS account ID`);
+  return [...new Set(accounts)].sort();
+}
+
+/**
+ * The SELECT that rolls up the CloudTrail table over the days `[fromDay, toDay]` (inclusive, UTC),
+ * all roles, one row per group and day, `day` last (Athena's partition column must be).
+ */
+export function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string): string {
+  const database = checkIdentifier('--athena-database', ref.database);
+  const table = checkIdentifier('--athena-table', ref.table);
+  const from = checkDay(fromDay);
+  const to = checkDay(toDay);
+  if (from > to) throw new InternalError(`rollup: empty day range ${from}..${to}`);
+  const accounts = (ref.accounts ?? []).map((a) => {
+    if (!ACCOUNT.test(a)) throw new UsageError(`--accounts ${a}: not a 12-digit AWS account ID`);
+    return a;
+  });
+  // The delivery-date partition, padded a day either side (as the plain Athena query does).
+  const partition = (day: string): string => `'${day.replace(/-/g, '/')}'`;
+  const where = [`day BETWEEN ${partition(addDays(from, -1))} AND ${partition(addDays(to, 1))}`];
+  if (accounts.length > 0) where.push(`account IN (${accounts.map((a) => `'${a}'`).join(', ')})`);
+  where.push(`eventtype = 'AwsApiCall'`);
+  const sql = buildUsageQuery(trinoDialect({ roleArns: 1, roleNames: 1 }), {
+    from: `"${database}"."${table}" AS r`,
+    where,
+    perFileDay: true,
+  });
+  // Every marker gets a literal iamtrim made itself: the window as whole days, all roles.
+  const values = new Map<string, string>([
+    ['start', `'${from}T00:00:00Z'`],
+    ['end', `'${addDays(to, 1)}T00:00:00Z'`],
+    ['allRoles', 'true'],
+    ['roleArns.0', `''`],
+    ['roleNames.0', `''`],
+  ]);
+  const text = sql.replace(/\?\s*\/\*p:([A-Za-z0-9_.]+)\*\//g, (_, name: string) => {
+    const value = values.get(name);
+    if (value === undefined) throw new InternalError(`rollup: no value for parameter ${name}`);
+    return value;
+  });
+  if (markerNames(text).length > 0 || text.includes('?')) throw new InternalError('rollup: a parameter marker is left in the SQL');
+  const typed = (c: string): string => (c.startsWith('c_') || c.startsWith('p_') ? `CAST(${c} AS varchar) AS ${c}` : c);
+  return `SELECT ${ROLLUP_VALUE_COLUMNS.map(typed).join(', ')}, day
+FROM (
+${text}
+) AS u (${USAGE_ROLLUP_OUTPUT.join(', ')})
+WHERE grouping_set <> 'files' AND day IS NOT NULL`;
+}
+
+/** CREATE TABLE … AS: a new rollup table holding the days `[fromDay, toDay]`. */
+export function buildRollupCtas(ref: RollupRef, fromDay: string, toDay: string): string {
+  const database = checkIdentifier('--athena-database', ref.database);
+  const rollup = checkIdentifier('--rollup-table', ref.rollup);
+  return `CREATE TABLE "${database}"."${rollup}"
+WITH (format = 'PARQUET', write_compression = 'SNAPPY', partitioned_by = ARRAY['day'])
+AS ${buildRollupSelect(ref, fromDay, toDay)}`;
+}
+
+/** INSERT INTO: appends the days `[fromDay, toDay]` to the rollup table. */
+export function buildRollupInsert(ref: RollupRef, fromDay: string, toDay: string): string {
+  const database = checkIdentifier('--athena-database', ref.database);
+  const rollup = checkIdentifier('--rollup-table', ref.rollup);
+  return `INSERT INTO "${database}"."${rollup}"
+${buildRollupSelect(ref, fromDay, toDay)}`;
+}
+
+/** `[fromDay, toDay]` cut into runs of at most MAX_PARTITIONS_PER_STATEMENT days. */
+export function dayChunks(fromDay: string, toDay: string): Array<{ from: string; to: string }> {
+  const chunks: Array<{ from: string; to: string }> = [];
+  for (let from = checkDay(fromDay); from <= checkDay(toDay); from = addDays(from, MAX_PARTITIONS_PER_STATEMENT)) {
+    const last = addDays(from, MAX_PARTITIONS_PER_STATEMENT - 1);
+    chunks.push({ from, to: last < toDay ? last : toDay });
+  }
+  return chunks;
+}
+
+export interface RollupPlan {
+  /** Whether the table is created (first statement a CTAS). */
+  create: boolean;
+  statements: Array<{ kind: 'CTAS' | 'INSERT'; from: string; to: string; sql: string }>;
+}
+
+/**
+ * What to run: with no table, CTAS for the last `days` complete days (then INSERTs past 100
+ * partitions); with a table whose latest day is `maxDay`, INSERT INTO for the days after it up to
+ * the last complete day (nothing when it is up to date).
+ */
+export function planRollup(ref: RollupRef, state: { exists: boolean; maxDay: string | null }, now: Date, days: number): RollupPlan {
+  const last = lastCompleteDay(now);
+  const create = !state.exists;
+  const from = state.exists && state.maxDay !== null ? addDays(checkDay(state.maxDay), 1) : addDays(last, -(days - 1));
+  if (from > last) return { create, statements: [] };
+  const statements = dayChunks(from, last).map((c, i) =>
+    create && i === 0
+      ? { kind: 'CTAS' as const, ...c, sql: buildRollupCtas(ref, c.from, c.to) }
+      : { kind: 'INSERT' as const, ...c, sql: buildRollupInsert(ref, c.from, c.to) },
+  );
+  return { create, statements };
+}
