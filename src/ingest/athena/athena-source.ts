@@ -124,6 +124,33 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
   return { window: query.window, rows, evidence };
 }
 
+/**
+ * Runs one source query to completion with the source's options (workgroup, results location,
+ * progress, clock), reports what it scanned, and always releases the client.
+ */
+export async function runSourceQuery(
+  options: Omit<AthenaSourceOptions, 'table'>,
+  sql: string,
+  parameters: readonly string[],
+): Promise<AthenaResult> {
+  const client = new AthenaClient(options.aws);
+  try {
+    const result = await runAthenaQuery(client, sql, parameters, {
+      database: options.database,
+      ...(options.workgroup !== undefined ? { workgroup: options.workgroup } : {}),
+      ...(options.outputLocation !== undefined ? { outputLocation: options.outputLocation } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now: options.now ?? (() => Date.now()),
+    });
+    options.onDone?.(result.statistics);
+    return result;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The Athena table as a UsageSource. */
 export function athenaSource(options: AthenaSourceOptions): UsageSource {
   const description = `athena ${options.database}.${options.table}`;
@@ -131,22 +158,7 @@ export function athenaSource(options: AthenaSourceOptions): UsageSource {
     description,
     async scan(query) {
       const { sql, parameters } = buildAthenaUsageQuery(options, query);
-      const client = new AthenaClient(options.aws);
-      try {
-        const result = await runAthenaQuery(client, sql, parameters, {
-          database: options.database,
-          ...(options.workgroup !== undefined ? { workgroup: options.workgroup } : {}),
-          ...(options.outputLocation !== undefined ? { outputLocation: options.outputLocation } : {}),
-          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-          now: options.now ?? (() => Date.now()),
-        });
-        options.onDone?.(result.statistics);
-        return scanFromAthenaResult(result, query, description);
-      } finally {
-        client.destroy();
-      }
+      return scanFromAthenaResult(await runSourceQuery(options, sql, parameters), query, description);
     },
   };
 }

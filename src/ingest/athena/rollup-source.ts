@@ -6,13 +6,12 @@
  * the same parsing as the plain Athena source (`scanFromAthenaResult`); evidence bytes are what
  * Athena scanned of the rollup.
  */
-import { AthenaClient } from '@aws-sdk/client-athena';
 import { InternalError, UsageError } from '../../errors.js';
 import type { TimeWindow, UsageQuery, UsageScan } from '../../model.js';
 import type { UsageSource } from '../source.js';
 import { checkIdentifier, packList, stringParameter } from './athena-query.js';
-import { runAthenaQuery, type AthenaResult } from './athena-client.js';
-import { scanFromAthenaResult, type AthenaSourceOptions } from './athena-source.js';
+import type { AthenaResult } from './athena-client.js';
+import { runSourceQuery, scanFromAthenaResult, type AthenaSourceOptions } from './athena-source.js';
 import { ROLLUP_VALUE_COLUMNS } from './rollup.js';
 import { marker, markerNames, trinoDialect } from './trino-dialect.js';
 
@@ -103,22 +102,7 @@ export function athenaRollupSource(options: AthenaRollupSourceOptions): UsageSou
     description,
     async scan(query): Promise<UsageScan> {
       const { sql, parameters } = buildRollupUsageQuery(options, query);
-      const client = new AthenaClient(options.aws);
-      try {
-        const result = await runAthenaQuery(client, sql, parameters, {
-          database: options.database,
-          ...(options.workgroup !== undefined ? { workgroup: options.workgroup } : {}),
-          ...(options.outputLocation !== undefined ? { outputLocation: options.outputLocation } : {}),
-          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-          now: options.now ?? (() => Date.now()),
-        });
-        options.onDone?.(result.statistics);
-        return scanFromAthenaResult(withFilesRow(result), query, description);
-      } finally {
-        client.destroy();
-      }
+      return scanFromAthenaResult(withFilesRow(await runSourceQuery(options, sql, parameters)), query, description);
     },
   };
 }
