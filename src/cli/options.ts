@@ -42,7 +42,7 @@ export function addWindowOptions(command: Command): Command {
 export function addSourceOptions(command: Command): Command {
   command
     .option('--logs <dir>', 'CloudTrail log files: a folder synced from the trail bucket (AWSLogs/...), or one file')
-    .option('--index <file>', 'the usage index built by `iamtrim index` (whole UTC days: use an --end at 00:00:00Z)')
+    .option('--index <file>', 'the usage index built by `iamtrim index` (whole UTC days; without --end the window ends at 00:00:00Z today)')
     .option('--skip-bad-files', 'continue past unreadable log files and report how many were skipped')
     .option('--athena', 'query the CloudTrail table in Athena instead of local files (see docs/athena.md)')
     .option('--athena-database <name>', 'Athena database of the CloudTrail table', 'default')

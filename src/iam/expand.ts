@@ -87,11 +87,3 @@ export function grantedActions(catalog: IamCatalog, grant: RoleGrant): Set<Actio
   const bounded = allowedBy(catalog, grant.boundary.document.Statement);
   return new Set([...identity].filter((a) => bounded.has(a)));
 }
-
-/** Action patterns in the policies that match no catalogue action (typos, retired actions). */
-export function unknownActionPatterns(catalog: IamCatalog, grant: RoleGrant): string[] {
-  const patterns = grant.policies
-    .flatMap((p) => p.document.Statement)
-    .flatMap((s) => [...asList(s.Action), ...asList(s.NotAction)]);
-  return [...new Set(patterns.filter((p) => expandActionPattern(catalog, p).length === 0))].sort();
-}
