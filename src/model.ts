@@ -107,6 +107,13 @@ export interface CallRow {
   params: Record<string, string>;
   /** `resources[].ARN` of the records, sorted, de-duplicated. */
   resourceArns: string[];
+  /**
+   * Set when the S3 object key (`params.key`) and the object ARN in `resourceArns` were folded to
+   * this many `/`-separated segments because the call had more than `FOLD_LIMIT` distinct keys
+   * (see `ingest/fold.ts`): the key is then either a prefix followed by `/*` or a key no longer
+   * than the depth. Absent for rows kept exactly as observed. Part of the call key.
+   */
+  foldedDepth?: number;
   count: number;
   firstSeen: string;
   lastSeen: string;

@@ -6,6 +6,7 @@
 import { extractRequestKeys } from '../mapping/request-keys.js';
 import type { CallRow, RoleFilter, TimeWindow } from '../model.js';
 import { compareText } from '../iam/catalog.js';
+import { foldCallMap } from './fold.js';
 
 /** The fields of a CloudTrail record the usage query reads. Everything is optional: records lie. */
 export interface CloudTrailRecord {
@@ -104,7 +105,7 @@ export function callKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>):
   const params = Object.keys(row.params)
     .sort(compareText)
     .map((k) => [k, row.params[k]]);
-  return JSON.stringify([
+  const key: unknown[] = [
     row.roleArn,
     row.eventSource,
     row.eventName,
@@ -115,7 +116,10 @@ export function callKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>):
     row.invokedBy,
     params,
     row.resourceArns,
-  ]);
+  ];
+  // Folded rows (see fold.ts) carry their depth, so a folded and an exact row never merge.
+  if (row.foldedDepth !== undefined) key.push(row.foldedDepth);
+  return JSON.stringify(key);
 }
 
 /** Adds `next` into the groups in `into` (used to merge query batches and index partitions). */
@@ -140,7 +144,7 @@ export function sortCallRows(rows: CallRow[]): CallRow[] {
 
 /**
  * Groups whole records the way the SQL does: only `AwsApiCall` events by a selected role inside
- * the window count.
+ * the window count. S3 object keys are folded past `FOLD_LIMIT` per call (see fold.ts).
  */
 export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFilter, window: TimeWindow): CallRow[] {
   const groups = new Map<string, CallRow>();
@@ -150,7 +154,8 @@ export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFi
     if (!roleFilterMatches(filter, call.roleArn, call.roleName) || !inWindow(window, call.eventTime)) continue;
     mergeCallRows(groups, [{ ...call.row, count: 1, firstSeen: call.eventTime, lastSeen: call.eventTime }]);
   }
-  return sortCallRows([...groups.values()]);
+  foldCallMap(groups);
+  return [...groups.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
 }
 
 /**
@@ -194,10 +199,11 @@ export function collectRecordTexts(filter: RoleFilter, window: TimeWindow): Reco
         parsed.push(record as CloudTrailRecord);
       }
       mergeCallRows(calls, groupRecords(parsed, filter, window));
+      foldCallMap(calls); // page by page: memory stays bounded, the result equals one fold at the end
     },
     records: () => records,
     invalid: () => invalid,
     covered: () => ({ first, last }),
-    rows: () => sortCallRows([...calls.values()]),
+    rows: () => [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row),
   };
 }

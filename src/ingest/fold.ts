@@ -1,0 +1,175 @@
+/**
+ * Folding of S3 object keys in call rows, so that the number of call groups follows distinct
+ * usage *patterns* and not distinct objects. S3 object keys are nearly unique per event (uploads,
+ * partitions by date, random ids), so without a cap the groups grow with events: millions of
+ * groups for 10M events, gigabytes of memory, and an index answer as large as the logs.
+ *
+ * The rule, per family (a row's call key without the object key and the object ARN):
+ * - a family with at most FOLD_LIMIT distinct keys is left exactly as observed;
+ * - otherwise its keys are folded to the deepest depth d of FOLD_LADDER at which at most
+ *   FOLD_LIMIT distinct folded keys remain: `foldKey(key, d)` keeps the first d `/`-separated
+ *   segments and appends `/*` when the key has more than d segments (`*` for d = 0), else keeps
+ *   the key; the object ARN `arn:aws:s3:::bucket/<key>` is folded the same way;
+ * - the depth is recorded on the row (`CallRow.foldedDepth`, part of `callKey`), never inferred
+ *   from a `*` in the key (S3 keys may contain `*`); rows that fold to the same key merge (count
+ *   summed, first seen min, last seen max).
+ *
+ * The algebra (tested in test/fold.test.ts): `fold` is idempotent, and for any split of rows into
+ * A and B, `fold(fold(A) ∪ fold(B)) = fold(A ∪ B)` (∪ merges equal call keys by counts). So a
+ * scan may fold per batch, the index per file and per day, and all agree byte for byte with one
+ * fold over everything. Why: `foldKey(foldKey(k, d'), d) = foldKey(k, d)` for d <= d', and the
+ * number of distinct folded keys only grows with the input and with d; so the depth chosen for
+ * A ∪ B is never deeper than the depth already chosen for A or for B, and starting the ladder at
+ * the shallowest depth present finds exactly the depth one fold over A ∪ B would choose.
+ */
+import type { CallRow } from '../model.js';
+import { compareText } from '../iam/catalog.js';
+import { callKey } from './records.js';
+
+/**
+ * Distinct object keys per family before folding starts. 100 keeps every family whose objects a
+ * reviewer could still read in a policy (and well above the 10 resources per statement at which
+ * the proposal generalises anyway), while it bounds a role's groups to about 100 per call shape:
+ * a 10M-event demo role then holds a few thousand groups instead of a few hundred thousand.
+ */
+export const FOLD_LIMIT = 100;
+
+/** The prefix depths (in `/`-separated segments) tried, deepest first, below the full key. */
+export const FOLD_LADDER: readonly number[] = [8, 6, 4, 3, 2, 1, 0];
+
+/** The request parameter holding the S3 object key (see mapping/data/request-keys.json). */
+export const FOLDED_PARAM = 'key';
+
+/**
+ * A key folded to `depth` segments: the first `depth` segments and `/*` when the key has more,
+ * else the key itself; `*` for depth 0.
+ */
+export function foldKey(key: string, depth: number): string {
+  if (depth <= 0) return '*';
+  let at = -1;
+  for (let i = 0; i < depth; i++) {
+    at = key.indexOf('/', at + 1);
+    if (at < 0) return key; // at most `depth` segments
+  }
+  return `${key.slice(0, at)}/*`;
+}
+
+/** An `arn:<partition>:s3:::<bucket>/` head when `arn` is that head followed by `key`, else undefined. */
+function objectArnHead(arn: string, key: string): string | undefined {
+  if (!arn.endsWith(key) || !arn.startsWith('arn:')) return undefined;
+  const head = arn.slice(0, arn.length - key.length);
+  const m = /^arn:[^:]+:s3:::[^/]+\/$/.exec(head);
+  return m === null ? undefined : head;
+}
+
+interface Member {
+  mapKey: string;
+  row: CallRow;
+  key: string;
+}
+
+interface Family {
+  /** The family's parts, for rebuilding rows. */
+  heads: string[];
+  others: string[];
+  members: Member[];
+  /** Shallowest depth present; Infinity when no member is folded. */
+  minDepth: number;
+}
+
+function familyOf(row: CallRow, key: string): { id: string; heads: string[]; others: string[] } {
+  const heads: string[] = [];
+  const others: string[] = [];
+  for (const arn of row.resourceArns) {
+    const head = objectArnHead(arn, key);
+    if (head === undefined) others.push(arn);
+    else heads.push(head);
+  }
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(row.params)) if (k !== FOLDED_PARAM) params[k] = v;
+  const { foldedDepth: _depth, ...rest } = row;
+  const id = `${callKey({ ...rest, params, resourceArns: others })}\u0000${heads.join('\u0000')}`;
+  return { id, heads, others };
+}
+
+/** The depth a family folds to: Infinity (unfolded) or a ladder depth. */
+function chooseDepth(keys: ReadonlySet<string>, minDepth: number): number {
+  if (minDepth === Infinity && keys.size <= FOLD_LIMIT) return Infinity;
+  for (const depth of FOLD_LADDER) {
+    if (depth > minDepth) continue;
+    const folded = new Set<string>();
+    for (const k of keys) {
+      folded.add(foldKey(k, depth));
+      if (folded.size > FOLD_LIMIT) break;
+    }
+    if (folded.size <= FOLD_LIMIT) return depth;
+  }
+  return 0;
+}
+
+/**
+ * Folds the rows of `map` (keyed by `callKey`) in place and returns it. Linear in the map's size:
+ * cheap enough to call after every batch. Rows without an S3 object key are untouched.
+ */
+export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
+  const families = new Map<string, Family>();
+  for (const [mapKey, row] of map) {
+    const key = row.params[FOLDED_PARAM];
+    if (key === undefined) continue;
+    const { id, heads, others } = familyOf(row, key);
+    let family = families.get(id);
+    if (family === undefined) {
+      family = { heads, others, members: [], minDepth: Infinity };
+      families.set(id, family);
+    }
+    family.members.push({ mapKey, row, key });
+    if (row.foldedDepth !== undefined && row.foldedDepth < family.minDepth) family.minDepth = row.foldedDepth;
+  }
+  for (const family of families.values()) {
+    const keys = new Set(family.members.map((m) => m.key));
+    const depth = chooseDepth(keys, family.minDepth);
+    if (depth === Infinity) continue;
+    if (family.minDepth === depth && family.members.every((m) => m.row.foldedDepth === depth)) continue;
+    for (const m of family.members) map.delete(m.mapKey);
+    const merged: CallRow[] = [];
+    for (const m of family.members) {
+      const folded = foldKey(m.key, depth);
+      const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
+      merged.push({ ...m.row, params: { ...m.row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth });
+    }
+    for (const row of merged) {
+      const k = callKey(row);
+      const seen = map.get(k);
+      if (seen === undefined) map.set(k, row);
+      else {
+        seen.count += row.count;
+        if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+        if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+      }
+    }
+  }
+  return map;
+}
+
+/** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */
+export function foldCallRows(rows: Iterable<CallRow>): CallRow[] {
+  const map = new Map<string, CallRow>();
+  for (const row of rows) {
+    const k = callKey(row);
+    const seen = map.get(k);
+    if (seen === undefined) map.set(k, { ...row });
+    else {
+      seen.count += row.count;
+      if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+      if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+    }
+  }
+  foldCallMap(map);
+  return [...map.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
+}
+
+/** A human note for a folded row, e.g. `folded to 2 segments, >100 distinct keys`. */
+export function foldNote(row: Pick<CallRow, 'foldedDepth'>): string | undefined {
+  if (row.foldedDepth === undefined) return undefined;
+  return `folded to ${row.foldedDepth} segment${row.foldedDepth === 1 ? '' : 's'}, >${FOLD_LIMIT} distinct keys`;
+}

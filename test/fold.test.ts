@@ -1,0 +1,208 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, foldKey } from '../src/ingest/fold.js';
+import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
+import type { CallRow } from '../src/model.js';
+
+const ROLE = 'arn:aws:iam::111122223333:role/app';
+
+function row(bucket: string, key: string, extra: Partial<CallRow> = {}): CallRow {
+  return {
+    roleArn: ROLE,
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '111122223333',
+    eventCategory: 'Data',
+    errorCode: null,
+    invokedBy: null,
+    params: { bucketName: bucket, key },
+    resourceArns: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${key}`].sort(),
+    count: 1,
+    firstSeen: '2026-01-01T00:00:00Z',
+    lastSeen: '2026-01-01T00:00:00Z',
+    ...extra,
+  };
+}
+
+// Keys with a shallow, repetitive top and a random tail, so that families cross the limit at
+// several depths of the ladder; `*` and `?` appear inside keys to show they are not read as folds.
+const segment = fc.constantFrom('a', 'b', 'logs', 'dt=2026-01-0*', 'x?y', '');
+const key = fc
+  .tuple(fc.array(segment, { minLength: 0, maxLength: 9 }), fc.integer({ min: 0, max: 400 }))
+  .map(([head, n]) => [...head, `obj-${n}`].join('/'));
+const callRow = fc
+  .record({
+    bucket: fc.constantFrom('data', 'logs'),
+    name: fc.constantFrom('GetObject', 'PutObject'),
+    key,
+    noKey: fc.boolean(),
+    count: fc.integer({ min: 1, max: 5 }),
+    first: fc.integer({ min: 0, max: 50 }),
+    span: fc.integer({ min: 0, max: 50 }),
+  })
+  .map(({ bucket, name, key: k, noKey, count, first, span }) => {
+    const time = (n: number): string => new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString().replace('.000Z', 'Z');
+    const base = row(bucket, k, { eventName: name, count, firstSeen: time(first), lastSeen: time(first + span) });
+    // Some calls have no object key (ListObjects): they are never folded.
+    return noKey && k.endsWith('0') ? { ...base, params: { bucketName: bucket }, resourceArns: [`arn:aws:s3:::${bucket}`] } : base;
+  });
+// Enough rows to cross FOLD_LIMIT in a family (size 'max': fast-check's default keeps arrays ~10 long).
+const rows = fc.array(callRow, { minLength: 0, maxLength: 700, size: 'max' });
+
+function union(...parts: CallRow[][]): CallRow[] {
+  const map = new Map<string, CallRow>();
+  for (const part of parts) mergeCallRows(map, part);
+  return [...map.values()];
+}
+
+const familyOf = (r: CallRow): string => JSON.stringify([r.eventName, r.params['bucketName']]);
+
+describe('foldKey', () => {
+  it('keeps the first d segments and appends /* only when the key is longer', () => {
+    expect(foldKey('logs/2026/01/a.gz', 2)).toBe('logs/2026/*');
+    expect(foldKey('logs/2026/01/a.gz', 4)).toBe('logs/2026/01/a.gz');
+    expect(foldKey('logs/2026/01/a.gz', 3)).toBe('logs/2026/01/*');
+    expect(foldKey('a.gz', 1)).toBe('a.gz');
+    expect(foldKey('a.gz', 0)).toBe('*');
+    expect(foldKey('/lead', 1)).toBe('/*');
+    expect(FOLD_LADDER[FOLD_LADDER.length - 1]).toBe(0);
+  });
+
+  it('composes: folding to d after d2 >= d is folding to d', () => {
+    fc.assert(
+      fc.property(key, fc.constantFrom(...FOLD_LADDER), fc.constantFrom(...FOLD_LADDER), (k, a, b) => {
+        const [shallow, deep] = a <= b ? [a, b] : [b, a];
+        expect(foldKey(foldKey(k, deep), shallow)).toBe(foldKey(k, shallow));
+      }),
+    );
+  });
+});
+
+describe('foldCallMap algebra', () => {
+  it('is idempotent (and the generator does reach several depths of the ladder)', () => {
+    const depths = new Set<number | undefined>();
+    fc.assert(
+      fc.property(rows, (input) => {
+        const once = foldCallRows(input);
+        for (const r of once) depths.add(r.foldedDepth);
+        expect(foldCallRows(once)).toEqual(once);
+      }),
+      { numRuns: 60 },
+    );
+    // Not a property of fold: a guard that the properties above are exercised on folded rows.
+    expect(depths.has(undefined)).toBe(true);
+    expect([...depths].filter((d) => d !== undefined).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('is order-independent and composable: fold(fold(A) ∪ fold(B)) = fold(A ∪ B)', () => {
+    fc.assert(
+      fc.property(rows, fc.array(fc.boolean(), { minLength: 700, maxLength: 700 }), (input, side) => {
+        const a = input.filter((_, i) => side[i]);
+        const b = input.filter((_, i) => !side[i]);
+        const whole = foldCallRows(input);
+        expect(foldCallRows(union(foldCallRows(a), foldCallRows(b)))).toEqual(whole);
+        expect(foldCallRows(union(foldCallRows(b), foldCallRows(a)))).toEqual(whole);
+        expect(foldCallRows([...input].reverse())).toEqual(whole);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('folding incrementally after every batch equals one fold at the end', () => {
+    fc.assert(
+      fc.property(rows, fc.integer({ min: 1, max: 60 }), (input, size) => {
+        const map = new Map<string, CallRow>();
+        for (let i = 0; i < input.length; i += size) {
+          mergeCallRows(map, input.slice(i, i + size).map((r) => ({ ...r })));
+          foldCallMap(map);
+        }
+        const incremental = [...map.values()].sort((x, y) => (callKey(x) < callKey(y) ? -1 : callKey(x) > callKey(y) ? 1 : 0));
+        expect(incremental).toEqual(foldCallRows(input));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('bounds each family, conserves counts, covers every input key, and leaves small families exact', () => {
+    fc.assert(
+      fc.property(rows, (input) => {
+        const out = foldCallRows(input);
+        const total = (list: CallRow[]): number => list.reduce((s, r) => s + r.count, 0);
+        expect(total(out)).toBe(total(input));
+        const perFamily = new Map<string, CallRow[]>();
+        for (const r of out) if (r.params['key'] !== undefined) perFamily.set(familyOf(r), [...(perFamily.get(familyOf(r)) ?? []), r]);
+        const inputKeys = new Map<string, Set<string>>();
+        for (const r of input) {
+          const k = r.params['key'];
+          if (k !== undefined) inputKeys.set(familyOf(r), (inputKeys.get(familyOf(r)) ?? new Set()).add(k));
+        }
+        for (const [family, members] of perFamily) {
+          expect(members.length).toBeLessThanOrEqual(FOLD_LIMIT);
+          const depths = new Set(members.map((m) => m.foldedDepth));
+          expect(depths.size).toBe(1);
+          const depth = [...depths][0];
+          const keys = inputKeys.get(family) ?? new Set<string>();
+          if (keys.size <= FOLD_LIMIT) expect(depth).toBeUndefined();
+          else expect(depth).toBeDefined();
+          const outKeys = new Set(members.map((m) => m.params['key']));
+          for (const k of keys) expect(outKeys.has(depth === undefined ? k : foldKey(k, depth))).toBe(true);
+          for (const m of members) {
+            // The object ARN is folded exactly like the key.
+            expect(m.resourceArns).toContain(`arn:aws:s3:::${m.params['bucketName']}/${m.params['key']}`);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('foldCallMap rows', () => {
+  it('folds > FOLD_LIMIT keys under two prefixes to the prefixes, merging counts and times', () => {
+    const input: CallRow[] = [];
+    for (let i = 0; i < 150; i++) {
+      input.push(row('data', `logs/2026/${i}.gz`, { firstSeen: `2026-01-0${1 + (i % 5)}T00:00:00Z`, lastSeen: `2026-01-0${2 + (i % 5)}T00:00:00Z` }));
+      input.push(row('data', `img/${i}.png`));
+    }
+    const out = foldCallRows(input);
+    expect(out.map((r) => [r.params['key'], r.foldedDepth, r.count, r.firstSeen, r.lastSeen, r.resourceArns])).toEqual([
+      ['img/*', 1, 150, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', ['arn:aws:s3:::data', 'arn:aws:s3:::data/img/*']],
+      ['logs/*', 1, 150, '2026-01-01T00:00:00Z', '2026-01-06T00:00:00Z', ['arn:aws:s3:::data', 'arn:aws:s3:::data/logs/*']],
+    ]);
+  });
+
+  it('never reads a * in an exact key as a fold, and keeps folded and exact rows apart', () => {
+    const exact = row('data', 'logs/*');
+    const folded = { ...row('data', 'logs/*'), foldedDepth: 1 };
+    expect(callKey(exact)).not.toBe(callKey(folded));
+    const out = foldCallRows([exact]);
+    expect(out).toEqual([exact]);
+    expect(out[0]?.foldedDepth).toBeUndefined();
+  });
+
+  it('leaves a family of exactly FOLD_LIMIT keys exact and folds FOLD_LIMIT + 1', () => {
+    const at = Array.from({ length: FOLD_LIMIT }, (_, i) => row('data', `p/${i}`));
+    expect(foldCallRows(at).every((r) => r.foldedDepth === undefined)).toBe(true);
+    const over = [...at, row('data', 'p/extra')];
+    expect(foldCallRows(over).map((r) => r.params['key'])).toEqual(['p/*']);
+  });
+
+  it('groupRecords folds the same way', () => {
+    const records = Array.from({ length: 120 }, (_, i) => ({
+      eventTime: '2026-01-01T00:00:00Z',
+      eventType: 'AwsApiCall',
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '111122223333',
+      eventCategory: 'Data',
+      requestParameters: { bucketName: 'data', key: `in/${i}.json` },
+      resources: [{ ARN: `arn:aws:s3:::data/in/${i}.json` }, { ARN: 'arn:aws:s3:::data' }],
+      userIdentity: { sessionContext: { sessionIssuer: { type: 'Role', arn: ROLE, userName: 'app' } } },
+    }));
+    const out = groupRecords(records, { kind: 'all' }, { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' });
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ params: { bucketName: 'data', key: 'in/*' }, foldedDepth: 1, count: 120, resourceArns: ['arn:aws:s3:::data', 'arn:aws:s3:::data/in/*'] });
+  });
+});
