@@ -122,6 +122,27 @@ export function callKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>):
   return JSON.stringify(key);
 }
 
+/** The call-key fields of a `callKey` text (its inverse): the usage index stores groups by their key. */
+export function callFromKey(key: string): Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> {
+  const k = JSON.parse(key) as [string, string, string, string, string, string, string | null, string | null, Array<[string, string]>, string[], number?];
+  const params: Record<string, string> = {};
+  for (const [name, value] of k[8]) params[name] = value;
+  const row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> = {
+    roleArn: k[0],
+    eventSource: k[1],
+    eventName: k[2],
+    awsRegion: k[3],
+    recipientAccountId: k[4],
+    eventCategory: k[5],
+    errorCode: k[6],
+    invokedBy: k[7],
+    params,
+    resourceArns: k[9],
+  };
+  if (k[10] !== undefined) row.foldedDepth = k[10];
+  return row;
+}
+
 /** Adds `next` into the groups in `into` (used to merge query batches and index partitions). */
 export function mergeCallRows(into: Map<string, CallRow>, next: Iterable<CallRow>): void {
   for (const row of next) {

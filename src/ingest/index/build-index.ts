@@ -12,8 +12,11 @@ import { discoverLogFiles, errorCode, type LogFile } from '../local/discover.js'
 import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
 import { objectSizeFor, relationFor, sniffShape, type FileShape } from '../local/duckdb-source.js';
 import { buildUsageQuery } from '../query.js';
-import { CALL_KEY_COLUMNS } from '../query.js';
-import { openIndex } from './index-store.js';
+import { foldCallMap } from '../fold.js';
+import { packedCallSql, unpackCallRow } from '../packed-call.js';
+import { callFromKey, mergeCallRows } from '../records.js';
+import type { CallRow } from '../../model.js';
+import { openIndex, queryRows } from './index-store.js';
 
 export interface IndexUpdateOptions {
   logs: string;
@@ -78,15 +81,102 @@ async function loadBatch(connection: DuckDBConnection, files: readonly LogFile[]
   }
 }
 
+/** The days that hold rows of `paths` (`SELECT ... IN` list of SQL strings). */
+async function daysOf(connection: DuckDBConnection, paths: string): Promise<string[]> {
+  const rows = await queryRows(connection, `SELECT DISTINCT day FROM calls WHERE list_contains(${paths}, file)`);
+  return rows.map((r) => String(r['day']));
+}
+
+interface Piece {
+  day: string;
+  file: string;
+  roleName: string | null;
+  calls: Map<string, CallRow>;
+}
+
+/** Appends folded call maps to `table` (`calls` with a file column, or `calls_day`). */
+async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls_day', pieces: Iterable<Piece>): Promise<void> {
+  const appender = await connection.createAppender(table);
+  try {
+    for (const piece of pieces) {
+      for (const [key, row] of piece.calls) {
+        appender.appendVarchar(piece.day);
+        if (table === 'calls') appender.appendVarchar(piece.file);
+        appender.appendVarchar(row.roleArn);
+        if (piece.roleName === null) appender.appendNull();
+        else appender.appendVarchar(piece.roleName);
+        appender.appendVarchar(key);
+        appender.appendBigInt(BigInt(row.count));
+        appender.appendVarchar(row.firstSeen);
+        appender.appendVarchar(row.lastSeen);
+        appender.endRow();
+      }
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/**
+ * Rebuilds `calls_day` for `days` from the per-file rows: merged across files and folded per
+ * role, which by the fold's algebra equals one fold over the day's records.
+ */
+async function refreshDays(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
+  for (const day of [...new Set(days)].sort(compareText)) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) continue; // records without a readable time have no day
+    await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
+    const rows = await queryRows(
+      connection,
+      `SELECT c_role_name, call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l FROM calls WHERE day = '${day}' GROUP BY c_role_name, call`,
+    );
+    const pieces = new Map<string, Piece>();
+    for (const r of rows) {
+      const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
+      const id = roleName ?? '\u0000';
+      let piece = pieces.get(id);
+      if (piece === undefined) {
+        piece = { day, file: '', roleName, calls: new Map() };
+        pieces.set(id, piece);
+      }
+      const key = String(r['call']);
+      piece.calls.set(key, { ...callFromKey(key), count: Number(r['n']), firstSeen: String(r['f']), lastSeen: String(r['l']) });
+    }
+    for (const piece of pieces.values()) foldCallMap(piece.calls);
+    await appendCalls(connection, 'calls_day', pieces.values());
+  }
+}
+
 /** Replaces the rows of `files` with what the `batch` table holds; returns the files with no CloudTrail records. */
 async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[], indexedAt: string): Promise<string[]> {
   const paths = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+  const touched = new Set(await daysOf(connection, paths));
   for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, file)`);
   for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
-  const keys = CALL_KEY_COLUMNS.join(', ');
-  await connection.run(
-    `INSERT INTO calls SELECT day, file_name, c_role_name, ${keys}, records, first_seen, last_seen FROM batch WHERE grouping_set = 'calls'`,
+  // Call groups per (day, file, role name), S3 object keys folded per piece (see fold.ts).
+  const grouped = await queryRows(
+    connection,
+    `SELECT day, file_name, c_role_name, ${packedCallSql('records', 'first_seen', 'last_seen')} AS call FROM batch WHERE grouping_set = 'calls'`,
   );
+  const pieces = new Map<string, Piece>();
+  for (const g of grouped) {
+    const day = String(g['day']);
+    const file = String(g['file_name']);
+    const roleName = g['c_role_name'] === null || g['c_role_name'] === undefined ? null : String(g['c_role_name']);
+    const id = JSON.stringify([day, file, roleName]);
+    let piece = pieces.get(id);
+    if (piece === undefined) {
+      piece = { day, file, roleName, calls: new Map() };
+      pieces.set(id, piece);
+    }
+    mergeCallRows(piece.calls, [unpackCallRow(String(g['call']))]);
+    touched.add(day);
+  }
+  grouped.length = 0;
+  for (const piece of pieces.values()) foldCallMap(piece.calls);
+  await appendCalls(connection, 'calls', pieces.values());
+  pieces.clear();
+  await refreshDays(connection, touched);
   await connection.run(
     `INSERT INTO coverage SELECT day, file_name, event_source, event_category, records FROM batch WHERE grouping_set = 'coverage' AND event_source IS NOT NULL`,
   );
@@ -150,7 +240,9 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
     const record = async (file: LogFile, reason: string): Promise<void> => {
       skipped.push({ file: file.path, reason });
       await inTransaction(connection, async () => {
+        const touched = await daysOf(connection, `[${sqlString(file.path)}]`);
         for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE file = ${sqlString(file.path)}`);
+        await refreshDays(connection, touched);
         for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE path = ${sqlString(file.path)}`);
         await connection.run(`INSERT INTO skipped VALUES (${sqlString(file.path)}, ${file.size}, ${file.mtimeMs}, ${sqlString(reason)})`);
       });

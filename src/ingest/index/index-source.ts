@@ -11,10 +11,9 @@ import { existsSync } from 'node:fs';
 import { InputError, UsageError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
 import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
-import { packedCallSql, unpackCallRow } from '../packed-call.js';
-import { callKey } from '../records.js';
+import { foldCallMap } from '../fold.js';
+import { callFromKey } from '../records.js';
 import type { UsageSource } from '../source.js';
-import { CALL_KEY_COLUMNS } from '../query.js';
 import { INDEX_VERSION, openIndex, queryRows } from './index-store.js';
 
 const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
@@ -41,6 +40,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
     throw new InputError(`${indexPath}: no usage index there`, { hint: 'build it with `iamtrim index --logs DIR --index FILE`' });
   }
   const handle = await openIndex(indexPath, { create: false }).catch((cause: unknown) => {
+    if (cause instanceof InputError) throw cause;
     throw new InputError(`${indexPath}: cannot open the usage index (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`, {
       hint: 'wait for a running `iamtrim index` to finish, or rebuild the index',
       cause,
@@ -52,13 +52,14 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
     if (version[0]?.['value'] !== INDEX_VERSION) {
       throw new InputError(`${indexPath}: usage index of another version`, { hint: 'delete it and run `iamtrim index` again' });
     }
-    const keys = CALL_KEY_COLUMNS.join(', ');
+    // One folded piece per day (calls_day); merged here, then folded again: by the fold's algebra
+    // this equals folding the window's records at once, i.e. a cold scan.
     const prepared = await connection.prepare(
-      `SELECT ${packedCallSql('SUM(records)', 'MIN(first_seen)', 'MAX(last_seen)')} AS j
-       FROM calls
+      `SELECT call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l
+       FROM calls_day
        WHERE day >= $startDay AND day < $endDay
          AND ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
-       GROUP BY ${keys}`,
+       GROUP BY call`,
     );
     const filter = query.roles;
     prepared.bind(
@@ -71,8 +72,11 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
       },
       { startDay: VARCHAR, endDay: VARCHAR, allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
     );
-    const rows = (await (await prepared.run()).getRowObjectsJson()) as Array<{ j: string }>;
-    const calls: CallRow[] = rows.map(({ j }) => unpackCallRow(j));
+    const rows = (await (await prepared.run()).getRowObjectsJson()) as Array<{ call: string; n: string | number; f: string; l: string }>;
+    const calls = new Map<string, CallRow>();
+    for (const r of rows) calls.set(r.call, { ...callFromKey(r.call), count: Number(r.n), firstSeen: r.f, lastSeen: r.l });
+    rows.length = 0;
+    foldCallMap(calls);
 
     const day = (name: string): string => `'${name}'`; // days come from wholeDays: digits and dashes only
     const sources = await queryRows(
@@ -87,11 +91,8 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
     );
     const span = await queryRows(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
     const skipped = await queryRows(connection, `SELECT path, reason FROM skipped ORDER BY path`);
-    // sortCallRows' order, with each key serialised once rather than once per comparison.
-    const sorted = calls
-      .map((row) => ({ key: callKey(row), row }))
-      .sort((a, b) => compareText(a.key, b.key))
-      .map((entry) => entry.row);
+    // sortCallRows' order: the map is keyed by callKey.
+    const sorted = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
     const f = files[0] ?? {};
     const evidence: Evidence = {
       source: `usage index ${indexPath}`,

@@ -14,6 +14,7 @@ import { compareText } from '../../iam/catalog.js';
 import { buildUsageQuery } from '../query.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { mergeCallRows } from '../records.js';
+import { foldCallMap } from '../fold.js';
 import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
 import type { UsageSource } from '../source.js';
@@ -215,6 +216,9 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
 
   const absorb = (result: BatchResult): void => {
     mergeCallRows(calls, result.calls);
+    // S3 object keys folded past FOLD_LIMIT per call after every batch, so the map stays bounded;
+    // folding is composable, so this equals one fold over all batches.
+    foldCallMap(calls);
     for (const [file, stats] of result.files) fileStats.set(file, stats);
     for (const source of result.dataSources) dataSources.add(source);
   };
