@@ -5,6 +5,7 @@ import { readLiveIam } from '../iam/live-iam.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import { buildAwsUsageSource } from '../aws/usage-sources.js';
 import { localLogsSource, type ScanProgress } from '../ingest/local/duckdb-source.js';
+import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import { usageIndexSource } from '../ingest/index/index-source.js';
 import type { IamSnapshot } from '../model.js';
@@ -40,11 +41,12 @@ export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource
     });
   }
   const onProgress = progressPrinter(io);
-  return localLogsSource({
+  const local = {
     logs: options.logs,
     skipBadFiles: options.skipBadFiles === true,
     ...(onProgress !== undefined ? { onProgress } : {}),
-  });
+  };
+  return options.engine === 'duckdb' ? localLogsSource(local) : streamLogsSource(local);
 }
 
 /**

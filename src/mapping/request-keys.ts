@@ -29,25 +29,48 @@ export function pathSegments(path: string): string[] {
   return segments;
 }
 
-/** The in-memory equivalent of the SQL extraction, for sources that hand us whole records. */
+/**
+ * Paths by their first segment, so extraction looks only at the members a request has (a few)
+ * instead of probing every path of the table (~90) on every record.
+ */
+const BY_FIRST_SEGMENT = new Map<string, { key: number; path: number; rest: string[] }[]>();
+REQUEST_KEYS.forEach((key, k) =>
+  key.paths.forEach((path, p) => {
+    const [first = '', ...rest] = pathSegments(path);
+    const list = BY_FIRST_SEGMENT.get(first) ?? [];
+    list.push({ key: k, path: p, rest });
+    BY_FIRST_SEGMENT.set(first, list);
+  }),
+);
+
+/**
+ * The in-memory equivalent of the SQL extraction, for sources that hand us whole records: per
+ * key, the first of its paths (in table order) that holds a usable value wins; scalars as text,
+ * `json` keys as compact JSON. Keys come out in table order.
+ */
 export function extractRequestKeys(requestParameters: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (requestParameters === null || typeof requestParameters !== 'object') return out;
-  for (const key of REQUEST_KEYS) {
-    for (const path of key.paths) {
-      let value: unknown = requestParameters;
-      for (const segment of pathSegments(path)) {
+  if (requestParameters === null || typeof requestParameters !== 'object' || Array.isArray(requestParameters)) return out;
+  let found: { key: number; path: number; value: string }[] | undefined;
+  for (const member of Object.keys(requestParameters)) {
+    const candidates = BY_FIRST_SEGMENT.get(member);
+    if (candidates === undefined) continue;
+    for (const { key, path, rest } of candidates) {
+      let value: unknown = (requestParameters as Record<string, unknown>)[member];
+      for (const segment of rest) {
         value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
       }
       if (value === undefined || value === null) continue;
-      if (key.kind === 'scalar') {
-        if (typeof value === 'object') continue;
-        out[key.name] = String(value);
-      } else {
-        out[key.name] = JSON.stringify(value);
-      }
-      break;
+      const kind = REQUEST_KEYS[key]?.kind;
+      if (kind === 'scalar' && typeof value === 'object') continue;
+      (found ??= []).push({ key, path, value: kind === 'scalar' ? String(value) : JSON.stringify(value) });
     }
+  }
+  if (found === undefined) return out;
+  found.sort((a, b) => a.key - b.key || a.path - b.path);
+  for (const f of found) {
+    const name = REQUEST_KEYS[f.key]?.name;
+    if (name !== undefined && !Object.hasOwn(out, name)) out[name] = f.value;
   }
   return out;
 }

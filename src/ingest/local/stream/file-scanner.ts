@@ -1,0 +1,68 @@
+/**
+ * The per-thread state of a stream scan: reads files one at a time, keeps the call groups of the
+ * files that read cleanly, and folds them as they grow (see fold.ts) so memory follows distinct
+ * usage patterns. The same code runs in a worker thread or, where no worker can be started
+ * (tests running the TypeScript sources), in the main thread.
+ */
+import type { CallRow, UsageQuery } from '../../../model.js';
+import { foldCallMap } from '../../fold.js';
+import { errorCode } from '../discover.js';
+import { JsonScanError } from './json-scan.js';
+import { readLogBytes, scanText, shapeOf } from './scan-file.js';
+
+/** What one file contributed, or why it could not be read. */
+export type FileOutcome =
+  | { path: string; ok: true; records: number; validRecords: number; first: string | null; last: string | null; dataSources: string[] }
+  | { path: string; ok: false; reason: string };
+
+/** Fold when the groups have doubled since the last fold (and are many): linear overall. */
+const FOLD_FLOOR = 20_000;
+
+export class FileScanner {
+  private readonly calls = new Map<string, CallRow>();
+  private foldAt = FOLD_FLOOR;
+
+  constructor(private readonly query: UsageQuery) {}
+
+  scanFile(path: string): FileOutcome {
+    let bytes: Buffer;
+    try {
+      bytes = readLogBytes(path);
+    } catch (cause) {
+      const code = (cause as { code?: unknown }).code;
+      const reason = typeof code === 'string' && code.startsWith('Z_')
+        ? `cannot decompress it (${(cause as Error).message}); the file is corrupt or truncated`
+        : `cannot read it (${errorCode(cause)})`;
+      return { path, ok: false, reason };
+    }
+    let scan;
+    try {
+      scan = scanText(bytes, shapeOf(path, bytes), this.query);
+    } catch (cause) {
+      if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
+      return { path, ok: false, reason: `${cause.message}; the file is not valid JSON` };
+    }
+    for (const [key, row] of scan.calls) {
+      const seen = this.calls.get(key);
+      if (seen === undefined) {
+        this.calls.set(key, row);
+      } else {
+        seen.count += row.count;
+        if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+        if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+      }
+    }
+    if (this.calls.size >= this.foldAt) {
+      foldCallMap(this.calls);
+      this.foldAt = Math.max(FOLD_FLOOR, this.calls.size * 2);
+    }
+    const { records, validRecords, first, last } = scan;
+    return { path, ok: true, records, validRecords, first, last, dataSources: [...scan.dataSources] };
+  }
+
+  /** The call groups so far, folded. */
+  rows(): CallRow[] {
+    foldCallMap(this.calls);
+    return [...this.calls.values()];
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * One log file's text -> its share of the usage query: the call groups of in-scope records, the
+ * file's record counts and time span, and the services with data events in the window. The rules
+ * are those of the in-memory twin (`records.ts`: attributeRecord, recordTime) and of the SQL's
+ * `files` and `coverage` sets; only the decoding differs (see json-scan.ts): a record's members
+ * are located in one pass, and `requestParameters` and `resources` are decoded only for
+ * in-scope records. `test/stream-scan.test.ts` holds it equal to the twin and to DuckDB.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { CallRow, UsageQuery } from '../../../model.js';
+import { compareText } from '../../../iam/catalog.js';
+import { extractRequestKeys } from '../../../mapping/request-keys.js';
+import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
+import { MemberNames, parseAt, readValue, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
+
+export type FileShape = 'wrapped' | 'array' | 'lines';
+
+export interface FileScan {
+  /** Call groups keyed by an identity string (merged by callKey across files later). */
+  calls: Map<string, CallRow>;
+  records: number;
+  validRecords: number;
+  first: string | null;
+  last: string | null;
+  dataSources: Set<string>;
+}
+
+const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** How a file holds its records: the same rule as the DuckDB source's sniffing. */
+export function shapeOf(path: string, bytes: Buffer): FileShape {
+  if (DELIVERY_NAME.test(path)) return 'wrapped';
+  const head = bytes.toString('utf8', 0, Math.min(bytes.length, 4096)).replace(/^\uFEFF/, '').trimStart();
+  if (head.startsWith('[')) return 'array';
+  if (/^\{\s*"Records"\s*:/.test(head)) return 'wrapped';
+  return 'lines';
+}
+
+/** Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. */
+export function readLogBytes(path: string): Buffer {
+  const bytes = readFileSync(path);
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** What one record contributes; reused across records (one allocation per file). */
+class RecordFields {
+  eventTime: unknown;
+  timestamp: unknown;
+  eventType: unknown;
+  eventSource: unknown;
+  eventName: unknown;
+  awsRegion: unknown;
+  recipientAccountId: unknown;
+  eventCategory: unknown;
+  errorCode: unknown;
+  accountId: unknown;
+  invokedBy: unknown;
+  issuerType: unknown;
+  issuerArn: unknown;
+  issuerName: unknown;
+  requestParameters = -1;
+  requestParametersEnd = -1;
+  resources = -1;
+  resourcesEnd = -1;
+  reset(): void {
+    this.eventTime = this.timestamp = this.eventType = this.eventSource = this.eventName = undefined;
+    this.awsRegion = this.recipientAccountId = this.eventCategory = this.errorCode = undefined;
+    this.accountId = this.invokedBy = this.issuerType = this.issuerArn = this.issuerName = undefined;
+    this.requestParameters = this.requestParametersEnd = this.resources = this.resourcesEnd = -1;
+  }
+}
+
+const RECORD = new MemberNames([
+  'eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId',
+  'eventCategory', 'errorCode', 'userIdentity', 'requestParameters', 'resources',
+]);
+const IDENTITY = new MemberNames(['accountId', 'invokedBy', 'sessionContext']);
+const SESSION = new MemberNames(['sessionIssuer']);
+const ISSUER = new MemberNames(['type', 'arn', 'userName']);
+
+function readIssuer(s: Buffer, start: number, r: RecordFields): number {
+  if (s[start] !== 0x7b) return skipValue(s, start);
+  return walkObject(s, start, ISSUER, (id, vs) => {
+    const { value, end } = readValue(s, vs);
+    if (id === 0) r.issuerType = value;
+    else if (id === 1) r.issuerArn = value;
+    else r.issuerName = value;
+    return end;
+  });
+}
+
+function readIdentity(s: Buffer, start: number, r: RecordFields): number {
+  if (s[start] !== 0x7b) return skipValue(s, start);
+  return walkObject(s, start, IDENTITY, (id, vs) => {
+    if (id === 2) {
+      if (s[vs] !== 0x7b) return skipValue(s, vs);
+      return walkObject(s, vs, SESSION, (_, ws) => readIssuer(s, ws, r));
+    }
+    const { value, end } = readValue(s, vs);
+    if (id === 0) r.accountId = value;
+    else r.invokedBy = value;
+    return end;
+  });
+}
+
+function readRecord(s: Buffer, start: number, r: RecordFields): number {
+  r.reset();
+  return walkObject(s, start, RECORD, (id, vs) => {
+    switch (id) {
+      case 9:
+        return readIdentity(s, vs, r);
+      case 10: {
+        const end = skipValue(s, vs);
+        r.requestParameters = vs;
+        r.requestParametersEnd = end;
+        return end;
+      }
+      case 11: {
+        const end = skipValue(s, vs);
+        r.resources = vs;
+        r.resourcesEnd = end;
+        return end;
+      }
+      default: {
+        const { value, end } = readValue(s, vs);
+        if (id === 0) r.eventTime = value;
+        else if (id === 1) r.timestamp = value;
+        else if (id === 2) r.eventType = value;
+        else if (id === 3) r.eventSource = value;
+        else if (id === 4) r.eventName = value;
+        else if (id === 5) r.awsRegion = value;
+        else if (id === 6) r.recipientAccountId = value;
+        else if (id === 7) r.eventCategory = value;
+        else r.errorCode = value;
+        return end;
+      }
+    }
+  });
+}
+
+/** `resources[].ARN` (or `arn`), distinct and sorted, as attributeRecord reads them. */
+function resourceArns(resources: unknown): string[] {
+  if (!Array.isArray(resources) || resources.length === 0) return [];
+  const arns = new Set<string>();
+  for (const r of resources) {
+    if (r === null || typeof r !== 'object') continue;
+    const arn = text((r as Record<string, unknown>)['ARN']) ?? text((r as Record<string, unknown>)['arn']);
+    if (arn !== undefined) arns.add(arn);
+  }
+  return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+}
+
+/** A value in a length-prefixed, hence unambiguous, encoding (`null` is `-`). */
+function part(value: string | null): string {
+  return value === null ? '-' : `${value.length}:${value}`;
+}
+
+/** Identity of a fresh call row within a scan: every identity field, length-prefixed. */
+function rowKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>): string {
+  let key = part(row.roleArn) + part(row.eventSource) + part(row.eventName) + part(row.awsRegion) + part(row.recipientAccountId);
+  key += part(row.eventCategory) + part(row.errorCode) + part(row.invokedBy) + part(row.foldedDepth === undefined ? null : String(row.foldedDepth));
+  for (const name in row.params) key += part(name) + part(row.params[name] ?? null);
+  key += `|${row.resourceArns.length}`;
+  for (const arn of row.resourceArns) key += part(arn);
+  return key;
+}
+
+/** Scans one file's text. Throws JsonScanError on malformed JSON (the file is bad as a whole). */
+export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileScan {
+  const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
+  const { window, roles } = query;
+  const r = new RecordFields();
+
+  const record = (start: number): number => {
+    out.records++;
+    if (s[start] !== 0x7b) return skipValue(s, start); // null, a number, a string: not a record
+    const end = readRecord(s, start, r);
+    const rawTime = text(r.eventTime) ?? text(r.timestamp);
+    const time = rawTime === undefined ? null : CANONICAL_TIME.test(rawTime) ? rawTime : recordTime({ eventTime: rawTime });
+    if (time === null) return end;
+    if (out.first === null || time < out.first) out.first = time;
+    if (out.last === null || time > out.last) out.last = time;
+    if (typeof r.eventSource !== 'string') return end;
+    out.validRecords++;
+    const timely = inWindow(window, time);
+    if (timely && r.eventCategory === 'Data') out.dataSources.add(r.eventSource);
+    // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
+    const roleArn = text(r.issuerArn);
+    const eventSource = text(r.eventSource);
+    const eventName = text(r.eventName);
+    if (!timely || r.eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined || eventName === undefined) return end;
+    if (text(r.issuerType) !== 'Role') return end;
+    const roleName = text(r.issuerName) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    if (!roleFilterMatches(roles, roleArn, roleName)) return end;
+    const row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> = {
+      roleArn,
+      eventSource,
+      eventName,
+      awsRegion: text(r.awsRegion) ?? '',
+      recipientAccountId: text(r.recipientAccountId) ?? text(r.accountId) ?? '',
+      eventCategory: text(r.eventCategory) ?? '',
+      errorCode: text(r.errorCode) ?? null,
+      invokedBy: text(r.invokedBy) ?? null,
+      params: r.requestParameters < 0 ? {} : extractRequestKeys(parseAt(s, r.requestParameters, r.requestParametersEnd)),
+      resourceArns: r.resources < 0 ? [] : resourceArns(parseAt(s, r.resources, r.resourcesEnd)),
+    };
+    const key = rowKey(row);
+    const seen = out.calls.get(key);
+    if (seen === undefined) {
+      out.calls.set(key, { ...row, count: 1, firstSeen: time, lastSeen: time });
+    } else {
+      seen.count++;
+      if (time < seen.firstSeen) seen.firstSeen = time;
+      if (time > seen.lastSeen) seen.lastSeen = time;
+    }
+    return end;
+  };
+
+  walkDocument(s, (start) => {
+    const c = s[start];
+    if (shape === 'wrapped') {
+      if (c !== 0x7b) return skipValue(s, start);
+      return walkObject(s, start, RECORDS, (_, vs) => (s[vs] === 0x5b ? walkArray(s, vs, record) : skipValue(s, vs)));
+    }
+    if (c === 0x5b) return walkArray(s, start, record);
+    return record(start);
+  });
+  return out;
+}
+
+const RECORDS = new MemberNames(['Records']);
