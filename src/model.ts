@@ -208,6 +208,21 @@ export interface CallUsage {
   lastSeen: string;
   /** `mapped`, `ignored: <reason>` or `unmapped`. */
   mapping: string;
+  /**
+   * S3 object keys of this call folded to a prefix (more than `FOLD_LIMIT` distinct keys, see
+   * `ingest/fold.ts`): `key` is `prefix/*` (or a key no longer than `depth` segments) and stands for
+   * every key under the prefix; its resources above are the matching `arn:…:s3:::bucket/prefix/*`.
+   */
+  folded?: FoldedKey[];
+}
+
+export interface FoldedKey {
+  bucket: string;
+  key: string;
+  /** Path segments kept. */
+  depth: number;
+  /** e.g. `folded, >100 distinct keys`. */
+  note: string;
 }
 
 export interface PermissionUsage {
@@ -218,6 +233,11 @@ export interface PermissionUsage {
   lastSeen: string;
   /** Set when the permission was inferred rather than logged (e.g. iam:PassRole). */
   via?: string[];
+  /**
+   * The resources above that are folded S3 key prefixes (`arn:…:s3:::bucket/prefix/*` standing for
+   * more than `FOLD_LIMIT` distinct keys under it; see `ingest/fold.ts`), not observed patterns.
+   */
+  folded?: Arn[];
 }
 
 export interface DeniedAttempt {

@@ -102,7 +102,7 @@ export function expectedAthenaRows(records: readonly CloudTrailRecord[], start: 
       }),
     );
   }
-  for (const call of groupRecords(scanned, filter, window)) {
+  for (const call of groupRecords(scanned, filter, window, { fold: false })) {
     const values: Record<string, Cell> = {
       grouping_set: 'calls',
       c_role: call.roleArn,

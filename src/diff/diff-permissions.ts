@@ -4,8 +4,9 @@
  */
 import type { IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../iam/catalog.js';
-import { evaluate } from '../iam/evaluate.js';
-import { grantedActions } from '../iam/expand.js';
+import { evaluate, statementCoversAction } from '../iam/evaluate.js';
+import { asList, grantedActions } from '../iam/expand.js';
+import { patternCovers } from '../iam/wildcard-patterns.js';
 import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage } from '../model.js';
 import { unobservableReason } from './observability.js';
 
@@ -47,8 +48,13 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   const usedNotGranted = new Set<ActionId>();
   for (const permission of usage.used) {
     const action = catalog.action(permission.action)?.id ?? permission.action;
-    const allowedSomewhere = permission.resources.some((resource) =>
-      isObservedCallAllowed(identity, boundary, action, resource),
+    const folded = new Set(permission.folded ?? []);
+    // A folded S3 prefix the grant covers only in part is still usage of the part it covers
+    // (the calls succeeded there): never read as unused.
+    const allowedSomewhere = permission.resources.some(
+      (resource) =>
+        isObservedCallAllowed(identity, boundary, action, resource) ||
+        (folded.has(resource) && grantedPartsOf(identity, boundary, action, resource).length > 0),
     );
     if (grantedSet.has(action) && allowedSomewhere) used.add(action);
     else usedNotGranted.add(action);
@@ -92,6 +98,31 @@ export function isObservedCallAllowed(
     evaluate(identity, { action, resource }, { boundary, allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
       .decision === 'allowed'
   );
+}
+
+/**
+ * The parts of `pattern` (a folded S3 prefix the current policies do not allow whole) that they do
+ * allow: the resource patterns of today's Allow statements for `action` that lie inside `pattern`
+ * and are allowed (boundary and Denies counted). Proposing these instead of `pattern` keeps what
+ * the role could do there and never widens past today's grant. Sorted; empty when none.
+ */
+export function grantedPartsOf(
+  identity: readonly PolicyDocument[],
+  boundary: PolicyDocument | undefined,
+  action: ActionId,
+  pattern: string,
+): string[] {
+  const parts = new Set<string>();
+  for (const document of identity) {
+    for (const s of document.Statement) {
+      if (s.Effect !== 'Allow' || s.NotResource !== undefined || !statementCoversAction(s, action)) continue;
+      for (const r of asList(s.Resource)) {
+        if (r === pattern || r.includes('${') || !patternCovers(pattern, r)) continue;
+        if (isObservedCallAllowed(identity, boundary, action, r)) parts.add(r);
+      }
+    }
+  }
+  return [...parts].sort(compareText);
 }
 
 /** Unobservable permissions grouped by reason, for compact display (a `*` grant has many). */

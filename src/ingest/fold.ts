@@ -168,6 +168,18 @@ export function foldCallRows(rows: Iterable<CallRow>): CallRow[] {
   return [...map.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
 }
 
+/**
+ * True when `key` of a row folded to `depth` is a prefix pattern (`prefix/*`, or `*` at depth 0)
+ * standing for many keys, false when it is a key no longer than `depth` kept exactly.
+ */
+export function isFoldedPrefix(key: string, depth: number): boolean {
+  if (depth <= 0) return key === '*';
+  if (!key.endsWith('/*')) return false;
+  let segments = 1;
+  for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) segments++;
+  return segments === depth + 1;
+}
+
 /** A human note for a folded row, e.g. `folded to 2 segments, >100 distinct keys`. */
 export function foldNote(row: Pick<CallRow, 'foldedDepth'>): string | undefined {
   if (row.foldedDepth === undefined) return undefined;

@@ -167,7 +167,12 @@ export function sortCallRows(rows: CallRow[]): CallRow[] {
  * Groups whole records the way the SQL does: only `AwsApiCall` events by a selected role inside
  * the window count. S3 object keys are folded past `FOLD_LIMIT` per call (see fold.ts).
  */
-export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFilter, window: TimeWindow): CallRow[] {
+export function groupRecords(
+  records: Iterable<CloudTrailRecord>,
+  filter: RoleFilter,
+  window: TimeWindow,
+  options: { fold?: boolean } = {},
+): CallRow[] {
   const groups = new Map<string, CallRow>();
   for (const record of records) {
     const call = attributeRecord(record);
@@ -175,7 +180,8 @@ export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFi
     if (!roleFilterMatches(filter, call.roleArn, call.roleName) || !inWindow(window, call.eventTime)) continue;
     mergeCallRows(groups, [{ ...call.row, count: 1, firstSeen: call.eventTime, lastSeen: call.eventTime }]);
   }
-  foldCallMap(groups);
+  // `fold: false` gives the SQL's unfolded groups (what Athena or DuckDB return before folding).
+  if (options.fold !== false) foldCallMap(groups);
   return [...groups.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
 }
 

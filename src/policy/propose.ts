@@ -10,7 +10,7 @@ import { compareText } from '../iam/catalog.js';
 import { canonicalConditionKey, evaluate, statementCoversAction } from '../iam/evaluate.js';
 import { asList, expandActionPattern } from '../iam/expand.js';
 import type { PermissionDiff } from '../diff/diff-permissions.js';
-import { isObservedCallAllowed } from '../diff/diff-permissions.js';
+import { grantedPartsOf, isObservedCallAllowed } from '../diff/diff-permissions.js';
 import type { ActionId, ConditionBlock, Diagnostic, PolicyDocument, RoleGrant, RoleUsage, Statement } from '../model.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
@@ -64,16 +64,34 @@ export function proposePolicy(input: ProposalInput): Proposal {
   for (const permission of usage.used) {
     const action = catalog.action(permission.action)?.id ?? permission.action;
     if (!usedSet.has(action)) continue;
+    const folded = new Set(permission.folded ?? []);
+    const targets = new Set<string>();
     for (const resource of [...new Set(permission.resources)].sort(compareText)) {
-      if (!isObservedCallAllowed(identity, boundary, action, resource)) {
+      if (isObservedCallAllowed(identity, boundary, action, resource)) {
+        targets.add(resource);
+        continue;
+      }
+      // A folded S3 prefix (many keys under it) granted only in part today: propose the granted
+      // parts inside it, never the whole prefix (that would allow keys the grant does not).
+      const parts = folded.has(resource) ? grantedPartsOf(identity, boundary, action, resource) : [];
+      if (parts.length > 0) {
+        for (const part of parts) targets.add(part);
         diagnostics.push({
-          code: 'resource-not-granted',
+          code: 'folded-resource-narrowed',
           severity: 'warning',
           subject: action,
-          message: `${action} on ${resource} succeeded but no current identity policy allows it (resource policy?); not proposed`,
+          message: `${action} on ${resource} (folded S3 keys) is granted today only on ${parts.join(', ')}; only that is proposed`,
         });
         continue;
       }
+      diagnostics.push({
+        code: 'resource-not-granted',
+        severity: 'warning',
+        subject: action,
+        message: `${action} on ${resource} succeeded but no current identity policy allows it (resource policy?); not proposed`,
+      });
+    }
+    for (const resource of [...targets].sort(compareText)) {
       observed.push({ action, resource });
       const granting = evaluate(identity, { action, resource }, { allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
         .matched.filter((m) => m.effect === 'Allow')

@@ -4,8 +4,10 @@
  * they are never grants, and an unmapped call is evidence we could not translate, not absence.
  */
 import { compareText } from '../iam/catalog.js';
+import { FOLD_LIMIT, FOLDED_PARAM, isFoldedPrefix } from '../ingest/fold.js';
 import type {
   CallRow,
+  FoldedKey,
   CallUsage,
   DeniedAttempt,
   Diagnostic,
@@ -35,6 +37,7 @@ interface CallAccumulator {
   usage: CallUsage;
   actions: Set<string>;
   resources: Set<string>;
+  folded: Map<string, FoldedKey>;
 }
 
 /** Sums diagnostics that say the same thing about the same subject. */
@@ -53,7 +56,7 @@ export function mergeDiagnostics(diagnostics: Iterable<Diagnostic>): Diagnostic[
 
 function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper): RoleUsage {
   const calls = new Map<string, CallAccumulator>();
-  const used = new Map<string, PermissionUsage & { resourceSet: Set<string>; viaSet: Set<string> }>();
+  const used = new Map<string, PermissionUsage & { resourceSet: Set<string>; viaSet: Set<string>; foldedSet: Set<string> }>();
   const denied = new Map<string, DeniedAttempt>();
   const unmapped = new Map<string, UnmappedCall>();
   const diagnostics: Diagnostic[] = [];
@@ -80,8 +83,23 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
         },
         actions: new Set(),
         resources: new Set(),
+        folded: new Map(),
       };
       calls.set(callKey, call);
+    }
+    const foldedKey = row.params[FOLDED_PARAM];
+    if (row.foldedDepth !== undefined && foldedKey !== undefined) {
+      // Shown as what it is: a prefix standing for more than FOLD_LIMIT distinct keys, never as one key.
+      const bucket = row.params['bucketName'] ?? '';
+      const note = `folded, >${FOLD_LIMIT} distinct keys`;
+      call.folded.set(JSON.stringify([bucket, foldedKey]), { bucket, key: foldedKey, depth: row.foldedDepth, note });
+      diagnostics.push({
+        code: 's3-keys-folded',
+        severity: 'info',
+        subject: `${row.eventSource}:${row.eventName}`,
+        message: `${row.eventName}: more than ${FOLD_LIMIT} distinct S3 object keys; keys folded to their first ${row.foldedDepth} path segment(s), each shown as prefix/* (the resource covers every key under it)`,
+        count: row.count,
+      });
     }
     call.usage.firstSeen = earlier(call.usage.firstSeen, row.firstSeen);
     call.usage.lastSeen = later(call.usage.lastSeen, row.lastSeen);
@@ -110,6 +128,8 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       continue;
     }
     call.usage.count += row.count;
+    const prefix =
+      row.foldedDepth !== undefined && foldedKey !== undefined && isFoldedPrefix(foldedKey, row.foldedDepth) ? `/${foldedKey}` : undefined;
     for (const permission of mapped.permissions) {
       call.actions.add(permission.action);
       for (const r of permission.resources) call.resources.add(r);
@@ -123,6 +143,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
           lastSeen: row.lastSeen,
           resourceSet: new Set(),
           viaSet: new Set(),
+          foldedSet: new Set(),
         };
         used.set(permission.action, entry);
       }
@@ -130,6 +151,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       entry.firstSeen = earlier(entry.firstSeen, row.firstSeen);
       entry.lastSeen = later(entry.lastSeen, row.lastSeen);
       for (const r of permission.resources) entry.resourceSet.add(r);
+      if (prefix !== undefined) for (const r of permission.resources) if (r.startsWith('arn:') && r.endsWith(prefix)) entry.foldedSet.add(r);
       if (permission.via !== undefined) entry.viaSet.add(permission.via);
     }
   }
@@ -138,12 +160,17 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
     role,
     events,
     calls: [...calls.values()]
-      .map((c) => ({ ...c.usage, actions: sortedUnique(c.actions), resources: sortedUnique(c.resources) }))
+      .map((c) => {
+        const usage: CallUsage = { ...c.usage, actions: sortedUnique(c.actions), resources: sortedUnique(c.resources) };
+        if (c.folded.size > 0) usage.folded = [...c.folded.entries()].sort(([a], [b]) => compareText(a, b)).map(([, f]) => f);
+        return usage;
+      })
       .sort((a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName)),
     used: [...used.values()]
-      .map(({ resourceSet, viaSet, ...p }): PermissionUsage => {
+      .map(({ resourceSet, viaSet, foldedSet, ...p }): PermissionUsage => {
         const usage: PermissionUsage = { ...p, resources: sortedUnique(resourceSet) };
         if (viaSet.size > 0) usage.via = sortedUnique(viaSet);
+        if (foldedSet.size > 0) usage.folded = sortedUnique(foldedSet);
         return usage;
       })
       .sort((a, b) => compareText(a.action, b.action)),

@@ -9,7 +9,8 @@ import { compareText } from '../../iam/catalog.js';
 import { UpstreamError } from '../../errors.js';
 import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { PARAM_COLUMNS } from '../query.js';
-import { mergeCallRows, sortCallRows } from '../records.js';
+import { mergeCallRows } from '../records.js';
+import { foldCallMap } from '../fold.js';
 import type { UsageSource } from '../source.js';
 import { buildAthenaUsageQuery, type AthenaTableRef } from './athena-query.js';
 import { runAthenaQuery, type AthenaProgress, type AthenaResult, type AthenaStatistics } from './athena-client.js';
@@ -108,7 +109,9 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
       throw new UpstreamError(`athena result: unknown grouping set ${String(set)}`);
     }
   }
-  const rows = sortCallRows([...calls.values()]);
+  // S3 object keys folded past FOLD_LIMIT per call, as every source does (see fold.ts).
+  foldCallMap(calls);
+  const rows = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, r]) => r);
   const evidence: Evidence = {
     source: description,
     // Athena reads S3 objects we never see; bytes are what it scanned (billed), files unknown.

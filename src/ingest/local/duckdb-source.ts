@@ -41,6 +41,8 @@ export type FileShape = 'wrapped' | 'array' | 'lines';
 
 const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
 const MIN_OBJECT_BYTES = 16 * 1024 * 1024;
+/** New call groups read from a batch between two folds of the batch's map (bounds its memory). */
+const FOLD_EVERY = 20_000;
 const MAX_OBJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
@@ -100,7 +102,8 @@ interface FileStats {
 }
 
 interface BatchResult {
-  calls: CallRow[];
+  /** Keyed by callKey, folded. */
+  calls: Map<string, CallRow>;
   files: Map<string, FileStats>;
   dataSources: Set<string>;
 }
@@ -150,26 +153,36 @@ async function runBatchSized(
     },
     { roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR), allRoles: BOOLEAN, start: VARCHAR, end: VARCHAR },
   );
-  const result = await prepared.run();
-  const rows = (await result.getRowObjectsJson()) as Record<string, unknown>[];
-  const calls: CallRow[] = [];
+  // Streamed chunk by chunk into a batch-local map folded every FOLD_EVERY new groups, so neither
+  // DuckDB's result nor the JS side holds every unfolded group of the batch at once. Nothing
+  // reaches the scan's totals before the batch has been read whole (a failed batch is retried
+  // file by file, never counted twice).
+  const result = await prepared.stream();
+  const calls = new Map<string, CallRow>();
   const files = new Map<string, FileStats>();
   const dataSources = new Set<string>();
-  for (const row of rows) {
-    const set = row['grouping_set'];
-    if (set === 'files') {
-      files.set(String(row['file_name']), {
-        records: Number(row['records']),
-        validRecords: Number(row['valid_records']),
-        first: str(row['first_seen']),
-        last: str(row['last_seen']),
-      });
-    } else if (set === 'coverage') {
-      if (row['in_window'] === true && row['event_category'] === 'Data' && typeof row['event_source'] === 'string') {
-        dataSources.add(row['event_source']);
+  let added = 0;
+  for await (const chunk of result.yieldRowsJson()) {
+    for (const row of chunk) {
+      const set = row[0];
+      if (set === 'files') {
+        files.set(String(row[2]), {
+          records: Number(row[6]),
+          validRecords: Number(row[7]),
+          first: str(row[8]),
+          last: str(row[9]),
+        });
+      } else if (set === 'coverage') {
+        if (row[5] === true && row[4] === 'Data' && typeof row[3] === 'string') dataSources.add(row[3]);
+      } else {
+        const before = calls.size;
+        mergeCallRows(calls, [unpackCallRow(String(row[1]))]);
+        added += calls.size - before;
+        if (added >= FOLD_EVERY) {
+          foldCallMap(calls);
+          added = 0;
+        }
       }
-    } else {
-      calls.push(unpackCallRow(String(row['call'])));
     }
   }
   return { calls, files, dataSources };
@@ -215,7 +228,7 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
   const progress: ScanProgress = { filesDone: 0, files: discovery.files.length - unreadable.length, bytesDone: 0, bytes: totalBytes, records: 0 };
 
   const absorb = (result: BatchResult): void => {
-    mergeCallRows(calls, result.calls);
+    mergeCallRows(calls, result.calls.values());
     // S3 object keys folded past FOLD_LIMIT per call after every batch, so the map stays bounded;
     // folding is composable, so this equals one fold over all batches.
     foldCallMap(calls);
