@@ -43,6 +43,9 @@ REQUEST_KEYS.forEach((key, k) =>
   }),
 );
 
+/** The top-level request-parameter members any key reads: a scanner needs to decode only these. */
+export const REQUEST_KEY_MEMBERS: readonly string[] = [...BY_FIRST_SEGMENT.keys()];
+
 /**
  * The in-memory equivalent of the SQL extraction, for sources that hand us whole records: per
  * key, the first of its paths (in table order) that holds a usable value wins; scalars as text,

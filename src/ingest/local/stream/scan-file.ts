@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { compareText } from '../../../iam/catalog.js';
-import { extractRequestKeys } from '../../../mapping/request-keys.js';
+import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
-import { MemberNames, parseAt, readValue, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
+import { Interner, MemberNames, parseAt, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 export type FileShape = 'wrapped' | 'array' | 'lines';
 
@@ -65,14 +65,12 @@ class RecordFields {
   issuerArn: unknown;
   issuerName: unknown;
   requestParameters = -1;
-  requestParametersEnd = -1;
   resources = -1;
-  resourcesEnd = -1;
   reset(): void {
     this.eventTime = this.timestamp = this.eventType = this.eventSource = this.eventName = undefined;
     this.awsRegion = this.recipientAccountId = this.eventCategory = this.errorCode = undefined;
     this.accountId = this.invokedBy = this.issuerType = this.issuerArn = this.issuerName = undefined;
-    this.requestParameters = this.requestParametersEnd = this.resources = this.resourcesEnd = -1;
+    this.requestParameters = this.resources = -1;
   }
 }
 
@@ -83,65 +81,111 @@ const RECORD = new MemberNames([
 const IDENTITY = new MemberNames(['accountId', 'invokedBy', 'sessionContext']);
 const SESSION = new MemberNames(['sessionIssuer']);
 const ISSUER = new MemberNames(['type', 'arn', 'userName']);
+const PARAMETERS = new MemberNames(REQUEST_KEY_MEMBERS);
+const RESOURCE = new MemberNames(['ARN', 'arn']);
 
-function readIssuer(s: Buffer, start: number, r: RecordFields): number {
-  if (s[start] !== 0x7b) return skipValue(s, start);
-  return walkObject(s, start, ISSUER, (id, vs) => {
-    const { value, end } = readValue(s, vs);
-    if (id === 0) r.issuerType = value;
-    else if (id === 1) r.issuerArn = value;
-    else r.issuerName = value;
-    return end;
-  });
-}
+/** Reads records out of one file's bytes. */
+class RecordReader {
+  readonly r = new RecordFields();
+  private readonly strings = new Interner();
+  constructor(private readonly s: Buffer) {}
 
-function readIdentity(s: Buffer, start: number, r: RecordFields): number {
-  if (s[start] !== 0x7b) return skipValue(s, start);
-  return walkObject(s, start, IDENTITY, (id, vs) => {
-    if (id === 2) {
-      if (s[vs] !== 0x7b) return skipValue(s, vs);
-      return walkObject(s, vs, SESSION, (_, ws) => readIssuer(s, ws, r));
-    }
-    const { value, end } = readValue(s, vs);
-    if (id === 0) r.accountId = value;
-    else r.invokedBy = value;
-    return end;
-  });
-}
+  private value(start: number): unknown {
+    return this.strings.read(this.s, start);
+  }
+  private get end(): number {
+    return this.strings.end;
+  }
 
-function readRecord(s: Buffer, start: number, r: RecordFields): number {
-  r.reset();
-  return walkObject(s, start, RECORD, (id, vs) => {
+  private issuer = (id: number, start: number): number => {
+    const v = this.value(start);
+    if (id === 0) this.r.issuerType = v;
+    else if (id === 1) this.r.issuerArn = v;
+    else this.r.issuerName = v;
+    return this.end;
+  };
+  private session = (_: number, start: number): number =>
+    this.s[start] === 0x7b ? walkObject(this.s, start, ISSUER, this.issuer) : skipValue(this.s, start);
+  private identity = (id: number, start: number): number => {
+    if (id === 2) return this.s[start] === 0x7b ? walkObject(this.s, start, SESSION, this.session) : skipValue(this.s, start);
+    const v = this.value(start);
+    if (id === 0) this.r.accountId = v;
+    else this.r.invokedBy = v;
+    return this.end;
+  };
+  private member = (id: number, start: number): number => {
+    const { s, r } = this;
     switch (id) {
+      case 0:
+        r.eventTime = this.strings.readOnce(s, start);
+        return this.end;
       case 9:
-        return readIdentity(s, vs, r);
-      case 10: {
-        const end = skipValue(s, vs);
-        r.requestParameters = vs;
-        r.requestParametersEnd = end;
-        return end;
-      }
-      case 11: {
-        const end = skipValue(s, vs);
-        r.resources = vs;
-        r.resourcesEnd = end;
-        return end;
-      }
+        return s[start] === 0x7b ? walkObject(s, start, IDENTITY, this.identity) : skipValue(s, start);
+      case 10:
+        r.requestParameters = start;
+        return skipValue(s, start);
+      case 11:
+        r.resources = start;
+        return skipValue(s, start);
       default: {
-        const { value, end } = readValue(s, vs);
-        if (id === 0) r.eventTime = value;
-        else if (id === 1) r.timestamp = value;
-        else if (id === 2) r.eventType = value;
-        else if (id === 3) r.eventSource = value;
-        else if (id === 4) r.eventName = value;
-        else if (id === 5) r.awsRegion = value;
-        else if (id === 6) r.recipientAccountId = value;
-        else if (id === 7) r.eventCategory = value;
-        else r.errorCode = value;
-        return end;
+        const v = this.value(start);
+        if (id === 1) r.timestamp = v;
+        else if (id === 2) r.eventType = v;
+        else if (id === 3) r.eventSource = v;
+        else if (id === 4) r.eventName = v;
+        else if (id === 5) r.awsRegion = v;
+        else if (id === 6) r.recipientAccountId = v;
+        else if (id === 7) r.eventCategory = v;
+        else r.errorCode = v;
+        return this.end;
       }
     }
-  });
+  };
+
+  /** Reads the record object at `start` into `r`; returns the index after it. */
+  read(start: number): number {
+    this.r.reset();
+    return walkObject(this.s, start, RECORD, this.member);
+  }
+
+  /**
+   * The record's request parameters, reduced to the members a request key reads (each decoded
+   * as a full parse would): extractRequestKeys gives the same keys as on the whole object.
+   */
+  requestParameters(): unknown {
+    const { s } = this;
+    const start = this.r.requestParameters;
+    if (start < 0) return undefined;
+    if (s[start] !== 0x7b) return parseAt(s, start, skipValue(s, start));
+    const members: Record<string, unknown> = {};
+    walkObject(s, start, PARAMETERS, (id, vs) => {
+      members[REQUEST_KEY_MEMBERS[id] ?? ''] = this.strings.readOnce(s, vs);
+      return this.end;
+    });
+    return members;
+  }
+
+  /** The record's `resources`, reduced to each element's ARN members. */
+  resources(): unknown {
+    const { s } = this;
+    const start = this.r.resources;
+    if (start < 0) return undefined;
+    if (s[start] !== 0x5b) return parseAt(s, start, skipValue(s, start));
+    const out: unknown[] = [];
+    walkArray(s, start, (es) => {
+      if (s[es] !== 0x7b) {
+        out.push(null);
+        return skipValue(s, es);
+      }
+      const element: Record<string, unknown> = {};
+      out.push(element);
+      return walkObject(s, es, RESOURCE, (id, vs) => {
+        element[id === 0 ? 'ARN' : 'arn'] = this.value(vs);
+        return this.end;
+      });
+    });
+    return out;
+  }
 }
 
 /** `resources[].ARN` (or `arn`), distinct and sorted, as attributeRecord reads them. */
@@ -175,12 +219,13 @@ function rowKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>): string 
 export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
   const { window, roles } = query;
-  const r = new RecordFields();
+  const reader = new RecordReader(s);
+  const { r } = reader;
 
   const record = (start: number): number => {
     out.records++;
     if (s[start] !== 0x7b) return skipValue(s, start); // null, a number, a string: not a record
-    const end = readRecord(s, start, r);
+    const end = reader.read(start);
     const rawTime = text(r.eventTime) ?? text(r.timestamp);
     const time = rawTime === undefined ? null : CANONICAL_TIME.test(rawTime) ? rawTime : recordTime({ eventTime: rawTime });
     if (time === null) return end;
@@ -207,8 +252,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
       eventCategory: text(r.eventCategory) ?? '',
       errorCode: text(r.errorCode) ?? null,
       invokedBy: text(r.invokedBy) ?? null,
-      params: r.requestParameters < 0 ? {} : extractRequestKeys(parseAt(s, r.requestParameters, r.requestParametersEnd)),
-      resourceArns: r.resources < 0 ? [] : resourceArns(parseAt(s, r.resources, r.resourcesEnd)),
+      params: extractRequestKeys(reader.requestParameters()),
+      resourceArns: resourceArns(reader.resources()),
     };
     const key = rowKey(row);
     const seen = out.calls.get(key);

@@ -1,0 +1,265 @@
+/**
+ * The stream engine (worker threads + single-pass JSON scan) must answer the usage query exactly
+ * like the DuckDB engine and the in-memory twin: same call rows, same evidence, same bad files.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../src/demo/generate.js';
+import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
+import { JsonScanError } from '../src/ingest/local/stream/json-scan.js';
+import { scanText } from '../src/ingest/local/stream/scan-file.js';
+import { scanLocalLogsStream } from '../src/ingest/local/stream/stream-source.js';
+import { callKey, groupRecords, recordTime, type CloudTrailRecord } from '../src/ingest/records.js';
+import type { UsageQuery, UsageScan } from '../src/model.js';
+import { compareText } from '../src/iam/catalog.js';
+
+const ALL_TIME: UsageQuery = { roles: { kind: 'all' }, window: { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' } };
+const DATASETS = join('..', 'shared', 'datasets', 'cloudtrail');
+
+/** Evidence and rows, with bad files compared by path (the engines word their reasons differently). */
+function comparable(scan: UsageScan): unknown {
+  return {
+    rows: scan.rows,
+    evidence: { ...scan.evidence, skippedFiles: scan.evidence.skippedFiles.map((f) => f.file) },
+  };
+}
+
+async function bothEngines(logs: string, query: UsageQuery): Promise<[unknown, unknown]> {
+  const options = { logs, skipBadFiles: true };
+  return [comparable(await scanLocalLogsStream(query, { ...options, threads: 1 })), comparable(await scanLocalLogs(query, options))];
+}
+
+describe('stream engine equals the DuckDB engine', () => {
+  for (const fixture of ['lambda-s3-dynamodb', 'ci-deploy-admin', 'notaction-boundary-conditions', 's3-data-prefixes', 'many-queues-split']) {
+    it(`on fixtures/${fixture}/logs, all roles and one role`, async () => {
+      const logs = join('fixtures', fixture, 'logs');
+      const [stream, duck] = await bothEngines(logs, ALL_TIME);
+      expect(stream).toEqual(duck);
+      expect((stream as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+      const args = (await import(`../fixtures/${fixture}/args.json`, { with: { type: 'json' } })) as { default: { role: string } };
+      const one: UsageQuery = { ...ALL_TIME, roles: { kind: 'roles', arns: [], names: [args.default.role] } };
+      const [s1, d1] = await bothEngines(logs, one);
+      expect(s1).toEqual(d1);
+    });
+  }
+
+  it('on the bad-input corpus (corrupt, empty, invalid JSON, not CloudTrail), bad files named alike', async () => {
+    const root = join('fixtures', 'bad');
+    for (const entry of await readdir(root, { withFileTypes: true })) {
+      const logs = join(root, entry.name, 'logs');
+      if (!entry.isDirectory() || !existsSync(logs)) continue;
+      const [stream, duck] = await bothEngines(logs, ALL_TIME);
+      expect(stream, entry.name).toEqual(duck);
+    }
+  });
+
+  it.skipIf(!existsSync(DATASETS))('on the real CloudTrail datasets (../shared/datasets; skipped when absent)', async () => {
+    for (const dataset of await readdir(DATASETS)) {
+      const [stream, duck] = await bothEngines(join(DATASETS, dataset), ALL_TIME);
+      expect(stream, dataset).toEqual(duck);
+    }
+  });
+
+  describe('on generated demo logs, with a window and several threads', () => {
+    let root = '';
+    beforeAll(async () => {
+      root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-'));
+      await generateDemo({ outDir: root, now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 6_000, seed: 11 });
+    }, 60_000);
+    afterAll(() => rm(root, { recursive: true, force: true }));
+
+    it('all roles over an inner window', async () => {
+      const query: UsageQuery = { roles: { kind: 'all' }, window: { start: '2026-02-15T06:00:00Z', end: '2026-02-25T00:00:00Z' } };
+      const [stream, duck] = await bothEngines(join(root, 'logs'), query);
+      expect(stream).toEqual(duck);
+    });
+
+    it('the built CLI with worker threads prints what --engine duckdb prints', () => {
+      const bin = join('dist', 'bin.js');
+      // npm install builds dist/ (prepare); the worker threads run the built JavaScript.
+      expect(existsSync(join('dist', 'ingest', 'local', 'stream', 'worker.js')), 'run npm run build first').toBe(true);
+      const run = (engine: string): string =>
+        execFileSync(process.execPath, [bin, 'usage', '--all-roles', '--logs', join(root, 'logs'), '--days', '20', '--end', '2026-03-01T00:00:00Z', '--engine', engine], {
+          encoding: 'utf8',
+          env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+        });
+      const stream = run('stream');
+      expect(stream).toBe(run('duckdb'));
+      expect(JSON.parse(stream).evidence.events).toBeGreaterThan(1000);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The scanner against the in-memory twin, on generated records in every layout
+// ---------------------------------------------------------------------------------------------
+
+const pick = <T,>(values: readonly T[]) => fc.constantFrom(...values);
+const tricky = fc.oneof(
+  pick(['plain', 'with "quotes"', 'back\\slash', 'brace } and [ bracket', 'unicode é ✓', 'nul \u0000 ctl \u0001', '']),
+  fc.string({ maxLength: 12 }),
+);
+const nested: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('object'), tie('array')),
+  // Nested members named like the top-level ones must not be mistaken for them.
+  object: fc.dictionary(fc.oneof(pick(['eventName', 'eventTime', 'arn', 'type', 'Records', 'bucketName']), fc.string({ maxLength: 6 })), tie('value'), { maxKeys: 4 }),
+  array: fc.array(tie('value'), { maxLength: 3 }),
+})).value;
+
+const recordArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer(), tricky) },
+  {
+    weight: 12,
+    arbitrary: fc.record(
+      {
+        eventVersion: pick(['1.08', '1.10']),
+        eventTime: fc.oneof(
+          pick(['2026-02-01T10:00:00Z', '2026-02-01T10:00:00.123Z', '2026-02-02T23:59:59Z', '2026-03-05T00:00:00Z', 'not a time', '2026-02-01 10:00:00']),
+          fc.integer(),
+        ),
+        '@timestamp': pick(['2026-02-03T00:00:00Z']),
+        eventType: pick(['AwsApiCall', 'AwsServiceEvent', 'AwsConsoleSignIn']),
+        eventSource: fc.oneof(pick(['s3.amazonaws.com', 'sqs.amazonaws.com', 'kms.amazonaws.com', '']), fc.integer()),
+        eventName: pick(['GetObject', 'SendMessage', 'Decrypt', 'Put"Quoted']),
+        awsRegion: pick(['eu-west-1', 'us-east-1']),
+        eventCategory: pick(['Management', 'Data']),
+        errorCode: pick(['AccessDenied', null]),
+        recipientAccountId: pick(['123456789012', '210987654321']),
+        userIdentity: fc.record(
+          {
+            type: pick(['AssumedRole', 'IAMUser']),
+            accountId: pick(['123456789012']),
+            invokedBy: pick(['lambda.amazonaws.com']),
+            sessionContext: fc.record(
+              {
+                sessionIssuer: fc.record(
+                  { type: pick(['Role', 'User']), arn: pick(['arn:aws:iam::123456789012:role/app', 'arn:aws:iam::123456789012:role/svc/worker', 'arn:aws:iam::123456789012:role/é']), userName: pick(['app', 'worker']) },
+                  { requiredKeys: [] },
+                ),
+                attributes: nested,
+              },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        requestParameters: fc.oneof(
+          fc.record(
+            {
+              bucketName: pick(['b1', 'b"2', 'b\\3']),
+              key: fc.oneof(pick(['a/b.txt', 'c/d/e.json', 'x']), fc.integer()),
+              queueUrl: pick(['https://sqs.eu-west-1.amazonaws.com/123456789012/q1']),
+              requestItems: nested,
+              iamInstanceProfile: fc.record({ arn: pick(['arn:aws:iam::123456789012:instance-profile/p']), name: pick(['p']) }, { requiredKeys: [] }),
+              other: nested,
+            },
+            { requiredKeys: [] },
+          ),
+          fc.constant(null),
+          nested,
+        ),
+        responseElements: nested,
+        resources: fc.oneof(
+          fc.array(fc.oneof(fc.record({ ARN: pick(['arn:aws:s3:::b1', 'arn:aws:s3:::b1/a/b.txt']), type: pick(['AWS::S3::Bucket']) }, { requiredKeys: [] }), fc.record({ arn: pick(['arn:aws:kms:eu-west-1:123456789012:key/k']) }), fc.constant(null)), { maxLength: 3 }),
+          nested,
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
+/** The SQL `files` set over whole records: count, valid (time and eventSource), time span. */
+function fileStats(records: unknown[]): { records: number; validRecords: number; first: string | null; last: string | null } {
+  let validRecords = 0;
+  const times: string[] = [];
+  for (const record of records) {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
+    const time = recordTime(record as CloudTrailRecord);
+    if (time === null) continue;
+    times.push(time);
+    if (typeof (record as CloudTrailRecord).eventSource === 'string') validRecords++;
+  }
+  times.sort(compareText);
+  return { records: records.length, validRecords, first: times[0] ?? null, last: times[times.length - 1] ?? null };
+}
+
+/** Escapes one character of every member name that starts with `event` (`"event\u0054ime"`). */
+function escapeKeys(json: string): string {
+  return json.replace(/"event([A-Z])/g, (_, c: string) => `"event\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
+describe('scanText equals the in-memory twin', () => {
+  const window = { start: '2026-02-01T00:00:00Z', end: '2026-03-01T00:00:00Z' };
+  const layouts = ['wrapped', 'wrapped-pretty', 'array', 'lines', 'wrapped-escaped'] as const;
+
+  it('on random records in every layout', () => {
+    fc.assert(
+      fc.property(fc.array(recordArb, { maxLength: 12 }), pick(layouts), fc.boolean(), (records, layout, oneRole) => {
+        // JSON lines hold objects only; other shapes are the array and wrapped layouts' business.
+        const list = layout === 'lines' ? records.filter((r) => r !== null && typeof r === 'object') : records;
+        const text =
+          layout === 'array' ? JSON.stringify(list)
+          : layout === 'lines' ? list.map((r) => JSON.stringify(r)).join('\n')
+          : layout === 'wrapped-pretty' ? JSON.stringify({ Records: list, other: { Records: 1 } }, null, 2)
+          : layout === 'wrapped-escaped' ? escapeKeys(JSON.stringify({ Records: list }))
+          : JSON.stringify({ Records: list });
+        const roles = oneRole ? { kind: 'roles' as const, arns: ['arn:aws:iam::123456789012:role/svc/worker'], names: ['app'] } : { kind: 'all' as const };
+        const scan = scanText(Buffer.from(text, 'utf8'), layout.startsWith('wrapped') ? 'wrapped' : layout, { roles, window });
+        const rows = [...scan.calls.values()].sort((a, b) => compareText(callKey(a), callKey(b)));
+        // The twin reads whole parsed records (escapes decoded by JSON.parse).
+        const parsed = (layout === 'wrapped-escaped' ? (JSON.parse(text) as { Records: unknown[] }).Records : list) as CloudTrailRecord[];
+        expect(rows).toEqual(groupRecords(parsed, roles, window));
+        const { records: count, validRecords, first, last } = scan;
+        expect({ records: count, validRecords, first, last }).toEqual(fileStats(parsed));
+        const data = new Set(
+          parsed
+            .filter((r) => r !== null && typeof r === 'object' && r.eventCategory === 'Data' && typeof r.eventSource === 'string')
+            .filter((r) => {
+              const t = recordTime(r);
+              return t !== null && t >= window.start && t < window.end;
+            })
+            .map((r) => r.eventSource as string),
+        );
+        expect([...scan.dataSources].sort()).toEqual([...data].sort());
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('rejects malformed JSON with the byte where it broke', () => {
+    const bad = ['{"Records":[{"eventTime":"x"}', '{"Records":[{"a":1]}', '{"Records":[{"a" 1}]}', '{"Records":[{"a":"unterminated}]}', '{"Records":[{"a":tr"ue}]}', '{"Records":[1,]}'];
+    for (const text of bad) {
+      expect(() => scanText(Buffer.from(text), 'wrapped', { roles: { kind: 'all' }, window }), text).toThrow(JsonScanError);
+    }
+  });
+});
+
+describe('stream engine bad files', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-bad-'));
+    await mkdir(join(root, 'logs'));
+    const record = { eventTime: '2026-02-01T10:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', eventType: 'AwsApiCall' };
+    await writeFile(join(root, 'logs', 'good.json.gz'), gzipSync(JSON.stringify({ Records: [record] })));
+    await writeFile(join(root, 'logs', 'truncated.json.gz'), gzipSync(JSON.stringify({ Records: [record, record] })).subarray(0, 40));
+    await writeFile(join(root, 'logs', 'broken.json'), '{"Records":[{"eventTime":"2026-02-01T10:00:00Z"');
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('names each unreadable file and why, and keeps the good one', async () => {
+    await expect(scanLocalLogsStream(ALL_TIME, { logs: join(root, 'logs'), skipBadFiles: false, threads: 1 })).rejects.toThrow(/2 log file\(s\) could not be read/);
+    const scan = await scanLocalLogsStream(ALL_TIME, { logs: join(root, 'logs'), skipBadFiles: true, threads: 1 });
+    expect(scan.evidence.skippedFiles.map((f) => [f.file.replace(root, ''), f.reason.split(' ').slice(0, 2).join(' ')])).toEqual([
+      ['/logs/broken.json', 'invalid JSON:'],
+      ['/logs/truncated.json.gz', 'cannot decompress'],
+    ]);
+    expect(scan.evidence.records).toBe(1);
+  });
+});
