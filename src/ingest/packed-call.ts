@@ -18,6 +18,8 @@ interface PackedGroup {
   invokedBy: string | null;
   resources: string | null;
   params: Array<{ k: string; v: string }>;
+  /** `CallRow.foldedDepth` (see fold.ts); absent or null for rows kept as observed. */
+  folded?: number | null;
   count: number | string;
   first: string;
   last: string;
@@ -41,7 +43,7 @@ export function unpackCallRow(json: string): CallRow {
   const g = JSON.parse(json) as PackedGroup;
   const params: Record<string, string> = {};
   for (const p of g.params) params[p.k] = p.v;
-  return {
+  const row: CallRow = {
     roleArn: g.role,
     eventSource: g.source,
     eventName: g.name,
@@ -56,4 +58,6 @@ export function unpackCallRow(json: string): CallRow {
     firstSeen: g.first,
     lastSeen: g.last,
   };
+  if (g.folded !== undefined && g.folded !== null) row.foldedDepth = Number(g.folded);
+  return row;
 }

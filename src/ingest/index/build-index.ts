@@ -46,6 +46,8 @@ export interface IndexUpdate {
 }
 
 const MAX_OBJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+/** New call groups read from a batch between two folds of its pieces (bounds memory). */
+const FOLD_EVERY = 20_000;
 // Every record, any time: the rollup keeps all days and the window is applied when it is queried.
 const ALL_TIME = { start: '0001-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' };
 
@@ -154,25 +156,33 @@ async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[
   for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, file)`);
   for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
   // Call groups per (day, file, role name), S3 object keys folded per piece (see fold.ts).
-  const grouped = await queryRows(
-    connection,
+  // Streamed, never held whole: all open pieces are folded every FOLD_EVERY new groups.
+  const streamed = await connection.stream(
     `SELECT day, file_name, c_role_name, ${packedCallSql('records', 'first_seen', 'last_seen')} AS call FROM batch WHERE grouping_set = 'calls'`,
   );
   const pieces = new Map<string, Piece>();
-  for (const g of grouped) {
-    const day = String(g['day']);
-    const file = String(g['file_name']);
-    const roleName = g['c_role_name'] === null || g['c_role_name'] === undefined ? null : String(g['c_role_name']);
-    const id = JSON.stringify([day, file, roleName]);
-    let piece = pieces.get(id);
-    if (piece === undefined) {
-      piece = { day, file, roleName, calls: new Map() };
-      pieces.set(id, piece);
+  let added = 0;
+  for await (const chunk of streamed.yieldRowsJson()) {
+    for (const [dayValue, fileValue, roleValue, call] of chunk) {
+      const day = String(dayValue);
+      const file = String(fileValue);
+      const roleName = roleValue === null || roleValue === undefined ? null : String(roleValue);
+      const id = `${day}\u0000${file}\u0000${roleName ?? '\u0001'}`;
+      let piece = pieces.get(id);
+      if (piece === undefined) {
+        piece = { day, file, roleName, calls: new Map() };
+        pieces.set(id, piece);
+        touched.add(day);
+      }
+      const before = piece.calls.size;
+      mergeCallRows(piece.calls, [unpackCallRow(String(call))]);
+      added += piece.calls.size - before;
     }
-    mergeCallRows(piece.calls, [unpackCallRow(String(g['call']))]);
-    touched.add(day);
+    if (added >= FOLD_EVERY) {
+      for (const piece of pieces.values()) foldCallMap(piece.calls);
+      added = 0;
+    }
   }
-  grouped.length = 0;
   for (const piece of pieces.values()) foldCallMap(piece.calls);
   await appendCalls(connection, 'calls', pieces.values());
   pieces.clear();
