@@ -48,7 +48,7 @@ export function addSourceOptions(command: Command): Command {
     .addOption(
       new Option('--engine <engine>', 'how --logs files are read: worker threads with a streaming JSON scan, or DuckDB read_json (same results)')
         .choices(['stream', 'duckdb'])
-        .default('duckdb'),
+        .default('stream'),
     )
     .option('--athena', 'query the CloudTrail table in Athena instead of local files (see docs/athena.md)')
     .option('--athena-database <name>', 'Athena database of the CloudTrail table', 'default')

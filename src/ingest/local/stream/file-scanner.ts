@@ -4,6 +4,7 @@
  * usage patterns. The same code runs in a worker thread or, where no worker can be started
  * (tests running the TypeScript sources), in the main thread.
  */
+import { isUtf8 } from 'node:buffer';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { foldCallMap } from '../../fold.js';
 import { errorCode } from '../discover.js';
@@ -35,6 +36,8 @@ export class FileScanner {
         : `cannot read it (${errorCode(cause)})`;
       return { path, ok: false, reason };
     }
+    // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
+    if (!isUtf8(bytes)) return { path, ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
     let scan;
     try {
       scan = scanText(bytes, shapeOf(path, bytes), this.query);

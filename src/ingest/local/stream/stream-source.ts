@@ -7,13 +7,14 @@
  * docs/performance.md.
  */
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallRow, SkippedFile, UsageQuery, UsageScan } from '../../../model.js';
 import { foldCallMap } from '../../fold.js';
 import { mergeCallRows } from '../../records.js';
-import { discoverLogFiles, type LogFile } from '../discover.js';
+import { discoverLogFiles, errorCode, type LogFile } from '../discover.js';
 import { finishLocalScan, type FileStats } from '../scan-result.js';
 import type { LocalSourceOptions, ScanProgress } from '../duckdb-source.js';
 import type { UsageSource } from '../../source.js';
@@ -69,8 +70,17 @@ export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourc
   const badFiles: SkippedFile[] = [];
   const files: LogFile[] = [];
   for (const file of discovery.files) {
-    if (file.size === 0) badFiles.push({ file: file.path, reason: 'empty file (0 bytes); CloudTrail never delivers an empty log file' });
-    else files.push(file);
+    if (file.size === 0) {
+      badFiles.push({ file: file.path, reason: 'empty file (0 bytes); CloudTrail never delivers an empty log file' });
+      continue;
+    }
+    // Opened here first, so a file we may not read is named the same way by both engines.
+    try {
+      await (await open(file.path, 'r')).close();
+      files.push(file);
+    } catch (cause) {
+      badFiles.push({ file: file.path, reason: `cannot read it (${errorCode(cause)})` });
+    }
   }
   const fileStats = new Map<string, FileStats>();
   const dataSources = new Set<string>();
