@@ -112,6 +112,13 @@ function chooseDepth(keys: ReadonlySet<string>, minDepth: number): number {
  * cheap enough to call after every batch. Rows without an S3 object key are untouched.
  */
 export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
+  // Fast path: no family can exceed FOLD_LIMIT keys in a map that small, and with no folded row
+  // there is no depth to carry over to new rows.
+  if (map.size <= FOLD_LIMIT) {
+    let folded = false;
+    for (const row of map.values()) if (row.foldedDepth !== undefined) folded = true;
+    if (!folded) return map;
+  }
   const families = new Map<string, Family>();
   for (const [mapKey, row] of map) {
     const key = row.params[FOLDED_PARAM];

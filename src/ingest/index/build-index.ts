@@ -94,6 +94,8 @@ interface Piece {
   file: string;
   roleName: string | null;
   calls: Map<string, CallRow>;
+  /** Grew since it was last folded. */
+  dirty?: boolean;
 }
 
 /** Appends folded call maps to `table` (`calls` with a file column, or `calls_day`). */
@@ -176,14 +178,21 @@ async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[
       }
       const before = piece.calls.size;
       mergeCallRows(piece.calls, [unpackCallRow(String(call))]);
-      added += piece.calls.size - before;
+      if (piece.calls.size > before) {
+        added++;
+        piece.dirty = true;
+      }
     }
     if (added >= FOLD_EVERY) {
-      for (const piece of pieces.values()) foldCallMap(piece.calls);
+      for (const piece of pieces.values()) {
+        if (piece.dirty !== true) continue;
+        foldCallMap(piece.calls);
+        piece.dirty = false;
+      }
       added = 0;
     }
   }
-  for (const piece of pieces.values()) foldCallMap(piece.calls);
+  for (const piece of pieces.values()) if (piece.dirty === true) foldCallMap(piece.calls);
   await appendCalls(connection, 'calls', pieces.values());
   pieces.clear();
   await refreshDays(connection, touched);
