@@ -200,21 +200,6 @@ function resourceArns(resources: unknown): string[] {
   return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
 }
 
-/** A value in a length-prefixed, hence unambiguous, encoding (`null` is `-`). */
-function part(value: string | null): string {
-  return value === null ? '-' : `${value.length}:${value}`;
-}
-
-/** Identity of a fresh call row within a scan: every identity field, length-prefixed. */
-function rowKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>): string {
-  let key = part(row.roleArn) + part(row.eventSource) + part(row.eventName) + part(row.awsRegion) + part(row.recipientAccountId);
-  key += part(row.eventCategory) + part(row.errorCode) + part(row.invokedBy) + part(row.foldedDepth === undefined ? null : String(row.foldedDepth));
-  for (const name in row.params) key += part(name) + part(row.params[name] ?? null);
-  key += `|${row.resourceArns.length}`;
-  for (const arn of row.resourceArns) key += part(arn);
-  return key;
-}
-
 /** Scans one file's text. Throws JsonScanError on malformed JSON (the file is bad as a whole). */
 export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
@@ -243,22 +228,33 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
     if (text(r.issuerType) !== 'Role') return end;
     const roleName = text(r.issuerName) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
     if (!roleFilterMatches(roles, roleArn, roleName)) return end;
-    const row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> = {
-      roleArn,
-      eventSource,
-      eventName,
-      awsRegion: text(r.awsRegion) ?? '',
-      recipientAccountId: text(r.recipientAccountId) ?? text(r.accountId) ?? '',
-      eventCategory: text(r.eventCategory) ?? '',
-      errorCode: text(r.errorCode) ?? null,
-      invokedBy: text(r.invokedBy) ?? null,
-      params: extractRequestKeys(reader.requestParameters()),
-      resourceArns: resourceArns(reader.resources()),
-    };
-    const key = rowKey(row);
+    const awsRegion = text(r.awsRegion) ?? '';
+    const recipientAccountId = text(r.recipientAccountId) ?? text(r.accountId) ?? '';
+    const eventCategory = text(r.eventCategory) ?? '';
+    const errorCode = text(r.errorCode) ?? null;
+    const invokedBy = text(r.invokedBy) ?? null;
+    const params = extractRequestKeys(reader.requestParameters());
+    const arns = resourceArns(reader.resources());
+    // The group's identity within this file: JSON of the fields, params as an object (a callKey
+    // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
+    const key = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, params, arns]);
     const seen = out.calls.get(key);
     if (seen === undefined) {
-      out.calls.set(key, { ...row, count: 1, firstSeen: time, lastSeen: time });
+      out.calls.set(key, {
+        roleArn,
+        eventSource,
+        eventName,
+        awsRegion,
+        recipientAccountId,
+        eventCategory,
+        errorCode,
+        invokedBy,
+        params,
+        resourceArns: arns,
+        count: 1,
+        firstSeen: time,
+        lastSeen: time,
+      });
     } else {
       seen.count++;
       if (time < seen.firstSeen) seen.firstSeen = time;
