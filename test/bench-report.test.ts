@@ -14,6 +14,8 @@ const row: BenchRow = {
   gzipOneSeconds: 12,
   gzipAllSeconds: 6,
   usage: measured(10),
+  usageRole: measured(8),
+  usageDuckdb: null,
   minimize: measured(12),
   indexBuild: null,
   indexNoop: null,
@@ -38,7 +40,7 @@ describe('bench report', () => {
 
   it('replaces only the generated section of the document', () => {
     const section = renderBenchSection([row], 'test machine', 2);
-    expect(section).toContain('0.60 / 0.50');
+    expect(section).toContain('0.60 / 0.75 / 0.50');
     const doc = `# Performance\n\nintro\n\n${BENCH_START}\nold\n${BENCH_END}\n\n## Analysis\nkept\n`;
     const next = replaceBenchSection(doc, section);
     expect(next).toContain('intro');

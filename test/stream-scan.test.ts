@@ -211,7 +211,7 @@ describe('scanText equals the in-memory twin', () => {
           : layout === 'wrapped-escaped' ? escapeKeys(JSON.stringify({ Records: list }))
           : JSON.stringify({ Records: list });
         const roles = oneRole ? { kind: 'roles' as const, arns: ['arn:aws:iam::123456789012:role/svc/worker'], names: ['app'] } : { kind: 'all' as const };
-        const scan = scanText(Buffer.from(text, 'utf8'), layout.startsWith('wrapped') ? 'wrapped' : layout, { roles, window });
+        const scan = scanText(Buffer.from(text, 'utf8'), layout === 'array' || layout === 'lines' ? layout : 'wrapped', { roles, window });
         const rows = [...scan.calls.values()].sort((a, b) => compareText(callKey(a), callKey(b)));
         // The twin reads whole parsed records (escapes decoded by JSON.parse).
         const parsed = (layout === 'wrapped-escaped' ? (JSON.parse(text) as { Records: unknown[] }).Records : list) as CloudTrailRecord[];
