@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, foldKey } from '../src/ingest/fold.js';
+import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, foldKey, isFoldedPrefix } from '../src/ingest/fold.js';
 import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
 import type { CallRow } from '../src/model.js';
 
@@ -28,9 +28,14 @@ function row(bucket: string, key: string, extra: Partial<CallRow> = {}): CallRow
 // Keys with a shallow, repetitive top and a random tail, so that families cross the limit at
 // several depths of the ladder; `*` and `?` appear inside keys to show they are not read as folds.
 const segment = fc.constantFrom('a', 'b', 'logs', 'dt=2026-01-0*', 'x?y', '');
-const key = fc
+const flat = fc
   .tuple(fc.array(segment, { minLength: 0, maxLength: 9 }), fc.integer({ min: 0, max: 400 }))
   .map(([head, n]) => [...head, `obj-${n}`].join('/'));
+// Deep, narrow trees (logs/2026/01/02/...): they fold at the deeper steps of the ladder.
+const deep = fc
+  .tuple(fc.constantFrom('logs', 'img'), fc.array(fc.constantFrom('2026', '01', '02'), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 400 }))
+  .map(([top, mid, n]) => [top, ...mid, `obj-${n}`].join('/'));
+const key = fc.oneof(flat, deep);
 const callRow = fc
   .record({
     bucket: fc.constantFrom('data', 'logs'),
@@ -69,6 +74,19 @@ describe('foldKey', () => {
     expect(FOLD_LADDER[FOLD_LADDER.length - 1]).toBe(0);
   });
 
+  it('tells a folded prefix from a short key kept exactly, by the depth and not by the *', () => {
+    expect(isFoldedPrefix('logs/2026/*', 2)).toBe(true);
+    expect(isFoldedPrefix('logs/*', 2)).toBe(false); // a 2-segment key `logs/*` kept as it was
+    expect(isFoldedPrefix('config/app.json', 4)).toBe(false);
+    expect(isFoldedPrefix('*', 0)).toBe(true);
+    fc.assert(
+      fc.property(key, fc.constantFrom(...FOLD_LADDER), (k, d) => {
+        const folded = foldKey(k, d);
+        expect(isFoldedPrefix(folded, d)).toBe(folded !== k || d === 0 || k.split('/').length > d);
+      }),
+    );
+  });
+
   it('composes: folding to d after d2 >= d is folding to d', () => {
     fc.assert(
       fc.property(key, fc.constantFrom(...FOLD_LADDER), fc.constantFrom(...FOLD_LADDER), (k, a, b) => {
@@ -80,17 +98,19 @@ describe('foldKey', () => {
 });
 
 describe('foldCallMap algebra', () => {
-  it('is idempotent (and the generator does reach several depths of the ladder)', () => {
-    const depths = new Set<number | undefined>();
+  it('is idempotent', () => {
     fc.assert(
       fc.property(rows, (input) => {
         const once = foldCallRows(input);
-        for (const r of once) depths.add(r.foldedDepth);
         expect(foldCallRows(once)).toEqual(once);
       }),
       { numRuns: 60 },
     );
-    // Not a property of fold: a guard that the properties above are exercised on folded rows.
+  });
+
+  it('the generator reaches several depths of the ladder (so the properties run on folded rows)', () => {
+    const depths = new Set<number | undefined>();
+    for (const input of fc.sample(rows, { numRuns: 60, seed: 42 })) for (const r of foldCallRows(input)) depths.add(r.foldedDepth);
     expect(depths.has(undefined)).toBe(true);
     expect([...depths].filter((d) => d !== undefined).length).toBeGreaterThanOrEqual(3);
   });

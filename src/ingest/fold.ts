@@ -186,9 +186,3 @@ export function isFoldedPrefix(key: string, depth: number): boolean {
   for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) segments++;
   return segments === depth + 1;
 }
-
-/** A human note for a folded row, e.g. `folded to 2 segments, >100 distinct keys`. */
-export function foldNote(row: Pick<CallRow, 'foldedDepth'>): string | undefined {
-  if (row.foldedDepth === undefined) return undefined;
-  return `folded to ${row.foldedDepth} segment${row.foldedDepth === 1 ? '' : 's'}, >${FOLD_LIMIT} distinct keys`;
-}
