@@ -265,3 +265,35 @@ describe('stream engine bad files', () => {
     expect(scan.evidence.records).toBe(1);
   });
 });
+
+describe('stream engine memory', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-big-'));
+    await mkdir(join(root, 'logs'));
+    // One file (an export) with 30,000 distinct object keys: more than a scan holds before folding.
+    const records = Array.from({ length: 30_000 }, (_, i) => ({
+      eventTime: `2026-02-01T${String(10 + (i % 10)).padStart(2, '0')}:00:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      eventType: 'AwsApiCall',
+      eventCategory: 'Data',
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '123456789012',
+      userIdentity: { type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::123456789012:role/app', userName: 'app' } } },
+      requestParameters: { bucketName: 'b', key: `uploads/${i % 7}/${i}.bin` },
+      resources: [{ ARN: `arn:aws:s3:::b/uploads/${i % 7}/${i}.bin` }, { ARN: 'arn:aws:s3:::b' }],
+    }));
+    await writeFile(join(root, 'logs', 'export.json'), JSON.stringify({ Records: records }));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('folds the object keys of one file past the in-scan fold threshold, as DuckDB does', async () => {
+    const [stream, duck] = await bothEngines(join(root, 'logs'), ALL_TIME);
+    expect(stream).toEqual(duck);
+    const rows = (stream as { rows: Array<{ params: Record<string, string>; count: number; foldedDepth?: number }> }).rows;
+    expect(rows.map((r) => [r.params['key'], r.count, r.foldedDepth])).toEqual(
+      Array.from({ length: 7 }, (_, k) => [`uploads/${k}/*`, Math.floor(30_000 / 7) + (k < 30_000 % 7 ? 1 : 0), 2]),
+    );
+  });
+});

@@ -9,15 +9,13 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { foldCallMap } from '../../fold.js';
 import { errorCode } from '../discover.js';
 import { JsonScanError } from './json-scan.js';
-import { readLogBytes, scanText, shapeOf } from './scan-file.js';
+import { FOLD_FLOOR, readLogBytes, scanText, shapeOf } from './scan-file.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
   | { path: string; ok: true; records: number; validRecords: number; first: string | null; last: string | null; dataSources: string[] }
   | { path: string; ok: false; reason: string };
 
-/** Fold when the groups have doubled since the last fold (and are many): linear overall. */
-const FOLD_FLOOR = 20_000;
 
 export class FileScanner {
   private readonly calls = new Map<string, CallRow>();

@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
@@ -25,6 +26,9 @@ export interface FileScan {
   last: string | null;
   dataSources: Set<string>;
 }
+
+/** Groups a scan holds before it folds them, and again whenever they have doubled since. */
+export const FOLD_FLOOR = 20_000;
 
 const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -206,6 +210,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
   const { window, roles } = query;
   const reader = new RecordReader(s);
   const { r } = reader;
+  // A single large file (an export of millions of records) is folded as it grows, like a scan.
+  let foldAt = FOLD_FLOOR;
 
   const record = (start: number): number => {
     out.records++;
@@ -255,6 +261,10 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
         firstSeen: time,
         lastSeen: time,
       });
+      if (out.calls.size >= foldAt) {
+        foldCallMap(out.calls);
+        foldAt = Math.max(FOLD_FLOOR, out.calls.size * 2);
+      }
     } else {
       seen.count++;
       if (time < seen.firstSeen) seen.firstSeen = time;
