@@ -237,6 +237,22 @@ describe('folded S3 keys end to end', () => {
     ]);
   }, 60_000);
 
+  it('an update that stopped before the per-day rollup: queries refuse the index, the next update finishes it', async () => {
+    const copy = join(root, 'interrupted.duckdb');
+    await updateUsageIndex({ logs, index: copy, skipBadFiles: false, now: NOW });
+    // What a run killed after a batch's commit leaves: the day's per-file rows changed, calls_day not yet.
+    const instance = await DuckDBInstance.create(copy);
+    const connection = await instance.connect();
+    await connection.run(`DELETE FROM calls_day WHERE day = '2026-02-27'; INSERT INTO dirty_days VALUES ('2026-02-27')`);
+    connection.closeSync();
+    instance.closeSync();
+    const query: UsageQuery = { roles: { kind: 'all' }, window: WINDOW };
+    await expect(scanUsageIndex(copy, query)).rejects.toThrow(/stopped before it finished the per-day rollup/);
+    const update = await updateUsageIndex({ logs, index: copy, skipBadFiles: false, now: NOW });
+    expect(update.added).toBe(0);
+    expect((await scanUsageIndex(copy, query)).rows).toEqual((await scanLocalLogs(query, { logs, skipBadFiles: false })).rows);
+  }, 60_000);
+
   it('refuses an index of the previous version with a rebuild hint', async () => {
     const old = join(root, 'old.duckdb');
     const instance = await DuckDBInstance.create(old);

@@ -151,6 +151,27 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>)
   }
 }
 
+/**
+ * Records days whose per-file rows changed, in the same transaction as the change. Their
+ * `calls_day` rows are rebuilt once at the end of the run (`refreshDirtyDays`), not after every
+ * batch (a day spans many batches); a run that stops before that leaves them listed, the next run
+ * rebuilds them first, and queries refuse an index with dirty days.
+ */
+async function markDirty(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
+  const valid = [...new Set(days)].filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+  if (valid.length === 0) return;
+  await connection.run(`INSERT INTO dirty_days VALUES ${valid.map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
+}
+
+/** Rebuilds `calls_day` for every dirty day, in one transaction. */
+async function refreshDirtyDays(connection: DuckDBConnection): Promise<void> {
+  await inTransaction(connection, async () => {
+    const days = (await queryRows(connection, `SELECT day FROM dirty_days ORDER BY day`)).map((r) => String(r['day']));
+    await refreshDays(connection, days);
+    await connection.run(`DELETE FROM dirty_days`);
+  });
+}
+
 /** Replaces the rows of `files` with what the `batch` table holds; returns the files with no CloudTrail records. */
 async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[], indexedAt: string): Promise<string[]> {
   const paths = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
@@ -195,7 +216,7 @@ async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[
   for (const piece of pieces.values()) if (piece.dirty === true) foldCallMap(piece.calls);
   await appendCalls(connection, 'calls', pieces.values());
   pieces.clear();
-  await refreshDays(connection, touched);
+  await markDirty(connection, touched);
   await connection.run(
     `INSERT INTO coverage SELECT day, file_name, event_source, event_category, records FROM batch WHERE grouping_set = 'coverage' AND event_source IS NOT NULL`,
   );
@@ -228,6 +249,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
   const indexedAt = options.now.toISOString();
   const skipped: Array<{ file: string; reason: string }> = [];
   try {
+    await refreshDirtyDays(connection); // left by an interrupted run
     const known = new Map<string, { size: number; mtime: number }>();
     const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{ path: string; size: string | number; mtime_ms: number }>;
     for (const r of rows) known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
@@ -261,7 +283,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
       await inTransaction(connection, async () => {
         const touched = await daysOf(connection, `[${sqlString(file.path)}]`);
         for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE file = ${sqlString(file.path)}`);
-        await refreshDays(connection, touched);
+        await markDirty(connection, touched);
         for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE path = ${sqlString(file.path)}`);
         await connection.run(`INSERT INTO skipped VALUES (${sqlString(file.path)}, ${file.size}, ${file.mtimeMs}, ${sqlString(reason)})`);
       });
@@ -300,6 +322,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
     }
     await flush();
     await connection.run('DROP TABLE IF EXISTS batch');
+    await refreshDirtyDays(connection);
     await connection.run('CHECKPOINT');
 
     const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{ first: string | null; last: string | null }>;

@@ -52,6 +52,15 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
     if (version[0]?.['value'] !== INDEX_VERSION) {
       throw new InputError(`${indexPath}: usage index of another version`, { hint: 'delete it and run `iamtrim index` again' });
     }
+    const dirty = await queryRows(connection, `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'dirty_days'`);
+    if (Number(dirty[0]?.['n'] ?? 0) > 0) {
+      const days = await queryRows(connection, `SELECT COUNT(*) AS n FROM dirty_days`);
+      if (Number(days[0]?.['n'] ?? 0) > 0) {
+        throw new InputError(`${indexPath}: an \`iamtrim index\` run stopped before it finished the per-day rollup`, {
+          hint: 'run `iamtrim index` again (it finishes the rollup first); answers are refused until then',
+        });
+      }
+    }
     // One folded piece per day (calls_day); merged here, then folded again: by the fold's algebra
     // this equals folding the window's records at once, i.e. a cold scan.
     const prepared = await connection.prepare(

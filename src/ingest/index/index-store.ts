@@ -26,6 +26,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS skipped (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ms DOUBLE, reason VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS calls (day VARCHAR, file VARCHAR, c_role VARCHAR, c_role_name VARCHAR, call VARCHAR, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS calls_day (day VARCHAR, c_role VARCHAR, c_role_name VARCHAR, call VARCHAR, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS dirty_days (day VARCHAR PRIMARY KEY)`,
   `CREATE TABLE IF NOT EXISTS coverage (day VARCHAR, file VARCHAR, event_source VARCHAR, event_category VARCHAR, records BIGINT)`,
 ];
 
