@@ -39,7 +39,10 @@ async function scanFiles(
   const byPath = new Map(files.map((f) => [f.path, f]));
   const runWorker = (): Promise<CallRow[]> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(workerFile, { workerData: query });
+      // A small young generation: the scan allocates short-lived strings per record, and V8's
+      // default lets each worker's nursery grow to tens of MB (peak RSS at 1M events: 499 MB with
+      // the default, 370-400 MB with 16 MB; time within noise). See docs/performance.md.
+      const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
       const feed = (): void => {
         const file = files[next++];
         worker.postMessage(file === undefined ? { finish: true } : { path: file.path });
