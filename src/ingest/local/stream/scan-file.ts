@@ -52,28 +52,33 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** What one record contributes; reused across records (one allocation per file). */
+/**
+ * What one record contributes; reused across records (one allocation per file). The fields every
+ * record needs (time, source, category, type, issuer) are decoded as they are met; the others
+ * only by position (`...At`, -1 when absent), decoded once the record is known to be in scope.
+ */
 class RecordFields {
   eventTime: unknown;
   timestamp: unknown;
   eventType: unknown;
   eventSource: unknown;
-  eventName: unknown;
-  awsRegion: unknown;
-  recipientAccountId: unknown;
   eventCategory: unknown;
-  errorCode: unknown;
-  accountId: unknown;
-  invokedBy: unknown;
   issuerType: unknown;
   issuerArn: unknown;
-  issuerName: unknown;
+  eventNameAt = -1;
+  awsRegionAt = -1;
+  recipientAccountIdAt = -1;
+  errorCodeAt = -1;
+  accountIdAt = -1;
+  invokedByAt = -1;
+  issuerNameAt = -1;
   requestParameters = -1;
   resources = -1;
   reset(): void {
-    this.eventTime = this.timestamp = this.eventType = this.eventSource = this.eventName = undefined;
-    this.awsRegion = this.recipientAccountId = this.eventCategory = this.errorCode = undefined;
-    this.accountId = this.invokedBy = this.issuerType = this.issuerArn = this.issuerName = undefined;
+    this.eventTime = this.timestamp = this.eventType = this.eventSource = this.eventCategory = undefined;
+    this.issuerType = this.issuerArn = undefined;
+    this.eventNameAt = this.awsRegionAt = this.recipientAccountIdAt = this.errorCodeAt = -1;
+    this.accountIdAt = this.invokedByAt = this.issuerNameAt = -1;
     this.requestParameters = this.resources = -1;
   }
 }
@@ -101,21 +106,28 @@ class RecordReader {
     return this.strings.end;
   }
 
+  /** The value of a deferred field (a position from RecordFields), or undefined when absent. */
+  at(start: number): unknown {
+    return start < 0 ? undefined : this.strings.read(this.s, start);
+  }
+
   private issuer = (id: number, start: number): number => {
+    if (id === 2) {
+      this.r.issuerNameAt = start;
+      return skipValue(this.s, start);
+    }
     const v = this.value(start);
     if (id === 0) this.r.issuerType = v;
-    else if (id === 1) this.r.issuerArn = v;
-    else this.r.issuerName = v;
+    else this.r.issuerArn = v;
     return this.end;
   };
   private session = (_: number, start: number): number =>
     this.s[start] === 0x7b ? walkObject(this.s, start, ISSUER, this.issuer) : skipValue(this.s, start);
   private identity = (id: number, start: number): number => {
     if (id === 2) return this.s[start] === 0x7b ? walkObject(this.s, start, SESSION, this.session) : skipValue(this.s, start);
-    const v = this.value(start);
-    if (id === 0) this.r.accountId = v;
-    else this.r.invokedBy = v;
-    return this.end;
+    if (id === 0) this.r.accountIdAt = start;
+    else this.r.invokedByAt = start;
+    return skipValue(this.s, start);
   };
   private member = (id: number, start: number): number => {
     const { s, r } = this;
@@ -131,16 +143,24 @@ class RecordReader {
       case 11:
         r.resources = start;
         return skipValue(s, start);
+      case 4:
+        r.eventNameAt = start;
+        return skipValue(s, start);
+      case 5:
+        r.awsRegionAt = start;
+        return skipValue(s, start);
+      case 6:
+        r.recipientAccountIdAt = start;
+        return skipValue(s, start);
+      case 8:
+        r.errorCodeAt = start;
+        return skipValue(s, start);
       default: {
         const v = this.value(start);
         if (id === 1) r.timestamp = v;
         else if (id === 2) r.eventType = v;
         else if (id === 3) r.eventSource = v;
-        else if (id === 4) r.eventName = v;
-        else if (id === 5) r.awsRegion = v;
-        else if (id === 6) r.recipientAccountId = v;
-        else if (id === 7) r.eventCategory = v;
-        else r.errorCode = v;
+        else r.eventCategory = v;
         return this.end;
       }
     }
@@ -229,16 +249,19 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
     // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
     const roleArn = text(r.issuerArn);
     const eventSource = text(r.eventSource);
-    const eventName = text(r.eventName);
-    if (!timely || r.eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined || eventName === undefined) return end;
+    if (!timely || r.eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined) return end;
     if (text(r.issuerType) !== 'Role') return end;
-    const roleName = text(r.issuerName) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    if (!roleFilterMatches(roles, roleArn, roleName)) return end;
-    const awsRegion = text(r.awsRegion) ?? '';
-    const recipientAccountId = text(r.recipientAccountId) ?? text(r.accountId) ?? '';
+    if (roles.kind !== 'all' && !roles.arns.includes(roleArn)) {
+      const roleName = text(reader.at(r.issuerNameAt)) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
+      if (!roleFilterMatches(roles, roleArn, roleName)) return end;
+    }
+    const eventName = text(reader.at(r.eventNameAt));
+    if (eventName === undefined) return end;
+    const awsRegion = text(reader.at(r.awsRegionAt)) ?? '';
+    const recipientAccountId = text(reader.at(r.recipientAccountIdAt)) ?? text(reader.at(r.accountIdAt)) ?? '';
     const eventCategory = text(r.eventCategory) ?? '';
-    const errorCode = text(r.errorCode) ?? null;
-    const invokedBy = text(r.invokedBy) ?? null;
+    const errorCode = text(reader.at(r.errorCodeAt)) ?? null;
+    const invokedBy = text(reader.at(r.invokedByAt)) ?? null;
     const params = extractRequestKeys(reader.requestParameters());
     const arns = resourceArns(reader.resources());
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
