@@ -21,7 +21,7 @@ export interface BenchRow {
   usage: Measured;
   /** `usage --role app-api`: one role's calls grouped, the rest only counted. */
   usageRole: Measured;
-  /** `usage --all-roles --engine duckdb` (only with --duckdb): DuckDB's read_json on the same files. */
+  /** `usage --all-roles --engine duckdb` (only with --duckdb-up-to N, for volumes up to N): DuckDB's read_json on the same files. */
   usageDuckdb: Measured | null;
   /** Null when skipped (--skip-minimize). */
   minimize: Measured | null;
