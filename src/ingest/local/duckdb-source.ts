@@ -157,33 +157,38 @@ async function runBatchSized(
   // DuckDB's result nor the JS side holds every unfolded group of the batch at once. Nothing
   // reaches the scan's totals before the batch has been read whole (a failed batch is retried
   // file by file, never counted twice).
-  const result = await prepared.stream();
   const calls = new Map<string, CallRow>();
   const files = new Map<string, FileStats>();
   const dataSources = new Set<string>();
   let added = 0;
-  for await (const chunk of result.yieldRowsJson()) {
-    for (const row of chunk) {
-      const set = row[0];
-      if (set === 'files') {
-        files.set(String(row[2]), {
-          records: Number(row[6]),
-          validRecords: Number(row[7]),
-          first: str(row[8]),
-          last: str(row[9]),
-        });
-      } else if (set === 'coverage') {
-        if (row[5] === true && row[4] === 'Data' && typeof row[3] === 'string') dataSources.add(row[3]);
-      } else {
-        const before = calls.size;
-        mergeCallRows(calls, [unpackCallRow(String(row[1]))]);
-        added += calls.size - before;
-        if (added >= FOLD_EVERY) {
-          foldCallMap(calls);
-          added = 0;
+  // The statement (native memory V8 does not see) is freed here, not at garbage collection.
+  try {
+    const result = await prepared.stream();
+    for await (const chunk of result.yieldRowsJson()) {
+      for (const row of chunk) {
+        const set = row[0];
+        if (set === 'files') {
+          files.set(String(row[2]), {
+            records: Number(row[6]),
+            validRecords: Number(row[7]),
+            first: str(row[8]),
+            last: str(row[9]),
+          });
+        } else if (set === 'coverage') {
+          if (row[5] === true && row[4] === 'Data' && typeof row[3] === 'string') dataSources.add(row[3]);
+        } else {
+          const before = calls.size;
+          mergeCallRows(calls, [unpackCallRow(String(row[1]))]);
+          added += calls.size - before;
+          if (added >= FOLD_EVERY) {
+            foldCallMap(calls);
+            added = 0;
+          }
         }
       }
     }
+  } finally {
+    prepared.destroySync();
   }
   return { calls, files, dataSources };
 }
