@@ -4,7 +4,8 @@
  * files: the hardware bound (`gzip -dc` with one process and one per core), the cold `usage` (all roles, one role, and with --duckdb-up-to N DuckDB's engine) and
  * `minimize` scans (wall time, peak RSS of the CLI child), building the usage index and a
  * `minimize --index` over the window. It prints a table and rewrites the generated section of
- * docs/performance.md, with the machine description and the load average of every run.
+ * docs/performance.md, with the machine description and the load average of every run. Rows of
+ * volumes not measured in a run are kept from bench-data/results.json.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -121,7 +122,14 @@ async function main(): Promise<void> {
   }
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}`;
-  const section = renderBenchSection(rows, machine, cores);
+  // Rows of volumes not measured in this run are kept from the last run that measured them
+  // (bench-data/results.json), so one volume can be re-measured without re-running the others.
+  const resultsPath = join(values.data, 'results.json');
+  const previous = existsSync(resultsPath) ? (JSON.parse(await readFile(resultsPath, 'utf8')) as BenchRow[]) : [];
+  const measured = new Set(rows.map((r) => r.events));
+  const all = [...previous.filter((r) => !measured.has(r.events)), ...rows].sort((a, b) => a.events - b.events);
+  await writeFile(resultsPath, `${JSON.stringify(all, null, 2)}\n`);
+  const section = renderBenchSection(all, machine, cores);
   process.stdout.write(section);
   const doc = resolve(values.doc);
   const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Performance\n';

@@ -48,7 +48,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
   const window = parseWindow(opts, ctx.io.now());
   const target = await resolveRoleTarget(opts);
   if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
-  const source = buildUsageSource(opts, ctx.io);
+  const source = await buildUsageSource(opts, ctx.io);
   const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
   const plan = await runMinimize(
     { ...data, source, iam },

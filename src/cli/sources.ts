@@ -1,13 +1,9 @@
 /** Builds the usage source and the IAM snapshot a command's flags ask for. */
-import { awsClientConfig } from '../aws/client-config.js';
 import { UpstreamError, UsageError } from '../errors.js';
-import { readLiveIam } from '../iam/live-iam.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
-import { buildAwsUsageSource } from '../aws/usage-sources.js';
-import { localLogsSource, type ScanProgress } from '../ingest/local/duckdb-source.js';
+import type { ScanProgress } from '../ingest/local/duckdb-source.js';
 import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
-import { usageIndexSource } from '../ingest/index/index-source.js';
 import type { IamSnapshot } from '../model.js';
 import { bytes, count } from '../render/format.js';
 import type { CliIo } from './io.js';
@@ -26,14 +22,21 @@ export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefi
   };
 }
 
-export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource {
-  const aws = buildAwsUsageSource(options, io);
-  if (aws !== undefined) return aws;
+/**
+ * The usage source the flags ask for. The AWS SDK and DuckDB are imported only by the sources that
+ * use them: together they are most of the CLI's start-up time.
+ */
+export async function buildUsageSource(options: SourceOptions, io: CliIo): Promise<UsageSource> {
+  const awsFlag = options.athena === true || options.athenaRollup !== undefined || options.lookupEvents === true || options.lake !== undefined;
+  if (awsFlag) {
+    const aws = (await import('../aws/usage-sources.js')).buildAwsUsageSource(options, io);
+    if (aws !== undefined) return aws;
+  }
   if (options.index !== undefined) {
     if (options.logs !== undefined) {
       throw new UsageError('pass either --logs or --index, not both', { hint: 'update the index with `iamtrim index --logs DIR --index FILE`, then use --index' });
     }
-    return usageIndexSource(options.index);
+    return (await import('../ingest/index/index-source.js')).usageIndexSource(options.index);
   }
   if (options.logs === undefined) {
     throw new UsageError('no usage source: pass --logs DIR, --athena, --lookup-events or --lake ID', {
@@ -46,7 +49,7 @@ export function buildUsageSource(options: SourceOptions, io: CliIo): UsageSource
     skipBadFiles: options.skipBadFiles === true,
     ...(onProgress !== undefined ? { onProgress } : {}),
   };
-  return options.engine === 'duckdb' ? localLogsSource(local) : streamLogsSource(local);
+  return options.engine === 'duckdb' ? (await import('../ingest/local/duckdb-source.js')).localLogsSource(local) : streamLogsSource(local);
 }
 
 /**
@@ -58,6 +61,7 @@ export async function buildIamSnapshot(
 ): Promise<IamSnapshot> {
   if (options.iam !== undefined) return readIamSnapshotFile(options.iam);
   const roles = typeof options.role === 'string' ? [options.role] : [...(options.role ?? [])];
+  const [{ readLiveIam }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
   return readLiveIam(
     awsClientConfig({
       ...(options.profile !== undefined ? { profile: options.profile } : {}),

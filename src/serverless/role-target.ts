@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { UsageError } from '../errors.js';
 import { readLambdaFunctionsFile, resolveFunction, type FunctionResolution } from './lambda-functions.js';
-import { lambdaClientFor, resolveFunctionLive } from './lambda-live.js';
 
 export interface RoleTargetOptions {
   role?: string;
@@ -31,7 +30,7 @@ export function addRoleTargetOptions(command: Command, what = 'the role to work 
 /** Resolves the flags to a role; `makeClient` is the seam tests use to stand in for Lambda. */
 export async function resolveRoleTarget(
   options: RoleTargetOptions,
-  makeClient: (nameOrArn: string) => LambdaClient = (n) => lambdaClientFor(n),
+  makeClient?: (nameOrArn: string) => LambdaClient,
 ): Promise<RoleTarget> {
   if (options.role !== undefined && options.function !== undefined) {
     throw new UsageError('pass one of --role and --function, not both', { hint: '--function resolves to its execution role' });
@@ -43,9 +42,12 @@ export async function resolveRoleTarget(
     }
     return { role: options.role };
   }
-  const resolution =
-    options.lambda !== undefined
-      ? resolveFunction(await readLambdaFunctionsFile(options.lambda), options.function, options.lambda)
-      : await resolveFunctionLive(makeClient(options.function), options.function);
+  if (options.lambda !== undefined) {
+    const resolution = resolveFunction(await readLambdaFunctionsFile(options.lambda), options.function, options.lambda);
+    return { role: resolution.role, resolution };
+  }
+  // The Lambda client is loaded only when the Lambda API is asked (it costs start-up time).
+  const live = await import('./lambda-live.js');
+  const resolution = await live.resolveFunctionLive((makeClient ?? live.lambdaClientFor)(options.function), options.function);
   return { role: resolution.role, resolution };
 }

@@ -99,7 +99,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const now = ctx.io.now();
     const window = parseWindow(opts, now);
     const functions = opts.lambda !== undefined ? await readLambdaFunctionsFile(opts.lambda) : undefined;
-    const source = buildUsageSource(opts, ctx.io);
+    const source = await buildUsageSource(opts, ctx.io);
     const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),

@@ -41,7 +41,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
       throw new UsageError('pass either --role <name|arn> (or --function <name|arn>) or --all-roles');
     }
     const window = parseWindow(opts, ctx.io.now());
-    const source = buildUsageSource(opts, ctx.io);
+    const source = await buildUsageSource(opts, ctx.io);
     const iam = opts.iam !== undefined ? await buildIamSnapshot(opts) : undefined;
     const { mapCall } = await loadReferenceData();
     const report = await runUsage({ mapCall, source, ...(iam !== undefined ? { iam } : {}) }, { roles, window });
