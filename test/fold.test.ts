@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, foldKey, isFoldedPrefix } from '../src/ingest/fold.js';
 import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
 import type { CallRow } from '../src/model.js';
+import table from '../src/mapping/data/non-resource-params.json' with { type: 'json' };
+import { createMapper } from '../src/mapping/map-call.js';
+import { loadCatalog } from '../src/iam/catalog.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 
@@ -224,5 +227,45 @@ describe('foldCallMap rows', () => {
     const out = groupRecords(records, { kind: 'all' }, { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' });
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ params: { bucketName: 'data', key: 'in/*' }, foldedDepth: 1, count: 120, resourceArns: ['arn:aws:s3:::data', 'arn:aws:s3:::data/in/*'] });
+  });
+});
+
+describe('non-resource request keys (data/non-resource-params.json)', () => {
+  const execution = (name: string, time: string): CallRow => ({
+    roleArn: 'arn:aws:iam::123456789012:role/flow',
+    eventSource: 'states.amazonaws.com',
+    eventName: 'StartExecution',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '123456789012',
+    eventCategory: 'Management',
+    errorCode: null,
+    invokedBy: null,
+    params: { name, stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:flow' },
+    resourceArns: [],
+    count: 1,
+    firstSeen: time,
+    lastSeen: time,
+  });
+
+  it('merges calls that differ only in a dropped key, in every order, and keeps the others', () => {
+    const rows = Array.from({ length: 250 }, (_, i) => execution(`run-${i}`, `2026-02-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00Z`));
+    const once = foldCallRows(rows);
+    expect(once).toHaveLength(1);
+    expect(once[0]?.params).toEqual({ stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:flow' });
+    expect([once[0]?.count, once[0]?.firstSeen, once[0]?.lastSeen]).toEqual([250, '2026-02-01T00:00:00Z', '2026-02-28T00:00:00Z']);
+    // Composes like the fold: pieces folded apart, then together.
+    expect(foldCallRows([...foldCallRows(rows.slice(0, 7)), ...foldCallRows(rows.slice(7))])).toEqual(once);
+    const other = { ...execution('kept', '2026-02-01T00:00:00Z'), eventName: 'DescribeExecution' };
+    expect(foldCallRows([other])[0]?.params['name']).toBe('kept');
+  });
+
+  it('lists only keys the mapping does not read for the event', async () => {
+    const mapCall = createMapper(await loadCatalog());
+    for (const r of table.rows) {
+      const row = { ...execution('x', '2026-02-01T00:00:00Z'), eventSource: r.eventSource, eventName: r.eventName };
+      const without = { ...row, params: Object.fromEntries(Object.entries(row.params).filter(([k]) => k !== r.param)) };
+      expect(mapCall(row), `${r.eventName} ${r.param}`).toEqual(mapCall(without));
+      expect(r.reason.length).toBeGreaterThan(20);
+    }
   });
 });

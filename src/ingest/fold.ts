@@ -22,6 +22,7 @@
  * A ∪ B is never deeper than the depth already chosen for A or for B, and starting the ladder at
  * the shallowest depth present finds exactly the depth one fold over A ∪ B would choose.
  */
+import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
 import { compareText } from '../iam/catalog.js';
 import { callKey } from './records.js';
@@ -107,11 +108,52 @@ function chooseDepth(keys: ReadonlySet<string>, minDepth: number): number {
   return 0;
 }
 
+/** Per `eventSource eventName`, the request keys that do not name the authorised resource. */
+const NON_RESOURCE = new Map<string, string[]>();
+for (const r of nonResourceParams.rows) {
+  const id = `${r.eventSource} ${r.eventName}`;
+  NON_RESOURCE.set(id, [...(NON_RESOURCE.get(id) ?? []), r.param]);
+}
+
+/**
+ * The row without the request keys that, for its event, name no resource but change per call
+ * (`data/non-resource-params.json`), or the row itself when it has none. Per row and idempotent,
+ * so applying it before folding keeps the fold's algebra.
+ */
+export function dropNonResourceParams(row: CallRow): CallRow {
+  const drop = NON_RESOURCE.get(`${row.eventSource} ${row.eventName}`);
+  if (drop === undefined || !drop.some((p) => p in row.params)) return row;
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(row.params)) if (!drop.includes(k)) params[k] = v;
+  return { ...row, params };
+}
+
+/** Adds `row` into `map` under its callKey, merging counters with a row already there. */
+function mergeInto(map: Map<string, CallRow>, row: CallRow): void {
+  const k = callKey(row);
+  const seen = map.get(k);
+  if (seen === undefined) map.set(k, row);
+  else {
+    seen.count += row.count;
+    if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+    if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+  }
+}
+
 /**
  * Folds the rows of `map` (keyed by `callKey`) in place and returns it. Linear in the map's size:
- * cheap enough to call after every batch. Rows without an S3 object key are untouched.
+ * cheap enough to call after every batch. Rows first lose their non-resource request keys
+ * (dropNonResourceParams); rows without an S3 object key are otherwise untouched.
  */
 export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
+  const dropped: CallRow[] = [];
+  for (const [mapKey, row] of map) {
+    const kept = dropNonResourceParams(row);
+    if (kept === row) continue;
+    map.delete(mapKey);
+    dropped.push(kept);
+  }
+  for (const row of dropped) mergeInto(map, row);
   // Fast path: no family can exceed FOLD_LIMIT keys in a map that small, and with no folded row
   // there is no depth to carry over to new rows.
   if (map.size <= FOLD_LIMIT) {
