@@ -186,16 +186,7 @@ export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
       const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
       merged.push({ ...m.row, params: { ...m.row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth });
     }
-    for (const row of merged) {
-      const k = callKey(row);
-      const seen = map.get(k);
-      if (seen === undefined) map.set(k, row);
-      else {
-        seen.count += row.count;
-        if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
-        if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
-      }
-    }
+    for (const row of merged) mergeInto(map, row);
   }
   return map;
 }
@@ -203,16 +194,7 @@ export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */
 export function foldCallRows(rows: Iterable<CallRow>): CallRow[] {
   const map = new Map<string, CallRow>();
-  for (const row of rows) {
-    const k = callKey(row);
-    const seen = map.get(k);
-    if (seen === undefined) map.set(k, { ...row });
-    else {
-      seen.count += row.count;
-      if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
-      if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
-    }
-  }
+  for (const row of rows) mergeInto(map, { ...row });
   foldCallMap(map);
   return [...map.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
 }

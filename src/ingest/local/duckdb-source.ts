@@ -8,14 +8,13 @@ import { DuckDBInstance, LIST, VARCHAR, BOOLEAN, listValue, type DuckDBConnectio
 import { open } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { InputError } from '../../errors.js';
-import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
-import { compareText } from '../../iam/catalog.js';
+import type { CallRow, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import { buildUsageQuery } from '../query.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { mergeCallRows } from '../records.js';
 import { foldCallMap } from '../fold.js';
 import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
+import { finishLocalScan, type FileStats } from './scan-result.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
 import type { UsageSource } from '../source.js';
 
@@ -94,12 +93,6 @@ export function relationFor(shape: FileShape, files: readonly LogFile[], objectS
   return `SELECT rec, filename FROM read_json(${list}, columns={"rec": '${RECORD_TYPE}'}, format='${format}', records=false, ${common})`;
 }
 
-interface FileStats {
-  records: number;
-  validRecords: number;
-  first: string | null;
-  last: string | null;
-}
 
 interface BatchResult {
   /** Keyed by callKey, folded. */
@@ -298,47 +291,7 @@ export async function scanLocalLogs(query: UsageQuery, options: LocalSourceOptio
     instance.closeSync();
   }
 
-  // A file with records but none that look like CloudTrail is not a CloudTrail file.
-  for (const file of discovery.files) {
-    const stats = fileStats.get(file.path);
-    if (stats !== undefined && stats.records > 0 && stats.validRecords === 0) {
-      badFiles.push({ file: file.path, reason: 'no CloudTrail records in it (no record has eventSource and eventTime)' });
-      fileStats.delete(file.path);
-    }
-  }
-  badFiles.sort((a, b) => compareText(a.file, b.file));
-  if (badFiles.length > 0 && !options.skipBadFiles) {
-    const shown = badFiles.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
-    const more = badFiles.length > 10 ? [`  … and ${badFiles.length - 10} more`] : [];
-    throw new InputError(
-      `${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${[...shown, ...more].join('\n')}`,
-      { hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)' },
-    );
-  }
-  if (calls.size > 0 && [...calls.values()].some((c) => c.firstSeen === 'null')) {
-    throw new Error('usage query returned a call group without a time');
-  }
-
-  const stats = [...fileStats.values()];
-  const firsts = stats.map((s) => s.first).filter((t): t is string => t !== null).sort(compareText);
-  const lasts = stats.map((s) => s.last).filter((t): t is string => t !== null).sort(compareText);
-  // The map is keyed by callKey already: sorting its entries is sortCallRows without
-  // re-serialising every key per comparison (that cost seconds at 100k rows).
-  const rows = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
-  const evidence: Evidence = {
-    source: `local logs ${options.logs}`,
-    files: discovery.files.length - badFiles.length,
-    bytes: totalBytes,
-    skippedFiles: badFiles,
-    records: stats.reduce((sum, s) => sum + s.records, 0),
-    invalidRecords: stats.reduce((sum, s) => sum + (s.records - s.validRecords), 0),
-    events: rows.reduce((sum, r) => sum + r.count, 0),
-    covered: { first: firsts[0] ?? null, last: lasts[lasts.length - 1] ?? null },
-    logDates: discovery.pathDates,
-    prunedFiles: discovery.pruned,
-    dataEventSources: [...dataSources].sort(compareText),
-  };
-  return { window: query.window, rows, evidence };
+  return finishLocalScan(query, { logs: options.logs, skipBadFiles: options.skipBadFiles, discovery, calls, fileStats, badFiles, dataSources });
 }
 
 /** The local files as a UsageSource. */
