@@ -37,12 +37,14 @@ async function scanFiles(
   }
   let next = 0;
   const byPath = new Map(files.map((f) => [f.path, f]));
+  const workers: Worker[] = [];
   const runWorker = (): Promise<CallRow[]> =>
     new Promise((resolve, reject) => {
       // A small young generation: the scan allocates short-lived strings per record, and V8's
       // default lets each worker's nursery grow to tens of MB (peak RSS at 1M events: 499 MB with
       // the default, 370-400 MB with 16 MB; time within noise). See docs/performance.md.
       const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+      workers.push(worker);
       const feed = (): void => {
         const file = files[next++];
         worker.postMessage(file === undefined ? { finish: true } : { path: file.path });
@@ -63,7 +65,11 @@ async function scanFiles(
       });
       feed();
     });
-  return Promise.all(Array.from({ length: Math.min(threads, files.length) }, runWorker));
+  // One worker failing fails the scan; the others are stopped so the process can exit.
+  return Promise.all(Array.from({ length: Math.min(threads, files.length) }, runWorker)).catch(async (cause: unknown) => {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw cause;
+  });
 }
 
 /** Scans local CloudTrail files and returns the grouped calls plus the evidence it read. */
