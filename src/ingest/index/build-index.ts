@@ -8,9 +8,9 @@ import { BOOLEAN, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckd
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
-import { discoverLogFiles, errorCode, type LogFile } from '../local/discover.js';
+import { discoverLogFiles, errorCode, type FileShape, type LogFile } from '../local/discover.js';
 import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
-import { objectSizeFor, relationFor, sniffShape, type FileShape } from '../local/duckdb-source.js';
+import { objectSizeFor, relationFor, sniffShape } from '../local/duckdb-source.js';
 import { buildUsageQuery } from '../query.js';
 import { foldCallMap } from '../fold.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';

@@ -136,3 +136,21 @@ export function errorCode(cause: unknown): string {
   }
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/** How a file holds its records: one `{"Records":[...]}` object, a JSON array, or JSON lines. */
+export type FileShape = 'wrapped' | 'array' | 'lines';
+
+const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
+
+/** CloudTrail's own delivery files (by name) are always `{"Records":[...]}`. */
+export function isDeliveryFile(path: string): boolean {
+  return DELIVERY_NAME.test(path);
+}
+
+/** The shape of any other file, from the start of its (decompressed) text. */
+export function shapeOfHead(head: string): FileShape {
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  if (text.startsWith('[')) return 'array';
+  if (/^\{\s*"Records"\s*:/.test(text)) return 'wrapped';
+  return 'lines';
+}

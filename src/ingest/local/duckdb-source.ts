@@ -13,7 +13,7 @@ import { buildUsageQuery } from '../query.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { mergeCallRows } from '../records.js';
 import { foldCallMap } from '../fold.js';
-import { discoverLogFiles, errorCode, type LogFile } from './discover.js';
+import { discoverLogFiles, errorCode, isDeliveryFile, shapeOfHead, type FileShape, type LogFile } from './discover.js';
 import { finishLocalScan, type FileStats } from './scan-result.js';
 import { DUCKDB_DIALECT, RECORD_TYPE, sqlString } from './duckdb-dialect.js';
 import type { UsageSource } from '../source.js';
@@ -35,10 +35,6 @@ export interface LocalSourceOptions {
   threads?: number;
 }
 
-/** How a file holds its records. */
-export type FileShape = 'wrapped' | 'array' | 'lines';
-
-const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
 const MIN_OBJECT_BYTES = 16 * 1024 * 1024;
 /** New call groups read from a batch between two folds of the batch's map (bounds its memory). */
 const FOLD_EVERY = 20_000;
@@ -59,7 +55,7 @@ export function objectSizeFor(files: readonly LogFile[]): number {
 
 /** Reads the first bytes of a file (decompressed when gzipped) to tell its layout. */
 export async function sniffShape(file: LogFile): Promise<FileShape> {
-  if (DELIVERY_NAME.test(file.path)) return 'wrapped';
+  if (isDeliveryFile(file.path)) return 'wrapped';
   const handle = await open(file.path, 'r');
   let head: Buffer;
   try {
@@ -76,10 +72,7 @@ export async function sniffShape(file: LogFile): Promise<FileShape> {
       return 'wrapped'; // let DuckDB report the corrupt stream with the file's name
     }
   }
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (text.startsWith('[')) return 'array';
-  if (/^\{\s*"Records"\s*:/.test(text)) return 'wrapped';
-  return 'lines';
+  return shapeOfHead(head.toString('utf8'));
 }
 
 /** The read_json relation for files of one shape (exported for the usage index). */

@@ -9,13 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { CallRow, UsageQuery } from '../../../model.js';
+import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
-
-export type FileShape = 'wrapped' | 'array' | 'lines';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -30,16 +29,11 @@ export interface FileScan {
 /** Groups a scan holds before it folds them, and again whenever they have doubled since. */
 export const FOLD_FLOOR = 20_000;
 
-const DELIVERY_NAME = /_CloudTrail_[^_]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(\.gz)?$/;
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-/** How a file holds its records: the same rule as the DuckDB source's sniffing. */
+/** How a file holds its records: the DuckDB engine's rule (discover.ts), on the bytes in hand. */
 export function shapeOf(path: string, bytes: Buffer): FileShape {
-  if (DELIVERY_NAME.test(path)) return 'wrapped';
-  const head = bytes.toString('utf8', 0, Math.min(bytes.length, 4096)).replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('[')) return 'array';
-  if (/^\{\s*"Records"\s*:/.test(head)) return 'wrapped';
-  return 'lines';
+  return isDeliveryFile(path) ? 'wrapped' : shapeOfHead(bytes.toString('utf8', 0, Math.min(bytes.length, 4096)));
 }
 
 /** Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. */
