@@ -260,7 +260,7 @@ describe('folded S3 keys end to end', () => {
     await connection.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO meta VALUES ('version', '1')`);
     connection.closeSync();
     instance.closeSync();
-    await expect(updateUsageIndex({ logs, index: old, skipBadFiles: false, now: NOW })).rejects.toThrow(/another version \(1;.*version 2\)/);
+    await expect(updateUsageIndex({ logs, index: old, skipBadFiles: false, now: NOW })).rejects.toThrow(/another version \(1;.*version 3\)/);
     await expect(updateUsageIndex({ logs, index: old, skipBadFiles: false, now: NOW })).rejects.toBeInstanceOf(InputError);
     await expect(scanUsageIndex(old, { roles: { kind: 'all' }, window: WINDOW })).rejects.toBeInstanceOf(InputError);
   });

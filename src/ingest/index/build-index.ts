@@ -16,6 +16,7 @@ import { foldCallMap } from '../fold.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { callFromKey, mergeCallRows } from '../records.js';
 import type { CallRow } from '../../model.js';
+import { blocksHolding, halvesOf, isDay } from './day-blocks.js';
 import { openIndex, queryRows } from './index-store.js';
 
 export interface IndexUpdateOptions {
@@ -98,12 +99,16 @@ interface Piece {
   dirty?: boolean;
 }
 
-/** Appends folded call maps to `table` (`calls` with a file column, or `calls_day`). */
-async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls_day', pieces: Iterable<Piece>): Promise<void> {
+/**
+ * Appends folded call maps to `table`: `calls` (with a file column), `calls_day`, or
+ * `calls_block` (with a level column).
+ */
+async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls_day' | 'calls_block', pieces: Iterable<Piece>, level = 0): Promise<void> {
   const appender = await connection.createAppender(table);
   try {
     for (const piece of pieces) {
       for (const [key, row] of piece.calls) {
+        if (table === 'calls_block') appender.appendTinyInt(level);
         appender.appendVarchar(piece.day);
         if (table === 'calls') appender.appendVarchar(piece.file);
         appender.appendVarchar(row.roleArn);
@@ -123,31 +128,51 @@ async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls
 }
 
 /**
- * Rebuilds `calls_day` for `days` from the per-file rows: merged across files and folded per
- * role, which by the fold's algebra equals one fold over the day's records.
+ * The rows `from` (a FROM ... WHERE clause over a table with `c_role_name`, `call`, `records`,
+ * `first_seen`, `last_seen`) merged by role and call and folded per role, as pieces of `day`.
  */
-async function refreshDays(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
-  for (const day of [...new Set(days)].sort(compareText)) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) continue; // records without a readable time have no day
-    await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
-    const rows = await queryRows(
-      connection,
-      `SELECT c_role_name, call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l FROM calls WHERE day = '${day}' GROUP BY c_role_name, call`,
-    );
-    const pieces = new Map<string, Piece>();
-    for (const r of rows) {
-      const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
-      const id = roleName ?? '\u0000';
-      let piece = pieces.get(id);
-      if (piece === undefined) {
-        piece = { day, file: '', roleName, calls: new Map() };
-        pieces.set(id, piece);
-      }
-      const key = String(r['call']);
-      piece.calls.set(key, { ...callFromKey(key), count: Number(r['n']), firstSeen: String(r['f']), lastSeen: String(r['l']) });
+async function foldedPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
+  const rows = await queryRows(connection, `SELECT c_role_name, call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l ${from} GROUP BY c_role_name, call`);
+  const pieces = new Map<string, Piece>();
+  for (const r of rows) {
+    const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
+    const id = roleName ?? '\u0000';
+    let piece = pieces.get(id);
+    if (piece === undefined) {
+      piece = { day, file: '', roleName, calls: new Map() };
+      pieces.set(id, piece);
     }
-    for (const piece of pieces.values()) foldCallMap(piece.calls);
+    const key = String(r['call']);
+    piece.calls.set(key, { ...callFromKey(key), count: Number(r['n']), firstSeen: String(r['f']), lastSeen: String(r['l']) });
+  }
+  for (const piece of pieces.values()) foldCallMap(piece.calls);
+  return pieces;
+}
+
+/**
+ * Rebuilds `calls_day` for `days` from the per-file rows (merged across files and folded per
+ * role, which by the fold's algebra equals one fold over the day's records), then every block of
+ * `calls_block` holding one of them, level by level, each from its two halves one level down
+ * (again equal to one fold over the block's records). Blocks holding no changed day are not read.
+ */
+async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
+  const valid = [...new Set(days)].filter(isDay).sort(compareText); // records without a readable time have no day
+  for (const day of valid) {
+    await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
+    const pieces = await foldedPieces(connection, day, `FROM calls WHERE day = '${day}'`);
     await appendCalls(connection, 'calls_day', pieces.values());
+  }
+  for (let level = 1; level <= blockLevels; level++) {
+    for (const block of blocksHolding(valid, level)) {
+      await connection.run(`DELETE FROM calls_block WHERE level = ${level} AND day = '${block}'`);
+      const [first, second] = halvesOf(block, level);
+      const from =
+        level === 1
+          ? `FROM calls_day WHERE day IN ('${first}', '${second}')`
+          : `FROM calls_block WHERE level = ${level - 1} AND day IN ('${first}', '${second}')`;
+      const pieces = await foldedPieces(connection, block, from);
+      await appendCalls(connection, 'calls_block', pieces.values(), level);
+    }
   }
 }
 
@@ -158,16 +183,16 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>)
  * rebuilds them first, and queries refuse an index with dirty days.
  */
 async function markDirty(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
-  const valid = [...new Set(days)].filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+  const valid = [...new Set(days)].filter(isDay);
   if (valid.length === 0) return;
   await connection.run(`INSERT INTO dirty_days VALUES ${valid.map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
 }
 
-/** Rebuilds `calls_day` for every dirty day, in one transaction. */
-async function refreshDirtyDays(connection: DuckDBConnection): Promise<void> {
+/** Rebuilds `calls_day` and `calls_block` for every dirty day, in one transaction. */
+async function refreshDirtyDays(connection: DuckDBConnection, blockLevels: number): Promise<void> {
   await inTransaction(connection, async () => {
     const days = (await queryRows(connection, `SELECT day FROM dirty_days ORDER BY day`)).map((r) => String(r['day']));
-    await refreshDays(connection, days);
+    await refreshDays(connection, days, blockLevels);
     await connection.run(`DELETE FROM dirty_days`);
   });
 }
@@ -249,7 +274,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
   const indexedAt = options.now.toISOString();
   const skipped: Array<{ file: string; reason: string }> = [];
   try {
-    await refreshDirtyDays(connection); // left by an interrupted run
+    await refreshDirtyDays(connection, handle.blockLevels); // left by an interrupted run
     const known = new Map<string, { size: number; mtime: number }>();
     const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{ path: string; size: string | number; mtime_ms: number }>;
     for (const r of rows) known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
@@ -324,7 +349,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
     }
     await flush();
     await connection.run('DROP TABLE IF EXISTS batch');
-    await refreshDirtyDays(connection);
+    await refreshDirtyDays(connection, handle.blockLevels);
     await connection.run('CHECKPOINT');
 
     const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{ first: string | null; last: string | null }>;

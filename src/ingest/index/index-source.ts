@@ -14,7 +14,8 @@ import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../..
 import { foldCallMap } from '../fold.js';
 import { callFromKey } from '../records.js';
 import type { UsageSource } from '../source.js';
-import { INDEX_VERSION, openIndex, queryRows } from './index-store.js';
+import { coverWindow } from './day-blocks.js';
+import { openIndex, queryRows } from './index-store.js';
 
 const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
 
@@ -34,7 +35,7 @@ export function wholeDays(window: TimeWindow): { startDay: string; endDay: strin
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 /** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
-export async function scanUsageIndex(indexPath: string, query: UsageQuery): Promise<UsageScan> {
+export async function scanUsageIndex(indexPath: string, query: UsageQuery, options: { perDay?: boolean } = {}): Promise<UsageScan> {
   const { startDay, endDay } = wholeDays(query.window);
   if (!existsSync(indexPath)) {
     throw new InputError(`${indexPath}: no usage index there`, { hint: 'build it with `iamtrim index --logs DIR --index FILE`' });
@@ -48,40 +49,46 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery): Prom
   });
   try {
     const { connection } = handle;
-    const version = await queryRows(connection, `SELECT value FROM meta WHERE key = 'version'`);
-    if (version[0]?.['value'] !== INDEX_VERSION) {
-      throw new InputError(`${indexPath}: usage index of another version`, { hint: 'delete it and run `iamtrim index` again' });
-    }
-    const dirty = await queryRows(connection, `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'dirty_days'`);
+    const dirty = await queryRows(connection, `SELECT COUNT(*) AS n FROM dirty_days`);
     if (Number(dirty[0]?.['n'] ?? 0) > 0) {
-      const days = await queryRows(connection, `SELECT COUNT(*) AS n FROM dirty_days`);
-      if (Number(days[0]?.['n'] ?? 0) > 0) {
-        throw new InputError(`${indexPath}: an \`iamtrim index\` run stopped before it finished the per-day rollup`, {
-          hint: 'run `iamtrim index` again (it finishes the rollup first); answers are refused until then',
-        });
-      }
+      throw new InputError(`${indexPath}: an \`iamtrim index\` run stopped before it finished the per-day rollup`, {
+        hint: 'run `iamtrim index` again (it finishes the rollup first); answers are refused until then',
+      });
     }
-    // One folded piece per day (calls_day); merged here, then folded again: by the fold's algebra
-    // this equals folding the window's records at once, i.e. a cold scan.
-    const prepared = await connection.prepare(
-      `SELECT call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l
-       FROM calls_day
-       WHERE day >= $startDay AND day < $endDay
-         AND ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
-       GROUP BY call`,
-    );
-    const filter = query.roles;
-    prepared.bind(
-      {
-        startDay,
-        endDay,
-        allRoles: filter.kind === 'all',
-        roleArns: listValue(filter.kind === 'roles' ? [...filter.arns] : []),
-        roleNames: listValue(filter.kind === 'roles' ? [...filter.names] : []),
-      },
-      { startDay: VARCHAR, endDay: VARCHAR, allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
-    );
-    const rows = (await (await prepared.run()).getRowObjectsJson()) as Array<{ call: string; n: string | number; f: string; l: string }>;
+    // The window as aligned day blocks (calls_day for single days, calls_block for 2^k days),
+    // each folded over its block; merged here, then folded again: by the fold's algebra this
+    // equals folding the window's records at once, i.e. a cold scan. `perDay` reads every day
+    // from calls_day instead (the same answer, slower: kept to test the blocks against).
+    // Days come from wholeDays and coverWindow: digits and dashes only.
+    const columns = 'c_role, c_role_name, call, records, first_seen, last_seen';
+    const parts: string[] = [];
+    if (options.perDay === true) parts.push(`SELECT ${columns} FROM calls_day WHERE day >= '${startDay}' AND day < '${endDay}'`);
+    else {
+      const blocks = coverWindow(startDay, endDay, handle.blockLevels);
+      const days = blocks.filter((b) => b.level === 0).map((b) => `'${b.day}'`);
+      const spans = blocks.filter((b) => b.level > 0).map((b) => `(level = ${b.level} AND day = '${b.day}')`);
+      if (days.length > 0) parts.push(`SELECT ${columns} FROM calls_day WHERE day IN (${days.join(', ')})`);
+      if (spans.length > 0) parts.push(`SELECT ${columns} FROM calls_block WHERE ${spans.join(' OR ')}`);
+    }
+    let rows: Array<{ call: string; n: string | number; f: string; l: string }> = [];
+    if (parts.length > 0) {
+      const prepared = await connection.prepare(
+        `SELECT call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l
+         FROM (${parts.join(' UNION ALL ')})
+         WHERE ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
+         GROUP BY call`,
+      );
+      const filter = query.roles;
+      prepared.bind(
+        {
+          allRoles: filter.kind === 'all',
+          roleArns: listValue(filter.kind === 'roles' ? [...filter.arns] : []),
+          roleNames: listValue(filter.kind === 'roles' ? [...filter.names] : []),
+        },
+        { allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
+      );
+      rows = (await (await prepared.run()).getRowObjectsJson()) as typeof rows;
+    }
     const calls = new Map<string, CallRow>();
     for (const r of rows) calls.set(r.call, { ...callFromKey(r.call), count: Number(r.n), firstSeen: r.f, lastSeen: r.l });
     rows.length = 0;

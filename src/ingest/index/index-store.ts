@@ -3,21 +3,26 @@
  * usage query (the same call keys as a cold scan, so answers are identical for whole-day
  * windows), per-file statistics with the size and mtime each file had when read, and the files
  * that could not be read. Rows are kept per source file (`calls`) so that a file that changed
- * since it was indexed can replace exactly its own rows, and per day (`calls_day`, all files of
- * the day merged and folded) so that a query reads one small piece per day. Call groups are stored
- * by their `callKey` text, with S3 object keys folded (see `fold.ts`) per file and per day.
+ * since it was indexed can replace exactly its own rows, per day (`calls_day`, all files of the
+ * day merged and folded), and per aligned block of 2^k days (`calls_block`, k = 1..BLOCK_LEVELS,
+ * each folded over its block; see `day-blocks.ts`) so that a query reads a few small pieces for
+ * any window. Call groups are stored by their `callKey` text, with S3 object keys folded (see
+ * `fold.ts`) per file, per day and per block.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../../errors.js';
+import { BLOCK_LEVELS } from './day-blocks.js';
 
 /**
  * Bumped when the tables change shape; an index of another version is refused with a message,
  * never misread. 2: call groups stored as `callKey` text, S3 object keys folded, `calls_day`.
+ * 3: `calls_block`, folded rollups over aligned blocks of 2^k days (`meta.block_levels` = the
+ * highest k).
  */
-export const INDEX_VERSION = '2';
+export const INDEX_VERSION = '3';
 
 
 const SCHEMA = [
@@ -26,6 +31,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS skipped (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ms DOUBLE, reason VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS calls (day VARCHAR, file VARCHAR, c_role VARCHAR, c_role_name VARCHAR, call VARCHAR, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS calls_day (day VARCHAR, c_role VARCHAR, c_role_name VARCHAR, call VARCHAR, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS calls_block (level TINYINT, day VARCHAR, c_role VARCHAR, c_role_name VARCHAR, call VARCHAR, records BIGINT, first_seen VARCHAR, last_seen VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS dirty_days (day VARCHAR PRIMARY KEY)`,
   `CREATE TABLE IF NOT EXISTS coverage (day VARCHAR, file VARCHAR, event_source VARCHAR, event_category VARCHAR, records BIGINT)`,
 ];
@@ -33,6 +39,8 @@ const SCHEMA = [
 export interface IndexHandle {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+  /** The highest block level of `calls_block` (`meta.block_levels`). */
+  blockLevels: number;
   close(): void;
 }
 
@@ -46,8 +54,10 @@ export async function openIndex(path: string, options: { create: boolean; thread
     ...(options.create ? {} : { access_mode: 'READ_ONLY' }),
   });
   const connection = await instance.connect();
+  let meta = new Map<string, string>();
   if (existed) {
-    const version = await indexVersion(connection);
+    meta = await readMeta(connection);
+    const version = meta.get('version');
     if (version !== INDEX_VERSION) {
       connection.closeSync();
       instance.closeSync();
@@ -58,11 +68,21 @@ export async function openIndex(path: string, options: { create: boolean; thread
   }
   if (options.create) {
     for (const statement of SCHEMA) await connection.run(statement);
-    await connection.run(`INSERT INTO meta VALUES ('version', '${INDEX_VERSION}') ON CONFLICT DO NOTHING`);
+    await connection.run(`INSERT INTO meta VALUES ('version', '${INDEX_VERSION}'), ('block_levels', '${BLOCK_LEVELS}') ON CONFLICT DO NOTHING`);
+    meta = await readMeta(connection);
+  }
+  const blockLevels = Number(meta.get('block_levels'));
+  if (!Number.isInteger(blockLevels) || blockLevels < 0 || blockLevels > 30) {
+    connection.closeSync();
+    instance.closeSync();
+    throw new InputError(`${path}: usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`, {
+      hint: 'delete it and run `iamtrim index` again to rebuild it from the logs',
+    });
   }
   return {
     instance,
     connection,
+    blockLevels,
     close: () => {
       connection.closeSync();
       instance.closeSync();
@@ -76,11 +96,10 @@ export async function queryRows(connection: DuckDBConnection, sql: string): Prom
   return (await result.getRowObjectsJson()) as Record<string, unknown>[];
 }
 
-/** The version an index file says it has, or undefined when it has no `meta` table. */
-async function indexVersion(connection: DuckDBConnection): Promise<string | undefined> {
+/** The `meta` table as a map; empty when the file has none (not an index, or an empty one). */
+async function readMeta(connection: DuckDBConnection): Promise<Map<string, string>> {
   const tables = await queryRows(connection, `SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'`);
-  if (tables.length === 0) return undefined;
-  const rows = await queryRows(connection, `SELECT value FROM meta WHERE key = 'version'`);
-  const value = rows[0]?.['value'];
-  return typeof value === 'string' ? value : undefined;
+  if (tables.length === 0) return new Map();
+  const rows = await queryRows(connection, `SELECT key, value FROM meta`);
+  return new Map(rows.map((r) => [String(r['key']), String(r['value'])]));
 }

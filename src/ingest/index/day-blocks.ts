@@ -1,0 +1,74 @@
+/**
+ * Aligned day blocks of the usage index. Level 0 is one UTC day (`calls_day`); level k >= 1 is
+ * the block of 2^k consecutive days starting at a day number (days since 1970-01-01) divisible by
+ * 2^k (`calls_block`, folded over the whole block). Any window of whole days is the disjoint union
+ * of at most ~2 * BLOCK_LEVELS blocks (plus one per 2^BLOCK_LEVELS days), so a query reads a few
+ * folded pieces instead of one per day; by the fold's algebra (`fold.ts`) merging and folding them
+ * again equals one fold over the window's records, i.e. a cold scan.
+ *
+ * Pure arithmetic, no DuckDB: imported by the query path and by the build.
+ */
+
+/** The highest block level built: blocks of up to 2^8 = 256 days. */
+export const BLOCK_LEVELS = 8;
+
+const DAY_MS = 86_400_000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a `YYYY-MM-DD` day, the only days the index keeps rollups for. */
+export function isDay(day: string): boolean {
+  return DAY.test(day) && !Number.isNaN(Date.parse(`${day}T00:00:00Z`));
+}
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` day. */
+export function dayNumber(day: string): number {
+  return Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+}
+
+/** The `YYYY-MM-DD` day of a day number. */
+export function dayString(n: number): string {
+  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+}
+
+export interface DayBlock {
+  /** 0 for one day (`calls_day`), k for 2^k days (`calls_block`). */
+  level: number;
+  /** The block's first day. */
+  day: string;
+}
+
+/** The first day number of the level-`level` block holding day number `n`. */
+function blockStart(n: number, level: number): number {
+  const size = 2 ** level;
+  return Math.floor(n / size) * size;
+}
+
+/** The level-`level` blocks (by first day) that hold any of `days`, sorted. */
+export function blocksHolding(days: Iterable<string>, level: number): string[] {
+  const starts = new Set<number>();
+  for (const day of days) if (isDay(day)) starts.add(blockStart(dayNumber(day), level));
+  return [...starts].sort((a, b) => a - b).map(dayString);
+}
+
+/** The two level-(`level` - 1) halves of the level-`level` block starting at `day`. */
+export function halvesOf(day: string, level: number): [string, string] {
+  const n = dayNumber(day);
+  return [dayString(n), dayString(n + 2 ** (level - 1))];
+}
+
+/**
+ * The days `[startDay, endDay)` as the fewest aligned blocks of level <= `levels`: at each day,
+ * the largest block that starts there and ends inside the window. Disjoint, in day order, and
+ * together exactly the window (empty when endDay <= startDay).
+ */
+export function coverWindow(startDay: string, endDay: string, levels: number = BLOCK_LEVELS): DayBlock[] {
+  const end = dayNumber(endDay);
+  const blocks: DayBlock[] = [];
+  for (let n = dayNumber(startDay); n < end; ) {
+    let level = 0;
+    while (level < levels && n % 2 ** (level + 1) === 0 && n + 2 ** (level + 1) <= end) level++;
+    blocks.push({ level, day: dayString(n) });
+    n += 2 ** level;
+  }
+  return blocks;
+}
