@@ -14,7 +14,8 @@ import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
-import { Interner, MemberNames, parseAt, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
+import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
+import { ABSENT, FIELD, locateRecords, STRIDE, type RecordIndex } from './record-index.js';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -46,124 +47,42 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/**
- * What one record contributes; reused across records (one allocation per file). The fields every
- * record needs (time, source, category, type, issuer) are decoded as they are met; the others
- * only by position (`...At`, -1 when absent), decoded once the record is known to be in scope.
- */
-class RecordFields {
-  eventTime: unknown;
-  timestamp: unknown;
-  eventType: unknown;
-  eventSource: unknown;
-  eventCategory: unknown;
-  issuerType: unknown;
-  issuerArn: unknown;
-  eventNameAt = -1;
-  awsRegionAt = -1;
-  recipientAccountIdAt = -1;
-  errorCodeAt = -1;
-  accountIdAt = -1;
-  invokedByAt = -1;
-  issuerNameAt = -1;
-  requestParameters = -1;
-  resources = -1;
-  reset(): void {
-    this.eventTime = this.timestamp = this.eventType = this.eventSource = this.eventCategory = undefined;
-    this.issuerType = this.issuerArn = undefined;
-    this.eventNameAt = this.awsRegionAt = this.recipientAccountIdAt = this.errorCodeAt = -1;
-    this.accountIdAt = this.invokedByAt = this.issuerNameAt = -1;
-    this.requestParameters = this.resources = -1;
-  }
-}
-
-const RECORD = new MemberNames([
-  'eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId',
-  'eventCategory', 'errorCode', 'userIdentity', 'requestParameters', 'resources',
-]);
-const IDENTITY = new MemberNames(['accountId', 'invokedBy', 'sessionContext']);
-const SESSION = new MemberNames(['sessionIssuer']);
-const ISSUER = new MemberNames(['type', 'arn', 'userName']);
 const PARAMETERS = new MemberNames(REQUEST_KEY_MEMBERS);
 const RESOURCE = new MemberNames(['ARN', 'arn']);
 
-/** Reads records out of one file's bytes. */
-class RecordReader {
-  readonly r = new RecordFields();
+/** Decodes the located fields of one file's records (record-index.ts). */
+class FieldReader {
   private readonly strings = new Interner();
-  constructor(private readonly s: Buffer) {}
+  private base = 0;
+  constructor(
+    private readonly s: Buffer,
+    private readonly index: RecordIndex,
+  ) {}
 
-  private value(start: number): unknown {
-    return this.strings.read(this.s, start);
-  }
-  private get end(): number {
-    return this.strings.end;
-  }
-
-  /** The value of a deferred field (a position from RecordFields), or undefined when absent. */
-  at(start: number): unknown {
-    return start < 0 ? undefined : this.strings.read(this.s, start);
+  /** Reads record k's fields from here on. Returns the record's start. */
+  seek(k: number): number {
+    this.base = k * STRIDE;
+    return this.index.rows[this.base] ?? -1;
   }
 
-  private issuer = (id: number, start: number): number => {
-    if (id === 2) {
-      this.r.issuerNameAt = start;
-      return skipValue(this.s, start);
-    }
-    const v = this.value(start);
-    if (id === 0) this.r.issuerType = v;
-    else this.r.issuerArn = v;
-    return this.end;
-  };
-  private session = (_: number, start: number): number =>
-    this.s[start] === 0x7b ? walkObject(this.s, start, ISSUER, this.issuer) : skipValue(this.s, start);
-  private identity = (id: number, start: number): number => {
-    if (id === 2) return this.s[start] === 0x7b ? walkObject(this.s, start, SESSION, this.session) : skipValue(this.s, start);
-    if (id === 0) this.r.accountIdAt = start;
-    else this.r.invokedByAt = start;
-    return skipValue(this.s, start);
-  };
-  private member = (id: number, start: number): number => {
-    const { s, r } = this;
-    switch (id) {
-      case 0:
-        r.eventTime = this.strings.readOnce(s, start);
-        return this.end;
-      case 9:
-        return s[start] === 0x7b ? walkObject(s, start, IDENTITY, this.identity) : skipValue(s, start);
-      case 10:
-        r.requestParameters = start;
-        return skipValue(s, start);
-      case 11:
-        r.resources = start;
-        return skipValue(s, start);
-      case 4:
-        r.eventNameAt = start;
-        return skipValue(s, start);
-      case 5:
-        r.awsRegionAt = start;
-        return skipValue(s, start);
-      case 6:
-        r.recipientAccountIdAt = start;
-        return skipValue(s, start);
-      case 8:
-        r.errorCodeAt = start;
-        return skipValue(s, start);
-      default: {
-        const v = this.value(start);
-        if (id === 1) r.timestamp = v;
-        else if (id === 2) r.eventType = v;
-        else if (id === 3) r.eventSource = v;
-        else r.eventCategory = v;
-        return this.end;
-      }
-    }
-  };
+  /** A field's value as a full parse gives it (undefined when absent). */
+  value(field: number): unknown {
+    const { rows } = this.index;
+    const at = this.base + 2 + 3 * field;
+    const id = rows[at] ?? ABSENT;
+    if (id >= 0) return this.index.strings[id];
+    if (id === ABSENT) return undefined;
+    return parseAt(this.s, rows[at + 1] ?? 0, rows[at + 2] ?? 0);
+  }
 
-  /** Reads the record object at `start` into `r`; returns the index after it. */
-  read(start: number): number {
-    this.r.reset();
-    return walkObject(this.s, start, RECORD, this.member);
+  /** A field's id (a plain string's, ABSENT or RAW): equal ids >= 0 are equal strings. */
+  id(field: number): number {
+    return this.index.rows[this.base + 2 + 3 * field] ?? ABSENT;
+  }
+
+  private start(field: number): number {
+    const at = this.base + 2 + 3 * field;
+    return (this.index.rows[at] ?? ABSENT) === ABSENT ? -1 : (this.index.rows[at + 1] ?? -1);
   }
 
   /**
@@ -172,13 +91,13 @@ class RecordReader {
    */
   requestParameters(): unknown {
     const { s } = this;
-    const start = this.r.requestParameters;
+    const start = this.start(FIELD.requestParameters);
     if (start < 0) return undefined;
     if (s[start] !== 0x7b) return parseAt(s, start, skipValue(s, start));
     const members: Record<string, unknown> = {};
     walkObject(s, start, PARAMETERS, (id, vs) => {
       members[REQUEST_KEY_MEMBERS[id] ?? ''] = this.strings.readOnce(s, vs);
-      return this.end;
+      return this.strings.end;
     });
     return members;
   }
@@ -186,7 +105,7 @@ class RecordReader {
   /** The record's `resources`, reduced to each element's ARN members. */
   resources(): unknown {
     const { s } = this;
-    const start = this.r.resources;
+    const start = this.start(FIELD.resources);
     if (start < 0) return undefined;
     if (s[start] !== 0x5b) return parseAt(s, start, skipValue(s, start));
     const out: unknown[] = [];
@@ -198,8 +117,8 @@ class RecordReader {
       const element: Record<string, unknown> = {};
       out.push(element);
       return walkObject(s, es, RESOURCE, (id, vs) => {
-        element[id === 0 ? 'ARN' : 'arn'] = this.value(vs);
-        return this.end;
+        element[id === 0 ? 'ARN' : 'arn'] = this.strings.read(s, vs);
+        return this.strings.end;
       });
     });
     return out;
@@ -218,49 +137,80 @@ function resourceArns(resources: unknown): string[] {
   return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
 }
 
-/** Scans one file's text. Throws JsonScanError on malformed JSON (the file is bad as a whole). */
-export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileScan {
+/**
+ * Scans one file's text. Throws JsonScanError (or the SyntaxError of a bad escape) on malformed
+ * JSON: the file is bad as a whole.
+ */
+export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker: 'auto' | 'typescript' = 'auto'): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
   const { window, roles } = query;
-  const reader = new RecordReader(s);
-  const { r } = reader;
+  const index = locateRecords(s, shape === 'wrapped', walker);
+  const f = new FieldReader(s, index);
+  // Per distinct string of this file: whether it is a canonical time (1) or not (-1).
+  const canonical = new Int8Array(index.strings.length);
+  // Per (role ARN, role name) id pair: whether the role filter selects it.
+  const inScope = new Map<number, boolean>();
   // A single large file (an export of millions of records) is folded as it grows, like a scan.
   let foldAt = FOLD_FLOOR;
 
-  const record = (start: number): number => {
+  for (let k = 0; k < index.count; k++) {
     out.records++;
-    if (s[start] !== 0x7b) return skipValue(s, start); // null, a number, a string: not a record
-    const end = reader.read(start);
-    const rawTime = text(r.eventTime) ?? text(r.timestamp);
-    const time = rawTime === undefined ? null : CANONICAL_TIME.test(rawTime) ? rawTime : recordTime({ eventTime: rawTime });
-    if (time === null) return end;
+    const start = f.seek(k);
+    if (s[start] !== 0x7b) continue; // null, a number, a string: not a record
+    // The fields every record needs are decoded in every record, so a malformed one fails the
+    // file wherever it is; the others only once the record is in scope.
+    const timeId = f.id(FIELD.eventTime);
+    const eventTime = f.value(FIELD.eventTime);
+    const timestamp = f.value(FIELD['@timestamp']);
+    const eventType = f.value(FIELD.eventType);
+    const source = f.value(FIELD.eventSource);
+    const eventSource = text(source);
+    const eventCategory = f.value(FIELD.eventCategory);
+    const issuerType = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.type']);
+    const issuerArn = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn']);
+    let time: string | null;
+    if (timeId >= 0 && (canonical[timeId] === 1 || (canonical[timeId] === 0 && (canonical[timeId] = CANONICAL_TIME.test(eventTime as string) ? 1 : -1) === 1))) {
+      time = eventTime as string;
+    } else {
+      const rawTime = text(eventTime) ?? text(timestamp);
+      time = rawTime === undefined ? null : CANONICAL_TIME.test(rawTime) ? rawTime : recordTime({ eventTime: rawTime });
+    }
+    if (time === null) continue;
     if (out.first === null || time < out.first) out.first = time;
     if (out.last === null || time > out.last) out.last = time;
-    if (typeof r.eventSource !== 'string') return end;
+    if (typeof source !== 'string') continue;
     out.validRecords++;
     const timely = inWindow(window, time);
-    if (timely && r.eventCategory === 'Data') out.dataSources.add(r.eventSource);
+    if (timely && eventCategory === 'Data') out.dataSources.add(source);
     // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
-    const roleArn = text(r.issuerArn);
-    const eventSource = text(r.eventSource);
-    if (!timely || r.eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined) return end;
-    if (text(r.issuerType) !== 'Role') return end;
-    if (roles.kind !== 'all' && !roles.arns.includes(roleArn)) {
-      const roleName = text(reader.at(r.issuerNameAt)) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
-      if (!roleFilterMatches(roles, roleArn, roleName)) return end;
+    const roleArn = text(issuerArn);
+    if (!timely || eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined) continue;
+    if (text(issuerType) !== 'Role') continue;
+    if (roles.kind !== 'all') {
+      const arnId = f.id(FIELD['userIdentity.sessionContext.sessionIssuer.arn']);
+      const nameId = f.id(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
+      // The role filter reads the ARN and the name: cached by their ids when both are plain.
+      const pair = arnId >= 0 && nameId >= ABSENT ? arnId * (index.strings.length + 1) + nameId + 1 : -1;
+      let matches = pair >= 0 ? inScope.get(pair) : undefined;
+      if (matches === undefined) {
+        const roleName = text(f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName'])) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
+        matches = roles.arns.includes(roleArn) || roleFilterMatches(roles, roleArn, roleName);
+        if (pair >= 0) inScope.set(pair, matches);
+      }
+      if (!matches) continue;
     }
-    const eventName = text(reader.at(r.eventNameAt));
-    if (eventName === undefined) return end;
-    const awsRegion = text(reader.at(r.awsRegionAt)) ?? '';
-    const recipientAccountId = text(reader.at(r.recipientAccountIdAt)) ?? text(reader.at(r.accountIdAt)) ?? '';
-    const eventCategory = text(r.eventCategory) ?? '';
-    const errorCode = text(reader.at(r.errorCodeAt)) ?? null;
-    const invokedBy = text(reader.at(r.invokedByAt)) ?? null;
-    const params = extractRequestKeys(reader.requestParameters());
-    const arns = resourceArns(reader.resources());
+    const eventName = text(f.value(FIELD.eventName));
+    if (eventName === undefined) continue;
+    const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
+    const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
+    const category = text(eventCategory) ?? '';
+    const errorCode = text(f.value(FIELD.errorCode)) ?? null;
+    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
+    const params = extractRequestKeys(f.requestParameters());
+    const arns = resourceArns(f.resources());
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-    const key = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, params, arns]);
+    const key = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy, params, arns]);
     const seen = out.calls.get(key);
     if (seen === undefined) {
       out.calls.set(key, {
@@ -269,7 +219,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
         eventName,
         awsRegion,
         recipientAccountId,
-        eventCategory,
+        eventCategory: category,
         errorCode,
         invokedBy,
         params,
@@ -287,19 +237,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery): FileSc
       if (time < seen.firstSeen) seen.firstSeen = time;
       if (time > seen.lastSeen) seen.lastSeen = time;
     }
-    return end;
-  };
-
-  walkDocument(s, (start) => {
-    const c = s[start];
-    if (shape === 'wrapped') {
-      if (c !== 0x7b) return skipValue(s, start);
-      return walkObject(s, start, RECORDS, (_, vs) => (s[vs] === 0x5b ? walkArray(s, vs, record) : skipValue(s, vs)));
-    }
-    if (c === 0x5b) return walkArray(s, start, record);
-    return record(start);
-  });
+  }
+  if (index.error !== undefined) throw index.error;
   return out;
 }
-
-const RECORDS = new MemberNames(['Records']);

@@ -1,0 +1,38 @@
+// Builds the native record locator (scan.c) with node-gyp when it is missing or older than its
+// sources; `npm run build` (and so `npm install`, `npm run demo`) calls it. Without a C toolchain
+// the build says so and scans run on the TypeScript walker (same results, slower): it never fails
+// the build. IAMTRIM_NATIVE=0 skips it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const output = join(here, 'build', 'Release', 'iamtrim_scan.node');
+const sources = ['scan.c', 'binding.gyp'].map((f) => join(here, f));
+
+function upToDate() {
+  if (!existsSync(output)) return false;
+  const built = statSync(output).mtimeMs;
+  return sources.every((f) => statSync(f).mtimeMs <= built);
+}
+
+if (process.env.IAMTRIM_NATIVE === '0') {
+  console.error('native scanner: skipped (IAMTRIM_NATIVE=0); scans use the TypeScript walker');
+} else if (!upToDate()) {
+  // npm gives scripts its bundled node-gyp; outside npm, look for it beside this Node's npm.
+  const gyp = process.env.npm_config_node_gyp ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  // Node's own headers, where its install has them, instead of a download (no network needed).
+  const prefix = join(dirname(process.execPath), '..');
+  const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+  const args = [gyp, 'rebuild', '--directory', here, ...(nodedir === undefined ? [] : [`--nodedir=${nodedir}`])];
+  const run = existsSync(gyp)
+    ? spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    : { status: null, stderr: `node-gyp not found at ${gyp}` };
+  if (run.status === 0 && existsSync(output)) {
+    console.error('native scanner: built native/build/Release/iamtrim_scan.node');
+  } else {
+    const why = (run.stderr ?? '').split('\n').filter((l) => /error|not found/i.test(l)).slice(0, 3).join('; ');
+    console.error(`native scanner: not built (${why || 'node-gyp failed'}); scans use the TypeScript walker (same results, ~2x slower). Install python3, make and a C compiler, then npm run build.`);
+  }
+}

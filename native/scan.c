@@ -1,0 +1,575 @@
+/*
+ * iamtrim's native record locator: the same single-pass structural walk as
+ * src/ingest/local/stream/json-scan.ts and record-index.ts, in C. For each CloudTrail record of a
+ * file's (UTF-8, already validated) JSON bytes it returns where the fields a usage scan reads
+ * start and end, and gives each plain string value a per-file id, so the JavaScript side decodes
+ * each distinct string once. Everything else (attribution, windows, grouping) stays in
+ * TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
+ * generated documents, malformed ones included.
+ *
+ * Errors mirror the TypeScript walker: the same message and byte position. Records completed
+ * before an error are returned with it, so the caller can process them in the same order as
+ * the TypeScript walker would have.
+ */
+#include <node_api.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Fields, in output order; must match FIELDS in record-index.ts. */
+enum {
+  F_EVENT_TIME, F_TIMESTAMP, F_EVENT_TYPE, F_EVENT_SOURCE, F_EVENT_NAME, F_AWS_REGION,
+  F_RECIPIENT_ACCOUNT_ID, F_EVENT_CATEGORY, F_ERROR_CODE, F_REQUEST_PARAMETERS, F_RESOURCES,
+  F_ACCOUNT_ID, F_INVOKED_BY, F_ISSUER_TYPE, F_ISSUER_ARN, F_ISSUER_USER_NAME, F_COUNT
+};
+/* Per record: start, end, then (id, start, end) per field. */
+#define STRIDE (2 + 3 * F_COUNT)
+#define ABSENT (-1)
+#define RAW (-2)
+
+typedef struct { const char *name; int id; size_t len; } Member;
+
+/* Record members; id < 0 marks a container walked for nested members. */
+#define USER_IDENTITY (-10)
+#define SESSION_CONTEXT (-11)
+#define SESSION_ISSUER (-12)
+#define RECORDS_ARRAY (-13)
+static const Member RECORD_MEMBERS[] = {
+  {"eventTime", F_EVENT_TIME, 9}, {"@timestamp", F_TIMESTAMP, 10}, {"eventType", F_EVENT_TYPE, 9},
+  {"eventSource", F_EVENT_SOURCE, 11}, {"eventName", F_EVENT_NAME, 9}, {"awsRegion", F_AWS_REGION, 9},
+  {"recipientAccountId", F_RECIPIENT_ACCOUNT_ID, 18}, {"eventCategory", F_EVENT_CATEGORY, 13},
+  {"errorCode", F_ERROR_CODE, 9}, {"userIdentity", USER_IDENTITY, 12},
+  {"requestParameters", F_REQUEST_PARAMETERS, 17}, {"resources", F_RESOURCES, 9}, {NULL, 0, 0}};
+static const Member IDENTITY_MEMBERS[] = {
+  {"accountId", F_ACCOUNT_ID, 9}, {"invokedBy", F_INVOKED_BY, 9}, {"sessionContext", SESSION_CONTEXT, 14}, {NULL, 0, 0}};
+static const Member SESSION_MEMBERS[] = {{"sessionIssuer", SESSION_ISSUER, 13}, {NULL, 0, 0}};
+static const Member ISSUER_MEMBERS[] = {
+  {"type", F_ISSUER_TYPE, 4}, {"arn", F_ISSUER_ARN, 3}, {"userName", F_ISSUER_USER_NAME, 8}, {NULL, 0, 0}};
+static const Member WRAPPER_MEMBERS[] = {{"Records", RECORDS_ARRAY, 7}, {NULL, 0, 0}};
+
+/* Error kinds; messages must match JsonScanError's in json-scan.ts. */
+enum {
+  E_NONE, E_UNTERMINATED_STRING, E_MISMATCHED_BRACKET, E_END_OF_INPUT, E_UNEXPECTED_CHARACTER,
+  E_EXPECTED_VALUE, E_EXPECTED_OBJECT, E_EXPECTED_MEMBER_NAME, E_EXPECTED_COLON,
+  E_EXPECTED_COMMA_BRACE, E_EXPECTED_ARRAY, E_EXPECTED_COMMA_BRACKET, E_BAD_KEY, E_NO_MEMORY
+};
+static const char *const MESSAGES[] = {
+  "", "unterminated string", "mismatched bracket", "unexpected end of input", "unexpected character",
+  "expected a value", "expected an object", "expected a member name", "expected \":\"",
+  "expected \",\" or \"}\"", "expected an array", "expected \",\" or \"]\"", "bad key", "out of memory"};
+
+typedef struct {
+  uint32_t hash;
+  int32_t id; /* -1: empty */
+  size_t start, len;
+} Slot;
+
+typedef struct {
+  const uint8_t *s;
+  size_t n;
+  jmp_buf fail;
+  int error;
+  size_t error_at, error_end;
+  /* Output rows. */
+  int32_t *rows;
+  size_t row_count, row_cap;
+  int32_t *row; /* the record being filled */
+  /* Interned strings: tokens (quotes excluded) by hash. */
+  Slot *slots;
+  size_t slot_mask, distinct;
+  size_t *tokens; /* id -> start, len pairs */
+  size_t token_cap;
+  /* Bracket stack for skipContainer. */
+  uint8_t *closers;
+  size_t closer_cap;
+} Scan;
+
+static void fail(Scan *sc, int error, size_t at) {
+  sc->error = error;
+  sc->error_at = at;
+  longjmp(sc->fail, 1);
+}
+
+static inline int at(const Scan *sc, size_t i) { return i < sc->n ? sc->s[i] : -1; }
+static inline int is_space(int c) { return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09; }
+static inline size_t skip_space(const Scan *sc, size_t i) {
+  while (i < sc->n && is_space(sc->s[i])) i++;
+  return i;
+}
+
+/* i at an opening quote; the index after the closing quote (the first quote preceded by an even
+   number of backslashes). */
+static size_t skip_string(Scan *sc, size_t i) {
+  const uint8_t *s = sc->s;
+  size_t j = i + 1;
+#if defined(__SSE2__)
+  /* Most strings are short and plain: find the first quote or backslash 16 bytes at a time. */
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  while (j + 16 <= sc->n) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+    unsigned b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash));
+    if (q != 0) {
+      if (b == 0 || __builtin_ctz(b) > __builtin_ctz(q)) return j + (size_t)__builtin_ctz(q) + 1;
+      break;
+    }
+    if (b != 0) break;
+    j += 16;
+  }
+#endif
+  for (;;) {
+    const uint8_t *q = memchr(s + j, '"', sc->n - j);
+    if (q == NULL) fail(sc, E_UNTERMINATED_STRING, i);
+    size_t quote_at = (size_t)(q - s);
+    size_t b = quote_at;
+    while (s[b - 1] == '\\') b--;
+    if (((quote_at - b) & 1) == 0) return quote_at + 1;
+    j = quote_at + 1;
+  }
+}
+
+static void push_closer(Scan *sc, size_t *depth, uint8_t closer) {
+  if (*depth == sc->closer_cap) {
+    size_t cap = sc->closer_cap * 2;
+    uint8_t *grown = realloc(sc->closers, cap);
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    sc->closers = grown;
+    sc->closer_cap = cap;
+  }
+  sc->closers[(*depth)++] = closer;
+}
+
+/* Skips the object or array at i, matching brackets. */
+static size_t skip_container(Scan *sc, size_t i) {
+  const uint8_t *s = sc->s;
+  const size_t n = sc->n;
+  size_t depth = 0;
+  push_closer(sc, &depth, s[i] == '{' ? '}' : ']');
+  size_t j = i + 1;
+  for (;;) {
+#if defined(__SSE2__)
+    /* Step over 16 bytes at a time while none is structural. */
+    const __m128i quote = _mm_set1_epi8('"'), ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
+    const __m128i os = _mm_set1_epi8('['), cs = _mm_set1_epi8(']');
+    while (j + 16 <= n) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, ob)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, os)), _mm_cmpeq_epi8(v, cs)));
+      int mask = _mm_movemask_epi8(hit);
+      if (mask != 0) {
+        j += (size_t)__builtin_ctz((unsigned)mask);
+        break;
+      }
+      j += 16;
+    }
+#endif
+    if (j >= n) fail(sc, E_END_OF_INPUT, n);
+    uint8_t d = s[j];
+    if (d == '"') {
+      j = skip_string(sc, j);
+      continue;
+    }
+    if (d == '{' || d == '[') {
+      push_closer(sc, &depth, d == '{' ? '}' : ']');
+    } else if (d == '}' || d == ']') {
+      if (sc->closers[--depth] != d) fail(sc, E_MISMATCHED_BRACKET, j);
+      if (depth == 0) return j + 1;
+    }
+    j++;
+  }
+}
+
+/* i at the first character of a value; the index after it. */
+static size_t skip_value(Scan *sc, size_t i) {
+  int c = at(sc, i);
+  if (c == '"') return skip_string(sc, i);
+  if (c == '{' || c == '[') return skip_container(sc, i);
+  size_t j = i;
+  while (j < sc->n) {
+    uint8_t d = sc->s[j];
+    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
+    if (d == '"' || d == '{' || d == '[' || d == ':') fail(sc, E_UNEXPECTED_CHARACTER, j);
+    j++;
+  }
+  if (j == i) fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_VALUE, i);
+  return j;
+}
+
+static int hex(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* The member id of the key token [start, end) (quotes included), or 0 with *found = 0. A key
+   with an escape is decoded (as JSON.parse would, failing where it would fail). */
+static int member_id(Scan *sc, const Member *names, size_t start, size_t end, int *found) {
+  const uint8_t *s = sc->s;
+  size_t len = end - start - 2;
+  const uint8_t *key = s + start + 1;
+  if (memchr(key, '\\', len) == NULL) {
+    for (const Member *m = names; m->name != NULL; m++) {
+      if (m->len == len && m->name[0] == key[0] && memcmp(m->name, key, len) == 0) {
+        *found = 1;
+        return m->id;
+      }
+    }
+    *found = 0;
+    return 0;
+  }
+  /* Decode into ASCII; any non-ASCII character makes it match no name (names are ASCII). */
+  char decoded[64];
+  size_t k = 0;
+  int ascii = 1;
+  for (size_t i = 0; i < len; i++) {
+    int c = key[i];
+    if (c < 0x20) goto bad;
+    if (c == '\\') {
+      if (++i >= len) goto bad;
+      int e = key[i];
+      switch (e) {
+        case '"': case '\\': case '/': c = e; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+          if (i + 4 >= len) goto bad; /* four hex digits, all inside the key */
+          int v = 0;
+          for (int h = 1; h <= 4; h++) {
+            int x = hex(key[i + h]);
+            if (x < 0) goto bad;
+            v = v * 16 + x;
+          }
+          i += 4;
+          c = v;
+          break;
+        }
+        default: goto bad;
+      }
+    }
+    if (c >= 0x80) ascii = 0;
+    else if (k < sizeof decoded) decoded[k++] = (char)c;
+    else ascii = 0;
+  }
+  if (ascii) {
+    for (const Member *m = names; m->name != NULL; m++) {
+      if (m->len == k && memcmp(m->name, decoded, k) == 0) {
+        *found = 1;
+        return m->id;
+      }
+    }
+  }
+  *found = 0;
+  return 0;
+bad:
+  sc->error_end = end;
+  fail(sc, E_BAD_KEY, start);
+  return 0;
+}
+
+static uint32_t hash_bytes(const uint8_t *p, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+static void grow_table(Scan *sc) {
+  size_t cap = (sc->slot_mask + 1) * 2;
+  Slot *slots = malloc(cap * sizeof(Slot));
+  if (slots == NULL) fail(sc, E_NO_MEMORY, 0);
+  for (size_t i = 0; i < cap; i++) slots[i].id = -1;
+  for (size_t i = 0; i <= sc->slot_mask; i++) {
+    Slot *old = &sc->slots[i];
+    if (old->id < 0) continue;
+    size_t k = old->hash & (cap - 1);
+    while (slots[k].id >= 0) k = (k + 1) & (cap - 1);
+    slots[k] = *old;
+  }
+  free(sc->slots);
+  sc->slots = slots;
+  sc->slot_mask = cap - 1;
+}
+
+/* The id of the string content [start, start + len), new ids numbered from 0 per file. */
+static int32_t intern(Scan *sc, size_t start, size_t len) {
+  const uint8_t *p = sc->s + start;
+  uint32_t h = hash_bytes(p, len);
+  size_t k = h & sc->slot_mask;
+  for (;;) {
+    Slot *slot = &sc->slots[k];
+    if (slot->id < 0) break;
+    if (slot->hash == h && slot->len == len && memcmp(sc->s + slot->start, p, len) == 0) return slot->id;
+    k = (k + 1) & sc->slot_mask;
+  }
+  if (sc->distinct == sc->token_cap) {
+    size_t cap = sc->token_cap * 2;
+    size_t *grown = realloc(sc->tokens, cap * 2 * sizeof(size_t));
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    sc->tokens = grown;
+    sc->token_cap = cap;
+  }
+  int32_t id = (int32_t)sc->distinct++;
+  sc->tokens[2 * id] = start;
+  sc->tokens[2 * id + 1] = len;
+  Slot *slot = &sc->slots[k];
+  slot->hash = h;
+  slot->id = id;
+  slot->start = start;
+  slot->len = len;
+  if (sc->distinct * 2 > sc->slot_mask + 1) grow_table(sc);
+  return id;
+}
+
+/* Records field `field` of the current record as the value at `start`; returns its end. */
+static size_t take(Scan *sc, int field, size_t start) {
+  size_t end = skip_value(sc, start);
+  int32_t *slot = sc->row + 2 + 3 * field;
+  int32_t id = RAW;
+  if (sc->s[start] == '"' && field != F_REQUEST_PARAMETERS && field != F_RESOURCES &&
+      memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
+    id = intern(sc, start + 1, end - start - 2);
+  }
+  slot[0] = id;
+  slot[1] = (int32_t)start;
+  slot[2] = (int32_t)end;
+  return end;
+}
+
+static size_t walk_object(Scan *sc, size_t i, const Member *names);
+
+/* A member the walk reads: a field, or a container holding fields. */
+static size_t member(Scan *sc, int id, size_t start) {
+  if (id >= 0) return take(sc, id, start);
+  if (at(sc, start) != '{') return skip_value(sc, start);
+  switch (id) {
+    case USER_IDENTITY: return walk_object(sc, start, IDENTITY_MEMBERS);
+    case SESSION_CONTEXT: return walk_object(sc, start, SESSION_MEMBERS);
+    default: return walk_object(sc, start, ISSUER_MEMBERS);
+  }
+}
+
+static size_t walk_object(Scan *sc, size_t i, const Member *names) {
+  if (at(sc, i) != '{') fail(sc, E_EXPECTED_OBJECT, i);
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == '}') return j + 1;
+  for (;;) {
+    if (at(sc, j) != '"') fail(sc, E_EXPECTED_MEMBER_NAME, j);
+    size_t key_end = skip_string(sc, j);
+    int found;
+    int id = member_id(sc, names, j, key_end, &found);
+    j = key_end;
+    if (at(sc, j) != ':') {
+      j = skip_space(sc, j);
+      if (at(sc, j) != ':') fail(sc, E_EXPECTED_COLON, j);
+    }
+    size_t start = skip_space(sc, j + 1);
+    j = found ? member(sc, id, start) : skip_value(sc, start);
+    j = skip_space(sc, j);
+    int c = at(sc, j);
+    if (c == '}') return j + 1;
+    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACE, j);
+    j = skip_space(sc, j + 1);
+  }
+}
+
+static void new_row(Scan *sc, size_t start) {
+  if (sc->row_count == sc->row_cap) {
+    size_t cap = sc->row_cap * 2;
+    int32_t *grown = realloc(sc->rows, cap * STRIDE * sizeof(int32_t));
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    sc->rows = grown;
+    sc->row_cap = cap;
+  }
+  int32_t *row = sc->rows + sc->row_count * STRIDE;
+  row[0] = (int32_t)start;
+  row[1] = -1;
+  for (int f = 0; f < F_COUNT; f++) {
+    row[2 + 3 * f] = ABSENT;
+    row[3 + 3 * f] = -1;
+    row[4 + 3 * f] = -1;
+  }
+  sc->row = row;
+}
+
+/* One element of a records array: a record object, or any other value (counted, not read). */
+static size_t record(Scan *sc, size_t start) {
+  new_row(sc, start);
+  size_t end;
+  if (at(sc, start) != '{') {
+    /* Counted as a record before its value is checked, as the TypeScript walker does. */
+    sc->row_count++;
+    end = skip_value(sc, start);
+    sc->rows[(sc->row_count - 1) * STRIDE + 1] = (int32_t)end;
+    return end;
+  }
+  end = walk_object(sc, start, RECORD_MEMBERS);
+  sc->row[1] = (int32_t)end;
+  sc->row_count++;
+  return end;
+}
+
+static size_t walk_records(Scan *sc, size_t i) {
+  if (at(sc, i) != '[') fail(sc, E_EXPECTED_ARRAY, i);
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == ']') return j + 1;
+  for (;;) {
+    j = skip_space(sc, record(sc, j));
+    int c = at(sc, j);
+    if (c == ']') return j + 1;
+    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACKET, j);
+    j = skip_space(sc, j + 1);
+  }
+}
+
+/* The wrapper object of a delivery file: its Records arrays are walked, other members skipped. */
+static size_t walk_wrapper(Scan *sc, size_t i) {
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == '}') return j + 1;
+  for (;;) {
+    if (at(sc, j) != '"') fail(sc, E_EXPECTED_MEMBER_NAME, j);
+    size_t key_end = skip_string(sc, j);
+    int found;
+    member_id(sc, WRAPPER_MEMBERS, j, key_end, &found);
+    j = key_end;
+    if (at(sc, j) != ':') {
+      j = skip_space(sc, j);
+      if (at(sc, j) != ':') fail(sc, E_EXPECTED_COLON, j);
+    }
+    size_t start = skip_space(sc, j + 1);
+    j = found && at(sc, start) == '[' ? walk_records(sc, start) : skip_value(sc, start);
+    j = skip_space(sc, j);
+    int c = at(sc, j);
+    if (c == '}') return j + 1;
+    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACE, j);
+    j = skip_space(sc, j + 1);
+  }
+}
+
+static void walk_document(Scan *sc, int wrapped) {
+  const uint8_t *s = sc->s;
+  size_t j = sc->n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf ? 3 : 0;
+  j = skip_space(sc, j);
+  while (j < sc->n) {
+    int c = s[j];
+    size_t end;
+    if (wrapped) end = c == '{' ? walk_wrapper(sc, j) : skip_value(sc, j);
+    else if (c == '[') end = walk_records(sc, j);
+    else end = record(sc, j);
+    j = skip_space(sc, end);
+  }
+}
+
+#define CHECK(call) \
+  do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed"); return NULL; } } while (0)
+
+/*
+ * locate(bytes: Uint8Array, wrapped: boolean) -> { rows: Int32Array, count, strings: string[],
+ *   error?: string, errorAt?: number, errorEnd?: number }
+ */
+static napi_value locate(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "locate(bytes, wrapped) takes two arguments");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value arraybuffer;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "locate: bytes must be a Uint8Array");
+    return NULL;
+  }
+  if (length >= 0x7fffffff) {
+    napi_throw_range_error(env, NULL, "locate: input over 2 GiB");
+    return NULL;
+  }
+  bool wrapped;
+  CHECK(napi_get_value_bool(env, argv[1], &wrapped));
+
+  Scan sc;
+  memset(&sc, 0, sizeof sc);
+  sc.s = data;
+  sc.n = length;
+  sc.row_cap = 1024;
+  sc.rows = malloc(sc.row_cap * STRIDE * sizeof(int32_t));
+  sc.slot_mask = 1023;
+  sc.slots = malloc((sc.slot_mask + 1) * sizeof(Slot));
+  sc.token_cap = 512;
+  sc.tokens = malloc(sc.token_cap * 2 * sizeof(size_t));
+  sc.closer_cap = 64;
+  sc.closers = malloc(sc.closer_cap);
+  napi_value result = NULL;
+  if (sc.rows == NULL || sc.slots == NULL || sc.tokens == NULL || sc.closers == NULL) {
+    sc.error = E_NO_MEMORY;
+  } else {
+    for (size_t i = 0; i <= sc.slot_mask; i++) sc.slots[i].id = -1;
+    if (setjmp(sc.fail) == 0) walk_document(&sc, wrapped);
+  }
+  if (sc.error == E_NO_MEMORY) {
+    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
+    goto done;
+  }
+  {
+    napi_value rows_buffer, rows, count, strings;
+    void *rows_data;
+    size_t bytes = sc.row_count * STRIDE * sizeof(int32_t);
+    if (napi_create_arraybuffer(env, bytes, &rows_data, &rows_buffer) != napi_ok) goto failed;
+    if (bytes > 0) memcpy(rows_data, sc.rows, bytes);
+    if (napi_create_typedarray(env, napi_int32_array, sc.row_count * STRIDE, rows_buffer, 0, &rows) != napi_ok) goto failed;
+    if (napi_create_uint32(env, (uint32_t)sc.row_count, &count) != napi_ok) goto failed;
+    if (napi_create_array_with_length(env, sc.distinct, &strings) != napi_ok) goto failed;
+    for (size_t id = 0; id < sc.distinct; id++) {
+      const char *p = (const char *)sc.s + sc.tokens[2 * id];
+      size_t len = sc.tokens[2 * id + 1];
+      int ascii = 1;
+      for (size_t k = 0; k < len; k++) if ((uint8_t)p[k] >= 0x80) { ascii = 0; break; }
+      napi_value str;
+      if ((ascii ? napi_create_string_latin1(env, p, len, &str) : napi_create_string_utf8(env, p, len, &str)) != napi_ok) goto failed;
+      if (napi_set_element(env, strings, (uint32_t)id, str) != napi_ok) goto failed;
+    }
+    if (napi_create_object(env, &result) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "rows", rows) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "count", count) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "strings", strings) != napi_ok) goto failed;
+    if (sc.error != E_NONE) {
+      napi_value message, error_at, error_end;
+      if (napi_create_string_utf8(env, MESSAGES[sc.error], NAPI_AUTO_LENGTH, &message) != napi_ok) goto failed;
+      if (napi_create_double(env, (double)sc.error_at, &error_at) != napi_ok) goto failed;
+      if (napi_create_double(env, (double)sc.error_end, &error_end) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "error", message) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorAt", error_at) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorEnd", error_end) != napi_ok) goto failed;
+    }
+    goto done;
+  }
+failed:
+  result = NULL;
+  napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
+done:
+  free(sc.rows);
+  free(sc.slots);
+  free(sc.tokens);
+  free(sc.closers);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn, stride, fields;
+  if (napi_create_function(env, "locate", NAPI_AUTO_LENGTH, locate, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "locate", fn) != napi_ok) return NULL;
+  if (napi_create_int32(env, STRIDE, &stride) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "stride", stride) != napi_ok) return NULL;
+  if (napi_create_int32(env, F_COUNT, &fields) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "fields", fields) != napi_ok) return NULL;
+  return exports;
+}
