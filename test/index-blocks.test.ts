@@ -22,7 +22,7 @@ const ACCOUNT = '111122223333';
 const APP = `arn:aws:iam::${ACCOUNT}:role/service/app`;
 const WORKER = `arn:aws:iam::${ACCOUNT}:role/worker`;
 const NOW = new Date('2026-03-01T00:00:00Z');
-/** 44 days across the 256-day block boundary of 2026-01-27 (day 20480), with gaps. */
+/** 44 days across the 64-day (and 256-day) block boundary of 2026-01-27 (day 20480), with gaps. */
 const FIRST = dayNumber('2026-01-08');
 const DAYS = 44;
 const EMPTY = (i: number): boolean => i % 7 === 3 || i === 20 || i === 21;
@@ -61,7 +61,8 @@ function s3(role: string, day: string, i: number, name: string, key: string): Re
 /**
  * Day `i` of the range: S3 families whose distinct keys cross FOLD_LIMIT within a day on some
  * days, only over several days on others, or never; keys deep enough to fold at every ladder depth;
- * a key holding `*`; non-S3 calls, one with an error on some days.
+ * a key holding `*`; non-S3 calls, one with an error on some days, one with a per-call key that
+ * is dropped.
  */
 function dayRecords(i: number): Record<string, unknown>[] {
   const day = dayString(FIRST + i);
@@ -81,6 +82,11 @@ function dayRecords(i: number): Record<string, unknown>[] {
       resources: [{ type: 'AWS::DynamoDB::Table', ARN: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders` }],
     }),
   );
+  // Execution names change per call and are dropped (non-resource-params.json); SSM names are kept.
+  for (let j = 0; j < 4; j++) {
+    out.push(record(WORKER, day, n++, 'states.amazonaws.com', 'StartExecution', { eventCategory: 'Management', requestParameters: { stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:flow`, name: `run-${i}-${j}` } }));
+  }
+  out.push(record(WORKER, day, n++, 'ssm.amazonaws.com', 'GetParameter', { eventCategory: 'Management', requestParameters: { name: `/app/p${i % 4}` } }));
   const denied = i % 6 === 0 ? { errorCode: 'AccessDenied' } : {};
   out.push(record(WORKER, day, n++, 'sqs.amazonaws.com', 'SendMessage', { eventCategory: 'Management', requestParameters: { queueUrl: 'https://sqs/q' }, ...denied }));
   return out;

@@ -12,11 +12,12 @@ import { discoverLogFiles, errorCode, type FileShape, type LogFile } from '../lo
 import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
 import { objectSizeFor, relationFor, sniffShape } from '../local/duckdb-source.js';
 import { buildUsageQuery } from '../query.js';
-import { foldCallMap } from '../fold.js';
+import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
+import { FOLDED_PARAM, foldCallMap } from '../fold.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { callFromKey, mergeCallRows } from '../records.js';
 import type { CallRow } from '../../model.js';
-import { blocksHolding, halvesOf, isDay } from './day-blocks.js';
+import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
 import { openIndex, queryRows } from './index-store.js';
 
 export interface IndexUpdateOptions {
@@ -95,9 +96,32 @@ interface Piece {
   file: string;
   roleName: string | null;
   calls: Map<string, CallRow>;
+  /**
+   * Stored rows the fold cannot change (see `foldable`), by call key, kept as counters: never
+   * parsed, merged by key only. Only pieces read back from the index have them.
+   */
+  plain?: Map<string, Counters>;
   /** Grew since it was last folded. */
   dirty?: boolean;
 }
+
+interface Counters {
+  roleArn: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/**
+ * The request keys a stored call key must hold for `foldCallMap` to change its row: the S3
+ * object key (folding) and the non-resource keys (dropped), as they appear in `callKey`'s JSON
+ * (`["name",`). A row holding none of them has no fold family and loses no key, so the fold leaves
+ * it as it is and merging it by key is all a rollup does to it; rows holding one are parsed and
+ * folded. A false positive (the text inside a value, where JSON escapes the quotes anyway) only
+ * costs a parse.
+ */
+const FOLD_MARKS = [...new Set([FOLDED_PARAM, ...nonResourceParams.rows.map((r) => r.param)])].map((p) => `[${JSON.stringify(p)},`);
+const foldable = (key: string): boolean => FOLD_MARKS.some((mark) => key.includes(mark));
 
 /**
  * Appends folded call maps to `table`: `calls` (with a file column), `calls_day`, or
@@ -107,18 +131,20 @@ async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls
   const appender = await connection.createAppender(table);
   try {
     for (const piece of pieces) {
-      for (const [key, row] of piece.calls) {
-        if (table === 'calls_block') appender.appendTinyInt(level);
-        appender.appendVarchar(piece.day);
-        if (table === 'calls') appender.appendVarchar(piece.file);
-        appender.appendVarchar(row.roleArn);
-        if (piece.roleName === null) appender.appendNull();
-        else appender.appendVarchar(piece.roleName);
-        appender.appendVarchar(key);
-        appender.appendBigInt(BigInt(row.count));
-        appender.appendVarchar(row.firstSeen);
-        appender.appendVarchar(row.lastSeen);
-        appender.endRow();
+      for (const rows of [piece.calls, piece.plain ?? []]) {
+        for (const [key, row] of rows) {
+          if (table === 'calls_block') appender.appendTinyInt(level);
+          appender.appendVarchar(piece.day);
+          if (table === 'calls') appender.appendVarchar(piece.file);
+          appender.appendVarchar(row.roleArn);
+          if (piece.roleName === null) appender.appendNull();
+          else appender.appendVarchar(piece.roleName);
+          appender.appendVarchar(key);
+          appender.appendBigInt(BigInt(row.count));
+          appender.appendVarchar(row.firstSeen);
+          appender.appendVarchar(row.lastSeen);
+          appender.endRow();
+        }
       }
     }
     appender.flushSync();
@@ -127,53 +153,93 @@ async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls
   }
 }
 
+/** Adds `row` into `rows` under `key`, merging counters with a row already there. */
+function mergeCounters<T extends Counters>(rows: Map<string, T>, key: string, row: T): void {
+  const seen = rows.get(key);
+  if (seen === undefined) rows.set(key, row);
+  else {
+    seen.count += row.count;
+    if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
+    if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
+  }
+}
+
+/** The piece of `roleName` in `pieces`, created empty when missing. */
+function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | null): Piece {
+  const id = roleName ?? '\u0000';
+  let piece = pieces.get(id);
+  if (piece === undefined) {
+    piece = { day, file: '', roleName, calls: new Map(), plain: new Map() };
+    pieces.set(id, piece);
+  }
+  return piece;
+}
+
 /**
- * The rows `from` (a FROM ... WHERE clause over a table with `c_role_name`, `call`, `records`,
- * `first_seen`, `last_seen`) merged by role and call and folded per role, as pieces of `day`.
+ * The rows of `from` (a FROM ... WHERE clause over `calls`, `calls_day` or `calls_block`) as
+ * pieces of `day`, merged by role and call; rows the fold cannot change are left unparsed.
  */
-async function foldedPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
-  const rows = await queryRows(connection, `SELECT c_role_name, call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l ${from} GROUP BY c_role_name, call`);
+async function readPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
+  const rows = await queryRows(connection, `SELECT c_role, c_role_name, call, records, first_seen, last_seen ${from}`);
   const pieces = new Map<string, Piece>();
   for (const r of rows) {
     const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
-    const id = roleName ?? '\u0000';
-    let piece = pieces.get(id);
-    if (piece === undefined) {
-      piece = { day, file: '', roleName, calls: new Map() };
-      pieces.set(id, piece);
-    }
+    const piece = pieceOf(pieces, day, roleName);
     const key = String(r['call']);
-    piece.calls.set(key, { ...callFromKey(key), count: Number(r['n']), firstSeen: String(r['f']), lastSeen: String(r['l']) });
+    const counters = { count: Number(r['records']), firstSeen: String(r['first_seen']), lastSeen: String(r['last_seen']) };
+    if (foldable(key)) mergeCounters(piece.calls, key, { ...callFromKey(key), ...counters });
+    else mergeCounters(piece.plain ?? new Map(), key, { roleArn: String(r['c_role']), ...counters });
   }
-  for (const piece of pieces.values()) foldCallMap(piece.calls);
   return pieces;
 }
 
 /**
  * Rebuilds `calls_day` for `days` from the per-file rows (merged across files and folded per
- * role, which by the fold's algebra equals one fold over the day's records), then every block of
- * `calls_block` holding one of them, level by level, each from its two halves one level down
- * (again equal to one fold over the block's records). Blocks holding no changed day are not read.
+ * role, which by the fold's algebra equals one fold over the day's records), and every block of
+ * `calls_block` holding one of them, each from its two halves one level down (again equal to one
+ * fold over the block's records). Depth first: a rebuilt half is merged into its parent from
+ * memory, an unchanged half is read from the index, and only O(levels) blocks are held at once.
+ * Blocks holding no changed day are neither read nor written.
  */
 async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
-  const valid = [...new Set(days)].filter(isDay).sort(compareText); // records without a readable time have no day
-  for (const day of valid) {
-    await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
-    const pieces = await foldedPieces(connection, day, `FROM calls WHERE day = '${day}'`);
-    await appendCalls(connection, 'calls_day', pieces.values());
-  }
-  for (let level = 1; level <= blockLevels; level++) {
-    for (const block of blocksHolding(valid, level)) {
-      await connection.run(`DELETE FROM calls_block WHERE level = ${level} AND day = '${block}'`);
-      const [first, second] = halvesOf(block, level);
-      const from =
-        level === 1
-          ? `FROM calls_day WHERE day IN ('${first}', '${second}')`
-          : `FROM calls_block WHERE level = ${level - 1} AND day IN ('${first}', '${second}')`;
-      const pieces = await foldedPieces(connection, block, from);
-      await appendCalls(connection, 'calls_block', pieces.values(), level);
+  const changed = [...new Set(days)].filter(isDay).map(dayNumber).sort((a, b) => a - b); // records without a readable time have no day
+  const holdsChanged = (start: number, size: number): boolean => changed.some((n) => n >= start && n < start + size);
+  /** The rebuilt block of `level` starting at day number `start`, or undefined when it holds no changed day. */
+  const rebuild = async (level: number, start: number): Promise<Map<string, Piece> | undefined> => {
+    if (!holdsChanged(start, 2 ** level)) return undefined;
+    const day = dayString(start);
+    let pieces: Map<string, Piece>;
+    if (level === 0) {
+      await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
+      pieces = await readPieces(connection, day, `FROM calls WHERE day = '${day}'`);
+      for (const piece of pieces.values()) foldCallMap(piece.calls);
+      await appendCalls(connection, 'calls_day', pieces.values());
+      return pieces;
     }
-  }
+    const halves: Array<Map<string, Piece>> = [];
+    for (const half of halvesOf(day, level)) {
+      const below = level - 1;
+      const from = below === 0 ? `FROM calls_day WHERE day = '${half}'` : `FROM calls_block WHERE level = ${below} AND day = '${half}'`;
+      halves.push((await rebuild(below, dayNumber(half))) ?? (await readPieces(connection, half, from)));
+    }
+    const [first = new Map<string, Piece>(), second = new Map<string, Piece>()] = halves;
+    pieces = new Map();
+    for (const half of [first, second]) {
+      for (const piece of half.values()) {
+        const merged = pieceOf(pieces, day, piece.roleName);
+        for (const [key, row] of piece.calls) mergeCounters(merged.calls, key, row);
+        for (const [key, row] of piece.plain ?? []) mergeCounters(merged.plain ?? new Map(), key, row);
+      }
+    }
+    // A half alone is already folded (fold is idempotent): only two non-empty halves fold again.
+    if (first.size > 0 && second.size > 0) for (const piece of pieces.values()) foldCallMap(piece.calls);
+    await connection.run(`DELETE FROM calls_block WHERE level = ${level} AND day = '${day}'`);
+    await appendCalls(connection, 'calls_block', pieces.values(), level);
+    return pieces;
+  };
+  const size = 2 ** blockLevels;
+  const tops = new Set(changed.map((n) => Math.floor(n / size) * size));
+  for (const top of [...tops].sort((a, b) => a - b)) await rebuild(blockLevels, top);
 }
 
 /**

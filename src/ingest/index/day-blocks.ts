@@ -9,8 +9,12 @@
  * Pure arithmetic, no DuckDB: imported by the query path and by the build.
  */
 
-/** The highest block level built: blocks of up to 2^8 = 256 days. */
-export const BLOCK_LEVELS = 8;
+/**
+ * The highest block level a new index builds: blocks of up to 2^6 = 64 days. A window of W days
+ * then reads at most 2 * 6 + W / 64 blocks (a 90-day window at most 12, a year at most 17), and a
+ * new day rebuilds 6 blocks, none of them longer than 64 days however old the index is.
+ */
+export const BLOCK_LEVELS = 6;
 
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -35,19 +39,6 @@ export interface DayBlock {
   level: number;
   /** The block's first day. */
   day: string;
-}
-
-/** The first day number of the level-`level` block holding day number `n`. */
-function blockStart(n: number, level: number): number {
-  const size = 2 ** level;
-  return Math.floor(n / size) * size;
-}
-
-/** The level-`level` blocks (by first day) that hold any of `days`, sorted. */
-export function blocksHolding(days: Iterable<string>, level: number): string[] {
-  const starts = new Set<number>();
-  for (const day of days) if (isDay(day)) starts.add(blockStart(dayNumber(day), level));
-  return [...starts].sort((a, b) => a - b).map(dayString);
 }
 
 /** The two level-(`level` - 1) halves of the level-`level` block starting at `day`. */

@@ -6,7 +6,6 @@
  * files it could not read, and the time its files cover, so a window beyond the indexed logs shows
  * as uncovered and is never read as "no usage".
  */
-import { BOOLEAN, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { InputError, UsageError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
@@ -15,7 +14,7 @@ import { foldCallMap } from '../fold.js';
 import { callFromKey } from '../records.js';
 import type { UsageSource } from '../source.js';
 import { coverWindow } from './day-blocks.js';
-import { openIndex, queryRows } from './index-store.js';
+import { duckdb, openIndex, queryRows } from './index-store.js';
 
 const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
 
@@ -79,6 +78,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
          GROUP BY call`,
       );
       const filter = query.roles;
+      const { BOOLEAN, LIST, VARCHAR, listValue } = duckdb;
       prepared.bind(
         {
           allRoles: filter.kind === 'all',
