@@ -37,10 +37,23 @@ export function shapeOf(path: string, bytes: Buffer): FileShape {
   return isDeliveryFile(path) ? 'wrapped' : shapeOfHead(bytes.toString('utf8', 0, Math.min(bytes.length, 4096)));
 }
 
-/** Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. */
+/** Largest output chunk asked of zlib at once (a file inflating to more is read in chunks). */
+const MAX_CHUNK = 256 * 1024 * 1024;
+
+/**
+ * Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. The
+ * output buffer is sized from the gzip trailer's ISIZE (the inflated size mod 2^32), so zlib
+ * writes one buffer instead of 16 KB chunks joined by a copy (gunzip of the 1M bench: 1.8-2.0 s
+ * -> 1.4 s). ISIZE is only a hint: a multi-member or corrupt file still inflates correctly (zlib
+ * checks each member's CRC and length), in more chunks.
+ */
 export function readLogBytes(path: string): Buffer {
   const bytes = readFileSync(path);
-  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const isize = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
+  // Deflate inflates at most ~1032:1: a larger ISIZE is corrupt and must not size a buffer.
+  const chunkSize = Math.max(64 * 1024, Math.min(isize + 1, bytes.length * 1032, MAX_CHUNK));
+  return gunzipSync(bytes, { chunkSize });
 }
 
 function text(value: unknown): string | undefined {
@@ -211,9 +224,9 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
     const key = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy, params, arns]);
-    const seen = out.calls.get(key);
+    let seen = out.calls.get(key);
     if (seen === undefined) {
-      out.calls.set(key, {
+      seen = {
         roleArn,
         eventSource,
         eventName,
@@ -227,7 +240,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
         count: 1,
         firstSeen: time,
         lastSeen: time,
-      });
+      };
+      out.calls.set(key, seen);
       if (out.calls.size >= foldAt) {
         foldCallMap(out.calls);
         foldAt = Math.max(FOLD_FLOOR, out.calls.size * 2);
