@@ -33,6 +33,6 @@ if (process.env.IAMTRIM_NATIVE === '0') {
     console.error('native scanner: built native/build/Release/iamtrim_scan.node');
   } else {
     const why = (run.stderr ?? '').split('\n').filter((l) => /error|not found/i.test(l)).slice(0, 3).join('; ');
-    console.error(`native scanner: not built (${why || 'node-gyp failed'}); scans use the TypeScript walker (same results, ~2x slower). Install python3, make and a C compiler, then npm run build.`);
+    console.error(`native scanner: not built (${why || 'node-gyp failed'}); scans use the TypeScript walker (same results; its JSON walk is ~5x slower). Install python3, make and a C compiler, then npm run build.`);
   }
 }
