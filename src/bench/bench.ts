@@ -12,6 +12,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { walkerName } from '../ingest/local/stream/record-index.js';
 import { gzipInflatedSize, listDeliveryFiles, loadAverage, measureDecompression, measureProcess } from './measure.js';
 import { renderBenchSection, replaceBenchSection, type BenchRow } from './report.js';
 
@@ -121,7 +122,8 @@ async function main(): Promise<void> {
     });
   }
 
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}`;
+  const walker = walkerName() === 'native' ? 'native record locator (native/scan.c)' : 'TypeScript record locator (native module not built)';
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}; stream engine with the ${walker}`;
   // Rows of volumes not measured in this run are kept from the last run that measured them
   // (bench-data/results.json), so one volume can be re-measured without re-running the others.
   const resultsPath = join(values.data, 'results.json');
