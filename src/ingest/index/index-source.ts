@@ -63,11 +63,15 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     const parts: string[] = [];
     if (options.perDay === true) parts.push(`SELECT ${columns} FROM calls_day WHERE day >= '${startDay}' AND day < '${endDay}'`);
     else {
-      const blocks = coverWindow(startDay, endDay, handle.blockLevels);
-      const days = blocks.filter((b) => b.level === 0).map((b) => `'${b.day}'`);
-      const spans = blocks.filter((b) => b.level > 0).map((b) => `(level = ${b.level} AND day = '${b.day}')`);
-      if (days.length > 0) parts.push(`SELECT ${columns} FROM calls_day WHERE day IN (${days.join(', ')})`);
-      if (spans.length > 0) parts.push(`SELECT ${columns} FROM calls_block WHERE ${spans.join(' OR ')}`);
+      // One scan per block, each with equality filters DuckDB prunes storage with (an `IN` list or
+      // an `OR` of blocks scanned all of calls_day: 65-75 ms instead of 27-33 ms at 10M events).
+      for (const b of coverWindow(startDay, endDay, handle.blockLevels)) {
+        parts.push(
+          b.level === 0
+            ? `SELECT ${columns} FROM calls_day WHERE day = '${b.day}'`
+            : `SELECT ${columns} FROM calls_block WHERE level = ${b.level} AND day = '${b.day}'`,
+        );
+      }
     }
     let rows: Array<{ call: string; n: string | number; f: string; l: string }> = [];
     if (parts.length > 0) {

@@ -108,7 +108,7 @@ export async function queryRows(connection: DuckDBConnection, sql: string): Prom
 
 /** The `meta` table as a map; empty when the file has none (not an index, or an empty one). */
 async function readMeta(connection: DuckDBConnection): Promise<Map<string, string>> {
-  const tables = await queryRows(connection, `SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'`);
+  const tables = await queryRows(connection, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'`);
   if (tables.length === 0) return new Map();
   const rows = await queryRows(connection, `SELECT key, value FROM meta`);
   return new Map(rows.map((r) => [String(r['key']), String(r['value'])]));
