@@ -86,10 +86,13 @@ function familyOf(row: CallRow, key: string): { id: string; heads: string[]; oth
     if (head === undefined) others.push(arn);
     else heads.push(head);
   }
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(row.params)) if (k !== FOLDED_PARAM) params[k] = v;
-  const { foldedDepth: _depth, ...rest } = row;
-  const id = `${callKey({ ...rest, params, resourceArns: others })}\u0000${heads.join('\u0000')}`;
+  // callKey of the row without its object key, object ARNs and depth, built without copying it.
+  const params = Object.keys(row.params)
+    .filter((k) => k !== FOLDED_PARAM)
+    .sort(compareText)
+    .map((k) => [k, row.params[k]]);
+  const parts = [row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy, params, others];
+  const id = `${JSON.stringify(parts)}\u0000${heads.join('\u0000')}`;
   return { id, heads, others };
 }
 
