@@ -156,6 +156,9 @@ describe('day blocks: the cover of a window', () => {
       { numRuns: 500 },
     );
     expect(coverWindow('2025-12-01', '2026-03-01').length).toBeLessThanOrEqual(2 * BLOCK_LEVELS);
+    // The index's default depth: any 90-day window is at most 10 blocks, any year at most 14.
+    const longest = (days: number): number => Math.max(...[...Array(2 ** BLOCK_LEVELS).keys()].map((s) => coverWindow(dayString(20_000 + s), dayString(20_000 + s + days)).length));
+    expect([longest(90), longest(365)]).toEqual([10, 14]);
     expect(coverWindow('2026-01-01', '2026-01-01')).toEqual([]);
   });
 });

@@ -11,8 +11,8 @@
 
 /**
  * The highest block level a new index builds: blocks of up to 2^6 = 64 days. A window of W days
- * then reads at most 2 * 6 + W / 64 blocks (a 90-day window at most 12, a year at most 17), and a
- * new day rebuilds 6 blocks, none of them longer than 64 days however old the index is.
+ * then reads at most about 2 * 6 + W / 64 blocks (any 90-day window at most 10, any year at most
+ * 14), and a new day rebuilds 6 blocks, none longer than 64 days however old the index is.
  */
 export const BLOCK_LEVELS = 6;
 

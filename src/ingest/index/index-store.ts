@@ -20,9 +20,9 @@ import { BLOCK_LEVELS } from './day-blocks.js';
 
 /**
  * The DuckDB API, loaded with `require`: an ESM `import` of this CommonJS package makes Node
- * pre-parse every one of its ~120 files for their export names first, which doubled its load time
- * (~170 ms -> ~90 ms on the bench machine), most of an indexed query's start-up after the blocks.
- * The same module instance as an `import` elsewhere in the process (Node shares the CJS cache).
+ * pre-parse each of its ~120 files for their export names first, which doubles its load time
+ * (~170 ms against ~90 ms on the bench machine) in every `--index` run. The same module instance
+ * as an `import` elsewhere in the process (Node shares the CommonJS cache).
  */
 export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
 
