@@ -343,10 +343,12 @@ static size_t take(Scan *sc, int field, size_t start) {
 }
 
 static size_t walk_object(Scan *sc, size_t i, const Member *names);
+static size_t walk_records(Scan *sc, size_t i);
 
-/* A member the walk reads: a field, or a container holding fields. */
+/* A member the walk reads: a field, a wrapper's Records array, or an object holding fields. */
 static size_t member(Scan *sc, int id, size_t start) {
   if (id >= 0) return take(sc, id, start);
+  if (id == RECORDS_ARRAY) return at(sc, start) == '[' ? walk_records(sc, start) : skip_value(sc, start);
   if (at(sc, start) != '{') return skip_value(sc, start);
   switch (id) {
     case USER_IDENTITY: return walk_object(sc, start, IDENTITY_MEMBERS);
@@ -428,30 +430,6 @@ static size_t walk_records(Scan *sc, size_t i) {
   }
 }
 
-/* The wrapper object of a delivery file: its Records arrays are walked, other members skipped. */
-static size_t walk_wrapper(Scan *sc, size_t i) {
-  size_t j = skip_space(sc, i + 1);
-  if (at(sc, j) == '}') return j + 1;
-  for (;;) {
-    if (at(sc, j) != '"') fail(sc, E_EXPECTED_MEMBER_NAME, j);
-    size_t key_end = skip_string(sc, j);
-    int found;
-    member_id(sc, WRAPPER_MEMBERS, j, key_end, &found);
-    j = key_end;
-    if (at(sc, j) != ':') {
-      j = skip_space(sc, j);
-      if (at(sc, j) != ':') fail(sc, E_EXPECTED_COLON, j);
-    }
-    size_t start = skip_space(sc, j + 1);
-    j = found && at(sc, start) == '[' ? walk_records(sc, start) : skip_value(sc, start);
-    j = skip_space(sc, j);
-    int c = at(sc, j);
-    if (c == '}') return j + 1;
-    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACE, j);
-    j = skip_space(sc, j + 1);
-  }
-}
-
 static void walk_document(Scan *sc, int wrapped) {
   const uint8_t *s = sc->s;
   size_t j = sc->n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf ? 3 : 0;
@@ -459,7 +437,8 @@ static void walk_document(Scan *sc, int wrapped) {
   while (j < sc->n) {
     int c = s[j];
     size_t end;
-    if (wrapped) end = c == '{' ? walk_wrapper(sc, j) : skip_value(sc, j);
+    /* A delivery file's wrapper object: its Records arrays are walked, other members skipped. */
+    if (wrapped) end = c == '{' ? walk_object(sc, j, WRAPPER_MEMBERS) : skip_value(sc, j);
     else if (c == '[') end = walk_records(sc, j);
     else end = record(sc, j);
     j = skip_space(sc, end);
