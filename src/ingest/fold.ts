@@ -131,16 +131,20 @@ export function dropNonResourceParams(row: CallRow): CallRow {
   return { ...row, params };
 }
 
-/** Adds `row` into `map` under its callKey, merging counters with a row already there. */
-function mergeInto(map: Map<string, CallRow>, row: CallRow): void {
-  const k = callKey(row);
-  const seen = map.get(k);
-  if (seen === undefined) map.set(k, row);
+/** Adds `row` into `rows` under `key`, merging counters (count, first and last seen) with a row already there. */
+export function mergeCounters<T extends { count: number; firstSeen: string; lastSeen: string }>(rows: Map<string, T>, key: string, row: T): void {
+  const seen = rows.get(key);
+  if (seen === undefined) rows.set(key, row);
   else {
     seen.count += row.count;
     if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
     if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
   }
+}
+
+/** Adds `row` into `map` under its callKey, merging counters with a row already there. */
+function mergeInto(map: Map<string, CallRow>, row: CallRow): void {
+  mergeCounters(map, callKey(row), row);
 }
 
 /**

@@ -13,7 +13,7 @@ import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
 import { objectSizeFor, relationFor, sniffShape } from '../local/duckdb-source.js';
 import { buildUsageQuery } from '../query.js';
 import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
-import { FOLDED_PARAM, foldCallMap } from '../fold.js';
+import { FOLDED_PARAM, foldCallMap, mergeCounters } from '../fold.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { callFromKey, mergeCallRows } from '../records.js';
 import type { CallRow } from '../../model.js';
@@ -150,17 +150,6 @@ async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls
     appender.flushSync();
   } finally {
     appender.closeSync();
-  }
-}
-
-/** Adds `row` into `rows` under `key`, merging counters with a row already there. */
-function mergeCounters<T extends Counters>(rows: Map<string, T>, key: string, row: T): void {
-  const seen = rows.get(key);
-  if (seen === undefined) rows.set(key, row);
-  else {
-    seen.count += row.count;
-    if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
-    if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
   }
 }
 
