@@ -22,6 +22,7 @@ import { scanUsageIndex, usageIndexSource } from '../src/ingest/index/index-sour
 import { localLogsSource, scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { IamSnapshot, PolicyDocument, UsageQuery } from '../src/model.js';
+import { writeIndexOfVersion } from './helpers/index-files.js';
 
 const ACCOUNT = '111122223333';
 const APP = `arn:aws:iam::${ACCOUNT}:role/app`;
@@ -255,11 +256,7 @@ describe('folded S3 keys end to end', () => {
 
   it('refuses an index of the previous version with a rebuild hint', async () => {
     const old = join(root, 'old.duckdb');
-    const instance = await DuckDBInstance.create(old);
-    const connection = await instance.connect();
-    await connection.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO meta VALUES ('version', '1')`);
-    connection.closeSync();
-    instance.closeSync();
+    await writeIndexOfVersion(old, 1);
     await expect(updateUsageIndex({ logs, index: old, skipBadFiles: false, now: NOW })).rejects.toThrow(/another version \(1;.*version 3\)/);
     await expect(updateUsageIndex({ logs, index: old, skipBadFiles: false, now: NOW })).rejects.toBeInstanceOf(InputError);
     await expect(scanUsageIndex(old, { roles: { kind: 'all' }, window: WINDOW })).rejects.toBeInstanceOf(InputError);

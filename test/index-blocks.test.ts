@@ -17,6 +17,7 @@ import { BLOCK_LEVELS, coverWindow, dayNumber, dayString } from '../src/ingest/i
 import { scanUsageIndex } from '../src/ingest/index/index-source.js';
 import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
 import type { RoleFilter, UsageQuery } from '../src/model.js';
+import { writeIndexOfVersion } from './helpers/index-files.js';
 
 const ACCOUNT = '111122223333';
 const APP = `arn:aws:iam::${ACCOUNT}:role/service/app`;
@@ -243,11 +244,7 @@ describe('day blocks in the usage index', () => {
 
   it('refuses an index of version 2 with a rebuild hint', async () => {
     const old = join(root, 'v2.duckdb');
-    const instance = await DuckDBInstance.create(old);
-    const connection = await instance.connect();
-    await connection.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO meta VALUES ('version', '2')`);
-    connection.closeSync();
-    instance.closeSync();
+    await writeIndexOfVersion(old, 2);
     const query: UsageQuery = { roles: { kind: 'all' }, window: { start: midnight(FIRST), end: midnight(FIRST + 7) } };
     await expect(scanUsageIndex(old, query)).rejects.toThrow(/another version \(2;.*version 3\)/);
     await expect(scanUsageIndex(old, query)).rejects.toBeInstanceOf(InputError);

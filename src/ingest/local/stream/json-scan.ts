@@ -72,7 +72,7 @@ export function skipString(s: Buffer, i: number): number {
 }
 
 /** Whether [start, end) holds a backslash (a string token with an escape). */
-function hasBackslash(s: Buffer, start: number, end: number): boolean {
+export function hasBackslash(s: Buffer, start: number, end: number): boolean {
   for (let k = start; k < end; k++) if (s[k] === BACKSLASH) return true;
   return false;
 }

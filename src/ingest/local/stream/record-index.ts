@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { JsonScanError, MemberNames, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
+import { hasBackslash, JsonScanError, MemberNames, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
 export const FIELDS = [
@@ -118,15 +118,9 @@ const IDENTITY = new MemberNames(['accountId', 'invokedBy', 'sessionContext']);
 const SESSION = new MemberNames(['sessionIssuer']);
 const ISSUER = new MemberNames(['type', 'arn', 'userName']);
 const RECORDS = new MemberNames(['Records']);
-const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
-
-function hasBackslash(s: Buffer, start: number, end: number): boolean {
-  for (let k = start; k < end; k++) if (s[k] === BACKSLASH) return true;
-  return false;
-}
 
 /** The TypeScript walker: the same rows as native/scan.c. */
 export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
