@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, foldKey, isFoldedPrefix } from '../src/ingest/fold.js';
+import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, FoldingCalls, foldKey, isFoldedPrefix } from '../src/ingest/fold.js';
 import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
 import type { CallRow } from '../src/model.js';
 import table from '../src/mapping/data/non-resource-params.json' with { type: 'json' };
@@ -144,6 +144,27 @@ describe('foldCallMap algebra', () => {
         expect(incremental).toEqual(foldCallRows(input));
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('FoldingCalls (fold on arrival) equals one fold at the end, also fed rows already folded', () => {
+    const sorted = (list: CallRow[]): CallRow[] => [...list].sort((x, y) => (callKey(x) < callKey(y) ? -1 : callKey(x) > callKey(y) ? 1 : 0));
+    fc.assert(
+      fc.property(rows, fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 80 }), fc.boolean(), (input, split, size, identities) => {
+        const calls = new FoldingCalls();
+        const add = (batch: CallRow[]): void => {
+          for (const r of batch) calls.add({ ...r }, identities ? `id ${JSON.stringify(r)}` : undefined);
+        };
+        // A file's groups arrive folded already when the file was large (a scan folds a file as
+        // it grows): here rows [split, end) as one folded batch, after the others in small raw ones.
+        for (let i = 0; i < split; i += size) add(input.slice(i, Math.min(i + size, split)));
+        add(foldCallRows(input.slice(split)));
+        const whole = foldCallRows(input);
+        expect(sorted(calls.rows())).toEqual(whole);
+        // rows() leaves the state as it was.
+        expect(sorted(calls.rows())).toEqual(whole);
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -187,15 +187,88 @@ export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
     if (depth === Infinity) continue;
     if (family.minDepth === depth && family.members.every((m) => m.row.foldedDepth === depth)) continue;
     for (const m of family.members) map.delete(m.mapKey);
-    const merged: CallRow[] = [];
-    for (const m of family.members) {
-      const folded = foldKey(m.key, depth);
-      const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
-      merged.push({ ...m.row, params: { ...m.row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth });
-    }
+    const merged = family.members.map((m) => foldedRow(m.row, family, foldKey(m.key, depth), depth));
     for (const row of merged) mergeInto(map, row);
   }
   return map;
+}
+
+/** `row` (a member of `family`) with its object key folded to `folded` at `depth`, and its object ARNs with it. */
+function foldedRow(row: CallRow, family: { heads: readonly string[]; others: readonly string[] }, folded: string, depth: number): CallRow {
+  const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
+  return { ...row, params: { ...row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth };
+}
+
+/** A family's rows in FoldingCalls: all at one depth (Infinity: unfolded), by object key. */
+interface FoldingFamily {
+  heads: string[];
+  others: string[];
+  depth: number;
+  byKey: Map<string, CallRow>;
+}
+
+/**
+ * Call rows folded as they arrive: `rows()` equals `foldCallMap` over every row added (tested in
+ * test/fold.test.ts), at a few microseconds a row instead of a re-fold of the whole map. Rows are
+ * kept per family; a family at depth d folds each new key to d on arrival (the composition rule
+ * above) and is re-folded, from d down the ladder, only when it holds more than FOLD_LIMIT keys.
+ * The scan of a file adds its groups here (file-scanner.ts): most rows of a busy role fall into
+ * families already folded.
+ */
+export class FoldingCalls {
+  /** Rows without an object key, by the caller's identity string or callKey. */
+  private readonly exact = new Map<string, CallRow>();
+  private readonly families = new Map<string, FoldingFamily>();
+
+  /**
+   * Adds a row (which the map now owns). `identity`, when given, must be a string equal for
+   * equal call identities (a scan's group key); rows under different identities for one call are
+   * merged by `rows()`.
+   */
+  add(row: CallRow, identity?: string): void {
+    const kept = dropNonResourceParams(row);
+    const key = kept.params[FOLDED_PARAM];
+    if (key === undefined) {
+      mergeCounters(this.exact, kept === row && identity !== undefined ? identity : callKey(kept), kept);
+      return;
+    }
+    const { id, heads, others } = familyOf(kept, key);
+    let family = this.families.get(id);
+    if (family === undefined) {
+      family = { heads, others, depth: Infinity, byKey: new Map() };
+      this.families.set(id, family);
+    }
+    const depth = Math.min(family.depth, kept.foldedDepth ?? Infinity);
+    if (depth < family.depth) this.refold(family, depth);
+    const folded = depth === Infinity ? key : foldKey(key, depth);
+    const seen = family.byKey.get(folded);
+    if (seen !== undefined) mergeCounters(family.byKey, folded, kept);
+    else family.byKey.set(folded, depth === Infinity ? kept : foldedRow(kept, family, folded, depth));
+    if (family.byKey.size > FOLD_LIMIT) this.refold(family, family.depth);
+  }
+
+  /** Folds a family's keys to the depth chooseDepth gives them from `minDepth` down. */
+  private refold(family: FoldingFamily, minDepth: number): void {
+    const depth = chooseDepth(new Set(family.byKey.keys()), minDepth);
+    if (depth === family.depth) return;
+    const rows = family.byKey;
+    family.depth = depth;
+    family.byKey = new Map();
+    for (const row of rows.values()) {
+      const folded = foldKey(row.params[FOLDED_PARAM] ?? '', depth);
+      const seen = family.byKey.get(folded);
+      if (seen !== undefined) mergeCounters(family.byKey, folded, row);
+      else family.byKey.set(folded, foldedRow(row, family, folded, depth));
+    }
+  }
+
+  /** The rows so far, folded as foldCallMap folds them (in no particular order). */
+  rows(): CallRow[] {
+    const map = new Map<string, CallRow>();
+    for (const row of this.exact.values()) mergeInto(map, { ...row });
+    for (const family of this.families.values()) for (const row of family.byKey.values()) mergeInto(map, { ...row });
+    return [...map.values()];
+  }
 }
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */

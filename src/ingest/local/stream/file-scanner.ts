@@ -1,15 +1,15 @@
 /**
  * The per-thread state of a stream scan: reads files one at a time, keeps the call groups of the
- * files that read cleanly, and folds them as they grow (see fold.ts) so memory follows distinct
- * usage patterns. The same code runs in a worker thread or, where no worker can be started
+ * files that read cleanly, folded as they arrive (FoldingCalls, fold.ts) so memory follows
+ * distinct usage patterns. The same code runs in a worker thread or, where no worker can be started
  * (tests running the TypeScript sources), in the main thread.
  */
 import { isUtf8 } from 'node:buffer';
 import type { CallRow, UsageQuery } from '../../../model.js';
-import { foldCallMap } from '../../fold.js';
+import { FoldingCalls } from '../../fold.js';
 import { errorCode } from '../discover.js';
 import { JsonScanError } from './json-scan.js';
-import { FOLD_FLOOR, readLogBytes, scanText, shapeOf } from './scan-file.js';
+import { readLogBytes, scanText, shapeOf } from './scan-file.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
@@ -18,8 +18,7 @@ export type FileOutcome =
 
 
 export class FileScanner {
-  private readonly calls = new Map<string, CallRow>();
-  private foldAt = FOLD_FLOOR;
+  private readonly calls = new FoldingCalls();
 
   constructor(private readonly query: UsageQuery) {}
 
@@ -43,27 +42,13 @@ export class FileScanner {
       if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
       return { path, ok: false, reason: `${cause.message}; the file is not valid JSON` };
     }
-    for (const [key, row] of scan.calls) {
-      const seen = this.calls.get(key);
-      if (seen === undefined) {
-        this.calls.set(key, row);
-      } else {
-        seen.count += row.count;
-        if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
-        if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
-      }
-    }
-    if (this.calls.size >= this.foldAt) {
-      foldCallMap(this.calls);
-      this.foldAt = Math.max(FOLD_FLOOR, this.calls.size * 2);
-    }
+    for (const [key, row] of scan.calls) this.calls.add(row, key);
     const { records, validRecords, first, last } = scan;
     return { path, ok: true, records, validRecords, first, last, dataSources: [...scan.dataSources] };
   }
 
   /** The call groups so far, folded. */
   rows(): CallRow[] {
-    foldCallMap(this.calls);
-    return [...this.calls.values()];
+    return this.calls.rows();
   }
 }
