@@ -3,7 +3,8 @@
  * src/ingest/local/stream/json-scan.ts and record-index.ts, in C. For each CloudTrail record of a
  * file's (UTF-8, already validated) JSON bytes it returns where the fields a usage scan reads
  * start and end, and gives each plain string value a per-file id, so the JavaScript side decodes
- * each distinct string once. Everything else (attribution, windows, grouping) stays in
+ * each distinct string once; `requestParameters` and `resources` values get ids by their bytes
+ * (RAW - n), so it reduces each distinct one once. Everything else (attribution, windows, grouping) stays in
  * TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
  * generated documents, malformed ones included.
  *
@@ -68,6 +69,12 @@ typedef struct {
   size_t start, len;
 } Slot;
 
+/* An open-addressing table of byte spans: equal bytes, equal id (numbered from 0 per file). */
+typedef struct {
+  Slot *slots;
+  size_t mask, count;
+} Table;
+
 typedef struct {
   const uint8_t *s;
   size_t n;
@@ -79,10 +86,11 @@ typedef struct {
   size_t row_count, row_cap;
   int32_t *row; /* the record being filled */
   /* Interned strings: tokens (quotes excluded) by hash. */
-  Slot *slots;
-  size_t slot_mask, distinct;
+  Table strings;
   size_t *tokens; /* id -> start, len pairs */
   size_t token_cap;
+  /* The raw values of requestParameters and resources, by their bytes. */
+  Table spans;
   /* Bracket stack for skipContainer. */
   uint8_t *closers;
   size_t closer_cap;
@@ -280,50 +288,86 @@ static uint32_t hash_bytes(const uint8_t *p, size_t len) {
   return h;
 }
 
-static void grow_table(Scan *sc) {
-  size_t cap = (sc->slot_mask + 1) * 2;
+/* A hash of a longer span, 8 bytes a step (the raw values are ~100-300 bytes). */
+static uint32_t hash_span(const uint8_t *p, size_t len) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p + i, len - i);
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+static int table_init(Table *t) {
+  t->mask = 1023;
+  t->count = 0;
+  t->slots = malloc((t->mask + 1) * sizeof(Slot));
+  if (t->slots == NULL) return 0;
+  for (size_t i = 0; i <= t->mask; i++) t->slots[i].id = -1;
+  return 1;
+}
+
+static void grow_table(Scan *sc, Table *t) {
+  size_t cap = (t->mask + 1) * 2;
   Slot *slots = malloc(cap * sizeof(Slot));
   if (slots == NULL) fail(sc, E_NO_MEMORY, 0);
   for (size_t i = 0; i < cap; i++) slots[i].id = -1;
-  for (size_t i = 0; i <= sc->slot_mask; i++) {
-    Slot *old = &sc->slots[i];
+  for (size_t i = 0; i <= t->mask; i++) {
+    Slot *old = &t->slots[i];
     if (old->id < 0) continue;
     size_t k = old->hash & (cap - 1);
     while (slots[k].id >= 0) k = (k + 1) & (cap - 1);
     slots[k] = *old;
   }
-  free(sc->slots);
-  sc->slots = slots;
-  sc->slot_mask = cap - 1;
+  free(t->slots);
+  t->slots = slots;
+  t->mask = cap - 1;
+}
+
+/* The id of the bytes [start, start + len) in `t` (hash `h`); *fresh is set when it is new. */
+static int32_t table_id(Scan *sc, Table *t, uint32_t h, size_t start, size_t len, int *fresh) {
+  const uint8_t *p = sc->s + start;
+  size_t k = h & t->mask;
+  for (;;) {
+    Slot *slot = &t->slots[k];
+    if (slot->id < 0) break;
+    if (slot->hash == h && slot->len == len && memcmp(sc->s + slot->start, p, len) == 0) {
+      *fresh = 0;
+      return slot->id;
+    }
+    k = (k + 1) & t->mask;
+  }
+  int32_t id = (int32_t)t->count++;
+  Slot *slot = &t->slots[k];
+  slot->hash = h;
+  slot->id = id;
+  slot->start = start;
+  slot->len = len;
+  if (t->count * 2 > t->mask + 1) grow_table(sc, t);
+  *fresh = 1;
+  return id;
 }
 
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
 static int32_t intern(Scan *sc, size_t start, size_t len) {
-  const uint8_t *p = sc->s + start;
-  uint32_t h = hash_bytes(p, len);
-  size_t k = h & sc->slot_mask;
-  for (;;) {
-    Slot *slot = &sc->slots[k];
-    if (slot->id < 0) break;
-    if (slot->hash == h && slot->len == len && memcmp(sc->s + slot->start, p, len) == 0) return slot->id;
-    k = (k + 1) & sc->slot_mask;
-  }
-  if (sc->distinct == sc->token_cap) {
+  int fresh;
+  int32_t id = table_id(sc, &sc->strings, hash_bytes(sc->s + start, len), start, len, &fresh);
+  if (!fresh) return id;
+  if ((size_t)id == sc->token_cap) {
     size_t cap = sc->token_cap * 2;
     size_t *grown = realloc(sc->tokens, cap * 2 * sizeof(size_t));
     if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
     sc->tokens = grown;
     sc->token_cap = cap;
   }
-  int32_t id = (int32_t)sc->distinct++;
   sc->tokens[2 * id] = start;
   sc->tokens[2 * id + 1] = len;
-  Slot *slot = &sc->slots[k];
-  slot->hash = h;
-  slot->id = id;
-  slot->start = start;
-  slot->len = len;
-  if (sc->distinct * 2 > sc->slot_mask + 1) grow_table(sc);
   return id;
 }
 
@@ -332,8 +376,11 @@ static size_t take(Scan *sc, int field, size_t start) {
   size_t end = skip_value(sc, start);
   int32_t *slot = sc->row + 2 + 3 * field;
   int32_t id = RAW;
-  if (sc->s[start] == '"' && field != F_REQUEST_PARAMETERS && field != F_RESOURCES &&
-      memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
+  if (field == F_REQUEST_PARAMETERS || field == F_RESOURCES) {
+    /* Equal bytes, equal id (RAW - n): the scan decodes each distinct value once. */
+    int fresh;
+    id = RAW - table_id(sc, &sc->spans, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+  } else if (sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
     id = intern(sc, start + 1, end - start - 2);
   }
   slot[0] = id;
@@ -481,18 +528,16 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   sc.n = length;
   sc.row_cap = 1024;
   sc.rows = malloc(sc.row_cap * STRIDE * sizeof(int32_t));
-  sc.slot_mask = 1023;
-  sc.slots = malloc((sc.slot_mask + 1) * sizeof(Slot));
+  int tables = table_init(&sc.strings) & table_init(&sc.spans);
   sc.token_cap = 512;
   sc.tokens = malloc(sc.token_cap * 2 * sizeof(size_t));
   sc.closer_cap = 64;
   sc.closers = malloc(sc.closer_cap);
   napi_value result = NULL;
-  if (sc.rows == NULL || sc.slots == NULL || sc.tokens == NULL || sc.closers == NULL) {
+  if (sc.rows == NULL || !tables || sc.tokens == NULL || sc.closers == NULL) {
     sc.error = E_NO_MEMORY;
-  } else {
-    for (size_t i = 0; i <= sc.slot_mask; i++) sc.slots[i].id = -1;
-    if (setjmp(sc.fail) == 0) walk_document(&sc, wrapped);
+  } else if (setjmp(sc.fail) == 0) {
+    walk_document(&sc, wrapped);
   }
   if (sc.error == E_NO_MEMORY) {
     napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
@@ -506,8 +551,8 @@ static napi_value locate(napi_env env, napi_callback_info info) {
     if (bytes > 0) memcpy(rows_data, sc.rows, bytes);
     if (napi_create_typedarray(env, napi_int32_array, sc.row_count * STRIDE, rows_buffer, 0, &rows) != napi_ok) goto failed;
     if (napi_create_uint32(env, (uint32_t)sc.row_count, &count) != napi_ok) goto failed;
-    if (napi_create_array_with_length(env, sc.distinct, &strings) != napi_ok) goto failed;
-    for (size_t id = 0; id < sc.distinct; id++) {
+    if (napi_create_array_with_length(env, sc.strings.count, &strings) != napi_ok) goto failed;
+    for (size_t id = 0; id < sc.strings.count; id++) {
       const char *p = (const char *)sc.s + sc.tokens[2 * id];
       size_t len = sc.tokens[2 * id + 1];
       int ascii = 1;
@@ -536,7 +581,8 @@ failed:
   napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
 done:
   free(sc.rows);
-  free(sc.slots);
+  free(sc.strings.slots);
+  free(sc.spans.slots);
   free(sc.tokens);
   free(sc.closers);
   return result;

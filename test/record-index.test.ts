@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FIELD, FIELDS, locateRecords, locateRecordsTs, nativeWalker, STRIDE, type RecordIndex } from '../src/ingest/local/stream/record-index.js';
+import { FIELD, FIELDS, locateRecords, locateRecordsTs, nativeWalker, RAW, STRIDE, type RecordIndex } from '../src/ingest/local/stream/record-index.js';
 import { scanText } from '../src/ingest/local/stream/scan-file.js';
 import type { UsageQuery } from '../src/model.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
@@ -112,6 +112,30 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     expect(index.strings[index.rows[last] ?? -1]).toBe('Call4999');
     const [c, d] = bothWalkers(`{"Records":[{"x":${deep.slice(0, 4000)}}]}`, true);
     expect(c).toEqual(d);
+  });
+
+  it('numbers requestParameters and resources values by their bytes (RAW - n), past the initial table', () => {
+    // 3,000 distinct values each seen twice (the second time in the other order of records), so
+    // the span table grows; equal bytes get equal ids, other bytes other ids, in both walkers.
+    const records = Array.from({ length: 6000 }, (_, i) => {
+      const n = i < 3000 ? i : 5999 - i;
+      return `{"eventName":"E","requestParameters":{"n":${n}},"resources":[{"ARN":"arn:aws:s3:::b/${n % 7}"}]}`;
+    });
+    const text = `{"Records":[${records.join(',')}]}`;
+    const [a, b] = bothWalkers(text, true);
+    expect(a).toEqual(b);
+    const index = locateRecords(Buffer.from(text), true);
+    const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
+    const params = new Set<number>();
+    for (let k = 0; k < 3000; k++) {
+      expect(id(k, FIELD.requestParameters)).toBe(id(5999 - k, FIELD.requestParameters));
+      expect(id(k, FIELD.requestParameters)).toBeLessThanOrEqual(RAW);
+      params.add(id(k, FIELD.requestParameters));
+    }
+    expect(params.size).toBe(3000);
+    const resources = new Set(Array.from({ length: 6000 }, (_, k) => id(k, FIELD.resources)));
+    expect(resources.size).toBe(7);
+    expect(id(0, FIELD.resources)).toBe(id(7, FIELD.resources));
   });
 
   it('gives the same scan as the TypeScript walker (scanText)', () => {

@@ -31,13 +31,18 @@ export const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in
 export const STRIDE = 2 + 3 * FIELDS.length;
 /** A field's id when the record has no such member. */
 export const ABSENT = -1;
-/** A field's id when its value is not a plain string (another JSON value, or a string with escapes). */
+/**
+ * A field's id when its value is not a plain string (another JSON value, or a string with
+ * escapes). `requestParameters` and `resources` are never plain strings: their ids are RAW - n,
+ * equal for equal bytes in a file (n numbered from 0 per file), so a scan decodes each distinct
+ * value once.
+ */
 export const RAW = -2;
 
 /**
  * The records of one file. Row k is `rows[k*STRIDE ..]`: record start and end (end -1 if the walk
  * stopped inside it), then per field an id (>= 0: `strings[id]`, the value's plain string;
- * ABSENT; RAW: decode the bytes [start, end)) and the value's start and end.
+ * ABSENT; <= RAW: decode the bytes [start, end)) and the value's start and end.
  */
 export interface RecordIndex {
   rows: Int32Array;
@@ -128,12 +133,17 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
   let count = 0;
   const strings: string[] = [];
   const ids = new Map<string, number>();
+  const spans = new Map<string, number>();
   let row = 0;
 
   const take = (field: number, start: number): number => {
     const end = skipValue(s, start);
     let id = RAW;
-    if (s[start] === QUOTE && field !== FIELD.requestParameters && field !== FIELD.resources && !hasBackslash(s, start + 1, end - 1)) {
+    if (field === FIELD.requestParameters || field === FIELD.resources) {
+      const bytes = s.toString('latin1', start, end);
+      id = spans.get(bytes) ?? RAW - spans.size;
+      if (id === RAW - spans.size) spans.set(bytes, id);
+    } else if (s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1)) {
       const value = s.toString('utf8', start + 1, end - 1);
       id = ids.get(value) ?? -1;
       if (id < 0) {

@@ -15,7 +15,7 @@ import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/reques
 import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
-import { ABSENT, FIELD, locateRecords, STRIDE, type RecordIndex } from './record-index.js';
+import { ABSENT, FIELD, locateRecords, RAW, STRIDE, type RecordIndex } from './record-index.js';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -163,6 +163,10 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
   const canonical = new Int8Array(index.strings.length);
   // Per (role ARN, role name) id pair: whether the role filter selects it.
   const inScope = new Map<number, boolean>();
+  // Per distinct requestParameters / resources value of this file (its id RAW - n, by n): the
+  // request keys and the resource ARNs, each with its JSON for the group key.
+  const paramsOf: Array<{ params: Record<string, string>; json: string } | undefined> = [];
+  const arnsOf: Array<{ arns: string[]; json: string } | undefined> = [];
   // A single large file (an export of millions of records) is folded as it grows, like a scan.
   let foldAt = FOLD_FLOOR;
 
@@ -219,11 +223,26 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     const category = text(eventCategory) ?? '';
     const errorCode = text(f.value(FIELD.errorCode)) ?? null;
     const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
-    const params = extractRequestKeys(f.requestParameters());
-    const arns = resourceArns(f.resources());
+    const paramsId = RAW - f.id(FIELD.requestParameters);
+    let p = paramsOf[paramsId];
+    if (p === undefined) {
+      const params = extractRequestKeys(f.requestParameters());
+      p = { params, json: JSON.stringify(params) };
+      if (paramsId >= 0) paramsOf[paramsId] = p;
+    }
+    const arnsId = RAW - f.id(FIELD.resources);
+    let a = arnsOf[arnsId];
+    if (a === undefined) {
+      const arns = resourceArns(f.resources());
+      a = { arns, json: JSON.stringify(arns) };
+      if (arnsId >= 0) arnsOf[arnsId] = a;
+    }
+    const { params } = p;
+    const arns = a.arns;
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-    const key = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy, params, arns]);
+    const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
+    const key = `${head.slice(0, -1)},${p.json},${a.json}]`;
     let seen = out.calls.get(key);
     if (seen === undefined) {
       seen = {
