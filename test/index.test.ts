@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
-import { UsageError } from '../src/errors.js';
+import { InputError, UsageError } from '../src/errors.js';
 import { updateUsageIndex } from '../src/ingest/index/build-index.js';
 import { scanUsageIndex } from '../src/ingest/index/index-source.js';
 import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
@@ -96,4 +96,31 @@ describe('usage index', () => {
     const [expected, actual] = await Promise.all([cold(query), scanUsageIndex(index, query)]);
     expect(actual.rows).toEqual(expected.rows);
   }, 120_000);
+
+  it('records bad files as skipped, names them with the reason, and keeps the good files\' rows', async () => {
+    const dir = join(root, 'bad-logs');
+    const files = await deliveryFiles(logs);
+    const good = files.slice(0, 3);
+    for (const [i, f] of good.entries()) await cp(f, join(dir, `good-${i}.json.gz`));
+    await writeFile(join(dir, 'corrupt.json.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    await writeFile(join(dir, 'cut.json'), '{"Records":[{"eventTime":"2026-02-20T00:00:00Z","eventSource":"s3.amazonaws.com"');
+    await writeFile(join(dir, 'other.json'), '[{"eventTime":"2026-02-20T00:00:00Z","message":"not a CloudTrail record"}]');
+    const index = join(root, 'bad.duckdb');
+    const refused = updateUsageIndex({ logs: dir, index, skipBadFiles: false, now: NOW });
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    await expect(updateUsageIndex({ logs: dir, index, skipBadFiles: false, now: NOW })).rejects.toThrow(/3 log file\(s\) could not be indexed/);
+    const update = await updateUsageIndex({ logs: dir, index, skipBadFiles: true, now: NOW });
+    const reasons = Object.fromEntries(update.skipped.map((b) => [relative(dir, b.file), b.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['corrupt.json.gz', 'cut.json', 'other.json']);
+    expect(reasons['corrupt.json.gz']).toMatch(/cannot decompress it/);
+    expect(reasons['cut.json']).toMatch(/not valid JSON/);
+    expect(reasons['other.json']).toMatch(/no CloudTrail records/);
+    // The good files are indexed as a cold scan of them alone reads them.
+    const only = join(root, 'good-logs');
+    for (const [i, f] of good.entries()) await cp(f, join(only, `good-${i}.json.gz`));
+    const query: UsageQuery = { roles: { kind: 'all' }, window: { start: day(-30), end: day(0) } };
+    const [expected, actual] = await Promise.all([scanLocalLogs(query, { logs: only, skipBadFiles: false }), scanUsageIndex(index, query)]);
+    expect(actual.rows.length).toBeGreaterThan(0);
+    expect(actual.rows).toEqual(expected.rows);
+  }, 60_000);
 });

@@ -2,21 +2,22 @@
  * `iamtrim index`: builds or updates the usage index from local CloudTrail files. Only files the
  * index has not read, or whose size or mtime changed since, are read; a changed file's rows are
  * replaced, never added twice. Files that cannot be read are recorded as skipped (and retried on
- * the next run), so every answer from the index can say what evidence is missing.
+ * the next run), so every answer from the index can say what evidence is missing. Files are read
+ * by the stream scanner in rollup mode (scan-file.ts: call groups per UTC day and role name, and
+ * records per day and service), one at a time, so memory does not follow the logs' size.
  */
-import { BOOLEAN, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { compareText } from '../../iam/catalog.js';
-import { discoverLogFiles, errorCode, type FileShape, type LogFile } from '../local/discover.js';
-import { DUCKDB_DIALECT, sqlString } from '../local/duckdb-dialect.js';
-import { objectSizeFor, relationFor, sniffShape } from '../local/duckdb-source.js';
-import { buildUsageQuery } from '../query.js';
+import { discoverLogFiles, type LogFile } from '../local/discover.js';
+import { sqlString } from '../local/duckdb-dialect.js';
+import { scanLogFile } from '../local/stream/file-scanner.js';
+import type { FileScan } from '../local/stream/scan-file.js';
 import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
 import { FOLDED_PARAM, foldCallMap, mergeCounters } from '../fold.js';
-import { packedCallSql, unpackCallRow } from '../packed-call.js';
 import { callFromKey, mergeCallRows } from '../records.js';
-import type { CallRow } from '../../model.js';
+import type { CallRow, UsageQuery } from '../../model.js';
 import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
 import { openIndex, queryRows } from './index-store.js';
 
@@ -24,7 +25,7 @@ export interface IndexUpdateOptions {
   logs: string;
   index: string;
   skipBadFiles: boolean;
-  /** Compressed bytes per DuckDB query; bounds memory. */
+  /** Compressed bytes of log files stored per transaction; bounds memory. */
   batchBytes?: number;
   /** The clock, read by the caller. */
   now: Date;
@@ -47,42 +48,12 @@ export interface IndexUpdate {
   covered: { first: string | null; last: string | null };
 }
 
-const MAX_OBJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
-/** New call groups read from a batch between two folds of its pieces (bounds memory). */
-const FOLD_EVERY = 20_000;
 // Every record, any time: the rollup keeps all days and the window is applied when it is queried.
-const ALL_TIME = { start: '0001-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' };
+const ALL_RECORDS: UsageQuery = { roles: { kind: 'all' }, window: { start: '0001-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' } };
 
 function describeError(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   return message.split('\n')[0]?.replace(/^[A-Za-z ]+Error: /, '') ?? message;
-}
-
-async function loadBatch(connection: DuckDBConnection, files: readonly LogFile[], shapes: ReadonlyMap<string, FileShape>): Promise<void> {
-  const groups = new Map<FileShape, LogFile[]>();
-  for (const f of files) {
-    const shape = shapes.get(f.path) ?? 'lines';
-    groups.set(shape, [...(groups.get(shape) ?? []), f]);
-  }
-  let objectSize = objectSizeFor(files);
-  for (;;) {
-    try {
-      const relations = [...groups].map(([shape, list]) => relationFor(shape, list, objectSize));
-      const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r`, perFileDay: true });
-      await connection.run('DROP TABLE IF EXISTS batch');
-      const prepared = await connection.prepare(`CREATE TEMP TABLE batch AS ${sql}`);
-      prepared.bind(
-        { roleArns: listValue([]), roleNames: listValue([]), allRoles: true, start: ALL_TIME.start, end: ALL_TIME.end },
-        { roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR), allRoles: BOOLEAN, start: VARCHAR, end: VARCHAR },
-      );
-      await prepared.run();
-      return;
-    } catch (cause) {
-      const tooBig = /maximum_object_size/i.test(cause instanceof Error ? cause.message : String(cause));
-      if (!tooBig || objectSize >= MAX_OBJECT_BYTES) throw cause;
-      objectSize = Math.min(objectSize * 4, MAX_OBJECT_BYTES);
-    }
-  }
 }
 
 /** The days that hold rows of `paths` (`SELECT ... IN` list of SQL strings). */
@@ -257,61 +228,62 @@ async function refreshDirtyDays(connection: DuckDBConnection, blockLevels: numbe
   });
 }
 
-/** Replaces the rows of `files` with what the `batch` table holds; returns the files with no CloudTrail records. */
-async function storeBatch(connection: DuckDBConnection, files: readonly LogFile[], indexedAt: string): Promise<string[]> {
-  const paths = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+/** One file's scan for the index (scanText in rollup mode). */
+interface ScannedFile {
+  file: LogFile;
+  scan: FileScan;
+}
+
+/** Replaces the rows of the scanned files with their scans; returns the files with no CloudTrail records. */
+async function storeBatch(connection: DuckDBConnection, scanned: readonly ScannedFile[], indexedAt: string): Promise<string[]> {
+  const paths = `[${scanned.map(({ file }) => sqlString(file.path)).join(', ')}]`;
   const touched = new Set(await daysOf(connection, paths));
   for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, file)`);
   for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
-  // Call groups per (day, file, role name), S3 object keys folded per piece (see fold.ts).
-  // Streamed, never held whole: all open pieces are folded every FOLD_EVERY new groups.
-  const streamed = await connection.stream(
-    `SELECT day, file_name, c_role_name, ${packedCallSql('records', 'first_seen', 'last_seen')} AS call FROM batch WHERE grouping_set = 'calls'`,
-  );
-  const pieces = new Map<string, Piece>();
-  let added = 0;
-  for await (const chunk of streamed.yieldRowsJson()) {
-    for (const [dayValue, fileValue, roleValue, call] of chunk) {
-      const day = String(dayValue);
-      const file = String(fileValue);
-      const roleName = roleValue === null || roleValue === undefined ? null : String(roleValue);
-      const id = `${day}\u0000${file}\u0000${roleName ?? '\u0001'}`;
-      let piece = pieces.get(id);
-      if (piece === undefined) {
-        piece = { day, file, roleName, calls: new Map() };
-        pieces.set(id, piece);
-        touched.add(day);
-      }
-      const before = piece.calls.size;
-      mergeCallRows(piece.calls, [unpackCallRow(String(call))]);
-      if (piece.calls.size > before) {
-        added++;
-        piece.dirty = true;
-      }
-    }
-    if (added >= FOLD_EVERY) {
-      for (const piece of pieces.values()) {
-        if (piece.dirty !== true) continue;
-        foldCallMap(piece.calls);
-        piece.dirty = false;
-      }
-      added = 0;
+  // Call groups per (day, file, role name), keyed by callKey, S3 object keys folded per piece.
+  const pieces: Piece[] = [];
+  for (const { file, scan } of scanned) {
+    for (const piece of scan.pieces?.values() ?? []) {
+      const calls = new Map<string, CallRow>();
+      mergeCallRows(calls, [...piece.calls.values()]);
+      pieces.push({ day: piece.day, file: file.path, roleName: piece.roleName, calls: foldCallMap(calls) });
+      touched.add(piece.day);
     }
   }
-  for (const piece of pieces.values()) if (piece.dirty === true) foldCallMap(piece.calls);
-  await appendCalls(connection, 'calls', pieces.values());
-  pieces.clear();
+  await appendCalls(connection, 'calls', pieces);
   await markDirty(connection, touched);
-  await connection.run(
-    `INSERT INTO coverage SELECT day, file_name, event_source, event_category, records FROM batch WHERE grouping_set = 'coverage' AND event_source IS NOT NULL`,
-  );
-  const values = files.map((f) => `(${sqlString(f.path)}, ${f.size}, ${f.mtimeMs})`).join(', ');
-  await connection.run(
-    `INSERT INTO files SELECT v.path, v.size, v.mtime, COALESCE(b.records, 0), COALESCE(b.valid_records, 0), b.first_seen, b.last_seen, ${sqlString(indexedAt)}
-     FROM (VALUES ${values}) AS v(path, size, mtime) LEFT JOIN (SELECT * FROM batch WHERE grouping_set = 'files') AS b ON b.file_name = v.path`,
-  );
-  const result = await connection.run(`SELECT path FROM files WHERE list_contains(${paths}, path) AND records > 0 AND valid_records = 0`);
-  return ((await result.getRowObjectsJson()) as Array<{ path: string }>).map((r) => r.path);
+  const coverage = await connection.createAppender('coverage');
+  const files = await connection.createAppender('files');
+  try {
+    for (const { file, scan } of scanned) {
+      for (const c of scan.coverage?.values() ?? []) {
+        coverage.appendVarchar(c.day);
+        coverage.appendVarchar(file.path);
+        coverage.appendVarchar(c.source);
+        if (c.category === null) coverage.appendNull();
+        else coverage.appendVarchar(c.category);
+        coverage.appendBigInt(BigInt(c.records));
+        coverage.endRow();
+      }
+      files.appendVarchar(file.path);
+      files.appendBigInt(BigInt(file.size));
+      files.appendDouble(file.mtimeMs);
+      files.appendBigInt(BigInt(scan.records));
+      files.appendBigInt(BigInt(scan.validRecords));
+      for (const time of [scan.first, scan.last]) {
+        if (time === null) files.appendNull();
+        else files.appendVarchar(time);
+      }
+      files.appendVarchar(indexedAt);
+      files.endRow();
+    }
+    coverage.flushSync();
+    files.flushSync();
+  } finally {
+    coverage.closeSync();
+    files.closeSync();
+  }
+  return scanned.filter(({ scan }) => scan.records > 0 && scan.validRecords === 0).map(({ file }) => file.path);
 }
 
 async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
@@ -352,16 +324,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
         toRead.push(file);
       }
     }
-    const shapes = new Map<string, FileShape>();
-    const readable: LogFile[] = [];
-    for (const file of toRead) {
-      try {
-        shapes.set(file.path, await sniffShape(file));
-        readable.push(file);
-      } catch (cause) {
-        skipped.push({ file: file.path, reason: `cannot read it (${errorCode(cause)})` });
-      }
-    }
+    const readable = toRead;
 
     const record = async (file: LogFile, reason: string): Promise<void> => {
       skipped.push({ file: file.path, reason });
@@ -374,16 +337,23 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
       });
     };
     const ingest = async (files: LogFile[]): Promise<void> => {
-      await loadBatch(connection, files, shapes);
-      const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, files, indexedAt));
+      // Read by the stream scanner (one file at a time, as a scan reads them), so memory is that
+      // of one file and the batch's folded pieces, whatever the logs' size.
+      const scanned: ScannedFile[] = [];
+      for (const file of files) {
+        const read = scanLogFile(file.path, ALL_RECORDS, true);
+        if (read.ok) scanned.push({ file, scan: read.scan });
+        else await record(file, read.reason);
+      }
+      const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, scanned, indexedAt));
       for (const path of notCloudTrail) {
         const file = files.find((f) => f.path === path);
         if (file !== undefined) await record(file, 'no CloudTrail records in it (no record has eventSource and eventTime)');
       }
     };
-    // 32 MB: DuckDB's per-batch aggregate and the batch's groups in JS set the peak (1.0 GB at
-    // 64 MB, 0.8 GB at 32 MB for 1M demo events), not the number of events indexed.
-    const batchBytes = options.batchBytes ?? 32 * 1024 * 1024;
+    // 8 MB of gzip (~100 MB of JSON) per transaction: the batch's scans are held until stored
+    // (1M-event build: 589 MiB peak with 32 MB, 473 MiB with 8 MB; 1-2 s slower).
+    const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
     let batch: LogFile[] = [];
     let size = 0;
     const flush = async (): Promise<void> => {

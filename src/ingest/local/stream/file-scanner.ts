@@ -9,7 +9,7 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { FoldingCalls } from '../../fold.js';
 import { errorCode } from '../discover.js';
 import { JsonScanError } from './json-scan.js';
-import { readLogBytes, scanText, shapeOf } from './scan-file.js';
+import { readLogBytes, scanText, shapeOf, type FileScan } from './scan-file.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
@@ -17,31 +17,40 @@ export type FileOutcome =
   | { path: string; ok: false; reason: string };
 
 
+/**
+ * Reads and scans one log file (scanText; `rollup` for the usage index), or says why the file
+ * cannot be read: the same reasons for a scan and an index build.
+ */
+export function scanLogFile(path: string, query: UsageQuery, rollup = false): { ok: true; scan: FileScan } | { ok: false; reason: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readLogBytes(path);
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    const reason = typeof code === 'string' && code.startsWith('Z_')
+      ? `cannot decompress it (${(cause as Error).message}); the file is corrupt or truncated`
+      : `cannot read it (${errorCode(cause)})`;
+    return { ok: false, reason };
+  }
+  // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
+  if (!isUtf8(bytes)) return { ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
+  try {
+    return { ok: true, scan: scanText(bytes, shapeOf(path, bytes), query, 'auto', rollup) };
+  } catch (cause) {
+    if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
+    return { ok: false, reason: `${cause.message}; the file is not valid JSON` };
+  }
+}
+
 export class FileScanner {
   private readonly calls = new FoldingCalls();
 
   constructor(private readonly query: UsageQuery) {}
 
   scanFile(path: string): FileOutcome {
-    let bytes: Buffer;
-    try {
-      bytes = readLogBytes(path);
-    } catch (cause) {
-      const code = (cause as { code?: unknown }).code;
-      const reason = typeof code === 'string' && code.startsWith('Z_')
-        ? `cannot decompress it (${(cause as Error).message}); the file is corrupt or truncated`
-        : `cannot read it (${errorCode(cause)})`;
-      return { path, ok: false, reason };
-    }
-    // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
-    if (!isUtf8(bytes)) return { path, ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
-    let scan;
-    try {
-      scan = scanText(bytes, shapeOf(path, bytes), this.query);
-    } catch (cause) {
-      if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
-      return { path, ok: false, reason: `${cause.message}; the file is not valid JSON` };
-    }
+    const read = scanLogFile(path, this.query);
+    if (!read.ok) return { path, ok: false, reason: read.reason };
+    const { scan } = read;
     for (const [key, row] of scan.calls) this.calls.add(row, key);
     const { records, validRecords, first, last } = scan;
     return { path, ok: true, records, validRecords, first, last, dataSources: [...scan.dataSources] };

@@ -25,6 +25,17 @@ export interface FileScan {
   first: string | null;
   last: string | null;
   dataSources: Set<string>;
+  /** In rollup mode (the usage index): the call groups per UTC day and role name, `calls` empty. */
+  pieces?: Map<string, DayPiece>;
+  /** In rollup mode: records per UTC day, eventSource and eventCategory (null when absent). */
+  coverage?: Map<string, { day: string; source: string; category: string | null; records: number }>;
+}
+
+/** One file's call groups of one UTC day and one role name (`userName`, null when absent). */
+export interface DayPiece {
+  day: string;
+  roleName: string | null;
+  calls: Map<string, CallRow>;
 }
 
 /** Groups a scan holds before it folds them, and again whenever they have doubled since. */
@@ -154,8 +165,15 @@ function resourceArns(resources: unknown): string[] {
  * Scans one file's text. Throws JsonScanError (or the SyntaxError of a bad escape) on malformed
  * JSON: the file is bad as a whole.
  */
-export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker: 'auto' | 'typescript' = 'auto'): FileScan {
+export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker: 'auto' | 'typescript' = 'auto', rollup = false): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
+  const pieces = new Map<string, DayPiece>();
+  const coverage = new Map<string, { day: string; source: string; category: string | null; records: number }>();
+  if (rollup) {
+    out.pieces = pieces;
+    out.coverage = coverage;
+  }
+  let groups = 0;
   const { window, roles } = query;
   const index = locateRecords(s, shape === 'wrapped', walker);
   const f = new FieldReader(s, index);
@@ -197,6 +215,13 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     if (out.last === null || time > out.last) out.last = time;
     if (typeof source !== 'string') continue;
     out.validRecords++;
+    if (rollup) {
+      const category = typeof eventCategory === 'string' ? eventCategory : null;
+      const id = `${time.slice(0, 10)}\u0000${source}\u0000${category ?? '\u0001'}`;
+      const seen = coverage.get(id);
+      if (seen === undefined) coverage.set(id, { day: time.slice(0, 10), source, category, records: 1 });
+      else seen.records++;
+    }
     const timely = inWindow(window, time);
     if (timely && eventCategory === 'Data') out.dataSources.add(source);
     // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
@@ -243,7 +268,20 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
     const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
     const key = `${head.slice(0, -1)},${p.json},${a.json}]`;
-    let seen = out.calls.get(key);
+    let calls = out.calls;
+    if (rollup) {
+      const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
+      const roleName = typeof name === 'string' ? name : null;
+      const day = time.slice(0, 10);
+      const id = `${day}\u0000${roleName ?? '\u0001'}`;
+      let piece = pieces.get(id);
+      if (piece === undefined) {
+        piece = { day, roleName, calls: new Map() };
+        pieces.set(id, piece);
+      }
+      calls = piece.calls;
+    }
+    let seen = calls.get(key);
     if (seen === undefined) {
       seen = {
         roleArn,
@@ -260,10 +298,12 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
         firstSeen: time,
         lastSeen: time,
       };
-      out.calls.set(key, seen);
-      if (out.calls.size >= foldAt) {
-        foldCallMap(out.calls);
-        foldAt = Math.max(FOLD_FLOOR, out.calls.size * 2);
+      calls.set(key, seen);
+      if (++groups >= foldAt) {
+        groups = 0;
+        if (rollup) for (const piece of pieces.values()) groups += foldCallMap(piece.calls).size;
+        else groups = foldCallMap(out.calls).size;
+        foldAt = Math.max(FOLD_FLOOR, groups * 2);
       }
     } else {
       seen.count++;
