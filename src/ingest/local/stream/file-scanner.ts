@@ -16,12 +16,14 @@ export type FileOutcome =
   | { path: string; ok: true; records: number; validRecords: number; first: string | null; last: string | null; dataSources: string[] }
   | { path: string; ok: false; reason: string };
 
+/** One file read for a scan: its scan, or why it cannot be read. */
+export type LogFileRead = { ok: true; scan: FileScan } | { ok: false; reason: string };
 
 /**
  * Reads and scans one log file (scanText; `rollup` for the usage index), or says why the file
  * cannot be read: the same reasons for a scan and an index build.
  */
-export function scanLogFile(path: string, query: UsageQuery, rollup = false): { ok: true; scan: FileScan } | { ok: false; reason: string } {
+export function scanLogFile(path: string, query: UsageQuery, rollup = false): LogFileRead {
   let bytes: Buffer;
   try {
     bytes = readLogBytes(path);
