@@ -235,10 +235,17 @@ interface ScannedFile {
 }
 
 /** Replaces the rows of the scanned files with their scans; returns the files with no CloudTrail records. */
-async function storeBatch(connection: DuckDBConnection, scanned: readonly ScannedFile[], indexedAt: string): Promise<string[]> {
+async function storeBatch(connection: DuckDBConnection, scanned: readonly ScannedFile[], indexedAt: string, indexed: { has(path: string): boolean }): Promise<string[]> {
   const paths = `[${scanned.map(({ file }) => sqlString(file.path)).join(', ')}]`;
-  const touched = new Set(await daysOf(connection, paths));
-  for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, file)`);
+  // Only files indexed before have rows to replace (rows and the `files` row are written in one
+  // transaction): new files skip two scans of the growing `calls` table per batch.
+  const again = scanned.filter(({ file }) => indexed.has(file.path));
+  const touched = new Set<string>();
+  if (again.length > 0) {
+    const reread = `[${again.map(({ file }) => sqlString(file.path)).join(', ')}]`;
+    for (const day of await daysOf(connection, reread)) touched.add(day);
+    for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${reread}, file)`);
+  }
   for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
   // Call groups per (day, file, role name), keyed by callKey, S3 object keys folded per piece.
   const pieces: Piece[] = [];
@@ -345,7 +352,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
         if (read.ok) scanned.push({ file, scan: read.scan });
         else await record(file, read.reason);
       }
-      const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, scanned, indexedAt));
+      const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, scanned, indexedAt, known));
       for (const path of notCloudTrail) {
         const file = files.find((f) => f.path === path);
         if (file !== undefined) await record(file, 'no CloudTrail records in it (no record has eventSource and eventTime)');
