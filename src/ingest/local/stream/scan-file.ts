@@ -161,6 +161,24 @@ function resourceArns(resources: unknown): string[] {
   return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
 }
 
+/** A `requestParameters` or `resources` value reduced for grouping, with its JSON. */
+interface Reduced<T> {
+  value: T;
+  json: string;
+}
+
+/** `reduce()` of the value with span id `id` (RAW - n), once per distinct value of the file. */
+function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce: () => T): Reduced<T> {
+  const n = RAW - id;
+  let hit = cache[n];
+  if (hit === undefined) {
+    const value = reduce();
+    hit = { value, json: JSON.stringify(value) };
+    if (n >= 0) cache[n] = hit;
+  }
+  return hit;
+}
+
 /**
  * Scans one file's text. Throws JsonScanError (or the SyntaxError of a bad escape) on malformed
  * JSON: the file is bad as a whole.
@@ -183,8 +201,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
   const inScope = new Map<number, boolean>();
   // Per distinct requestParameters / resources value of this file (its id RAW - n, by n): the
   // request keys and the resource ARNs, each with its JSON for the group key.
-  const paramsOf: Array<{ params: Record<string, string>; json: string } | undefined> = [];
-  const arnsOf: Array<{ arns: string[]; json: string } | undefined> = [];
+  const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
+  const arnsOf: Array<Reduced<string[]> | undefined> = [];
   // A single large file (an export of millions of records) is folded as it grows, like a scan.
   let foldAt = FOLD_FLOOR;
 
@@ -248,22 +266,10 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     const category = text(eventCategory) ?? '';
     const errorCode = text(f.value(FIELD.errorCode)) ?? null;
     const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
-    const paramsId = RAW - f.id(FIELD.requestParameters);
-    let p = paramsOf[paramsId];
-    if (p === undefined) {
-      const params = extractRequestKeys(f.requestParameters());
-      p = { params, json: JSON.stringify(params) };
-      if (paramsId >= 0) paramsOf[paramsId] = p;
-    }
-    const arnsId = RAW - f.id(FIELD.resources);
-    let a = arnsOf[arnsId];
-    if (a === undefined) {
-      const arns = resourceArns(f.resources());
-      a = { arns, json: JSON.stringify(arns) };
-      if (arnsId >= 0) arnsOf[arnsId] = a;
-    }
-    const { params } = p;
-    const arns = a.arns;
+    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => extractRequestKeys(f.requestParameters()));
+    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => resourceArns(f.resources()));
+    const params = p.value;
+    const arns = a.value;
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
     const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
