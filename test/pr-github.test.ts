@@ -111,14 +111,14 @@ describe('iamtrim pr', () => {
   it('a second run updates the same PR instead of opening another', async () => {
     const tip = git(remote, 'rev-parse', BRANCH);
     const io = testIo();
-    expect(await main(prArgs('--resources', 'exact'), io)).toBe(0);
+    expect(await main(prArgs('--resources', 'service'), io)).toBe(0);
     expect(io.stdout).toContain('updated pull request #1');
     expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(github.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(['/repos/acme/infra/pulls/1']);
     expect(github.pulls).toHaveLength(1);
     expect(git(remote, 'rev-parse', `${BRANCH}^`)).toBe(git(remote, 'rev-parse', 'main'));
     expect(git(remote, 'rev-list', '--count', `main..${BRANCH}`)).toBe('1');
-    // --resources exact changes the policy, so the branch moved; the old commit was iamtrim's
+    // --resources service changes the policy, so the branch moved; the old commit was iamtrim's
     expect(git(remote, 'rev-parse', BRANCH)).not.toBe(tip);
   }, 60_000);
 
@@ -126,7 +126,7 @@ describe('iamtrim pr', () => {
     const tip = git(remote, 'rev-parse', BRANCH);
     const patches = github.requests.filter((r) => r.method === 'PATCH').length;
     const io = testIo();
-    expect(await main(prArgs('--resources', 'exact'), io)).toBe(0);
+    expect(await main(prArgs('--resources', 'service'), io)).toBe(0);
     expect(io.stdout).toContain(`branch ${BRANCH} already up to date`);
     expect(git(remote, 'rev-parse', BRANCH)).toBe(tip);
     expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches + 1);

@@ -66,6 +66,17 @@ export interface GeneralisedResources {
 }
 
 /**
+ * `resources` without those another one covers (`bucket/public/img/*` under `bucket/public/*`,
+ * an object ARN under either): the same grant, each part listed once. Of two patterns covering
+ * each other the first in text order stays. Only a pattern with a wildcard covers another entry.
+ */
+export function withoutCovered(resources: readonly string[]): string[] {
+  const unique = [...new Set(resources)].sort(compareText);
+  const patterns = unique.filter(hasWildcard);
+  return unique.filter((r) => !patterns.some((p) => p !== r && patternCovers(p, r) && (!patternCovers(r, p) || compareText(p, r) < 0)));
+}
+
+/**
  * Reduces `resources` to at most `limit` entries where the current grant allows it, largest
  * families first. Entries are never widened beyond what `allowed` accepts.
  */

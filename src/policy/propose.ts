@@ -14,7 +14,7 @@ import { grantedPartsOf, isObservedCallAllowed } from '../diff/diff-permissions.
 import type { ActionId, ConditionBlock, Diagnostic, PolicyDocument, RoleGrant, RoleUsage, Statement } from '../model.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
-import { generaliseResources, serviceScopePattern } from './generalise.js';
+import { generaliseResources, serviceScopePattern, withoutCovered } from './generalise.js';
 import { selfCheck, type ObservedCall } from './self-check.js';
 
 export { canonicalPolicy, policySize } from './canonical.js';
@@ -224,13 +224,16 @@ function scopeResources(
 ): string[] {
   const hasResourceTypes = (catalog.action(action)?.resourceTypes.length ?? 0) > 0;
   if (!hasResourceTypes && allowed('*')) return ['*'];
-  if (options.resources === 'exact') return observed;
-  let start = observed;
+  // Observed patterns may cover each other (S3 keys folded to different depths per call family).
+  if (options.resources === 'exact') return withoutCovered(observed);
+  let start = withoutCovered(observed);
   if (options.resources === 'service') {
-    start = observed.map((r) => {
-      const pattern = serviceScopePattern(r);
-      return pattern !== undefined && allowed(pattern) ? pattern : r;
-    });
+    start = withoutCovered(
+      start.map((r) => {
+        const pattern = serviceScopePattern(r);
+        return pattern !== undefined && allowed(pattern) ? pattern : r;
+      }),
+    );
   }
   const result = generaliseResources(start, limit, allowed);
   for (const { pattern, replaced } of result.introduced)
