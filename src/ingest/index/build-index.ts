@@ -72,8 +72,6 @@ interface Piece {
    * parsed, merged by key only. Only pieces read back from the index have them.
    */
   plain?: Map<string, Counters>;
-  /** Grew since it was last folded. */
-  dirty?: boolean;
 }
 
 interface Counters {
