@@ -71,7 +71,8 @@ export interface UsageSqlParts {
   /** Extra predicates ANDed into WHERE (partition pruning for Athena). */
   where?: string[];
   /**
-   * Rollup mode for the usage index: calls and coverage are also grouped by UTC day (`day`,
+   * Rollup mode (the Athena rollup table; the local index builds the same rows with the stream
+   * scanner): calls and coverage are also grouped by UTC day (`day`,
    * `YYYY-MM-DD`) and source file, and calls keep the role name (`c_role_name`), so a later
    * query can answer any whole-day window and a re-read file can replace its own rows.
    */
