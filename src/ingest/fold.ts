@@ -241,8 +241,7 @@ export class FoldingCalls {
     const depth = Math.min(family.depth, kept.foldedDepth ?? Infinity);
     if (depth < family.depth) this.refold(family, depth);
     const folded = depth === Infinity ? key : foldKey(key, depth);
-    const seen = family.byKey.get(folded);
-    if (seen !== undefined) mergeCounters(family.byKey, folded, kept);
+    if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, kept);
     else family.byKey.set(folded, depth === Infinity ? kept : foldedRow(kept, family, folded, depth));
     if (family.byKey.size > FOLD_LIMIT) this.refold(family, family.depth);
   }
@@ -256,8 +255,7 @@ export class FoldingCalls {
     family.byKey = new Map();
     for (const row of rows.values()) {
       const folded = foldKey(row.params[FOLDED_PARAM] ?? '', depth);
-      const seen = family.byKey.get(folded);
-      if (seen !== undefined) mergeCounters(family.byKey, folded, row);
+      if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, row);
       else family.byKey.set(folded, foldedRow(row, family, folded, depth));
     }
   }

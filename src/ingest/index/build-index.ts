@@ -329,7 +329,6 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
         toRead.push(file);
       }
     }
-    const readable = toRead;
 
     const record = async (file: LogFile, reason: string): Promise<void> => {
       skipped.push({ file: file.path, reason });
@@ -377,7 +376,7 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
       batch = [];
       size = 0;
     };
-    for (const file of readable) {
+    for (const file of toRead) {
       batch.push(file);
       size += file.size;
       if (size >= batchBytes || batch.length >= 2000) await flush();
