@@ -4,8 +4,9 @@
  * file's (UTF-8, already validated) JSON bytes it returns where the fields a usage scan reads
  * start and end, and gives each plain string value a per-file id, so the JavaScript side decodes
  * each distinct string once; `requestParameters` and `resources` values get ids by their bytes
- * (RAW - n), so it reduces each distinct one once. Everything else (attribution, windows, grouping) stays in
- * TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
+ * (RAW - n), and for each distinct one the walk lists where the members a scan reads are (the
+ * request-key members, each resource's ARN), so the JavaScript side reduces it without walking its
+ * bytes again. Everything else (attribution, windows, grouping) stays in TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
  * generated documents, malformed ones included.
  *
  * Errors mirror the TypeScript walker: the same message and byte position. Records completed
@@ -75,6 +76,27 @@ typedef struct {
   size_t mask, count;
 } Table;
 
+/* A growable list of ints. */
+typedef struct {
+  int32_t *data;
+  size_t len, cap;
+} Ints;
+
+/* Member names given by the caller (the request-key members): sorted by length, with where
+   each length starts, so a key is compared with the names of its length only. */
+#define LONGEST_NAME 64
+typedef struct {
+  Member *names;
+  size_t count;
+  size_t from[LONGEST_NAME + 2];
+} Names;
+
+/* Where the members a scan reads are, per distinct requestParameters or resources value n:
+   `at[n]` indexes `parts` (see reduce_params and reduce_resources). */
+typedef struct {
+  Ints parts, at;
+} Reduced;
+
 typedef struct {
   const uint8_t *s;
   size_t n;
@@ -89,8 +111,10 @@ typedef struct {
   Table strings;
   size_t *tokens; /* id -> start, len pairs */
   size_t token_cap;
-  /* The raw values of requestParameters and resources, by their bytes. */
-  Table spans;
+  /* The raw values of requestParameters and of resources, by their bytes, and their members. */
+  Table params, resources;
+  Reduced params_reduced, resources_reduced;
+  const Names *param_names;
   /* Bracket stack for skipContainer. */
   uint8_t *closers;
   size_t closer_cap;
@@ -371,15 +395,157 @@ static int32_t intern(Scan *sc, size_t start, size_t len) {
   return id;
 }
 
+static void push(Scan *sc, Ints *list, int32_t value) {
+  if (list->len == list->cap) {
+    size_t cap = list->cap == 0 ? 1024 : list->cap * 2;
+    int32_t *grown = realloc(list->data, cap * sizeof(int32_t));
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    list->data = grown;
+    list->cap = cap;
+  }
+  list->data[list->len++] = value;
+}
+
+/* The id of the plain key token [start, end) (quotes included) in `names`, or -1. */
+static int name_id(const Scan *sc, const Names *names, size_t start, size_t end) {
+  size_t len = end - start - 2;
+  if (len > LONGEST_NAME) return -1;
+  const uint8_t *key = sc->s + start + 1;
+  for (size_t k = names->from[len]; k < names->from[len + 1]; k++) {
+    if (names->names[k].name[0] == key[0] && memcmp(names->names[k].name, key, len) == 0) return names->names[k].id;
+  }
+  return -1;
+}
+
+/* A member value [start, end) as listed: which member, where, and 1 if a string without escapes. */
+static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end) {
+  int plain = sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL;
+  push(sc, parts, which);
+  push(sc, parts, (int32_t)start);
+  push(sc, parts, (int32_t)end);
+  push(sc, parts, plain);
+}
+
+/*
+ * skip_value inside a value skip_value has already passed (so its brackets match and its strings
+ * end): the index after the value at i, or 0 where skip_value would fail. Only member and element
+ * syntax is left to check, and the listing checks it instead of failing the walk.
+ */
+static size_t skip_listed(Scan *sc, size_t i) {
+  int c = at(sc, i);
+  if (c == '"') return skip_string(sc, i);
+  if (c == '{' || c == '[') return skip_container(sc, i);
+  size_t j = i;
+  while (j < sc->n) {
+    uint8_t d = sc->s[j];
+    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
+    if (d == '"' || d == '{' || d == '[' || d == ':') return 0;
+    j++;
+  }
+  return j == i ? 0 : j;
+}
+
+/*
+ * Lists the members of the object at i that `names` holds, into parts: their count m, then
+ * (name id, value start, value end, plain) per member in document order, duplicates included (a
+ * decoder assigns them in order, so the last wins as in JSON.parse). Returns 0 when a member name
+ * has an escape or the object's syntax is broken: the caller then marks the value unlisted, and
+ * the scan decodes its bytes (and reports what is wrong) as it did before values were listed.
+ */
+static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int arn) {
+  size_t count_at = parts->len;
+  push(sc, parts, 0);
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == '}') return 1;
+  for (;;) {
+    if (at(sc, j) != '"') return 0;
+    size_t key_end = skip_string(sc, j);
+    if (memchr(sc->s + j + 1, '\\', key_end - j - 2) != NULL) return 0;
+    int id;
+    if (arn) {
+      size_t len = key_end - j - 2;
+      id = len == 3 && memcmp(sc->s + j + 1, "ARN", 3) == 0 ? 0 : len == 3 && memcmp(sc->s + j + 1, "arn", 3) == 0 ? 1 : -1;
+    } else {
+      id = name_id(sc, names, j, key_end);
+    }
+    j = skip_space(sc, key_end);
+    if (at(sc, j) != ':') return 0;
+    size_t start = skip_space(sc, j + 1);
+    size_t end = skip_listed(sc, start);
+    if (end == 0) return 0;
+    if (id >= 0) {
+      push_value(sc, parts, id, start, end);
+      parts->data[count_at]++;
+    }
+    j = skip_space(sc, end);
+    if (at(sc, j) == '}') return 1;
+    if (at(sc, j) != ',') return 0;
+    j = skip_space(sc, j + 1);
+  }
+}
+
+/* requestParameters value n at [start, end): parts[at[n]] is -1 (not an object, an escaped
+   member name or broken syntax: decode the bytes), or the request-key members as list_members gives them. */
+static void reduce_params(Scan *sc, size_t start) {
+  Reduced *r = &sc->params_reduced;
+  push(sc, &r->at, (int32_t)r->parts.len);
+  size_t mark = r->parts.len;
+  if (sc->s[start] == '{' && list_members(sc, &r->parts, start, sc->param_names, 0)) return;
+  r->parts.len = mark;
+  push(sc, &r->parts, -1);
+}
+
+/* resources value n: parts[at[n]] is -1 (not an array, an escaped member name, broken syntax), or the
+   element count e, then per element -1 (not an object) or its ARN and arn members (ids 0, 1)
+   as list_members gives them. */
+static void reduce_resources(Scan *sc, size_t start) {
+  Reduced *r = &sc->resources_reduced;
+  push(sc, &r->at, (int32_t)r->parts.len);
+  size_t mark = r->parts.len;
+  if (sc->s[start] == '[') {
+    push(sc, &r->parts, 0);
+    size_t j = skip_space(sc, start + 1);
+    int ok = 1;
+    if (at(sc, j) != ']') {
+      for (;;) {
+        size_t end = skip_listed(sc, j);
+        if (end == 0) {
+          ok = 0;
+          break;
+        }
+        r->parts.data[mark]++;
+        if (sc->s[j] != '{') push(sc, &r->parts, -1);
+        else if (!list_members(sc, &r->parts, j, NULL, 1)) {
+          ok = 0;
+          break;
+        }
+        j = skip_space(sc, end);
+        if (at(sc, j) == ']') break;
+        if (at(sc, j) != ',') {
+          ok = 0;
+          break;
+        }
+        j = skip_space(sc, j + 1);
+      }
+    }
+    if (ok) return;
+  }
+  r->parts.len = mark;
+  push(sc, &r->parts, -1);
+}
+
 /* Records field `field` of the current record as the value at `start`; returns its end. */
 static size_t take(Scan *sc, int field, size_t start) {
   size_t end = skip_value(sc, start);
   int32_t *slot = sc->row + 2 + 3 * field;
   int32_t id = RAW;
   if (field == F_REQUEST_PARAMETERS || field == F_RESOURCES) {
-    /* Equal bytes, equal id (RAW - n): the scan decodes each distinct value once. */
-    int fresh;
-    id = RAW - table_id(sc, &sc->spans, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+    /* Equal bytes, equal id (RAW - n): the scan reduces each distinct value once. */
+    int params = field == F_REQUEST_PARAMETERS, fresh;
+    Table *t = params ? &sc->params : &sc->resources;
+    id = RAW - table_id(sc, t, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+    if (fresh && params) reduce_params(sc, start);
+    else if (fresh) reduce_resources(sc, start);
   } else if (sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
     id = intern(sc, start + 1, end - start - 2);
   }
@@ -492,19 +658,67 @@ static void walk_document(Scan *sc, int wrapped) {
   }
 }
 
+/* Names from `text` ("a\nb\n...", ids in order); 0 when out of memory. */
+static int names_init(Names *names, char *text) {
+  size_t count = 0;
+  for (char *p = text; *p != '\0'; p++) count += *p == '\n';
+  names->names = calloc(count + 1, sizeof(Member));
+  names->count = 0;
+  if (names->names == NULL) return 0;
+  int id = 0;
+  for (char *p = text; *p != '\0';) {
+    char *end = strchr(p, '\n');
+    if (end == NULL) break;
+    *end = '\0';
+    size_t len = (size_t)(end - p);
+    if (len > 0 && len <= LONGEST_NAME) names->names[names->count++] = (Member){p, id, len};
+    id++;
+    p = end + 1;
+  }
+  /* Stable insertion sort by length (under a hundred names). */
+  for (size_t i = 1; i < names->count; i++) {
+    Member m = names->names[i];
+    size_t k = i;
+    while (k > 0 && names->names[k - 1].len > m.len) {
+      names->names[k] = names->names[k - 1];
+      k--;
+    }
+    names->names[k] = m;
+  }
+  size_t k = 0;
+  for (size_t len = 0; len <= LONGEST_NAME + 1; len++) {
+    while (k < names->count && names->names[k].len < len) k++;
+    names->from[len] = k;
+  }
+  return 1;
+}
+
+/* An Int32Array holding a copy of `list`. */
+static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) {
+  napi_value buffer;
+  void *data;
+  size_t bytes = list->len * sizeof(int32_t);
+  napi_status status = napi_create_arraybuffer(env, bytes, &data, &buffer);
+  if (status != napi_ok) return status;
+  if (bytes > 0) memcpy(data, list->data, bytes);
+  return napi_create_typedarray(env, napi_int32_array, list->len, buffer, 0, out);
+}
+
 #define CHECK(call) \
   do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed"); return NULL; } } while (0)
 
 /*
- * locate(bytes: Uint8Array, wrapped: boolean) -> { rows: Int32Array, count, strings: string[],
- *   error?: string, errorAt?: number, errorEnd?: number }
+ * locate(bytes: Uint8Array, wrapped: boolean, paramNames: string) -> { rows: Int32Array, count,
+ *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
+ *   resourcesAt: Int32Array, error?: string, errorAt?: number, errorEnd?: number }
+ * paramNames: the request-key members, each followed by "\n" (ids in that order).
  */
 static napi_value locate(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "locate(bytes, wrapped) takes two arguments");
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "locate(bytes, wrapped, paramNames) takes three arguments");
     return NULL;
   }
   napi_typedarray_type type;
@@ -521,14 +735,32 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   }
   bool wrapped;
   CHECK(napi_get_value_bool(env, argv[1], &wrapped));
+  size_t names_length;
+  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "locate: paramNames must be a string");
+    return NULL;
+  }
+  char *names_text = malloc(names_length + 1);
+  Names names;
+  memset(&names, 0, sizeof names);
+  if (names_text == NULL) {
+    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, argv[2], names_text, names_length + 1, &names_length) != napi_ok) {
+    free(names_text);
+    napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
+    return NULL;
+  }
 
   Scan sc;
   memset(&sc, 0, sizeof sc);
+  sc.param_names = &names;
   sc.s = data;
   sc.n = length;
   sc.row_cap = 1024;
   sc.rows = malloc(sc.row_cap * STRIDE * sizeof(int32_t));
-  int tables = table_init(&sc.strings) & table_init(&sc.spans);
+  int tables = table_init(&sc.strings) & table_init(&sc.params) & table_init(&sc.resources) & names_init(&names, names_text);
   sc.token_cap = 512;
   sc.tokens = malloc(sc.token_cap * 2 * sizeof(size_t));
   sc.closer_cap = 64;
@@ -565,6 +797,13 @@ static napi_value locate(napi_env env, napi_callback_info info) {
     if (napi_set_named_property(env, result, "rows", rows) != napi_ok) goto failed;
     if (napi_set_named_property(env, result, "count", count) != napi_ok) goto failed;
     if (napi_set_named_property(env, result, "strings", strings) != napi_ok) goto failed;
+    const Ints *lists[] = {&sc.params_reduced.parts, &sc.params_reduced.at, &sc.resources_reduced.parts, &sc.resources_reduced.at};
+    const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt"};
+    for (int k = 0; k < 4; k++) {
+      napi_value list;
+      if (int32_array(env, lists[k], &list) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, keys[k], list) != napi_ok) goto failed;
+    }
     if (sc.error != E_NONE) {
       napi_value message, error_at, error_end;
       if (napi_create_string_utf8(env, MESSAGES[sc.error], NAPI_AUTO_LENGTH, &message) != napi_ok) goto failed;
@@ -582,7 +821,14 @@ failed:
 done:
   free(sc.rows);
   free(sc.strings.slots);
-  free(sc.spans.slots);
+  free(sc.params.slots);
+  free(sc.resources.slots);
+  free(sc.params_reduced.parts.data);
+  free(sc.params_reduced.at.data);
+  free(sc.resources_reduced.parts.data);
+  free(sc.resources_reduced.at.data);
+  free(names.names);
+  free(names_text);
   free(sc.tokens);
   free(sc.closers);
   return result;

@@ -1,7 +1,7 @@
 /**
  * The native record locator (native/scan.c) must give exactly what the TypeScript walker gives:
- * the same rows, the same strings, the same error at the same byte, on well-formed and malformed
- * documents alike. The scan results then follow (scan-file.ts reads only the index).
+ * the same rows, the same strings, the same listed members, the same error at the same byte, on
+ * well-formed and malformed documents alike. The scan results then follow (scan-file.ts reads only the index).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ function plain(index: RecordIndex): unknown {
     count: index.count,
     rows: Array.from(index.rows),
     strings: index.strings,
+    params: [Array.from(index.params.parts), Array.from(index.params.at)],
+    resources: [Array.from(index.resources.parts), Array.from(index.resources.at)],
     error: index.error === undefined ? null : `${index.error.constructor.name}: ${index.error.message}`,
   };
 }
@@ -84,6 +86,10 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
       '{"Records":[{"event\\u00":1}]}', '{"Records":[{"ev\u0001\\u0065nt":1}]}', '{"Records":[{"eventTime":1,}]}', '[{"a":1} {"b":2}]',
       '\ufeff{"Records":[{"eventName":"A"}]}', '{"Records":[{"eventName":"A"}]} trailing', '{"Records":{"not":"an array"}}',
       '{"Records":[{"userIdentity":{"sessionContext":{"sessionIssuer":[1]}}}]}', '{"Records":[{"userIdentity":"x"}]}',
+      // Broken inside requestParameters or resources: brackets match, so only the listing sees it.
+      '{"Records":[{"requestParameters":{"key" "x","bucketName":"b"}}]}', '{"Records":[{"requestParameters":{"key":1 2}}]}',
+      '{"Records":[{"requestParameters":{"key":"a",}}]}', '{"Records":[{"requestParameters":{"key":tr"ue"}}]}',
+      '{"Records":[{"resources":[1,,2]}]}', '{"Records":[{"resources":[{"ARN":"a"} {"ARN":"b"}]}]}', '{"Records":[{"resources":[{"ARN":}]}]}',
     ];
     for (const text of cases) {
       for (const wrapped of [true, false]) {

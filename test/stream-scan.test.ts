@@ -154,8 +154,57 @@ describe('scanText equals the in-memory twin', () => {
     );
   });
 
+  it('reads requestParameters and resources as JSON.parse does: duplicate, escaped and odd members', () => {
+    // Text a serialiser never writes: duplicate members (the last wins), escaped member names
+    // (the walk leaves such a value unlisted, and the scan decodes its bytes), escaped values,
+    // non-string ARNs, non-object elements, whitespace around every token.
+    const params = [
+      '{"bucketName":"a","key":"x","bucketName":"b"}',
+      '{"buck\\u0065tName":"b","key":"k\\u00e9"}',
+      '{ "bucketName" : "c" , "key" : 12 , "versionId" : null }',
+      '{"key":{"a":[1,"x"]},"requestItems":{"t1":[{"PutRequest":{}}]},"requestItems":{"t2":[]}}',
+      '{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/123456789012/q\\"1"}',
+      '[{"bucketName":"in an array"}]',
+      '"not an object"',
+      '{}',
+    ];
+    const resources = [
+      '[{"ARN":"arn:aws:s3:::b1","ARN":"arn:aws:s3:::b2"},{"arn":1,"ARN":""},7,null,{"type":"x"}]',
+      '[{"\\u0041RN":"arn:aws:s3:::b3"},{"ARN":"arn:aws:s3:::b4"}]',
+      '[ { "arn" : "arn:aws:kms:eu-west-1:123456789012:key/k" , "ARN" : "arn:aws:s3:::b\\u00e9" } ]',
+      '{"ARN":"arn:aws:s3:::not-in-an-array"}',
+      '[]',
+    ];
+    const lines: string[] = [];
+    params.forEach((p, i) =>
+      resources.forEach((r, j) => {
+        const time = `2026-02-0${1 + ((i + j) % 9)}T10:00:00Z`;
+        lines.push(
+          `{"eventTime":"${time}","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1",` +
+            `"recipientAccountId":"123456789012","userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::123456789012:role/app","userName":"app"}}},` +
+            `"requestParameters":${p},"resources":${r}}`,
+        );
+      }),
+    );
+    // Each record twice, so the second reads the first one's listing.
+    const text = `{"Records":[${[...lines, ...lines].join(',')}]}`;
+    const parsed = (JSON.parse(text) as { Records: CloudTrailRecord[] }).Records;
+    const roles = { kind: 'all' as const };
+    const expected = groupRecords(parsed, roles, window);
+    for (const walker of ['auto', 'typescript'] as const) {
+      const scan = scanText(Buffer.from(text, 'utf8'), 'wrapped', { roles, window }, walker);
+      const rows = [...scan.calls.values()].sort((a, b) => compareText(callKey(a), callKey(b)));
+      expect(rows, walker).toEqual(expected);
+    }
+    expect(expected.some((row) => row.params['bucketName'] === 'b')).toBe(true);
+    expect(expected.some((row) => row.resourceArns.includes('arn:aws:s3:::b2') && !row.resourceArns.includes('arn:aws:s3:::b1'))).toBe(true);
+  });
+
   it('rejects malformed JSON with the byte where it broke', () => {
     const bad = ['{"Records":[{"eventTime":"x"}', '{"Records":[{"a":1]}', '{"Records":[{"a" 1}]}', '{"Records":[{"a":"unterminated}]}', '{"Records":[{"a":tr"ue}]}', '{"Records":[1,]}'];
+    // Broken inside the requestParameters or resources of a record in scope (brackets match).
+    const call = '"eventTime":"2026-02-01T10:00:00Z","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"}}}';
+    bad.push(`{"Records":[{${call},"requestParameters":{"key" "x"}}]}`, `{"Records":[{${call},"resources":[{"ARN":"a"} {"ARN":"b"}]}]}`);
     for (const text of bad) {
       expect(() => scanText(Buffer.from(text), 'wrapped', { roles: { kind: 'all' }, window }), text).toThrow(JsonScanError);
     }

@@ -14,7 +14,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { hasBackslash, JsonScanError, MemberNames, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
+import { REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { hasBackslash, JsonScanError, MemberNames, skipSpace, skipString, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
 export const FIELDS = [
@@ -34,10 +35,26 @@ export const ABSENT = -1;
 /**
  * A field's id when its value is not a plain string (another JSON value, or a string with
  * escapes). `requestParameters` and `resources` are never plain strings: their ids are RAW - n,
- * equal for equal bytes in a file (n numbered from 0 per file), so a scan decodes each distinct
- * value once.
+ * equal for equal bytes in a file (n numbered from 0 per file and field), so a scan decodes each
+ * distinct value once.
  */
 export const RAW = -2;
+
+/**
+ * Where the members a scan reads are in each distinct `requestParameters` (or `resources`) value
+ * n of a file: `parts[at[n]]` starts its entry. Values are listed as four ints: (member id,
+ * start, end, 1 if a string without escapes else 0), in document order, duplicates included.
+ *
+ * - requestParameters: -1 (not an object, or a member name with an escape: decode its bytes), or
+ *   the count m of its members named in REQUEST_KEY_MEMBERS, then m values (id: index there).
+ * - resources: -1 (not an array, or an element's member name with an escape), or the element
+ *   count e, then per element -1 (not an object) or the count m of its `ARN` (id 0) and `arn`
+ *   (id 1) members, then m values.
+ */
+export interface ListedMembers {
+  parts: Int32Array;
+  at: Int32Array;
+}
 
 /**
  * The records of one file. Row k is `rows[k*STRIDE ..]`: record start and end (end -1 if the walk
@@ -48,20 +65,33 @@ export interface RecordIndex {
   rows: Int32Array;
   count: number;
   strings: string[];
+  params: ListedMembers;
+  resources: ListedMembers;
   /** Set when the walk stopped at malformed JSON; the rows before it are complete. */
   error?: Error;
+}
+
+/** REQUEST_KEY_MEMBERS as the native walker takes them: each name followed by a newline. */
+const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name) => `${name}\n`).join('');
+// The native walker compares names of up to 64 bytes.
+if (REQUEST_KEY_MEMBERS.some((name) => Buffer.byteLength(name) > 64 || name.includes('\n'))) {
+  throw new Error('request-keys.json: a top-level member name is over 64 bytes or holds a newline');
 }
 
 interface NativeResult {
   rows: Int32Array;
   count: number;
   strings: string[];
+  params: Int32Array;
+  paramsAt: Int32Array;
+  resources: Int32Array;
+  resourcesAt: Int32Array;
   error?: string;
   errorAt?: number;
   errorEnd?: number;
 }
 interface NativeModule {
-  locate(bytes: Uint8Array, wrapped: boolean): NativeResult;
+  locate(bytes: Uint8Array, wrapped: boolean, paramNames: string): NativeResult;
   stride: number;
   fields: number;
 }
@@ -94,8 +124,14 @@ export function walkerName(): 'native' | 'typescript' {
 export function locateRecords(bytes: Buffer, wrapped: boolean, walker: 'auto' | 'typescript' = 'auto'): RecordIndex {
   const module = walker === 'auto' && bytes.length < 0x7fffffff ? nativeWalker() : null;
   if (module === null) return locateRecordsTs(bytes, wrapped);
-  const result = module.locate(bytes, wrapped);
-  const index: RecordIndex = { rows: result.rows, count: result.count, strings: result.strings };
+  const result = module.locate(bytes, wrapped, PARAM_NAMES);
+  const index: RecordIndex = {
+    rows: result.rows,
+    count: result.count,
+    strings: result.strings,
+    params: { parts: result.params, at: result.paramsAt },
+    resources: { parts: result.resources, at: result.resourcesAt },
+  };
   if (result.error !== undefined) index.error = nativeError(bytes, result);
   return index;
 }
@@ -123,9 +159,146 @@ const IDENTITY = new MemberNames(['accountId', 'invokedBy', 'sessionContext']);
 const SESSION = new MemberNames(['sessionIssuer']);
 const ISSUER = new MemberNames(['type', 'arn', 'userName']);
 const RECORDS = new MemberNames(['Records']);
+const PARAMETERS = new MemberNames(REQUEST_KEY_MEMBERS);
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/** A growable Int32Array. */
+class Ints {
+  data = new Int32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** The listing of distinct values (ListedMembers) as a walk builds it. */
+class Listing {
+  readonly parts = new Ints();
+  readonly at = new Ints();
+  done(): ListedMembers {
+    return { parts: this.parts.done(), at: this.at.done() };
+  }
+}
+
+/** The key token [start, end)'s member id: a request-key member's index, or ARN 0 / arn 1. */
+type NameId = (s: Buffer, start: number, end: number) => number;
+const paramName: NameId = (s, start, end) => PARAMETERS.idOf(s, start, end);
+const arnName: NameId = (s, start, end) => {
+  if (end - start !== 5) return -1;
+  const name = s.toString('latin1', start + 1, end - 1);
+  return name === 'ARN' ? 0 : name === 'arn' ? 1 : -1;
+};
+
+/**
+ * native/scan.c's skip_listed: skipValue inside a value skipValue has passed, or -1 where it
+ * would throw (a literal's syntax; brackets and strings were checked by the walk).
+ */
+function skipListed(s: Buffer, i: number): number {
+  const c = s[i];
+  if (c === QUOTE || c === OPEN_BRACE || c === OPEN_BRACKET) return skipValue(s, i);
+  let j = i;
+  while (j < s.length) {
+    const d = s[j];
+    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    if (d === QUOTE || d === OPEN_BRACE || d === OPEN_BRACKET || d === COLON) return -1;
+    j++;
+  }
+  return j === i ? -1 : j;
+}
+
+/**
+ * native/scan.c's list_members: the members of the object at `i` that `nameId` knows, into
+ * `parts`. False when a member name has an escape or the object's syntax is broken.
+ */
+function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean {
+  const countAt = parts.length;
+  parts.push(0);
+  let j = skipSpace(s, i + 1);
+  if (s[j] === CLOSE_BRACE) return true;
+  for (;;) {
+    if (s[j] !== QUOTE) return false;
+    const keyEnd = skipString(s, j);
+    if (hasBackslash(s, j + 1, keyEnd - 1)) return false;
+    const id = nameId(s, j, keyEnd);
+    j = skipSpace(s, keyEnd);
+    if (s[j] !== COLON) return false;
+    const start = skipSpace(s, j + 1);
+    const end = skipListed(s, start);
+    if (end < 0) return false;
+    if (id >= 0) {
+      parts.push(id);
+      parts.push(start);
+      parts.push(end);
+      parts.push(s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1) ? 1 : 0);
+      parts.data[countAt] = (parts.data[countAt] ?? 0) + 1;
+    }
+    j = skipSpace(s, end);
+    if (s[j] === CLOSE_BRACE) return true;
+    if (s[j] !== COMMA) return false;
+    j = skipSpace(s, j + 1);
+  }
+}
+
+/** native/scan.c's reduce_params: lists requestParameters value `at` (see ListedMembers). */
+function listParams(s: Buffer, listing: Listing, start: number): void {
+  const { parts } = listing;
+  listing.at.push(parts.length);
+  const mark = parts.length;
+  if (s[start] === OPEN_BRACE && listMembers(s, parts, start, paramName)) return;
+  parts.length = mark;
+  parts.push(-1);
+}
+
+/** native/scan.c's reduce_resources: lists resources value `at` (see ListedMembers). */
+function listResources(s: Buffer, listing: Listing, start: number): void {
+  const { parts } = listing;
+  listing.at.push(parts.length);
+  const mark = parts.length;
+  if (s[start] === OPEN_BRACKET) {
+    parts.push(0);
+    let j = skipSpace(s, start + 1);
+    let listed = true;
+    if (s[j] !== CLOSE_BRACKET) {
+      for (;;) {
+        const end = skipListed(s, j);
+        if (end < 0) {
+          listed = false;
+          break;
+        }
+        parts.data[mark] = (parts.data[mark] ?? 0) + 1;
+        if (s[j] !== OPEN_BRACE) parts.push(-1);
+        else if (!listMembers(s, parts, j, arnName)) {
+          listed = false;
+          break;
+        }
+        j = skipSpace(s, end);
+        if (s[j] === CLOSE_BRACKET) break;
+        if (s[j] !== COMMA) {
+          listed = false;
+          break;
+        }
+        j = skipSpace(s, j + 1);
+      }
+    }
+    if (listed) return;
+  }
+  parts.length = mark;
+  parts.push(-1);
+}
 
 /** The TypeScript walker: the same rows as native/scan.c. */
 export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
@@ -133,16 +306,28 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
   let count = 0;
   const strings: string[] = [];
   const ids = new Map<string, number>();
-  const spans = new Map<string, number>();
+  const paramSpans = new Map<string, number>();
+  const resourceSpans = new Map<string, number>();
+  const params = new Listing();
+  const resources = new Listing();
   let row = 0;
 
   const take = (field: number, start: number): number => {
     const end = skipValue(s, start);
     let id = RAW;
     if (field === FIELD.requestParameters || field === FIELD.resources) {
+      const isParams = field === FIELD.requestParameters;
+      const spans = isParams ? paramSpans : resourceSpans;
       const bytes = s.toString('latin1', start, end);
-      id = spans.get(bytes) ?? RAW - spans.size;
-      if (id === RAW - spans.size) spans.set(bytes, id);
+      const seen = spans.get(bytes);
+      if (seen !== undefined) {
+        id = seen;
+      } else {
+        id = RAW - spans.size;
+        spans.set(bytes, id);
+        if (isParams) listParams(s, params, start);
+        else listResources(s, resources, start);
+      }
     } else if (s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1)) {
       const value = s.toString('utf8', start + 1, end - 1);
       id = ids.get(value) ?? -1;
@@ -205,7 +390,7 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
     error = cause;
   }
-  const index: RecordIndex = { rows: rows.subarray(0, count * STRIDE), count, strings };
+  const index: RecordIndex = { rows: rows.subarray(0, count * STRIDE), count, strings, params: params.done(), resources: resources.done() };
   if (error !== undefined) index.error = error;
   return index;
 }

@@ -109,6 +109,13 @@ class FieldReader {
     return (this.index.rows[at] ?? ABSENT) === ABSENT ? -1 : (this.index.rows[at + 1] ?? -1);
   }
 
+  /** A listed member value (ListedMembers) at parts[at]: decoded as a full parse would. */
+  private listed(parts: Int32Array, at: number): unknown {
+    const start = parts[at + 1] ?? 0;
+    const end = parts[at + 2] ?? 0;
+    return parts[at + 3] === 1 ? this.s.toString('utf8', start + 1, end - 1) : parseAt(this.s, start, end);
+  }
+
   /**
    * The record's request parameters, reduced to the members a request key reads (each decoded
    * as a full parse would): extractRequestKeys gives the same keys as on the whole object.
@@ -117,6 +124,15 @@ class FieldReader {
     const { s } = this;
     const start = this.start(FIELD.requestParameters);
     if (start < 0) return undefined;
+    const { parts, at } = this.index.params;
+    const k = at[RAW - this.id(FIELD.requestParameters)] ?? -1;
+    const m = parts[k] ?? -1;
+    if (m >= 0) {
+      // Listed by the walk: its members' values, assigned in order (the last duplicate wins).
+      const members: Record<string, unknown> = {};
+      for (let v = k + 1; v < k + 1 + 4 * m; v += 4) members[REQUEST_KEY_MEMBERS[parts[v] ?? 0] ?? ''] = this.listed(parts, v);
+      return members;
+    }
     if (s[start] !== 0x7b) return parseAt(s, start, skipValue(s, start));
     const members: Record<string, unknown> = {};
     walkObject(s, start, PARAMETERS, (id, vs) => {
@@ -131,6 +147,23 @@ class FieldReader {
     const { s } = this;
     const start = this.start(FIELD.resources);
     if (start < 0) return undefined;
+    const { parts, at } = this.index.resources;
+    let k = at[RAW - this.id(FIELD.resources)] ?? -1;
+    const elements = parts[k++] ?? -1;
+    if (elements >= 0) {
+      const out: unknown[] = [];
+      for (let e = 0; e < elements; e++) {
+        const m = parts[k++] ?? -1;
+        if (m < 0) {
+          out.push(null);
+          continue;
+        }
+        const element: Record<string, unknown> = {};
+        out.push(element);
+        for (const end = k + 4 * m; k < end; k += 4) element[parts[k] === 0 ? 'ARN' : 'arn'] = this.listed(parts, k);
+      }
+      return out;
+    }
     if (s[start] !== 0x5b) return parseAt(s, start, skipValue(s, start));
     const out: unknown[] = [];
     walkArray(s, start, (es) => {
