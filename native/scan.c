@@ -3,10 +3,12 @@
  * src/ingest/local/stream/json-scan.ts and record-index.ts, in C. For each CloudTrail record of a
  * file's (UTF-8, already validated) JSON bytes it returns where the fields a usage scan reads
  * start and end, and gives each plain string value a per-file id, so the JavaScript side decodes
- * each distinct string once; `requestParameters` and `resources` values get ids by their bytes
- * (RAW - n), and for each distinct one the walk lists where the members a scan reads are (the
- * request-key members, each resource's ARN), so the JavaScript side reduces it without walking its
- * bytes again. Everything else (attribution, windows, grouping) stays in TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
+ * each distinct string once. For each distinct `requestParameters` and `resources` value the walk
+ * lists where the members a scan reads are (the request-key members, each resource's ARN); values
+ * with equal listings share an id (RAW - class), so the JavaScript side reduces each class once
+ * without walking its bytes again. Records whose fields but their time have equal ids share a
+ * group, so it attributes each group once. Everything else (attribution, windows, call rows)
+ * stays in TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
  * generated documents, malformed ones included.
  *
  * Errors mirror the TypeScript walker: the same message and byte position. Records completed
@@ -91,6 +93,12 @@ typedef struct {
   size_t from[LONGEST_NAME + 2];
 } Names;
 
+/* A growable byte string. */
+typedef struct {
+  uint8_t *data;
+  size_t len, cap;
+} Bytes;
+
 /* Where the members a scan reads are, per distinct requestParameters or resources value n:
    `at[n]` indexes `parts` (see reduce_params and reduce_resources). */
 typedef struct {
@@ -111,10 +119,19 @@ typedef struct {
   Table strings;
   size_t *tokens; /* id -> start, len pairs */
   size_t token_cap;
-  /* The raw values of requestParameters and of resources, by their bytes, and their members. */
+  /* The raw values of requestParameters and of resources by their bytes (span ids), each span's
+     class (values whose listings are equal), the classes by their listings' canonical bytes, and
+     each class's listing. */
   Table params, resources;
+  Ints param_class, resource_class;
+  Table param_classes, resource_classes;
+  Bytes canon;
   Reduced params_reduced, resources_reduced;
   const Names *param_names;
+  /* Records by their grouping fields (see group_record): record -> group. */
+  Table groups;
+  Ints group_of;
+  size_t group_count;
   /* Bracket stack for skipContainer. */
   uint8_t *closers;
   size_t closer_cap;
@@ -354,14 +371,15 @@ static void grow_table(Scan *sc, Table *t) {
   t->mask = cap - 1;
 }
 
-/* The id of the bytes [start, start + len) in `t` (hash `h`); *fresh is set when it is new. */
-static int32_t table_id(Scan *sc, Table *t, uint32_t h, size_t start, size_t len, int *fresh) {
-  const uint8_t *p = sc->s + start;
+/* The id of the bytes base[start, start + len) in `t` (hash `h`), all of whose entries are in
+   `base`; *fresh is set when it is new. */
+static int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh) {
+  const uint8_t *p = base + start;
   size_t k = h & t->mask;
   for (;;) {
     Slot *slot = &t->slots[k];
     if (slot->id < 0) break;
-    if (slot->hash == h && slot->len == len && memcmp(sc->s + slot->start, p, len) == 0) {
+    if (slot->hash == h && slot->len == len && memcmp(base + slot->start, p, len) == 0) {
       *fresh = 0;
       return slot->id;
     }
@@ -381,7 +399,7 @@ static int32_t table_id(Scan *sc, Table *t, uint32_t h, size_t start, size_t len
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
 static int32_t intern(Scan *sc, size_t start, size_t len) {
   int fresh;
-  int32_t id = table_id(sc, &sc->strings, hash_bytes(sc->s + start, len), start, len, &fresh);
+  int32_t id = table_id(sc, &sc->strings, sc->s, hash_bytes(sc->s + start, len), start, len, &fresh);
   if (!fresh) return id;
   if ((size_t)id == sc->token_cap) {
     size_t cap = sc->token_cap * 2;
@@ -484,26 +502,25 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
   }
 }
 
-/* requestParameters value n at [start, end): parts[at[n]] is -1 (not an object, an escaped
-   member name or broken syntax: decode the bytes), or the request-key members as list_members gives them. */
-static void reduce_params(Scan *sc, size_t start) {
-  Reduced *r = &sc->params_reduced;
-  push(sc, &r->at, (int32_t)r->parts.len);
-  size_t mark = r->parts.len;
-  if (sc->s[start] == '{' && list_members(sc, &r->parts, start, sc->param_names, 0)) return;
-  r->parts.len = mark;
-  push(sc, &r->parts, -1);
+/* Lists requestParameters value [start, ...) at the end of parts: -1 (not an object, an escaped
+   member name or broken syntax: decode the bytes), or the request-key members as list_members
+   gives them. */
+static void list_params(Scan *sc, size_t start) {
+  Ints *parts = &sc->params_reduced.parts;
+  size_t mark = parts->len;
+  if (sc->s[start] == '{' && list_members(sc, parts, start, sc->param_names, 0)) return;
+  parts->len = mark;
+  push(sc, parts, -1);
 }
 
-/* resources value n: parts[at[n]] is -1 (not an array, an escaped member name, broken syntax), or the
-   element count e, then per element -1 (not an object) or its ARN and arn members (ids 0, 1)
-   as list_members gives them. */
-static void reduce_resources(Scan *sc, size_t start) {
-  Reduced *r = &sc->resources_reduced;
-  push(sc, &r->at, (int32_t)r->parts.len);
-  size_t mark = r->parts.len;
+/* Lists resources value [start, ...) at the end of parts: -1 (not an array, an escaped member
+   name, broken syntax), or the element count e, then per element -1 (not an object) or its ARN
+   and arn members (ids 0, 1) as list_members gives them. */
+static void list_resources(Scan *sc, size_t start) {
+  Ints *parts = &sc->resources_reduced.parts;
+  size_t mark = parts->len;
   if (sc->s[start] == '[') {
-    push(sc, &r->parts, 0);
+    push(sc, parts, 0);
     size_t j = skip_space(sc, start + 1);
     int ok = 1;
     if (at(sc, j) != ']') {
@@ -513,9 +530,9 @@ static void reduce_resources(Scan *sc, size_t start) {
           ok = 0;
           break;
         }
-        r->parts.data[mark]++;
-        if (sc->s[j] != '{') push(sc, &r->parts, -1);
-        else if (!list_members(sc, &r->parts, j, NULL, 1)) {
+        parts->data[mark]++;
+        if (sc->s[j] != '{') push(sc, parts, -1);
+        else if (!list_members(sc, parts, j, NULL, 1)) {
           ok = 0;
           break;
         }
@@ -530,8 +547,134 @@ static void reduce_resources(Scan *sc, size_t start) {
     }
     if (ok) return;
   }
-  r->parts.len = mark;
-  push(sc, &r->parts, -1);
+  parts->len = mark;
+  push(sc, parts, -1);
+}
+
+static void put(Scan *sc, const void *p, size_t len) {
+  Bytes *b = &sc->canon;
+  if (b->len + len > b->cap) {
+    size_t cap = b->cap == 0 ? 65536 : b->cap;
+    while (cap < b->len + len) cap *= 2;
+    uint8_t *grown = realloc(b->data, cap);
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    b->data = grown;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, len);
+  b->len += len;
+}
+
+static void put_int(Scan *sc, int32_t value) { put(sc, &value, sizeof value); }
+
+/* Appends the m listed values at parts[k..] as (id, length, bytes); returns the index after them. */
+static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
+  for (; m > 0; m--, k += 4) {
+    size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
+    put_int(sc, parts[k]);
+    put_int(sc, (int32_t)len);
+    put(sc, sc->s + parts[k + 1], len);
+  }
+  return k;
+}
+
+/*
+ * The class of the value [start, end) just listed at parts[mark..]: values whose listings hold the
+ * same members with the same bytes in the same order share a class (the scan reduces them alike);
+ * an unlisted value is its own class. A new class keeps its listing (at[class] = mark); a known
+ * one drops it.
+ */
+static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, size_t mark, size_t start, size_t end) {
+  size_t from = sc->canon.len;
+  const int32_t *parts = r->parts.data;
+  size_t k = mark;
+  int32_t head = parts[k++];
+  put_int(sc, head);
+  if (head < 0) {
+    put(sc, sc->s + start, end - start);
+  } else if (!resources) {
+    put_values(sc, parts, k, head);
+  } else {
+    for (int32_t e = 0; e < head; e++) {
+      int32_t m = parts[k++];
+      put_int(sc, m);
+      if (m > 0) k = put_values(sc, parts, k, m);
+    }
+  }
+  size_t len = sc->canon.len - from;
+  int fresh;
+  int32_t id = table_id(sc, classes, sc->canon.data, hash_span(sc->canon.data + from, len), from, len, &fresh);
+  if (fresh) {
+    push(sc, &r->at, (int32_t)mark);
+  } else {
+    r->parts.len = mark;
+    sc->canon.len = from;
+  }
+  return id;
+}
+
+/* The id (RAW - class) of the requestParameters or resources value [start, end). */
+static int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
+  Table *spans = params ? &sc->params : &sc->resources;
+  Ints *class_of = params ? &sc->param_class : &sc->resource_class;
+  int fresh;
+  int32_t n = table_id(sc, spans, sc->s, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+  if (!fresh) return RAW - class_of->data[n];
+  Reduced *r = params ? &sc->params_reduced : &sc->resources_reduced;
+  size_t mark = r->parts.len;
+  if (params) list_params(sc, start);
+  else list_resources(sc, start);
+  int32_t cls = classify(sc, r, params ? &sc->param_classes : &sc->resource_classes, !params, mark, start, end);
+  push(sc, class_of, cls);
+  return RAW - cls;
+}
+
+/* The fields a record's group is keyed on: all but its time. */
+#define FIRST_GROUP_FIELD F_EVENT_TYPE
+
+/*
+ * Gives record k a group: records whose fields other than eventTime and @timestamp have equal
+ * ids share one (groups numbered from 0 in order of first record). A record with another field
+ * that is not a plain string (its id is RAW whatever the value) is a group of its own.
+ */
+static void group_record(Scan *sc, size_t k) {
+  const int32_t *row = sc->rows + k * STRIDE;
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  int alone = 0;
+  for (int f = FIRST_GROUP_FIELD; f < F_COUNT; f++) {
+    int32_t id = row[2 + 3 * f];
+    if (id <= RAW && f != F_REQUEST_PARAMETERS && f != F_RESOURCES) alone = 1;
+    h = (h ^ (uint32_t)id) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+  }
+  int32_t group = (int32_t)sc->group_count;
+  if (!alone) {
+    Table *t = &sc->groups;
+    uint32_t hash = (uint32_t)(h ^ (h >> 32));
+    size_t i = hash & t->mask;
+    for (;;) {
+      Slot *slot = &t->slots[i];
+      if (slot->id < 0) break;
+      if (slot->hash == hash) {
+        const int32_t *other = sc->rows + slot->start * STRIDE;
+        int f = FIRST_GROUP_FIELD;
+        while (f < F_COUNT && other[2 + 3 * f] == row[2 + 3 * f]) f++;
+        if (f == F_COUNT) {
+          push(sc, &sc->group_of, slot->id);
+          return;
+        }
+      }
+      i = (i + 1) & t->mask;
+    }
+    Slot *slot = &t->slots[i];
+    slot->hash = hash;
+    slot->id = group;
+    slot->start = k;
+    slot->len = 0;
+    if (++t->count * 2 > t->mask + 1) grow_table(sc, t);
+  }
+  sc->group_count++;
+  push(sc, &sc->group_of, group);
 }
 
 /* Records field `field` of the current record as the value at `start`; returns its end. */
@@ -540,12 +683,8 @@ static size_t take(Scan *sc, int field, size_t start) {
   int32_t *slot = sc->row + 2 + 3 * field;
   int32_t id = RAW;
   if (field == F_REQUEST_PARAMETERS || field == F_RESOURCES) {
-    /* Equal bytes, equal id (RAW - n): the scan reduces each distinct value once. */
-    int params = field == F_REQUEST_PARAMETERS, fresh;
-    Table *t = params ? &sc->params : &sc->resources;
-    id = RAW - table_id(sc, t, hash_span(sc->s + start, end - start), start, end - start, &fresh);
-    if (fresh && params) reduce_params(sc, start);
-    else if (fresh) reduce_resources(sc, start);
+    /* Equal listings, equal id (RAW - class): the scan reduces each class once. */
+    id = reduced_id(sc, field == F_REQUEST_PARAMETERS, start, end);
   } else if (sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
     id = intern(sc, start + 1, end - start - 2);
   }
@@ -619,14 +758,14 @@ static size_t record(Scan *sc, size_t start) {
   size_t end;
   if (at(sc, start) != '{') {
     /* Counted as a record before its value is checked, as the TypeScript walker does. */
-    sc->row_count++;
+    group_record(sc, sc->row_count++);
     end = skip_value(sc, start);
     sc->rows[(sc->row_count - 1) * STRIDE + 1] = (int32_t)end;
     return end;
   }
   end = walk_object(sc, start, RECORD_MEMBERS);
   sc->row[1] = (int32_t)end;
-  sc->row_count++;
+  group_record(sc, sc->row_count++);
   return end;
 }
 
@@ -710,7 +849,7 @@ static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) 
 /*
  * locate(bytes: Uint8Array, wrapped: boolean, paramNames: string) -> { rows: Int32Array, count,
  *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
- *   resourcesAt: Int32Array, error?: string, errorAt?: number, errorEnd?: number }
+ *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorAt?: number, errorEnd?: number }
  * paramNames: the request-key members, each followed by "\n" (ids in that order).
  */
 static napi_value locate(napi_env env, napi_callback_info info) {
@@ -760,7 +899,8 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   sc.n = length;
   sc.row_cap = 1024;
   sc.rows = malloc(sc.row_cap * STRIDE * sizeof(int32_t));
-  int tables = table_init(&sc.strings) & table_init(&sc.params) & table_init(&sc.resources) & names_init(&names, names_text);
+  int tables = table_init(&sc.strings) & table_init(&sc.params) & table_init(&sc.resources) & table_init(&sc.param_classes) &
+               table_init(&sc.resource_classes) & table_init(&sc.groups) & names_init(&names, names_text);
   sc.token_cap = 512;
   sc.tokens = malloc(sc.token_cap * 2 * sizeof(size_t));
   sc.closer_cap = 64;
@@ -797,9 +937,9 @@ static napi_value locate(napi_env env, napi_callback_info info) {
     if (napi_set_named_property(env, result, "rows", rows) != napi_ok) goto failed;
     if (napi_set_named_property(env, result, "count", count) != napi_ok) goto failed;
     if (napi_set_named_property(env, result, "strings", strings) != napi_ok) goto failed;
-    const Ints *lists[] = {&sc.params_reduced.parts, &sc.params_reduced.at, &sc.resources_reduced.parts, &sc.resources_reduced.at};
-    const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt"};
-    for (int k = 0; k < 4; k++) {
+    const Ints *lists[] = {&sc.params_reduced.parts, &sc.params_reduced.at, &sc.resources_reduced.parts, &sc.resources_reduced.at, &sc.group_of};
+    const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt", "groups"};
+    for (int k = 0; k < 5; k++) {
       napi_value list;
       if (int32_array(env, lists[k], &list) != napi_ok) goto failed;
       if (napi_set_named_property(env, result, keys[k], list) != napi_ok) goto failed;
@@ -823,6 +963,13 @@ done:
   free(sc.strings.slots);
   free(sc.params.slots);
   free(sc.resources.slots);
+  free(sc.param_classes.slots);
+  free(sc.resource_classes.slots);
+  free(sc.groups.slots);
+  free(sc.param_class.data);
+  free(sc.resource_class.data);
+  free(sc.group_of.data);
+  free(sc.canon.data);
   free(sc.params_reduced.parts.data);
   free(sc.params_reduced.at.data);
   free(sc.resources_reduced.parts.data);

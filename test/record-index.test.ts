@@ -20,6 +20,7 @@ function plain(index: RecordIndex): unknown {
     strings: index.strings,
     params: [Array.from(index.params.parts), Array.from(index.params.at)],
     resources: [Array.from(index.resources.parts), Array.from(index.resources.at)],
+    groups: Array.from(index.groups),
     error: index.error === undefined ? null : `${index.error.constructor.name}: ${index.error.message}`,
   };
 }
@@ -120,12 +121,13 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     expect(c).toEqual(d);
   });
 
-  it('numbers requestParameters and resources values by their bytes (RAW - n), past the initial table', () => {
+  it('numbers requestParameters and resources values by their listings (RAW - class), past the initial tables', () => {
     // 3,000 distinct values each seen twice (the second time in the other order of records), so
-    // the span table grows; equal bytes get equal ids, other bytes other ids, in both walkers.
+    // the tables grow; equal listings get equal ids, other listings other ids, in both walkers.
+    // A member no request key reads (`other`) differs between the two sightings: same listing.
     const records = Array.from({ length: 6000 }, (_, i) => {
       const n = i < 3000 ? i : 5999 - i;
-      return `{"eventName":"E","requestParameters":{"n":${n}},"resources":[{"ARN":"arn:aws:s3:::b/${n % 7}"}]}`;
+      return `{"eventName":"E","requestParameters":{"key":"k${n}","other":${i}},"resources":[{"ARN":"arn:aws:s3:::b/${n % 7}","type":"${i}"}]}`;
     });
     const text = `{"Records":[${records.join(',')}]}`;
     const [a, b] = bothWalkers(text, true);
@@ -142,6 +144,29 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     const resources = new Set(Array.from({ length: 6000 }, (_, k) => id(k, FIELD.resources)));
     expect(resources.size).toBe(7);
     expect(id(0, FIELD.resources)).toBe(id(7, FIELD.resources));
+    // Each class keeps one listing; the records group by their ids (eventName, params, resources).
+    expect(index.params.at.length).toBe(3000);
+    expect(index.resources.at.length).toBe(7);
+    expect(new Set(index.groups).size).toBe(3000);
+    for (let k = 0; k < 3000; k++) expect(index.groups[k]).toBe(index.groups[5999 - k]);
+  });
+
+  it('groups records by every field but their time, and leaves a record with a non-string field alone', () => {
+    const at = (time: string, extra = ''): string =>
+      `{"eventTime":"${time}","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"key":"a"}${extra}}`;
+    const text = `[${[
+      at('2026-02-01T10:00:00Z'), // group 0
+      at('2026-02-01T11:00:00Z'), // same fields, another time: group 0
+      at('2026-02-01T10:00:00Z', ',"errorCode":"AccessDenied"'), // 1
+      at('2026-02-01T10:00:00Z', ',"errorCode":7'), // a number: alone (2)
+      at('2026-02-01T10:00:00Z', ',"errorCode":7'), // alone again (3)
+      '"not a record"', // no fields: 4
+      '{}', // no fields either: 4
+      at('2026-02-01T10:00:00Z', ',"errorCode":"AccessDenied"'), // 1
+    ].join(',')}]`;
+    const [a, b] = bothWalkers(text, false);
+    expect(a).toEqual(b);
+    expect(Array.from(locateRecords(Buffer.from(text), false).groups)).toEqual([0, 0, 1, 2, 3, 4, 4, 1]);
   });
 
   it('gives the same scan as the TypeScript walker (scanText)', () => {

@@ -35,14 +35,14 @@ export const ABSENT = -1;
 /**
  * A field's id when its value is not a plain string (another JSON value, or a string with
  * escapes). `requestParameters` and `resources` are never plain strings: their ids are RAW - n,
- * equal for equal bytes in a file (n numbered from 0 per file and field), so a scan decodes each
- * distinct value once.
+ * n a class of values whose listings (ListedMembers) are equal, numbered from 0 per file and
+ * field, so a scan reduces each class once. An unlisted value is a class of its own bytes.
  */
 export const RAW = -2;
 
 /**
- * Where the members a scan reads are in each distinct `requestParameters` (or `resources`) value
- * n of a file: `parts[at[n]]` starts its entry. Values are listed as four ints: (member id,
+ * Where the members a scan reads are in each class n of `requestParameters` (or `resources`)
+ * values of a file (its first value's): `parts[at[n]]` starts its entry. Values are listed as four ints: (member id,
  * start, end, 1 if a string without escapes else 0), in document order, duplicates included.
  *
  * - requestParameters: -1 (not an object, or a member name with an escape: decode its bytes), or
@@ -67,6 +67,12 @@ export interface RecordIndex {
   strings: string[];
   params: ListedMembers;
   resources: ListedMembers;
+  /**
+   * Per record, its group: records whose fields other than eventTime and @timestamp have equal
+   * ids share one (numbered from 0 in order of first record), so a scan resolves what they share
+   * once. A record with another field that is not a plain string is a group of its own.
+   */
+  groups: Int32Array;
   /** Set when the walk stopped at malformed JSON; the rows before it are complete. */
   error?: Error;
 }
@@ -86,6 +92,7 @@ interface NativeResult {
   paramsAt: Int32Array;
   resources: Int32Array;
   resourcesAt: Int32Array;
+  groups: Int32Array;
   error?: string;
   errorAt?: number;
   errorEnd?: number;
@@ -131,6 +138,7 @@ export function locateRecords(bytes: Buffer, wrapped: boolean, walker: 'auto' | 
     strings: result.strings,
     params: { parts: result.params, at: result.paramsAt },
     resources: { parts: result.resources, at: result.resourcesAt },
+    groups: result.groups,
   };
   if (result.error !== undefined) index.error = nativeError(bytes, result);
   return index;
@@ -253,20 +261,18 @@ function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean
   }
 }
 
-/** native/scan.c's reduce_params: lists requestParameters value `at` (see ListedMembers). */
+/** native/scan.c's list_params: lists the requestParameters value at `start` (ListedMembers). */
 function listParams(s: Buffer, listing: Listing, start: number): void {
   const { parts } = listing;
-  listing.at.push(parts.length);
   const mark = parts.length;
   if (s[start] === OPEN_BRACE && listMembers(s, parts, start, paramName)) return;
   parts.length = mark;
   parts.push(-1);
 }
 
-/** native/scan.c's reduce_resources: lists resources value `at` (see ListedMembers). */
+/** native/scan.c's list_resources: lists the resources value at `start` (ListedMembers). */
 function listResources(s: Buffer, listing: Listing, start: number): void {
   const { parts } = listing;
-  listing.at.push(parts.length);
   const mark = parts.length;
   if (s[start] === OPEN_BRACKET) {
     parts.push(0);
@@ -300,34 +306,93 @@ function listResources(s: Buffer, listing: Listing, start: number): void {
   parts.push(-1);
 }
 
+/**
+ * native/scan.c's classify: the listing at `parts[mark..]` as a string equal for equal listings
+ * (the values' bytes in order; an unlisted value's own bytes).
+ */
+function canonical(s: Buffer, parts: Int32Array, mark: number, resources: boolean, start: number, end: number): string {
+  let k = mark;
+  const head = parts[k++] ?? -1;
+  const out: (number | string)[] = [head];
+  const values = (m: number): void => {
+    for (; m > 0; m--, k += 4) out.push(parts[k] ?? 0, s.toString('latin1', parts[k + 1], parts[k + 2]));
+  };
+  if (head < 0) out.push(s.toString('latin1', start, end));
+  else if (!resources) values(head);
+  else {
+    for (let e = 0; e < head; e++) {
+      const m = parts[k++] ?? -1;
+      out.push(m);
+      if (m > 0) values(m);
+    }
+  }
+  return JSON.stringify(out);
+}
+
+/** The fields a record's group is keyed on (native/scan.c's group_record): all but its time. */
+const FIRST_GROUP_FIELD = FIELD.eventType;
+
 /** The TypeScript walker: the same rows as native/scan.c. */
 export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
   let rows = new Int32Array(256 * STRIDE);
   let count = 0;
   const strings: string[] = [];
   const ids = new Map<string, number>();
+  // Per field: value bytes -> id (RAW - class), and listing canonical -> class.
   const paramSpans = new Map<string, number>();
   const resourceSpans = new Map<string, number>();
+  const paramClasses = new Map<string, number>();
+  const resourceClasses = new Map<string, number>();
   const params = new Listing();
   const resources = new Listing();
+  const groups = new Ints();
+  const groupIds = new Map<string, number>();
+  let groupCount = 0;
   let row = 0;
+
+  const reducedId = (isParams: boolean, start: number, end: number): number => {
+    const spans = isParams ? paramSpans : resourceSpans;
+    const bytes = s.toString('latin1', start, end);
+    const seen = spans.get(bytes);
+    if (seen !== undefined) return seen;
+    const listing = isParams ? params : resources;
+    const classes = isParams ? paramClasses : resourceClasses;
+    const mark = listing.parts.length;
+    if (isParams) listParams(s, listing, start);
+    else listResources(s, listing, start);
+    const key = canonical(s, listing.parts.data, mark, !isParams, start, end);
+    let cls = classes.get(key);
+    if (cls === undefined) {
+      cls = classes.size;
+      classes.set(key, cls);
+      listing.at.push(mark);
+    } else {
+      listing.parts.length = mark;
+    }
+    spans.set(bytes, RAW - cls);
+    return RAW - cls;
+  };
+  const group = (k: number): void => {
+    const at = k * STRIDE + 2;
+    let alone = false;
+    const ids: number[] = [];
+    for (let f = FIRST_GROUP_FIELD; f < FIELDS.length; f++) {
+      const id = rows[at + 3 * f] ?? ABSENT;
+      if (id <= RAW && f !== FIELD.requestParameters && f !== FIELD.resources) alone = true;
+      ids.push(id);
+    }
+    const key = ids.join(',');
+    const seen = alone ? undefined : groupIds.get(key);
+    if (seen !== undefined) return groups.push(seen);
+    if (!alone) groupIds.set(key, groupCount);
+    groups.push(groupCount++);
+  };
 
   const take = (field: number, start: number): number => {
     const end = skipValue(s, start);
     let id = RAW;
     if (field === FIELD.requestParameters || field === FIELD.resources) {
-      const isParams = field === FIELD.requestParameters;
-      const spans = isParams ? paramSpans : resourceSpans;
-      const bytes = s.toString('latin1', start, end);
-      const seen = spans.get(bytes);
-      if (seen !== undefined) {
-        id = seen;
-      } else {
-        id = RAW - spans.size;
-        spans.set(bytes, id);
-        if (isParams) listParams(s, params, start);
-        else listResources(s, resources, start);
-      }
+      id = reducedId(field === FIELD.requestParameters, start, end);
     } else if (s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1)) {
       const value = s.toString('utf8', start + 1, end - 1);
       id = ids.get(value) ?? -1;
@@ -364,14 +429,14 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     rows.fill(-1, row, row + STRIDE);
     rows[row] = start;
     if (s[start] !== OPEN_BRACE) {
-      count++; // counted before its value is checked
+      group(count++); // counted before its value is checked
       const end = skipValue(s, start);
       rows[row + 1] = end;
       return end;
     }
     const end = walkObject(s, start, RECORD, member);
     rows[row + 1] = end;
-    count++;
+    group(count++);
     return end;
   };
 
@@ -390,7 +455,7 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
     error = cause;
   }
-  const index: RecordIndex = { rows: rows.subarray(0, count * STRIDE), count, strings, params: params.done(), resources: resources.done() };
+  const index: RecordIndex = { rows: rows.subarray(0, count * STRIDE), count, strings, params: params.done(), resources: resources.done(), groups: groups.done() };
   if (error !== undefined) index.error = error;
   return index;
 }

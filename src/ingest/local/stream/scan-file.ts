@@ -213,8 +213,43 @@ function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce
 }
 
 /**
+ * What the records of one group (RecordIndex.groups: equal fields but for their time) share,
+ * decoded from the group's first record: whether it counts as valid, its evidence of data
+ * events, and once one of its records is in the window, its call group.
+ */
+interface Group {
+  /** The eventSource when it is a string (a valid record), else null. */
+  source: string | null;
+  category: string | null;
+  data: boolean;
+  /** Could be attributed to a role (attributeRecord's rules but the window and role filter). */
+  candidate: boolean;
+  /** Resolved at the group's first record in the window: its call (null: not attributed). */
+  call: GroupCall | null | undefined;
+  /** The call row it last counted into, that row's day (rollup) and the fold count then. */
+  row: CallRow | undefined;
+  rowDay: string;
+  rowFold: number;
+  /** The coverage entry it last counted into, and its day (rollup). */
+  covered: { records: number } | undefined;
+  coveredDay: string;
+}
+
+/** A group's call: its key in the file's call map, the row's fields, and its role name. */
+interface GroupCall {
+  key: string;
+  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
+  roleName: string | null;
+}
+
+/**
  * Scans one file's text. Throws JsonScanError (or the SyntaxError of a bad escape) on malformed
  * JSON: the file is bad as a whole.
+ *
+ * Records of a group share every field but their time, so what depends only on those fields
+ * (validity, attribution, the call's key) is decoded once per group, at its first record (the
+ * fields a record in the window reads, at its first record in the window): every distinct value
+ * is still decoded, so a malformed one fails the file as it did when each record was decoded.
  */
 export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker: 'auto' | 'typescript' = 'auto', rollup = false): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
@@ -224,130 +259,172 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     out.pieces = pieces;
     out.coverage = coverage;
   }
-  let groups = 0;
+  let rows = 0;
   const { window, roles } = query;
   const index = locateRecords(s, shape === 'wrapped', walker);
   const f = new FieldReader(s, index);
   // Per distinct string of this file: whether it is a canonical time (1) or not (-1).
   const canonical = new Int8Array(index.strings.length);
-  // Per (role ARN, role name) id pair: whether the role filter selects it.
-  const inScope = new Map<number, boolean>();
-  // Per distinct requestParameters / resources value of this file (its id RAW - n, by n): the
-  // request keys and the resource ARNs, each with its JSON for the group key.
+  // Per requestParameters / resources class of this file (its id RAW - n, by n): the request
+  // keys and the resource ARNs, each with its JSON for the group key.
   const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
   const arnsOf: Array<Reduced<string[]> | undefined> = [];
-  // A single large file (an export of millions of records) is folded as it grows, like a scan.
+  const groups: Array<Group | undefined> = [];
+  // A single large file (an export of millions of records) is folded as it grows, like a scan;
+  // each fold replaces rows, so a group's remembered row is good until the next fold.
   let foldAt = FOLD_FLOOR;
+  let folds = 0;
+
+  /** The group's shared fields, read from its first record (the reader's current one). */
+  const resolveGroup = (): Group => {
+    const eventType = f.value(FIELD.eventType);
+    const source = f.value(FIELD.eventSource);
+    const eventCategory = f.value(FIELD.eventCategory);
+    const issuerType = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.type']);
+    const issuerArn = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn']);
+    // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
+    const candidate = eventType === 'AwsApiCall' && text(issuerArn) !== undefined && text(source) !== undefined && text(issuerType) === 'Role';
+    return {
+      source: typeof source === 'string' ? source : null,
+      category: typeof eventCategory === 'string' ? eventCategory : null,
+      data: eventCategory === 'Data',
+      candidate,
+      call: undefined,
+      row: undefined,
+      rowDay: '',
+      rowFold: -1,
+      covered: undefined,
+      coveredDay: '',
+    };
+  };
+
+  /** The group's call, read from its first record in the window (null: the role filter or a missing name drops it). */
+  const resolveCall = (group: Group): GroupCall | null => {
+    const roleArn = text(f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn'])) ?? '';
+    const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
+    if (roles.kind !== 'all') {
+      const roleName = text(name) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
+      if (!roles.arns.includes(roleArn) && !roleFilterMatches(roles, roleArn, roleName)) return null;
+    }
+    const eventName = text(f.value(FIELD.eventName));
+    if (eventName === undefined) return null;
+    const eventSource = group.source ?? '';
+    const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
+    const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
+    const category = group.category ?? '';
+    const errorCode = text(f.value(FIELD.errorCode)) ?? null;
+    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
+    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => extractRequestKeys(f.requestParameters()));
+    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => resourceArns(f.resources()));
+    // The group's identity within this file: JSON of the fields, params as an object (a callKey
+    // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
+    const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
+    return {
+      key: `${head.slice(0, -1)},${p.json},${a.json}]`,
+      row: { roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory: category, errorCode, invokedBy, params: p.value, resourceArns: a.value },
+      roleName: typeof name === 'string' ? name : null,
+    };
+  };
 
   for (let k = 0; k < index.count; k++) {
     out.records++;
     const start = f.seek(k);
     if (s[start] !== 0x7b) continue; // null, a number, a string: not a record
-    // The fields every record needs are decoded in every record, so a malformed one fails the
-    // file wherever it is; the others only once the record is in scope.
+    // The time is decoded in every record, the other fields once per group (see above).
     const timeId = f.id(FIELD.eventTime);
-    const eventTime = f.value(FIELD.eventTime);
-    const timestamp = f.value(FIELD['@timestamp']);
-    const eventType = f.value(FIELD.eventType);
-    const source = f.value(FIELD.eventSource);
-    const eventSource = text(source);
-    const eventCategory = f.value(FIELD.eventCategory);
-    const issuerType = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.type']);
-    const issuerArn = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn']);
     let time: string | null;
-    if (timeId >= 0 && (canonical[timeId] === 1 || (canonical[timeId] === 0 && (canonical[timeId] = CANONICAL_TIME.test(eventTime as string) ? 1 : -1) === 1))) {
-      time = eventTime as string;
+    if (timeId >= 0 && (canonical[timeId] === 1 || (canonical[timeId] === 0 && (canonical[timeId] = CANONICAL_TIME.test(index.strings[timeId] ?? '') ? 1 : -1) === 1))) {
+      time = index.strings[timeId] ?? null;
+      // Unread, but a malformed value still fails the file.
+      if (f.id(FIELD['@timestamp']) <= RAW) f.value(FIELD['@timestamp']);
     } else {
-      const rawTime = text(eventTime) ?? text(timestamp);
+      const rawTime = text(f.value(FIELD.eventTime)) ?? text(f.value(FIELD['@timestamp']));
       time = rawTime === undefined ? null : CANONICAL_TIME.test(rawTime) ? rawTime : recordTime({ eventTime: rawTime });
+    }
+    const g = index.groups[k] ?? -1;
+    let group = groups[g];
+    if (group === undefined) {
+      group = resolveGroup();
+      groups[g] = group;
     }
     if (time === null) continue;
     if (out.first === null || time < out.first) out.first = time;
     if (out.last === null || time > out.last) out.last = time;
-    if (typeof source !== 'string') continue;
+    const source = group.source;
+    if (source === null) continue;
     out.validRecords++;
+    const day = rollup ? time.slice(0, 10) : '';
     if (rollup) {
-      const category = typeof eventCategory === 'string' ? eventCategory : null;
-      const id = `${time.slice(0, 10)}\u0000${source}\u0000${category ?? '\u0001'}`;
-      const seen = coverage.get(id);
-      if (seen === undefined) coverage.set(id, { day: time.slice(0, 10), source, category, records: 1 });
-      else seen.records++;
-    }
-    const timely = inWindow(window, time);
-    if (timely && eventCategory === 'Data') out.dataSources.add(source);
-    // attributeRecord's rules: an AwsApiCall by a role's session, with a source and a name.
-    const roleArn = text(issuerArn);
-    if (!timely || eventType !== 'AwsApiCall' || roleArn === undefined || eventSource === undefined) continue;
-    if (text(issuerType) !== 'Role') continue;
-    if (roles.kind !== 'all') {
-      const arnId = f.id(FIELD['userIdentity.sessionContext.sessionIssuer.arn']);
-      const nameId = f.id(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
-      // The role filter reads the ARN and the name: cached by their ids when both are plain.
-      const pair = arnId >= 0 && nameId >= ABSENT ? arnId * (index.strings.length + 1) + nameId + 1 : -1;
-      let matches = pair >= 0 ? inScope.get(pair) : undefined;
-      if (matches === undefined) {
-        const roleName = text(f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName'])) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
-        matches = roles.arns.includes(roleArn) || roleFilterMatches(roles, roleArn, roleName);
-        if (pair >= 0) inScope.set(pair, matches);
+      if (group.coveredDay === day && group.covered !== undefined) {
+        group.covered.records++;
+      } else {
+        const id = `${day}\u0000${source}\u0000${group.category ?? '\u0001'}`;
+        let seen = coverage.get(id);
+        if (seen === undefined) coverage.set(id, (seen = { day, source, category: group.category, records: 1 }));
+        else seen.records++;
+        group.covered = seen;
+        group.coveredDay = day;
       }
-      if (!matches) continue;
     }
-    const eventName = text(f.value(FIELD.eventName));
-    if (eventName === undefined) continue;
-    const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
-    const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
-    const category = text(eventCategory) ?? '';
-    const errorCode = text(f.value(FIELD.errorCode)) ?? null;
-    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
-    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => extractRequestKeys(f.requestParameters()));
-    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => resourceArns(f.resources()));
-    const params = p.value;
-    const arns = a.value;
-    // The group's identity within this file: JSON of the fields, params as an object (a callKey
-    // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-    const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
-    const key = `${head.slice(0, -1)},${p.json},${a.json}]`;
+    if (!inWindow(window, time)) continue;
+    if (group.data) out.dataSources.add(source);
+    if (!group.candidate) continue;
+    const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
+    if (call === null) continue;
+    let seen = group.row;
+    if (seen !== undefined && group.rowFold === folds && group.rowDay === day) {
+      seen.count++;
+      if (time < seen.firstSeen) seen.firstSeen = time;
+      if (time > seen.lastSeen) seen.lastSeen = time;
+      continue;
+    }
     let calls = out.calls;
     if (rollup) {
-      const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
-      const roleName = typeof name === 'string' ? name : null;
-      const day = time.slice(0, 10);
-      const id = `${day}\u0000${roleName ?? '\u0001'}`;
+      const id = `${day}\u0000${call.roleName ?? '\u0001'}`;
       let piece = pieces.get(id);
       if (piece === undefined) {
-        piece = { day, roleName, calls: new Map() };
+        piece = { day, roleName: call.roleName, calls: new Map() };
         pieces.set(id, piece);
       }
       calls = piece.calls;
     }
-    let seen = calls.get(key);
-    if (seen === undefined) {
-      seen = {
-        roleArn,
-        eventSource,
-        eventName,
-        awsRegion,
-        recipientAccountId,
-        eventCategory: category,
-        errorCode,
-        invokedBy,
-        params,
-        resourceArns: arns,
-        count: 1,
-        firstSeen: time,
-        lastSeen: time,
-      };
-      calls.set(key, seen);
-      if (++groups >= foldAt) {
-        groups = 0;
-        if (rollup) for (const piece of pieces.values()) groups += foldCallMap(piece.calls).size;
-        else groups = foldCallMap(out.calls).size;
-        foldAt = Math.max(FOLD_FLOOR, groups * 2);
-      }
-    } else {
+    seen = calls.get(call.key);
+    group.row = seen;
+    group.rowDay = day;
+    group.rowFold = folds;
+    if (seen !== undefined) {
       seen.count++;
       if (time < seen.firstSeen) seen.firstSeen = time;
       if (time > seen.lastSeen) seen.lastSeen = time;
+      continue;
+    }
+    // Spelled out: a spread copies generically (1 s of the 1M all-roles scan), and the rows'
+    // shape stays that of every other CallRow.
+    const r = call.row;
+    seen = {
+      roleArn: r.roleArn,
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      awsRegion: r.awsRegion,
+      recipientAccountId: r.recipientAccountId,
+      eventCategory: r.eventCategory,
+      errorCode: r.errorCode,
+      invokedBy: r.invokedBy,
+      params: r.params,
+      resourceArns: r.resourceArns,
+      count: 1,
+      firstSeen: time,
+      lastSeen: time,
+    };
+    calls.set(call.key, seen);
+    group.row = seen;
+    if (++rows >= foldAt) {
+      // The fold replaces rows (this one too, perhaps): what groups remember is stale after it.
+      rows = 0;
+      if (rollup) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
+      else rows = foldCallMap(out.calls).size;
+      foldAt = Math.max(FOLD_FLOOR, rows * 2);
+      folds++;
     }
   }
   if (index.error !== undefined) throw index.error;
