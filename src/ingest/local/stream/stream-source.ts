@@ -40,10 +40,11 @@ async function scanFiles(
   const workers: Worker[] = [];
   const runWorker = (): Promise<CallRow[]> =>
     new Promise((resolve, reject) => {
-      // A small young generation: the scan allocates short-lived strings per record, and V8's
-      // default lets each worker's nursery grow to tens of MB (peak RSS at 1M events: 499 MB with
-      // the default, 370-400 MB with 16 MB; time within noise). See docs/performance.md.
-      const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+      // A bounded young generation: the scan allocates short-lived strings per call group, and
+      // V8's default lets each worker's nursery grow further. At 1M events, all roles: 16 MB
+      // 7.2-7.8 s, 277-284 MB peak RSS; 64 MB 6.6-6.9 s, 357-390 MB; 128 MB no faster, 416-431
+      // MB. See docs/performance.md.
+      const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
       workers.push(worker);
       const feed = (): void => {
         const file = files[next++];
