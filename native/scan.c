@@ -91,6 +91,8 @@ typedef struct {
   Member *names;
   size_t count;
   size_t from[LONGEST_NAME + 2];
+  /* By id: 1 when every key reads the member as a scalar (an object or array there gives none). */
+  uint8_t *scalar;
 } Names;
 
 /* A growable byte string. */
@@ -435,13 +437,29 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
   return -1;
 }
 
-/* A member value [start, end) as listed: which member, where, and 1 if a string without escapes. */
-static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end) {
+/* How a listed value reads (the fourth int of its entry). */
+#define VALUE_JSON 0  /* decode its bytes */
+#define VALUE_PLAIN 1 /* a string without escapes: its bytes between the quotes */
+#define VALUE_INERT 2 /* gives nothing, whatever its bytes: read as null */
+
+/* A member value [start, end) as listed: which member, where, and how it reads. `inert`: the
+   value gives nothing (see list_members). */
+static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end, int inert) {
   int plain = sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL;
   push(sc, parts, which);
   push(sc, parts, (int32_t)start);
   push(sc, parts, (int32_t)end);
-  push(sc, parts, plain);
+  push(sc, parts, inert ? VALUE_INERT : plain ? VALUE_PLAIN : VALUE_JSON);
+}
+
+/* Whether a listed value gives nothing to what the scan reads from it: null (no key reads null);
+   for a request-key member read only as a scalar, an object or array; for ARN or arn, anything
+   but a non-empty string. Such values share a class whatever their bytes. */
+static int inert(const Scan *sc, const Names *names, int arn, int id, size_t start, size_t end) {
+  uint8_t c = sc->s[start];
+  if (arn) return c != '"' || end - start == 2;
+  if (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) return 1;
+  return (c == '{' || c == '[') && names->scalar[id];
 }
 
 /*
@@ -492,7 +510,7 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
     size_t end = skip_listed(sc, start);
     if (end == 0) return 0;
     if (id >= 0) {
-      push_value(sc, parts, id, start, end);
+      push_value(sc, parts, id, start, end, inert(sc, names, arn, id, start, end));
       parts->data[count_at]++;
     }
     j = skip_space(sc, end);
@@ -570,8 +588,12 @@ static void put_int(Scan *sc, int32_t value) { put(sc, &value, sizeof value); }
 /* Appends the m listed values at parts[k..] as (id, length, bytes); returns the index after them. */
 static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
   for (; m > 0; m--, k += 4) {
-    size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
     put_int(sc, parts[k]);
+    if (parts[k + 3] == VALUE_INERT) {
+      put_int(sc, -1);
+      continue;
+    }
+    size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
     put_int(sc, (int32_t)len);
     put(sc, sc->s + parts[k + 1], len);
   }
@@ -797,17 +819,20 @@ static void walk_document(Scan *sc, int wrapped) {
   }
 }
 
-/* Names from `text` ("a\nb\n...", ids in order); 0 when out of memory. */
+/* Names from `text` ("1a\n0b\n...": per name a flag, 1 for scalar-only, then the name; ids in
+   order); 0 when out of memory. */
 static int names_init(Names *names, char *text) {
   size_t count = 0;
   for (char *p = text; *p != '\0'; p++) count += *p == '\n';
   names->names = calloc(count + 1, sizeof(Member));
+  names->scalar = calloc(count + 1, 1);
   names->count = 0;
-  if (names->names == NULL) return 0;
+  if (names->names == NULL || names->scalar == NULL) return 0;
   int id = 0;
   for (char *p = text; *p != '\0';) {
     char *end = strchr(p, '\n');
-    if (end == NULL) break;
+    if (end == NULL || end == p) break;
+    names->scalar[id] = *p++ == '1';
     *end = '\0';
     size_t len = (size_t)(end - p);
     if (len > 0 && len <= LONGEST_NAME) names->names[names->count++] = (Member){p, id, len};
@@ -850,7 +875,8 @@ static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) 
  * locate(bytes: Uint8Array, wrapped: boolean, paramNames: string) -> { rows: Int32Array, count,
  *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
  *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorAt?: number, errorEnd?: number }
- * paramNames: the request-key members, each followed by "\n" (ids in that order).
+ * paramNames: per request-key member, "1" if only read as a scalar else "0", its name and "\n"
+ * (ids in that order).
  */
 static napi_value locate(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -975,6 +1001,7 @@ done:
   free(sc.resources_reduced.parts.data);
   free(sc.resources_reduced.at.data);
   free(names.names);
+  free(names.scalar);
   free(names_text);
   free(sc.tokens);
   free(sc.closers);

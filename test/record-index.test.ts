@@ -151,6 +151,19 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     for (let k = 0; k < 3000; k++) expect(index.groups[k]).toBe(index.groups[5999 - k]);
   });
 
+  it('classes values by what the scan reads: inert members (null, objects read as scalars, empty ARNs) whatever their bytes', () => {
+    const params = ['{"key":{"orderId":"o-1"},"tableName":"t"}', '{"key":{"orderId":"o-2"},"tableName":"t"}', '{"key":null,"tableName":"t"}', '{"key":"k","tableName":"t"}', '{"key":{"orderId":"o-1"},"tableName":"u"}'];
+    const resources = ['[{"ARN":{"a":1},"arn":"x"}]', '[{"ARN":null,"arn":"x"}]', '[{"ARN":"","arn":"x"}]', '[{"ARN":"y","arn":"x"}]'];
+    const records = [...params.map((p) => `{"requestParameters":${p}}`), ...resources.map((r) => `{"resources":${r}}`)];
+    const text = `[${records.join(',')}]`;
+    const [a, b] = bothWalkers(text, false);
+    expect(a).toEqual(b);
+    const index = locateRecords(Buffer.from(text), false);
+    const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
+    expect(params.map((_, k) => RAW - id(k, FIELD.requestParameters))).toEqual([0, 0, 0, 1, 2]);
+    expect(resources.map((_, k) => RAW - id(params.length + k, FIELD.resources))).toEqual([0, 0, 0, 1]);
+  });
+
   it('groups records by every field but their time, and leaves a record with a non-string field alone', () => {
     const at = (time: string, extra = ''): string =>
       `{"eventTime":"${time}","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"key":"a"}${extra}}`;

@@ -167,6 +167,14 @@ describe('scanText equals the in-memory twin', () => {
       '[{"bucketName":"in an array"}]',
       '"not an object"',
       '{}',
+      // Inert values (null; an object where only a scalar is read) share a class: a later null
+      // still overrides an earlier value, and a member read on a deeper path keeps its object.
+      '{"key":"a","key":null,"bucketName":"b"}',
+      '{"key":{"orderId":"o-1"},"tableName":"t"}',
+      '{"key":{"orderId":"o-2"},"tableName":"t"}',
+      '{"key":["x"],"tableName":"t","key":"k2"}',
+      '{"iamInstanceProfile":{"arn":"arn:aws:iam::123456789012:instance-profile/p"}}',
+      '{"iamInstanceProfile":{"arn":null}}',
     ];
     const resources = [
       '[{"ARN":"arn:aws:s3:::b1","ARN":"arn:aws:s3:::b2"},{"arn":1,"ARN":""},7,null,{"type":"x"}]',
@@ -174,6 +182,7 @@ describe('scanText equals the in-memory twin', () => {
       '[ { "arn" : "arn:aws:kms:eu-west-1:123456789012:key/k" , "ARN" : "arn:aws:s3:::b\\u00e9" } ]',
       '{"ARN":"arn:aws:s3:::not-in-an-array"}',
       '[]',
+      '[{"ARN":{"x":1},"arn":"arn:aws:s3:::b5"},{"ARN":"","arn":"arn:aws:s3:::b6"},{"arn":"arn:aws:s3:::b7","ARN":null}]',
     ];
     const lines: string[] = [];
     params.forEach((p, i) =>
@@ -198,6 +207,9 @@ describe('scanText equals the in-memory twin', () => {
     }
     expect(expected.some((row) => row.params['bucketName'] === 'b')).toBe(true);
     expect(expected.some((row) => row.resourceArns.includes('arn:aws:s3:::b2') && !row.resourceArns.includes('arn:aws:s3:::b1'))).toBe(true);
+    expect(expected.some((row) => row.params['bucketName'] === 'b' && row.params['key'] === undefined)).toBe(true);
+    expect(expected.some((row) => row.params['key'] === 'k2')).toBe(true);
+    expect(expected.some((row) => ['b5', 'b6', 'b7'].every((b) => row.resourceArns.includes(`arn:aws:s3:::${b}`)))).toBe(true);
   });
 
   it('rejects malformed JSON with the byte where it broke', () => {

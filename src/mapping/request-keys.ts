@@ -47,6 +47,15 @@ REQUEST_KEYS.forEach((key, k) =>
 export const REQUEST_KEY_MEMBERS: readonly string[] = [...BY_FIRST_SEGMENT.keys()];
 
 /**
+ * Per REQUEST_KEY_MEMBERS entry: whether every key reads it as a scalar, on no deeper path. An
+ * object or array there then gives no key (extractRequestKeys skips it), so a scanner may treat
+ * it like null.
+ */
+export const REQUEST_KEY_MEMBER_SCALAR: readonly boolean[] = [...BY_FIRST_SEGMENT.values()].map((list) =>
+  list.every(({ key, rest }) => rest.length === 0 && REQUEST_KEYS[key]?.kind === 'scalar'),
+);
+
+/**
  * The in-memory equivalent of the SQL extraction, for sources that hand us whole records: per
  * key, the first of its paths (in table order) that holds a usable value wins; scalars as text,
  * `json` keys as compact JSON. Keys come out in table order.

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { hasBackslash, JsonScanError, MemberNames, skipSpace, skipString, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
@@ -40,10 +40,18 @@ export const ABSENT = -1;
  */
 export const RAW = -2;
 
+/** How a listed value reads: decode its bytes; a string without escapes; gives nothing (null). */
+export const VALUE_JSON = 0;
+export const VALUE_PLAIN = 1;
+export const VALUE_INERT = 2;
+
 /**
  * Where the members a scan reads are in each class n of `requestParameters` (or `resources`)
- * values of a file (its first value's): `parts[at[n]]` starts its entry. Values are listed as four ints: (member id,
- * start, end, 1 if a string without escapes else 0), in document order, duplicates included.
+ * values of a file (its first value's): `parts[at[n]]` starts its entry. Values are listed as
+ * four ints: (member id, start, end, how it reads), in document order, duplicates included. A
+ * value is inert when it gives nothing to what a scan reads from it: null; an object or array
+ * for a member read only as a scalar (REQUEST_KEY_MEMBER_SCALAR); for ARN or arn, anything but a
+ * non-empty string. Inert values share a class whatever their bytes.
  *
  * - requestParameters: -1 (not an object, or a member name with an escape: decode its bytes), or
  *   the count m of its members named in REQUEST_KEY_MEMBERS, then m values (id: index there).
@@ -77,8 +85,8 @@ export interface RecordIndex {
   error?: Error;
 }
 
-/** REQUEST_KEY_MEMBERS as the native walker takes them: each name followed by a newline. */
-const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name) => `${name}\n`).join('');
+/** REQUEST_KEY_MEMBERS as the native walker takes them: per name "1" (scalar-only) or "0", the name, a newline. */
+const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name, id) => `${REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`).join('');
 // The native walker compares names of up to 64 bytes.
 if (REQUEST_KEY_MEMBERS.some((name) => Buffer.byteLength(name) > 64 || name.includes('\n'))) {
   throw new Error('request-keys.json: a top-level member name is over 64 bytes or holds a newline');
@@ -202,13 +210,26 @@ class Listing {
   }
 }
 
-/** The key token [start, end)'s member id: a request-key member's index, or ARN 0 / arn 1. */
-type NameId = (s: Buffer, start: number, end: number) => number;
-const paramName: NameId = (s, start, end) => PARAMETERS.idOf(s, start, end);
-const arnName: NameId = (s, start, end) => {
-  if (end - start !== 5) return -1;
-  const name = s.toString('latin1', start + 1, end - 1);
-  return name === 'ARN' ? 0 : name === 'arn' ? 1 : -1;
+/**
+ * The members one kind of value lists: the key token [start, end)'s member id (a request-key
+ * member's index, or ARN 0 / arn 1), and whether its value [start, end) is inert.
+ */
+interface Listed {
+  id(s: Buffer, start: number, end: number): number;
+  inert(s: Buffer, id: number, start: number, end: number): boolean;
+}
+const PARAM_MEMBERS: Listed = {
+  id: (s, start, end) => PARAMETERS.idOf(s, start, end),
+  inert: (s, id, start, end) =>
+    (end - start === 4 && s.toString('latin1', start, end) === 'null') || ((s[start] === OPEN_BRACE || s[start] === OPEN_BRACKET) && REQUEST_KEY_MEMBER_SCALAR[id] === true),
+};
+const ARN_MEMBERS: Listed = {
+  id: (s, start, end) => {
+    if (end - start !== 5) return -1;
+    const name = s.toString('latin1', start + 1, end - 1);
+    return name === 'ARN' ? 0 : name === 'arn' ? 1 : -1;
+  },
+  inert: (s, _, start, end) => s[start] !== QUOTE || end - start === 2,
 };
 
 /**
@@ -232,7 +253,7 @@ function skipListed(s: Buffer, i: number): number {
  * native/scan.c's list_members: the members of the object at `i` that `nameId` knows, into
  * `parts`. False when a member name has an escape or the object's syntax is broken.
  */
-function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean {
+function listMembers(s: Buffer, parts: Ints, i: number, members: Listed): boolean {
   const countAt = parts.length;
   parts.push(0);
   let j = skipSpace(s, i + 1);
@@ -241,7 +262,7 @@ function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean
     if (s[j] !== QUOTE) return false;
     const keyEnd = skipString(s, j);
     if (hasBackslash(s, j + 1, keyEnd - 1)) return false;
-    const id = nameId(s, j, keyEnd);
+    const id = members.id(s, j, keyEnd);
     j = skipSpace(s, keyEnd);
     if (s[j] !== COLON) return false;
     const start = skipSpace(s, j + 1);
@@ -251,7 +272,7 @@ function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean
       parts.push(id);
       parts.push(start);
       parts.push(end);
-      parts.push(s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1) ? 1 : 0);
+      parts.push(members.inert(s, id, start, end) ? VALUE_INERT : s[start] === QUOTE && !hasBackslash(s, start + 1, end - 1) ? VALUE_PLAIN : VALUE_JSON);
       parts.data[countAt] = (parts.data[countAt] ?? 0) + 1;
     }
     j = skipSpace(s, end);
@@ -265,7 +286,7 @@ function listMembers(s: Buffer, parts: Ints, i: number, nameId: NameId): boolean
 function listParams(s: Buffer, listing: Listing, start: number): void {
   const { parts } = listing;
   const mark = parts.length;
-  if (s[start] === OPEN_BRACE && listMembers(s, parts, start, paramName)) return;
+  if (s[start] === OPEN_BRACE && listMembers(s, parts, start, PARAM_MEMBERS)) return;
   parts.length = mark;
   parts.push(-1);
 }
@@ -287,7 +308,7 @@ function listResources(s: Buffer, listing: Listing, start: number): void {
         }
         parts.data[mark] = (parts.data[mark] ?? 0) + 1;
         if (s[j] !== OPEN_BRACE) parts.push(-1);
-        else if (!listMembers(s, parts, j, arnName)) {
+        else if (!listMembers(s, parts, j, ARN_MEMBERS)) {
           listed = false;
           break;
         }
@@ -313,9 +334,9 @@ function listResources(s: Buffer, listing: Listing, start: number): void {
 function canonical(s: Buffer, parts: Int32Array, mark: number, resources: boolean, start: number, end: number): string {
   let k = mark;
   const head = parts[k++] ?? -1;
-  const out: (number | string)[] = [head];
+  const out: (number | string | null)[] = [head];
   const values = (m: number): void => {
-    for (; m > 0; m--, k += 4) out.push(parts[k] ?? 0, s.toString('latin1', parts[k + 1], parts[k + 2]));
+    for (; m > 0; m--, k += 4) out.push(parts[k] ?? 0, parts[k + 3] === VALUE_INERT ? null : s.toString('latin1', parts[k + 1], parts[k + 2]));
   };
   if (head < 0) out.push(s.toString('latin1', start, end));
   else if (!resources) values(head);

@@ -15,7 +15,7 @@ import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/reques
 import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
-import { ABSENT, FIELD, locateRecords, RAW, STRIDE, type RecordIndex } from './record-index.js';
+import { ABSENT, FIELD, locateRecords, RAW, STRIDE, VALUE_INERT, VALUE_PLAIN, type RecordIndex } from './record-index.js';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -109,11 +109,12 @@ class FieldReader {
     return (this.index.rows[at] ?? ABSENT) === ABSENT ? -1 : (this.index.rows[at + 1] ?? -1);
   }
 
-  /** A listed member value (ListedMembers) at parts[at]: decoded as a full parse would. */
+  /** A listed member value (ListedMembers) at parts[at]: as a full parse gives it, or null when inert. */
   private listed(parts: Int32Array, at: number): unknown {
     const start = parts[at + 1] ?? 0;
     const end = parts[at + 2] ?? 0;
-    return parts[at + 3] === 1 ? this.s.toString('utf8', start + 1, end - 1) : parseAt(this.s, start, end);
+    const how = parts[at + 3];
+    return how === VALUE_PLAIN ? this.s.toString('utf8', start + 1, end - 1) : how === VALUE_INERT ? null : parseAt(this.s, start, end);
   }
 
   /**
