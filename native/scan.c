@@ -55,6 +55,24 @@ static const Member ISSUER_MEMBERS[] = {
   {"type", F_ISSUER_TYPE, 4}, {"arn", F_ISSUER_ARN, 3}, {"userName", F_ISSUER_USER_NAME, 8}, {NULL, 0, 0}};
 static const Member WRAPPER_MEMBERS[] = {{"Records", RECORDS_ARRAY, 7}, {NULL, 0, 0}};
 
+/* A Member table with a 64-slot index by the key's length, first and last byte: the index of
+   the one name in a slot plus 1, 0 for none, -1 for several (then the table is searched). */
+typedef struct {
+  const Member *names;
+  int8_t slot[64];
+} Lookup;
+
+static inline unsigned key_slot(size_t len, const uint8_t *key) { return (unsigned)(len * 7 + key[0] * 3 + key[len - 1]) & 63; }
+
+static void lookup_init(Lookup *l, const Member *names) {
+  l->names = names;
+  memset(l->slot, 0, sizeof l->slot);
+  for (int i = 0; names[i].name != NULL; i++) {
+    unsigned k = key_slot(names[i].len, (const uint8_t *)names[i].name);
+    l->slot[k] = l->slot[k] == 0 ? (int8_t)(i + 1) : -1;
+  }
+}
+
 /* Error kinds; messages must match JsonScanError's in json-scan.ts. */
 enum {
   E_NONE, E_UNTERMINATED_STRING, E_MISMATCHED_BRACKET, E_END_OF_INPUT, E_UNEXPECTED_CHARACTER,
@@ -111,6 +129,8 @@ typedef struct {
   const uint8_t *s;
   size_t n;
   jmp_buf fail;
+  /* The member tables the walk reads. */
+  Lookup record_members, identity_members, session_members, issuer_members, wrapper_members;
   int error;
   size_t error_at, error_end;
   /* Output rows. */
@@ -134,6 +154,8 @@ typedef struct {
   Table groups;
   Ints group_of;
   size_t group_count;
+  /* Whether the string skip_string last skipped has no backslash. */
+  int plain;
   /* Bracket stack for skipContainer. */
   uint8_t *closers;
   size_t closer_cap;
@@ -146,6 +168,7 @@ static void fail(Scan *sc, int error, size_t at) {
 }
 
 static inline int at(const Scan *sc, size_t i) { return i < sc->n ? sc->s[i] : -1; }
+static size_t skip_string_rest(Scan *sc, size_t i, size_t j);
 static inline int is_space(int c) { return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09; }
 static inline size_t skip_space(const Scan *sc, size_t i) {
   while (i < sc->n && is_space(sc->s[i])) i++;
@@ -153,7 +176,7 @@ static inline size_t skip_space(const Scan *sc, size_t i) {
 }
 
 /* i at an opening quote; the index after the closing quote (the first quote preceded by an even
-   number of backslashes). */
+   number of backslashes). Sets sc->plain when the string has no backslash. */
 static size_t skip_string(Scan *sc, size_t i) {
   const uint8_t *s = sc->s;
   size_t j = i + 1;
@@ -165,13 +188,24 @@ static size_t skip_string(Scan *sc, size_t i) {
     unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
     unsigned b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash));
     if (q != 0) {
-      if (b == 0 || __builtin_ctz(b) > __builtin_ctz(q)) return j + (size_t)__builtin_ctz(q) + 1;
+      if (b == 0 || __builtin_ctz(b) > __builtin_ctz(q)) {
+        sc->plain = 1;
+        return j + (size_t)__builtin_ctz(q) + 1;
+      }
       break;
     }
     if (b != 0) break;
     j += 16;
   }
 #endif
+  size_t end = skip_string_rest(sc, i, j);
+  sc->plain = memchr(s + i + 1, '\\', end - i - 2) == NULL;
+  return end;
+}
+
+/* skip_string past j (no quote between i and j). */
+static size_t skip_string_rest(Scan *sc, size_t i, size_t j) {
+  const uint8_t *s = sc->s;
   for (;;) {
     const uint8_t *q = memchr(s + j, '"', sc->n - j);
     if (q == NULL) fail(sc, E_UNTERMINATED_STRING, i);
@@ -259,11 +293,22 @@ static int hex(int c) {
 
 /* The member id of the key token [start, end) (quotes included), or 0 with *found = 0. A key
    with an escape is decoded (as JSON.parse would, failing where it would fail). */
-static int member_id(Scan *sc, const Member *names, size_t start, size_t end, int *found) {
+static int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end, int *found) {
   const uint8_t *s = sc->s;
+  const Member *names = lookup->names;
   size_t len = end - start - 2;
   const uint8_t *key = s + start + 1;
-  if (memchr(key, '\\', len) == NULL) {
+  if (sc->plain) {
+    int slot = len == 0 ? 0 : lookup->slot[key_slot(len, key)];
+    if (slot > 0) {
+      const Member *m = &names[slot - 1];
+      *found = m->len == len && memcmp(m->name, key, len) == 0;
+      return *found ? m->id : 0;
+    }
+    if (slot == 0) {
+      *found = 0;
+      return 0;
+    }
     for (const Member *m = names; m->name != NULL; m++) {
       if (m->len == len && m->name[0] == key[0] && memcmp(m->name, key, len) == 0) {
         *found = 1;
@@ -325,13 +370,7 @@ bad:
   return 0;
 }
 
-static uint32_t hash_bytes(const uint8_t *p, size_t len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-
-/* A hash of a longer span, 8 bytes a step (the raw values are ~100-300 bytes). */
+/* A hash of a byte span, 8 bytes a step. */
 static uint32_t hash_span(const uint8_t *p, size_t len) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
   size_t i = 0;
@@ -401,7 +440,7 @@ static int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, siz
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
 static int32_t intern(Scan *sc, size_t start, size_t len) {
   int fresh;
-  int32_t id = table_id(sc, &sc->strings, sc->s, hash_bytes(sc->s + start, len), start, len, &fresh);
+  int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc->s + start, len), start, len, &fresh);
   if (!fresh) return id;
   if ((size_t)id == sc->token_cap) {
     size_t cap = sc->token_cap * 2;
@@ -442,10 +481,10 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
 #define VALUE_PLAIN 1 /* a string without escapes: its bytes between the quotes */
 #define VALUE_INERT 2 /* gives nothing, whatever its bytes: read as null */
 
-/* A member value [start, end) as listed: which member, where, and how it reads. `inert`: the
-   value gives nothing (see list_members). */
+/* A member value [start, end) as listed, just skipped (so sc->plain is its own if a string):
+   which member, where, and how it reads. `inert`: the value gives nothing (see list_members). */
 static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end, int inert) {
-  int plain = sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL;
+  int plain = sc->s[start] == '"' && sc->plain;
   push(sc, parts, which);
   push(sc, parts, (int32_t)start);
   push(sc, parts, (int32_t)end);
@@ -496,7 +535,7 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
   for (;;) {
     if (at(sc, j) != '"') return 0;
     size_t key_end = skip_string(sc, j);
-    if (memchr(sc->s + j + 1, '\\', key_end - j - 2) != NULL) return 0;
+    if (!sc->plain) return 0; /* an escape in the member name */
     int id;
     if (arn) {
       size_t len = key_end - j - 2;
@@ -707,7 +746,8 @@ static size_t take(Scan *sc, int field, size_t start) {
   if (field == F_REQUEST_PARAMETERS || field == F_RESOURCES) {
     /* Equal listings, equal id (RAW - class): the scan reduces each class once. */
     id = reduced_id(sc, field == F_REQUEST_PARAMETERS, start, end);
-  } else if (sc->s[start] == '"' && memchr(sc->s + start + 1, '\\', end - start - 2) == NULL) {
+  } else if (sc->s[start] == '"' && sc->plain) {
+    /* skip_value has just skipped this string: sc->plain is its own. */
     id = intern(sc, start + 1, end - start - 2);
   }
   slot[0] = id;
@@ -716,7 +756,7 @@ static size_t take(Scan *sc, int field, size_t start) {
   return end;
 }
 
-static size_t walk_object(Scan *sc, size_t i, const Member *names);
+static size_t walk_object(Scan *sc, size_t i, const Lookup *names);
 static size_t walk_records(Scan *sc, size_t i);
 
 /* A member the walk reads: a field, a wrapper's Records array, or an object holding fields. */
@@ -725,13 +765,13 @@ static size_t member(Scan *sc, int id, size_t start) {
   if (id == RECORDS_ARRAY) return at(sc, start) == '[' ? walk_records(sc, start) : skip_value(sc, start);
   if (at(sc, start) != '{') return skip_value(sc, start);
   switch (id) {
-    case USER_IDENTITY: return walk_object(sc, start, IDENTITY_MEMBERS);
-    case SESSION_CONTEXT: return walk_object(sc, start, SESSION_MEMBERS);
-    default: return walk_object(sc, start, ISSUER_MEMBERS);
+    case USER_IDENTITY: return walk_object(sc, start, &sc->identity_members);
+    case SESSION_CONTEXT: return walk_object(sc, start, &sc->session_members);
+    default: return walk_object(sc, start, &sc->issuer_members);
   }
 }
 
-static size_t walk_object(Scan *sc, size_t i, const Member *names) {
+static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
   if (at(sc, i) != '{') fail(sc, E_EXPECTED_OBJECT, i);
   size_t j = skip_space(sc, i + 1);
   if (at(sc, j) == '}') return j + 1;
@@ -785,7 +825,7 @@ static size_t record(Scan *sc, size_t start) {
     sc->rows[(sc->row_count - 1) * STRIDE + 1] = (int32_t)end;
     return end;
   }
-  end = walk_object(sc, start, RECORD_MEMBERS);
+  end = walk_object(sc, start, &sc->record_members);
   sc->row[1] = (int32_t)end;
   group_record(sc, sc->row_count++);
   return end;
@@ -812,7 +852,7 @@ static void walk_document(Scan *sc, int wrapped) {
     int c = s[j];
     size_t end;
     /* A delivery file's wrapper object: its Records arrays are walked, other members skipped. */
-    if (wrapped) end = c == '{' ? walk_object(sc, j, WRAPPER_MEMBERS) : skip_value(sc, j);
+    if (wrapped) end = c == '{' ? walk_object(sc, j, &sc->wrapper_members) : skip_value(sc, j);
     else if (c == '[') end = walk_records(sc, j);
     else end = record(sc, j);
     j = skip_space(sc, end);
@@ -921,6 +961,11 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   Scan sc;
   memset(&sc, 0, sizeof sc);
   sc.param_names = &names;
+  lookup_init(&sc.record_members, RECORD_MEMBERS);
+  lookup_init(&sc.identity_members, IDENTITY_MEMBERS);
+  lookup_init(&sc.session_members, SESSION_MEMBERS);
+  lookup_init(&sc.issuer_members, ISSUER_MEMBERS);
+  lookup_init(&sc.wrapper_members, WRAPPER_MEMBERS);
   sc.s = data;
   sc.n = length;
   sc.row_cap = 1024;
@@ -954,7 +999,13 @@ static napi_value locate(napi_env env, napi_callback_info info) {
       const char *p = (const char *)sc.s + sc.tokens[2 * id];
       size_t len = sc.tokens[2 * id + 1];
       int ascii = 1;
-      for (size_t k = 0; k < len; k++) if ((uint8_t)p[k] >= 0x80) { ascii = 0; break; }
+      size_t k = 0;
+      for (; k + 8 <= len && ascii; k += 8) {
+        uint64_t w;
+        memcpy(&w, p + k, 8);
+        ascii = (w & 0x8080808080808080ull) == 0;
+      }
+      for (; k < len && ascii; k++) ascii = (uint8_t)p[k] < 0x80;
       napi_value str;
       if ((ascii ? napi_create_string_latin1(env, p, len, &str) : napi_create_string_utf8(env, p, len, &str)) != napi_ok) goto failed;
       if (napi_set_element(env, strings, (uint32_t)id, str) != napi_ok) goto failed;
