@@ -1,6 +1,6 @@
 /**
  * The `unreadable-file` case of fixtures/bad/cases.json. Root reads a chmod-000 file, so as root
- * this test (1) injects the EACCES that `open` would raise, in-process, and (2) when `setpriv` and
+ * this test (1) injects the EACCES that `open` (and `openSync`) would raise, in-process, and (2) when `setpriv` and
  * a built CLI exist, runs `node dist/bin.js` as `nobody` against a real chmod-000 file. As a normal
  * user it uses a real chmod-000 file in-process.
  */
@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as fsPromises from 'node:fs/promises';
+import type * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -28,6 +29,18 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       return real.open(...args);
     },
   };
+});
+
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof fs>();
+  const openSync = (...args: Parameters<typeof real.openSync>): number => {
+    const [path] = args;
+    if (process.getuid?.() === 0 && String(path).endsWith(`/${UNREADABLE}`)) {
+      throw Object.assign(new Error(`EACCES: permission denied, open '${String(path)}'`), { code: 'EACCES', errno: -13, syscall: 'open' });
+    }
+    return real.openSync(...args);
+  };
+  return { ...real, openSync, default: { ...real, openSync } };
 });
 
 const ROOT_DIR = join(import.meta.dirname, '..');

@@ -2,8 +2,8 @@
  * The stream engine (worker threads + single-pass JSON scan) must answer the usage query exactly
  * like the DuckDB engine and the in-memory twin: same call rows, same evidence, same bad files.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,27 @@ describe('stream engine equals the DuckDB engine', () => {
       const stream = run('stream');
       expect(stream).toBe(run('duckdb'));
       expect(JSON.parse(stream).evidence.events).toBeGreaterThan(1000);
+    });
+
+    it('the built CLI stops its workers (started before the files are listed) when --logs is bad or holds one file', () => {
+      const bin = join('dist', 'bin.js');
+      const usage = (logs: string) =>
+        spawnSync(process.execPath, [bin, 'usage', '--all-roles', '--logs', logs, '--days', '20', '--end', '2026-03-01T00:00:00Z'], {
+          encoding: 'utf8',
+          timeout: 30_000, // a worker left running would keep the process up until this kills it
+          env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+        });
+      const missing = usage(join(root, 'no-such-folder'));
+      expect(missing.signal).toBeNull();
+      expect(missing.status).toBe(3);
+      expect(missing.stderr).toContain(`--logs ${join(root, 'no-such-folder')}: cannot read it (ENOENT)`);
+      // The largest file: it holds calls by roles.
+      const files = readdirSync(join(root, 'logs'), { recursive: true }).map(String).filter((f) => f.endsWith('.json.gz'));
+      const largest = files.sort((a, b) => statSync(join(root, 'logs', b)).size - statSync(join(root, 'logs', a)).size || a.localeCompare(b))[0] ?? '';
+      const one = usage(join(root, 'logs', largest));
+      expect(one.signal).toBeNull();
+      expect(one.status).toBe(0);
+      expect(JSON.parse(one.stdout).evidence.files).toBe(1);
     });
   });
 });

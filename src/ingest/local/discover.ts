@@ -4,7 +4,7 @@
  * id level), flat folders, plain `.json`, JSON arrays and JSON lines. Digest and Insights files are
  * skipped. Files whose path carries a date outside the padded window are pruned unread.
  */
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TimeWindow } from '../../model.js';
@@ -57,40 +57,57 @@ function addDays(isoDate: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** `stat`, or undefined where it fails. */
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Lists the log files to read for a window. Delivery can lag event time, so the path-date filter
- * is padded by a day on each side; the query still filters on eventTime.
+ * is padded by a day on each side; the query still filters on eventTime. The file system calls
+ * are synchronous: one at a time through promises cost ~0.25 ms a file (0.15 s of a 360-file
+ * scan's start), and nothing else runs while a scan lists its files.
  */
 export async function discoverLogFiles(root: string, window: TimeWindow | null): Promise<Discovery> {
-  const rootStat = await stat(root).catch((cause: unknown) => {
+  let rootStat: ReturnType<typeof statSync>;
+  try {
+    rootStat = statSync(root);
+  } catch (cause) {
     throw new InputError(`--logs ${root}: cannot read it (${errorCode(cause)})`, {
       hint: 'pass the folder you synced with `aws s3 sync s3://<trail-bucket>/AWSLogs/ DIR` or a log file',
       cause,
     });
-  });
+  }
   const found: LogFile[] = [];
   let ignored = 0;
   if (rootStat.isFile()) {
     found.push({ path: root, size: rootStat.size, mtimeMs: rootStat.mtimeMs, pathDate: deliveryDate(root, root) });
   } else {
     const seenDirs = new Set<string>();
-    const walk = async (dir: string): Promise<void> => {
-      const real = await realpath(dir);
+    const walk = (dir: string): void => {
+      const real = realpathSync(dir);
       if (seenDirs.has(real)) return; // a symlink loop or a second link to the same folder
       seenDirs.add(real);
-      const entries = await readdir(dir, { withFileTypes: true }).catch((cause: unknown) => {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (cause) {
         throw new InputError(`${dir}: cannot list this folder (${errorCode(cause)})`, {
           hint: 'check its permissions, or point --logs at a folder you can read',
           cause,
         });
-      });
+      }
       entries.sort((a, b) => compareText(a.name, b.name));
       for (const entry of entries) {
         const path = join(dir, entry.name);
         let isDir = entry.isDirectory();
         let isFile = entry.isFile();
         if (entry.isSymbolicLink()) {
-          const target = await stat(path).catch(() => undefined);
+          const target = statOrUndefined(path);
           if (target === undefined) {
             ignored++; // dangling link
             continue;
@@ -103,18 +120,19 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
             ignored++;
             continue;
           }
-          await walk(path);
+          walk(path);
         } else if (isFile) {
           if (!LOG_FILE.test(entry.name) || isSkippedPath(path)) {
             ignored++;
             continue;
           }
-          const s = await lstat(path).then((l) => (l.isSymbolicLink() ? stat(path) : l));
+          const l = lstatSync(path);
+          const s = l.isSymbolicLink() ? statSync(path) : l;
           found.push({ path, size: s.size, mtimeMs: s.mtimeMs, pathDate: deliveryDate(root, path) });
         }
       }
     };
-    await walk(root);
+    walk(root);
   }
   const dates = found.map((f) => f.pathDate).filter((d): d is string => d !== null).sort(compareText);
   const low = window ? addDays(window.start, -1) : null;

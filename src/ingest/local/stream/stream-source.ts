@@ -6,8 +6,7 @@
  * reader materialises every field of every record and ran at ~0.08 of the gunzip bound; see
  * docs/performance.md.
  */
-import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,30 +21,55 @@ import { FileScanner, type FileOutcome } from './file-scanner.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-/** Runs `files` through `threads` workers (or in this thread when none can be started). */
+/** A scan worker started ahead of its files, with any error it raised before they came. */
+interface ScanWorker {
+  worker: Worker;
+  error?: unknown;
+}
+
+/**
+ * Starts `threads` scan workers (none for one thread, or when the worker file is not built), so
+ * their start-up (~0.1 s) overlaps listing and checking the files.
+ */
+function startWorkers(query: UsageQuery, threads: number): ScanWorker[] {
+  const workerFile = fileURLToPath(WORKER_URL);
+  if (threads <= 1 || !existsSync(workerFile)) return [];
+  return Array.from({ length: threads }, () => {
+    // A bounded young generation: the scan allocates short-lived strings per call group, and
+    // V8's default lets each worker's nursery grow further. At 1M events, all roles: 16 MB
+    // 7.2-7.8 s, 277-284 MB peak RSS; 64 MB 6.6-6.9 s, 357-390 MB; 128 MB no faster, 416-431
+    // MB. See docs/performance.md.
+    const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    const started: ScanWorker = { worker };
+    worker.once('error', (cause) => {
+      started.error ??= cause;
+    });
+    return started;
+  });
+}
+
+/** Runs `files` through the started workers (or in this thread when there are none). */
 async function scanFiles(
   files: readonly LogFile[],
   query: UsageQuery,
-  threads: number,
+  started: ScanWorker[],
   onOutcome: (outcome: FileOutcome, file: LogFile) => void,
 ): Promise<CallRow[][]> {
-  const workerFile = fileURLToPath(WORKER_URL);
-  if (threads <= 1 || files.length <= 1 || !existsSync(workerFile)) {
+  const used = files.length <= 1 ? [] : started.slice(0, files.length);
+  await Promise.all(started.filter((w) => !used.includes(w)).map((w) => w.worker.terminate()));
+  if (used.length === 0) {
     const scanner = new FileScanner(query);
     for (const file of files) onOutcome(scanner.scanFile(file.path), file);
     return [scanner.rows()];
   }
   let next = 0;
   const byPath = new Map(files.map((f) => [f.path, f]));
-  const workers: Worker[] = [];
-  const runWorker = (): Promise<CallRow[]> =>
+  const runWorker = ({ worker, error }: ScanWorker): Promise<CallRow[]> =>
     new Promise((resolve, reject) => {
-      // A bounded young generation: the scan allocates short-lived strings per call group, and
-      // V8's default lets each worker's nursery grow further. At 1M events, all roles: 16 MB
-      // 7.2-7.8 s, 277-284 MB peak RSS; 64 MB 6.6-6.9 s, 357-390 MB; 128 MB no faster, 416-431
-      // MB. See docs/performance.md.
-      const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-      workers.push(worker);
+      if (error !== undefined) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       const feed = (): void => {
         const file = files[next++];
         worker.postMessage(file === undefined ? { finish: true } : { path: file.path });
@@ -67,14 +91,24 @@ async function scanFiles(
       feed();
     });
   // One worker failing fails the scan; the others are stopped so the process can exit.
-  return Promise.all(Array.from({ length: Math.min(threads, files.length) }, runWorker)).catch(async (cause: unknown) => {
-    await Promise.all(workers.map((w) => w.terminate()));
+  return Promise.all(used.map(runWorker)).catch(async (cause: unknown) => {
+    await Promise.all(used.map((w) => w.worker.terminate()));
     throw cause;
   });
 }
 
 /** Scans local CloudTrail files and returns the grouped calls plus the evidence it read. */
 export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourceOptions): Promise<UsageScan> {
+  const workers = startWorkers(query, options.threads ?? Math.max(1, cpus().length));
+  try {
+    return await scanStarted(query, options, workers);
+  } finally {
+    // Stopped whatever happened (a bad --logs, a failed worker): idle workers keep the process up.
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+async function scanStarted(query: UsageQuery, options: LocalSourceOptions, workers: ScanWorker[]): Promise<UsageScan> {
   const discovery = await discoverLogFiles(options.logs, query.window);
   // 0-byte files (CloudTrail never delivers one: an interrupted download) are bad files.
   const badFiles: SkippedFile[] = [];
@@ -84,9 +118,10 @@ export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourc
       badFiles.push({ file: file.path, reason: 'empty file (0 bytes); CloudTrail never delivers an empty log file' });
       continue;
     }
-    // Opened here first, so a file we may not read is named the same way by both engines.
+    // Opened here first, so a file we may not read is named the same way by both engines
+    // (synchronously: one awaited open at a time cost 0.1 s for 360 files).
     try {
-      await (await open(file.path, 'r')).close();
+      closeSync(openSync(file.path, 'r'));
       files.push(file);
     } catch (cause) {
       badFiles.push({ file: file.path, reason: `cannot read it (${errorCode(cause)})` });
@@ -102,7 +137,7 @@ export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourc
     records: 0,
   };
   let lastReport = 0;
-  const parts = await scanFiles(files, query, options.threads ?? Math.max(1, cpus().length), (outcome, file) => {
+  const parts = await scanFiles(files, query, workers, (outcome, file) => {
     if (outcome.ok) {
       fileStats.set(outcome.path, { records: outcome.records, validRecords: outcome.validRecords, first: outcome.first, last: outcome.last });
       for (const source of outcome.dataSources) dataSources.add(source);
