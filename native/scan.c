@@ -268,18 +268,31 @@ static size_t skip_container(Scan *sc, size_t i) {
   }
 }
 
+/* i at a number, true, false or null: the index of the delimiter after it, with *bad set to 1
+   when a character no literal holds comes first (the index is then that character's). */
+static size_t literal_end(const Scan *sc, size_t i, int *bad) {
+  size_t j = i;
+  *bad = 0;
+  while (j < sc->n) {
+    uint8_t d = sc->s[j];
+    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
+    if (d == '"' || d == '{' || d == '[' || d == ':') {
+      *bad = 1;
+      break;
+    }
+    j++;
+  }
+  return j;
+}
+
 /* i at the first character of a value; the index after it. */
 static size_t skip_value(Scan *sc, size_t i) {
   int c = at(sc, i);
   if (c == '"') return skip_string(sc, i);
   if (c == '{' || c == '[') return skip_container(sc, i);
-  size_t j = i;
-  while (j < sc->n) {
-    uint8_t d = sc->s[j];
-    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
-    if (d == '"' || d == '{' || d == '[' || d == ':') fail(sc, E_UNEXPECTED_CHARACTER, j);
-    j++;
-  }
+  int bad;
+  size_t j = literal_end(sc, i, &bad);
+  if (bad) fail(sc, E_UNEXPECTED_CHARACTER, j);
   if (j == i) fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_VALUE, i);
   return j;
 }
@@ -510,14 +523,9 @@ static size_t skip_listed(Scan *sc, size_t i) {
   int c = at(sc, i);
   if (c == '"') return skip_string(sc, i);
   if (c == '{' || c == '[') return skip_container(sc, i);
-  size_t j = i;
-  while (j < sc->n) {
-    uint8_t d = sc->s[j];
-    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
-    if (d == '"' || d == '{' || d == '[' || d == ':') return 0;
-    j++;
-  }
-  return j == i ? 0 : j;
+  int bad;
+  size_t j = literal_end(sc, i, &bad);
+  return bad || j == i ? 0 : j;
 }
 
 /*
