@@ -285,17 +285,21 @@ static size_t literal_end(const Scan *sc, size_t i, int *bad) {
   return j;
 }
 
-/* i at the first character of a value; the index after it. */
-static size_t skip_value(Scan *sc, size_t i) {
+/* i at the first character of a value; the index after it. A malformed literal fails the walk,
+   or with `soft` gives 0 (skip_listed). */
+static size_t skip_literal_or_value(Scan *sc, size_t i, int soft) {
   int c = at(sc, i);
   if (c == '"') return skip_string(sc, i);
   if (c == '{' || c == '[') return skip_container(sc, i);
   int bad;
   size_t j = literal_end(sc, i, &bad);
+  if ((bad || j == i) && soft) return 0;
   if (bad) fail(sc, E_UNEXPECTED_CHARACTER, j);
   if (j == i) fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_VALUE, i);
   return j;
 }
+
+static size_t skip_value(Scan *sc, size_t i) { return skip_literal_or_value(sc, i, 0); }
 
 static int hex(int c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -519,14 +523,7 @@ static int inert(const Scan *sc, const Names *names, int arn, int id, size_t sta
  * end): the index after the value at i, or 0 where skip_value would fail. Only member and element
  * syntax is left to check, and the listing checks it instead of failing the walk.
  */
-static size_t skip_listed(Scan *sc, size_t i) {
-  int c = at(sc, i);
-  if (c == '"') return skip_string(sc, i);
-  if (c == '{' || c == '[') return skip_container(sc, i);
-  int bad;
-  size_t j = literal_end(sc, i, &bad);
-  return bad || j == i ? 0 : j;
-}
+static size_t skip_listed(Scan *sc, size_t i) { return skip_literal_or_value(sc, i, 1); }
 
 /*
  * Lists the members of the object at i that `names` holds, into parts: their count m, then
