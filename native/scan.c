@@ -119,8 +119,8 @@ typedef struct {
   size_t len, cap;
 } Bytes;
 
-/* Where the members a scan reads are, per distinct requestParameters or resources value n:
-   `at[n]` indexes `parts` (see reduce_params and reduce_resources). */
+/* Where the members a scan reads are, per class n of requestParameters or resources values:
+   `at[n]` indexes `parts` (see list_params, list_resources and classify). */
 typedef struct {
   Ints parts, at;
 } Reduced;

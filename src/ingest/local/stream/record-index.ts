@@ -53,9 +53,10 @@ export const VALUE_INERT = 2;
  * for a member read only as a scalar (REQUEST_KEY_MEMBER_SCALAR); for ARN or arn, anything but a
  * non-empty string. Inert values share a class whatever their bytes.
  *
- * - requestParameters: -1 (not an object, or a member name with an escape: decode its bytes), or
+ * - requestParameters: -1 (not an object, a member name with an escape, or broken syntax inside
+ *   it: decode its bytes), or
  *   the count m of its members named in REQUEST_KEY_MEMBERS, then m values (id: index there).
- * - resources: -1 (not an array, or an element's member name with an escape), or the element
+ * - resources: -1 (not an array, an element's member name with an escape, broken syntax), or the element
  *   count e, then per element -1 (not an object) or the count m of its `ARN` (id 0) and `arn`
  *   (id 1) members, then m values.
  */
@@ -234,23 +235,19 @@ const ARN_MEMBERS: Listed = {
 
 /**
  * native/scan.c's skip_listed: skipValue inside a value skipValue has passed, or -1 where it
- * would throw (a literal's syntax; brackets and strings were checked by the walk).
+ * throws (only a literal's syntax can fail there: brackets and strings were checked by the walk).
  */
 function skipListed(s: Buffer, i: number): number {
-  const c = s[i];
-  if (c === QUOTE || c === OPEN_BRACE || c === OPEN_BRACKET) return skipValue(s, i);
-  let j = i;
-  while (j < s.length) {
-    const d = s[j];
-    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
-    if (d === QUOTE || d === OPEN_BRACE || d === OPEN_BRACKET || d === COLON) return -1;
-    j++;
+  try {
+    return skipValue(s, i);
+  } catch (cause) {
+    if (cause instanceof JsonScanError) return -1;
+    throw cause;
   }
-  return j === i ? -1 : j;
 }
 
 /**
- * native/scan.c's list_members: the members of the object at `i` that `nameId` knows, into
+ * native/scan.c's list_members: the members of the object at `i` that `members` names, into
  * `parts`. False when a member name has an escape or the object's syntax is broken.
  */
 function listMembers(s: Buffer, parts: Ints, i: number, members: Listed): boolean {
