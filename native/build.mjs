@@ -1,4 +1,4 @@
-// Builds the native record locator (scan.c) with node-gyp when it is missing or older than its
+// Builds the native record locator (scan.c) and gunzip (gunzip.c, vendored libdeflate) with node-gyp when it is missing or older than its
 // sources; `npm run build` (and so `npm install`, `npm run demo`) calls it. Without a C toolchain
 // the build says so and scans run on the TypeScript walker (same results, slower): it never fails
 // the build. IAMTRIM_NATIVE=0 skips it.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const output = join(here, 'build', 'Release', 'iamtrim_scan.node');
-const sources = ['scan.c', 'binding.gyp'].map((f) => join(here, f));
+const sources = ['scan.c', 'gunzip.c', 'binding.gyp', 'vendor/libdeflate/lib/deflate_decompress.c'].map((f) => join(here, f));
 
 function upToDate() {
   if (!existsSync(output)) return false;

@@ -1064,10 +1064,15 @@ done:
   return result;
 }
 
+/* gunzip.c */
+napi_value iamtrim_gunzip(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
-  napi_value fn, stride, fields;
+  napi_value fn, gunzip, stride, fields;
   if (napi_create_function(env, "locate", NAPI_AUTO_LENGTH, locate, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "locate", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "gunzip", NAPI_AUTO_LENGTH, iamtrim_gunzip, NULL, &gunzip) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "gunzip", gunzip) != napi_ok) return NULL;
   if (napi_create_int32(env, STRIDE, &stride) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "stride", stride) != napi_ok) return NULL;
   if (napi_create_int32(env, F_COUNT, &fields) != napi_ok) return NULL;

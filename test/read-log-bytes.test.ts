@@ -1,13 +1,34 @@
 /**
- * readLogBytes sizes zlib's output from the gzip trailer (ISIZE); the trailer is only a hint, so
- * files where it is wrong for the whole must still read completely, or fail as corrupt.
+ * readLogBytes sizes the inflater's output from the gzip trailer (ISIZE); the trailer is only a
+ * hint, so files where it is wrong for the whole must still read completely, or fail as corrupt.
+ * Both inflaters run every case: the native one (libdeflate, native/gunzip.c) and Node's zlib
+ * (the fallback), and must accept and refuse the same files.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogBytes } from '../src/ingest/local/stream/scan-file.js';
+import { nativeWalker } from '../src/ingest/local/stream/record-index.js';
+
+const inflaters = [
+  { name: 'native', walker: 'auto' as const },
+  { name: 'zlib', walker: 'typescript' as const },
+];
+
+/** A gzip member with FEXTRA, FNAME, FCOMMENT and FHCRC set (zlib's gzipSync sets none). */
+function flaggedMember(text: string, headerCrc?: number): Buffer {
+  const plain = gzipSync(text);
+  const head = Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
+    Buffer.from([3, 0, 1, 2, 3]), // XLEN 3, then 3 bytes
+    Buffer.from('records.json\0comment\0'),
+  ]);
+  const crc = Buffer.alloc(2);
+  crc.writeUInt16LE(headerCrc ?? crc32(head) & 0xffff);
+  return Buffer.concat([head, crc, plain.subarray(10)]);
+}
 
 describe('readLogBytes', () => {
   let dir = '';
@@ -17,36 +38,94 @@ describe('readLogBytes', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const text = JSON.stringify({ Records: Array.from({ length: 3000 }, (_, i) => ({ eventName: `Call${i}`, eventTime: '2026-02-01T00:00:00Z' })) });
+  const file = async (name: string, bytes: Buffer | string): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    return path;
+  };
 
-  it('reads a single-member file whole (output sized from ISIZE)', async () => {
-    const path = join(dir, 'one.json.gz');
-    await writeFile(path, gzipSync(text));
-    expect(readLogBytes(path).toString('utf8')).toBe(text);
+  it('has the native inflater built (unless IAMTRIM_NATIVE=0)', () => {
+    if (process.env['IAMTRIM_NATIVE'] === '0') return;
+    expect(nativeWalker(), 'native/build/Release/iamtrim_scan.node: run npm run build').not.toBeNull();
   });
 
-  it('reads a multi-member file whole, though ISIZE names only the last member', async () => {
-    const path = join(dir, 'multi.json.gz');
-    const half = text.length >> 1;
-    await writeFile(path, Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half, half + 10)), gzipSync(text.slice(half + 10))]));
-    expect(readLogBytes(path).toString('utf8')).toBe(text);
-  });
-
-  it('refuses a file whose ISIZE or CRC is wrong, without sizing a buffer from a bogus ISIZE', async () => {
+  it('inflates in the native module itself (readLogBytes falls back to zlib only for a too-small buffer)', () => {
+    const native = nativeWalker();
+    if (native === null) return;
     const gz = gzipSync(text);
-    const bigIsize = Buffer.from(gz);
-    bigIsize.writeUInt32LE(0xfffffff0, bigIsize.length - 4);
-    const badCrc = Buffer.from(gz);
-    badCrc.writeUInt32LE((badCrc.readUInt32LE(badCrc.length - 8) ^ 1) >>> 0, badCrc.length - 8);
-    for (const [name, bytes] of [['isize', bigIsize], ['crc', badCrc]] as const) {
-      const path = join(dir, `${name}.json.gz`);
-      await writeFile(path, bytes);
-      expect(() => readLogBytes(path), name).toThrow(/incorrect|check/i);
-    }
+    const out = Buffer.alloc(text.length);
+    expect(native.gunzip(gz, out)).toBe(text.length);
+    expect(out.toString('utf8')).toBe(text);
+    expect(native.gunzip(gz, Buffer.alloc(text.length - 1))).toBe(-1);
+    expect(() => native.gunzip(gz.subarray(0, 40), out)).toThrow(/corrupt or truncated/);
   });
 
-  it('returns an uncompressed file as it is', async () => {
-    const path = join(dir, 'plain.json');
-    await writeFile(path, text);
-    expect(readLogBytes(path).toString('utf8')).toBe(text);
+  describe.each(inflaters)('with $name', ({ walker }) => {
+    it('reads a single-member file whole (output sized from ISIZE)', async () => {
+      const path = await file(`one-${walker}.json.gz`, gzipSync(text));
+      expect(readLogBytes(path, walker).toString('utf8')).toBe(text);
+    });
+
+    it('reads a multi-member file whole, though ISIZE names only the last member', async () => {
+      const half = text.length >> 1;
+      const path = await file(`multi-${walker}.json.gz`, Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half, half + 10)), gzipSync(text.slice(half + 10))]));
+      expect(readLogBytes(path, walker).toString('utf8')).toBe(text);
+    });
+
+    it('reads a member with every optional header field, and zero padding after the last member', async () => {
+      const path = await file(`flagged-${walker}.json.gz`, Buffer.concat([flaggedMember(text), Buffer.alloc(512)]));
+      expect(readLogBytes(path, walker).toString('utf8')).toBe(text);
+    });
+
+    it('reads an empty file inflating to nothing', async () => {
+      const path = await file(`empty-${walker}.json.gz`, gzipSync(''));
+      expect(readLogBytes(path, walker).length).toBe(0);
+    });
+
+    it('refuses a file whose ISIZE or CRC is wrong, without sizing a buffer from a bogus ISIZE', async () => {
+      const gz = gzipSync(text);
+      const bigIsize = Buffer.from(gz);
+      bigIsize.writeUInt32LE(0xfffffff0, bigIsize.length - 4);
+      const smallIsize = Buffer.from(gz);
+      smallIsize.writeUInt32LE(100, smallIsize.length - 4);
+      const badCrc = Buffer.from(gz);
+      badCrc.writeUInt32LE((badCrc.readUInt32LE(badCrc.length - 8) ^ 1) >>> 0, badCrc.length - 8);
+      for (const [name, bytes] of [['isize', bigIsize], ['small-isize', smallIsize], ['crc', badCrc]] as const) {
+        const path = await file(`${name}-${walker}.json.gz`, bytes);
+        expect(() => readLogBytes(path, walker), name).toThrow(/incorrect (length|data) check/);
+      }
+    });
+
+    it('refuses truncated, corrupt and trailing-garbage files with a zlib error code', async () => {
+      const gz = gzipSync(text);
+      const flipped = Buffer.from(gz);
+      flipped[20] = (flipped[20] ?? 0) ^ 0xff;
+      const cases: Array<[string, Buffer, RegExp]> = [
+        ['truncated', gz.subarray(0, Math.floor(gz.length * 0.6)), /.+/],
+        ['no-trailer', gz.subarray(0, gz.length - 3), /unexpected end of file|corrupt or truncated/],
+        ['header-only', gz.subarray(0, 6), /unexpected end of file/],
+        ['corrupt', flipped, /.+/],
+        ['garbage-after', Buffer.concat([gz, Buffer.from('garbage')]), /incorrect header check/],
+        ['bad-method', Buffer.concat([gz, Buffer.from([0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3])]), /unknown compression method/],
+        ['bad-header-crc', flaggedMember(text, 0xbeef), /header crc mismatch/],
+      ];
+      for (const [name, bytes, message] of cases) {
+        const path = await file(`${name}-${walker}.json.gz`, bytes);
+        let thrown: unknown;
+        try {
+          readLogBytes(path, walker);
+        } catch (cause) {
+          thrown = cause;
+        }
+        expect(thrown, name).toBeInstanceOf(Error);
+        expect((thrown as Error).message, name).toMatch(message);
+        expect((thrown as { code?: string }).code, name).toMatch(/^Z_/);
+      }
+    });
+
+    it('returns an uncompressed file as it is', async () => {
+      const path = await file(`plain-${walker}.json`, text);
+      expect(readLogBytes(path, walker).toString('utf8')).toBe(text);
+    });
   });
 });

@@ -196,6 +196,12 @@ describe('scanText equals the in-memory twin', () => {
       '{"key":["x"],"tableName":"t","key":"k2"}',
       '{"iamInstanceProfile":{"arn":"arn:aws:iam::123456789012:instance-profile/p"}}',
       '{"iamInstanceProfile":{"arn":null}}',
+      // Several paths for one key (the first path in the table wins), a JSON key given a string,
+      // a later object overriding a string, a decoded value before a plain duplicate.
+      '{"Bucket":"B","bucketName":"b2","Key":"K","QueueUrl":"u","queueName":"n"}',
+      '{"names":"just a string","requestItems":"s","tableName":"t"}',
+      '{"bucketName":"p","bucketName":{"x":1},"key":"k4"}',
+      '{"key":"k\\u0031","key":"k3","Bucket":"b3"}',
     ];
     const resources = [
       '[{"ARN":"arn:aws:s3:::b1","ARN":"arn:aws:s3:::b2"},{"arn":1,"ARN":""},7,null,{"type":"x"}]',
@@ -204,6 +210,7 @@ describe('scanText equals the in-memory twin', () => {
       '{"ARN":"arn:aws:s3:::not-in-an-array"}',
       '[]',
       '[{"ARN":{"x":1},"arn":"arn:aws:s3:::b5"},{"ARN":"","arn":"arn:aws:s3:::b6"},{"arn":"arn:aws:s3:::b7","ARN":null}]',
+      '[{"arn":"arn:aws:s3:::b8","arn":"arn:aws:s3:::b9"},{"ARN":"arn:aws:s3:::b9"}]',
     ];
     const lines: string[] = [];
     params.forEach((p, i) =>
@@ -231,6 +238,8 @@ describe('scanText equals the in-memory twin', () => {
     expect(expected.some((row) => row.params['bucketName'] === 'b' && row.params['key'] === undefined)).toBe(true);
     expect(expected.some((row) => row.params['key'] === 'k2')).toBe(true);
     expect(expected.some((row) => ['b5', 'b6', 'b7'].every((b) => row.resourceArns.includes(`arn:aws:s3:::${b}`)))).toBe(true);
+    expect(expected.some((row) => row.resourceArns.join() === 'arn:aws:s3:::b9')).toBe(true);
+    expect(expected.every((row) => !row.resourceArns.includes('arn:aws:s3:::b8'))).toBe(true);
   });
 
   it('rejects malformed JSON with the byte where it broke', () => {

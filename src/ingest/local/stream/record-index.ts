@@ -108,6 +108,8 @@ interface NativeResult {
 }
 interface NativeModule {
   locate(bytes: Uint8Array, wrapped: boolean, paramNames: string): NativeResult;
+  /** native/gunzip.c: inflates a gzip file into `output`; the bytes written, or -1 when `output` is too small. */
+  gunzip(input: Uint8Array, output: Uint8Array): number;
   stride: number;
   fields: number;
 }
@@ -124,7 +126,7 @@ export function nativeWalker(): NativeModule | null {
   if (process.env['IAMTRIM_NATIVE'] === '0' || !existsSync(NATIVE_PATH)) return native;
   const loaded = createRequire(import.meta.url)(NATIVE_PATH) as NativeModule;
   // A module built from another version of scan.c would misread rows: refuse it loudly.
-  if (loaded.stride !== STRIDE || loaded.fields !== FIELDS.length) {
+  if (loaded.stride !== STRIDE || loaded.fields !== FIELDS.length || typeof loaded.gunzip !== 'function') {
     throw new Error(`${NATIVE_PATH} was built from another version of native/scan.c; run npm run build`);
   }
   native = loaded;

@@ -11,11 +11,11 @@ import { gunzipSync } from 'node:zlib';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { compareText } from '../../../iam/catalog.js';
-import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { extractRequestKeys, REQUEST_KEY_MEMBERS, stringMemberKeys, type StringMemberKey } from '../../../mapping/request-keys.js';
 import { foldCallMap } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
-import { ABSENT, FIELD, locateRecords, RAW, STRIDE, VALUE_INERT, VALUE_PLAIN, type RecordIndex } from './record-index.js';
+import { ABSENT, FIELD, locateRecords, nativeWalker, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_PLAIN, type RecordIndex } from './record-index.js';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -50,21 +50,36 @@ export function shapeOf(path: string, bytes: Buffer): FileShape {
 
 /** Largest output chunk asked of zlib at once (a file inflating to more is read in chunks). */
 const MAX_CHUNK = 256 * 1024 * 1024;
+/** Largest output the native gunzip inflates into one buffer; larger files go to zlib in chunks. */
+const MAX_NATIVE_OUTPUT = 1024 * 1024 * 1024;
 
 /**
  * Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. The
- * output buffer is sized from the gzip trailer's ISIZE (the inflated size mod 2^32), so zlib
- * writes one buffer instead of 16 KB chunks joined by a copy (gunzip of the 1M bench: 1.8-2.0 s
- * -> 1.4 s). ISIZE is only a hint: a multi-member or corrupt file still inflates correctly (zlib
- * checks each member's CRC and length), in more chunks.
+ * output buffer is sized from the gzip trailer's ISIZE (the inflated size mod 2^32), so the
+ * inflater writes one buffer instead of 16 KB chunks joined by a copy (gunzip of the 1M bench:
+ * 1.8-2.0 s -> 1.4 s). ISIZE is only a hint: a multi-member or corrupt file still inflates
+ * correctly (each member's CRC and length are checked), into a grown buffer or in more chunks.
+ *
+ * The native module's gunzip (libdeflate, native/gunzip.c) inflates at ~1.8x Node's zlib; zlib
+ * is the fallback when the module is not built or `walker` is 'typescript'. Both accept and
+ * refuse the same files (test/read-log-bytes.test.ts).
  */
-export function readLogBytes(path: string): Buffer {
+export function readLogBytes(path: string, walker: 'auto' | 'typescript' = 'auto'): Buffer {
   const bytes = readFileSync(path);
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const isize = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
   // Deflate inflates at most ~1032:1: a larger ISIZE is corrupt and must not size a buffer.
-  const chunkSize = Math.max(64 * 1024, Math.min(isize + 1, bytes.length * 1032, MAX_CHUNK));
-  return gunzipSync(bytes, { chunkSize });
+  const hint = Math.max(64 * 1024, Math.min(isize, bytes.length * 1032));
+  const native = walker === 'auto' ? nativeWalker() : null;
+  if (native !== null) {
+    for (let size = hint; size <= MAX_NATIVE_OUTPUT; size = Math.min(size * 2, bytes.length * 1032)) {
+      const out = Buffer.allocUnsafe(size);
+      const written = native.gunzip(bytes, out);
+      if (written >= 0) return out.subarray(0, written);
+      if (size === bytes.length * 1032) break;
+    }
+  }
+  return gunzipSync(bytes, { chunkSize: Math.min(hint + 1, MAX_CHUNK) });
 }
 
 function text(value: unknown): string | undefined {
@@ -72,6 +87,10 @@ function text(value: unknown): string | undefined {
 }
 
 const PARAMETERS = new MemberNames(REQUEST_KEY_MEMBERS);
+/** The request keys per set of string members (FieldReader.requestKeys), by the set's ids as characters. */
+const KEYS_BY_SHAPE = new Map<string, StringMemberKey[]>();
+/** Per request-key member, its last entry in the listing being reduced (-1 between uses). */
+const LAST_ENTRY = new Int32Array(REQUEST_KEY_MEMBERS.length).fill(-1);
 const RESOURCE = new MemberNames(['ARN', 'arn']);
 
 /** Decodes the located fields of one file's records (record-index.ts). */
@@ -141,6 +160,75 @@ class FieldReader {
       return this.strings.end;
     });
     return members;
+  }
+
+  /**
+   * extractRequestKeys of the record's request parameters. A listed value whose members are all
+   * plain strings or inert (the common case) is reduced by the keys its set of string members
+   * gives (stringMemberKeys, computed once per set), without building the object.
+   */
+  requestKeys(): Record<string, string> {
+    const { parts, at } = this.index.params;
+    const k = at[RAW - this.id(FIELD.requestParameters)] ?? -1;
+    const m = parts[k] ?? -1;
+    if (m < 0) return extractRequestKeys(this.requestParameters());
+    // The last of duplicate members wins, as in an object; a string member is one whose last value is plain.
+    const last = LAST_ENTRY;
+    let shape = '';
+    for (let v = k + 1, e = 0; e < m; e++, v += 4) {
+      if (parts[v + 3] === VALUE_JSON) {
+        for (let w = k + 1; w < v; w += 4) last[parts[w] ?? 0] = -1;
+        return extractRequestKeys(this.requestParameters());
+      }
+      last[parts[v] ?? 0] = v;
+    }
+    for (let v = k + 1, e = 0; e < m; e++, v += 4) {
+      const id = parts[v] ?? 0;
+      if (last[id] === v && parts[v + 3] === VALUE_PLAIN) shape += String.fromCharCode(id + 1);
+    }
+    let keys = KEYS_BY_SHAPE.get(shape);
+    if (keys === undefined) {
+      keys = stringMemberKeys([...shape].map((c) => c.charCodeAt(0) - 1));
+      KEYS_BY_SHAPE.set(shape, keys);
+    }
+    const out: Record<string, string> = {};
+    for (const { name, member, json } of keys) {
+      const v = last[member] ?? 0;
+      const value = this.s.toString('utf8', (parts[v + 1] ?? 0) + 1, (parts[v + 2] ?? 0) - 1);
+      out[name] = json ? JSON.stringify(value) : value;
+    }
+    for (let v = k + 1, e = 0; e < m; e++, v += 4) last[parts[v] ?? 0] = -1;
+    return out;
+  }
+
+  /**
+   * resourceArns of the record's `resources`: from the listing when the walk listed it (an
+   * element's ARN, else its arn, as a non-empty string), else from the decoded value.
+   */
+  resourceArns(): string[] {
+    const { parts, at } = this.index.resources;
+    let k = at[RAW - this.id(FIELD.resources)] ?? -1;
+    const elements = parts[k++] ?? -1;
+    if (elements < 0) return resourceArns(this.resources());
+    let arns: Set<string> | undefined;
+    let first: string | undefined;
+    for (let e = 0; e < elements; e++) {
+      const m = parts[k++] ?? -1;
+      if (m < 0) continue;
+      // The element's ARN and arn (duplicates: the last wins; each is decoded, as in an object).
+      let upper: unknown;
+      let lower: unknown;
+      for (const end = k + 4 * m; k < end; k += 4) {
+        if (parts[k] === 0) upper = this.listed(parts, k);
+        else lower = this.listed(parts, k);
+      }
+      const arn = text(upper) ?? text(lower);
+      if (arn === undefined) continue;
+      if (first === undefined) first = arn;
+      else if (arn !== first) (arns ??= new Set([first])).add(arn);
+    }
+    if (arns !== undefined) return [...arns].sort(compareText);
+    return first === undefined ? [] : [first];
   }
 
   /** The record's `resources`, reduced to each element's ARN members. */
@@ -315,8 +403,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     const category = group.category ?? '';
     const errorCode = text(f.value(FIELD.errorCode)) ?? null;
     const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
-    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => extractRequestKeys(f.requestParameters()));
-    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => resourceArns(f.resources()));
+    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
+    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
     const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
