@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, FoldingCalls, foldKey, isFoldedPrefix } from '../src/ingest/fold.js';
+import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, FoldingCalls, foldKey, isFoldedPrefix, objectArnHead } from '../src/ingest/fold.js';
 import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
 import type { CallRow } from '../src/model.js';
 import table from '../src/mapping/data/non-resource-params.json' with { type: 'json' };
@@ -97,6 +97,27 @@ describe('foldKey', () => {
         expect(foldKey(foldKey(k, deep), shallow)).toBe(foldKey(k, shallow));
       }),
     );
+  });
+});
+
+describe('objectArnHead', () => {
+  it('is the head /^arn:[^:]+:s3:::[^/]+\\/$/ matches, when the ARN ends with the key', () => {
+    const regex = (arn: string, key: string): string | undefined => {
+      if (!arn.endsWith(key) || !arn.startsWith('arn:')) return undefined;
+      const head = arn.slice(0, arn.length - key.length);
+      return /^arn:[^:]+:s3:::[^/]+\/$/.test(head) ? head : undefined;
+    };
+    const piece = fc.constantFrom('arn:', 'aws', ':', 's3', ':::', 'b', '/', 'k', '', 'x:y', 'arn:aws:s3:::', 'a/b', '::');
+    const text = fc.array(piece, { maxLength: 7 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.oneof(text, text.map((t) => `arn:aws:s3:::${t}`)), fc.nat(), fc.oneof(text, fc.constant(null)), (arn, cut, other) => {
+        const key = other ?? arn.slice(cut % (arn.length + 1));
+        expect(objectArnHead(arn, key)).toBe(regex(arn, key));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(objectArnHead('arn:aws:s3:::bucket/a/b.txt', 'a/b.txt')).toBe('arn:aws:s3:::bucket/');
+    expect(objectArnHead('arn:aws:s3:::bucket/a/b.txt', 'b.txt')).toBeUndefined();
   });
 });
 

@@ -55,12 +55,17 @@ export function foldKey(key: string, depth: number): string {
   return `${key.slice(0, at)}/*`;
 }
 
-/** An `arn:<partition>:s3:::<bucket>/` head when `arn` is that head followed by `key`, else undefined. */
-function objectArnHead(arn: string, key: string): string | undefined {
-  if (!arn.endsWith(key) || !arn.startsWith('arn:')) return undefined;
-  const head = arn.slice(0, arn.length - key.length);
-  const m = /^arn:[^:]+:s3:::[^/]+\/$/.exec(head);
-  return m === null ? undefined : head;
+/**
+ * An `arn:<partition>:s3:::<bucket>/` head when `arn` is that head followed by `key`, else
+ * undefined: `/^arn:[^:]+:s3:::[^/]+\/$/` on the head, spelled out (it runs per row of a scan).
+ */
+export function objectArnHead(arn: string, key: string): string | undefined {
+  const end = arn.length - key.length;
+  if (end < 0 || !arn.endsWith(key) || !arn.startsWith('arn:')) return undefined;
+  const colon = arn.indexOf(':', 4);
+  // A partition, `:s3:::`, a bucket without `/`, then the `/` that ends the head.
+  if (colon <= 4 || colon + 6 >= end - 1 || !arn.startsWith(':s3:::', colon) || arn.indexOf('/', colon + 6) !== end - 1) return undefined;
+  return arn.slice(0, end);
 }
 
 interface Member {
@@ -87,10 +92,9 @@ function familyOf(row: CallRow, key: string): { id: string; heads: string[]; oth
     else heads.push(head);
   }
   // callKey of the row without its object key, object ARNs and depth, built without copying it.
-  const params = Object.keys(row.params)
-    .filter((k) => k !== FOLDED_PARAM)
-    .sort(compareText)
-    .map((k) => [k, row.params[k]]);
+  const params: [string, string | undefined][] = [];
+  for (const k of Object.keys(row.params)) if (k !== FOLDED_PARAM) params.push([k, row.params[k]]);
+  if (params.length > 1) params.sort((a, b) => compareText(a[0], b[0]));
   const parts = [row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy, params, others];
   const id = `${JSON.stringify(parts)}\u0000${heads.join('\u0000')}`;
   return { id, heads, others };

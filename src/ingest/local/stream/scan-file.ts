@@ -324,6 +324,20 @@ interface Group {
   coveredDay: string;
 }
 
+/** The fields a call head reads (scanText's headOf): equal ids, equal heads. */
+const HEAD_FIELDS = [
+  FIELD['userIdentity.sessionContext.sessionIssuer.arn'], FIELD['userIdentity.sessionContext.sessionIssuer.userName'],
+  FIELD.eventSource, FIELD.eventName, FIELD.awsRegion, FIELD.recipientAccountId, FIELD['userIdentity.accountId'],
+  FIELD.eventCategory, FIELD.errorCode, FIELD['userIdentity.invokedBy'],
+];
+
+/** A call's fields but its parameters and resources, its key's JSON prefix, and its role name. */
+interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'> {
+  /** `JSON.stringify` of the fields in callKey order, without its closing bracket. */
+  json: string;
+  roleName: string | null;
+}
+
 /** A group's call: its key in the file's call map, the row's fields, and its role name. */
 interface GroupCall {
   key: string;
@@ -359,6 +373,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
   const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
   const arnsOf: Array<Reduced<string[]> | undefined> = [];
   const groups: Array<Group | undefined> = [];
+  const heads = new Map<string, CallHead | null>();
   // A single large file (an export of millions of records) is folded as it grows, like a scan;
   // each fold replaces rows, so a group's remembered row is good until the next fold.
   let foldAt = FOLD_FLOOR;
@@ -388,7 +403,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
   };
 
   /** The group's call, read from its first record in the window (null: the role filter or a missing name drops it). */
-  const resolveCall = (group: Group): GroupCall | null => {
+  /** The call's fields but its parameters and resources, read from the reader's current record (null: the role filter or a missing name drops it). */
+  const readHead = (group: Group): CallHead | null => {
     const roleArn = text(f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn'])) ?? '';
     const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
     if (roles.kind !== 'all') {
@@ -400,18 +416,55 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     const eventSource = group.source ?? '';
     const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
     const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
-    const category = group.category ?? '';
+    const eventCategory = group.category ?? '';
     const errorCode = text(f.value(FIELD.errorCode)) ?? null;
     const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
+    // The group's identity within this file starts with the JSON of these fields (resolveCall).
+    const json = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy]);
+    return { json: json.slice(0, -1), roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, roleName: typeof name === 'string' ? name : null };
+  };
+
+  /**
+   * The call head of the current record, once per distinct head of the file: groups that differ
+   * only in their parameters or resources share it. Heads are told apart by their fields' ids,
+   * which are equal only for equal plain strings (or absence); a head with another value is read
+   * for each group, so its value is decoded (and a malformed one fails the file) as before.
+   */
+  const headOf = (group: Group): CallHead | null => {
+    let id = '';
+    for (const field of HEAD_FIELDS) {
+      const n = f.id(field);
+      if (n < ABSENT) return readHead(group);
+      id += `${n},`;
+    }
+    let head = heads.get(id);
+    if (head === undefined) heads.set(id, (head = readHead(group)));
+    return head;
+  };
+
+  /** The group's call, read from its first record in the window (null: the role filter or a missing name drops it). */
+  const resolveCall = (group: Group): GroupCall | null => {
+    const h = headOf(group);
+    if (h === null) return null;
     const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
     const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
     // The group's identity within this file: JSON of the fields, params as an object (a callKey
     // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-    const head = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, category, errorCode, invokedBy]);
     return {
-      key: `${head.slice(0, -1)},${p.json},${a.json}]`,
-      row: { roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory: category, errorCode, invokedBy, params: p.value, resourceArns: a.value },
-      roleName: typeof name === 'string' ? name : null,
+      key: `${h.json},${p.json},${a.json}]`,
+      row: {
+        roleArn: h.roleArn,
+        eventSource: h.eventSource,
+        eventName: h.eventName,
+        awsRegion: h.awsRegion,
+        recipientAccountId: h.recipientAccountId,
+        eventCategory: h.eventCategory,
+        errorCode: h.errorCode,
+        invokedBy: h.invokedBy,
+        params: p.value,
+        resourceArns: a.value,
+      },
+      roleName: h.roleName,
     };
   };
 
