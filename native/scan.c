@@ -30,8 +30,10 @@ enum {
   F_RECIPIENT_ACCOUNT_ID, F_EVENT_CATEGORY, F_ERROR_CODE, F_REQUEST_PARAMETERS, F_RESOURCES,
   F_ACCOUNT_ID, F_INVOKED_BY, F_ISSUER_TYPE, F_ISSUER_ARN, F_ISSUER_USER_NAME, F_COUNT
 };
-/* Per record: start, end, then (id, start, end) per field. */
-#define STRIDE (2 + 3 * F_COUNT)
+/* Per record: start, end, then (id, start, end) per field, then the span of its object key
+   (KEY_AT: the requestParameters member whose bytes its class leaves out, see VALUE_KEY). */
+#define KEY_AT (2 + 3 * F_COUNT)
+#define STRIDE (KEY_AT + 2)
 #define ABSENT (-1)
 #define RAW (-2)
 
@@ -111,6 +113,8 @@ typedef struct {
   size_t from[LONGEST_NAME + 2];
   /* By id: 1 when every key reads the member as a scalar (an object or array there gives none). */
   uint8_t *scalar;
+  /* By id: 1 for a member read only as the S3 object key (see VALUE_KEY). */
+  uint8_t *object_key;
 } Names;
 
 /* A growable byte string. */
@@ -149,6 +153,15 @@ typedef struct {
   Table param_classes, resource_classes;
   Bytes canon;
   Reduced params_reduced, resources_reduced;
+  /* Per requestParameters span id: its object key's offset from the value's start and length,
+     or -1, -1 (see VALUE_KEY). */
+  Ints param_key;
+  /* Per resources span id: -1 (no S3 object ARN), or where its object ARNs' suffixes are listed
+     in `suffixes` (a count, then offset and length pairs); and its class with every listed
+     value's bytes, computed when a record's suffixes are not its key (-1 until then). */
+  Ints resource_suffixes, suffixes, resource_exact, resource_span;
+  /* The current record's requestParameters and resources span ids (-1: none). */
+  int32_t record_params, record_resources;
   const Names *param_names;
   /* Records by their grouping fields (see group_record): record -> group. */
   Table groups;
@@ -497,6 +510,14 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
 #define VALUE_JSON 0  /* decode its bytes */
 #define VALUE_PLAIN 1 /* a string without escapes: its bytes between the quotes */
 #define VALUE_INERT 2 /* gives nothing, whatever its bytes: read as null */
+/* A string without escapes, the only member read as the S3 object key: the class leaves its bytes
+   out, so requests that differ only in the object read share it; each record's own key is at
+   KEY_AT in its row. */
+#define VALUE_KEY 3
+/* A string without escapes, an S3 object ARN (`arn:<partition>:s3:::<bucket>/<key>`) whose key
+   is the record's object key (VALUE_KEY): the class keeps only its `arn:...:s3:::<bucket>/` head.
+   A record whose object ARNs are not its key's gets the class with every value's bytes. */
+#define VALUE_OBJECT 4
 
 /* A member value [start, end) as listed, just skipped (so sc->plain is its own if a string):
    which member, where, and how it reads. `inert`: the value gives nothing (see list_members). */
@@ -629,15 +650,81 @@ static void put(Scan *sc, const void *p, size_t len) {
 
 static void put_int(Scan *sc, int32_t value) { put(sc, &value, sizeof value); }
 
+/* The length of the `arn:<partition>:s3:::<bucket>/` head of the string p[0, len), or 0 when it
+   has none (fold.ts's objectArnHead: /^arn:[^:]+:s3:::[^/]+\//). */
+static size_t object_arn_head(const uint8_t *p, size_t len) {
+  if (len < 4 || memcmp(p, "arn:", 4) != 0) return 0;
+  size_t i = 4;
+  while (i < len && p[i] != ':') i++;
+  if (i == 4 || len - i < 6 || memcmp(p + i, ":s3:::", 6) != 0) return 0;
+  size_t bucket = i + 6, j = bucket;
+  while (j < len && p[j] != '/') j++;
+  return j == bucket || j == len ? 0 : j + 1;
+}
+
+/* Marks the object key of the request parameters listed at parts[mark..] (VALUE_KEY): the one
+   member read as the S3 object key, when there is exactly one and it is a plain string. Its
+   offset from `start` and length go to param_key. */
+static void mark_object_key(Scan *sc, size_t mark, size_t start) {
+  int32_t *parts = sc->params_reduced.parts.data;
+  int32_t m = parts[mark];
+  size_t key = 0;
+  int found = 0;
+  for (int32_t e = 0; e < m; e++) {
+    size_t k = mark + 1 + 4 * (size_t)e;
+    if (!sc->param_names->object_key[parts[k]]) continue;
+    found++;
+    key = k;
+  }
+  if (found == 1 && parts[key + 3] == VALUE_PLAIN) {
+    parts[key + 3] = VALUE_KEY;
+    push(sc, &sc->param_key, parts[key + 1] - (int32_t)start);
+    push(sc, &sc->param_key, parts[key + 2] - parts[key + 1]);
+  } else {
+    push(sc, &sc->param_key, -1);
+    push(sc, &sc->param_key, -1);
+  }
+}
+
+/* Marks the S3 object ARNs of the resources listed at parts[mark..] (VALUE_OBJECT) and lists
+   their key suffixes (offsets from `start`) in resource_suffixes. */
+static void mark_object_arns(Scan *sc, size_t mark, size_t start) {
+  int32_t *parts = sc->resources_reduced.parts.data;
+  size_t k = mark;
+  int32_t elements = parts[k++];
+  size_t from = sc->suffixes.len;
+  for (int32_t e = 0; e < elements; e++) {
+    int32_t m = parts[k++];
+    for (; m > 0; m--, k += 4) {
+      if (parts[k + 3] != VALUE_PLAIN) continue;
+      size_t head = object_arn_head(sc->s + parts[k + 1] + 1, (size_t)(parts[k + 2] - parts[k + 1]) - 2);
+      if (head == 0) continue;
+      parts[k + 3] = VALUE_OBJECT;
+      if (sc->suffixes.len == from) push(sc, &sc->suffixes, 0);
+      sc->suffixes.data[from]++;
+      push(sc, &sc->suffixes, parts[k + 1] + 1 + (int32_t)head - (int32_t)start);
+      push(sc, &sc->suffixes, parts[k + 2] - 1 - (parts[k + 1] + 1 + (int32_t)head));
+    }
+  }
+  push(sc, &sc->resource_suffixes, sc->suffixes.len == from ? -1 : (int32_t)from);
+}
+
 /* Appends the m listed values at parts[k..] as (id, length, bytes); returns the index after them. */
 static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
   for (; m > 0; m--, k += 4) {
     put_int(sc, parts[k]);
-    if (parts[k + 3] == VALUE_INERT) {
-      put_int(sc, -1);
+    if (parts[k + 3] == VALUE_INERT || parts[k + 3] == VALUE_KEY) {
+      put_int(sc, parts[k + 3] == VALUE_INERT ? -1 : -2);
       continue;
     }
     size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
+    if (parts[k + 3] == VALUE_OBJECT) {
+      len = object_arn_head(sc->s + parts[k + 1] + 1, len - 2);
+      put_int(sc, -3);
+      put_int(sc, (int32_t)len);
+      put(sc, sc->s + parts[k + 1] + 1, len);
+      continue;
+    }
     put_int(sc, (int32_t)len);
     put(sc, sc->s + parts[k + 1], len);
   }
@@ -685,14 +772,73 @@ static int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
   Ints *class_of = params ? &sc->param_class : &sc->resource_class;
   int fresh;
   int32_t n = table_id(sc, spans, sc->s, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+  if (params) sc->record_params = n;
+  else sc->record_resources = n;
   if (!fresh) return RAW - class_of->data[n];
   Reduced *r = params ? &sc->params_reduced : &sc->resources_reduced;
   size_t mark = r->parts.len;
-  if (params) list_params(sc, start);
-  else list_resources(sc, start);
+  if (params) {
+    list_params(sc, start);
+    if (r->parts.data[mark] >= 0) mark_object_key(sc, mark, start);
+    else {
+      push(sc, &sc->param_key, -1);
+      push(sc, &sc->param_key, -1);
+    }
+  } else {
+    list_resources(sc, start);
+    if (r->parts.data[mark] >= 0) mark_object_arns(sc, mark, start);
+    else push(sc, &sc->resource_suffixes, -1);
+    push(sc, &sc->resource_exact, -1);
+    push(sc, &sc->resource_span, (int32_t)start);
+    push(sc, &sc->resource_span, (int32_t)end);
+  }
   int32_t cls = classify(sc, r, params ? &sc->param_classes : &sc->resource_classes, !params, mark, start, end);
   push(sc, class_of, cls);
   return RAW - cls;
+}
+
+/* The class of resources span n with every listed value's bytes (no VALUE_OBJECT), for a record
+   whose object ARNs are not its object key's. */
+static int32_t exact_resources_class(Scan *sc, int32_t n) {
+  if (sc->resource_exact.data[n] >= 0) return sc->resource_exact.data[n];
+  /* Listed again from the span's first bytes, this time without VALUE_OBJECT. */
+  size_t start = (size_t)sc->resource_span.data[2 * n], end = (size_t)sc->resource_span.data[2 * n + 1];
+  Reduced *r = &sc->resources_reduced;
+  size_t mark = r->parts.len;
+  list_resources(sc, start);
+  int32_t cls = classify(sc, r, &sc->resource_classes, 1, mark, start, end);
+  sc->resource_exact.data[n] = cls;
+  return cls;
+}
+
+/*
+ * Settles the current record's object key: its span goes to KEY_AT when its requestParameters
+ * have one (VALUE_KEY), and its resources keep their class (VALUE_OBJECT) only when every object
+ * ARN's suffix is that key; otherwise they take the class with every value's bytes.
+ */
+static void settle_object_key(Scan *sc) {
+  int32_t *row = sc->row;
+  size_t key_start = 0, key_len = 0;
+  int keyed = 0;
+  if (sc->record_params >= 0 && sc->param_key.data[2 * sc->record_params] >= 0) {
+    key_start = (size_t)row[3 + 3 * F_REQUEST_PARAMETERS] + (size_t)sc->param_key.data[2 * sc->record_params];
+    key_len = (size_t)sc->param_key.data[2 * sc->record_params + 1];
+    row[KEY_AT] = (int32_t)key_start;
+    row[KEY_AT + 1] = (int32_t)(key_start + key_len);
+    keyed = 1;
+  }
+  if (sc->record_resources < 0) return;
+  int32_t from = sc->resource_suffixes.data[sc->record_resources];
+  if (from < 0) return;
+  int ok = keyed;
+  const int32_t *suffixes = sc->suffixes.data + from;
+  size_t base = (size_t)row[3 + 3 * F_RESOURCES];
+  /* The key's bytes between its quotes, against each suffix (which excludes the closing quote). */
+  for (int32_t i = 0; i < suffixes[0] && ok; i++) {
+    size_t off = (size_t)suffixes[1 + 2 * i], len = (size_t)suffixes[2 + 2 * i];
+    ok = len == key_len - 2 && memcmp(sc->s + base + off, sc->s + key_start + 1, len) == 0;
+  }
+  if (!ok) row[2 + 3 * F_RESOURCES] = RAW - exact_resources_class(sc, sc->record_resources);
 }
 
 /* The fields a record's group is keyed on: all but its time. */
@@ -816,7 +962,11 @@ static void new_row(Scan *sc, size_t start) {
     row[3 + 3 * f] = -1;
     row[4 + 3 * f] = -1;
   }
+  row[KEY_AT] = -1;
+  row[KEY_AT + 1] = -1;
   sc->row = row;
+  sc->record_params = -1;
+  sc->record_resources = -1;
 }
 
 /* One element of a records array: a record object, or any other value (counted, not read). */
@@ -832,6 +982,7 @@ static size_t record(Scan *sc, size_t start) {
   }
   end = walk_object(sc, start, &sc->record_members);
   sc->row[1] = (int32_t)end;
+  settle_object_key(sc);
   group_record(sc, sc->row_count++);
   return end;
 }
@@ -864,20 +1015,22 @@ static void walk_document(Scan *sc, int wrapped) {
   }
 }
 
-/* Names from `text` ("1a\n0b\n...": per name a flag, 1 for scalar-only, then the name; ids in
-   order); 0 when out of memory. */
+/* Names from `text` ("1a\n0b\n...": per name a flag, 0, 1 for scalar-only, 2 for read only as
+   the S3 object key, then the name; ids in order); 0 when out of memory. */
 static int names_init(Names *names, char *text) {
   size_t count = 0;
   for (char *p = text; *p != '\0'; p++) count += *p == '\n';
   names->names = calloc(count + 1, sizeof(Member));
   names->scalar = calloc(count + 1, 1);
+  names->object_key = calloc(count + 1, 1);
   names->count = 0;
-  if (names->names == NULL || names->scalar == NULL) return 0;
+  if (names->names == NULL || names->scalar == NULL || names->object_key == NULL) return 0;
   int id = 0;
   for (char *p = text; *p != '\0';) {
     char *end = strchr(p, '\n');
     if (end == NULL || end == p) break;
-    names->scalar[id] = *p++ == '1';
+    names->scalar[id] = *p == '1' || *p == '2';
+    names->object_key[id] = *p++ == '2';
     *end = '\0';
     size_t len = (size_t)(end - p);
     if (len > 0 && len <= LONGEST_NAME) names->names[names->count++] = (Member){p, id, len};
@@ -1058,6 +1211,12 @@ done:
   free(sc.resources_reduced.at.data);
   free(names.names);
   free(names.scalar);
+  free(names.object_key);
+  free(sc.param_key.data);
+  free(sc.resource_suffixes.data);
+  free(sc.suffixes.data);
+  free(sc.resource_exact.data);
+  free(sc.resource_span.data);
   free(names_text);
   free(sc.tokens);
   free(sc.closers);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FIELD, FIELDS, locateRecords, locateRecordsTs, nativeWalker, RAW, STRIDE, type RecordIndex } from '../src/ingest/local/stream/record-index.js';
+import { FIELD, FIELDS, KEY_AT, locateRecords, locateRecordsTs, nativeWalker, RAW, STRIDE, VALUE_KEY, VALUE_PLAIN, type RecordIndex } from '../src/ingest/local/stream/record-index.js';
 import { scanText } from '../src/ingest/local/stream/scan-file.js';
 import type { UsageQuery } from '../src/model.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
@@ -127,7 +127,7 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     // A member no request key reads (`other`) differs between the two sightings: same listing.
     const records = Array.from({ length: 6000 }, (_, i) => {
       const n = i < 3000 ? i : 5999 - i;
-      return `{"eventName":"E","requestParameters":{"key":"k${n}","other":${i}},"resources":[{"ARN":"arn:aws:s3:::b/${n % 7}","type":"${i}"}]}`;
+      return `{"eventName":"E","requestParameters":{"bucketName":"k${n}","other":${i}},"resources":[{"ARN":"arn:aws:kms:::b/${n % 7}","type":"${i}"}]}`;
     });
     const text = `{"Records":[${records.join(',')}]}`;
     const [a, b] = bothWalkers(text, true);
@@ -149,6 +149,52 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     expect(index.resources.at.length).toBe(7);
     expect(new Set(index.groups).size).toBe(3000);
     for (let k = 0; k < 3000; k++) expect(index.groups[k]).toBe(index.groups[5999 - k]);
+  });
+
+  it('leaves the S3 object key out of classes: one class per object read, the key at KEY_AT, object ARNs by their head', () => {
+    const record = (key: string, arns: string[], extra = ''): string =>
+      `{"eventName":"GetObject","requestParameters":{"bucketName":"b","key":${key}${extra}},"resources":[${arns.map((a) => `{"ARN":${a}}`).join(',')}]}`;
+    const lines = [
+      record('"a/1.txt"', ['"arn:aws:s3:::b/a/1.txt"', '"arn:aws:s3:::b"']), // 0
+      record('"a/2.txt"', ['"arn:aws:s3:::b/a/2.txt"', '"arn:aws:s3:::b"']), // 1: same classes as 0
+      record('"a/3.txt"', ['"arn:aws:s3:::b/other.txt"', '"arn:aws:s3:::b"']), // 2: ARN not its key: exact class
+      record('"a/4.txt"', ['"arn:aws:s3:::c/a/4.txt"', '"arn:aws:s3:::b"']), // 3: another bucket's head
+      record('"a\\u0035.txt"', ['"arn:aws:s3:::b/a5.txt"']), // 4: an escaped key: listed with its bytes
+      record('"a/6.txt"', ['"arn:aws:s3:::b/a/6.txt"'], ',"Key":"x"'), // 5: two key members: no VALUE_KEY
+      record('"a/7.txt"', ['"arn:aws:s3:::b/other.txt"', '"arn:aws:s3:::b"']), // 6: record 2's resources, not its key either
+      record('"other.txt"', ['"arn:aws:s3:::b/other.txt"', '"arn:aws:s3:::b"']), // 7: the class of 0
+    ];
+    const text = `{"Records":[${lines.join(',')}]}`;
+    const [a, b] = bothWalkers(text, true);
+    expect(a).toEqual(b);
+    const bytes = Buffer.from(text);
+    const index = locateRecords(bytes, true);
+    const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
+    const key = (k: number): string | null => {
+      const start = index.rows[k * STRIDE + KEY_AT] ?? -1;
+      return start < 0 ? null : bytes.toString('utf8', start, index.rows[k * STRIDE + KEY_AT + 1]);
+    };
+    const P = FIELD.requestParameters;
+    const R = FIELD.resources;
+    expect([0, 1, 2, 3, 7].map((k) => id(k, P))).toEqual(Array(5).fill(id(0, P)));
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(key)).toEqual(['"a/1.txt"', '"a/2.txt"', '"a/3.txt"', '"a/4.txt"', null, null, '"a/7.txt"', '"other.txt"']);
+    expect(id(4, P)).not.toBe(id(0, P));
+    expect(id(5, P)).not.toBe(id(0, P));
+    // Object ARNs that are the record's key share the class of their head; others keep their bytes.
+    expect(id(1, R)).toBe(id(0, R));
+    expect(id(7, R)).toBe(id(0, R));
+    expect(id(3, R)).not.toBe(id(0, R));
+    expect(id(2, R)).not.toBe(id(0, R));
+    expect(id(6, R)).toBe(id(2, R)); // the same bytes, neither's key: the same exact class
+    expect(id(4, R)).not.toBe(id(0, R)); // no VALUE_KEY to match
+    expect(index.groups[1]).toBe(index.groups[0]);
+    expect(index.groups[7]).toBe(index.groups[0]);
+    expect(index.groups[2]).not.toBe(index.groups[0]);
+    // The listing marks how each value reads.
+    const { parts, at } = index.params;
+    const listed = (k: number): number[] => Array.from(parts.subarray((at[RAW - id(k, P)] ?? 0) + 1, (at[RAW - id(k, P)] ?? 0) + 1 + 4 * (parts[at[RAW - id(k, P)] ?? 0] ?? 0))).filter((_, i) => i % 4 === 3);
+    expect(listed(0)).toEqual([VALUE_PLAIN, VALUE_KEY]);
+    expect(listed(5)).toEqual([VALUE_PLAIN, VALUE_PLAIN, VALUE_PLAIN]);
   });
 
   it('classes values by what the scan reads: inert members (null, objects read as scalars, empty ARNs) whatever their bytes', () => {

@@ -19,6 +19,7 @@ import { callKey, groupRecords, recordTime, type CloudTrailRecord } from '../src
 import type { UsageQuery, UsageScan } from '../src/model.js';
 import { compareText } from '../src/iam/catalog.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
+import { familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
 
 const ALL_TIME: UsageQuery = { roles: { kind: 'all' }, window: { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' } };
 const DATASETS = join('..', 'shared', 'datasets', 'cloudtrail');
@@ -240,6 +241,59 @@ describe('scanText equals the in-memory twin', () => {
     expect(expected.some((row) => ['b5', 'b6', 'b7'].every((b) => row.resourceArns.includes(`arn:aws:s3:::${b}`)))).toBe(true);
     expect(expected.some((row) => row.resourceArns.join() === 'arn:aws:s3:::b9')).toBe(true);
     expect(expected.every((row) => !row.resourceArns.includes('arn:aws:s3:::b8'))).toBe(true);
+  });
+
+  it('reads each record\'s own S3 object key when records differ only in the object they read', () => {
+    // Many GetObject/PutObject records of a few families: the walk leaves the key out of their
+    // classes (VALUE_KEY, VALUE_OBJECT), so one group spans many keys, and each record's row must
+    // still be its own: its key, its object ARNs, the ARNs that are not its key's kept as they are.
+    const keyArb = fc.oneof(pick(['a/1.txt', 'a/2.txt', 'b/c/3.json', 'é/4', '', 'x']), fc.string({ maxLength: 4 }));
+    const recordArbS3 = fc.record({
+      day: fc.integer({ min: 1, max: 3 }),
+      name: pick(['GetObject', 'PutObject']),
+      bucket: pick(['b1', 'b2']),
+      key: keyArb,
+      escaped: fc.boolean(),
+      arn: pick(['own', 'own', 'other', 'none', 'both', 'lower']),
+      versionId: fc.option(pick(['v1']), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(recordArbS3, { minLength: 1, maxLength: 40 }), (specs) => {
+        const lines = specs.map((r) => {
+          const key = r.escaped ? JSON.stringify(r.key).replace(/[a-z]/, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : JSON.stringify(r.key);
+          const own = JSON.stringify(`arn:aws:s3:::${r.bucket}/${r.key}`);
+          const arns =
+            r.arn === 'own' ? [`{"ARN":${own}}`, `{"ARN":"arn:aws:s3:::${r.bucket}"}`]
+            : r.arn === 'other' ? [`{"ARN":"arn:aws:s3:::${r.bucket}/zz"}`, `{"ARN":${own}}`]
+            : r.arn === 'both' ? [`{"ARN":${own},"arn":"arn:aws:s3:::b9/q"}`]
+            : r.arn === 'lower' ? [`{"arn":${own}}`]
+            : [];
+          const version = r.versionId === undefined ? '' : `,"versionId":"${r.versionId}"`;
+          return (
+            `{"eventTime":"2026-02-0${r.day}T10:00:00Z","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"${r.name}","awsRegion":"eu-west-1",` +
+            `"recipientAccountId":"123456789012","userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::123456789012:role/app","userName":"app"}}},` +
+            `"requestParameters":{"bucketName":"${r.bucket}","key":${key}${version}},"resources":[${arns.join(',')}]}`
+          );
+        });
+        const text = `{"Records":[${lines.join(',')}]}`;
+        const parsed = (JSON.parse(text) as { Records: CloudTrailRecord[] }).Records;
+        const roles = { kind: 'all' as const };
+        const expected = groupRecords(parsed, roles, window);
+        for (const walker of ['auto', 'typescript'] as const) {
+          const scan = scanText(Buffer.from(text, 'utf8'), 'wrapped', { roles, window }, walker);
+          expect([...scan.calls.values()].sort((a, b) => compareText(callKey(a), callKey(b))), walker).toEqual(expected);
+          // A row with an object key is filed under its family and key (FoldingCalls reads the family from it).
+          for (const [identity, row] of scan.calls) {
+            const key = row.params['key'];
+            if (key !== undefined) expect(identity).toBe(scanIdentity(familyOf(row, key).id, key));
+          }
+          const folding = new FoldingCalls();
+          for (const [identity, row] of scan.calls) folding.add({ ...row }, identity);
+          expect(folding.rows().sort((a, b) => compareText(callKey(a), callKey(b)))).toEqual(foldCallRows(expected));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects malformed JSON with the byte where it broke', () => {

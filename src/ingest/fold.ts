@@ -56,15 +56,22 @@ export function foldKey(key: string, depth: number): string {
 }
 
 /**
- * An `arn:<partition>:s3:::<bucket>/` head when `arn` is that head followed by `key`, else
- * undefined: `/^arn:[^:]+:s3:::[^/]+\/$/` on the head, spelled out (it runs per row of a scan).
+ * The length of the `arn:<partition>:s3:::<bucket>/` head of `arn` (an S3 object ARN's, up to the
+ * object key), or 0 when it has none: `/^arn:[^:]+:s3:::[^/]+\//`, spelled out (it runs per row of
+ * a scan; native/scan.c's object_arn_head is the same test).
  */
+export function objectArnHeadLength(arn: string): number {
+  if (!arn.startsWith('arn:')) return 0;
+  const colon = arn.indexOf(':', 4);
+  if (colon <= 4 || !arn.startsWith(':s3:::', colon)) return 0;
+  const slash = arn.indexOf('/', colon + 6);
+  return slash <= colon + 6 ? 0 : slash + 1;
+}
+
+/** An `arn:<partition>:s3:::<bucket>/` head when `arn` is that head followed by `key`, else undefined. */
 export function objectArnHead(arn: string, key: string): string | undefined {
   const end = arn.length - key.length;
-  if (end < 0 || !arn.endsWith(key) || !arn.startsWith('arn:')) return undefined;
-  const colon = arn.indexOf(':', 4);
-  // A partition, `:s3:::`, a bucket without `/`, then the `/` that ends the head.
-  if (colon <= 4 || colon + 6 >= end - 1 || !arn.startsWith(':s3:::', colon) || arn.indexOf('/', colon + 6) !== end - 1) return undefined;
+  if (end <= 0 || !arn.endsWith(key) || objectArnHeadLength(arn) !== end) return undefined;
   return arn.slice(0, end);
 }
 
@@ -83,7 +90,7 @@ interface Family {
   minDepth: number;
 }
 
-function familyOf(row: CallRow, key: string): { id: string; heads: string[]; others: string[] } {
+export function familyOf(row: CallRow, key: string): { id: string; heads: string[]; others: string[] } {
   const heads: string[] = [];
   const others: string[] = [];
   for (const arn of row.resourceArns) {
@@ -227,7 +234,9 @@ export class FoldingCalls {
   /**
    * Adds a row (which the map now owns). `identity`, when given, must be a string equal for
    * equal call identities (a scan's group key); rows under different identities for one call are
-   * merged by `rows()`.
+   * merged by `rows()`. For a row with an object key, an identity of the form
+   * `${familyOf(row, key).id}\u0001${key}` (scanIdentity) names its family, which is then not
+   * worked out again from the row.
    */
   add(row: CallRow, identity?: string): void {
     const kept = dropNonResourceParams(row);
@@ -236,11 +245,17 @@ export class FoldingCalls {
       mergeCounters(this.exact, kept === row && identity !== undefined ? identity : callKey(kept), kept);
       return;
     }
-    const { id, heads, others } = familyOf(kept, key);
-    let family = this.families.get(id);
+    let family: FoldingFamily | undefined;
+    if (kept === row && identity !== undefined && identity.length > key.length && identity.endsWith(key) && identity.charCodeAt(identity.length - key.length - 1) === 1) {
+      family = this.families.get(identity.slice(0, identity.length - key.length - 1));
+    }
     if (family === undefined) {
-      family = { heads, others, depth: Infinity, byKey: new Map() };
-      this.families.set(id, family);
+      const { id, heads, others } = familyOf(kept, key);
+      family = this.families.get(id);
+      if (family === undefined) {
+        family = { heads, others, depth: Infinity, byKey: new Map() };
+        this.families.set(id, family);
+      }
     }
     const depth = Math.min(family.depth, kept.foldedDepth ?? Infinity);
     if (depth < family.depth) this.refold(family, depth);
@@ -271,6 +286,15 @@ export class FoldingCalls {
     for (const family of this.families.values()) for (const row of family.byKey.values()) mergeInto(map, { ...row });
     return [...map.values()];
   }
+}
+
+/**
+ * A scan's identity for a row with object key `key` in family `familyId` (familyOf): FoldingCalls
+ * finds the family from it. Equal for equal calls, and never equal to a JSON identity (JSON
+ * escapes U+0001).
+ */
+export function scanIdentity(familyId: string, key: string): string {
+  return `${familyId}\u0001${key}`;
 }
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */

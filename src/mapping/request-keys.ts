@@ -55,6 +55,19 @@ export const REQUEST_KEY_MEMBER_SCALAR: readonly boolean[] = [...BY_FIRST_SEGMEN
   list.every(({ key, rest }) => rest.length === 0 && REQUEST_KEYS[key]?.kind === 'scalar'),
 );
 
+/**
+ * Per REQUEST_KEY_MEMBERS entry: whether the member is read only as the request key `name`, as a
+ * scalar on a top-level path, while every member `name` reads is such a member (else none is).
+ * A scanner may then tell requests that differ only in that key apart by the member's value
+ * alone (the S3 object key: record-index.ts's VALUE_KEY).
+ */
+export function membersReadOnlyAs(name: string): boolean[] {
+  const lists = [...BY_FIRST_SEGMENT.values()];
+  const only = lists.map((list) => list.every(({ key, rest }) => REQUEST_KEYS[key]?.name === name && REQUEST_KEYS[key]?.kind === 'scalar' && rest.length === 0));
+  const feeds = lists.map((list) => list.some(({ key }) => REQUEST_KEYS[key]?.name === name));
+  return feeds.every((f, i) => !f || only[i]) ? only.map((o, i) => o && (feeds[i] ?? false)) : only.map(() => false);
+}
+
 /** What a request key reads from a string member: the key's name, and whether it keeps JSON text. */
 export interface StringMemberKey {
   name: string;

@@ -60,7 +60,8 @@ export const recordArb: fc.Arbitrary<unknown> = fc.oneof(
           fc.record(
             {
               bucketName: pick(['b1', 'b"2', 'b\\3']),
-              key: fc.oneof(pick(['a/b.txt', 'c/d/e.json', 'x']), fc.integer()),
+              key: fc.oneof(pick(['a/b.txt', 'c/d/e.json', 'x', 'a/é.txt', '']), fc.integer()),
+              Key: pick(['x', 'a/b.txt']),
               queueUrl: pick(['https://sqs.eu-west-1.amazonaws.com/123456789012/q1']),
               requestItems: nested,
               iamInstanceProfile: fc.record({ arn: pick(['arn:aws:iam::123456789012:instance-profile/p']), name: pick(['p']) }, { requiredKeys: [] }),
@@ -73,7 +74,7 @@ export const recordArb: fc.Arbitrary<unknown> = fc.oneof(
         ),
         responseElements: nested,
         resources: fc.oneof(
-          fc.array(fc.oneof(fc.record({ ARN: pick(['arn:aws:s3:::b1', 'arn:aws:s3:::b1/a/b.txt']), type: pick(['AWS::S3::Bucket']) }, { requiredKeys: [] }), fc.record({ arn: pick(['arn:aws:kms:eu-west-1:123456789012:key/k']) }), fc.constant(null)), { maxLength: 3 }),
+          fc.array(fc.oneof(fc.record({ ARN: pick(['arn:aws:s3:::b1', 'arn:aws:s3:::b1/a/b.txt', 'arn:aws:s3:::b2/c/d/e.json', 'arn:aws:s3:::b1/x', 'arn:aws:s3:::b1/', 'arn:aws:s3:::b1/a/é.txt', 'arn:aws-cn:s3:::b:1/x']), type: pick(['AWS::S3::Bucket']) }, { requiredKeys: [] }), fc.record({ arn: pick(['arn:aws:kms:eu-west-1:123456789012:key/k', 'arn:aws:s3:::b1/x']) }), fc.constant(null)), { maxLength: 3 }),
           nested,
         ),
       },

@@ -14,7 +14,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
+import { FOLDED_PARAM } from '../../fold.js';
 import { hasBackslash, JsonScanError, MemberNames, skipSpace, skipString, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
@@ -28,8 +29,13 @@ export const FIELDS = [
 export type Field = (typeof FIELDS)[number];
 export const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in Field]: number };
 
-/** Int32 slots per record: its start and end, then (id, start, end) per field. */
-export const STRIDE = 2 + 3 * FIELDS.length;
+/**
+ * Int32 slots per record: its start and end, then (id, start, end) per field, then at KEY_AT the
+ * span (quotes included) of its S3 object key when its requestParameters' class leaves the key
+ * out (VALUE_KEY), else -1, -1.
+ */
+export const KEY_AT = 2 + 3 * FIELDS.length;
+export const STRIDE = KEY_AT + 2;
 /** A field's id when the record has no such member. */
 export const ABSENT = -1;
 /**
@@ -44,6 +50,20 @@ export const RAW = -2;
 export const VALUE_JSON = 0;
 export const VALUE_PLAIN = 1;
 export const VALUE_INERT = 2;
+/**
+ * A string without escapes, the only member of a requestParameters value read as the S3 object
+ * key (`key` or `Key`, REQUEST_KEY_OBJECT_KEY): the class leaves its bytes out, so requests that
+ * differ only in the object they read share it. Each record's own key is at KEY_AT in its row;
+ * the listing's span is the first value's.
+ */
+export const VALUE_KEY = 3;
+/**
+ * A string without escapes in `resources`, an S3 object ARN (`arn:<partition>:s3:::<bucket>/...`)
+ * whose suffix after that head is the record's object key (VALUE_KEY): the class keeps only the
+ * head, so the record's ARN is the head and its key. A record whose object ARNs are not its own
+ * key's (or that has no VALUE_KEY) gets the class with every value's bytes instead.
+ */
+export const VALUE_OBJECT = 4;
 
 /**
  * Where the members a scan reads are in each class n of `requestParameters` (or `resources`)
@@ -86,8 +106,13 @@ export interface RecordIndex {
   error?: Error;
 }
 
-/** REQUEST_KEY_MEMBERS as the native walker takes them: per name "1" (scalar-only) or "0", the name, a newline. */
-const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name, id) => `${REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`).join('');
+/** Per REQUEST_KEY_MEMBERS entry: read only as the S3 object key (VALUE_KEY). */
+const REQUEST_KEY_OBJECT_KEY = membersReadOnlyAs(FOLDED_PARAM);
+/**
+ * REQUEST_KEY_MEMBERS as the native walker takes them: per name "2" (read only as the object
+ * key), "1" (scalar-only) or "0", the name, a newline.
+ */
+const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name, id) => `${REQUEST_KEY_OBJECT_KEY[id] === true ? 2 : REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`).join('');
 // The native walker compares names of up to 64 bytes.
 if (REQUEST_KEY_MEMBERS.some((name) => Buffer.byteLength(name) > 64 || name.includes('\n'))) {
   throw new Error('request-keys.json: a top-level member name is over 64 bytes or holds a newline');
@@ -186,6 +211,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const SLASH = 0x2f;
 
 /** A growable Int32Array. */
 class Ints {
@@ -335,7 +361,14 @@ function canonical(s: Buffer, parts: Int32Array, mark: number, resources: boolea
   const head = parts[k++] ?? -1;
   const out: (number | string | null)[] = [head];
   const values = (m: number): void => {
-    for (; m > 0; m--, k += 4) out.push(parts[k] ?? 0, parts[k + 3] === VALUE_INERT ? null : s.toString('latin1', parts[k + 1], parts[k + 2]));
+    for (; m > 0; m--, k += 4) {
+      const how = parts[k + 3];
+      const start = parts[k + 1] ?? 0;
+      const end = parts[k + 2] ?? 0;
+      // No JSON value's bytes start with '*' or '#'.
+      const bytes = how === VALUE_INERT ? null : how === VALUE_KEY ? '*' : how === VALUE_OBJECT ? `#${s.toString('latin1', start + 1, start + 1 + objectArnHead(s, start + 1, end - 1))}` : s.toString('latin1', start, end);
+      out.push(parts[k] ?? 0, bytes);
+    }
   };
   if (head < 0) out.push(s.toString('latin1', start, end));
   else if (!resources) values(head);
@@ -349,8 +382,82 @@ function canonical(s: Buffer, parts: Int32Array, mark: number, resources: boolea
   return JSON.stringify(out);
 }
 
+/**
+ * native/scan.c's object_arn_head: the length of the `arn:<partition>:s3:::<bucket>/` head of the
+ * bytes [start, end), or 0 (fold.ts's objectArnHead, /^arn:[^:]+:s3:::[^/]+\//).
+ */
+function objectArnHead(s: Buffer, start: number, end: number): number {
+  if (end - start < 4 || s.toString('latin1', start, start + 4) !== 'arn:') return 0;
+  let i = start + 4;
+  while (i < end && s[i] !== COLON) i++;
+  if (i === start + 4 || end - i < 6 || s.toString('latin1', i, i + 6) !== ':s3:::') return 0;
+  const bucket = i + 6;
+  let j = bucket;
+  while (j < end && s[j] !== SLASH) j++;
+  return j === bucket || j === end ? 0 : j + 1 - start;
+}
+
+/**
+ * native/scan.c's mark_object_key: marks the listed request parameters' object key (VALUE_KEY),
+ * the one member read as it when there is exactly one and it is a plain string. Returns its
+ * offset from `start` and its length, or undefined.
+ */
+function markObjectKey(parts: Ints, mark: number, start: number): [number, number] | undefined {
+  const data = parts.data;
+  const m = data[mark] ?? 0;
+  let found = 0;
+  let key = 0;
+  for (let e = 0; e < m; e++) {
+    const k = mark + 1 + 4 * e;
+    if (REQUEST_KEY_OBJECT_KEY[data[k] ?? 0] !== true) continue;
+    found++;
+    key = k;
+  }
+  if (found !== 1 || data[key + 3] !== VALUE_PLAIN) return undefined;
+  data[key + 3] = VALUE_KEY;
+  return [(data[key + 1] ?? 0) - start, (data[key + 2] ?? 0) - (data[key + 1] ?? 0)];
+}
+
+/**
+ * native/scan.c's mark_object_arns: marks the listed resources' S3 object ARNs (VALUE_OBJECT).
+ * Returns their key suffixes as offsets from `start` and lengths (empty: none).
+ */
+function markObjectArns(s: Buffer, parts: Ints, mark: number, start: number): [number, number][] {
+  const data = parts.data;
+  let k = mark;
+  const elements = data[k++] ?? 0;
+  const suffixes: [number, number][] = [];
+  for (let e = 0; e < elements; e++) {
+    let m = data[k++] ?? -1;
+    for (; m > 0; m--, k += 4) {
+      if (data[k + 3] !== VALUE_PLAIN) continue;
+      const from = (data[k + 1] ?? 0) + 1;
+      const to = (data[k + 2] ?? 0) - 1;
+      const head = objectArnHead(s, from, to);
+      if (head === 0) continue;
+      data[k + 3] = VALUE_OBJECT;
+      suffixes.push([from + head - start, to - (from + head)]);
+    }
+  }
+  return suffixes;
+}
+
 /** The fields a record's group is keyed on (native/scan.c's group_record): all but its time. */
 const FIRST_GROUP_FIELD = FIELD.eventType;
+
+/**
+ * A distinct requestParameters or resources value of a file: its id (RAW - class), where its first
+ * bytes are, its object key's offset and length (requestParameters), its object ARNs' key
+ * suffixes (resources), and its class with every value's bytes once a record needed it.
+ */
+interface SpanValue {
+  id: number;
+  start: number;
+  end: number;
+  key: [number, number] | undefined;
+  suffixes: [number, number][];
+  exact: number | undefined;
+}
 
 /** The TypeScript walker: the same rows as native/scan.c. */
 export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
@@ -359,8 +466,11 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
   const strings: string[] = [];
   const ids = new Map<string, number>();
   // Per field: value bytes -> id (RAW - class), and listing canonical -> class.
-  const paramSpans = new Map<string, number>();
-  const resourceSpans = new Map<string, number>();
+  const paramSpans = new Map<string, SpanValue>();
+  const resourceSpans = new Map<string, SpanValue>();
+  // The current record's requestParameters and resources values.
+  let recordParams: SpanValue | undefined;
+  let recordResources: SpanValue | undefined;
   const paramClasses = new Map<string, number>();
   const resourceClasses = new Map<string, number>();
   const params = new Listing();
@@ -370,16 +480,10 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
   let groupCount = 0;
   let row = 0;
 
-  const reducedId = (isParams: boolean, start: number, end: number): number => {
-    const spans = isParams ? paramSpans : resourceSpans;
-    const bytes = s.toString('latin1', start, end);
-    const seen = spans.get(bytes);
-    if (seen !== undefined) return seen;
+  /** The class id (RAW - class) of the listing at `listing.parts[mark..]`, kept when new. */
+  const classOf = (isParams: boolean, mark: number, start: number, end: number): number => {
     const listing = isParams ? params : resources;
     const classes = isParams ? paramClasses : resourceClasses;
-    const mark = listing.parts.length;
-    if (isParams) listParams(s, listing, start);
-    else listResources(s, listing, start);
     const key = canonical(s, listing.parts.data, mark, !isParams, start, end);
     let cls = classes.get(key);
     if (cls === undefined) {
@@ -389,8 +493,59 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     } else {
       listing.parts.length = mark;
     }
-    spans.set(bytes, RAW - cls);
     return RAW - cls;
+  };
+  const reducedId = (isParams: boolean, start: number, end: number): number => {
+    const spans = isParams ? paramSpans : resourceSpans;
+    const bytes = s.toString('latin1', start, end);
+    const seen = spans.get(bytes);
+    if (seen !== undefined) {
+      if (isParams) recordParams = seen;
+      else recordResources = seen;
+      return seen.id;
+    }
+    const listing = isParams ? params : resources;
+    const mark = listing.parts.length;
+    let value: SpanValue;
+    if (isParams) {
+      listParams(s, listing, start);
+      const key = (listing.parts.data[mark] ?? -1) >= 0 ? markObjectKey(listing.parts, mark, start) : undefined;
+      value = { id: classOf(true, mark, start, end), start, end, key, suffixes: [], exact: undefined };
+      recordParams = value;
+    } else {
+      listResources(s, listing, start);
+      const suffixes = (listing.parts.data[mark] ?? -1) >= 0 ? markObjectArns(s, listing.parts, mark, start) : [];
+      value = { id: classOf(false, mark, start, end), start, end, key: undefined, suffixes, exact: undefined };
+      recordResources = value;
+    }
+    spans.set(bytes, value);
+    return value.id;
+  };
+  /** native/scan.c's settle_object_key, for the record at `row`. */
+  const settleObjectKey = (): void => {
+    let keyStart = 0;
+    let keyLength = 0;
+    const key = recordParams?.key;
+    if (key !== undefined) {
+      keyStart = (rows[row + 3 + 3 * FIELD.requestParameters] ?? 0) + key[0];
+      keyLength = key[1];
+      rows[row + KEY_AT] = keyStart;
+      rows[row + KEY_AT + 1] = keyStart + keyLength;
+    }
+    const value = recordResources;
+    if (value === undefined || value.suffixes.length === 0) return;
+    const base = rows[row + 3 + 3 * FIELD.resources] ?? 0;
+    const matches =
+      key !== undefined &&
+      value.suffixes.every(([offset, length]) => length === keyLength - 2 && s.compare(s, keyStart + 1, keyStart + 1 + length, base + offset, base + offset + length) === 0);
+    if (matches) return;
+    if (value.exact === undefined) {
+      // Listed again from the value's first bytes, this time without VALUE_OBJECT.
+      const mark = resources.parts.length;
+      listResources(s, resources, value.start);
+      value.exact = classOf(false, mark, value.start, value.end);
+    }
+    rows[row + 2 + 3 * FIELD.resources] = value.exact;
   };
   const group = (k: number): void => {
     const at = k * STRIDE + 2;
@@ -448,6 +603,8 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     row = count * STRIDE;
     rows.fill(-1, row, row + STRIDE);
     rows[row] = start;
+    recordParams = undefined;
+    recordResources = undefined;
     if (s[start] !== OPEN_BRACE) {
       group(count++); // counted before its value is checked
       const end = skipValue(s, start);
@@ -456,6 +613,7 @@ export function locateRecordsTs(s: Buffer, wrapped: boolean): RecordIndex {
     }
     const end = walkObject(s, start, RECORD, member);
     rows[row + 1] = end;
+    settleObjectKey();
     group(count++);
     return end;
   };

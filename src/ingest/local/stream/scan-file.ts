@@ -12,10 +12,10 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS, stringMemberKeys, type StringMemberKey } from '../../../mapping/request-keys.js';
-import { foldCallMap } from '../../fold.js';
+import { dropNonResourceParams, familyOf, FOLDED_PARAM, foldCallMap, objectArnHeadLength, scanIdentity } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
-import { ABSENT, FIELD, locateRecords, nativeWalker, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_PLAIN, type RecordIndex } from './record-index.js';
+import { ABSENT, FIELD, KEY_AT, locateRecords, nativeWalker, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_KEY, VALUE_OBJECT, VALUE_PLAIN, type RecordIndex } from './record-index.js';
 
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
@@ -133,7 +133,7 @@ class FieldReader {
     const start = parts[at + 1] ?? 0;
     const end = parts[at + 2] ?? 0;
     const how = parts[at + 3];
-    return how === VALUE_PLAIN ? this.s.toString('utf8', start + 1, end - 1) : how === VALUE_INERT ? null : parseAt(this.s, start, end);
+    return how === VALUE_INERT ? null : how === VALUE_JSON ? parseAt(this.s, start, end) : this.s.toString('utf8', start + 1, end - 1);
   }
 
   /**
@@ -184,7 +184,8 @@ class FieldReader {
     }
     for (let v = k + 1, e = 0; e < m; e++, v += 4) {
       const id = parts[v] ?? 0;
-      if (last[id] === v && parts[v + 3] === VALUE_PLAIN) shape += String.fromCharCode(id + 1);
+      // A string member: plain, or the object key (VALUE_KEY, here the class's first value's).
+      if (last[id] === v && (parts[v + 3] === VALUE_PLAIN || parts[v + 3] === VALUE_KEY)) shape += String.fromCharCode(id + 1);
     }
     let keys = KEYS_BY_SHAPE.get(shape);
     if (keys === undefined) {
@@ -203,32 +204,48 @@ class FieldReader {
 
   /**
    * resourceArns of the record's `resources`: from the listing when the walk listed it (an
-   * element's ARN, else its arn, as a non-empty string), else from the decoded value.
+   * element's ARN, else its arn, as a non-empty string), else from the decoded value. Of a listed
+   * value, also the ARNs that are S3 object ARNs whose key is the record's (VALUE_OBJECT: their
+   * heads) and the others, for a record to build its own from (scanText).
    */
-  resourceArns(): string[] {
+  resourceArns(): ReducedArns {
     const { parts, at } = this.index.resources;
     let k = at[RAW - this.id(FIELD.resources)] ?? -1;
     const elements = parts[k++] ?? -1;
-    if (elements < 0) return resourceArns(this.resources());
-    let arns: Set<string> | undefined;
-    let first: string | undefined;
+    if (elements < 0) {
+      const value = resourceArns(this.resources());
+      return { value, heads: [], others: value };
+    }
+    const arns = new Set<string>();
+    const heads = new Set<string>();
+    const others = new Set<string>();
     for (let e = 0; e < elements; e++) {
       const m = parts[k++] ?? -1;
       if (m < 0) continue;
       // The element's ARN and arn (duplicates: the last wins; each is decoded, as in an object).
       let upper: unknown;
       let lower: unknown;
+      let upperAt = -1;
+      let lowerAt = -1;
       for (const end = k + 4 * m; k < end; k += 4) {
-        if (parts[k] === 0) upper = this.listed(parts, k);
-        else lower = this.listed(parts, k);
+        if (parts[k] === 0) upper = this.listed(parts, (upperAt = k));
+        else lower = this.listed(parts, (lowerAt = k));
       }
-      const arn = text(upper) ?? text(lower);
-      if (arn === undefined) continue;
-      if (first === undefined) first = arn;
-      else if (arn !== first) (arns ??= new Set([first])).add(arn);
+      const chosen = text(upper) !== undefined ? upperAt : text(lower) !== undefined ? lowerAt : -1;
+      if (chosen < 0) continue;
+      const arn = text(chosen === upperAt ? upper : lower) ?? '';
+      arns.add(arn);
+      if (parts[chosen + 3] === VALUE_OBJECT) heads.add(arn.slice(0, objectArnHeadLength(arn)));
+      else others.add(arn);
     }
-    if (arns !== undefined) return [...arns].sort(compareText);
-    return first === undefined ? [] : [first];
+    const sorted = (set: Set<string>): string[] => (set.size <= 1 ? [...set] : [...set].sort(compareText));
+    return { value: sorted(arns), heads: sorted(heads), others: sorted(others) };
+  }
+
+  /** The current record's S3 object key when its requestParameters' class leaves it out (VALUE_KEY), else undefined. */
+  objectKey(): string | undefined {
+    const start = this.index.rows[this.base + KEY_AT] ?? -1;
+    return start < 0 ? undefined : this.s.toString('utf8', start + 1, (this.index.rows[this.base + KEY_AT + 1] ?? 0) - 1);
   }
 
   /** The record's `resources`, reduced to each element's ARN members. */
@@ -289,6 +306,16 @@ interface Reduced<T> {
   json: string;
 }
 
+/**
+ * A `resources` class reduced: its ARNs (resourceArns); of a listed value also the heads of its
+ * S3 object ARNs whose key is each record's own (VALUE_OBJECT) and its other ARNs, sorted.
+ */
+interface ReducedArns {
+  value: string[];
+  heads: string[];
+  others: string[];
+}
+
 /** `reduce()` of the value with span id `id` (RAW - n), once per distinct value of the file. */
 function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce: () => T): Reduced<T> {
   const n = RAW - id;
@@ -315,8 +342,9 @@ interface Group {
   candidate: boolean;
   /** Resolved at the group's first record in the window: its call (null: not attributed). */
   call: GroupCall | null | undefined;
-  /** The call row it last counted into, that row's day (rollup) and the fold count then. */
+  /** The call row it last counted into, that row's object key (keyed calls), day (rollup) and the fold count then. */
   row: CallRow | undefined;
+  rowKey: string | undefined;
   rowDay: string;
   rowFold: number;
   /** The coverage entry it last counted into, and its day (rollup). */
@@ -338,11 +366,21 @@ interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'p
   roleName: string | null;
 }
 
-/** A group's call: its key in the file's call map, the row's fields, and its role name. */
+/**
+ * A group's call: its identity in the file's call map, the row's fields, and its role name. A
+ * keyed call (its requestParameters' class leaves the S3 object key out: VALUE_KEY) is a call per
+ * object its records read: each record's row is the call's with the record's key in its
+ * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
+ */
 interface GroupCall {
   key: string;
   row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
   roleName: string | null;
+  keyed: boolean;
+  heads: string[];
+  others: string[];
+  /** A keyed call's family (familyOf) whatever the key, when the call alone decides it; else worked out per row. */
+  familyId: string | undefined;
 }
 
 /**
@@ -371,7 +409,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
   // Per requestParameters / resources class of this file (its id RAW - n, by n): the request
   // keys and the resource ARNs, each with its JSON for the group key.
   const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
-  const arnsOf: Array<Reduced<string[]> | undefined> = [];
+  const arnsOf: Array<Reduced<ReducedArns> | undefined> = [];
   const groups: Array<Group | undefined> = [];
   const heads = new Map<string, CallHead | null>();
   // A single large file (an export of millions of records) is folded as it grows, like a scan;
@@ -395,6 +433,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       candidate,
       call: undefined,
       row: undefined,
+      rowKey: undefined,
       rowDay: '',
       rowFold: -1,
       covered: undefined,
@@ -402,7 +441,6 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     };
   };
 
-  /** The group's call, read from its first record in the window (null: the role filter or a missing name drops it). */
   /** The call's fields but its parameters and resources, read from the reader's current record (null: the role filter or a missing name drops it). */
   const readHead = (group: Group): CallHead | null => {
     const roleArn = text(f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn'])) ?? '';
@@ -448,24 +486,53 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     if (h === null) return null;
     const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
     const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
-    // The group's identity within this file: JSON of the fields, params as an object (a callKey
-    // holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-    return {
-      key: `${h.json},${p.json},${a.json}]`,
-      row: {
-        roleArn: h.roleArn,
-        eventSource: h.eventSource,
-        eventName: h.eventName,
-        awsRegion: h.awsRegion,
-        recipientAccountId: h.recipientAccountId,
-        eventCategory: h.eventCategory,
-        errorCode: h.errorCode,
-        invokedBy: h.invokedBy,
-        params: p.value,
-        resourceArns: a.value,
-      },
-      roleName: h.roleName,
+    const row = {
+      roleArn: h.roleArn,
+      eventSource: h.eventSource,
+      eventName: h.eventName,
+      awsRegion: h.awsRegion,
+      recipientAccountId: h.recipientAccountId,
+      eventCategory: h.eventCategory,
+      errorCode: h.errorCode,
+      invokedBy: h.invokedBy,
+      params: p.value,
+      resourceArns: a.value.value,
     };
+    const call: GroupCall = { key: '', row, roleName: h.roleName, keyed: f.objectKey() !== undefined, heads: a.value.heads, others: a.value.others, familyId: undefined };
+    const objectKey = p.value[FOLDED_PARAM];
+    if (call.keyed) {
+      // The family is the call's when nothing in it depends on the key: no request key is
+      // dropped (dropNonResourceParams), and no other ARN could be an object ARN of some key.
+      const sample = { ...row, count: 0, firstSeen: '', lastSeen: '' };
+      if (dropNonResourceParams(sample) === sample && call.others.every((arn) => objectArnHeadLength(arn) === 0)) {
+        const pairs: [string, string | undefined][] = [];
+        for (const name of Object.keys(p.value)) if (name !== FOLDED_PARAM) pairs.push([name, p.value[name]]);
+        if (pairs.length > 1) pairs.sort((x, y) => compareText(x[0], y[0]));
+        call.familyId = `${h.json},${JSON.stringify(pairs)},${JSON.stringify(call.others)}]\u0000${call.heads.join('\u0000')}`;
+      }
+    } else if (objectKey !== undefined) {
+      call.key = scanIdentity(familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, objectKey).id, objectKey);
+    } else {
+      // The group's identity within this file: JSON of the fields, params as an object (a
+      // callKey holds them as pairs, so a folded row's callKey never equals a fresh row's key).
+      call.key = `${h.json},${p.json},${a.json}]`;
+    }
+    return call;
+  };
+
+  /** A keyed call's row fields for the record's object key `key`, and its identity. */
+  const keyedRow = (call: GroupCall, key: string): { identity: string; row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> } => {
+    const params = { ...call.row.params };
+    params[FOLDED_PARAM] = key;
+    let resourceArns = call.row.resourceArns;
+    if (call.heads.length > 0) {
+      const arns = new Set(call.others);
+      for (const head of call.heads) arns.add(head + key);
+      resourceArns = arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+    }
+    const row = { ...call.row, params, resourceArns };
+    const familyId = call.familyId ?? familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, key).id;
+    return { identity: scanIdentity(familyId, key), row };
   };
 
   for (let k = 0; k < index.count; k++) {
@@ -513,8 +580,10 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     if (!group.candidate) continue;
     const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
     if (call === null) continue;
+    // A keyed call's row is per object key: the record's own.
+    const key = call.keyed ? (f.objectKey() ?? '') : undefined;
     let seen = group.row;
-    if (seen !== undefined && group.rowFold === folds && group.rowDay === day) {
+    if (seen !== undefined && group.rowFold === folds && group.rowDay === day && group.rowKey === key) {
       seen.count++;
       if (time < seen.firstSeen) seen.firstSeen = time;
       if (time > seen.lastSeen) seen.lastSeen = time;
@@ -530,8 +599,12 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       }
       calls = piece.calls;
     }
-    seen = calls.get(call.key);
+    let identity = call.key;
+    let fields = call.row;
+    if (key !== undefined) ({ identity, row: fields } = keyedRow(call, key));
+    seen = calls.get(identity);
     group.row = seen;
+    group.rowKey = key;
     group.rowDay = day;
     group.rowFold = folds;
     if (seen !== undefined) {
@@ -542,7 +615,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     }
     // Spelled out: a spread copies generically (1 s of the 1M all-roles scan), and the rows'
     // shape stays that of every other CallRow.
-    const r = call.row;
+    const r = fields;
     seen = {
       roleArn: r.roleArn,
       eventSource: r.eventSource,
@@ -558,7 +631,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       firstSeen: time,
       lastSeen: time,
     };
-    calls.set(call.key, seen);
+    calls.set(identity, seen);
     group.row = seen;
     if (++rows >= foldAt) {
       // The fold replaces rows (this one too, perhaps): what groups remember is stale after it.
