@@ -520,19 +520,19 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     return call;
   };
 
-  /** A keyed call's row fields for the record's object key `key`, and its identity. */
-  const keyedRow = (call: GroupCall, key: string): { identity: string; row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'> } => {
-    const params = { ...call.row.params };
+  /** A keyed call's parameters and object ARNs for the record's object key `key`, and its identity. */
+  const keyedRow = (call: GroupCall, key: string): { identity: string; params: Record<string, string>; resourceArns: string[] } => {
+    const params = Object.assign({}, call.row.params);
     params[FOLDED_PARAM] = key;
     let resourceArns = call.row.resourceArns;
-    if (call.heads.length > 0) {
+    if (call.heads.length === 1 && call.others.length === 0) resourceArns = [call.heads[0] + key];
+    else if (call.heads.length > 0) {
       const arns = new Set(call.others);
       for (const head of call.heads) arns.add(head + key);
       resourceArns = arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
     }
-    const row = { ...call.row, params, resourceArns };
-    const familyId = call.familyId ?? familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, key).id;
-    return { identity: scanIdentity(familyId, key), row };
+    const familyId = call.familyId ?? familyOf({ ...call.row, params, resourceArns, count: 0, firstSeen: '', lastSeen: '' }, key).id;
+    return { identity: scanIdentity(familyId, key), params, resourceArns };
   };
 
   for (let k = 0; k < index.count; k++) {
@@ -599,9 +599,11 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       }
       calls = piece.calls;
     }
+    const r = call.row;
     let identity = call.key;
-    let fields = call.row;
-    if (key !== undefined) ({ identity, row: fields } = keyedRow(call, key));
+    let params = r.params;
+    let resourceArns = r.resourceArns;
+    if (key !== undefined) ({ identity, params, resourceArns } = keyedRow(call, key));
     seen = calls.get(identity);
     group.row = seen;
     group.rowKey = key;
@@ -615,7 +617,6 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     }
     // Spelled out: a spread copies generically (1 s of the 1M all-roles scan), and the rows'
     // shape stays that of every other CallRow.
-    const r = fields;
     seen = {
       roleArn: r.roleArn,
       eventSource: r.eventSource,
@@ -625,8 +626,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       eventCategory: r.eventCategory,
       errorCode: r.errorCode,
       invokedBy: r.invokedBy,
-      params: r.params,
-      resourceArns: r.resourceArns,
+      params,
+      resourceArns,
       count: 1,
       firstSeen: time,
       lastSeen: time,
