@@ -19,7 +19,7 @@ import { callKey, groupRecords, recordTime, type CloudTrailRecord } from '../src
 import type { UsageQuery, UsageScan } from '../src/model.js';
 import { compareText } from '../src/iam/catalog.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
-import { familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
+import { familyHint, familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
 
 const ALL_TIME: UsageQuery = { roles: { kind: 'all' }, window: { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' } };
 const DATASETS = join('..', 'shared', 'datasets', 'cloudtrail');
@@ -285,7 +285,9 @@ describe('scanText equals the in-memory twin', () => {
           // A row with an object key is filed under its family and key (FoldingCalls reads the family from it).
           for (const [identity, row] of scan.calls) {
             const key = row.params['key'];
-            if (key !== undefined) expect(identity).toBe(scanIdentity(familyOf(row, key).id, key));
+            if (key === undefined) continue;
+            expect(identity).toBe(scanIdentity(familyOf(row, key).id, key));
+            expect(familyHint(row)).toBe(familyOf(row, key).id);
           }
           const folding = new FoldingCalls();
           for (const [identity, row] of scan.calls) folding.add({ ...row }, identity);

@@ -234,9 +234,8 @@ export class FoldingCalls {
   /**
    * Adds a row (which the map now owns). `identity`, when given, must be a string equal for
    * equal call identities (a scan's group key); rows under different identities for one call are
-   * merged by `rows()`. For a row with an object key, an identity of the form
-   * `${familyOf(row, key).id}\u0001${key}` (scanIdentity) names its family, which is then not
-   * worked out again from the row.
+   * merged by `rows()`. A row with an object key whose family a scan already knows carries it
+   * (hintFamily), so it is not worked out again from the row.
    */
   add(row: CallRow, identity?: string): void {
     const kept = dropNonResourceParams(row);
@@ -245,10 +244,8 @@ export class FoldingCalls {
       mergeCounters(this.exact, kept === row && identity !== undefined ? identity : callKey(kept), kept);
       return;
     }
-    let family: FoldingFamily | undefined;
-    if (kept === row && identity !== undefined && identity.length > key.length && identity.endsWith(key) && identity.charCodeAt(identity.length - key.length - 1) === 1) {
-      family = this.families.get(identity.slice(0, identity.length - key.length - 1));
-    }
+    const hint = kept === row ? FAMILY_HINTS.get(row) : undefined;
+    let family = hint === undefined ? undefined : this.families.get(hint);
     if (family === undefined) {
       const { id, heads, others } = familyOf(kept, key);
       family = this.families.get(id);
@@ -263,6 +260,14 @@ export class FoldingCalls {
     if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, kept);
     else family.byKey.set(folded, depth === Infinity ? kept : foldedRow(kept, family, folded, depth));
     if (family.byKey.size > FOLD_LIMIT) this.refold(family, family.depth);
+  }
+
+  /**
+   * The depth family `id` (familyOf) folds new keys to now (Infinity: unfolded or unknown). It
+   * only decreases, so a scan may fold a key to it before adding the row (the composition rule).
+   */
+  depthOf(id: string): number {
+    return this.families.get(id)?.depth ?? Infinity;
   }
 
   /** Folds a family's keys to the depth chooseDepth gives them from `minDepth` down. */
@@ -289,12 +294,30 @@ export class FoldingCalls {
 }
 
 /**
- * A scan's identity for a row with object key `key` in family `familyId` (familyOf): FoldingCalls
- * finds the family from it. Equal for equal calls, and never equal to a JSON identity (JSON
- * escapes U+0001).
+ * A scan's identity for a row with object key `key` in family `familyId` (familyOf), folded to
+ * `depth` (Infinity: not folded): equal for equal calls, and never equal to a JSON identity (JSON
+ * escapes U+0001 and U+0002).
  */
-export function scanIdentity(familyId: string, key: string): string {
-  return `${familyId}\u0001${key}`;
+export function scanIdentity(familyId: string, key: string, depth = Infinity): string {
+  return depth === Infinity ? `${familyId}\u0001${key}` : `${familyId}\u0002${depth}\u0001${key}`;
+}
+
+/** Families of rows as a scan found them (familyOf(row, key).id), so FoldingCalls need not work them out. */
+const FAMILY_HINTS = new WeakMap<CallRow, string>();
+
+/** Records that `row` (with object key) is in family `familyId`, which must be familyOf(row, key).id. */
+export function hintFamily(row: CallRow, familyId: string): void {
+  FAMILY_HINTS.set(row, familyId);
+}
+
+/** The family hintFamily gave `row`, if any. */
+export function familyHint(row: CallRow): string | undefined {
+  return FAMILY_HINTS.get(row);
+}
+
+/** `row` with its object key folded to `folded` at `depth`, given the family's heads and other ARNs (as foldCallMap folds it). */
+export function foldedCallRow(row: CallRow, heads: readonly string[], others: readonly string[], folded: string, depth: number): CallRow {
+  return foldedRow(row, { heads, others }, folded, depth);
 }
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */

@@ -23,7 +23,7 @@ export type LogFileRead = { ok: true; scan: FileScan } | { ok: false; reason: st
  * Reads and scans one log file (scanText; `rollup` for the usage index), or says why the file
  * cannot be read: the same reasons for a scan and an index build.
  */
-export function scanLogFile(path: string, query: UsageQuery, rollup = false): LogFileRead {
+export function scanLogFile(path: string, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number): LogFileRead {
   let bytes: Buffer;
   try {
     bytes = readLogBytes(path);
@@ -37,7 +37,7 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false): Lo
   // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
   if (!isUtf8(bytes)) return { ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
   try {
-    return { ok: true, scan: scanText(bytes, shapeOf(path, bytes), query, 'auto', rollup) };
+    return { ok: true, scan: scanText(bytes, shapeOf(path, bytes), query, 'auto', rollup, foldDepth) };
   } catch (cause) {
     if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
     return { ok: false, reason: `${cause.message}; the file is not valid JSON` };
@@ -46,11 +46,13 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false): Lo
 
 export class FileScanner {
   private readonly calls = new FoldingCalls();
+  private readonly depthOf = (familyId: string): number => this.calls.depthOf(familyId);
 
   constructor(private readonly query: UsageQuery) {}
 
   scanFile(path: string): FileOutcome {
-    const read = scanLogFile(path, this.query);
+    // Keys of families already folded are folded as the file is scanned (FoldingCalls.depthOf).
+    const read = scanLogFile(path, this.query, false, this.depthOf);
     if (!read.ok) return { path, ok: false, reason: read.reason };
     const { scan } = read;
     for (const [key, row] of scan.calls) this.calls.add(row, key);

@@ -12,7 +12,7 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS, stringMemberKeys, type StringMemberKey } from '../../../mapping/request-keys.js';
-import { dropNonResourceParams, familyOf, FOLDED_PARAM, foldCallMap, objectArnHeadLength, scanIdentity } from '../../fold.js';
+import { dropNonResourceParams, familyOf, FOLDED_PARAM, foldCallMap, foldKey, hintFamily, objectArnHeadLength, scanIdentity } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
 import { ABSENT, FIELD, KEY_AT, locateRecords, nativeWalker, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_KEY, VALUE_OBJECT, VALUE_PLAIN, type RecordIndex } from './record-index.js';
@@ -379,8 +379,13 @@ interface GroupCall {
   keyed: boolean;
   heads: string[];
   others: string[];
-  /** A keyed call's family (familyOf) whatever the key, when the call alone decides it; else worked out per row. */
+  /**
+   * The call's fold family (familyOf), for a keyed call whatever the key, when the call alone
+   * decides it (else worked out per row); undefined for a call without an object key.
+   */
   familyId: string | undefined;
+  /** The depth a keyed call's keys fold to on arrival (`foldDepth`; Infinity: not folded). */
+  depth: number;
 }
 
 /**
@@ -392,7 +397,14 @@ interface GroupCall {
  * fields a record in the window reads, at its first record in the window): every distinct value
  * is still decoded, so a malformed one fails the file as it did when each record was decoded.
  */
-export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker: 'auto' | 'typescript' = 'auto', rollup = false): FileScan {
+export function scanText(
+  s: Buffer,
+  shape: FileShape,
+  query: UsageQuery,
+  walker: 'auto' | 'typescript' = 'auto',
+  rollup = false,
+  foldDepth?: (familyId: string) => number,
+): FileScan {
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
   const pieces = new Map<string, DayPiece>();
   const coverage = new Map<string, { day: string; source: string; category: string | null; records: number }>();
@@ -498,7 +510,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       params: p.value,
       resourceArns: a.value.value,
     };
-    const call: GroupCall = { key: '', row, roleName: h.roleName, keyed: f.objectKey() !== undefined, heads: a.value.heads, others: a.value.others, familyId: undefined };
+    const call: GroupCall = { key: '', row, roleName: h.roleName, keyed: f.objectKey() !== undefined, heads: a.value.heads, others: a.value.others, familyId: undefined, depth: Infinity };
     const objectKey = p.value[FOLDED_PARAM];
     if (call.keyed) {
       // The family is the call's when nothing in it depends on the key: no request key is
@@ -509,9 +521,12 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
         for (const name of Object.keys(p.value)) if (name !== FOLDED_PARAM) pairs.push([name, p.value[name]]);
         if (pairs.length > 1) pairs.sort((x, y) => compareText(x[0], y[0]));
         call.familyId = `${h.json},${JSON.stringify(pairs)},${JSON.stringify(call.others)}]\u0000${call.heads.join('\u0000')}`;
+        // The family's depth now (the worker's FoldingCalls): its keys fold to it on arrival.
+        if (foldDepth !== undefined && !rollup) call.depth = foldDepth(call.familyId);
       }
     } else if (objectKey !== undefined) {
-      call.key = scanIdentity(familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, objectKey).id, objectKey);
+      call.familyId = familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, objectKey).id;
+      call.key = scanIdentity(call.familyId, objectKey);
     } else {
       // The group's identity within this file: JSON of the fields, params as an object (a
       // callKey holds them as pairs, so a folded row's callKey never equals a fresh row's key).
@@ -520,8 +535,11 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     return call;
   };
 
-  /** A keyed call's parameters and object ARNs for the record's object key `key`, and its identity. */
-  const keyedRow = (call: GroupCall, key: string): { identity: string; params: Record<string, string>; resourceArns: string[] } => {
+  /**
+   * A keyed call's parameters and object ARNs for the record's object key `key` (already folded
+   * to the call's depth), its identity and its family.
+   */
+  const keyedRow = (call: GroupCall, key: string): { identity: string; params: Record<string, string>; resourceArns: string[]; familyId: string } => {
     const params = Object.assign({}, call.row.params);
     params[FOLDED_PARAM] = key;
     let resourceArns = call.row.resourceArns;
@@ -532,7 +550,7 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       resourceArns = arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
     }
     const familyId = call.familyId ?? familyOf({ ...call.row, params, resourceArns, count: 0, firstSeen: '', lastSeen: '' }, key).id;
-    return { identity: scanIdentity(familyId, key), params, resourceArns };
+    return { identity: scanIdentity(familyId, key, call.depth), params, resourceArns, familyId };
   };
 
   for (let k = 0; k < index.count; k++) {
@@ -580,8 +598,9 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     if (!group.candidate) continue;
     const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
     if (call === null) continue;
-    // A keyed call's row is per object key: the record's own.
-    const key = call.keyed ? (f.objectKey() ?? '') : undefined;
+    // A keyed call's row is per object key: the record's own, folded to the family's depth.
+    let key = call.keyed ? (f.objectKey() ?? '') : undefined;
+    if (key !== undefined && call.depth !== Infinity) key = foldKey(key, call.depth);
     let seen = group.row;
     if (seen !== undefined && group.rowFold === folds && group.rowDay === day && group.rowKey === key) {
       seen.count++;
@@ -603,7 +622,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
     let identity = call.key;
     let params = r.params;
     let resourceArns = r.resourceArns;
-    if (key !== undefined) ({ identity, params, resourceArns } = keyedRow(call, key));
+    let familyId = call.familyId;
+    if (key !== undefined) ({ identity, params, resourceArns, familyId } = keyedRow(call, key));
     seen = calls.get(identity);
     group.row = seen;
     group.rowKey = key;
@@ -632,6 +652,8 @@ export function scanText(s: Buffer, shape: FileShape, query: UsageQuery, walker:
       firstSeen: time,
       lastSeen: time,
     };
+    if (key !== undefined && call.depth !== Infinity) seen.foldedDepth = call.depth;
+    if (familyId !== undefined) hintFamily(seen, familyId);
     calls.set(identity, seen);
     group.row = seen;
     if (++rows >= foldAt) {
