@@ -60,6 +60,19 @@ describe('readLogBytes', () => {
     expect(() => native.gunzip(gz.subarray(0, 40), out)).toThrow(/corrupt or truncated/);
   });
 
+  it('inflates into a kept buffer file after file, each file read whole (the scratch of a scan thread)', async () => {
+    const scratch = { buffer: Buffer.alloc(0) };
+    const small = JSON.stringify({ Records: [{ eventName: 'Small' }] });
+    const half = text.length >> 1;
+    const big = await file('scratch-big.json.gz', gzipSync(text));
+    const multi = await file('scratch-multi.json.gz', Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half))]));
+    const tiny = await file('scratch-small.json.gz', gzipSync(small));
+    expect(readLogBytes(big, 'auto', scratch).toString('utf8')).toBe(text);
+    expect(readLogBytes(tiny, 'auto', scratch).toString('utf8')).toBe(small);
+    expect(readLogBytes(multi, 'auto', scratch).toString('utf8')).toBe(text);
+    if (nativeWalker() !== null) expect(scratch.buffer.length).toBeGreaterThanOrEqual(text.length);
+  });
+
   describe.each(inflaters)('with $name', ({ walker }) => {
     it('reads a single-member file whole (output sized from ISIZE)', async () => {
       const path = await file(`one-${walker}.json.gz`, gzipSync(text));

@@ -12,8 +12,12 @@ export interface UsageInput {
   window: TimeWindow;
 }
 
+/**
+ * `deps.mapCall` may still be loading (a promise): the catalogue and mapping tables then load on
+ * the main thread while the scan's workers start and read (the CLI passes it so).
+ */
 export async function runUsage(
-  deps: { mapCall: CallMapper; source: UsageSource; iam?: IamSnapshot },
+  deps: { mapCall: CallMapper | Promise<CallMapper>; source: UsageSource; iam?: IamSnapshot },
   input: UsageInput,
 ): Promise<UsageReport> {
   let filter: RoleFilter = { kind: 'all' };
@@ -28,7 +32,7 @@ export async function runUsage(
     filter = { kind: 'roles', arns, names };
   }
   const scan = await deps.source.scan({ roles: filter, window: input.window });
-  const report = reduceUsage(scan, deps.mapCall);
+  const report = reduceUsage(scan, await deps.mapCall);
   if (report.roles.length === 0) {
     const who = input.roles.length > 0 ? input.roles.join(', ') : 'any role';
     throw new InputError(noEvidenceMessage(who, input.window, scan.evidence), {

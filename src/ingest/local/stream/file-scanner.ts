@@ -9,7 +9,7 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { FoldingCalls } from '../../fold.js';
 import { errorCode } from '../discover.js';
 import { JsonScanError } from './json-scan.js';
-import { readLogBytes, scanText, shapeOf, type FileScan } from './scan-file.js';
+import { readLogBytes, scanText, shapeOf, type FileScan, type Scratch } from './scan-file.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
@@ -23,10 +23,10 @@ export type LogFileRead = { ok: true; scan: FileScan } | { ok: false; reason: st
  * Reads and scans one log file (scanText; `rollup` for the usage index), or says why the file
  * cannot be read: the same reasons for a scan and an index build.
  */
-export function scanLogFile(path: string, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number): LogFileRead {
+export function scanLogFile(path: string, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number, scratch?: Scratch): LogFileRead {
   let bytes: Buffer;
   try {
-    bytes = readLogBytes(path);
+    bytes = readLogBytes(path, 'auto', scratch);
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     const reason = typeof code === 'string' && code.startsWith('Z_')
@@ -47,12 +47,14 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false, fol
 export class FileScanner {
   private readonly calls = new FoldingCalls();
   private readonly depthOf = (familyId: string): number => this.calls.depthOf(familyId);
+  /** The gunzip buffer, reused file after file: nothing of a file's bytes outlives its scan. */
+  private readonly scratch: Scratch = { buffer: Buffer.alloc(0) };
 
   constructor(private readonly query: UsageQuery) {}
 
   scanFile(path: string): FileOutcome {
     // Keys of families already folded are folded as the file is scanned (FoldingCalls.depthOf).
-    const read = scanLogFile(path, this.query, false, this.depthOf);
+    const read = scanLogFile(path, this.query, false, this.depthOf, this.scratch);
     if (!read.ok) return { path, ok: false, reason: read.reason };
     const { scan } = read;
     for (const [key, row] of scan.calls) this.calls.add(row, key);
