@@ -1193,33 +1193,17 @@ static napi_value locate(napi_env env, napi_callback_info info) {
 failed:
   result = NULL;
   napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
-done:
-  free(sc.rows);
-  free(sc.strings.slots);
-  free(sc.params.slots);
-  free(sc.resources.slots);
-  free(sc.param_classes.slots);
-  free(sc.resource_classes.slots);
-  free(sc.groups.slots);
-  free(sc.param_class.data);
-  free(sc.resource_class.data);
-  free(sc.group_of.data);
-  free(sc.canon.data);
-  free(sc.params_reduced.parts.data);
-  free(sc.params_reduced.at.data);
-  free(sc.resources_reduced.parts.data);
-  free(sc.resources_reduced.at.data);
-  free(names.names);
-  free(names.scalar);
-  free(names.object_key);
-  free(sc.param_key.data);
-  free(sc.resource_suffixes.data);
-  free(sc.suffixes.data);
-  free(sc.resource_exact.data);
-  free(sc.resource_span.data);
-  free(names_text);
-  free(sc.tokens);
-  free(sc.closers);
+done: {
+  void *owned[] = {
+    sc.rows, sc.strings.slots, sc.params.slots, sc.resources.slots, sc.param_classes.slots,
+    sc.resource_classes.slots, sc.groups.slots, sc.param_class.data, sc.resource_class.data,
+    sc.group_of.data, sc.canon.data, sc.params_reduced.parts.data, sc.params_reduced.at.data,
+    sc.resources_reduced.parts.data, sc.resources_reduced.at.data, sc.param_key.data,
+    sc.resource_suffixes.data, sc.suffixes.data, sc.resource_exact.data, sc.resource_span.data,
+    names.names, names.scalar, names.object_key, names_text, sc.tokens, sc.closers,
+  };
+  for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
+}
   return result;
 }
 
