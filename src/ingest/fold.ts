@@ -98,13 +98,21 @@ export function familyOf(row: CallRow, key: string): { id: string; heads: string
     if (head === undefined) others.push(arn);
     else heads.push(head);
   }
-  // callKey of the row without its object key, object ARNs and depth, built without copying it.
-  const params: [string, string | undefined][] = [];
-  for (const k of Object.keys(row.params)) if (k !== FOLDED_PARAM) params.push([k, row.params[k]]);
-  if (params.length > 1) params.sort((a, b) => compareText(a[0], b[0]));
-  const parts = [row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy, params, others];
-  const id = `${JSON.stringify(parts)}\u0000${heads.join('\u0000')}`;
-  return { id, heads, others };
+  const head = JSON.stringify([row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy]);
+  return { id: familyIdOf(head.slice(0, -1), row.params, others, heads), heads, others };
+}
+
+/**
+ * familyOf's id from a row's parts: the JSON of its fields in callKey order without its closing
+ * bracket, its request keys (the object key left out), its ARNs that are not object ARNs of its
+ * key, and the heads of those that are. That is callKey of the row without its object key,
+ * object ARNs and depth, built without copying the row; a scan builds it once per call.
+ */
+export function familyIdOf(headJson: string, params: Readonly<Record<string, string>>, others: readonly string[], heads: readonly string[]): string {
+  const pairs: [string, string | undefined][] = [];
+  for (const k of Object.keys(params)) if (k !== FOLDED_PARAM) pairs.push([k, params[k]]);
+  if (pairs.length > 1) pairs.sort((a, b) => compareText(a[0], b[0]));
+  return `${headJson},${JSON.stringify(pairs)},${JSON.stringify(others)}]\u0000${heads.join('\u0000')}`;
 }
 
 /** The depth a family folds to: Infinity (unfolded) or a ladder depth. */
@@ -313,11 +321,6 @@ export function hintFamily(row: CallRow, familyId: string): void {
 /** The family hintFamily gave `row`, if any. */
 export function familyHint(row: CallRow): string | undefined {
   return FAMILY_HINTS.get(row);
-}
-
-/** `row` with its object key folded to `folded` at `depth`, given the family's heads and other ARNs (as foldCallMap folds it). */
-export function foldedCallRow(row: CallRow, heads: readonly string[], others: readonly string[], folded: string, depth: number): CallRow {
-  return foldedRow(row, { heads, others }, folded, depth);
 }
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */

@@ -12,7 +12,7 @@ import type { CallRow, UsageQuery } from '../../../model.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { compareText } from '../../../iam/catalog.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS, stringMemberKeys, type StringMemberKey } from '../../../mapping/request-keys.js';
-import { dropNonResourceParams, familyOf, FOLDED_PARAM, foldCallMap, foldKey, hintFamily, objectArnHeadLength, scanIdentity } from '../../fold.js';
+import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, hintFamily, objectArnHeadLength, scanIdentity } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
 import { Interner, MemberNames, parseAt, skipValue, walkArray, walkObject } from './json-scan.js';
 import { ABSENT, FIELD, KEY_AT, locateRecords, nativeWalker, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_KEY, VALUE_OBJECT, VALUE_PLAIN, type RecordIndex } from './record-index.js';
@@ -388,6 +388,7 @@ interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'p
  * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
  */
 interface GroupCall {
+  /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
   key: string;
   row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
   roleName: string | null;
@@ -532,10 +533,7 @@ export function scanText(
       // dropped (dropNonResourceParams), and no other ARN could be an object ARN of some key.
       const sample = { ...row, count: 0, firstSeen: '', lastSeen: '' };
       if (dropNonResourceParams(sample) === sample && call.others.every((arn) => objectArnHeadLength(arn) === 0)) {
-        const pairs: [string, string | undefined][] = [];
-        for (const name of Object.keys(p.value)) if (name !== FOLDED_PARAM) pairs.push([name, p.value[name]]);
-        if (pairs.length > 1) pairs.sort((x, y) => compareText(x[0], y[0]));
-        call.familyId = `${h.json},${JSON.stringify(pairs)},${JSON.stringify(call.others)}]\u0000${call.heads.join('\u0000')}`;
+        call.familyId = familyIdOf(h.json, p.value, call.others, call.heads);
         // The family's depth now (the worker's FoldingCalls): its keys fold to it on arrival.
         if (foldDepth !== undefined && !rollup) call.depth = foldDepth(call.familyId);
       }
