@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
-import { FOLDED_PARAM } from '../../fold.js';
+import { FOLDED_PARAM, objectArnHeadLength } from '../../fold.js';
 import { hasBackslash, JsonScanError, MemberNames, skipSpace, skipString, skipValue, walkArray, walkDocument, walkObject } from './json-scan.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
@@ -211,7 +211,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-const SLASH = 0x2f;
 
 /** A growable Int32Array. */
 class Ints {
@@ -384,17 +383,11 @@ function canonical(s: Buffer, parts: Int32Array, mark: number, resources: boolea
 
 /**
  * native/scan.c's object_arn_head: the length of the `arn:<partition>:s3:::<bucket>/` head of the
- * bytes [start, end), or 0 (fold.ts's objectArnHead, /^arn:[^:]+:s3:::[^/]+\//).
+ * bytes [start, end), or 0 (fold.ts's objectArnHeadLength on them; latin1 keeps byte offsets, and
+ * the head's delimiters are ASCII).
  */
 function objectArnHead(s: Buffer, start: number, end: number): number {
-  if (end - start < 4 || s.toString('latin1', start, start + 4) !== 'arn:') return 0;
-  let i = start + 4;
-  while (i < end && s[i] !== COLON) i++;
-  if (i === start + 4 || end - i < 6 || s.toString('latin1', i, i + 6) !== ':s3:::') return 0;
-  const bucket = i + 6;
-  let j = bucket;
-  while (j < end && s[j] !== SLASH) j++;
-  return j === bucket || j === end ? 0 : j + 1 - start;
+  return objectArnHeadLength(s.toString('latin1', start, end));
 }
 
 /**
