@@ -269,3 +269,49 @@ export interface UsageReport {
   evidence: Evidence;
   roles: RoleUsage[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The plan (what `minimize` proposes and why)
+// ---------------------------------------------------------------------------------------------
+
+/** A granted permission CloudTrail cannot show being used, with why: kept unless dropped explicitly. */
+export interface UnobservablePermission {
+  action: ActionId;
+  reason: string;
+}
+
+/** The self-check's count: observed calls the proposal allows (must be all), and what it newly allows (must be 0). */
+export interface ProposalVerification {
+  observedCalls: number;
+  allowed: number;
+  newlyAllowed: number;
+}
+
+/** How much the proposal narrows the grant. */
+export interface ProposalScope {
+  before: { actions: number; resources: string };
+  after: { actions: number; resources: number };
+}
+
+/** The plan: everything known about one role's grant and usage, and the checked proposal. */
+export interface MinimizePlan {
+  role: string;
+  roleName: string;
+  window: TimeWindow;
+  evidence: Evidence & { denied: number; unmapped: number };
+  granted: { actions: number; services: number };
+  used: PermissionUsage[];
+  unused: string[];
+  unobservable: UnobservablePermission[];
+  denied: DeniedAttempt[];
+  unmapped: UnmappedCall[];
+  usedNotGranted: string[];
+  calls: CallUsage[];
+  current: PolicyDocument[];
+  proposed: PolicyDocument[];
+  verification: ProposalVerification;
+  scope: ProposalScope;
+  diagnostics: Diagnostic[];
+  /** Reference data the plan was computed with. */
+  data: { iamData: string };
+}

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MinimizePlan } from '../src/app/minimize.js';
+import type { MinimizePlan } from '../src/model.js';
 import type { UsageReport } from '../src/model.js';
 import { asList } from '../src/iam/expand.js';
 import { runCli } from './helpers/run-cli.js';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
-import type { MinimizePlan } from '../src/app/minimize.js';
+import type { MinimizePlan } from '../src/model.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { findRole } from '../src/iam/authorization-details.js';
 import type { PolicyDocument } from '../src/model.js';

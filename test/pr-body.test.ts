@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MinimizePlan } from '../src/app/minimize.js';
+import type { MinimizePlan } from '../src/model.js';
 import { Git } from '../src/pr/git.js';
 import { parseGitHubRemote } from '../src/pr/github.js';
 import { buildPrPlan } from '../src/pr/plan.js';

@@ -17,7 +17,7 @@ import { scanText } from '../src/ingest/local/stream/scan-file.js';
 import { scanLocalLogsStream } from '../src/ingest/local/stream/stream-source.js';
 import { callKey, groupRecords, recordTime, type CloudTrailRecord } from '../src/ingest/records.js';
 import type { UsageQuery, UsageScan } from '../src/model.js';
-import { compareText } from '../src/iam/catalog.js';
+import { compareText } from '../src/util/compare-text.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
 import { familyHint, familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
 

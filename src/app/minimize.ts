@@ -3,7 +3,7 @@
  * Pure apart from the source it is handed; the result is the serialisable plan that every
  * renderer (text, JSON, diff, Terraform, PR body) reads.
  */
-import { diffPermissions, type PermissionDiff } from '../diff/diff-permissions.js';
+import { diffPermissions } from '../diff/diff-permissions.js';
 import { InputError } from '../errors.js';
 import { findRole } from '../iam/authorization-details.js';
 import type { IamCatalog } from '../iam/catalog.js';
@@ -12,6 +12,7 @@ import type {
   Diagnostic,
   Evidence,
   IamSnapshot,
+  MinimizePlan,
   PermissionUsage,
   PolicyDocument,
   RoleGrant,
@@ -21,7 +22,7 @@ import type {
   CallUsage,
 } from '../model.js';
 import type { UsageSource } from '../ingest/source.js';
-import { proposePolicy, type Proposal, type ProposalOptions } from '../policy/propose.js';
+import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 
 export interface MinimizeInput {
@@ -42,29 +43,6 @@ export interface MinimizeDeps {
   mapCall: CallMapper;
   source: UsageSource;
   iam: IamSnapshot;
-}
-
-/** The plan: everything known about one role's grant and usage, and the checked proposal. */
-export interface MinimizePlan {
-  role: string;
-  roleName: string;
-  window: TimeWindow;
-  evidence: Evidence & { denied: number; unmapped: number };
-  granted: { actions: number; services: number };
-  used: PermissionUsage[];
-  unused: string[];
-  unobservable: PermissionDiff['unobservable'];
-  denied: DeniedAttempt[];
-  unmapped: UnmappedCall[];
-  usedNotGranted: string[];
-  calls: CallUsage[];
-  current: PolicyDocument[];
-  proposed: PolicyDocument[];
-  verification: Proposal['verification'];
-  scope: Proposal['scope'];
-  diagnostics: Diagnostic[];
-  /** Reference data the plan was computed with. */
-  data: { iamData: string };
 }
 
 function emptyUsage(role: string): RoleUsage {

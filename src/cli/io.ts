@@ -3,7 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { errorCode } from '../ingest/local/discover.js';
+import { errorCode } from '../util/error-code.js';
 
 export interface CliIo {
   out(text: string): void;

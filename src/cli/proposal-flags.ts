@@ -4,7 +4,8 @@
  * so a new proposal flag reaches every command that proposes.
  */
 import { Option, type Command } from 'commander';
-import { runMinimize, type MinimizePlan } from '../app/minimize.js';
+import { runMinimize } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import { describeResolution } from '../serverless/lambda-functions.js';
 import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';

@@ -3,17 +3,12 @@
  * denied attempts and calls the current identity policies do not explain are listed apart.
  */
 import type { IamCatalog } from '../iam/catalog.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { evaluate, statementCoversAction } from '../iam/evaluate.js';
 import { asList, grantedActions } from '../iam/expand.js';
 import { patternCovers } from '../iam/wildcard-patterns.js';
-import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage } from '../model.js';
+import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage, UnobservablePermission } from '../model.js';
 import { unobservableReason } from './observability.js';
-
-export interface UnobservablePermission {
-  action: ActionId;
-  reason: string;
-}
 
 export interface PermissionDiff {
   /** Concrete actions granted (sorted). */

@@ -3,7 +3,8 @@
  * used, newly unused, new risky grants, roles added and removed) and the granted-vs-used trend.
  * Pure: the history store reads the earlier runs; this only compares values.
  */
-import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { type IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { compactActions } from './compact-actions.js';
 import type { DriftChanges, DriftReport, HistoryView, RoleChange, RoleRecord, RunRecord } from './report.js';
 

@@ -4,7 +4,8 @@
  * entry to a few hundred strings without dropping information (given the catalogue version, which
  * the report records).
  */
-import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { type IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import type { ActionId } from '../model.js';
 
 export function compactActions(catalog: IamCatalog, actions: readonly ActionId[]): string[] {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import table from './data/risk.json' with { type: 'json' };
 import { isObservedCallAllowed, type PermissionDiff } from '../diff/diff-permissions.js';
-import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { type IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { asList, expandActionPattern } from '../iam/expand.js';
 import type { ActionId, RoleGrant } from '../model.js';
 

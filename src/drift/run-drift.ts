@@ -7,7 +7,8 @@
 import { diffPermissions } from '../diff/diff-permissions.js';
 import { InputError, UsageError } from '../errors.js';
 import { closestNames } from '../iam/authorization-details.js';
-import { compareText, type IamCatalog } from '../iam/catalog.js';
+import { type IamCatalog } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { wildcardRegExp } from '../iam/expand.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { Diagnostic, IamSnapshot, RoleFilter, RoleGrant, RoleUsage, TimeWindow } from '../model.js';

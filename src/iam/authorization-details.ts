@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { IamSnapshot, PolicyDocument, RoleGrant, RolePolicy, Statement } from '../model.js';
-import { compareText } from './catalog.js';
+import { compareText } from '../util/compare-text.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 const statementSchema = z

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ActionId } from '../model.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface CatalogResourceType {
   /** Resource type key, e.g. `object`. */
@@ -142,9 +143,4 @@ export function catalogFromData(data: CatalogData): IamCatalog {
     allActions: () => all,
     resourceType: (service, key) => resources.get(service.toLowerCase())?.get(key.toLowerCase()),
   };
-}
-
-/** Locale-independent ordering used for every sorted output. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import type { IamSnapshot } from '../model.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
-import { errorCode } from '../ingest/local/discover.js';
+import { errorCode } from '../util/error-code.js';
 
 export async function readIamSnapshotFile(path: string): Promise<IamSnapshot> {
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {

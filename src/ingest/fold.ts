@@ -24,7 +24,7 @@
  */
 import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { callKey } from './records.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { extractRequestKeys } from '../mapping/request-keys.js';
 import type { CallRow, RoleFilter, TimeWindow } from '../model.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { foldCallMap } from './fold.js';
 
 /** The fields of a CloudTrail record the usage query reads. Everything is optional: records lie. */

@@ -8,7 +8,7 @@
  *   5. resources per permission; inferred iam:PassRole from passed-role parameters.
  */
 import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import type { CallOutcome, CallRow, Diagnostic, MappedCall, RequiredPermission } from '../model.js';
 import { arnPartition, isArn } from './arn-format.js';
 import { type CallContext, deriveParams } from './derive-params.js';

@@ -3,7 +3,7 @@
  * order and Sids derived from content, so the same evidence always gives byte-identical output.
  */
 import { createHash } from 'node:crypto';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { asList } from '../iam/expand.js';
 import type { ConditionBlock, ConditionValue, PolicyDocument, Statement } from '../model.js';
 

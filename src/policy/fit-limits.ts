@@ -5,7 +5,7 @@
  * given action wildcards, those adding the fewest actions first, each addition reported.
  */
 import type { IamCatalog } from '../iam/catalog.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { asList, expandActionPattern } from '../iam/expand.js';
 import type { ActionId, Diagnostic, PolicyDocument, Statement } from '../model.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';

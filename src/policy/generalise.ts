@@ -5,7 +5,7 @@
  * as observed. Every pattern is offered to `allowed` first (the caller checks it against the current
  * policies) and rejected patterns leave the exact ARNs in place.
  */
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { hasWildcard, patternCovers } from '../iam/wildcard-patterns.js';
 
 interface Family {

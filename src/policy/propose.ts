@@ -6,12 +6,22 @@
  */
 import { InternalError } from '../errors.js';
 import type { IamCatalog } from '../iam/catalog.js';
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { canonicalConditionKey, evaluate, statementCoversAction } from '../iam/evaluate.js';
 import { asList, expandActionPattern } from '../iam/expand.js';
 import type { PermissionDiff } from '../diff/diff-permissions.js';
 import { grantedPartsOf, isObservedCallAllowed } from '../diff/diff-permissions.js';
-import type { ActionId, ConditionBlock, Diagnostic, PolicyDocument, RoleGrant, RoleUsage, Statement } from '../model.js';
+import type {
+  ActionId,
+  ConditionBlock,
+  Diagnostic,
+  PolicyDocument,
+  ProposalScope,
+  ProposalVerification,
+  RoleGrant,
+  RoleUsage,
+  Statement,
+} from '../model.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
 import { generaliseResources, serviceScopePattern, withoutCovered } from './generalise.js';
@@ -29,8 +39,8 @@ export interface ProposalOptions {
 
 export interface Proposal {
   policies: PolicyDocument[];
-  verification: { observedCalls: number; allowed: number; newlyAllowed: number };
-  scope: { before: { actions: number; resources: string }; after: { actions: number; resources: number } };
+  verification: ProposalVerification;
+  scope: ProposalScope;
   diagnostics: Diagnostic[];
 }
 

@@ -4,7 +4,7 @@
  * it and the apply step (apply.ts) performs it. Nothing here touches git or GitHub.
  */
 import { createTwoFilesPatch } from 'diff';
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { InputError } from '../errors.js';
 import { count } from '../render/format.js';
 import { renderPolicyDiff } from '../render/policy-diff.js';

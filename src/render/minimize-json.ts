@@ -3,7 +3,7 @@
  * role, window, evidence, granted, used, unused, proposed, diagnostics (+ unobservable, denied,
  * verification, scope). Key order is fixed here so the bytes are stable.
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { json } from './format.js';
 
 export function minimizeJson(plan: MinimizePlan): unknown {

@@ -3,7 +3,7 @@
  * "app-api can do 1,412 actions in 38 services; it used 9 actions in 3 services in the last
  * 30 days (12,480 calls)".
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { bytes, count, days, json, plural } from './format.js';
 
 function clip(text: string, width: number): string {

@@ -4,7 +4,7 @@
  * counted, so a role granted `*` still gives a short body), what is kept although unobservable,
  * the self-check, the evidence, the policy diff and how to roll back. Deterministic Markdown.
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { bytes, count, days, plural } from './format.js';
 
 /** GitHub rejects bodies over 65,536 characters; the diff is cut first. */

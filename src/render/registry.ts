@@ -1,5 +1,5 @@
 /** One renderer per output format, behind one registry: the CLI's --format choices come from here. */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { renderMinimizeJson } from './minimize-json.js';
 import { renderMinimizeText } from './minimize-text.js';
 import { renderCloudFormation } from './cloudformation.js';

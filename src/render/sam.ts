@@ -3,7 +3,7 @@
  * with AWS SAM policy templates where one fits exactly within the proposal and inline statements
  * for the rest. Header comments say which role, which functions share it, and what was checked.
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { describeResolution, type FunctionResolution } from '../serverless/lambda-functions.js';
 import { buildSamPolicies, statementsWithin, type SamPolicies } from '../serverless/sam-policies.js';
 import { SAM_TEMPLATES_SOURCE, type SamContext } from '../serverless/sam-templates.js';

@@ -6,7 +6,7 @@
  * strings in the data source, so boolean/number values come back from the provider as strings
  * (`true` -> `"true"`), which IAM evaluates the same way.
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { asList } from '../iam/expand.js';
 import type { ConditionValue, PolicyDocument, Statement } from '../model.js';
 import { hclLabel, hclString, hclStringList, layoutBody, type HclItem } from './hcl.js';

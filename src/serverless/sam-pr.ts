@@ -2,7 +2,7 @@
  * The SAM target of `iamtrim pr`: `--file template.yaml --resource <logical id>` rewrites that
  * function's `Policies:` with the proposal as SAM policy templates plus inline statements.
  */
-import type { MinimizePlan } from '../app/minimize.js';
+import type { MinimizePlan } from '../model.js';
 import { UsageError } from '../errors.js';
 import type { FileRewrite } from '../pr/rewrite.js';
 import { samPoliciesForPlan, type SamRenderOptions } from '../render/sam.js';

@@ -3,7 +3,7 @@
  * seen), through the event -> action mapping. Denied attempts and unmapped calls are kept apart:
  * they are never grants, and an unmapped call is evidence we could not translate, not absence.
  */
-import { compareText } from '../iam/catalog.js';
+import { compareText } from '../util/compare-text.js';
 import { FOLD_LIMIT, FOLDED_PARAM, isFoldedPrefix } from '../ingest/fold.js';
 import type {
   CallRow,

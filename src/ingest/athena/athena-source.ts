@@ -5,7 +5,7 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { AwsClientConfig } from '../../aws/client-config.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
 import { UpstreamError } from '../../errors.js';
 import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { PARAM_COLUMNS } from '../query.js';

@@ -10,7 +10,7 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UsageError } from '../../errors.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
 import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { collectRecordTexts } from '../records.js';
 import type { UsageSource } from '../source.js';

@@ -9,7 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
 import { discoverLogFiles, type LogFile } from '../local/discover.js';
 import { sqlString } from '../local/duckdb-dialect.js';
 import { scanLogFile } from '../local/stream/file-scanner.js';

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { InputError, UsageError } from '../../errors.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
 import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
 import { foldCallMap } from '../fold.js';
 import { callFromKey } from '../records.js';

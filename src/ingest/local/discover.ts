@@ -8,7 +8,8 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'nod
 import { basename, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { TimeWindow } from '../../model.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
+import { errorCode } from '../../util/error-code.js';
 
 export interface LogFile {
   path: string;
@@ -146,13 +147,6 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
     ignored,
     pathDates: { first: dates[0] ?? null, last: dates[dates.length - 1] ?? null },
   };
-}
-
-export function errorCode(cause: unknown): string {
-  if (cause !== null && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') {
-    return cause.code;
-  }
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** How a file holds its records: one `{"Records":[...]}` object, a JSON array, or JSON lines. */

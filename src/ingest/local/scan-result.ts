@@ -4,7 +4,7 @@
  * user asked to skip them, and the evidence is assembled from the per-file statistics.
  */
 import { InputError } from '../../errors.js';
-import { compareText } from '../../iam/catalog.js';
+import { compareText } from '../../util/compare-text.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import type { Discovery } from './discover.js';
 

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { FoldingCalls } from '../../fold.js';
-import { errorCode } from '../discover.js';
+import { errorCode } from '../../../util/error-code.js';
 import { JsonScanError } from './json-scan.js';
 import { readLogBytes, scanText, shapeOf, type FileScan, type Scratch } from './scan-file.js';
 

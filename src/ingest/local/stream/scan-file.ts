@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
-import { compareText } from '../../../iam/catalog.js';
+import { compareText } from '../../../util/compare-text.js';
 import { extractRequestKeys, REQUEST_KEY_MEMBERS, stringMemberKeys, type StringMemberKey } from '../../../mapping/request-keys.js';
 import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, hintFamily, objectArnHeadLength, scanIdentity } from '../../fold.js';
 import { inWindow, recordTime, roleFilterMatches } from '../../records.js';
