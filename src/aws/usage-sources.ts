@@ -31,9 +31,11 @@ export interface AwsSourceFlags {
   assumeRole?: string;
 }
 
-/** What the sources need from the process: stderr, a terminal flag, the clock. */
+/** What the sources need from the process: stderr (warnings; progress; detail), a terminal flag, the clock. */
 export interface SourceIo {
   err(text: string): void;
+  notice(text: string): void;
+  verbose(text: string): void;
   interactive: boolean;
   now(): Date;
   env: Readonly<Record<string, string | undefined>>;
@@ -78,12 +80,12 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
       onProgress: (p) => {
         const line = `athena query ${p.queryExecutionId}: ${p.state} ${Math.round(p.elapsedMs / 1000)} s, ${bytes(p.bytesScanned)} scanned`;
         // A terminal redraws one line; a log file gets one line per state change.
-        if (io.interactive) io.err(`\r${line}   ${p.state === 'SUCCEEDED' ? '\n' : ''}`);
-        else if (p.state !== lastState) io.err(`${line}\n`);
+        if (io.interactive) io.notice(`\r${line}   ${p.state === 'SUCCEEDED' ? '\n' : ''}`);
+        else if (p.state !== lastState) io.notice(`${line}\n`);
         lastState = p.state;
       },
       onDone: (s) =>
-        io.err(
+        io.notice(
           `athena: scanned ${bytes(s.bytesScanned)} (estimated cost $${estimateCostUsd(s.bytesScanned).toFixed(4)} at $5/TB, 10 MB minimum), engine ${Math.round(s.engineMs / 1000)} s, query ${s.queryExecutionId}\n`,
         ),
     };

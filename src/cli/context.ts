@@ -3,11 +3,10 @@ import type { ExitCode } from '../errors.js';
 import { loadCatalog, type IamCatalog } from '../iam/catalog.js';
 import { createMapper } from '../mapping/map-call.js';
 import type { CallMapper } from '../usage/reduce.js';
-import type { CliIo } from './io.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic, type RunIo } from './io.js';
 
 export interface CommandContext {
-  io: CliIo;
+  io: RunIo;
   result: ExitCode;
 }
 
@@ -21,6 +20,6 @@ export async function emit(ctx: CommandContext, text: string, out: string | unde
   if (out === undefined) ctx.io.out(text);
   else {
     await writeFileAtomic(out, text);
-    ctx.io.err(`wrote ${out}\n`);
+    ctx.io.notice(`wrote ${out}\n`);
   }
 }

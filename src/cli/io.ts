@@ -14,6 +14,55 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * How much iamtrim says on stderr besides its output and its errors, set by the global flags:
+ * `--quiet` (errors and warnings only), the default (plus progress and notices such as "wrote
+ * FILE"), `--verbose` (plus what each stage chose: which walker read the logs, which calls went
+ * to AWS), `--debug` (plus the cause and stack of an error the user can fix).
+ */
+export type OutputLevel = 'quiet' | 'normal' | 'verbose' | 'debug';
+
+/**
+ * The process boundary with stderr split into channels by how much the user asked to hear.
+ * `err` is never silenced (errors and warnings); `notice` is progress and status (off under
+ * `--quiet`); `verbose` is detail for a user debugging a run (on under `--verbose`/`--debug`).
+ * Every channel writes to stderr, so stdout stays the output alone.
+ */
+export interface RunIo extends CliIo {
+  readonly level: OutputLevel;
+  notice(text: string): void;
+  verbose(text: string): void;
+}
+
+/** The channels over a process boundary; `level` is read on every call, so flags parsed later apply. */
+export function runIo(io: CliIo, level: () => OutputLevel): RunIo {
+  const line = (text: string): string => (text.endsWith('\n') || text.endsWith('\r') ? text : `${text}\n`);
+  return {
+    out: (text) => io.out(text),
+    err: (text) => io.err(text),
+    get interactive() {
+      return io.interactive && level() !== 'quiet';
+    },
+    now: () => io.now(),
+    env: io.env,
+    get level() {
+      return level();
+    },
+    notice: (text) => {
+      if (level() !== 'quiet') io.err(text);
+    },
+    verbose: (text) => {
+      const current = level();
+      if (current === 'verbose' || current === 'debug') io.err(line(`verbose: ${text}`));
+    },
+  };
+}
+
+/** True when `io` already carries channels (a command that runs the CLI again, as `demo` does). */
+export function isRunIo(io: CliIo): io is RunIo {
+  return 'level' in io && 'verbose' in io;
+}
+
 export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(text),

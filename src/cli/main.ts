@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../errors.js';
 import type { CommandContext } from './context.js';
-import type { CliIo } from './io.js';
+import { isRunIo, runIo, type CliIo, type OutputLevel } from './io.js';
 import { reportError } from './report-error.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -28,14 +28,33 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   }],
 ];
 
-export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+/** The level the global flags ask for; the loudest wins when several are given. */
+function levelOf(flags: { quiet?: boolean; verbose?: boolean; debug?: boolean }, inherited: OutputLevel): OutputLevel {
+  if (flags.debug === true) return 'debug';
+  if (flags.verbose === true) return 'verbose';
+  if (flags.quiet === true) return 'quiet';
+  return inherited;
+}
+
+export async function main(argv: readonly string[], boundary: CliIo): Promise<ExitCode> {
+  // A command that runs the CLI again (demo) hands over its channels: the inner run keeps the level.
+  const inherited: OutputLevel = isRunIo(boundary) ? boundary.level : 'normal';
+  let level: OutputLevel = inherited;
+  const io = runIo(boundary, () => level);
   const ctx: CommandContext = { io, result: ExitCode.Ok };
   const program = new Command('iamtrim')
     .description('least-privilege AWS IAM policies from observed CloudTrail usage')
     .version(version)
+    .option('-q, --quiet', 'print only the output, errors and warnings (no progress, no "wrote FILE")')
+    .option('--verbose', 'also print what each step chose (which walker read the logs, which AWS calls ran)')
+    .option('--debug', 'as --verbose, and print the cause and stack of any error')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .hook('preAction', (_program, command) => {
+      level = levelOf(program.opts<{ quiet?: boolean; verbose?: boolean; debug?: boolean }>(), inherited);
+      io.verbose(`iamtrim ${version} ${command.name()} on Node ${process.versions.node}`);
+    });
   try {
     const named = argv[2];
     const one = COMMANDS.filter(([name]) => name === named);
@@ -44,6 +63,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     await program.parseAsync([...argv]);
     return ctx.result;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, level === 'debug');
   }
 }

@@ -48,7 +48,7 @@ export interface PlanFromFlags {
 export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): Promise<PlanFromFlags> {
   const window = parseWindow(opts, ctx.io.now());
   const target = await resolveRoleTarget(opts);
-  if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
+  if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
   const source = await buildUsageSource(opts, ctx.io);
   const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
   const plan = await runMinimize(

@@ -34,7 +34,7 @@ export function redactSecrets(text: string, env: Readonly<Record<string, string 
 
 const BUG = '  This is a bug in iamtrim; nothing was written. Please report it with the command you ran.\n';
 
-export function reportError(error: unknown, io: CliIo): ExitCode {
+export function reportError(error: unknown, io: CliIo, debug = false): ExitCode {
   const print = (text: string): void => io.err(redactSecrets(text, io.env));
   if (error instanceof CommanderError) {
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
@@ -45,6 +45,9 @@ export function reportError(error: unknown, io: CliIo): ExitCode {
   if (error instanceof ToolError) {
     print(`iamtrim: ${error.message}\n`);
     if (error.hint !== undefined) print(`  hint: ${error.hint}\n`);
+    if (debug && error.exitCode !== ExitCode.Internal && error.cause !== undefined) {
+      print(`  cause (--debug): ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause)}\n`);
+    }
     if (error.exitCode === ExitCode.Internal) {
       const cause = error.cause instanceof Error ? `  cause: ${error.cause.stack ?? error.cause.message}\n` : '';
       print(`${cause}${BUG}`);

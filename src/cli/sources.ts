@@ -6,19 +6,19 @@ import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
 import { bytes, count } from '../render/format.js';
-import type { CliIo } from './io.js';
+import type { RunIo } from './io.js';
 import type { AwsFlagOptions, SourceOptions } from './options.js';
 
 /** Draws scan progress in place on a terminal; stays silent when stderr is a file or pipe. */
-export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefined {
+export function progressPrinter(io: RunIo): ((p: ScanProgress) => void) | undefined {
   if (!io.interactive) return undefined;
   return (p) => {
     const pct = p.bytes === 0 ? 100 : Math.floor((100 * p.bytesDone) / p.bytes);
     const done = p.filesDone === p.files;
-    io.err(
+    io.notice(
       `\rscanning ${count(p.files)} log files: ${pct}% (${bytes(p.bytesDone)} of ${bytes(p.bytes)})${done ? `, ${count(p.records)} records` : ''}   `,
     );
-    if (done) io.err('\n');
+    if (done) io.notice('\n');
   };
 }
 
@@ -26,7 +26,7 @@ export function progressPrinter(io: CliIo): ((p: ScanProgress) => void) | undefi
  * The usage source the flags ask for. The AWS SDK and DuckDB are imported only by the sources that
  * use them: together they are most of the CLI's start-up time.
  */
-export async function buildUsageSource(options: SourceOptions, io: CliIo): Promise<UsageSource> {
+export async function buildUsageSource(options: SourceOptions, io: RunIo): Promise<UsageSource> {
   const awsFlag = options.athena === true || options.athenaRollup !== undefined || options.lookupEvents === true || options.lake !== undefined;
   if (awsFlag) {
     const aws = (await import('../aws/usage-sources.js')).buildAwsUsageSource(options, io);

@@ -74,7 +74,7 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
         [stringParameter(ref.database), stringParameter(ref.rollup)],
         run,
       );
-      ctx.io.err(`athena: looked up ${ref.database}.${ref.rollup}: ${found.rows.length > 0 ? 'exists' : 'not found'} (${cost(found.statistics.bytesScanned)})\n`);
+      ctx.io.notice(`athena: looked up ${ref.database}.${ref.rollup}: ${found.rows.length > 0 ? 'exists' : 'not found'} (${cost(found.statistics.bytesScanned)})\n`);
       let maxDay: string | null = null;
       if (found.rows.length > 0) {
         const max = await runAthenaQuery(client, `SELECT max(day) AS max_day FROM "${ref.database}"."${ref.rollup}"`, [], run);
@@ -82,7 +82,7 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
         if (maxDay !== null && !/^\d{4}-\d{2}-\d{2}$/.test(maxDay)) {
           throw new UsageError(`${ref.database}.${ref.rollup}: latest day ${maxDay} is not YYYY-MM-DD; is it an iamtrim rollup?`);
         }
-        ctx.io.err(`athena: ${ref.database}.${ref.rollup} holds days up to ${maxDay ?? '(none)'} (${cost(max.statistics.bytesScanned)})\n`);
+        ctx.io.notice(`athena: ${ref.database}.${ref.rollup} holds days up to ${maxDay ?? '(none)'} (${cost(max.statistics.bytesScanned)})\n`);
       }
       const plan = planRollup(ref, { exists: found.rows.length > 0, maxDay }, now, Number(opts.days));
       if (plan.statements.length === 0) {

@@ -68,12 +68,12 @@ export function registerAthena(program: Command, ctx: CommandContext): void {
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           now: () => ctx.io.now().getTime(),
         });
-        ctx.io.err(`athena: ${sql.split('\n')[0] ?? ''} … done (query ${stats.queryExecutionId})\n`);
+        ctx.io.notice(`athena: ${sql.split('\n')[0] ?? ''} … done (query ${stats.queryExecutionId})\n`);
       }
     } finally {
       client.destroy();
     }
-    ctx.io.err(
+    ctx.io.notice(
       `created ${opts.database}.${opts.table} for ${layout.isOrganizationTrail ? `organization ${layout.organizationId ?? ''}` : `account ${layout.accountId}`} (${layout.regions.length} Regions)\n` +
         `use it with: iamtrim minimize --athena --athena-database ${opts.database} --athena-table ${opts.table} ...\n`,
     );

@@ -56,7 +56,7 @@ export function registerDemo(
       const dir = resolve(opts.dir);
       await clearPreviousDemo(dir);
       const now = ctx.io.now();
-      ctx.io.err(`generating demo account logs in ${dir} ...\n`);
+      ctx.io.notice(`generating demo account logs in ${dir} ...\n`);
       const manifest = await generateDemo({
         outDir: dir,
         now,
@@ -64,7 +64,7 @@ export function registerDemo(
         seed: Number(opts.seed),
         ...(opts.events !== undefined ? { events: Number(opts.events) } : {}),
       });
-      ctx.io.err(
+      ctx.io.notice(
         `generated ${count(manifest.events)} events by ${count(manifest.roles.length)} roles in ${count(manifest.files)} files (${bytes(manifest.bytes)}) + ${manifest.iamFile}\n\n`,
       );
       const argv = [
@@ -82,7 +82,7 @@ export function registerDemo(
         '--iam',
         manifest.iamFile,
       ];
-      ctx.io.err(`$ iamtrim ${argv.slice(2).join(' ')}\n\n`);
+      ctx.io.notice(`$ iamtrim ${argv.slice(2).join(' ')}\n\n`);
       ctx.result = (await runCli(argv, ctx.io)) as CommandContext['result'];
     });
 }

@@ -134,7 +134,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       await mkdir(opts.out, { recursive: true });
       for (const [file, render] of Object.entries(DRIFT_OUTPUTS)) await writeFileAtomic(join(opts.out, file), render(final));
       if (store !== undefined) await store.append(record);
-      ctx.io.err(
+      ctx.io.notice(
         `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} roles from 1 scan` +
           `${store !== undefined ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
       );

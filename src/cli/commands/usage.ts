@@ -34,7 +34,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     const roles = [...(opts.role ?? [])];
     if (opts.function !== undefined) {
       const target = await resolveRoleTarget({ function: opts.function, ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}) });
-      if (target.resolution !== undefined) ctx.io.err(`${describeResolution(target.resolution)}\n`);
+      if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
       roles.push(target.role);
     }
     if ((roles.length > 0) === (opts.allRoles === true)) {
