@@ -60,10 +60,33 @@ export interface RoleGrant {
   lastUsed?: string;
 }
 
-export interface IamSnapshot {
+export interface IamSnapshot extends IamIdentity {
   /** Where the snapshot came from: a file path or `live IAM (account …)`. */
   source: string;
   roles: RoleGrant[];
+}
+
+/** An IAM entity known by ARN, name and path (`/` or `/service-role/`). */
+export interface NamedIamEntity {
+  arn: string;
+  name: string;
+  path: string;
+}
+
+/** An instance profile and the role ARNs it holds (at most one today). */
+export interface InstanceProfileEntity extends NamedIamEntity {
+  roles: string[];
+}
+
+/**
+ * What the IAM snapshot says about resource identity, for the mapper: which roles, users, instance
+ * profiles and managed policies exist, with their paths. `IamSnapshot` is one.
+ */
+export interface IamIdentity {
+  roles: readonly NamedIamEntity[];
+  users?: readonly NamedIamEntity[];
+  instanceProfiles?: readonly InstanceProfileEntity[];
+  policies?: readonly NamedIamEntity[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  */
 import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
-import type { CallOutcome, CallRow, Diagnostic, MappedCall, RequiredPermission } from '../model.js';
+import type { CallOutcome, CallRow, Diagnostic, IamIdentity, MappedCall, RequiredPermission } from '../model.js';
 import { arnPartition, isArn } from './arn-format.js';
 import { type CallContext, deriveParams } from './derive-params.js';
 import { createResourceResolver } from './resources.js';
@@ -66,7 +66,16 @@ function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
   if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions: ${[...new Set(unknown)].join(', ')}`);
 }
 
-export function createMapper(catalog: IamCatalog, tables: MappingTables = mappingTables()): (row: CallRow) => MappedCall {
+/** Optional inputs of the mapper beyond the catalogue and the tables. */
+export interface MapperOptions {
+  /**
+   * The IAM snapshot the proposal is made against: resource identity (role, user, instance profile
+   * and policy paths; the role an instance profile holds). Without it, names map to path-less ARNs.
+   */
+  identity?: IamIdentity;
+}
+
+export function createMapper(catalog: IamCatalog, tables: MappingTables = mappingTables(), options: MapperOptions = {}): (row: CallRow) => MappedCall {
   assertTableActions(catalog, tables);
   const prefixOf = createPrefixResolver(tables);
   const classify = createOutcomeClassifier(tables);
