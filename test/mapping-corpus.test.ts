@@ -12,7 +12,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runMinimize, type MinimizePlan } from '../src/app/minimize.js';
+import { runMinimize } from '../src/app/minimize.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
@@ -20,7 +20,7 @@ import { groupRecords, attributeRecord, type CloudTrailRecord } from '../src/ing
 import type { UsageSource } from '../src/ingest/source.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import { mappingTables } from '../src/mapping/tables.js';
-import type { IamSnapshot, PolicyDocument, UsageQuery, UsageScan } from '../src/model.js';
+import type { IamSnapshot, MinimizePlan, PolicyDocument, UsageQuery, UsageScan } from '../src/model.js';
 
 interface Pair {
   action: string;
