@@ -195,10 +195,15 @@ export interface Diagnostic {
 
 /** How a call ended, as far as authorization is concerned. */
 export type CallOutcome =
-  /** Succeeded, or failed after authorization (NoSuchKey, throttling, validation): usage. */
+  /** Succeeded, or failed after authorization (NoSuchKey, conflicts, conditional checks): usage. */
   | 'authorized'
   /** AccessDenied and friends: an attempt, never a grant. */
-  | 'denied';
+  | 'denied'
+  /**
+   * Failed without showing that authorization passed: authentication failures (InvalidClientTokenId,
+   * RequestExpired, ExpiredToken), throttling, validation errors. Neither usage nor a denied attempt.
+   */
+  | 'failed';
 
 export interface RequiredPermission {
   action: ActionId;
@@ -227,6 +232,11 @@ export interface CallUsage {
   count: number;
   /** Denied attempts. */
   denied: number;
+  /**
+   * Failed calls that prove no use (authentication failure, throttling, validation error; outcome
+   * `failed`): not counted in `count`, never a grant. Absent when zero.
+   */
+  failed?: number;
   firstSeen: string;
   lastSeen: string;
   /** `mapped`, `ignored: <reason>` or `unmapped`. */
@@ -269,6 +279,19 @@ export interface DeniedAttempt {
   lastSeen: string;
 }
 
+/**
+ * A permission whose calls all failed without proving authorization (outcome `failed`: throttling,
+ * authentication or validation errors). Never usage; kept as granted today (the role does make the
+ * call, and whether it is allowed is unknown).
+ */
+export interface FailedAttempt {
+  action: ActionId;
+  count: number;
+  lastSeen: string;
+  /** The error codes seen, sorted. */
+  errorCodes: string[];
+}
+
 export interface UnmappedCall {
   eventSource: string;
   eventName: string;
@@ -283,6 +306,8 @@ export interface RoleUsage {
   /** Authorized permissions, sorted by action. */
   used: PermissionUsage[];
   denied: DeniedAttempt[];
+  /** Permissions of failed calls (throttling, authentication, validation); absent when none. */
+  failed?: FailedAttempt[];
   unmapped: UnmappedCall[];
   diagnostics: Diagnostic[];
 }

@@ -113,6 +113,24 @@ describe('error codes', () => {
       kind: 'mapped',
       outcome: 'denied',
     }));
+  // Issue 18: a broad `*Invalid*` row turned authentication failures into usage.
+  it.each([
+    'InvalidClientTokenId',
+    'Client.InvalidClientTokenId',
+    'UnrecognizedClientException',
+    'RequestExpired',
+    'ExpiredTokenException',
+    'SignatureDoesNotMatch',
+    'InvalidSignatureException',
+    'ThrottlingException',
+    'Client.RequestLimitExceeded',
+    'ValidationException',
+    'InvalidParameterValue',
+  ])('%s is a failed call: neither use nor a denied attempt', (code) => expect(classify(code).outcome).toBe('failed'));
+  it.each(['Client.InvalidInstanceID.NotFound', 'KMSInvalidStateException', 'InvalidPermission.Duplicate', 'ConditionalCheckFailedException', 'NoSuchKey'])(
+    '%s failed after authorization: usage',
+    (code) => expect(classify(code).outcome).toBe('authorized'),
+  );
   it('an unknown code counts as authorized with a warning', () => {
     const m = map(callRow({ eventSource: 's3.amazonaws.com', eventName: 'GetObject', errorCode: 'SomethingOdd' }));
     expect(m.kind === 'mapped' && m.outcome).toBe('authorized');

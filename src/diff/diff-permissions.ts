@@ -58,10 +58,21 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   for (const action of used) usedNotGranted.delete(action);
 
   const denied = new Set(usage.denied.map((d) => catalog.action(d.action)?.id ?? d.action));
+  // Calls that failed without proving authorization (throttling, authentication, validation):
+  // the role makes them, so the permission is kept as granted, never read as unused or as used.
+  const failed = new Map((usage.failed ?? []).map((f) => [catalog.action(f.action)?.id ?? f.action, f]));
   const unused: string[] = [];
   const unobservable: UnobservablePermission[] = [];
   for (const action of granted) {
     if (used.has(action)) continue;
+    const failure = denied.has(action) ? undefined : failed.get(action);
+    if (failure !== undefined) {
+      unobservable.push({
+        action,
+        reason: `only failed calls seen (${failure.errorCodes.join(', ')} x${failure.count}): whether it is allowed is unknown, so it is kept`,
+      });
+      continue;
+    }
     const reason = denied.has(action) ? undefined : unobservableReason(action, evidence);
     if (reason === undefined) unused.push(action);
     else unobservable.push({ action, reason });

@@ -69,7 +69,7 @@ const ignoredEventTypeRow = z.strictObject({ eventType: z.string().min(1), reaso
 const errorCodeRow = z.strictObject({
   /** Exact code, or a glob with `*` matched case-sensitively against the whole code. */
   pattern: z.string().min(1),
-  outcome: z.enum(['authorized', 'denied']),
+  outcome: z.enum(['authorized', 'denied', 'failed']),
   reason,
   source,
   examples: z.array(z.string()).optional(),

@@ -11,6 +11,7 @@ import type {
   CallUsage,
   DeniedAttempt,
   Diagnostic,
+  FailedAttempt,
   MappedCall,
   PermissionUsage,
   RoleUsage,
@@ -59,6 +60,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
   const used = new Map<string, PermissionUsage & { resourceSet: Set<string>; viaSet: Set<string>; foldedSet: Set<string> }>();
   const denied = new Map<string, DeniedAttempt>();
   const unmapped = new Map<string, UnmappedCall>();
+  const failed = new Map<string, { action: string; count: number; lastSeen: string; codes: Set<string> }>();
   const diagnostics: Diagnostic[] = [];
   let events = 0;
 
@@ -106,6 +108,26 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
 
     if (mapped.kind === 'ignored') {
       call.usage.count += row.count;
+      continue;
+    }
+    if (mapped.outcome === 'failed') {
+      // Authentication failure, throttling, validation error: no proof the permission was used.
+      call.usage.failed = (call.usage.failed ?? 0) + row.count;
+      for (const permission of mapped.kind === 'mapped' ? mapped.permissions : []) {
+        call.actions.add(permission.action);
+        const entry = failed.get(permission.action) ?? { action: permission.action, count: 0, lastSeen: row.lastSeen, codes: new Set<string>() };
+        entry.count += row.count;
+        entry.lastSeen = later(entry.lastSeen, row.lastSeen);
+        entry.codes.add(row.errorCode ?? '');
+        failed.set(permission.action, entry);
+      }
+      diagnostics.push({
+        code: 'failed-call',
+        severity: 'info',
+        subject: `${row.eventSource}:${row.eventName}`,
+        message: `${row.eventName} failed with ${row.errorCode ?? ''} (authentication, throttling or validation): not counted as use`,
+        count: row.count,
+      });
       continue;
     }
     if (mapped.kind === 'unmapped') {
@@ -175,6 +197,13 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       })
       .sort((a, b) => compareText(a.action, b.action)),
     denied: [...denied.values()].sort((a, b) => compareText(a.action, b.action)),
+    ...(failed.size > 0
+      ? {
+          failed: [...failed.values()]
+            .map(({ codes, ...f }): FailedAttempt => ({ ...f, errorCodes: sortedUnique(codes) }))
+            .sort((a, b) => compareText(a.action, b.action)),
+        }
+      : {}),
     unmapped: [...unmapped.values()].sort(
       (a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName),
     ),
