@@ -342,6 +342,29 @@ export interface ProposalScope {
 }
 
 /** The plan: everything known about one role's grant and usage, and the checked proposal. */
+/** What happens to one policy: rewritten, left as is, emptied (delete or detach it), or an AWS-managed attachment replaced. */
+export type ShareChange = 'edit' | 'unchanged' | 'remove' | 'replace-aws-managed' | 'keep-aws-managed';
+
+/** One policy's share of a role's merged proposal. */
+export interface PolicyShare {
+  kind: 'inline' | 'managed';
+  name: string;
+  /** Managed policies only. */
+  arn?: string;
+  /** AWS-managed (`arn:aws:iam::aws:policy/...`): not editable. */
+  awsManaged: boolean;
+  change: ShareChange;
+  /** Today's document (canonical). */
+  current: PolicyDocument;
+  /** This policy's share of the merged proposal (canonical); no statements: nothing of it is needed. */
+  proposed: PolicyDocument;
+  /** Concrete actions this document grants today / keeps in its share. */
+  grantedActions: number;
+  keptActions: number;
+  /** Concrete actions this document grants today and its share no longer does (sorted). */
+  removedActions: string[];
+}
+
 export interface MinimizePlan {
   role: string;
   roleName: string;
@@ -357,6 +380,12 @@ export interface MinimizePlan {
   calls: CallUsage[];
   current: PolicyDocument[];
   proposed: PolicyDocument[];
+  /**
+   * Per policy that grants the role anything (inline and attached managed; not the boundary): its
+   * share of `proposed` (src/policy/per-policy.ts). `proposed` is the merged view `minimize`
+   * prints; `pr` writes one share.
+   */
+  policies: PolicyShare[];
   verification: ProposalVerification;
   scope: ProposalScope;
   diagnostics: Diagnostic[];

@@ -13,6 +13,7 @@ import { evaluate } from '../src/iam/evaluate.js';
 import { asList, expandActionPattern } from '../src/iam/expand.js';
 import type { Evidence, PolicyDocument, RoleGrant, RolePolicy, RoleUsage } from '../src/model.js';
 import { IAM_LIMITS } from '../src/policy/fit-limits.js';
+import { policyShares } from '../src/policy/per-policy.js';
 import { policySize, proposePolicy, type Proposal, type ProposalOptions } from '../src/policy/propose.js';
 
 interface Scenario {
@@ -192,5 +193,41 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
         `our evaluator agrees on ${probe.action} ${probe.resource}`,
       ).toBe('allowed');
     }
+  });
+
+  it('splits per policy: each share within its own document, the shares together allow what the merged proposal allows (iam-simulate)', async () => {
+    const proposal = run(catalog, scenario);
+    const { grant, usage } = build(scenario);
+    const shares = policyShares(catalog, grant, proposal.policies);
+    expect(shares.map((s) => s.name)).toEqual(grant.policies.map((p) => p.name));
+    const boundary = grant.boundary?.document;
+    const context = scenario.context ?? {};
+    const union = shares.map((s) => s.proposed).filter((d) => d.Statement.length > 0);
+    const probesOf = (docs: readonly PolicyDocument[]): { action: string; resource: string }[] =>
+      docs.flatMap((d) => d.Statement).flatMap((s) => {
+        if (s.Effect !== 'Allow' || s.NotResource !== undefined) return [];
+        const actions = asList(s.Action).flatMap((a) => expandActionPattern(catalog, a)).slice(0, 40);
+        return actions.flatMap((action) => asList(s.Resource).map((r) => ({ action, resource: concrete(r) })));
+      });
+    // Each share grants nothing its own document does not (the boundary aside: it stays attached).
+    for (const [i, share] of shares.entries()) {
+      const own = grant.policies[i]?.document;
+      if (own === undefined) throw new Error('share without a policy');
+      for (const probe of probesOf([share.proposed])) {
+        if ((await simulate([share.proposed], undefined, probe.action, probe.resource, context)) !== 'Allowed') continue;
+        expect(await simulate([own], undefined, probe.action, probe.resource, context), `${share.name}: ${probe.action} ${probe.resource}`).toBe('Allowed');
+      }
+    }
+    // Union of the shares == the merged proposal, on every pair either names and every observed call.
+    const observed = usage.used.flatMap((u) => u.resources.map((r) => ({ action: u.action, resource: concrete(r) })));
+    const probes = [...probesOf(proposal.policies), ...probesOf(union), ...observed, ...(scenario.probes ?? [])];
+    let compared = 0;
+    for (const probe of probes) {
+      const merged = await simulate(proposal.policies, boundary, probe.action, probe.resource, context);
+      const split = await simulate(union, boundary, probe.action, probe.resource, context);
+      expect(split, `${probe.action} ${probe.resource}`).toBe(merged);
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThan(0);
   });
 });

@@ -22,6 +22,7 @@ import type {
   CallUsage,
 } from '../model.js';
 import type { UsageSource } from '../ingest/source.js';
+import { policyShares } from '../policy/per-policy.js';
 import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 
@@ -152,6 +153,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     calls: usage.calls,
     current: grant.policies.map((p) => p.document),
     proposed: proposal.policies,
+    policies: policyShares(deps.catalog, grant, proposal.policies),
     verification: proposal.verification,
     scope: proposal.scope,
     diagnostics: mergeDiagnostics(diagnostics),

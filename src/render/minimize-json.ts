@@ -21,6 +21,7 @@ export function minimizeJson(plan: MinimizePlan): unknown {
     unmapped: rest.unmapped,
     usedNotGranted: rest.usedNotGranted,
     proposed: rest.proposed,
+    policies: rest.policies,
     verification: rest.verification,
     scope: rest.scope,
     calls: rest.calls,

@@ -3,7 +3,7 @@
  * "app-api can do 1,412 actions in 38 services; it used 9 actions in 3 services in the last
  * 30 days (12,480 calls)".
  */
-import type { MinimizePlan } from '../model.js';
+import type { MinimizePlan, PolicyShare } from '../model.js';
 import { bytes, count, days, json, plural } from './format.js';
 
 function clip(text: string, width: number): string {
@@ -66,10 +66,31 @@ export function renderMinimizeText(plan: MinimizePlan): string {
   for (const d of plan.diagnostics.filter((d) => d.severity !== 'info')) {
     lines.push(`${d.severity}: ${d.message}${d.subject !== undefined ? ` [${d.subject}]` : ''}`);
   }
+  if (plan.policies.length > 0) {
+    lines.push('Per policy (`pr` writes one policy\'s share; --format json has each document):');
+    for (const share of plan.policies) lines.push(`  ${shareLine(share)}`);
+  }
   lines.push('');
   plan.proposed.forEach((doc, i) => {
     if (plan.proposed.length > 1) lines.push(`# policy ${i + 1} of ${plan.proposed.length}`);
     lines.push(json(doc).trimEnd());
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** `app-common (managed): keeps 3 of 135 actions, removes 132`, and what to do with it. */
+export function shareLine(share: PolicyShare): string {
+  const what = `${share.name} (${share.awsManaged ? 'AWS managed' : share.kind})`;
+  const figures = `keeps ${count(share.keptActions)} of ${plural(share.grantedActions, 'action')}`;
+  switch (share.change) {
+    case 'unchanged':
+    case 'keep-aws-managed':
+      return `${what}: ${figures}; unchanged`;
+    case 'remove':
+      return `${what}: ${figures}; nothing of it is needed (${share.kind === 'inline' ? 'delete it' : 'detach it'})`;
+    case 'edit':
+      return `${what}: ${figures}, removes ${count(share.removedActions.length)}`;
+    case 'replace-aws-managed':
+      return `${what}: ${figures}; not editable: replacing the attachment with a customer-managed policy holding its share is a separate change`;
+  }
 }
