@@ -2,6 +2,8 @@
 import type { ExitCode } from '../errors.js';
 import { loadCatalog, type IamCatalog } from '../iam/catalog.js';
 import { createMapper } from '../mapping/map-call.js';
+import { mappingTables } from '../mapping/tables.js';
+import type { IamIdentity } from '../model.js';
 import type { CallMapper } from '../usage/reduce.js';
 import { writeFileAtomic, type RunIo } from './io.js';
 
@@ -10,9 +12,14 @@ export interface CommandContext {
   result: ExitCode;
 }
 
-export async function loadReferenceData(): Promise<{ catalog: IamCatalog; mapCall: CallMapper }> {
-  const catalog = await loadCatalog();
-  return { catalog, mapCall: createMapper(catalog) };
+/**
+ * The catalogue and the call mapper. `identity` (the IAM snapshot) gives the mapper the paths of
+ * roles, users and instance profiles and the role each instance profile holds; it may still be
+ * loading (a promise), so the snapshot and the catalogue load side by side.
+ */
+export async function loadReferenceData(identity?: IamIdentity | Promise<IamIdentity | undefined>): Promise<{ catalog: IamCatalog; mapCall: CallMapper }> {
+  const [catalog, known] = await Promise.all([loadCatalog(), identity]);
+  return { catalog, mapCall: createMapper(catalog, mappingTables(), known === undefined ? {} : { identity: known }) };
 }
 
 /** Writes a command's output to --out (atomically) or stdout. */

@@ -50,7 +50,8 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
   const target = await resolveRoleTarget(opts);
   if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
   const source = await buildUsageSource(opts, ctx.io);
-  const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
+  const snapshot = buildIamSnapshot(opts);
+  const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
   const plan = await runMinimize(
     { ...data, source, iam },
     {

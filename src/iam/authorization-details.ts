@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import type { IamSnapshot, PolicyDocument, RoleGrant, RolePolicy, Statement } from '../model.js';
+import type { IamSnapshot, InstanceProfileEntity, NamedIamEntity, PolicyDocument, RoleGrant, RolePolicy, Statement } from '../model.js';
 import { compareText } from '../util/compare-text.js';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
@@ -37,9 +37,21 @@ const roleSchema = z.object({
   AttachedManagedPolicies: z.array(z.object({ PolicyName: z.string(), PolicyArn: z.string() })).default([]),
   PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string() }).loose().optional(),
   RoleLastUsed: z.object({ LastUsedDate: z.string().optional() }).loose().optional(),
+  InstanceProfileList: z
+    .array(
+      z.object({
+        Path: z.string().default('/'),
+        InstanceProfileName: z.string(),
+        Arn: z.string(),
+        Roles: z.array(z.object({ Arn: z.string() }).loose()).default([]),
+      }).loose(),
+    )
+    .default([]),
 });
+const userSchema = z.object({ Path: z.string().default('/'), UserName: z.string(), Arn: z.string() }).loose();
 const policySchema = z.object({
   PolicyName: z.string(),
+  Path: z.string().default('/'),
   Arn: z.string(),
   DefaultVersionId: z.string().optional(),
   PolicyVersionList: z
@@ -49,6 +61,7 @@ const policySchema = z.object({
 const fileSchema = z.object({
   RoleDetailList: z.array(z.unknown()),
   Policies: z.array(z.unknown()).default([]),
+  UserDetailList: z.array(z.unknown()).default([]),
 });
 
 /** Parses one policy document: an object, JSON text, or URL-encoded JSON text. */
@@ -99,10 +112,12 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     });
   }
   const managed = new Map<string, PolicyDocument>();
+  const policies: NamedIamEntity[] = [];
   const missingDefault: string[] = [];
   for (const [i, rawPolicy] of file.data.Policies.entries()) {
     const policy = policySchema.safeParse(rawPolicy);
     if (!policy.success) throw new InputError(`${source}: Policies[${i}] is malformed (${policy.error.issues[0]?.message ?? ''})`);
+    policies.push({ arn: policy.data.Arn, name: policy.data.PolicyName, path: policy.data.Path });
     const version =
       policy.data.PolicyVersionList.find((v) => v.IsDefaultVersion === true) ??
       policy.data.PolicyVersionList.find((v) => v.VersionId === policy.data.DefaultVersionId);
@@ -123,13 +138,18 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     return { kind, name, arn, document };
   };
 
+  const instanceProfiles = new Map<string, InstanceProfileEntity>();
   const roles: RoleGrant[] = file.data.RoleDetailList.map((rawRole, i) => {
     const parsed = roleSchema.safeParse(rawRole);
     if (!parsed.success) {
       throw new InputError(`${source}: RoleDetailList[${i}] is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''})`);
     }
     const r = parsed.data;
-    const policies: RolePolicy[] = [
+    for (const p of r.InstanceProfileList) {
+      const held = [...new Set([...(instanceProfiles.get(p.Arn)?.roles ?? []), ...p.Roles.map((x) => x.Arn), r.Arn])].sort(compareText);
+      instanceProfiles.set(p.Arn, { arn: p.Arn, name: p.InstanceProfileName, path: p.Path, roles: held });
+    }
+    const rolePolicies: RolePolicy[] = [
       ...r.RolePolicyList.map(
         (p): RolePolicy => ({
           kind: 'inline',
@@ -144,7 +164,7 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
       name: r.RoleName,
       path: r.Path,
       accountId: accountOf(r.Arn),
-      policies,
+      policies: rolePolicies,
       serviceLinked: r.Path.startsWith('/aws-service-role/'),
     };
     if (r.PermissionsBoundary !== undefined) {
@@ -155,7 +175,18 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     return grant;
   });
   roles.sort((a, b) => compareText(a.arn, b.arn));
-  return { source, roles };
+  const users = file.data.UserDetailList.flatMap((raw): NamedIamEntity[] => {
+    const u = userSchema.safeParse(raw);
+    return u.success ? [{ arn: u.data.Arn, name: u.data.UserName, path: u.data.Path }] : [];
+  });
+  const byArn = (a: NamedIamEntity, b: NamedIamEntity): number => compareText(a.arn, b.arn);
+  return {
+    source,
+    roles,
+    instanceProfiles: [...instanceProfiles.values()].sort(byArn),
+    users: users.sort(byArn),
+    policies: policies.sort(byArn),
+  };
 }
 
 function editDistance(a: string, b: string): number {

@@ -12,6 +12,7 @@ import { compareText } from '../util/compare-text.js';
 import type { CallOutcome, CallRow, Diagnostic, IamIdentity, MappedCall, RequiredPermission } from '../model.js';
 import { arnPartition, isArn } from './arn-format.js';
 import { type CallContext, deriveParams } from './derive-params.js';
+import { addIdentityParams, createIdentityResolver } from './identity.js';
 import { createResourceResolver } from './resources.js';
 import { type EventActionRow, type MappingTables, type PassRoleRow, mappingTables } from './tables.js';
 
@@ -75,6 +76,16 @@ export interface MapperOptions {
   identity?: IamIdentity;
 }
 
+/** A name the IAM snapshot does not know: both path forms are kept, and the plan says so. */
+function ambiguousName(name: string, subject: string): Diagnostic {
+  return {
+    code: 'identity-ambiguous',
+    severity: 'info',
+    message: `${name} is not in the IAM snapshot (another account, or created after it): its ARN may have a path, so both NAME and */NAME are kept`,
+    subject,
+  };
+}
+
 export function createMapper(catalog: IamCatalog, tables: MappingTables = mappingTables(), options: MapperOptions = {}): (row: CallRow) => MappedCall {
   assertTableActions(catalog, tables);
   const prefixOf = createPrefixResolver(tables);
@@ -88,6 +99,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     (r) => r.eventSource,
   );
   const passRole = catalog.action('iam:PassRole');
+  const identity = createIdentityResolver(options.identity);
   const namePrefixes = group(
     [...tables.namePrefixActions].sort((a, b) => b.namePrefix.length - a.namePrefix.length),
     (r) => r.eventSource,
@@ -124,17 +136,24 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       if (value === undefined || value === '') continue;
       const via = `iam:PassRole for ${primary} ${r.param}`;
       if (r.carries === 'instance-profile') {
+        // The role travels inside the instance profile: the snapshot says which role it holds.
+        const profile = identity.instanceProfile(value, ctx.account);
+        if (profile !== undefined && profile.roles.length > 0) {
+          out.push({ action: passRole.id, resources: [...profile.roles], via: `${via} (role of instance profile ${profile.name})` });
+          continue;
+        }
         const pattern = `arn:${ctx.partition}:iam::${ctx.account}:role/*`;
         diagnostics.push({
           code: 'passrole-instance-profile',
           severity: 'warning',
-          message: `${primary} passes instance profile ${value}; its role is not in the event, so iam:PassRole uses ${pattern}`,
+          message: `${primary} passes instance profile ${value}, which the IAM snapshot does not describe; its role is unknown, so iam:PassRole uses ${pattern}`,
           subject: passRole.id,
         });
         out.push({ action: passRole.id, resources: [pattern], via });
       } else {
-        const arn = isArn(value) ? value : `arn:${ctx.partition}:iam::${ctx.account}:role/${value}`;
-        out.push({ action: passRole.id, resources: [arn], via });
+        const arns = identity.roleArns(value, ctx);
+        if (!arns.known) diagnostics.push(ambiguousName(`role ${value}`, passRole.id));
+        out.push({ action: passRole.id, resources: arns.values, via });
       }
     }
     return out;
@@ -164,6 +183,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         else derived[target] = value;
       }
     }
+    for (const name of addIdentityParams(derived, identity, ctx)) diagnostics.push(ambiguousName(name, action.id));
     const resolved = resolver.resolve(action, derived, fromParamsOnly ? [] : row.resourceArns, ctx);
     diagnostics.push(...resolved.diagnostics);
     const permission: RequiredPermission = { action: action.id, resources: resolved.resources };

@@ -100,7 +100,8 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const window = parseWindow(opts, now);
     const functions = opts.lambda !== undefined ? await readLambdaFunctionsFile(opts.lambda) : undefined;
     const source = await buildUsageSource(opts, ctx.io);
-    const [iam, data] = await Promise.all([buildIamSnapshot(opts), loadReferenceData()]);
+    const snapshot = buildIamSnapshot(opts);
+    const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
       ...sourceArgs(opts),

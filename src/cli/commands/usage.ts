@@ -44,7 +44,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     const source = await buildUsageSource(opts, ctx.io);
     const iam = opts.iam !== undefined ? await buildIamSnapshot(opts) : undefined;
     // Loaded while the scan runs (its workers start first); a failure surfaces when it is awaited.
-    const mapCall = loadReferenceData().then((data) => data.mapCall);
+    const mapCall = loadReferenceData(iam).then((data) => data.mapCall);
     mapCall.catch(() => undefined);
     const report = await runUsage({ mapCall, source, ...(iam !== undefined ? { iam } : {}) }, { roles, window });
     await emit(ctx, json(report), opts.out);
