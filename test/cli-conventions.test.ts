@@ -2,11 +2,13 @@
  * The command-line conventions AWS users type without thinking (issue 22 item 3), each through
  * the built CLI: global output levels, the version, the environment variables, the hints.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, ROOT_DIR, runBuilt } from './helpers/built-cli.js';
+import { startAthenaStandIn } from './athena-stand-in.js';
+import { assertBuilt, ROOT_DIR, runBuilt, runBuiltAsync } from './helpers/built-cli.js';
 
 const FIXTURE = join(ROOT_DIR, 'fixtures', 'lambda-s3-dynamodb');
 const MINIMIZE = ['minimize', '--role', 'orders-api', '--end', '2026-10-22T00:00:00Z', '--logs', join(FIXTURE, 'logs'), '--iam', join(FIXTURE, 'iam.json')];
@@ -58,5 +60,83 @@ describe('--quiet, --verbose, --debug', () => {
     expect(plain.err).not.toMatch(/\n\s+at /);
     expect(debug.err).toContain('cause (--debug): Error: ENOENT');
     expect(debug.err).toMatch(/\n\s+at /);
+  });
+});
+
+describe('AWS environment: Region, profile, credentials', () => {
+  const LOGS = join(FIXTURE, 'logs');
+  const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAENVIRONMENTKEY01', AWS_SECRET_ACCESS_KEY: 'env-secret' };
+  const athenaRun = ['minimize', '--role', 'orders-api', '--athena', '--iam', join(FIXTURE, 'iam.json'), '--end', '2026-10-22T00:00:00Z'];
+
+  /** The Region and access key the first signed request to the Athena stand-in carried. */
+  async function signedWith(env: Record<string, string>, args = athenaRun): Promise<{ region: string; key: string; err: string }> {
+    const stand = await startAthenaStandIn({ states: ['FAILED'], reason: 'stand-in: stop here' });
+    try {
+      const r = await runBuiltAsync(args, { env: { AWS_ENDPOINT_URL_ATHENA: stand.url, ...env } });
+      const auth = stand.calls[0]?.authorization ?? '';
+      const m = /Credential=([^/]+)\/\d{8}\/([a-z0-9-]+)\/athena\//.exec(auth);
+      return { key: m?.[1] ?? '', region: m?.[2] ?? '', err: r.err };
+    } finally {
+      await stand.close();
+    }
+  }
+
+  it('AWS_DEFAULT_REGION is used when AWS_REGION is not set; AWS_REGION and --region win over it', async () => {
+    expect((await signedWith({ ...KEYS, AWS_DEFAULT_REGION: 'eu-north-1' })).region).toBe('eu-north-1');
+    expect((await signedWith({ ...KEYS, AWS_DEFAULT_REGION: 'eu-north-1', AWS_REGION: 'ap-south-1' })).region).toBe('ap-south-1');
+    expect((await signedWith({ ...KEYS, AWS_DEFAULT_REGION: 'eu-north-1' }, [...athenaRun, '--region', 'ca-central-1'])).region).toBe('ca-central-1');
+  });
+
+  it('AWS_PROFILE selects the profile: its keys and its Region sign the calls', async () => {
+    const config = join(dir, 'aws-config');
+    const credentials = join(dir, 'aws-credentials');
+    await writeFile(config, '[profile audit]\nregion = sa-east-1\n');
+    await writeFile(credentials, '[audit]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret\n');
+    const files = { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
+    const signed = await signedWith({ ...files, AWS_PROFILE: 'audit' });
+    expect(signed).toMatchObject({ key: 'AKIAPROFILEKEY000001', region: 'sa-east-1' });
+    expect((await signedWith(files, [...athenaRun, '--profile', 'audit'])).key).toBe('AKIAPROFILEKEY000001');
+  });
+
+  it('a missing Region names --region, AWS_REGION and AWS_DEFAULT_REGION (exit 2), not "service health"', () => {
+    for (const args of [['athena', 'setup', '--trail', 'main'], ['minimize', '--function', 'orders-api', '--logs', LOGS, '--iam', join(FIXTURE, 'iam.json')]]) {
+      const r = runBuilt(args, { env: KEYS });
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/no AWS Region given\n {2}hint: pass --region .*AWS_REGION or AWS_DEFAULT_REGION/);
+      expect(r.err).not.toContain('service health');
+    }
+  });
+
+  it('an unknown profile is named, from --profile or AWS_PROFILE (exit 2)', () => {
+    const flag = runBuilt(['minimize', '--role', 'orders-api', '--logs', LOGS, '--profile', 'prod-typo', '--region', 'eu-west-1']);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/--profile prod-typo: no such profile in \/nonexistent\/config or \/nonexistent\/credentials\n {2}hint: .*aws configure list-profiles/);
+    const env = runBuilt(['minimize', '--role', 'orders-api', '--logs', LOGS, '--region', 'eu-west-1'], { env: { AWS_PROFILE: 'prod-typo' } });
+    expect(env.code).toBe(2);
+    expect(env.err).toContain('AWS_PROFILE prod-typo: no such profile');
+  });
+
+  it('an expired SSO session says `aws sso login --profile X`', async () => {
+    const home = join(dir, 'sso-home');
+    const startUrl = 'https://example.awsapps.com/start';
+    await mkdir(join(home, '.aws', 'sso', 'cache'), { recursive: true });
+    const config = join(home, '.aws', 'config');
+    await writeFile(config, `[profile dev]\nsso_start_url = ${startUrl}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\nregion = eu-west-1\n`);
+    // The legacy SSO token cache: ~/.aws/sso/cache/<sha1 of the start URL>.json, here expired.
+    await writeFile(
+      join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+      JSON.stringify({ startUrl, region: 'us-east-1', accessToken: 'expired', expiresAt: '2020-01-01T00:00:00Z' }),
+    );
+    const r = runBuilt(['minimize', '--role', 'orders-api', '--logs', LOGS, '--profile', 'dev'], { env: { HOME: home, AWS_CONFIG_FILE: config } });
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('the AWS SSO session of profile dev has expired');
+    expect(r.err).toContain('run `aws sso login --profile dev`');
+  });
+
+  it('--function without --lambda and without credentials gives the cause, not "failed: Error"', () => {
+    const r = runBuilt(['minimize', '--function', 'orders-api', '--logs', LOGS, '--iam', join(FIXTURE, 'iam.json'), '--region', 'eu-west-1']);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/^iamtrim: no AWS credentials: Could not load credentials from any providers\n/);
+    expect(r.err).not.toMatch(/failed: Error\b/);
   });
 });

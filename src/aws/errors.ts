@@ -1,9 +1,10 @@
 /**
  * Turns an AWS SDK failure into the one-line UpstreamError users see (exit 4), with a hint for
  * the causes a user can fix: credentials, permissions, throttling that outlasted the retries,
- * a missing resource. Errors iamtrim raised itself pass through untouched.
+ * a missing resource, a missing Region (a usage error: exit 2). Errors iamtrim raised itself pass
+ * through untouched.
  */
-import { ToolError, UpstreamError } from '../errors.js';
+import { ToolError, UpstreamError, UsageError } from '../errors.js';
 
 interface SdkErrorShape {
   name: string;
@@ -49,6 +50,12 @@ export function hintFor(name: string, permission: string): string {
 export function upstreamError(call: string, error: unknown): ToolError {
   if (error instanceof ToolError) return error;
   const e = sdkError(error);
+  if (e.message === 'Region is missing') {
+    return new UsageError(`${call}: no AWS Region given`, {
+      hint: 'pass --region (for example --region eu-west-1), or set AWS_REGION or AWS_DEFAULT_REGION, or set region in the profile',
+      cause: error,
+    });
+  }
   const status = e.status !== undefined ? ` (HTTP ${e.status})` : '';
   return new UpstreamError(`${call} failed: ${e.name}: ${e.message}${status}`, { hint: hintFor(e.name, call), cause: error });
 }

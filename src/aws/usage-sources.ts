@@ -43,12 +43,8 @@ export interface SourceIo {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function configOf(flags: AwsSourceFlags): AwsClientConfig {
-  return awsClientConfig({
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-    ...(flags.region !== undefined ? { region: flags.region } : {}),
-    ...(flags.assumeRole !== undefined ? { assumeRole: flags.assumeRole } : {}),
-  });
+function configOf(flags: AwsSourceFlags, env: SourceIo['env']): AwsClientConfig {
+  return awsClientConfig(flags, env);
 }
 
 /** The AWS source the flags ask for, or undefined when they ask for local files. */
@@ -74,7 +70,7 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
       database: flags.athenaDatabase ?? 'default',
       ...(flags.athenaWorkgroup !== undefined ? { workgroup: flags.athenaWorkgroup } : {}),
       ...(output !== undefined ? { outputLocation: output } : {}),
-      aws: configOf(flags),
+      aws: configOf(flags, io.env),
       sleep: realSleep,
       now: clock.now,
       onProgress: (p) => {
@@ -98,10 +94,10 @@ export function buildAwsUsageSource(flags: AwsSourceFlags, io: SourceIo): UsageS
       throw new UsageError('--lookup-events needs a Region', { hint: 'pass --region (global-service events are read from us-east-1 as well)' });
     }
     io.err(`warning: ${LOOKUP_DATA_EVENTS_NOTE}\n`);
-    return lookupEventsSource({ regions: [region, 'us-east-1'], aws: configOf(flags), clock });
+    return lookupEventsSource({ regions: [region, 'us-east-1'], aws: configOf(flags, io.env), clock });
   }
   if (flags.lake !== undefined) {
-    return lakeSource({ eventDataStore: flags.lake, aws: configOf(flags), clock });
+    return lakeSource({ eventDataStore: flags.lake, aws: configOf(flags, io.env), clock });
   }
   return undefined;
 }

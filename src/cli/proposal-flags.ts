@@ -8,10 +8,10 @@ import { runMinimize } from '../app/minimize.js';
 import type { MinimizePlan } from '../model.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import { describeResolution } from '../serverless/lambda-functions.js';
-import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
+import type { RoleTarget, RoleTargetOptions } from '../serverless/role-target.js';
 import { loadReferenceData, type CommandContext } from './context.js';
 import { parseWindow, type SourceOptions, type WindowOptions } from './options.js';
-import { buildIamSnapshot, buildUsageSource } from './sources.js';
+import { buildIamSnapshot, buildUsageSource, resolveTarget } from './sources.js';
 
 export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetOptions {
   iam?: string;
@@ -47,10 +47,10 @@ export interface PlanFromFlags {
 /** Resolves the target, reads usage and the grant, and runs `runMinimize` for the flags given. */
 export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): Promise<PlanFromFlags> {
   const window = parseWindow(opts, ctx.io.now());
-  const target = await resolveRoleTarget(opts);
+  const target = await resolveTarget(opts, ctx.io.env);
   if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
   const source = await buildUsageSource(opts, ctx.io);
-  const snapshot = buildIamSnapshot(opts);
+  const snapshot = buildIamSnapshot(opts, ctx.io.env);
   const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
   const plan = await runMinimize(
     { ...data, source, iam },

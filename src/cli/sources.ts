@@ -5,6 +5,7 @@ import type { ScanProgress } from '../ingest/local/duckdb-source.js';
 import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
+import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
 import { bytes, count } from '../render/format.js';
 import type { RunIo } from './io.js';
 import type { AwsFlagOptions, SourceOptions } from './options.js';
@@ -57,17 +58,14 @@ export async function buildUsageSource(options: SourceOptions, io: RunIo): Promi
  * account-wide GetAccountAuthorizationDetails for several or all roles.
  */
 export async function buildIamSnapshot(
-  options: { iam?: string; role?: string | readonly string[] } & AwsFlagOptions,
+  options: { iam?: string | undefined; role?: string | readonly string[] | undefined } & AwsFlagOptions,
+  env: RunIo['env'],
 ): Promise<IamSnapshot> {
   if (options.iam !== undefined) return readIamSnapshotFile(options.iam);
   const roles = typeof options.role === 'string' ? [options.role] : [...(options.role ?? [])];
   const [{ readLiveIam }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
   return readLiveIam(
-    awsClientConfig({
-      ...(options.profile !== undefined ? { profile: options.profile } : {}),
-      ...(options.region !== undefined ? { region: options.region } : {}),
-      ...(options.assumeRole !== undefined ? { assumeRole: options.assumeRole } : {}),
-    }),
+    awsClientConfig(options, env),
     roles,
   ).catch((error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
@@ -77,4 +75,15 @@ export async function buildIamSnapshot(
       cause: error,
     });
   });
+}
+
+/**
+ * `--role`/`--function`/`--lambda`, with the live Lambda client (when there is no `--lambda FILE`)
+ * built from the same AWS flags and environment as every other client.
+ */
+export async function resolveTarget(options: RoleTargetOptions & AwsFlagOptions, env: RunIo['env']): Promise<RoleTarget> {
+  if (options.function === undefined || options.lambda !== undefined) return resolveRoleTarget(options);
+  const [{ lambdaClientFor }, { awsClientConfig }] = await Promise.all([import('../serverless/lambda-live.js'), import('../aws/client-config.js')]);
+  const config = awsClientConfig(options, env);
+  return resolveRoleTarget(options, (nameOrArn) => lambdaClientFor(nameOrArn, config));
 }

@@ -9,7 +9,8 @@ import {
   paginateListFunctions,
   type LambdaClientConfig,
 } from '@aws-sdk/client-lambda';
-import { InputError, UpstreamError } from '../errors.js';
+import { upstreamError } from '../aws/errors.js';
+import { InputError, ToolError, UpstreamError } from '../errors.js';
 import { functionsUsingRole, lambdaFunction, type FunctionResolution, type LambdaFunction } from './lambda-functions.js';
 
 const REGION_IN_ARN = /^arn:[^:]+:lambda:([^:]+):/;
@@ -34,7 +35,7 @@ export async function resolveFunctionLive(client: LambdaClient, nameOrArn: strin
     }
     fn = lambdaFunction({ FunctionName: out.FunctionName, FunctionArn: out.FunctionArn, Role: out.Role, Runtime: out.Runtime });
   } catch (error) {
-    if (error instanceof UpstreamError || error instanceof InputError) throw error;
+    if (error instanceof ToolError) throw error;
     const name = errorName(error);
     if (name === 'ResourceNotFoundException') {
       throw new InputError(`--function ${nameOrArn}: no such Lambda function`, {
@@ -42,11 +43,13 @@ export async function resolveFunctionLive(client: LambdaClient, nameOrArn: strin
         hint: 'check the name, or pass the function ARN so its region is used',
       });
     }
-    const hint =
-      name === 'AccessDeniedException'
-        ? 'the caller needs lambda:GetFunctionConfiguration, or pass --lambda FILE from `aws lambda list-functions`'
-        : 'check credentials and region, or pass --lambda FILE from `aws lambda list-functions`';
-    throw new UpstreamError(`Lambda GetFunctionConfiguration ${nameOrArn} failed: ${name}`, { cause: error, hint });
+    // The SDK's own name and message say the cause (a missing Region, no credentials, throttling).
+    const translated = upstreamError(`Lambda GetFunctionConfiguration ${nameOrArn}`, error);
+    const hint = `${translated.hint ?? 'check credentials and region'}; or pass --lambda FILE from \`aws lambda list-functions\``;
+    if (name === 'AccessDeniedException') {
+      throw new UpstreamError(translated.message, { cause: error, hint: 'the caller needs lambda:GetFunctionConfiguration, or pass --lambda FILE from `aws lambda list-functions`' });
+    }
+    throw translated instanceof UpstreamError ? new UpstreamError(translated.message, { cause: error, hint }) : translated;
   }
   const region = await client.config.region();
   try {

@@ -8,9 +8,9 @@ import { UsageError } from '../errors.js';
 import { readLambdaFunctionsFile, resolveFunction, type FunctionResolution } from './lambda-functions.js';
 
 export interface RoleTargetOptions {
-  role?: string;
-  function?: string;
-  lambda?: string;
+  role?: string | undefined;
+  function?: string | undefined;
+  lambda?: string | undefined;
 }
 
 /** The role to work on and, when it came from `--function`, how it was resolved. */

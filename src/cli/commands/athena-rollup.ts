@@ -51,11 +51,7 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
       rollup: checkIdentifier('--rollup-table', opts.rollupTable),
       accounts: parseAccounts(opts.accounts),
     };
-    const aws = awsClientConfig({
-      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-      ...(opts.region !== undefined ? { region: opts.region } : {}),
-      ...(opts.assumeRole !== undefined ? { assumeRole: opts.assumeRole } : {}),
-    });
+    const aws = awsClientConfig(opts, ctx.io.env);
     const run: AthenaRunOptions = {
       database: ref.database,
       ...(opts.athenaWorkgroup !== undefined ? { workgroup: opts.athenaWorkgroup } : {}),

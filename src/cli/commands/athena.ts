@@ -37,11 +37,7 @@ export function registerAthena(program: Command, ctx: CommandContext): void {
   addAwsOptions(setup);
   registerAthenaRollup(athena, ctx);
   setup.action(async (opts: SetupOptions) => {
-    const aws = awsClientConfig({
-      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-      ...(opts.region !== undefined ? { region: opts.region } : {}),
-      ...(opts.assumeRole !== undefined ? { assumeRole: opts.assumeRole } : {}),
-    });
+    const aws = awsClientConfig(opts, ctx.io.env);
     const cloudtrail = new CloudTrailClient(aws);
     let layout;
     try {

@@ -100,7 +100,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const window = parseWindow(opts, now);
     const functions = opts.lambda !== undefined ? await readLambdaFunctionsFile(opts.lambda) : undefined;
     const source = await buildUsageSource(opts, ctx.io);
-    const snapshot = buildIamSnapshot(opts);
+    const snapshot = buildIamSnapshot(opts, ctx.io.env);
     const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),

@@ -5,9 +5,8 @@ import { UsageError } from '../../errors.js';
 import { json } from '../../render/format.js';
 import { emit, loadReferenceData, type CommandContext } from '../context.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
-import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+import { buildIamSnapshot, buildUsageSource, resolveTarget } from '../sources.js';
 import { describeResolution } from '../../serverless/lambda-functions.js';
-import { resolveRoleTarget } from '../../serverless/role-target.js';
 
 interface UsageOptions extends WindowOptions, SourceOptions {
   role?: string[];
@@ -33,7 +32,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
   command.action(async (opts: UsageOptions) => {
     const roles = [...(opts.role ?? [])];
     if (opts.function !== undefined) {
-      const target = await resolveRoleTarget({ function: opts.function, ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}) });
+      const target = await resolveTarget({ ...opts, role: undefined }, ctx.io.env);
       if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
       roles.push(target.role);
     }
@@ -42,7 +41,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     }
     const window = parseWindow(opts, ctx.io.now());
     const source = await buildUsageSource(opts, ctx.io);
-    const iam = opts.iam !== undefined ? await buildIamSnapshot(opts) : undefined;
+    const iam = opts.iam !== undefined ? await buildIamSnapshot(opts, ctx.io.env) : undefined;
     // Loaded while the scan runs (its workers start first); a failure surfaces when it is awaited.
     const mapCall = loadReferenceData(iam).then((data) => data.mapCall);
     mapCall.catch(() => undefined);
