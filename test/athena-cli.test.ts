@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
-import type { CloudTrailRecord } from '../src/ingest/records.js';
+import type { CloudTrailRecord } from '../src/ingest/reference.js';
 import { expectedAthenaRows } from './athena-expected-rows.js';
 import { startAthenaStandIn, useStandInEnv, type StandIn } from './athena-stand-in.js';
 

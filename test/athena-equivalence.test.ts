@@ -17,7 +17,7 @@ import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { athenaSource } from '../src/ingest/athena/athena-source.js';
 import { localLogsSource } from '../src/ingest/local/duckdb-source.js';
-import type { CloudTrailRecord } from '../src/ingest/records.js';
+import type { CloudTrailRecord } from '../src/ingest/reference.js';
 import type { IamSnapshot } from '../src/model.js';
 import { expectedAthenaRows } from './athena-expected-rows.js';
 import { startAthenaStandIn, useStandInEnv, type StandIn } from './athena-stand-in.js';

@@ -3,7 +3,7 @@
  * SQL: the stand-in decodes the ExecutionParameters the client bound (by the `?` markers of the
  * query text), selects records the way the WHERE clauses do, and groups them with `groupRecords`.
  */
-import { groupRecords, recordTime, type CloudTrailRecord } from '../src/ingest/records.js';
+import { groupRecords, recordTime, type CloudTrailRecord } from '../src/ingest/reference.js';
 import { PARAM_COLUMNS } from '../src/ingest/query.js';
 import { markerNames } from '../src/ingest/athena/trino-dialect.js';
 import type { RoleFilter } from '../src/model.js';

@@ -22,7 +22,7 @@ import { athenaSource } from '../src/ingest/athena/athena-source.js';
 import { buildRollupCtas, buildRollupInsert, dayChunks, planRollup, ROLLUP_COLUMNS } from '../src/ingest/athena/rollup.js';
 import { athenaRollupSource, buildRollupUsageQuery } from '../src/ingest/athena/rollup-source.js';
 import { marker } from '../src/ingest/athena/trino-dialect.js';
-import type { CloudTrailRecord } from '../src/ingest/records.js';
+import type { CloudTrailRecord } from '../src/ingest/reference.js';
 import type { IamSnapshot } from '../src/model.js';
 import { boundValues, expectedAthenaRows, unquote } from './athena-expected-rows.js';
 import { startAthenaStandIn, useStandInEnv, type Cell, type StandIn, type StartRequest } from './athena-stand-in.js';

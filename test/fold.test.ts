@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, FoldingCalls, foldKey, isFoldedPrefix, objectArnHead } from '../src/ingest/fold.js';
-import { callKey, groupRecords, mergeCallRows } from '../src/ingest/records.js';
+import { groupRecords } from '../src/ingest/reference.js';
+import { callKey, mergeCallRows } from '../src/ingest/call-rows.js';
 import type { CallRow } from '../src/model.js';
 import table from '../src/mapping/data/non-resource-params.json' with { type: 'json' };
 import { createMapper } from '../src/mapping/map-call.js';

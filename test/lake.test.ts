@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../src/aws/client-config.js';
 import { UpstreamError, UsageError } from '../src/errors.js';
 import { buildLakeStatement, lakeSource } from '../src/ingest/cloudtrail-api/lake-source.js';
-import { groupRecords, type CloudTrailRecord } from '../src/ingest/records.js';
+import { groupRecords, type CloudTrailRecord } from '../src/ingest/reference.js';
 import type { UsageQuery } from '../src/model.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/app';

@@ -10,7 +10,7 @@ import { awsClientConfig } from '../src/aws/client-config.js';
 import { ExitCode, UpstreamError, UsageError } from '../src/errors.js';
 import { LOOKUP_DATA_EVENTS_NOTE, lookupEventsSource } from '../src/ingest/cloudtrail-api/lookup-source.js';
 import { createRateLimiter } from '../src/ingest/cloudtrail-api/rate-limit.js';
-import { groupRecords, type CloudTrailRecord } from '../src/ingest/records.js';
+import { groupRecords, type CloudTrailRecord } from '../src/ingest/reference.js';
 import type { UsageQuery } from '../src/model.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/service/app';

@@ -11,7 +11,7 @@ import { parseAuthorizationDetails, parsePolicyDocument } from '../src/iam/autho
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
 import { asList, expandActionPattern } from '../src/iam/expand.js';
-import { attributeRecord, groupRecords, type CloudTrailRecord } from '../src/ingest/records.js';
+import { attributeRecord, groupRecords, type CloudTrailRecord } from '../src/ingest/reference.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import type { CallRow, Evidence, PermissionUsage, PolicyDocument, RoleGrant, RoleUsage, Statement } from '../src/model.js';
 import { canonicalPolicy, proposePolicy } from '../src/policy/propose.js';

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const walker = walkerName() === 'native' ? 'native record locator (native/scan.c)' : 'TypeScript record locator (native module not built)';
+  const walker = walkerName() === 'native' ? 'native record locator (native/scan.c)' : 'reference path, JSON.parse (native module not loaded)';
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}; stream engine with the ${walker}`;
   // Rows of volumes not measured in this run are kept from the last run that measured them
   // (bench-data/results.json), so one volume can be re-measured without re-running the others.

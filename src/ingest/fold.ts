@@ -25,7 +25,7 @@
 import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
 import { compareText } from '../util/compare-text.js';
-import { callKey } from './records.js';
+import { callKey, mergeCounters } from './call-rows.js';
 
 /**
  * Distinct object keys per family before folding starts. 100 keeps every family whose objects a
@@ -150,17 +150,6 @@ export function dropNonResourceParams(row: CallRow): CallRow {
   return { ...row, params };
 }
 
-/** Adds `row` into `rows` under `key`, merging counters (count, first and last seen) with a row already there. */
-export function mergeCounters<T extends { count: number; firstSeen: string; lastSeen: string }>(rows: Map<string, T>, key: string, row: T): void {
-  const seen = rows.get(key);
-  if (seen === undefined) rows.set(key, row);
-  else {
-    seen.count += row.count;
-    if (row.firstSeen < seen.firstSeen) seen.firstSeen = row.firstSeen;
-    if (row.lastSeen > seen.lastSeen) seen.lastSeen = row.lastSeen;
-  }
-}
-
 /** Adds `row` into `map` under its callKey, merging counters with a row already there. */
 function mergeInto(map: Map<string, CallRow>, row: CallRow): void {
   mergeCounters(map, callKey(row), row);
@@ -242,17 +231,17 @@ export class FoldingCalls {
   /**
    * Adds a row (which the map now owns). `identity`, when given, must be a string equal for
    * equal call identities (a scan's group key); rows under different identities for one call are
-   * merged by `rows()`. A row with an object key whose family a scan already knows carries it
-   * (hintFamily), so it is not worked out again from the row.
+   * merged by `rows()`. `familyId`, when given, must be the family of the row (familyOf(row,
+   * key).id) as the scan that found it knew it, so it is not worked out again from the row.
    */
-  add(row: CallRow, identity?: string): void {
+  add(row: CallRow, identity?: string, familyId?: string): void {
     const kept = dropNonResourceParams(row);
     const key = kept.params[FOLDED_PARAM];
     if (key === undefined) {
       mergeCounters(this.exact, kept === row && identity !== undefined ? identity : callKey(kept), kept);
       return;
     }
-    const hint = kept === row ? FAMILY_HINTS.get(row) : undefined;
+    const hint = kept === row ? familyId : undefined;
     let family = hint === undefined ? undefined : this.families.get(hint);
     if (family === undefined) {
       const { id, heads, others } = familyOf(kept, key);
@@ -308,19 +297,6 @@ export class FoldingCalls {
  */
 export function scanIdentity(familyId: string, key: string, depth = Infinity): string {
   return depth === Infinity ? `${familyId}\u0001${key}` : `${familyId}\u0002${depth}\u0001${key}`;
-}
-
-/** Families of rows as a scan found them (familyOf(row, key).id), so FoldingCalls need not work them out. */
-const FAMILY_HINTS = new WeakMap<CallRow, string>();
-
-/** Records that `row` (with object key) is in family `familyId`, which must be familyOf(row, key).id. */
-export function hintFamily(row: CallRow, familyId: string): void {
-  FAMILY_HINTS.set(row, familyId);
-}
-
-/** The family hintFamily gave `row`, if any. */
-export function familyHint(row: CallRow): string | undefined {
-  return FAMILY_HINTS.get(row);
 }
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */

@@ -36,11 +36,6 @@ export function createOutcomeClassifier(tables: MappingTables = mappingTables())
   };
 }
 
-/** CloudTrail eventType values that are API calls by the principal (the usage query keeps only these). */
-export function isApiCallEventType(eventType: string, tables: MappingTables = mappingTables()): boolean {
-  return !tables.ignoredEventTypes.some((r) => r.eventType === eventType);
-}
-
 /** The IAM prefix of an eventSource host. */
 export function createPrefixResolver(tables: MappingTables = mappingTables()): (eventSource: string) => string {
   const byHost = new Map(tables.servicePrefixes.map((r) => [r.eventSource, r.prefix]));

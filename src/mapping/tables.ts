@@ -64,7 +64,8 @@ const ignoredEventRow = z.strictObject({
   source,
 });
 
-const ignoredEventTypeRow = z.strictObject({ eventType: z.string().min(1), reason, source });
+/** A CloudTrail eventType and whether its records count as calls by their principal (src/ingest/reference.ts). */
+const eventTypeRow = z.strictObject({ eventType: z.string().min(1), counts: z.boolean(), reason, source });
 
 const errorCodeRow = z.strictObject({
   /** Exact code, or a glob with `*` matched case-sensitively against the whole code. */
@@ -104,7 +105,7 @@ const tablesSchema = z.strictObject({
   namePrefixActions: z.array(namePrefixActionRow),
   versionSuffixes: z.array(versionSuffixRow),
   ignoredEvents: z.array(ignoredEventRow),
-  ignoredEventTypes: z.array(ignoredEventTypeRow),
+  eventTypes: z.array(eventTypeRow),
   errorCodes: z.array(errorCodeRow),
   resourceBuilders: z.array(resourceBuilderRow),
   passRole: z.array(passRoleRow),
@@ -135,7 +136,7 @@ export function mappingTables(): MappingTables {
     namePrefixActions: namePrefixActionsJson.rows,
     versionSuffixes: versionSuffixesJson.rows,
     ignoredEvents: ignoredEventsJson.rows,
-    ignoredEventTypes: ignoredEventsJson.eventTypes,
+    eventTypes: ignoredEventsJson.eventTypes,
     errorCodes: errorCodesJson.rows,
     resourceBuilders: resourceBuildersJson.rows,
     passRole: passRoleJson.rows,

@@ -9,7 +9,7 @@ import { compareText } from '../../util/compare-text.js';
 import { UpstreamError } from '../../errors.js';
 import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { PARAM_COLUMNS } from '../query.js';
-import { mergeCallRows } from '../records.js';
+import { mergeCallRows } from '../call-rows.js';
 import { foldCallMap } from '../fold.js';
 import type { UsageSource } from '../source.js';
 import { buildAthenaUsageQuery, type AthenaTableRef } from './athena-query.js';

@@ -11,7 +11,7 @@ import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UpstreamError, UsageError } from '../../errors.js';
 import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
-import { collectRecordTexts } from '../records.js';
+import { collectRecordTexts } from '../reference.js';
 import type { UsageSource } from '../source.js';
 import type { Clock } from './rate-limit.js';
 

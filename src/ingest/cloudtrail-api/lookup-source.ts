@@ -12,7 +12,7 @@ import { callAws } from '../../aws/errors.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
-import { collectRecordTexts } from '../records.js';
+import { collectRecordTexts } from '../reference.js';
 import type { UsageSource } from '../source.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
 

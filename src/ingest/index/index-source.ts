@@ -11,7 +11,7 @@ import { InputError, UsageError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
 import { foldCallMap } from '../fold.js';
-import { callFromKey } from '../records.js';
+import { callFromKey } from '../call-rows.js';
 import type { UsageSource } from '../source.js';
 import { coverWindow } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';

@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CallRow, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import { buildUsageQuery } from '../query.js';
 import { packedCallSql, unpackCallRow } from '../packed-call.js';
-import { mergeCallRows } from '../records.js';
+import { mergeCallRows } from '../call-rows.js';
 import { foldCallMap } from '../fold.js';
 import { discoverLogFiles, isDeliveryFile, shapeOfHead, type FileShape, type LogFile } from './discover.js';
 import { errorCode } from '../../util/error-code.js';

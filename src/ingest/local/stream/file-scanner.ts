@@ -1,15 +1,20 @@
 /**
- * The per-thread state of a stream scan: reads files one at a time, keeps the call groups of the
- * files that read cleanly, folded as they arrive (FoldingCalls, fold.ts) so memory follows
- * distinct usage patterns. The same code runs in a worker thread or, where no worker can be started
- * (tests running the TypeScript sources), in the main thread.
+ * Reading one log file for a scan or an index build, and the per-thread state of a stream scan.
+ * A file is scanned by the native walker (scan-text.ts) where it loads, else by the reference
+ * path (reference.ts scanRecords over JSON.parse of the file): the same FileScan either way.
+ * FileScanner keeps the call groups of the files that read cleanly, folded as they arrive
+ * (FoldingCalls, fold.ts), so memory follows distinct usage patterns; it runs in a worker thread
+ * or, where no worker can be started (tests running the TypeScript sources), in the main thread.
  */
 import { isUtf8 } from 'node:buffer';
 import type { CallRow, UsageQuery } from '../../../model.js';
-import { FoldingCalls } from '../../fold.js';
 import { errorCode } from '../../../util/error-code.js';
-import { JsonScanError } from './json-scan.js';
-import { readLogBytes, scanText, shapeOf, type FileScan, type Scratch } from './scan-file.js';
+import { FoldingCalls } from '../../fold.js';
+import { scanRecords, type FileScan } from '../../reference.js';
+import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
+import { readLogBytes, type Scratch } from './read-log-bytes.js';
+import { JsonScanError, NATIVE_MAX_BYTES, nativeWalker } from './record-index.js';
+import { scanText } from './scan-text.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
@@ -19,9 +24,47 @@ export type FileOutcome =
 /** One file read for a scan: its scan, or why it cannot be read. */
 export type LogFileRead = { ok: true; scan: FileScan } | { ok: false; reason: string };
 
+/** How a file holds its records: by its name (a delivery file is wrapped), else by its first bytes (discover.ts). */
+export function shapeOf(path: string, bytes: Buffer): FileShape {
+  return isDeliveryFile(path) ? 'wrapped' : shapeOfHead(bytes.toString('utf8', 0, Math.min(bytes.length, 4096)));
+}
+
 /**
- * Reads and scans one log file (scanText; `rollup` for the usage index), or says why the file
- * cannot be read: the same reasons for a scan and an index build.
+ * The top-level values a file holds as records, as JSON.parse reads them: the `Records` array of
+ * a wrapped file's object, the elements of a top-level array, or each top-level value (JSON
+ * lines). Throws SyntaxError on malformed JSON.
+ */
+export function parseLogText(text: string, shape: FileShape): unknown[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let values: unknown[];
+  try {
+    values = body.trim() === '' ? [] : [JSON.parse(body)];
+  } catch (cause) {
+    // Several top-level values: one per line (JSON lines).
+    if (shape === 'wrapped' && !body.includes('\n')) throw cause;
+    values = body.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+  }
+  const records: unknown[] = [];
+  for (const value of values) {
+    if (shape === 'wrapped') {
+      const inner = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { Records?: unknown }).Records : undefined;
+      if (Array.isArray(inner)) records.push(...(inner as unknown[]));
+    } else if (Array.isArray(value)) records.push(...(value as unknown[]));
+    else records.push(value);
+  }
+  return records;
+}
+
+/** Scans one file's JSON bytes: natively where the walker loads and takes them, else by the reference path. */
+export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number): FileScan {
+  const native = bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
+  if (native !== null) return scanText(native, bytes, shape === 'wrapped', query, rollup, foldDepth);
+  return scanRecords(parseLogText(bytes.toString('utf8'), shape), query, rollup);
+}
+
+/**
+ * Reads and scans one log file (`rollup` for the usage index), or says why the file cannot be
+ * read: the same reasons for a scan and an index build.
  */
 export function scanLogFile(path: string, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number, scratch?: Scratch): LogFileRead {
   let bytes: Buffer;
@@ -29,18 +72,20 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false, fol
     bytes = readLogBytes(path, 'auto', scratch);
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
-    const reason = typeof code === 'string' && code.startsWith('Z_')
-      ? `cannot decompress it (${(cause as Error).message}); the file is corrupt or truncated`
-      : `cannot read it (${errorCode(cause)})`;
+    const reason =
+      typeof code === 'string' && code.startsWith('Z_')
+        ? `cannot decompress it (${(cause as Error).message}); the file is corrupt or truncated`
+        : `cannot read it (${errorCode(cause)})`;
     return { ok: false, reason };
   }
   // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
   if (!isUtf8(bytes)) return { ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
   try {
-    return { ok: true, scan: scanText(bytes, shapeOf(path, bytes), query, 'auto', rollup, foldDepth) };
+    return { ok: true, scan: scanBytes(bytes, shapeOf(path, bytes), query, rollup, foldDepth) };
   } catch (cause) {
-    if (!(cause instanceof JsonScanError || cause instanceof SyntaxError)) throw cause;
-    return { ok: false, reason: `${cause.message}; the file is not valid JSON` };
+    if (cause instanceof JsonScanError) return { ok: false, reason: `${cause.message}; the file is not valid JSON` };
+    if (cause instanceof SyntaxError) return { ok: false, reason: `invalid JSON: ${cause.message}; the file is not valid JSON` };
+    throw cause;
   }
 }
 
@@ -57,7 +102,7 @@ export class FileScanner {
     const read = scanLogFile(path, this.query, false, this.depthOf, this.scratch);
     if (!read.ok) return { path, ok: false, reason: read.reason };
     const { scan } = read;
-    for (const [key, row] of scan.calls) this.calls.add(row, key);
+    for (const [key, row] of scan.calls) this.calls.add(row, key, scan.families?.get(key));
     const { records, validRecords, first, last } = scan;
     return { path, ok: true, records, validRecords, first, last, dataSources: [...scan.dataSources] };
   }

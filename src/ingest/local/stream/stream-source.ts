@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallRow, SkippedFile, UsageQuery, UsageScan } from '../../../model.js';
 import { foldCallMap } from '../../fold.js';
-import { mergeCallRows } from '../../records.js';
+import { mergeCallRows } from '../../call-rows.js';
 import { discoverLogFiles, type LogFile } from '../discover.js';
 import { errorCode } from '../../../util/error-code.js';
 import { finishLocalScan, type FileStats } from '../scan-result.js';

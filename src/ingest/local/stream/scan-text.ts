@@ -1,0 +1,369 @@
+/**
+ * One log file's bytes -> its share of the usage query (FileScan), through the native walker's
+ * RecordIndex: what reference.ts's scanRecords gives from the parsed records, without parsing
+ * them. Records of a group (equal fields but for their time) are decided once, by the reference's
+ * rule (attributedRole) on the group's fields; `requestParameters` and `resources` are decoded
+ * once per distinct value and only for counted records; S3 object keys are folded per call
+ * family as they arrive (fold.ts). test/ingest-cases and test/stream-scan.test.ts hold it equal
+ * to the reference.
+ */
+import type { CallRow, UsageQuery } from '../../../model.js';
+import { compareText } from '../../../util/compare-text.js';
+import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, objectArnHeadLength, scanIdentity } from '../../fold.js';
+import { attributedRole, countCoverage, FOLD_FLOOR, inWindow, normalTime, pieceCalls, roleFilterMatches, type CoverageCount, type DayPiece, type FileScan } from '../../reference.js';
+import { FieldReader, type ReducedArns } from './field-reader.js';
+import { ABSENT, FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A `requestParameters` or `resources` value reduced for grouping, with its JSON. */
+interface Reduced<T> {
+  value: T;
+  json: string;
+}
+
+/** `reduce()` of the value with span id `id` (RAW - n), once per distinct value of the file. */
+function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce: () => T): Reduced<T> {
+  const n = RAW - id;
+  let hit = cache[n];
+  if (hit === undefined) {
+    const value = reduce();
+    hit = { value, json: JSON.stringify(value) };
+    if (n >= 0) cache[n] = hit;
+  }
+  return hit;
+}
+
+/**
+ * What the records of one group (RecordIndex.groups: equal fields but for their time) share,
+ * decoded from the group's first record: whether it counts as valid, its evidence of data
+ * events, and once one of its records is in the window, its call group.
+ */
+interface Group {
+  /** The eventSource when it is a string (a valid record), else null. */
+  source: string | null;
+  category: string | null;
+  data: boolean;
+  /** The role its records count for (reference.ts attributedRole), or undefined: they do not count. */
+  role: { roleArn: string; roleName: string } | undefined;
+  /** Resolved at the group's first record in the window: its call (null: not attributed). */
+  call: GroupCall | null | undefined;
+  /** The call row it last counted into, that row's object key (keyed calls), day (rollup) and the fold count then. */
+  row: CallRow | undefined;
+  rowKey: string | undefined;
+  rowDay: string;
+  rowFold: number;
+  /** The coverage entry it last counted into, and its day (rollup). */
+  covered: CoverageCount | undefined;
+  coveredDay: string;
+}
+
+/** The fields a call head reads (scanText's headOf): equal ids, equal heads. */
+const HEAD_FIELDS = [
+  FIELD['userIdentity.sessionContext.sessionIssuer.arn'], FIELD['userIdentity.sessionContext.sessionIssuer.userName'],
+  FIELD.eventSource, FIELD.eventName, FIELD.awsRegion, FIELD.recipientAccountId, FIELD['userIdentity.accountId'],
+  FIELD.eventCategory, FIELD.errorCode, FIELD['userIdentity.invokedBy'],
+];
+
+/** A call's fields but its parameters and resources, its key's JSON prefix, and its role name. */
+interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'> {
+  /** `JSON.stringify` of the fields in callKey order, without its closing bracket. */
+  json: string;
+  roleName: string | null;
+}
+
+/**
+ * A group's call: its identity in the file's call map, the row's fields, and its role name. A
+ * keyed call (its requestParameters' class leaves the S3 object key out: VALUE_KEY) is a call per
+ * object its records read: each record's row is the call's with the record's key in its
+ * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
+ */
+interface GroupCall {
+  /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
+  key: string;
+  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
+  roleName: string | null;
+  keyed: boolean;
+  heads: string[];
+  others: string[];
+  /**
+   * The call's fold family (familyOf), for a keyed call whatever the key, when the call alone
+   * decides it (else worked out per row); undefined for a call without an object key.
+   */
+  familyId: string | undefined;
+  /** The depth a keyed call's keys fold to on arrival (`foldDepth`; Infinity: not folded). */
+  depth: number;
+}
+
+/**
+ * Scans one file's bytes with the native walker. Throws JsonScanError (or the SyntaxError of a
+ * bad escape) on malformed JSON: the file is bad as a whole.
+ *
+ * Records of a group share every field but their time, so what depends only on those fields
+ * (validity, attribution, the call's key) is decoded once per group, at its first record (the
+ * fields a record in the window reads, at its first record in the window): every distinct value
+ * is still decoded, so a malformed one fails the file as it did when each record was decoded.
+ */
+export function scanText(
+  native: NativeModule,
+  s: Buffer,
+  wrapped: boolean,
+  query: UsageQuery,
+  rollup = false,
+  foldDepth?: (familyId: string) => number,
+): FileScan {
+  const families = new Map<string, string>();
+  const out: FileScan = { calls: new Map(), families, records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
+  const pieces = new Map<string, DayPiece>();
+  const coverage = new Map<string, CoverageCount>();
+  if (rollup) {
+    out.pieces = pieces;
+    out.coverage = coverage;
+  }
+  let rows = 0;
+  const { window, roles } = query;
+  const index = locateRecords(native, s, wrapped);
+  const f = new FieldReader(s, index);
+  // Per distinct string of this file read as an eventTime: its time (normalTime).
+  const times = new Array<string | null | undefined>(index.strings.length);
+  // Per requestParameters / resources class of this file (its id RAW - n, by n): the request
+  // keys and the resource ARNs, each with its JSON for the group key.
+  const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
+  const arnsOf: Array<Reduced<ReducedArns> | undefined> = [];
+  const groups: Array<Group | undefined> = [];
+  const heads = new Map<string, CallHead | null>();
+  // A single large file (an export of millions of records) is folded as it grows, like a scan;
+  // each fold replaces rows, so a group's remembered row is good until the next fold.
+  let foldAt = FOLD_FLOOR;
+  let folds = 0;
+
+  /** The group's shared fields, read from its first record (the reader's current one). */
+  const resolveGroup = (): Group => {
+    const eventType = f.value(FIELD.eventType);
+    const source = f.value(FIELD.eventSource);
+    const eventCategory = f.value(FIELD.eventCategory);
+    const role = attributedRole({
+      eventType,
+      eventSource: source,
+      eventName: f.value(FIELD.eventName),
+      issuerType: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.type']),
+      issuerArn: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn']),
+      issuerName: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']),
+    });
+    return {
+      source: typeof source === 'string' ? source : null,
+      category: typeof eventCategory === 'string' ? eventCategory : null,
+      data: eventCategory === 'Data',
+      role,
+      call: undefined,
+      row: undefined,
+      rowKey: undefined,
+      rowDay: '',
+      rowFold: -1,
+      covered: undefined,
+      coveredDay: '',
+    };
+  };
+
+  /** The call's fields but its parameters and resources, read from the reader's current record (null: the role filter drops it). */
+  const readHead = (group: Group): CallHead | null => {
+    const role = group.role;
+    if (role === undefined || !roleFilterMatches(roles, role.roleArn, role.roleName)) return null;
+    const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
+    const { roleArn } = role;
+    const eventSource = group.source ?? '';
+    const eventName = text(f.value(FIELD.eventName)) ?? '';
+    const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
+    const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
+    const eventCategory = group.category ?? '';
+    const errorCode = text(f.value(FIELD.errorCode)) ?? null;
+    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
+    // The group's identity within this file starts with the JSON of these fields (resolveCall).
+    const json = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy]);
+    return { json: json.slice(0, -1), roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, roleName: typeof name === 'string' ? name : null };
+  };
+
+  /**
+   * The call head of the current record, once per distinct head of the file: groups that differ
+   * only in their parameters or resources share it. Heads are told apart by their fields' ids,
+   * which are equal only for equal plain strings (or absence); a head with another value is read
+   * for each group, so its value is decoded (and a malformed one fails the file) as before.
+   */
+  const headOf = (group: Group): CallHead | null => {
+    let id = '';
+    for (const field of HEAD_FIELDS) {
+      const n = f.id(field);
+      if (n < ABSENT) return readHead(group);
+      id += `${n},`;
+    }
+    let head = heads.get(id);
+    if (head === undefined) heads.set(id, (head = readHead(group)));
+    return head;
+  };
+
+  /** The group's call, read from its first record in the window (null: the role filter drops it). */
+  const resolveCall = (group: Group): GroupCall | null => {
+    const h = headOf(group);
+    if (h === null) return null;
+    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
+    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
+    const row = {
+      roleArn: h.roleArn,
+      eventSource: h.eventSource,
+      eventName: h.eventName,
+      awsRegion: h.awsRegion,
+      recipientAccountId: h.recipientAccountId,
+      eventCategory: h.eventCategory,
+      errorCode: h.errorCode,
+      invokedBy: h.invokedBy,
+      params: p.value,
+      resourceArns: a.value.value,
+    };
+    const call: GroupCall = { key: '', row, roleName: h.roleName, keyed: f.objectKey() !== undefined, heads: a.value.heads, others: a.value.others, familyId: undefined, depth: Infinity };
+    const objectKey = p.value[FOLDED_PARAM];
+    if (call.keyed) {
+      // The family is the call's when nothing in it depends on the key: no request key is
+      // dropped (dropNonResourceParams), and no other ARN could be an object ARN of some key.
+      const sample = { ...row, count: 0, firstSeen: '', lastSeen: '' };
+      if (dropNonResourceParams(sample) === sample && call.others.every((arn) => objectArnHeadLength(arn) === 0)) {
+        call.familyId = familyIdOf(h.json, p.value, call.others, call.heads);
+        // The family's depth now (the worker's FoldingCalls): its keys fold to it on arrival.
+        if (foldDepth !== undefined && !rollup) call.depth = foldDepth(call.familyId);
+      }
+    } else if (objectKey !== undefined) {
+      call.familyId = familyOf({ ...row, count: 0, firstSeen: '', lastSeen: '' }, objectKey).id;
+      call.key = scanIdentity(call.familyId, objectKey);
+    } else {
+      // The group's identity within this file: JSON of the fields, params as an object (a
+      // callKey holds them as pairs, so a folded row's callKey never equals a fresh row's key).
+      call.key = `${h.json},${p.json},${a.json}]`;
+    }
+    return call;
+  };
+
+  /**
+   * A keyed call's parameters and object ARNs for the record's object key `key` (already folded
+   * to the call's depth), its identity and its family.
+   */
+  const keyedRow = (call: GroupCall, key: string): { identity: string; params: Record<string, string>; resourceArns: string[]; familyId: string } => {
+    const params = Object.assign({}, call.row.params);
+    params[FOLDED_PARAM] = key;
+    let resourceArns = call.row.resourceArns;
+    if (call.heads.length === 1 && call.others.length === 0) resourceArns = [call.heads[0] + key];
+    else if (call.heads.length > 0) {
+      const arns = new Set(call.others);
+      for (const head of call.heads) arns.add(head + key);
+      resourceArns = arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+    }
+    const familyId = call.familyId ?? familyOf({ ...call.row, params, resourceArns, count: 0, firstSeen: '', lastSeen: '' }, key).id;
+    return { identity: scanIdentity(familyId, key, call.depth), params, resourceArns, familyId };
+  };
+
+  for (let k = 0; k < index.count; k++) {
+    out.records++;
+    const start = f.seek(k);
+    if (s[start] !== 0x7b) continue; // null, a number, a string: not a record
+    // The time is decoded in every record, the other fields once per group (see above).
+    const timeId = f.id(FIELD.eventTime);
+    const plain = timeId >= 0 ? (index.strings[timeId] ?? '') : '';
+    let time: string | null;
+    if (plain !== '') {
+      let cached = times[timeId];
+      if (cached === undefined) times[timeId] = cached = normalTime(plain);
+      time = cached;
+      // Unread, but a malformed value still fails the file.
+      if (f.id(FIELD['@timestamp']) <= RAW) f.value(FIELD['@timestamp']);
+    } else {
+      const raw = text(f.value(FIELD.eventTime)) ?? text(f.value(FIELD['@timestamp']));
+      time = raw === undefined ? null : normalTime(raw);
+    }
+    const g = index.groups[k] ?? -1;
+    let group = groups[g];
+    if (group === undefined) {
+      group = resolveGroup();
+      groups[g] = group;
+    }
+    if (time === null) continue;
+    if (out.first === null || time < out.first) out.first = time;
+    if (out.last === null || time > out.last) out.last = time;
+    const source = group.source;
+    if (source === null) continue;
+    out.validRecords++;
+    const day = rollup ? time.slice(0, 10) : '';
+    if (rollup) {
+      if (group.coveredDay === day && group.covered !== undefined) {
+        group.covered.records++;
+      } else {
+        group.covered = countCoverage(coverage, day, source, group.category);
+        group.coveredDay = day;
+      }
+    }
+    if (!inWindow(window, time)) continue;
+    if (group.data) out.dataSources.add(source);
+    if (group.role === undefined) continue;
+    const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
+    if (call === null) continue;
+    // A keyed call's row is per object key: the record's own, folded to the family's depth.
+    let key = call.keyed ? (f.objectKey() ?? '') : undefined;
+    if (key !== undefined && call.depth !== Infinity) key = foldKey(key, call.depth);
+    let seen = group.row;
+    if (seen !== undefined && group.rowFold === folds && group.rowDay === day && group.rowKey === key) {
+      seen.count++;
+      if (time < seen.firstSeen) seen.firstSeen = time;
+      if (time > seen.lastSeen) seen.lastSeen = time;
+      continue;
+    }
+    const calls = rollup ? pieceCalls(pieces, day, call.roleName) : out.calls;
+    const r = call.row;
+    let identity = call.key;
+    let params = r.params;
+    let resourceArns = r.resourceArns;
+    let familyId = call.familyId;
+    if (key !== undefined) ({ identity, params, resourceArns, familyId } = keyedRow(call, key));
+    seen = calls.get(identity);
+    group.row = seen;
+    group.rowKey = key;
+    group.rowDay = day;
+    group.rowFold = folds;
+    if (seen !== undefined) {
+      seen.count++;
+      if (time < seen.firstSeen) seen.firstSeen = time;
+      if (time > seen.lastSeen) seen.lastSeen = time;
+      continue;
+    }
+    // Spelled out: a spread copies generically (1 s of the 1M all-roles scan), and the rows'
+    // shape stays that of every other CallRow.
+    seen = {
+      roleArn: r.roleArn,
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      awsRegion: r.awsRegion,
+      recipientAccountId: r.recipientAccountId,
+      eventCategory: r.eventCategory,
+      errorCode: r.errorCode,
+      invokedBy: r.invokedBy,
+      params,
+      resourceArns,
+      count: 1,
+      firstSeen: time,
+      lastSeen: time,
+    };
+    if (key !== undefined && call.depth !== Infinity) seen.foldedDepth = call.depth;
+    if (familyId !== undefined && !rollup) families.set(identity, familyId);
+    calls.set(identity, seen);
+    group.row = seen;
+    if (++rows >= foldAt) {
+      // The fold replaces rows (this one too, perhaps): what groups remember is stale after it.
+      rows = 0;
+      if (rollup) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
+      else rows = foldCallMap(out.calls).size;
+      families.clear();
+      foldAt = Math.max(FOLD_FLOOR, rows * 2);
+      folds++;
+    }
+  }
+  if (index.error !== undefined) throw index.error;
+  return out;
+}

@@ -1,0 +1,321 @@
+/**
+ * The reference path: whole CloudTrail records (as JSON.parse gives them) -> grouped CallRows.
+ *
+ * It is the one statement of which records count and what a counted record contributes
+ * (`attributedRole`, `attributeRecord`, `scanRecords`). Everything that reads records uses it:
+ * LookupEvents and CloudTrail Lake (collectRecordTexts), the native scan once per group of
+ * records (scan-text.ts), scans where the native walker cannot load (scanRecords per file), and
+ * the tests as their oracle. The SQL sources (Athena, its rollup) state the same rule in SQL,
+ * built from the same table (COUNTED_EVENT_TYPES); test/ingest-cases holds them all to it.
+ */
+import ignoredEvents from '../mapping/data/ignored-events.json' with { type: 'json' };
+import { extractRequestKeys } from '../mapping/request-keys.js';
+import type { CallRow, RoleFilter, TimeWindow, UsageQuery } from '../model.js';
+import { compareText } from '../util/compare-text.js';
+import { mergeCounters, callKey, mergeCallRows, sortedRows } from './call-rows.js';
+import { foldCallMap } from './fold.js';
+
+/** The fields of a CloudTrail record the usage query reads. Everything is optional: records lie. */
+export interface CloudTrailRecord {
+  eventTime?: unknown;
+  '@timestamp'?: unknown;
+  eventType?: unknown;
+  eventSource?: unknown;
+  eventName?: unknown;
+  awsRegion?: unknown;
+  recipientAccountId?: unknown;
+  eventCategory?: unknown;
+  errorCode?: unknown;
+  requestParameters?: unknown;
+  resources?: unknown;
+  userIdentity?: unknown;
+}
+
+/** The eventType values whose records count as calls by their principal (`ignored-events.json`'s `eventTypes`). */
+export const COUNTED_EVENT_TYPES: readonly string[] = ignoredEvents.eventTypes.filter((r) => r.counts).map((r) => r.eventType);
+
+/** Whether records of this eventType count as calls by their principal (a type the table does not list does not). */
+export function countsEventType(eventType: unknown): boolean {
+  return typeof eventType === 'string' && COUNTED_EVENT_TYPES.includes(eventType);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time. */
+export function normalTime(raw: string): string | null {
+  if (CANONICAL_TIME.test(raw)) return raw;
+  const ms = Date.parse(raw);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The time of a record: `eventTime`, or `@timestamp` for records re-exported by a log pipeline
+ * (Logstash/Elastic) that dropped `eventTime`. Normalised to `YYYY-MM-DDTHH:MM:SSZ`.
+ */
+export function recordTime(record: CloudTrailRecord): string | null {
+  const raw = text(record.eventTime) ?? text(record['@timestamp']);
+  return raw === null ? null : normalTime(raw);
+}
+
+/** The fields of a record that decide whether it counts, and for which role. */
+export interface AttributionFields {
+  eventType: unknown;
+  eventSource: unknown;
+  eventName: unknown;
+  /** `userIdentity.sessionContext.sessionIssuer.type`, `.arn` and `.userName`. */
+  issuerType: unknown;
+  issuerArn: unknown;
+  issuerName: unknown;
+}
+
+/**
+ * The rule of which records count: an API call (COUNTED_EVENT_TYPES) made with a role's session
+ * (`sessionIssuer.type` Role), with an issuer ARN (which keeps the role path, unlike the session
+ * ARN), an eventSource and an eventName. Returns the role it counts for, or undefined.
+ */
+export function attributedRole(f: AttributionFields): { roleArn: string; roleName: string } | undefined {
+  const roleArn = text(f.issuerArn);
+  if (!countsEventType(f.eventType) || text(f.issuerType) !== 'Role' || roleArn === null) return undefined;
+  if (text(f.eventSource) === null || text(f.eventName) === null) return undefined;
+  return { roleArn, roleName: text(f.issuerName) ?? roleArn.slice(roleArn.lastIndexOf('/') + 1) };
+}
+
+/** A counted record reduced to its call. */
+export interface AttributedCall {
+  roleArn: string;
+  roleName: string;
+  eventTime: string;
+  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
+}
+
+/** `resources[].ARN` (else `arn`) as non-empty strings, distinct and sorted. */
+export function resourceArns(resources: unknown): string[] {
+  if (!Array.isArray(resources) || resources.length === 0) return [];
+  const arns = new Set<string>();
+  for (const r of resources) {
+    const arn = text(field(r, 'ARN')) ?? text(field(r, 'arn'));
+    if (arn !== null) arns.add(arn);
+  }
+  return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+}
+
+/** The call a record counts as (attributedRole), or undefined for a record that does not count or has no time. */
+export function attributeRecord(record: CloudTrailRecord): AttributedCall | undefined {
+  // A JSON array of records can hold null, numbers or strings: not records, not attributable.
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return undefined;
+  const issuer = field(field(record.userIdentity, 'sessionContext'), 'sessionIssuer');
+  const role = attributedRole({
+    eventType: record.eventType,
+    eventSource: record.eventSource,
+    eventName: record.eventName,
+    issuerType: field(issuer, 'type'),
+    issuerArn: field(issuer, 'arn'),
+    issuerName: field(issuer, 'userName'),
+  });
+  const eventTime = recordTime(record);
+  if (role === undefined || eventTime === null) return undefined;
+  return {
+    ...role,
+    eventTime,
+    row: {
+      roleArn: role.roleArn,
+      eventSource: text(record.eventSource) ?? '',
+      eventName: text(record.eventName) ?? '',
+      awsRegion: text(record.awsRegion) ?? '',
+      recipientAccountId: text(record.recipientAccountId) ?? text(field(record.userIdentity, 'accountId')) ?? '',
+      eventCategory: text(record.eventCategory) ?? '',
+      errorCode: text(record.errorCode),
+      invokedBy: text(field(record.userIdentity, 'invokedBy')),
+      params: extractRequestKeys(record.requestParameters),
+      resourceArns: resourceArns(record.resources),
+    },
+  };
+}
+
+/** Does a role filter select this role? Names match the role name; ARNs match exactly. */
+export function roleFilterMatches(filter: RoleFilter, roleArn: string, roleName: string): boolean {
+  if (filter.kind === 'all') return true;
+  return filter.arns.includes(roleArn) || filter.names.includes(roleName);
+}
+
+export function inWindow(window: TimeWindow, eventTime: string): boolean {
+  return eventTime >= window.start && eventTime < window.end;
+}
+
+/**
+ * Groups whole records the way the usage query does: counted records (attributeRecord) of a
+ * selected role inside the window. S3 object keys are folded past `FOLD_LIMIT` per call (fold.ts).
+ */
+export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFilter, window: TimeWindow, options: { fold?: boolean } = {}): CallRow[] {
+  const groups = new Map<string, CallRow>();
+  for (const record of records) {
+    const call = attributeRecord(record);
+    if (call === undefined || !roleFilterMatches(filter, call.roleArn, call.roleName) || !inWindow(window, call.eventTime)) continue;
+    mergeCounters(groups, callKey(call.row), { ...call.row, count: 1, firstSeen: call.eventTime, lastSeen: call.eventTime });
+  }
+  // `fold: false` gives the SQL's unfolded groups (what Athena returns before folding).
+  if (options.fold !== false) foldCallMap(groups);
+  return sortedRows(groups);
+}
+
+/** One file's share of the usage query: what a scan of its records gives. */
+export interface FileScan {
+  /** Call groups keyed by an identity string (merged by callKey across files later). */
+  calls: Map<string, CallRow>;
+  /**
+   * Of the rows in `calls` with an S3 object key, their fold family (fold.ts familyOf) by
+   * identity, where the scan knew it: FoldingCalls need not work it out again.
+   */
+  families?: Map<string, string>;
+  /** Records: every top-level value the file holds as one (a record, or something else). */
+  records: number;
+  /** Records with a time and an eventSource (CloudTrail records). */
+  validRecords: number;
+  first: string | null;
+  last: string | null;
+  /** eventSources with a data event (eventCategory Data) inside the window. */
+  dataSources: Set<string>;
+  /** In rollup mode (the usage index): the call groups per UTC day and role name, `calls` empty. */
+  pieces?: Map<string, DayPiece>;
+  /** In rollup mode: valid records per UTC day, eventSource and eventCategory (null when absent). */
+  coverage?: Map<string, CoverageCount>;
+}
+
+/** One file's call groups of one UTC day and one role name (`userName`, null when absent). */
+export interface DayPiece {
+  day: string;
+  roleName: string | null;
+  calls: Map<string, CallRow>;
+}
+
+export interface CoverageCount {
+  day: string;
+  source: string;
+  category: string | null;
+  records: number;
+}
+
+/** Groups a scan holds before it folds them, and again whenever they have doubled since. */
+export const FOLD_FLOOR = 20_000;
+
+/** Counts a valid record into the rollup's coverage (per UTC day, eventSource and eventCategory). */
+export function countCoverage(coverage: Map<string, CoverageCount>, day: string, source: string, category: string | null): CoverageCount {
+  const id = `${day}\u0000${source}\u0000${category ?? '\u0001'}`;
+  let seen = coverage.get(id);
+  if (seen === undefined) coverage.set(id, (seen = { day, source, category, records: 0 }));
+  seen.records++;
+  return seen;
+}
+
+/** The call map of a rollup's (day, role name) piece. */
+export function pieceCalls(pieces: Map<string, DayPiece>, day: string, roleName: string | null): Map<string, CallRow> {
+  const id = `${day}\u0000${roleName ?? '\u0001'}`;
+  let piece = pieces.get(id);
+  if (piece === undefined) pieces.set(id, (piece = { day, roleName, calls: new Map() }));
+  return piece.calls;
+}
+
+/**
+ * The usage query over one file's top-level values (`records`): what every scan of a file must
+ * give (scan-text.ts gives the same from the bytes). `rollup`: the usage index's per-day pieces
+ * and coverage instead of `calls`.
+ */
+export function scanRecords(records: Iterable<unknown>, query: UsageQuery, rollup = false): FileScan {
+  const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
+  const pieces = new Map<string, DayPiece>();
+  const coverage = new Map<string, CoverageCount>();
+  if (rollup) {
+    out.pieces = pieces;
+    out.coverage = coverage;
+  }
+  let foldAt = FOLD_FLOOR;
+  let rows = 0;
+  for (const value of records) {
+    out.records++;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const record = value as CloudTrailRecord;
+    const time = recordTime(record);
+    if (time === null) continue;
+    if (out.first === null || time < out.first) out.first = time;
+    if (out.last === null || time > out.last) out.last = time;
+    if (typeof record.eventSource !== 'string') continue;
+    out.validRecords++;
+    const category = typeof record.eventCategory === 'string' ? record.eventCategory : null;
+    const day = time.slice(0, 10);
+    if (rollup) countCoverage(coverage, day, record.eventSource, category);
+    if (!inWindow(query.window, time)) continue;
+    if (category === 'Data') out.dataSources.add(record.eventSource);
+    const call = attributeRecord(record);
+    if (call === undefined || !roleFilterMatches(query.roles, call.roleArn, call.roleName)) continue;
+    const userName = field(field(field(record.userIdentity, 'sessionContext'), 'sessionIssuer'), 'userName');
+    const calls = rollup ? pieceCalls(pieces, day, typeof userName === 'string' ? userName : null) : out.calls;
+    const size = calls.size;
+    mergeCounters(calls, callKey(call.row), { ...call.row, count: 1, firstSeen: time, lastSeen: time });
+    // A single large file (an export of millions of records) is folded as it grows.
+    if (calls.size > size && ++rows >= foldAt) {
+      rows = 0;
+      if (rollup) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
+      else rows = foldCallMap(out.calls).size;
+      foldAt = Math.max(FOLD_FLOOR, rows * 2);
+    }
+  }
+  return out;
+}
+
+/**
+ * Collects records that arrive as JSON text, page by page (LookupEvents, CloudTrail Lake): counts
+ * them, counts the ones that are not CloudTrail records (not JSON, no time, no eventSource: the
+ * same rule as the SQL's `valid`), tracks the time span they cover, and groups the valid ones.
+ */
+export interface RecordTextCollector {
+  addPage(texts: Iterable<string | undefined>): void;
+  records(): number;
+  invalid(): number;
+  covered(): { first: string | null; last: string | null };
+  rows(): CallRow[];
+}
+
+export function collectRecordTexts(filter: RoleFilter, window: TimeWindow): RecordTextCollector {
+  const calls = new Map<string, CallRow>();
+  let records = 0;
+  let invalid = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  return {
+    addPage(texts) {
+      const parsed: CloudTrailRecord[] = [];
+      for (const text of texts) {
+        records++;
+        let record: unknown;
+        try {
+          record = JSON.parse(text ?? '');
+        } catch {
+          invalid++;
+          continue;
+        }
+        const time = record !== null && typeof record === 'object' ? recordTime(record as CloudTrailRecord) : null;
+        if (time === null || typeof (record as CloudTrailRecord).eventSource !== 'string') {
+          invalid++;
+          continue;
+        }
+        if (first === null || time < first) first = time;
+        if (last === null || time > last) last = time;
+        parsed.push(record as CloudTrailRecord);
+      }
+      mergeCallRows(calls, groupRecords(parsed, filter, window));
+      foldCallMap(calls); // page by page: memory stays bounded, the result equals one fold at the end
+    },
+    records: () => records,
+    invalid: () => invalid,
+    covered: () => ({ first, last }),
+    rows: () => sortedRows(calls),
+  };
+}
