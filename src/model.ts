@@ -217,7 +217,8 @@ export type MappedCall =
   | { kind: 'mapped'; outcome: CallOutcome; permissions: RequiredPermission[]; diagnostics: Diagnostic[] }
   /** Needs no permission (sts:GetCallerIdentity) or is not an API call by the principal. */
   | { kind: 'ignored'; reason: string; diagnostics: Diagnostic[] }
-  | { kind: 'unmapped'; outcome: CallOutcome; diagnostics: Diagnostic[] };
+  /** `service`: the IAM prefix of the eventSource, for the fail-safe that keeps what the call may have needed. */
+  | { kind: 'unmapped'; outcome: CallOutcome; diagnostics: Diagnostic[]; service?: string };
 
 // ---------------------------------------------------------------------------------------------
 // Usage: the reducer's artefact (`iamtrim usage` prints it)
@@ -271,6 +272,21 @@ export interface PermissionUsage {
    * more than `FOLD_LIMIT` distinct keys under it; see `ingest/fold.ts`), not observed patterns.
    */
   folded?: Arn[];
+  /**
+   * The resources above that are patterns standing for ARNs the events did not let the mapper
+   * resolve (`arn:…:instance/*`), with the calls that needed them: the fail-safe keeps today's
+   * grant for these rather than drop the action (see `diff/fail-safe.ts`). Folded S3 prefixes and
+   * `*` are not listed.
+   */
+  unresolved?: UnresolvedResource[];
+}
+
+export interface UnresolvedResource {
+  resource: Arn;
+  /** `eventSource eventName` of the calls that needed it. */
+  calls: string[];
+  /** Authorized events of those calls that needed it. */
+  count: number;
 }
 
 export interface DeniedAttempt {
@@ -295,7 +311,14 @@ export interface FailedAttempt {
 export interface UnmappedCall {
   eventSource: string;
   eventName: string;
+  /** Every event of the call (authorized and denied). */
   count: number;
+  /** Of `count`, the denied attempts (never kept). */
+  denied: number;
+  /** IAM service prefix of the eventSource (the fail-safe keeps that service's granted actions). */
+  service: string;
+  /** ARNs the authorized events name in `resources[]`, sorted. */
+  resources: Arn[];
 }
 
 export interface RoleUsage {
@@ -328,18 +351,64 @@ export interface UnobservablePermission {
   reason: string;
 }
 
-/** The self-check's count: observed calls the proposal allows (must be all), and what it newly allows (must be 0). */
+/** What the self-check proved, and what it could not (calls kept through the fail-safe). */
 export interface ProposalVerification {
+  /** Distinct (action, resource) pairs of mapped, resolved calls the current policies allow. */
   observedCalls: number;
+  /** Of those, allowed by the proposal (must equal observedCalls). */
   allowed: number;
+  /** Proposed requests the current policy denies (must be 0). */
   newlyAllowed: number;
+  /**
+   * Calls the mapping could not translate exactly, whose possible permissions were kept as granted
+   * today (`diff/fail-safe.ts`): their true pairs are unknown, so they are not among the verified
+   * pairs; the kept permissions are checked to be in the proposal.
+   */
+  failSafe: { unmappedCalls: number; unmappedEvents: number; unresolvedCalls: number; unresolvedEvents: number; actions: number };
 }
 
-/** How much the proposal narrows the grant. */
+/**
+ * How much the proposal narrows the grant. `after.resources`: distinct Resource/NotResource entries
+ * other than `*`; `after.anyResource`: proposed actions allowed on `Resource: "*"` or through a
+ * NotResource (any resource).
+ */
 export interface ProposalScope {
   before: { actions: number; resources: string };
-  after: { actions: number; resources: number };
+  after: { actions: number; resources: number; anyResource: number };
 }
+
+export type KeptReason = 'kept: unmapped call' | 'kept: unresolved resource';
+
+/** One permission kept through the fail-safe (the plan's `kept` list; `diff/fail-safe.ts`). */
+export interface KeptPermission {
+  action: ActionId;
+  reason: KeptReason;
+  /** `eventSource eventName` of the calls it is kept for, sorted. */
+  calls: string[];
+  /** Authorized events of those calls. */
+  events: number;
+  /**
+   * `named`: kept on `resources`, the ARNs the records name; `granted`: kept on today's grant for
+   * the action, restricted to entries that may overlap `resources` when those are given (the
+   * mapper's patterns for an unresolved resource), else every entry.
+   */
+  scope: 'named' | 'granted';
+  resources: string[];
+}
+
+/** What the fail-safe did for one authorized unmapped call. */
+export interface UnmappedKeep {
+  call: string;
+  service: string;
+  events: number;
+  /** Granted actions kept for it (empty: the role is granted nothing of that service today). */
+  actions: ActionId[];
+  /** `action`: the catalogue action named like the call; `service`: every granted action of the service. */
+  match: 'action' | 'service' | 'none';
+}
+
+/** An unmapped call in the plan, with the granted actions the fail-safe kept for it. */
+export type PlanUnmappedCall = UnmappedCall & { kept: ActionId[]; match: UnmappedKeep['match'] | 'denied-only' };
 
 /** The plan: everything known about one role's grant and usage, and the checked proposal. */
 /** What happens to one policy: rewritten, left as is, emptied (delete or detach it), or an AWS-managed attachment replaced. */
@@ -375,7 +444,10 @@ export interface MinimizePlan {
   unused: string[];
   unobservable: UnobservablePermission[];
   denied: DeniedAttempt[];
-  unmapped: UnmappedCall[];
+  /** Calls with no mapping row, each with the granted actions the fail-safe kept for it. */
+  unmapped: PlanUnmappedCall[];
+  /** Permissions kept through the fail-safe, with reason, calls and event count (`diff/fail-safe.ts`). */
+  kept: KeptPermission[];
   usedNotGranted: string[];
   calls: CallUsage[];
   current: PolicyDocument[];

@@ -4,7 +4,6 @@
  * only through `npm run golden:update` (vitest -u), so a reviewer sees every change as a diff.
  * Every proposal is also checked by an independent evaluator (@cloud-copilot/iam-simulate).
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +11,11 @@ import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import type { MinimizePlan } from '../src/model.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { findRole } from '../src/iam/authorization-details.js';
-import type { PolicyDocument } from '../src/model.js';
 import { asList } from '../src/iam/expand.js';
 import { runCli } from './helpers/run-cli.js';
+import { probeFor as probeWith, simulate } from './helpers/simulate.js';
+
+const probeFor = (action: string, pattern: string, account: string): string => probeWith(catalog, action, pattern, account);
 
 interface ScenarioArgs {
   role: string;
@@ -34,62 +35,6 @@ let catalog: IamCatalog;
 beforeAll(async () => {
   catalog = await loadCatalog();
 });
-
-/**
- * A concrete resource to probe an (action, resource pattern) with: wildcards replaced by
- * plausible characters; for `*`, `*` itself when the action takes no resource, else an ARN of the
- * action's first resource type built from the catalogue's ARN format.
- */
-function probeFor(action: string, pattern: string, account: string): string {
-  if (pattern === '*') {
-    const entry = catalog.action(action);
-    const type = entry?.resourceTypes[0];
-    const format = type !== undefined && entry !== undefined ? catalog.resourceType(entry.service, type.name) : undefined;
-    if (entry === undefined || entry.wildcardOnly || format === undefined) return '*';
-    return format.arn
-      .replace('${Partition}', 'aws')
-      .replace('${Region}', 'eu-west-1')
-      .replace('${Account}', account)
-      .replace(/\$\{[^}]+\}/g, 'example');
-  }
-  return pattern.replace(/\?/g, 'a').replace(/\*/g, 'example');
-}
-
-async function simulate(
-  policies: readonly PolicyDocument[],
-  boundary: PolicyDocument | undefined,
-  action: string,
-  resource: string,
-  account: string,
-): Promise<string> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:iam::${account}:role/golden`,
-        action,
-        resource: { resource, accountId: account },
-        // The calls succeeded under the current policy, so its conditions held: supply the
-        // context the golden scenarios' conditions test.
-        contextVariables: { 'aws:RequestedRegion': 'eu-west-1' },
-      },
-      identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(boundary !== undefined ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }] } : {}),
-      // KMS authorizes only through the key policy; the default key policy delegates to IAM.
-      ...(action.toLowerCase().startsWith('kms:')
-        ? {
-            resourcePolicy: {
-              Version: '2012-10-17',
-              Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
-            },
-          }
-        : {}),
-    },
-    {},
-  );
-  return result.resultType === 'error' ? `error ${JSON.stringify(result.errors).slice(0, 200)}` : result.overallResult;
-}
 
 describe.each(scenarios)('golden scenario %s', (name) => {
   const args = JSON.parse(readFileSync(join(ROOT, name, 'args.json'), 'utf8')) as ScenarioArgs;

@@ -13,6 +13,7 @@ import type {
   Evidence,
   IamSnapshot,
   MinimizePlan,
+  PlanUnmappedCall,
   PermissionUsage,
   PolicyDocument,
   RoleGrant,
@@ -37,6 +38,8 @@ export interface MinimizeInput {
    * a permission used only in the uncovered days would look unused.
    */
   allowPartialWindow?: boolean;
+  /** Refuse (InputError, exit 3) when an authorized call has no mapping, instead of keeping its service's grant. */
+  strict?: boolean;
 }
 
 export interface MinimizeDeps {
@@ -105,6 +108,12 @@ function describeGaps(gaps: readonly CoverageGap[]): string {
 
 export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Promise<MinimizePlan> {
   const grant: RoleGrant = findRole(deps.iam, input.role);
+  if (grant.serviceLinked) {
+    throw new InputError(
+      `role ${grant.name} is a service-linked role (path ${grant.path}): AWS manages its policy and it cannot be edited, so no policy is proposed`,
+      { hint: 'minimize the roles you manage; drift lists service-linked roles apart' },
+    );
+  }
   const scan = await deps.source.scan({ roles: { kind: 'roles', arns: [grant.arn], names: [] }, window: input.window });
   const report = reduceUsage(scan, deps.mapCall);
   const usage = report.roles.find((r) => r.role === grant.arn) ?? emptyUsage(grant.arn);
@@ -123,7 +132,8 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
       },
     );
   }
-  if (usage.events > 0 && usage.used.length === 0 && !input.allowEmpty) {
+  const unmappedAuthorized = usage.unmapped.some((u) => u.count > u.denied);
+  if (usage.events > 0 && usage.used.length === 0 && !unmappedAuthorized && !input.allowEmpty) {
     const denied = usage.denied.reduce((sum, d) => sum + d.count, 0);
     throw new InputError(
       `role ${grant.name} made ${usage.events} call(s) between ${input.window.start} and ${input.window.end}, none of them authorized (${denied} denied, ${usage.events - denied} needing no permission or unmapped): there is no usage to keep`,
@@ -131,6 +141,12 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     );
   }
   const diff = diffPermissions({ catalog: deps.catalog, grant, usage, evidence: scan.evidence });
+  if (input.strict === true && diff.unmappedKeeps.length > 0) {
+    const names = diff.unmappedKeeps.map((u) => `${u.call} x${u.events}`).join(', ');
+    throw new InputError(`--strict: ${diff.unmappedKeeps.length} call(s) by ${grant.name} have no mapping: ${names}`, {
+      hint: 'add mapping rows for them (docs/mapping.md), or drop --strict to keep their service\'s granted actions through the fail-safe',
+    });
+  }
   const proposal = proposePolicy({ catalog: deps.catalog, grant, usage, diff, options: input.proposal });
   const diagnostics: Diagnostic[] = [...usage.diagnostics, ...proposal.diagnostics];
   diagnostics.push(...evidenceDiagnostics(input.window, scan.evidence, usage.events, gaps));
@@ -148,7 +164,11 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     unused: diff.unused,
     unobservable: diff.unobservable,
     denied: usage.denied,
-    unmapped: usage.unmapped,
+    unmapped: usage.unmapped.map((u): PlanUnmappedCall => {
+      const keep = diff.unmappedKeeps.find((k) => k.call === `${u.eventSource} ${u.eventName}`);
+      return { ...u, kept: keep?.actions ?? [], match: keep?.match ?? 'denied-only' };
+    }),
+    kept: diff.kept,
     usedNotGranted: diff.usedNotGranted,
     calls: usage.calls,
     current: grant.policies.map((p) => p.document),

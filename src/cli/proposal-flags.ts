@@ -20,6 +20,7 @@ export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetO
   policyType: 'managed' | 'inline';
   allowEmpty?: boolean;
   allowPartialWindow?: boolean;
+  strict?: boolean;
 }
 
 /** Adds the options that shape a proposal. */
@@ -35,7 +36,8 @@ export function addProposalOptions(command: Command): Command {
       new Option('--policy-type <type>', 'size limits to fit').choices(['managed', 'inline']).default('managed'),
     )
     .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
-    .option('--allow-partial-window', 'propose even when the logs cover only part of the window (see docs/errors.md)');
+    .option('--allow-partial-window', 'propose even when the logs cover only part of the window (see docs/errors.md)')
+    .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
 }
 
 export interface PlanFromFlags {
@@ -59,6 +61,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
       window,
       allowEmpty: opts.allowEmpty === true,
       allowPartialWindow: opts.allowPartialWindow === true,
+      strict: opts.strict === true,
       proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
     },
   );

@@ -8,6 +8,7 @@ import { evaluate, statementCoversAction } from '../iam/evaluate.js';
 import { asList, grantedActions } from '../iam/expand.js';
 import { patternCovers } from '../iam/wildcard-patterns.js';
 import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage, UnobservablePermission } from '../model.js';
+import { failSafeKeeps, grantOverlaps, type KeptPermission, type UnmappedKeep } from './fail-safe.js';
 import { unobservableReason } from './observability.js';
 
 export interface PermissionDiff {
@@ -23,6 +24,14 @@ export interface PermissionDiff {
   deniedAttempts: { action: string; count: number; lastSeen: string }[];
   /** Observed but not granted by the current identity policies (resource policy, changed policy, boundary): never proposed. */
   usedNotGranted: string[];
+  /**
+   * Permissions kept through the fail-safe (`diff/fail-safe.ts`): granted today and possibly needed
+   * by an unmapped call or an unresolved resource. An action kept for an unmapped call is neither
+   * `unused` nor `unobservable`; one kept for an unresolved resource is `used`.
+   */
+  kept: KeptPermission[];
+  /** Per authorized unmapped call, what was kept for it. */
+  unmappedKeeps: UnmappedKeep[];
 }
 
 export interface DiffInput {
@@ -46,10 +55,15 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
     const folded = new Set(permission.folded ?? []);
     // A folded S3 prefix the grant covers only in part is still usage of the part it covers
     // (the calls succeeded there): never read as unused.
+    // An unresolved pattern (the event did not name the resource) that today's grant may overlap
+    // is usage of that grant: the fail-safe keeps it.
+    const unresolved = new Set((permission.unresolved ?? []).map((u) => u.resource));
+    if (permission.resources.includes('*') && (catalog.action(action)?.resourceTypes.length ?? 0) > 0) unresolved.add('*');
     const allowedSomewhere = permission.resources.some(
       (resource) =>
         isObservedCallAllowed(identity, boundary, action, resource) ||
-        (folded.has(resource) && grantedPartsOf(identity, boundary, action, resource).length > 0),
+        (folded.has(resource) && grantedPartsOf(identity, boundary, action, resource).length > 0) ||
+        (unresolved.has(resource) && grantOverlaps(identity, action, resource)),
     );
     if (grantedSet.has(action) && allowedSomewhere) used.add(action);
     else usedNotGranted.add(action);
@@ -57,6 +71,8 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   // An action allowed on one resource and not on another is used; the resource gap is reported by the proposal.
   for (const action of used) usedNotGranted.delete(action);
 
+  const failSafe = failSafeKeeps({ catalog, identity, boundary, granted, usage });
+  const keptForUnmapped = new Set(failSafe.kept.map((k) => k.action));
   const denied = new Set(usage.denied.map((d) => catalog.action(d.action)?.id ?? d.action));
   // Calls that failed without proving authorization (throttling, authentication, validation):
   // the role makes them, so the permission is kept as granted, never read as unused or as used.
@@ -64,7 +80,7 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   const unused: string[] = [];
   const unobservable: UnobservablePermission[] = [];
   for (const action of granted) {
-    if (used.has(action)) continue;
+    if (used.has(action) || keptForUnmapped.has(action)) continue;
     const failure = denied.has(action) ? undefined : failed.get(action);
     if (failure !== undefined) {
       unobservable.push({
@@ -87,6 +103,8 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       .map((d) => ({ action: catalog.action(d.action)?.id ?? d.action, count: d.count, lastSeen: d.lastSeen }))
       .sort((a, b) => compareText(a.action, b.action)),
     usedNotGranted: [...usedNotGranted].sort(compareText),
+    kept: failSafe.kept,
+    unmappedKeeps: failSafe.unmapped,
   };
 }
 

@@ -226,7 +226,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         subject: `${row.eventSource}:${row.eventName}`,
         count: row.count,
       });
-      return { kind: 'unmapped', outcome, diagnostics };
+      return { kind: 'unmapped', outcome, diagnostics, service: prefix };
     }
     const primary = permissions[0]?.action ?? '';
     permissions.push(...passRoles(passRoleRows.get(keyOf(row.eventSource, name)) ?? [], row, primary, ctx, diagnostics));

@@ -22,6 +22,8 @@ import type {
   RoleUsage,
   Statement,
 } from '../model.js';
+import { isKeptUnresolved, KEPT_UNMAPPED, KEPT_UNRESOLVED, type KeptPermission } from '../diff/fail-safe.js';
+import { patternsIntersect } from '../iam/wildcard-patterns.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
 import { generaliseResources, serviceScopePattern, withoutCovered } from './generalise.js';
@@ -81,6 +83,9 @@ export function proposePolicy(input: ProposalInput): Proposal {
         targets.add(resource);
         continue;
       }
+      // The event did not name the resource and today's grant does not cover the pattern whole:
+      // the fail-safe keeps the grant that may overlap it (step 3b).
+      if (isKeptUnresolved(diff.kept, action, resource)) continue;
       // A folded S3 prefix (many keys under it) granted only in part today: propose the granted
       // parts inside it, never the whole prefix (that would allow keys the grant does not).
       const parts = folded.has(resource) ? grantedPartsOf(identity, boundary, action, resource) : [];
@@ -134,18 +139,16 @@ export function proposePolicy(input: ProposalInput): Proposal {
   // 3. Unobservable permissions: kept as granted today (same statements' resources and conditions).
   const denied = new Set(diff.deniedAttempts.map((d) => d.action));
   const keptUnobservable = options.dropUnobservable ? [] : diff.unobservable.filter((u) => !denied.has(u.action));
-  for (const { action } of keptUnobservable) {
-    for (const s of identityStatements) {
-      if (s.Effect !== 'Allow' || !statementCoversAction(s, action)) continue;
-      allowStatements.push(
-        canonicalStatement({
-          Effect: 'Allow',
-          Action: action,
-          ...(s.NotResource !== undefined ? { NotResource: s.NotResource } : { Resource: s.Resource ?? [] }),
-          ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
-        }),
-      );
-    }
+  for (const { action } of keptUnobservable) allowStatements.push(...asGrantedToday(identityStatements, action, undefined));
+
+  // 3b. The fail-safe: permissions that may have authorized an unmapped call or an unresolved resource.
+  const kept: ObservedCall[] = [];
+  for (const k of diff.kept) {
+    const statements =
+      k.scope === 'named' ? namedStatements(identity, k) : asGrantedToday(identityStatements, k.action, k.resources.length > 0 ? k.resources : undefined);
+    allowStatements.push(...statements);
+    for (const s of statements)
+      for (const resource of asList(s.Resource)) if (!resource.includes('${')) kept.push({ action: k.action, resource });
   }
   if (diff.unobservable.length > 0)
     diagnostics.push({
@@ -189,7 +192,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
   const policies = fit.policies.map(canonicalPolicy);
 
   // 6. Self-check before anything leaves this function.
-  const check = selfCheck({ catalog, current: identity, boundary, proposal: policies, observed });
+  const check = selfCheck({ catalog, current: identity, boundary, proposal: policies, observed, kept });
   if (check.failures.length > 0)
     throw new InternalError(
       `self-check of the proposed policy for ${grant.arn} failed; no policy is emitted:\n  ${check.failures.slice(0, 20).join('\n  ')}`,
@@ -197,12 +200,77 @@ export function proposePolicy(input: ProposalInput): Proposal {
 
   return {
     policies,
-    verification: { observedCalls: check.observedCalls, allowed: check.allowed, newlyAllowed: check.newlyAllowed },
+    verification: {
+      observedCalls: check.observedCalls,
+      allowed: check.allowed,
+      newlyAllowed: check.newlyAllowed,
+      failSafe: failSafeSummary(usage, diff.kept),
+    },
     scope: {
       before: { actions: diff.granted.length, resources: describeBeforeResources(identityStatements) },
       after: afterScope(catalog, policies),
     },
     diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+/**
+ * `action` as today's Allow statements grant it: one statement per granting statement with its
+ * Resource/NotResource and Condition. With `overlapping`, only Resource entries that may name one
+ * of those patterns are kept (a NotResource statement is kept whole: it may).
+ */
+function asGrantedToday(statements: readonly Statement[], action: ActionId, overlapping: readonly string[] | undefined): Statement[] {
+  const out: Statement[] = [];
+  for (const s of statements) {
+    if (s.Effect !== 'Allow' || !statementCoversAction(s, action)) continue;
+    const condition = s.Condition !== undefined ? { Condition: s.Condition } : {};
+    if (s.NotResource !== undefined) {
+      out.push(canonicalStatement({ Effect: 'Allow', Action: action, NotResource: s.NotResource, ...condition }));
+      continue;
+    }
+    const resources = asList(s.Resource).filter((r) => overlapping === undefined || overlapping.some((p) => patternsIntersect(r, p)));
+    if (resources.length > 0 || overlapping === undefined)
+      out.push(canonicalStatement({ Effect: 'Allow', Action: action, Resource: resources, ...condition }));
+  }
+  return out;
+}
+
+/** A kept action on the ARNs the records name, under the conditions of the statements granting each. */
+function namedStatements(identity: readonly PolicyDocument[], k: KeptPermission): Statement[] {
+  const groups = new Map<string, { condition: ConditionBlock | undefined; resources: Set<string> }>();
+  for (const resource of k.resources)
+    for (const condition of grantingConditions(identity, k.action, resource)) {
+      const key = canonicalConditionKey(condition);
+      const group = groups.get(key) ?? { condition, resources: new Set<string>() };
+      group.resources.add(resource);
+      groups.set(key, group);
+    }
+  return [...groups.values()].map((g) => statement(k.action, [...g.resources].sort(compareText), g.condition));
+}
+
+/** The conditions under which today's Allows grant (action, resource): `[undefined]` when one is unconditional. */
+function grantingConditions(identity: readonly PolicyDocument[], action: ActionId, resource: string): (ConditionBlock | undefined)[] {
+  const granting = evaluate(identity, { action, resource }, { allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
+    .matched.filter((m) => m.effect === 'Allow')
+    .map((m) => identity[m.policy]?.Statement[m.statement])
+    .filter((s): s is Statement => s !== undefined);
+  return granting.some((s) => canonicalConditionKey(s.Condition) === '') ? [undefined] : granting.map((s) => s.Condition);
+}
+
+function failSafeSummary(usage: RoleUsage, kept: readonly KeptPermission[]): ProposalVerification['failSafe'] {
+  const callsOf = (reason: string): Set<string> => new Set(kept.filter((k) => k.reason === reason).flatMap((k) => k.calls));
+  const unmapped = callsOf(KEPT_UNMAPPED);
+  const unresolved = callsOf(KEPT_UNRESOLVED);
+  const eventsOf = (calls: Set<string>, mapped: boolean): number =>
+    mapped
+      ? usage.calls.filter((c) => calls.has(`${c.eventSource} ${c.eventName}`)).reduce((sum, c) => sum + c.count, 0)
+      : usage.unmapped.filter((u) => calls.has(`${u.eventSource} ${u.eventName}`)).reduce((sum, u) => sum + u.count - u.denied, 0);
+  return {
+    unmappedCalls: unmapped.size,
+    unmappedEvents: eventsOf(unmapped, false),
+    unresolvedCalls: unresolved.size,
+    unresolvedEvents: eventsOf(unresolved, true),
+    actions: new Set(kept.map((k) => k.action)).size,
   };
 }
 
@@ -318,11 +386,13 @@ function describeBeforeResources(statements: readonly Statement[]): string {
   return `${patterns.size} resource pattern${patterns.size === 1 ? '' : 's'}`;
 }
 
-function afterScope(catalog: IamCatalog, policies: readonly PolicyDocument[]): { actions: number; resources: number } {
+function afterScope(catalog: IamCatalog, policies: readonly PolicyDocument[]): ProposalScope['after'] {
   const allows = policies.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow');
+  const anywhere = allows.filter((s) => s.NotResource !== undefined || asList(s.Resource).includes('*'));
   return {
     actions: concreteActions(catalog, allows).size,
-    resources: new Set(allows.flatMap((s) => [...asList(s.Resource), ...asList(s.NotResource)])).size,
+    resources: new Set(allows.flatMap((s) => [...asList(s.Resource), ...asList(s.NotResource)]).filter((r) => r !== '*')).size,
+    anyResource: concreteActions(catalog, anywhere).size,
   };
 }
 

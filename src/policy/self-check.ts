@@ -31,9 +31,18 @@ export function selfCheck(input: {
   boundary: PolicyDocument | undefined;
   proposal: readonly PolicyDocument[];
   observed: readonly ObservedCall[];
+  /** Pairs kept through the fail-safe (today's grant for unmapped calls, unresolved resources): must stay allowed. */
+  kept?: readonly ObservedCall[];
 }): SelfCheckResult {
   const { catalog, current, boundary, proposal, observed } = input;
   const failures: string[] = [];
+  // Kept pairs: whatever today's policies allow of them (their Denies, kept verbatim, may carve
+  // parts out of a kept pattern), the proposal allows too.
+  for (const call of input.kept ?? []) {
+    const options = { boundary, allowConditions: 'assume-met', denyConditions: 'assume-unmet' } as const;
+    if (evaluate(current, call, options).decision === 'allowed' && evaluate(proposal, call, options).decision !== 'allowed')
+      failures.push(`kept permission ${call.action} on ${call.resource} (fail-safe) is not allowed by the proposal`);
+  }
   let allowed = 0;
   for (const call of observed) {
     const decision = evaluate(proposal, call, {

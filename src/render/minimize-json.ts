@@ -19,6 +19,7 @@ export function minimizeJson(plan: MinimizePlan): unknown {
     unobservable: rest.unobservable,
     denied: rest.denied,
     unmapped: rest.unmapped,
+    kept: rest.kept,
     usedNotGranted: rest.usedNotGranted,
     proposed: rest.proposed,
     policies: rest.policies,

@@ -6,12 +6,25 @@
 import type { MinimizePlan, PolicyShare } from '../model.js';
 import { bytes, count, days, json, plural } from './format.js';
 
-function clip(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+/** How many names a text list shows before "and N more, see --format json". */
+export const NAMES_SHOWN = 12;
+
+/** Names in full, up to `cap`; beyond it an explicit count and where to see the rest. */
+export function names(list: readonly string[], cap = NAMES_SHOWN): string {
+  if (list.length <= cap) return list.join(', ');
+  return `${list.slice(0, cap).join(', ')} and ${count(list.length - cap)} more, see --format json`;
 }
 
 function services(actions: readonly string[]): number {
   return new Set(actions.map((a) => a.slice(0, a.indexOf(':')))).size;
+}
+
+function afterScope(after: MinimizePlan['scope']['after']): string {
+  const total = plural(after.actions, 'action');
+  if (after.anyResource === 0) return `${total} on ${plural(after.resources, 'resource')}`;
+  const specific = after.actions - after.anyResource;
+  if (specific === 0) return `${total}, all on any resource`;
+  return `${total}: ${count(specific)} on ${plural(after.resources, 'resource')}, ${count(after.anyResource)} on any resource`;
 }
 
 export function renderMinimizeText(plan: MinimizePlan): string {
@@ -25,14 +38,23 @@ export function renderMinimizeText(plan: MinimizePlan): string {
   );
   const before = plan.scope.before;
   const after = plan.scope.after;
+  lines.push(`Proposed: from ${plural(before.actions, 'action')} on ${before.resources} to ${afterScope(after)}.`);
+  const v = plan.verification;
   lines.push(
-    `Proposed: from ${plural(before.actions, 'action')} on ${before.resources} to ${plural(after.actions, 'action')} on ${plural(after.resources, 'resource')}.`,
+    `Verified: the proposal allows ${v.allowed === v.observedCalls ? 'all' : `${count(v.allowed)} of`} ` +
+      `${plural(v.observedCalls, 'observed (action, resource) pair')} of mapped calls; ` +
+      `it allows ${v.newlyAllowed === 0 ? 'nothing' : plural(v.newlyAllowed, 'request')} the current policy denies.`,
   );
-  lines.push(
-    `Verified: the proposal allows ${plan.verification.allowed === plan.verification.observedCalls ? 'all' : `${count(plan.verification.allowed)} of`} ` +
-      `${plural(plan.verification.observedCalls, 'observed (action, resource) pair')}; ` +
-      `it allows ${plan.verification.newlyAllowed === 0 ? 'nothing' : plural(plan.verification.newlyAllowed, 'request')} the current policy denies.`,
-  );
+  const f = v.failSafe;
+  if (f.unmappedCalls + f.unresolvedCalls > 0) {
+    const parts = [
+      ...(f.unmappedCalls > 0 ? [`${plural(f.unmappedCalls, 'unmapped call')} (${plural(f.unmappedEvents, 'event')})`] : []),
+      ...(f.unresolvedCalls > 0 ? [`${plural(f.unresolvedCalls, 'call')} with unresolved resources (${plural(f.unresolvedEvents, 'event')})`] : []),
+    ];
+    lines.push(
+      `Not verified pair by pair: ${parts.join(' and ')}; ${plural(f.actions, 'granted action')} that may have authorized them ${f.actions === 1 ? 'is' : 'are'} kept (fail-safe, below).`,
+    );
+  }
   const e = plan.evidence;
   lines.push(
     `Evidence: ${plural(e.files, 'log file')} (${bytes(e.bytes)}), ${plural(e.records, 'record')} from ${e.source}` +
@@ -46,22 +68,38 @@ export function renderMinimizeText(plan: MinimizePlan): string {
     );
   }
   if (plan.unobservable.length > 0) {
-    const reasons = new Map<string, number>();
-    for (const u of plan.unobservable) reasons.set(u.reason, (reasons.get(u.reason) ?? 0) + 1);
-    const ranked = [...reasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    lines.push(
-      `Kept because the logs cannot show their use: ${plural(plan.unobservable.length, 'action')} (--drop-unobservable removes them; --format json lists each):`,
-    );
-    for (const [reason, n] of ranked.slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  ${clip(reason, 110)}`);
-    if (ranked.length > 5) lines.push(`         … and ${plural(ranked.length - 5, 'other reason')}`);
+    const reasons = new Map<string, string[]>();
+    for (const u of plan.unobservable) reasons.set(u.reason, [...(reasons.get(u.reason) ?? []), u.action]);
+    const ranked = [...reasons].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+    lines.push(`Kept because the logs cannot show their use: ${plural(plan.unobservable.length, 'action')} (--drop-unobservable removes them):`);
+    for (const [reason, actions] of ranked) lines.push(`  ${String(actions.length).padStart(5)}  ${reason}`, `         ${names(actions)}`);
   }
   if (plan.usedNotGranted.length > 0) {
     lines.push(`Used but not granted by these policies (not proposed): ${plan.usedNotGranted.join(', ')}.`);
   }
-  if (plan.unmapped.length > 0) {
+  const authorized = plan.unmapped.filter((u) => u.match !== 'denied-only');
+  if (authorized.length > 0) {
+    const events = authorized.reduce((sum, u) => sum + u.count - u.denied, 0);
+    const kept = new Set(authorized.flatMap((u) => u.kept));
     lines.push(
-      `Unmapped calls (not translated; permissions they need may be missing): ${plan.unmapped.map((u) => `${u.eventSource} ${u.eventName} x${count(u.count)}`).join(', ')}.`,
+      `${plural(authorized.length, 'call')} unmapped (${plural(events, 'event')}): kept ${plural(kept.size, 'action')} for them (kept: unmapped call; --strict refuses instead):`,
     );
+    for (const u of authorized) {
+      const what =
+        u.match === 'none'
+          ? `nothing of ${u.service} is granted today, nothing to keep`
+          : `kept ${u.match === 'action' ? '' : `every granted ${u.service} action: `}${names(u.kept)}`;
+      lines.push(`  ${u.eventSource} ${u.eventName} x${count(u.count - u.denied)}: ${what}`);
+    }
+  }
+  const deniedOnly = plan.unmapped.filter((u) => u.match === 'denied-only');
+  if (deniedOnly.length > 0)
+    lines.push(`Unmapped denied attempts (nothing kept): ${deniedOnly.map((u) => `${u.eventSource} ${u.eventName} x${count(u.count)}`).join(', ')}.`);
+  const unresolved = plan.kept.filter((k) => k.reason === 'kept: unresolved resource');
+  if (unresolved.length > 0) {
+    lines.push(`Kept for resources the events do not name (kept: unresolved resource), as granted today:`);
+    for (const k of unresolved)
+      lines.push(`  ${k.action} for ${k.resources.join(', ')} (${names(k.calls)}; ${plural(k.events, 'event')})`);
   }
   for (const d of plan.diagnostics.filter((d) => d.severity !== 'info')) {
     lines.push(`${d.severity}: ${d.message}${d.subject !== undefined ? ` [${d.subject}]` : ''}`);

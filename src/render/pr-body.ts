@@ -122,7 +122,7 @@ function evidenceSection(plan: MinimizePlan, target: string): string[] {
     `- Source: ${e.source}: ${plural(e.files, 'log file')} (${bytes(e.bytes)}), ${plural(e.records, 'record')}` +
       (e.covered.first !== null ? `, events ${e.covered.first} to ${e.covered.last}` : ''),
     `- Role: ${code(plan.role)}; policy rewritten: ${code(target)}`,
-    ...(plan.unmapped.length > 0 ? [`- Unmapped calls (permissions they need may be missing): ${capped(plan.unmapped, 10, (u) => code(`${u.eventSource} ${u.eventName}`))}`] : []),
+    ...(plan.unmapped.length > 0 ? [`- Unmapped calls (the granted actions that may have authorized them are kept: ${count(new Set(plan.unmapped.flatMap((u) => u.kept)).size)}): ${capped(plan.unmapped, 10, (u) => code(`${u.eventSource} ${u.eventName}`))}`] : []),
     ...warnings.map((d) => `- ⚠️ ${d.message}${d.subject !== undefined ? ` (${code(d.subject)})` : ''}`),
   ];
 }

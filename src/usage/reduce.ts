@@ -5,6 +5,7 @@
  */
 import { compareText } from '../util/compare-text.js';
 import { FOLD_LIMIT, FOLDED_PARAM, isFoldedPrefix } from '../ingest/fold.js';
+import { hasWildcard } from '../iam/wildcard-patterns.js';
 import type {
   CallRow,
   FoldedKey,
@@ -16,6 +17,7 @@ import type {
   PermissionUsage,
   RoleUsage,
   UnmappedCall,
+  UnresolvedResource,
   UsageReport,
   UsageScan,
 } from '../model.js';
@@ -57,9 +59,17 @@ export function mergeDiagnostics(diagnostics: Iterable<Diagnostic>): Diagnostic[
 
 function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper): RoleUsage {
   const calls = new Map<string, CallAccumulator>();
-  const used = new Map<string, PermissionUsage & { resourceSet: Set<string>; viaSet: Set<string>; foldedSet: Set<string> }>();
+  const used = new Map<
+    string,
+    PermissionUsage & {
+      resourceSet: Set<string>;
+      viaSet: Set<string>;
+      foldedSet: Set<string>;
+      unresolvedMap: Map<string, { calls: Set<string>; count: number }>;
+    }
+  >();
   const denied = new Map<string, DeniedAttempt>();
-  const unmapped = new Map<string, UnmappedCall>();
+  const unmapped = new Map<string, UnmappedCall & { resourceSet: Set<string> }>();
   const failed = new Map<string, { action: string; count: number; lastSeen: string; codes: Set<string> }>();
   const diagnostics: Diagnostic[] = [];
   let events = 0;
@@ -131,10 +141,23 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       continue;
     }
     if (mapped.kind === 'unmapped') {
-      if (mapped.outcome === 'denied') call.usage.denied += row.count;
-      else call.usage.count += row.count;
-      const entry = unmapped.get(callKey) ?? { eventSource: row.eventSource, eventName: row.eventName, count: 0 };
+      const entry = unmapped.get(callKey) ?? {
+        eventSource: row.eventSource,
+        eventName: row.eventName,
+        count: 0,
+        denied: 0,
+        service: mapped.service ?? row.eventSource.split('.')[0] ?? row.eventSource,
+        resources: [],
+        resourceSet: new Set<string>(),
+      };
       entry.count += row.count;
+      if (mapped.outcome === 'denied') {
+        call.usage.denied += row.count;
+        entry.denied += row.count;
+      } else {
+        call.usage.count += row.count;
+        for (const arn of row.resourceArns) entry.resourceSet.add(arn);
+      }
       unmapped.set(callKey, entry);
       continue;
     }
@@ -166,6 +189,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
           resourceSet: new Set(),
           viaSet: new Set(),
           foldedSet: new Set(),
+          unresolvedMap: new Map(),
         };
         used.set(permission.action, entry);
       }
@@ -175,6 +199,14 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       for (const r of permission.resources) entry.resourceSet.add(r);
       if (prefix !== undefined) for (const r of permission.resources) if (r.startsWith('arn:') && r.endsWith(prefix)) entry.foldedSet.add(r);
       if (permission.via !== undefined) entry.viaSet.add(permission.via);
+      for (const r of permission.resources) {
+        // A pattern the mapper wrote because the event did not name the resource (not a folded prefix).
+        if (r === '*' || !hasWildcard(r) || (prefix !== undefined && r.startsWith('arn:') && r.endsWith(prefix))) continue;
+        const u = entry.unresolvedMap.get(r) ?? { calls: new Set<string>(), count: 0 };
+        u.calls.add(callKey);
+        u.count += row.count;
+        entry.unresolvedMap.set(r, u);
+      }
     }
   }
 
@@ -189,10 +221,14 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       })
       .sort((a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName)),
     used: [...used.values()]
-      .map(({ resourceSet, viaSet, foldedSet, ...p }): PermissionUsage => {
+      .map(({ resourceSet, viaSet, foldedSet, unresolvedMap, ...p }): PermissionUsage => {
         const usage: PermissionUsage = { ...p, resources: sortedUnique(resourceSet) };
         if (viaSet.size > 0) usage.via = sortedUnique(viaSet);
         if (foldedSet.size > 0) usage.folded = sortedUnique(foldedSet);
+        if (unresolvedMap.size > 0)
+          usage.unresolved = [...unresolvedMap]
+            .sort(([a], [b]) => compareText(a, b))
+            .map(([resource, u]): UnresolvedResource => ({ resource, calls: sortedUnique(u.calls), count: u.count }));
         return usage;
       })
       .sort((a, b) => compareText(a.action, b.action)),
@@ -204,7 +240,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
             .sort((a, b) => compareText(a.action, b.action)),
         }
       : {}),
-    unmapped: [...unmapped.values()].sort(
+    unmapped: [...unmapped.values()].map(({ resourceSet, ...u }): UnmappedCall => ({ ...u, resources: sortedUnique(resourceSet) })).sort(
       (a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName),
     ),
     diagnostics: mergeDiagnostics(diagnostics),
