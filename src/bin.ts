@@ -9,6 +9,9 @@ process.on('warning', (warning) => {
   for (const listener of printWarning) listener(warning);
 });
 
+// Signals and a closed stdout end the run quietly, with the previous output files intact
+// (docs/errors.md); installed before the commands (and their start-up cost) are loaded.
+const { installProcessHandlers, processIo } = await import('./cli/io.js');
+installProcessHandlers();
 const { main } = await import('./cli/main.js');
-const { processIo } = await import('./cli/io.js');
 process.exitCode = await main(process.argv, processIo());

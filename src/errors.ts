@@ -9,6 +9,12 @@ export const ExitCode = {
   InvalidInput: 3,
   Upstream: 4,
   Internal: 70,
+  /** Ctrl-C (SIGINT): 128 + 2. */
+  Interrupted: 130,
+  /** stdout closed by its reader (`| head`): 128 + SIGPIPE (13), quietly. */
+  BrokenPipe: 141,
+  /** SIGTERM: 128 + 15. */
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,9 +1,8 @@
 /** The process boundary: the only place that touches stdout, stderr, the clock and the environment. */
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { InputError } from '../errors.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ExitCode, InputError } from '../errors.js';
 import { errorCode } from '../util/error-code.js';
+import { removePendingTemps, tempPathFor, trackTemp } from '../util/atomic-file.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -63,6 +62,28 @@ export function isRunIo(io: CliIo): io is RunIo {
   return 'level' in io && 'verbose' in io;
 }
 
+/**
+ * How the process ends when it is told to stop or loses its output; the exit codes are in
+ * `src/errors.ts` and docs/errors.md. Each way out removes the temporary files the run was writing,
+ * so the previous `--out` file, drift report, usage index or history stays byte for byte:
+ * - SIGINT (Ctrl-C) exits 130 and SIGTERM 143 (128 + the signal's number, as a shell reports a
+ *   process the signal killed);
+ * - stdout closed by its reader (`iamtrim usage ... | head`) is EPIPE: exit 141 (128 + SIGPIPE,
+ *   what `set -o pipefail` sees from any tool cut off by `head`), quietly, no stack trace;
+ * - stderr closed: messages are dropped, the run goes on.
+ */
+export function installProcessHandlers(): void {
+  process.on('exit', removePendingTemps);
+  process.on('SIGINT', () => process.exit(ExitCode.Interrupted));
+  process.on('SIGTERM', () => process.exit(ExitCode.Terminated));
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.BrokenPipe);
+    process.stderr.write(`iamtrim: cannot write to stdout (${errorCode(error)})\n`);
+    process.exit(ExitCode.InvalidInput);
+  });
+  process.stderr.on('error', () => undefined);
+}
+
 export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(text),
@@ -80,7 +101,15 @@ export interface AtomicWriteFs {
   rm(path: string, options: { force: true }): Promise<void>;
 }
 
-const NODE_FS: AtomicWriteFs = { writeFile, rename, rm };
+/**
+ * Synchronous under the promises: a signal that arrives while the temporary file is created is
+ * handled once it exists and is tracked, so the exit handler never races its creation.
+ */
+const NODE_FS: AtomicWriteFs = {
+  writeFile: async (path, content, options) => writeFileSync(path, content, options),
+  rename: async (from, to) => renameSync(from, to),
+  rm: async (path, options) => rmSync(path, options),
+};
 
 /**
  * Writes a file atomically: a temporary file beside it (same folder, so the rename stays on one
@@ -89,7 +118,8 @@ const NODE_FS: AtomicWriteFs = { writeFile, rename, rm };
  * path that cannot be written is the user's to fix (exit 3), not a bug.
  */
 export async function writeFileAtomic(path: string, content: string, fs: AtomicWriteFs = NODE_FS): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
+  const untrack = trackTemp(temp);
   try {
     // `wx`: never follow or clobber something already at the temporary name.
     await fs.writeFile(temp, content, { encoding: 'utf8', mode: 0o644, flag: 'wx' });
@@ -100,5 +130,7 @@ export async function writeFileAtomic(path: string, content: string, fs: AtomicW
       hint: 'point --out at a file in a folder you can write; the previous file, if any, is unchanged',
       cause,
     });
+  } finally {
+    untrack();
   }
 }

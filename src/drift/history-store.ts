@@ -17,6 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { HistoryView, RoleRecord, RunRecord } from './report.js';
+import { openWorkingCopy } from '../util/atomic-file.js';
 
 const SCHEMA_VERSION = '1';
 /** Runs shown in the trend (the current one included). */
@@ -56,16 +57,24 @@ async function all(connection: DuckDBConnection, sql: string, values?: Record<st
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** Opens (creating if needed) the history file; an unreadable or foreign file is an InputError naming it. */
+/**
+ * Opens (creating if needed) the history file; an unreadable or foreign file is an InputError naming
+ * it. The store works on a copy of the file (in `.<name>.<random>.tmp/` beside it) that `close` renames
+ * over it once a run was appended, and removes otherwise: a drift run that fails or is interrupted
+ * (Ctrl-C, SIGTERM) leaves the previous history byte for byte. Two drift runs at once on one
+ * history each append to their own copy, and the last to finish wins.
+ */
 export async function openHistoryStore(path: string): Promise<HistoryStore> {
   await mkdir(dirname(path), { recursive: true });
+  const copy = openWorkingCopy(path);
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(path, { threads: '1' });
+    instance = await DuckDBInstance.create(copy.path, { threads: '1' });
     connection = await instance.connect();
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    copy.discard();
+    const detail = cause instanceof Error ? (cause.message.split('\n')[0] ?? '').replaceAll(copy.path, path) : String(cause);
     throw new InputError(`--history ${path}: cannot open the history store (${detail})`, {
       hint: 'another drift run may hold it, or the file is not an iamtrim history; pass another --history FILE',
       cause,
@@ -77,6 +86,7 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
   else if (version[0]?.['value'] !== SCHEMA_VERSION) {
     connection.closeSync();
     instance.closeSync();
+    copy.discard();
     throw new InputError(`--history ${path}: history schema ${String(version[0]?.['value'])} is not ${SCHEMA_VERSION}`, {
       hint: 'this iamtrim cannot read that history; pass a new --history FILE',
     });
@@ -138,6 +148,8 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
     return { store: path, runs, previous, trend };
   }
 
+  let appended = false;
+
   async function append(run: RunRecord): Promise<void> {
     const sets = new Map<string, { size: number; joined: string }>();
     const hashOf = (actions: readonly string[]): string => {
@@ -194,6 +206,8 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
         `INSERT INTO action_sets SELECT s.* FROM staged_sets s ANTI JOIN action_sets a ON a.set_hash = s.set_hash`,
       );
       await connection.run('COMMIT');
+      await connection.run('CHECKPOINT');
+      appended = true;
     } catch (error) {
       await connection.run('ROLLBACK');
       throw error;
@@ -222,6 +236,8 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
     close: () => {
       connection.closeSync();
       instance.closeSync();
+      if (appended) copy.commit();
+      else copy.discard();
     },
   };
 }

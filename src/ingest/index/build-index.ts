@@ -20,6 +20,7 @@ import { callFromKey, mergeCallRows, mergeCounters } from '../call-rows.js';
 import type { CallRow, UsageQuery } from '../../model.js';
 import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
 import { openIndex, queryRows } from './index-store.js';
+import { withWorkingCopy } from '../../util/atomic-file.js';
 
 export interface IndexUpdateOptions {
   logs: string;
@@ -303,10 +304,28 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   }
 }
 
-/** Builds or updates the index at `options.index` from the files under `options.logs`. */
+/**
+ * Builds or updates the index at `options.index` from the files under `options.logs`. The update
+ * runs on a working copy renamed over the index at the end (`withWorkingCopy`): a run that fails or
+ * is interrupted (Ctrl-C, SIGTERM) leaves the previous index byte for byte. Unreadable files are
+ * recorded in the index before the run reports them, so that update is kept.
+ */
 export async function updateUsageIndex(options: IndexUpdateOptions): Promise<IndexUpdate> {
   const discovery = await discoverLogFiles(resolve(options.logs), null);
-  const handle = await openIndex(options.index, { create: true });
+  const { update, error } = await withWorkingCopy(options.index, async (copy) => {
+    const value = await updateIndexFile(options, copy, discovery);
+    return { value, commit: true };
+  });
+  if (error !== undefined) throw error;
+  return update;
+}
+
+async function updateIndexFile(
+  options: IndexUpdateOptions,
+  file: string,
+  discovery: Awaited<ReturnType<typeof discoverLogFiles>>,
+): Promise<{ update: IndexUpdate; error?: InputError }> {
+  const handle = await openIndex(file, { create: true, name: options.index });
   const { connection } = handle;
   const indexedAt = options.now.toISOString();
   const skipped: Array<{ file: string; reason: string }> = [];
@@ -403,11 +422,12 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
     if (skipped.length > 0 && !options.skipBadFiles) {
       const shown = skipped.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
       const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
-      throw new InputError(`${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`, {
+      const error = new InputError(`${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`, {
         hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
       });
+      return { update, error };
     }
-    return update;
+    return { update };
   } finally {
     handle.close();
   }

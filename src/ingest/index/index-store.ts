@@ -54,8 +54,12 @@ export interface IndexHandle {
   close(): void;
 }
 
-/** Opens (creating when `create`) the index database and its tables. */
-export async function openIndex(path: string, options: { create: boolean; threads?: number }): Promise<IndexHandle> {
+/**
+ * Opens (creating when `create`) the index database and its tables. `name` is the path messages
+ * show when `path` is a working copy of it.
+ */
+export async function openIndex(path: string, options: { create: boolean; threads?: number; name?: string }): Promise<IndexHandle> {
+  const name = options.name ?? path;
   if (options.create) await mkdir(dirname(path), { recursive: true });
   const existed = existsSync(path);
   const instance = await duckdb.DuckDBInstance.create(path, {
@@ -74,7 +78,7 @@ export async function openIndex(path: string, options: { create: boolean; thread
     if (version !== INDEX_VERSION) {
       connection.closeSync();
       instance.closeSync();
-      throw new InputError(`${path}: usage index of another version (${version ?? 'unknown'}; this iamtrim writes and reads version ${INDEX_VERSION})`, {
+      throw new InputError(`${name}: usage index of another version (${version ?? 'unknown'}; this iamtrim writes and reads version ${INDEX_VERSION})`, {
         hint: 'delete it and run `iamtrim index` again to rebuild it from the logs',
       });
     }
@@ -88,7 +92,7 @@ export async function openIndex(path: string, options: { create: boolean; thread
   if (!Number.isInteger(blockLevels) || blockLevels < 0 || blockLevels > 30) {
     connection.closeSync();
     instance.closeSync();
-    throw new InputError(`${path}: usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`, {
+    throw new InputError(`${name}: usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`, {
       hint: 'delete it and run `iamtrim index` again to rebuild it from the logs',
     });
   }
