@@ -16,7 +16,7 @@ import { runMinimize } from '../src/app/minimize.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
-import { groupRecords, attributeRecord, type CloudTrailRecord } from '../src/ingest/records.js';
+import { groupRecords, attributeRecord, type CloudTrailRecord } from '../src/ingest/reference.js';
 import type { UsageSource } from '../src/ingest/source.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import { mappingTables } from '../src/mapping/tables.js';
@@ -92,7 +92,7 @@ function snapshotOf(c: CorpusCase): IamSnapshot {
   return parseAuthorizationDetails(doc, `corpus case ${c.name}`);
 }
 
-/** An in-memory usage source over the case's one record: the reference attribution of records.ts. */
+/** An in-memory usage source over the case's one record: the reference attribution of reference.ts. */
 function recordSource(c: CorpusCase): UsageSource {
   const rec = c.record as CloudTrailRecord;
   return {
