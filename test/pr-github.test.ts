@@ -79,6 +79,32 @@ describe('iamtrim pr', () => {
     expect(git(remote, 'branch', '--list')).toBe('* main');
   }, 60_000);
 
+  it('writes only the share of the policy the file holds (D1): app-api-data keeps s3 and dynamodb, nothing from app-common', async () => {
+    const io = testIo({});
+    expect(await main(prArgs('--dry-run'), io)).toBe(0);
+    const diff = io.stdout.slice(io.stdout.indexOf('--- file diff ---'));
+    const added = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    const actions = added.flatMap((l) => [...l.matchAll(/"([a-z0-9-]+):[A-Za-z*]+"/g)].map((m) => m[1]));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['s3', 'dynamodb']));
+    for (const other of ['kms:Decrypt', 'secretsmanager:GetSecretValue', 'logs:']) expect(diff).not.toContain(other);
+  }, 60_000);
+
+  it('refuses a file whose policy is none of the role\'s (exit 3), naming the closest match and the role\'s policies', async () => {
+    await mkdir(join(work, 'policies'), { recursive: true });
+    await writeFile(join(work, 'policies', 'unrelated.json'), await readFile(join(import.meta.dirname, 'pr-files', 'unrelated.json'), 'utf8'));
+    git(work, 'add', '.');
+    git(work, 'commit', '--quiet', '-m', 'unrelated policy');
+    git(work, 'push', '--quiet', 'origin', 'main');
+    const args = prArgs('--dry-run').map((a) => (a === 'infra/iam.tf' ? 'policies/unrelated.json' : a));
+    args.splice(args.indexOf('--resource'), 2);
+    const io = testIo({});
+    expect(await main(args, io)).toBe(3);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toMatch(/--file policies\/unrelated\.json: its policy is not one of app-api's policies; closest: /);
+    expect(io.stderr).toContain('app-api has app-api-data (inline), app-common (managed), AWSLambdaBasicExecutionRole (AWS managed)');
+  }, 60_000);
+
   it('opens one PR whose branch changes only the policy block, without touching the working tree', async () => {
     const io = testIo();
     const code = await main(prArgs(), io);
@@ -133,8 +159,8 @@ describe('iamtrim pr', () => {
   }, 60_000);
 
   it('opens a separate PR for another role whose policy is a JSON file', async () => {
-    await mkdir(join(work, 'policies'));
-    await writeFile(join(work, 'policies', 'queue-worker.json'), await readFile(join(import.meta.dirname, 'pr-files', 'policy.json'), 'utf8'));
+    await mkdir(join(work, 'policies'), { recursive: true });
+    await writeFile(join(work, 'policies', 'queue-worker.json'), await readFile(join(import.meta.dirname, 'pr-files', 'queue-worker.json'), 'utf8'));
     git(work, 'add', '.');
     git(work, 'commit', '--quiet', '-m', 'queue-worker policy');
     git(work, 'push', '--quiet', 'origin', 'main');
@@ -147,7 +173,7 @@ describe('iamtrim pr', () => {
     expect(git(remote, 'diff', '--name-only', 'main', branch)).toBe('policies/queue-worker.json');
     const policy = JSON.parse(git(remote, 'show', `${branch}:policies/queue-worker.json`)) as { Statement: Array<{ Action: unknown }> };
     expect(policy.Statement.length).toBeGreaterThan(0);
-    expect(policy.Statement.some((st) => st.Action === '*')).toBe(false);
+    expect(policy.Statement.some((st) => st.Action === '*' || JSON.stringify(st.Action).includes(':*'))).toBe(false);
     expect(git(remote, 'show', `${branch}:policies/queue-worker.json`)).toMatch(/^\{\n {4}"Version"/);
     expect(github.pulls.map((p) => p.head)).toEqual([BRANCH, branch]);
   }, 60_000);

@@ -41,13 +41,13 @@ function fail(file: string, text: string, at: number, what: string): never {
   throw new InputError(`${file}:${lineOf(text, at)}: ${what}`, { hint: 'check the file with `terraform validate`' });
 }
 
-interface Scanner {
+export interface Scanner {
   file: string;
   text: string;
 }
 
 /** If a comment starts at i, the index just after it (the newline is not part of it); else i. */
-function skipComment(s: Scanner, i: number): number {
+export function skipComment(s: Scanner, i: number): number {
   const { text } = s;
   if (text[i] === '#' || (text[i] === '/' && text[i + 1] === '/')) {
     const nl = text.indexOf('\n', i);
@@ -85,7 +85,7 @@ export function heredocEnd(s: Scanner, i: number): { terminatorStart: number; en
 }
 
 /** Index just after the quoted string starting at i (`"`), skipping escapes and templates. */
-function skipString(s: Scanner, i: number): number {
+export function skipString(s: Scanner, i: number): number {
   const { text } = s;
   let j = i + 1;
   while (j < text.length) {

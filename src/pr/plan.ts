@@ -4,13 +4,15 @@
  * it and the apply step (apply.ts) performs it. Nothing here touches git or GitHub.
  */
 import { createTwoFilesPatch } from 'diff';
-import type { MinimizePlan } from '../model.js';
+import type { MinimizePlan, PolicyShare } from '../model.js';
 import { InputError } from '../errors.js';
-import { count } from '../render/format.js';
+import { count, plural } from '../render/format.js';
 import { renderPolicyDiff } from '../render/policy-diff.js';
 import { prTitle, renderPrBody } from '../render/pr-body.js';
 import { IAMTRIM_TRAILER } from './git.js';
-import { rewritePolicyFile } from './rewrite.js';
+import { matchPolicy } from './match-policy.js';
+import { readPolicyFile, type PolicyRead } from './read-policy.js';
+import { rewritePolicyFile, type FileRewrite } from './rewrite.js';
 import type { SamRenderOptions } from '../render/sam.js';
 import { isSamTemplateFile, rewriteSamTemplateFile } from '../serverless/sam-pr.js';
 
@@ -46,20 +48,55 @@ export function branchPrefix(roleName: string): string {
   return `iamtrim/${roleName.replace(/[^A-Za-z0-9_-]+/g, '-')}-`;
 }
 
+/** `app-common (managed)`, `AWSLambdaBasicExecutionRole (AWS managed)`. */
+export function shareLabel(share: PolicyShare): string {
+  return `${share.name} (${share.awsManaged ? 'AWS managed' : share.kind})`;
+}
+
+/**
+ * The role's policy the file holds, proven by matching the two documents, and its share; refused
+ * (InputError, exit 3) when the file's policy is none of the role's, or its share cannot be written.
+ */
+export function chooseShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+  const { plan } = input;
+  const read = readPolicyFile(input.file, input.fileText, input.resource);
+  const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
+  const policies = plan.policies.map(shareLabel).join(', ') || 'none';
+  const match = matchPolicy(read, plan.policies);
+  if (!match.matched) {
+    const closest = match.closest === undefined ? '' : `; closest: ${shareLabel(match.closest)}, ${Math.round(match.similarity * 100)}% of action entries shared`;
+    throw new InputError(`--file ${where}: its policy is not one of ${plan.roleName}'s policies${closest}; ${plan.roleName} has ${policies}`, {
+      hint: 'point --file (and --resource) at the policy as IAM has it today; pr writes only a policy it can prove is the role\'s (re-export iam.json if the file was applied since)',
+    });
+  }
+  const { share } = match;
+  if (share.awsManaged) {
+    throw new InputError(`--file ${where}: holds ${shareLabel(share)}, which AWS owns and no one can edit`, {
+      hint: `create a customer-managed policy from its share (iamtrim minimize --format json: policies[]) and attach it in place of ${share.name}, as a separate change`,
+    });
+  }
+  if (share.change === 'remove') {
+    throw new InputError(`--file ${where}: ${plan.roleName} needs nothing that ${shareLabel(share)} grants (${plural(share.grantedActions, 'action')}, none used or kept); an IAM policy cannot be empty`, {
+      hint: `${share.kind === 'inline' ? 'delete the inline policy' : 'detach the policy from the role'} by hand after review; iamtrim does not delete policies`,
+    });
+  }
+  return { share, read, expressions: match.expressions };
+}
+
 export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
   const sam = isSamTemplateFile(input.file);
-  if (!sam && plan.proposed.length !== 1) {
-    throw new InputError(
-      `the proposal for ${plan.roleName} needs ${plan.proposed.length} policy documents to fit IAM size limits, and --file ${input.file} holds one`,
-      { hint: 'try --resources service for a smaller policy, or split it by hand from `iamtrim minimize --format terraform`' },
-    );
+  let share: PolicyShare | undefined;
+  let rewrite: FileRewrite;
+  if (sam) rewrite = rewriteSamTemplateFile(input.file, input.fileText, plan, input.resource, input.sam);
+  else {
+    const chosen = chooseShare(input);
+    share = chosen.share;
+    rewrite =
+      share.change === 'unchanged'
+        ? { content: input.fileText, target: chosen.read.target }
+        : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions);
   }
-  const [doc] = plan.proposed;
-  if (doc === undefined) throw new InputError(`no proposed policy for ${plan.roleName}`);
-  const rewrite = sam
-    ? rewriteSamTemplateFile(input.file, input.fileText, plan, input.resource, input.sam)
-    : rewritePolicyFile(input.file, input.fileText, doc, input.resource);
   const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
   const prefix = branchPrefix(plan.roleName);
   const title = prTitle(plan);
@@ -80,7 +117,12 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     branch: `${prefix}${date}`,
     branchPrefix: prefix,
     title,
-    body: renderPrBody({ plan, target: rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`, diff: renderPolicyDiff(plan.current, plan.proposed, plan.roleName), version: input.version }),
+    body: renderPrBody({
+      plan,
+      target: rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`,
+      diff: share !== undefined ? renderPolicyDiff([share.current], [share.proposed], share.name) : renderPolicyDiff(plan.current, plan.proposed, plan.roleName),
+      version: input.version,
+    }),
     commitMessage,
     file: { path: input.file, target: rewrite.target, before: input.fileText, after: rewrite.content },
     fileDiff,

@@ -6,7 +6,7 @@
  * of the file stays as it was, so the pull request diff shows the policy and nothing else.
  */
 import { InputError, UsageError } from '../errors.js';
-import type { PolicyDocument } from '../model.js';
+import type { PolicyDocument, Statement } from '../model.js';
 import { json } from '../render/format.js';
 import { escapeTemplate, hclValue } from '../render/hcl.js';
 import { policyDocumentBody } from '../render/terraform.js';
@@ -19,14 +19,50 @@ export interface FileRewrite {
 }
 
 /** Resource types whose `policy` attribute is an IAM policy JSON string. */
-const POLICY_RESOURCES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']);
+export const POLICY_RESOURCES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']);
 /** Arguments of aws_iam_policy_document that the new statements replace; meta-arguments are kept. */
 const DOCUMENT_ARGUMENTS = new Set(['statement', 'version', 'policy_id']);
 /** `policy = data.aws_iam_policy_document.NAME[0].json`: the policy is that data source. */
-const DOCUMENT_REFERENCE = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.(json|minified_json)$/;
+export const DOCUMENT_REFERENCE = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.(json|minified_json)$/;
 const MERGING_ARGUMENTS = new Set(['source_policy_documents', 'override_policy_documents', 'source_json', 'override_json']);
 
-export function rewritePolicyFile(file: string, text: string, doc: PolicyDocument, resource: string | undefined): FileRewrite {
+/**
+ * `expressions` (literal value -> source text, from matching the file against IAM): where the new
+ * document keeps exactly a value an expression stood for, the expression is written back.
+ */
+export function rewritePolicyFile(
+  file: string,
+  text: string,
+  doc: PolicyDocument,
+  resource: string | undefined,
+  expressions: ReadonlyMap<string, string> = new Map(),
+): FileRewrite {
+  if (expressions.size === 0) return rewriteLiteral(file, text, doc, resource);
+  const tokens = new Map<string, string>();
+  const token = (value: string): string => {
+    const source = expressions.get(value);
+    if (source === undefined) return value;
+    const t = `IAMTRIMEXPRESSION${tokens.size}X`;
+    tokens.set(t, source);
+    return t;
+  };
+  const swap = (v: string | string[] | undefined): string | string[] | undefined =>
+    v === undefined ? undefined : Array.isArray(v) ? v.map(token) : token(v as string);
+  const statements = doc.Statement.map((s) => {
+    const out: Statement = { ...s };
+    for (const key of ['Action', 'NotAction', 'Resource', 'NotResource'] as const) {
+      const value = swap(s[key]);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  });
+  const rewritten = rewriteLiteral(file, text, { ...doc, Statement: statements }, resource);
+  let content = rewritten.content;
+  for (const [t, source] of tokens) content = content.split(`"${t}"`).join(source);
+  return { ...rewritten, content };
+}
+
+function rewriteLiteral(file: string, text: string, doc: PolicyDocument, resource: string | undefined): FileRewrite {
   if (file.endsWith('.tf')) return rewriteTerraform(file, text, doc, resource);
   if (file.endsWith('.json')) {
     if (resource !== undefined) throw new UsageError(`--resource ${resource}: only for Terraform files, and --file ${file} is JSON`);
@@ -76,7 +112,7 @@ function parseAddress(address: string): Address {
   return { data, type: parts[0], name: parts[1] };
 }
 
-function addressOf(b: HclBlock): string {
+export function addressOf(b: HclBlock): string {
   return `${b.type === 'data' ? 'data.' : ''}${b.labels.join('.')}`;
 }
 
@@ -85,12 +121,24 @@ function isCandidate(b: HclBlock): boolean {
 }
 
 function rewriteTerraform(file: string, text: string, doc: PolicyDocument, resource: string | undefined): FileRewrite {
+  const { block, blocks } = locateTerraformPolicy(file, text, resource);
+  return { content: rewriteBlock(file, text, block, doc, blocks), target: addressOf(block) };
+}
+
+/** The policy block `--resource` names (or the file's only one), and every block of the file. */
+export function locateTerraformPolicy(file: string, text: string, resource: string | undefined): { block: HclBlock; blocks: HclBlock[] } {
   const blocks = scanItems(file, text).filter((i): i is HclBlock => i.kind === 'block');
   let block: HclBlock | undefined;
   if (resource === undefined) {
     // A resource whose policy is a data source in this file is the same policy as that data source.
     const documents = new Set(blocks.filter((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document').map((b) => b.labels[1]));
+    // A document with principals is a trust or resource policy, never the role's identity policy.
+    const trust = (b: HclBlock): boolean =>
+      scanItems(file, text, b.bodyStart, b.bodyEnd).some(
+        (i) => i.kind === 'block' && i.type === 'statement' && scanItems(file, text, i.bodyStart, i.bodyEnd).some((p) => p.kind === 'block' && /principals$/.test(p.type)),
+      );
     const candidates = blocks.filter(isCandidate).filter((b) => {
+      if (b.type === 'data' && trust(b)) return false;
       if (b.type !== 'resource') return true;
       const policy = scanItems(file, text, b.bodyStart, b.bodyEnd).find((i) => i.kind === 'attribute' && i.name === 'policy');
       const reference = policy?.kind === 'attribute' ? DOCUMENT_REFERENCE.exec(text.slice(policy.valueStart, policy.valueEnd)) : null;
@@ -115,7 +163,7 @@ function rewriteTerraform(file: string, text: string, doc: PolicyDocument, resou
     }
   }
   if (block === undefined) throw new UsageError(`--file ${file}: no policy found`);
-  return { content: rewriteBlock(file, text, block, doc, blocks), target: addressOf(block) };
+  return { block, blocks };
 }
 
 function rewriteBlock(file: string, text: string, block: HclBlock, doc: PolicyDocument, blocks: HclBlock[]): string {

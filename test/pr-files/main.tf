@@ -39,13 +39,13 @@ data "aws_iam_policy_document" "app" {
   # the wildcard grant we want to trim
   statement {
     sid       = "Everything"
-    actions   = ["s3:*", "sqs:*", "dynamodb:*"]
-    resources = ["*", "arn:aws:s3:::${var.bucket}/&{aws:username}/*"]
+    actions   = ["s3:*"]
+    resources = ["*"]
   }
 
   statement {
     effect    = "Allow"
-    actions   = ["logs:*"]
+    actions   = ["dynamodb:*"] # app-api-data as IAM has it
     resources = ["*"]
   }
 }
