@@ -53,10 +53,14 @@ describe('PR body', () => {
     expect(huge).toContain('### Rolling back');
   });
 
-  it('refuses a split proposal for a single policy file, saying why', () => {
-    const split = { ...plan, proposed: [plan.proposed[0], plan.proposed[0]] } as MinimizePlan;
-    expect(() => buildPrPlan({ plan: split, file: 'p.json', fileText: '{"Statement":[]}', resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' })).toThrow(
-      /needs 2 policy documents to fit IAM size limits/,
+  it('writes the share of the policy the file holds, and refuses a file holding none of the role\'s policies', () => {
+    const [share] = plan.policies;
+    if (share === undefined) throw new Error('the golden plan has no policies[]');
+    const input = { plan, file: 'p.json', resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' };
+    const written = buildPrPlan({ ...input, fileText: `${JSON.stringify(share.current, null, 2)}\n` });
+    expect(JSON.parse(written.file.after)).toEqual(share.proposed);
+    expect(() => buildPrPlan({ ...input, fileText: '{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}' })).toThrow(
+      /its policy is not one of ci-deploy's policies; closest: admin \(inline\)/,
     );
   });
 });
