@@ -9,7 +9,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { ConditionBlock, ConditionValue, PolicyDocument, Statement } from '../model.js';
 import { heredocAt, heredocEnd, lineOf, matchClose, scanItems, type HclBlock } from './hcl-locate.js';
 import { expressionMark, readHclValue, type HclPlain } from './hcl-value.js';
-import { addressOf, DOCUMENT_REFERENCE, locateTerraformPolicy } from './rewrite.js';
+import { addressOf, locateTerraformPolicy, policyAttribute } from './rewrite.js';
 
 export interface PolicyRead {
   document: PolicyDocument;
@@ -53,19 +53,8 @@ export function readPolicyFile(file: string, text: string, resource: string | un
 function readTerraformBlock(file: string, text: string, block: HclBlock, blocks: HclBlock[]): PolicyRead {
   const where = `${file}:${lineOf(text, block.start)} ${addressOf(block)}`;
   if (block.type === 'data') return { ...readDocumentData(file, text, block), target: addressOf(block) };
-  const attribute = scanItems(file, text, block.bodyStart, block.bodyEnd).find((i) => i.kind === 'attribute' && i.name === 'policy');
-  if (attribute === undefined || attribute.kind !== 'attribute') throw new InputError(`${where}: has no policy attribute`);
-  const value = text.slice(attribute.valueStart, attribute.valueEnd);
-  const reference = DOCUMENT_REFERENCE.exec(value);
-  if (reference !== null) {
-    const target = blocks.find((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document' && b.labels[1] === reference[1]);
-    if (target === undefined) {
-      throw new InputError(`${where}: its policy is ${value}, which is defined in another file`, {
-        hint: `pass the file that defines it with --file and --resource data.aws_iam_policy_document.${reference[1] ?? ''}`,
-      });
-    }
-    return { ...readDocumentData(file, text, target), target: addressOf(block) };
-  }
+  const { attribute, value, document } = policyAttribute(where, file, text, block, blocks);
+  if (document !== undefined) return { ...readDocumentData(file, text, document), target: addressOf(block) };
   if (value.startsWith('jsonencode(') && value.endsWith(')')) {
     const open = attribute.valueStart + 'jsonencode'.length;
     const close = matchClose({ file, text }, open);

@@ -10,7 +10,7 @@ import type { PolicyDocument, Statement } from '../model.js';
 import { json } from '../render/format.js';
 import { escapeTemplate, hclValue } from '../render/hcl.js';
 import { policyDocumentBody } from '../render/terraform.js';
-import { heredocAt, heredocEnd, indentAt, lineOf, scanItems, type HclBlock } from './hcl-locate.js';
+import { heredocAt, heredocEnd, indentAt, lineOf, scanItems, type HclAttribute, type HclBlock } from './hcl-locate.js';
 
 export interface FileRewrite {
   content: string;
@@ -19,11 +19,11 @@ export interface FileRewrite {
 }
 
 /** Resource types whose `policy` attribute is an IAM policy JSON string. */
-export const POLICY_RESOURCES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']);
+const POLICY_RESOURCES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']);
 /** Arguments of aws_iam_policy_document that the new statements replace; meta-arguments are kept. */
 const DOCUMENT_ARGUMENTS = new Set(['statement', 'version', 'policy_id']);
 /** `policy = data.aws_iam_policy_document.NAME[0].json`: the policy is that data source. */
-export const DOCUMENT_REFERENCE = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.(json|minified_json)$/;
+const DOCUMENT_REFERENCE = /^data\.aws_iam_policy_document\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.(json|minified_json)$/;
 const MERGING_ARGUMENTS = new Set(['source_policy_documents', 'override_policy_documents', 'source_json', 'override_json']);
 
 /**
@@ -166,27 +166,41 @@ export function locateTerraformPolicy(file: string, text: string, resource: stri
   return { block, blocks };
 }
 
+/**
+ * The `policy` attribute of a policy resource, its source text, and the data source it names when
+ * it is `data.aws_iam_policy_document.X.json` (which must be in the same file).
+ */
+export function policyAttribute(
+  where: string,
+  file: string,
+  text: string,
+  block: HclBlock,
+  blocks: readonly HclBlock[],
+): { attribute: HclAttribute; value: string; document: HclBlock | undefined } {
+  const attribute = scanItems(file, text, block.bodyStart, block.bodyEnd).find((i): i is HclAttribute => i.kind === 'attribute' && i.name === 'policy');
+  if (attribute === undefined) throw new InputError(`${where}: has no policy attribute`);
+  const value = text.slice(attribute.valueStart, attribute.valueEnd);
+  const reference = DOCUMENT_REFERENCE.exec(value);
+  if (reference === null) return { attribute, value, document: undefined };
+  const document = blocks.find((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document' && b.labels[1] === reference[1]);
+  if (document === undefined) {
+    throw new InputError(`${where}: its policy is ${value}, which is defined in another file`, {
+      hint: `pass the file that defines it with --file and --resource data.aws_iam_policy_document.${reference[1] ?? ''}`,
+    });
+  }
+  return { attribute, value, document };
+}
+
 function rewriteBlock(file: string, text: string, block: HclBlock, doc: PolicyDocument, blocks: HclBlock[]): string {
   const where = `${file}:${lineOf(text, block.start)} ${addressOf(block)}`;
   if (block.type === 'data' && block.labels[0] === 'aws_iam_policy_document') return rewriteDocumentData(where, file, text, block, doc);
   if (block.type !== 'resource' || !POLICY_RESOURCES.has(block.labels[0] ?? '')) {
     throw new UsageError(`${where}: not a policy`, { hint: 'name an aws_iam_policy_document data source or an aws_iam_policy / aws_iam_role_policy resource' });
   }
-  const attribute = scanItems(file, text, block.bodyStart, block.bodyEnd).find((i) => i.kind === 'attribute' && i.name === 'policy');
-  if (attribute === undefined || attribute.kind !== 'attribute') throw new InputError(`${where}: has no policy attribute`);
-  const value = text.slice(attribute.valueStart, attribute.valueEnd);
+  const { attribute, value, document } = policyAttribute(where, file, text, block, blocks);
   const indent = indentAt(text, attribute.start);
   const replace = (start: number, end: number, replacement: string): string => text.slice(0, start) + replacement + text.slice(end);
-  const reference = DOCUMENT_REFERENCE.exec(value);
-  if (reference !== null) {
-    const target = blocks.find((b) => b.type === 'data' && b.labels[0] === 'aws_iam_policy_document' && b.labels[1] === reference[1]);
-    if (target === undefined) {
-      throw new InputError(`${where}: its policy is ${value}, which is defined in another file`, {
-        hint: `pass the file that defines it with --file and --resource data.aws_iam_policy_document.${reference[1] ?? ''}`,
-      });
-    }
-    return rewriteDocumentData(where, file, text, target, doc);
-  }
+  if (document !== undefined) return rewriteDocumentData(where, file, text, document, doc);
   if (value.startsWith('jsonencode(') && value.endsWith(')')) {
     return replace(attribute.valueStart + 'jsonencode('.length, attribute.valueEnd - 1, hclValue(doc, indent));
   }
