@@ -3,6 +3,7 @@
  * the built CLI: global output levels, the version, the environment variables, the hints.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,5 +139,58 @@ describe('AWS environment: Region, profile, credentials', () => {
     expect(r.code).toBe(4);
     expect(r.err).toMatch(/^iamtrim: no AWS credentials: Could not load credentials from any providers\n/);
     expect(r.err).not.toMatch(/failed: Error\b/);
+  });
+});
+
+describe('--output, --out and the format', () => {
+  it('--output json is the format, as in the AWS CLI, and writes no file named json', () => {
+    const viaOutput = runBuilt([...MINIMIZE, '--output', 'json'], { cwd: dir });
+    const viaFormat = runBuilt([...MINIMIZE, '--format', 'json']);
+    expect(viaOutput.code).toBe(0);
+    expect(viaOutput.out).toBe(viaFormat.out);
+    expect(JSON.parse(viaOutput.out)).toHaveProperty('proposed');
+    expect(existsSync(join(dir, 'json'))).toBe(false);
+  });
+
+  it('--output with a file name is refused with the --out hint; --output and a different --format conflict', () => {
+    const file = runBuilt([...MINIMIZE, '--output', 'policy.json']);
+    expect(file.code).toBe(2);
+    expect(file.err).toMatch(/--output policy\.json: --output is the output format, as in the AWS CLI: text, json, .*\n {2}hint: to write a file, use --out policy\.json/);
+    const both = runBuilt([...MINIMIZE, '--output', 'json', '--format', 'terraform']);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--format terraform and --output json: pass one of them');
+  });
+
+  it('--out FILE.json without --format writes JSON; .tf writes Terraform; .yaml asks which YAML', async () => {
+    const jsonFile = join(dir, 'p.json');
+    expect(runBuilt([...MINIMIZE, '--out', jsonFile]).code).toBe(0);
+    expect(JSON.parse(await readFile(jsonFile, 'utf8'))).toHaveProperty('proposed');
+    const tfFile = join(dir, 'p.tf');
+    expect(runBuilt([...MINIMIZE, '--out', tfFile]).code).toBe(0);
+    expect(await readFile(tfFile, 'utf8')).toMatch(/^data "aws_iam_policy_document"/m);
+    const yaml = runBuilt([...MINIMIZE, '--out', join(dir, 'p.yaml')]);
+    expect(yaml.code).toBe(2);
+    expect(yaml.err).toContain('which YAML? pass --format cloudformation or --format sam');
+    // An explicit --format wins over the extension.
+    const textFile = join(dir, 'explicit.json');
+    expect(runBuilt([...MINIMIZE, '--format', 'text', '--out', textFile]).code).toBe(0);
+    expect(() => JSON.parse(readFileSync(textFile, 'utf8'))).toThrow();
+  });
+});
+
+describe('role names as IAM matches them', () => {
+  it('--role ORDERS-API finds orders-api (IAM role names are unique regardless of case)', () => {
+    const exact = runBuilt([...MINIMIZE, '--format', 'json']);
+    const upper = runBuilt([...MINIMIZE.map((a) => (a === 'orders-api' ? 'ORDERS-API' : a)), '--format', 'json']);
+    expect(upper.code).toBe(0);
+    expect(upper.out).toBe(exact.out);
+  });
+});
+
+describe('grammar of the status lines', () => {
+  it('usage with no events by any role says "no events by any role"', () => {
+    const r = runBuilt(['usage', '--all-roles', '--logs', join(FIXTURE, 'logs'), '--end', '2020-01-01T00:00:00Z']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^iamtrim: no events by any role between /);
   });
 });

@@ -105,7 +105,7 @@ describe('drift on the demo account', () => {
     const history = join(dir, 'history.duckdb');
     const out1 = join(dir, 'out1');
     const first = await drift(['--iam', join(dir, 'demo', 'iam.json'), '--logs', logs, '--out', out1, '--history', history, '--fail-on', 'new-risk', '--end', NOW.toISOString()]);
-    expect(first.stderr).toContain('1 scan');
+    expect(first.stderr).toContain('6 roles from one scan of the logs');
     expect(first.code).toBe(0); // the first run is the baseline: nothing is new yet
     const r1 = await readReport(out1);
     expect(r1.changes).toBeNull();

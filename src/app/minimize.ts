@@ -54,7 +54,8 @@ function emptyUsage(role: string): RoleUsage {
 }
 
 /** Says why there is no evidence, in terms a user can act on. */
-export function noEvidenceMessage(roleName: string, window: TimeWindow, evidence: Evidence): string {
+/** `who` completes "no events by ...": `role app-api`, `any role`, `any of 12 roles`. */
+export function noEvidenceMessage(who: string, window: TimeWindow, evidence: Evidence): string {
   const covered =
     evidence.covered.first !== null
       ? `the ${evidence.files} log file(s) read cover ${evidence.covered.first} to ${evidence.covered.last}`
@@ -65,7 +66,7 @@ export function noEvidenceMessage(roleName: string, window: TimeWindow, evidence
     evidence.logDates?.first != null && (evidence.prunedFiles ?? 0) > 0
       ? `; all log files found span delivery dates ${evidence.logDates.first} to ${evidence.logDates.last}`
       : '';
-  return `no events by role ${roleName} between ${window.start} and ${window.end}: ${covered}${dates}`;
+  return `no events by ${who} between ${window.start} and ${window.end}: ${covered}${dates}`;
 }
 
 /**
@@ -118,7 +119,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
   const report = reduceUsage(scan, deps.mapCall);
   const usage = report.roles.find((r) => r.role === grant.arn) ?? emptyUsage(grant.arn);
   if (usage.events === 0 && !input.allowEmpty) {
-    throw new InputError(noEvidenceMessage(grant.name, input.window, scan.evidence), {
+    throw new InputError(noEvidenceMessage(`role ${grant.name}`, input.window, scan.evidence), {
       hint: 'widen --days, check --logs points at this account\'s trail, or pass --allow-empty to propose from no evidence (removes every permission)',
     });
   }

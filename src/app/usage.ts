@@ -34,7 +34,7 @@ export async function runUsage(
   const scan = await deps.source.scan({ roles: filter, window: input.window });
   const report = reduceUsage(scan, await deps.mapCall);
   if (report.roles.length === 0) {
-    const who = input.roles.length > 0 ? input.roles.join(', ') : 'any role';
+    const who = input.roles.length === 0 ? 'any role' : `${input.roles.length === 1 ? 'role' : 'roles'} ${input.roles.join(', ')}`;
     throw new InputError(noEvidenceMessage(who, input.window, scan.evidence), {
       hint: 'widen --days or check that --logs points at the right trail',
     });

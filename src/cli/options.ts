@@ -61,10 +61,47 @@ export function addSourceOptions(command: Command): Command {
   return addAwsOptions(command);
 }
 
+/** The format a file name implies, by its extension; YAML is both CloudFormation and SAM, so no guess. */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.json': 'json', '.tf': 'terraform', '.txt': 'text' };
+
+/**
+ * `--format` and `--out`, plus `--output`, the AWS CLI's name for the format (`--output json`),
+ * never a file name. Without `--format`, a file given to `--out` picks the format from its
+ * extension (`p.json` is JSON); an extension that names no single format is refused, not written
+ * as text.
+ */
 export function addOutputOptions(command: Command, formats: readonly string[]): Command {
   return command
     .addOption(new Option('--format <format>', 'output format').choices(formats).default(formats[0]))
-    .option('--out <file>', 'write the output to a file (atomically) instead of stdout');
+    .addOption(new Option('--output <format>', "same as --format (the AWS CLI's flag); to write a file use --out"))
+    .option('--out <file>', 'write the output to a file (atomically) instead of stdout; without --format, .json and .tf pick the format')
+    .hook('preAction', (cmd) => {
+      const opts = cmd.opts<{ output?: string; out?: string; format: string }>();
+      const explicit = cmd.getOptionValueSource('format') === 'cli';
+      if (opts.output !== undefined) {
+        if (!formats.includes(opts.output)) {
+          throw new UsageError(`--output ${opts.output}: --output is the output format, as in the AWS CLI: ${formats.join(', ')}`, {
+            hint: `to write a file, use --out ${opts.output}`,
+          });
+        }
+        if (explicit && opts.format !== opts.output) throw new UsageError(`--format ${opts.format} and --output ${opts.output}: pass one of them`);
+        cmd.setOptionValueWithSource('format', opts.output, 'cli');
+        return;
+      }
+      if (explicit || opts.out === undefined) return;
+      const dot = opts.out.lastIndexOf('.');
+      const extension = dot > opts.out.lastIndexOf('/') ? opts.out.slice(dot).toLowerCase() : '';
+      const implied = FORMAT_BY_EXTENSION[extension];
+      if (implied !== undefined && formats.includes(implied)) cmd.setOptionValueWithSource('format', implied, 'cli');
+      else if (extension === '.yaml' || extension === '.yml') {
+        const yaml = formats.filter((f) => f === 'cloudformation' || f === 'sam');
+        if (yaml.length > 0) {
+          throw new UsageError(`--out ${opts.out}: which YAML? pass ${yaml.map((f) => `--format ${f}`).join(' or ')}`, {
+            hint: `--format ${formats[0] ?? 'text'} writes the ${formats[0] ?? 'text'} format whatever the file is called`,
+          });
+        }
+      }
+    });
 }
 
 function isoSeconds(date: Date): string {

@@ -104,7 +104,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
   // The one scan: all selected roles at once.
   const scan = await deps.source.scan({ roles: filter, window: input.window });
   if (scan.evidence.events === 0 && !input.allowEmpty) {
-    throw new InputError(noEvidenceMessage(`(any of ${roles.length})`, input.window, scan.evidence), {
+    throw new InputError(noEvidenceMessage(`any of the ${roles.length} ${roles.length === 1 ? 'role' : 'roles'}`, input.window, scan.evidence), {
       hint: "widen --days, check --logs points at this account's trail, or pass --allow-empty to report every role as unused",
     });
   }

@@ -213,11 +213,15 @@ export function closestNames(wanted: string, names: readonly string[], limit = 3
     .map((c) => c.name);
 }
 
-/** Finds a role by name or ARN. */
+/**
+ * Finds a role by name or ARN. IAM role names are unique regardless of case and IAM matches them
+ * without case (`GetRole --role-name APP-API` finds `app-api`), so an exact match wins and a
+ * match ignoring case is next.
+ */
 export function findRole(snapshot: IamSnapshot, nameOrArn: string): RoleGrant {
-  const found = nameOrArn.startsWith('arn:')
-    ? snapshot.roles.find((r) => r.arn === nameOrArn)
-    : snapshot.roles.find((r) => r.name === nameOrArn);
+  const key = (r: RoleGrant): string => (nameOrArn.startsWith('arn:') ? r.arn : r.name);
+  const wanted = nameOrArn.toLowerCase();
+  const found = snapshot.roles.find((r) => key(r) === nameOrArn) ?? snapshot.roles.find((r) => key(r).toLowerCase() === wanted);
   if (found !== undefined) return found;
   const wantedName = nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
   const suggestions = closestNames(wantedName, snapshot.roles.map((r) => r.name));

@@ -27,5 +27,7 @@ export function renderCloudFormation(plan: PolicyPlan): string {
     };
   });
   const header = `# iamtrim: least-privilege policy for ${plan.role}\n`;
-  return header + stringify({ Resources: resources }, { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 rules, as CloudFormation (and PyYAML) read templates: '2012-10-17' stays a string, not a date,
+  // and so do 'yes', 'on', '0777' and the like.
+  return header + stringify({ Resources: resources }, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }

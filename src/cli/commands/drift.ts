@@ -136,7 +136,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       for (const [file, render] of Object.entries(DRIFT_OUTPUTS)) await writeFileAtomic(join(opts.out, file), render(final));
       if (store !== undefined) await store.append(record);
       ctx.io.notice(
-        `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} roles from 1 scan` +
+        `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} ${final.summary.roles === 1 ? 'role' : 'roles'} from one scan of the logs` +
           `${store !== undefined ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
       );
       if (failOnMet(final, opts.failOn)) {
