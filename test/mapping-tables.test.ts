@@ -49,7 +49,8 @@ describe('tables are valid data', () => {
 
 describe('event-actions rows map as the table says', () => {
   const unconditional = tables.eventActions.filter((r) => r.whenParams === undefined);
-  it.each(unconditional.map((r) => [r.eventSource, r.eventName, r.permissions.map((p) => p.action).sort()] as const))(
+  // Without parameters, a permission that needs one (`onlyWith`: the per-item actions of a transaction) is not emitted.
+  it.each(unconditional.map((r) => [r.eventSource, r.eventName, r.permissions.filter((p) => p.onlyWith === undefined).map((p) => p.action).sort()] as const))(
     '%s %s -> %j',
     (eventSource, eventName, expected) => expect(actions(map(callRow({ eventSource, eventName })))).toEqual([...expected].sort()),
   );
@@ -62,6 +63,17 @@ describe('event-actions rows map as the table says', () => {
   ] as const)('S3 %s with %j -> %j', (eventName, params, expected) =>
     expect(actions(map(callRow({ eventSource: 's3.amazonaws.com', eventName, params: { ...params } })))).toEqual([...expected]),
   );
+  it.each([
+    ['TransactWriteItems', { requestItems: '[{"operation":"Put","tableName":"a"},{"operation":"ConditionCheck","TableName":"b"}]' }, ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']],
+    ['TransactWriteItems', { requestItems: '[{"Update":{"TableName":"a"}},{"Delete":{"TableName":"a"}}]' }, ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
+    ['ExecuteStatement', { statement: 'SELECT * FROM "Music"."ArtistIndex" WHERE Artist = ?' }, ['dynamodb:PartiQLSelect']],
+    ['BatchExecuteStatement', { requestItems: '[{"statement":"UPDATE Music SET A = 1"},{"statement":"DELETE FROM \\"Music\\" WHERE x = 2"}]' }, ['dynamodb:PartiQLDelete', 'dynamodb:PartiQLUpdate']],
+    ['ExecuteTransaction', { transactStatements: '[{"statement":"INSERT INTO Music VALUE {}"}]' }, ['dynamodb:PartiQLInsert']],
+  ] as const)('DynamoDB %s with %j -> %j', (eventName, params, expected) =>
+    expect(actions(map(callRow({ eventSource: 'dynamodb.amazonaws.com', eventName, params: { ...params } })))).toEqual([...expected]),
+  );
+  it('a PartiQL statement whose verb cannot be read maps to nothing (unmapped, never guessed)', () =>
+    expect(map(callRow({ eventSource: 'dynamodb.amazonaws.com', eventName: 'ExecuteStatement', params: { statement: 'EXPLAIN x' } })).kind).toBe('unmapped'));
 });
 
 describe('default rule and version suffixes', () => {

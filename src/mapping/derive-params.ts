@@ -96,6 +96,123 @@ function deriveCopySource(value: string, out: ParamValues): void {
   if (version !== null) put(out, 'copySourceVersionId', [version[1] ?? '']);
 }
 
+function member(value: unknown, ...keys: string[]): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const key of keys) if (key in value) return Reflect.get(value, key);
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** DynamoDB transaction item kinds: CloudTrail writes `operation: "Put"`, the SDK shape nests `{Put: {TableName}}`. */
+const TRANSACT_KINDS: Record<string, string> = { put: 'Put', update: 'Update', delete: 'Delete', conditioncheck: 'ConditionCheck', get: 'Get' };
+
+/**
+ * A DynamoDB `requestItems` list (TransactWriteItems/TransactGetItems: one item per entry;
+ * BatchExecuteStatement: one `statement` per entry): the tables per item kind
+ * (`transactPutTables`, ...), every table (`requestItemsTables`), and the PartiQL statements.
+ */
+function deriveItemList(items: unknown[], out: ParamValues): string[] {
+  const byKind = new Map<string, Set<string>>();
+  const tables = new Set<string>();
+  const statements: string[] = [];
+  for (const item of items) {
+    const statement = text(member(item, 'statement', 'Statement'));
+    if (statement !== undefined) {
+      statements.push(statement);
+      continue;
+    }
+    let kind = text(member(item, 'operation', 'Operation'));
+    let body: unknown = item;
+    if (kind === undefined && item !== null && typeof item === 'object') {
+      const nested = Object.keys(item).find((k) => TRANSACT_KINDS[k.toLowerCase()] !== undefined);
+      if (nested !== undefined) {
+        kind = nested;
+        body = Reflect.get(item, nested);
+      }
+    }
+    const table = text(member(body, 'tableName', 'TableName'));
+    if (table === undefined) continue;
+    tables.add(table);
+    const normal = kind === undefined ? undefined : TRANSACT_KINDS[kind.toLowerCase()];
+    if (normal !== undefined) byKind.set(normal, (byKind.get(normal) ?? new Set()).add(table));
+  }
+  put(out, 'requestItemsTables', [...tables].sort());
+  for (const [kind, set] of byKind) put(out, `transact${kind}Tables`, [...set].sort());
+  return statements;
+}
+
+const PARTIQL_NAME = String.raw`(?:"((?:[^"]|"")+)"|([A-Za-z0-9_-]+))`;
+const PARTIQL_TARGET = String.raw`${PARTIQL_NAME}(?:\s*\.\s*${PARTIQL_NAME})?`;
+const PARTIQL_VERBS: [string, RegExp][] = [
+  ['Select', new RegExp(String.raw`^\s*(?:EXISTS\s*\(\s*)?SELECT\b[\s\S]*?\bFROM\s+${PARTIQL_TARGET}`, 'i')],
+  ['Insert', new RegExp(String.raw`^\s*INSERT\s+INTO\s+${PARTIQL_TARGET}`, 'i')],
+  ['Update', new RegExp(String.raw`^\s*UPDATE\s+${PARTIQL_TARGET}`, 'i')],
+  ['Delete', new RegExp(String.raw`^\s*DELETE\s+FROM\s+${PARTIQL_TARGET}`, 'i')],
+];
+
+/**
+ * PartiQL statements -> `partiql<Verb>Tables` and `partiql<Verb>IndexNames` (`"Table"."Index"`).
+ * A statement whose verb or table cannot be read adds nothing (the call then maps to no permission
+ * and is reported as unmapped, never guessed).
+ */
+function derivePartiQl(statements: readonly string[], out: ParamValues): void {
+  const found = new Map<string, Set<string>>();
+  const add = (name: string, value: string): void => void found.set(name, (found.get(name) ?? new Set()).add(value));
+  for (const statement of statements) {
+    for (const [verb, regex] of PARTIQL_VERBS) {
+      const m = regex.exec(statement);
+      if (m === null) continue;
+      const table = (m[1] ?? m[2] ?? '').replaceAll('""', '"');
+      const index = (m[3] ?? m[4])?.replaceAll('""', '"');
+      if (table !== '') add(`partiql${verb}Tables`, table);
+      if (index !== undefined && index !== '') add(`partiql${verb}IndexNames`, index);
+      break;
+    }
+  }
+  for (const [name, set] of found) put(out, name, [...set].sort());
+}
+
+/** Cross-Region inference profile ids are a geography prefix plus the model id (`us.anthropic.claude-…`). */
+const BEDROCK_PROFILE = /^(?:us|eu|apac|us-gov|global|jp|au|ca|ap)\.(.+)$/;
+
+/**
+ * Bedrock `modelId`: an ARN is used as is (by the `${modelId}` builders); a cross-Region inference
+ * profile id gives the profile and its model; any other id is a foundation model.
+ */
+function deriveModelId(modelId: string, out: ParamValues): void {
+  if (isArn(modelId)) return;
+  const profile = BEDROCK_PROFILE.exec(modelId);
+  if (profile !== null) {
+    put(out, 'bedrockProfileId', [modelId]);
+    put(out, 'bedrockProfileModelId', [profile[1] ?? '']);
+  } else {
+    put(out, 'bedrockFoundationModelId', [modelId]);
+  }
+}
+
+/**
+ * A Secrets Manager ARN as the caller wrote it. AWS matches policies against the full ARN, whose
+ * name ends with `-` and six random characters. An ARN without that ending is partial; one with it
+ * may still be a partial ARN of a secret whose own name ends that way, so both candidates are kept.
+ */
+function deriveSecretArn(arn: string, out: ParamValues): void {
+  const m = /^(arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:)(.+)$/.exec(arn);
+  if (m === null) return;
+  const full = /-[A-Za-z0-9]{6}$/.test(m[2] ?? '');
+  put(out, 'secretArnCandidates', [...(out['secretArnCandidates'] ?? []), ...(full ? [arn, `${arn}-??????`] : [`${arn}-??????`])]);
+}
+
+/** SES sender: `a@example.com` or `"Name" <a@example.com>`; the identity is the address or its domain. */
+function deriveSesSource(value: string, out: ParamValues): void {
+  const address = /<([^>]+)>\s*$/.exec(value)?.[1] ?? value.trim();
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return;
+  put(out, 'sesIdentities', [address, address.slice(at + 1)]);
+}
+
 function busOf(entry: unknown, key: string): string | undefined {
   if (entry === null || typeof entry !== 'object' || !(key in entry)) return undefined;
   const value: unknown = Reflect.get(entry, key);
@@ -133,11 +250,38 @@ export function deriveParams(params: Record<string, string>, ctx: CallContext): 
   if (path !== undefined) put(out, 'pathTrimmed', [trimSlash(path)]);
   const names = p('names');
   if (names !== undefined) put(out, 'namesTrimmed', stringList(parseJson(names)).filter((n) => !isArn(n)).map(trimSlash));
+  const statements: string[] = [];
   const requestItems = p('requestItems');
   if (requestItems !== undefined) {
     const items = parseJson(requestItems);
-    if (items !== null && typeof items === 'object' && !Array.isArray(items)) put(out, 'requestItemsTables', Object.keys(items).sort());
+    if (Array.isArray(items)) statements.push(...deriveItemList(items, out));
+    else if (items !== null && typeof items === 'object') put(out, 'requestItemsTables', Object.keys(items).sort());
   }
+  const statement = p('statement');
+  if (statement !== undefined) statements.push(statement);
+  const transactStatements = p('transactStatements');
+  if (transactStatements !== undefined) {
+    const items = parseJson(transactStatements);
+    if (Array.isArray(items)) statements.push(...deriveItemList(items, out));
+  }
+  if (statements.length > 0) derivePartiQl(statements, out);
+  const modelId = p('modelId');
+  if (modelId !== undefined) deriveModelId(modelId, out);
+  const secretId = p('secretId');
+  if (secretId !== undefined && isArn(secretId)) deriveSecretArn(secretId, out);
+  const secretIdList = p('secretIdList');
+  if (secretIdList !== undefined) {
+    const ids = stringList(parseJson(secretIdList));
+    for (const arn of ids.filter(isArn)) deriveSecretArn(arn, out);
+    const named = ids.filter((id) => !isArn(id)).map((id) => `arn:${ctx.partition}:secretsmanager:${ctx.region}:${ctx.account}:secret:${id}-??????`);
+    put(out, 'secretArnCandidates', [...(out['secretArnCandidates'] ?? []), ...named]);
+  }
+  const sesSource = p('sesSource');
+  if (sesSource !== undefined) deriveSesSource(sesSource, out);
+  // SageMaker writes resource names in lower case in the ARNs it returns; a mixed-case name keeps
+  // both spellings (the narrowest set covering the ARN AWS evaluates).
+  const endpointName = p('endpointName');
+  if (endpointName !== undefined && !isArn(endpointName)) put(out, 'endpointNameCandidates', [...new Set([endpointName, endpointName.toLowerCase()])]);
   const entries = p('entries');
   if (entries !== undefined) deriveEventBuses(entries, out);
   return out;

@@ -158,6 +158,8 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     action: CatalogAction,
     bind: Record<string, string> | undefined,
     fromParamsOnly: boolean,
+    anyResourceType: boolean,
+    exceptParam: string | undefined,
     row: CallRow,
     ctx: CallContext,
     diagnostics: Diagnostic[],
@@ -179,7 +181,13 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       }
     }
     for (const name of addIdentityParams(derived, identity, ctx)) diagnostics.push(ambiguousName(name, action.id));
-    const resolved = resolver.resolve(action, derived, fromParamsOnly ? [] : row.resourceArns, ctx);
+    const except = exceptParam === undefined ? undefined : row.params[exceptParam];
+    let resourceArns = fromParamsOnly ? [] : row.resourceArns;
+    if (except !== undefined && except !== '') {
+      const rest = resourceArns.filter((a) => a !== except && !a.endsWith(`/${except}`));
+      if (rest.length > 0) resourceArns = rest;
+    }
+    const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType });
     diagnostics.push(...resolved.diagnostics);
     const permission: RequiredPermission = { action: action.id, resources: resolved.resources };
     if (row.invokedBy !== null && row.invokedBy !== '') permission.via = `${action.id} by ${row.invokedBy}`;
@@ -211,12 +219,22 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     const name = normaliseName(row.eventSource, prefix, row.eventName);
     const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
     const specs =
-      tableRow?.permissions.map((p) => ({ action: catalog.action(p.action), bind: p.bind, fromParamsOnly: p.resourcesFrom === 'params' })) ??
-      [{ action: defaultAction(row.eventSource, prefix, name), bind: undefined, fromParamsOnly: false }];
+      tableRow?.permissions.map((p) => ({
+        action: catalog.action(p.action),
+        bind: p.bind,
+        fromParamsOnly: p.resourcesFrom === 'params',
+        onlyWith: p.onlyWith,
+        anyResourceType: p.anyResourceType === true,
+        exceptParam: p.exceptParam,
+      })) ?? [
+        { action: defaultAction(row.eventSource, prefix, name), bind: undefined, fromParamsOnly: false, onlyWith: undefined, anyResourceType: false, exceptParam: undefined },
+      ];
+    const present = specs.some((s) => s.onlyWith !== undefined) ? deriveParams(row.params, ctx) : {};
     const permissions: RequiredPermission[] = [];
     for (const spec of specs) {
       if (spec.action === undefined) continue;
-      permissions.push(permissionFor(spec.action, spec.bind, spec.fromParamsOnly, row, ctx, diagnostics));
+      if (spec.onlyWith !== undefined && present[spec.onlyWith] === undefined) continue;
+      permissions.push(permissionFor(spec.action, spec.bind, spec.fromParamsOnly, spec.anyResourceType, spec.exceptParam, row, ctx, diagnostics));
     }
     if (permissions.length === 0) {
       diagnostics.push({

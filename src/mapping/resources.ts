@@ -17,7 +17,12 @@ interface CompiledBuilder {
 }
 
 export interface ResourceResolver {
-  resolve(action: CatalogAction, params: ParamValues, resourceArns: readonly string[], ctx: CallContext): ResolvedResources;
+  resolve(action: CatalogAction, params: ParamValues, resourceArns: readonly string[], ctx: CallContext, options?: ResolveOptions): ResolvedResources;
+}
+
+export interface ResolveOptions {
+  /** The action's resource types are alternatives (see `anyResourceType` in tables.ts): one derived type is enough. */
+  anyResourceType?: boolean;
 }
 
 export interface ResolvedResources {
@@ -98,14 +103,14 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
   }
 
   return {
-    resolve(action, params, resourceArns, ctx) {
+    resolve(action, params, resourceArns, ctx, options = {}) {
       const diagnostics: Diagnostic[] = [];
       if (action.resourceTypes.length === 0) return { resources: ['*'], diagnostics };
       const all = action.resourceTypes
         .map((t) => ({ name: t.name, required: t.required, fmt: format(action.service, t.name) }))
         .filter((t): t is { name: string; required: boolean; fmt: ArnFormat } => t.fmt !== undefined);
       if (all.length === 0) return { resources: ['*'], diagnostics };
-      const required = all.filter((t) => t.required);
+      const required = options.anyResourceType === true ? [] : all.filter((t) => t.required);
       const types = all;
 
       // resources[]: each ARN goes to the most specific of the action's formats it matches.

@@ -26,6 +26,23 @@ const permissionSpec = z.strictObject({
   bind: z.record(z.string(), z.string()).optional(),
   /** `params`: ignore `resources[]`, which mixes source and destination (CopyObject, ReEncrypt). */
   resourcesFrom: z.enum(['params']).optional(),
+  /**
+   * Emit this permission only when the call has this (possibly derived) parameter: the per-item
+   * actions of a transaction (`dynamodb:PutItem` only when an item is a Put).
+   */
+  onlyWith: z.string().min(1).optional(),
+  /**
+   * The action's resource types are alternatives, one per way of addressing the call (Bedrock
+   * InvokeModel: a foundation model, an inference profile, a provisioned model...), although the
+   * Service Authorization Reference marks each required: one derived type is enough.
+   */
+  anyResourceType: z.literal(true).optional(),
+  /**
+   * Leave out of `resources[]` the ARN this parameter names (its value, or an ARN ending in
+   * `/value`), when another ARN remains: KMS ReEncrypt lists the source and the destination key,
+   * and kms:ReEncryptFrom is checked on the source only. An alias matches nothing, so both stay.
+   */
+  exceptParam: z.string().min(1).optional(),
 });
 
 const eventActionRow = z.strictObject({
