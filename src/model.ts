@@ -434,6 +434,27 @@ export interface PolicyShare {
   removedActions: string[];
 }
 
+/** A granted action IAM's last-accessed data shows attempted recently (`iam/last-accessed.ts`). */
+export interface LastAccessedKeep {
+  action: ActionId;
+  /** The date IAM reports (the action's own, or its service's), ISO-8601. */
+  lastAccessed: string;
+  /** `action`: IAM tracks this action; `service`: only the service's date is known. */
+  level: 'action' | 'service';
+}
+
+/** The IAM last-accessed evidence a plan used (`--last-accessed`), and what it kept. */
+export interface PlanLastAccessed {
+  /** A file path, or `live IAM`. */
+  origin: string;
+  /** When IAM completed the report. */
+  asOf: string;
+  /** `--last-accessed-days`: an attempt within this many days of `asOf` keeps the permission. */
+  days: number;
+  granularity: 'SERVICE_LEVEL' | 'ACTION_LEVEL';
+  kept: LastAccessedKeep[];
+}
+
 export interface MinimizePlan {
   role: string;
   roleName: string;
@@ -460,6 +481,8 @@ export interface MinimizePlan {
   policies: PolicyShare[];
   verification: ProposalVerification;
   scope: ProposalScope;
+  /** Present with `--last-accessed`: IAM's own evidence beyond the window, and what it kept. */
+  lastAccessed?: PlanLastAccessed;
   diagnostics: Diagnostic[];
   /** Reference data the plan was computed with. */
   data: { iamData: string };

@@ -22,6 +22,7 @@ import type {
   UnmappedCall,
   CallUsage,
 } from '../model.js';
+import type { LastAccessedReport } from '../iam/last-accessed.js';
 import type { UsageSource } from '../ingest/source.js';
 import { policyShares } from '../policy/per-policy.js';
 import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
@@ -40,6 +41,8 @@ export interface MinimizeInput {
   allowPartialWindow?: boolean;
   /** Refuse (InputError, exit 3) when an authorized call has no mapping, instead of keeping its service's grant. */
   strict?: boolean;
+  /** IAM last-accessed evidence for the role (`--last-accessed`, `--last-accessed-days`). */
+  lastAccessed?: { report: LastAccessedReport; days: number };
 }
 
 export interface MinimizeDeps {
@@ -141,7 +144,13 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
       { hint: 'widen --days, or pass --allow-empty to propose removing every permission' },
     );
   }
-  const diff = diffPermissions({ catalog: deps.catalog, grant, usage, evidence: scan.evidence });
+  const diff = diffPermissions({
+    catalog: deps.catalog,
+    grant,
+    usage,
+    evidence: scan.evidence,
+    ...(input.lastAccessed !== undefined ? { lastAccessed: input.lastAccessed } : {}),
+  });
   if (input.strict === true && diff.unmappedKeeps.length > 0) {
     const names = diff.unmappedKeeps.map((u) => `${u.call} x${u.events}`).join(', ');
     throw new InputError(`--strict: ${diff.unmappedKeeps.length} call(s) by ${grant.name} have no mapping: ${names}`, {
@@ -177,6 +186,17 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     policies: policyShares(deps.catalog, grant, proposal.policies),
     verification: proposal.verification,
     scope: proposal.scope,
+    ...(input.lastAccessed !== undefined
+      ? {
+          lastAccessed: {
+            origin: input.lastAccessed.report.origin,
+            asOf: input.lastAccessed.report.asOf,
+            days: input.lastAccessed.days,
+            granularity: input.lastAccessed.report.granularity,
+            kept: diff.recentlyAccessed,
+          },
+        }
+      : {}),
     diagnostics: mergeDiagnostics(diagnostics),
     data: { iamData: deps.catalog.version },
   };

@@ -11,7 +11,9 @@ import { describeResolution } from '../serverless/lambda-functions.js';
 import type { RoleTarget, RoleTargetOptions } from '../serverless/role-target.js';
 import { loadReferenceData, type CommandContext } from './context.js';
 import { parseWindow, type SourceOptions, type WindowOptions } from './options.js';
-import { buildIamSnapshot, buildUsageSource, resolveTarget } from './sources.js';
+import { buildIamSnapshot, buildLastAccessed, buildUsageSource, resolveTarget } from './sources.js';
+import { findRole } from '../iam/authorization-details.js';
+import { UsageError } from '../errors.js';
 
 export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetOptions {
   iam?: string;
@@ -21,6 +23,8 @@ export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetO
   allowEmpty?: boolean;
   allowPartialWindow?: boolean;
   strict?: boolean;
+  lastAccessed?: string;
+  lastAccessedDays: number;
 }
 
 /** Adds the options that shape a proposal. */
@@ -37,7 +41,19 @@ export function addProposalOptions(command: Command): Command {
     )
     .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
     .option('--allow-partial-window', 'propose even when the logs cover only part of the window (see docs/errors.md)')
+    .option('--last-accessed <file|dir|live>', "IAM last-accessed data (aws iam get-service-last-accessed-details output, a folder of <role>.json, or 'live'): keeps permissions attempted within --last-accessed-days")
+    .addOption(
+      new Option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days')
+        .default(400)
+        .argParser(parseDays),
+    )
     .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
+}
+
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last-accessed-days ${value}: not a whole number of days`, { hint: 'for example --last-accessed-days 400' });
+  return n;
 }
 
 export interface PlanFromFlags {
@@ -54,6 +70,10 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
   const source = await buildUsageSource(opts, ctx.io);
   const snapshot = buildIamSnapshot(opts, ctx.io.env);
   const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
+  const lastAccessed =
+    opts.lastAccessed === undefined
+      ? undefined
+      : { report: await buildLastAccessed(opts.lastAccessed, findRole(iam, target.role), opts, ctx.io.env), days: opts.lastAccessedDays };
   const plan = await runMinimize(
     { ...data, source, iam },
     {
@@ -62,6 +82,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
       allowEmpty: opts.allowEmpty === true,
       allowPartialWindow: opts.allowPartialWindow === true,
       strict: opts.strict === true,
+      ...(lastAccessed !== undefined ? { lastAccessed } : {}),
       proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
     },
   );

@@ -1,5 +1,6 @@
 /** Builds the usage source and the IAM snapshot a command's flags ask for. */
-import { UpstreamError, UsageError } from '../errors.js';
+import { InputError, UpstreamError, UsageError } from '../errors.js';
+import type { LastAccessedReport } from '../iam/last-accessed.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import type { ScanProgress } from '../ingest/local/duckdb-source.js';
 import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
@@ -86,4 +87,37 @@ export async function resolveTarget(options: RoleTargetOptions & AwsFlagOptions,
   const [{ lambdaClientFor }, { awsClientConfig }] = await Promise.all([import('../serverless/lambda-live.js'), import('../aws/client-config.js')]);
   const config = awsClientConfig(options, env);
   return resolveRoleTarget(options, (nameOrArn) => lambdaClientFor(nameOrArn, config));
+}
+
+/**
+ * `--last-accessed FILE|DIR|live` for one role: the AWS CLI's get-service-last-accessed-details
+ * output (a file, or a folder of `<role name>.json`), or live IAM jobs with the AWS flags.
+ */
+export async function buildLastAccessed(
+  value: string,
+  role: { arn: string; name: string },
+  options: AwsFlagOptions,
+  env: RunIo['env'],
+): Promise<LastAccessedReport> {
+  const la = await import('../iam/last-accessed.js');
+  if (value === 'live') {
+    const [{ iamClient }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
+    const client = iamClient(awsClientConfig(options, env));
+    try {
+      const result = await la.readLiveLastAccessed(client, [role]);
+      const report = result.reports.get(role.name.toLowerCase());
+      if (report === undefined) throw new InputError(`--last-accessed live: no report for ${role.name}: ${result.missing[0]?.reason ?? 'unknown'}`);
+      return report;
+    } finally {
+      client.destroy();
+    }
+  }
+  const reports = la.readLastAccessedPath(value, role.name);
+  const report = reports.get(role.name.toLowerCase());
+  if (report === undefined) {
+    throw new InputError(`--last-accessed ${value}: no ${role.name}.json in the folder (${reports.size} role report(s))`, {
+      hint: `aws iam get-service-last-accessed-details --job-id <id> > ${value}/${role.name}.json`,
+    });
+  }
+  return report;
 }

@@ -10,6 +10,7 @@ import { patternCovers } from '../iam/wildcard-patterns.js';
 import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage, UnobservablePermission } from '../model.js';
 import { failSafeKeeps, grantOverlaps, type KeptPermission, type UnmappedKeep } from './fail-safe.js';
 import { unobservableReason } from './observability.js';
+import { lastAccessedKeeps, type LastAccessedKeep, type LastAccessedReport } from '../iam/last-accessed.js';
 
 export interface PermissionDiff {
   /** Concrete actions granted (sorted). */
@@ -30,6 +31,11 @@ export interface PermissionDiff {
    * `unused` nor `unobservable`; one kept for an unresolved resource is `used`.
    */
   kept: KeptPermission[];
+  /**
+   * Granted, not seen in the window, but attempted within `--last-accessed-days` by IAM's own
+   * last-accessed data (`iam/last-accessed.ts`): kept as granted today with the date.
+   */
+  recentlyAccessed: LastAccessedKeep[];
   /** Per authorized unmapped call, what was kept for it. */
   unmappedKeeps: UnmappedKeep[];
 }
@@ -39,6 +45,8 @@ export interface DiffInput {
   grant: RoleGrant;
   usage: RoleUsage;
   evidence: Evidence;
+  /** IAM last-accessed evidence for this role, read within `days` of the report date. */
+  lastAccessed?: { report: LastAccessedReport; days: number };
 }
 
 export function diffPermissions(input: DiffInput): PermissionDiff {
@@ -79,8 +87,14 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   const failed = new Map((usage.failed ?? []).map((f) => [catalog.action(f.action)?.id ?? f.action, f]));
   const unused: string[] = [];
   const unobservable: UnobservablePermission[] = [];
+  const lastAccessed = input.lastAccessed;
+  const recentlyAccessed =
+    lastAccessed === undefined
+      ? []
+      : lastAccessedKeeps(lastAccessed.report, granted.filter((a) => !used.has(a) && !keptForUnmapped.has(a)), lastAccessed.days);
+  const recent = new Set(recentlyAccessed.map((k) => k.action));
   for (const action of granted) {
-    if (used.has(action) || keptForUnmapped.has(action)) continue;
+    if (used.has(action) || keptForUnmapped.has(action) || recent.has(action)) continue;
     const failure = denied.has(action) ? undefined : failed.get(action);
     if (failure !== undefined) {
       unobservable.push({
@@ -104,6 +118,7 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       .sort((a, b) => compareText(a.action, b.action)),
     usedNotGranted: [...usedNotGranted].sort(compareText),
     kept: failSafe.kept,
+    recentlyAccessed,
     unmappedKeeps: failSafe.unmapped,
   };
 }

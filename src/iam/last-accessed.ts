@@ -20,6 +20,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { callAws } from '../aws/errors.js';
 import { InputError, UpstreamError } from '../errors.js';
+import type { LastAccessedKeep } from '../model.js';
+
+export type { LastAccessedKeep };
 
 export interface TrackedActionAccess {
   /** `s3:GetObject`. */
@@ -48,13 +51,6 @@ export interface LastAccessedReport {
   origin: string;
 }
 
-export interface LastAccessedKeep {
-  action: string;
-  /** The date IAM reports (the action's own, or its service's). */
-  lastAccessed: string;
-  /** `action`: IAM tracks this action; `service`: only the service's date is known. */
-  level: 'action' | 'service';
-}
 
 type Json = Record<string, unknown>;
 

@@ -141,6 +141,17 @@ export function proposePolicy(input: ProposalInput): Proposal {
   const keptUnobservable = options.dropUnobservable ? [] : diff.unobservable.filter((u) => !denied.has(u.action));
   for (const { action } of keptUnobservable) allowStatements.push(...asGrantedToday(identityStatements, action, undefined));
 
+  // 3a. Attempted within --last-accessed-days per IAM's last-accessed data: kept as granted today
+  // (never dropped by --drop-unobservable: this is evidence of use, not the lack of it).
+  for (const { action } of diff.recentlyAccessed) allowStatements.push(...asGrantedToday(identityStatements, action, undefined));
+  if (diff.recentlyAccessed.length > 0)
+    diagnostics.push({
+      code: 'last-accessed-kept',
+      severity: 'info',
+      count: diff.recentlyAccessed.length,
+      message: `${diff.recentlyAccessed.length} permission(s) not seen in the window are kept because IAM's last-accessed data shows them attempted (IAM counts denied attempts too)`,
+    });
+
   // 3b. The fail-safe: permissions that may have authorized an unmapped call or an unresolved resource.
   const kept: ObservedCall[] = [];
   for (const k of diff.kept) {

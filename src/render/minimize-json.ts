@@ -1,7 +1,7 @@
 /**
  * The `minimize --format json` contract. Later features and users build on these names:
  * role, window, evidence, granted, used, unused, proposed, diagnostics (+ unobservable, denied,
- * verification, scope). Key order is fixed here so the bytes are stable.
+ * verification, scope; lastAccessed with --last-accessed). Key order is fixed here so the bytes are stable.
  */
 import type { MinimizePlan } from '../model.js';
 import { json } from './format.js';
@@ -20,6 +20,7 @@ export function minimizeJson(plan: MinimizePlan): unknown {
     denied: rest.denied,
     unmapped: rest.unmapped,
     kept: rest.kept,
+    ...(rest.lastAccessed !== undefined ? { lastAccessed: rest.lastAccessed } : {}),
     usedNotGranted: rest.usedNotGranted,
     proposed: rest.proposed,
     policies: rest.policies,

@@ -74,6 +74,17 @@ export function renderMinimizeText(plan: MinimizePlan): string {
     lines.push(`Kept because the logs cannot show their use: ${plural(plan.unobservable.length, 'action')} (--drop-unobservable removes them):`);
     for (const [reason, actions] of ranked) lines.push(`  ${String(actions.length).padStart(5)}  ${reason}`, `         ${names(actions)}`);
   }
+  const la = plan.lastAccessed;
+  if (la !== undefined) {
+    lines.push(
+      `IAM last-accessed data (${la.origin}, as of ${la.asOf.slice(0, 10)}): ${plural(la.kept.length, 'action')} not seen in the window but attempted within ${la.days} days, kept as granted today` +
+        (la.kept.length > 0 ? ':' : '.'),
+    );
+    for (const k of la.kept) lines.push(`  ${k.action}  last ${k.level === 'action' ? 'accessed' : 'service access'} ${k.lastAccessed.slice(0, 10)}`);
+    lines.push(
+      `  (IAM counts denied attempts as accesses, and knows only the actions it tracks; ${la.granularity === 'ACTION_LEVEL' ? 'others are judged by their service' : 'this report is service-level'}.)`,
+    );
+  }
   if (plan.usedNotGranted.length > 0) {
     lines.push(`Used but not granted by these policies (not proposed): ${plan.usedNotGranted.join(', ')}.`);
   }
