@@ -213,4 +213,54 @@ describe('iamtrim pr', () => {
     expect(await main(prArgs(), noToken)).toBe(2);
     expect(noToken.stderr).toContain('GITHUB_TOKEN is not set');
   });
+
+  it('--plan writes exactly the reviewed plan, and refuses once the file changed since the plan was made', async () => {
+    const planFile = join(dir, 'plan.json');
+    const minimize = testIo({});
+    const window = ['--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile];
+    expect(await main(['node', 'iamtrim', 'minimize', '--role', 'app-api', ...window, '--resources', 'service', '--format', 'json', '--out', planFile], minimize)).toBe(0);
+    const fromPlanArgs = ['node', 'iamtrim', 'pr', '--plan', planFile, '--repo', work, '--file', 'infra/iam.tf', '--resource', 'data.aws_iam_policy_document.app', '--dry-run'];
+    const fromPlan = testIo({});
+    expect(await main(fromPlanArgs, fromPlan)).toBe(0);
+    const recomputed = testIo({});
+    expect(await main(prArgs('--dry-run', '--resources', 'service'), recomputed)).toBe(0);
+    const diffOf = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
+    expect(diffOf(fromPlan.stdout)).toContain('+++ b/infra/iam.tf');
+    expect(diffOf(fromPlan.stdout)).toBe(diffOf(recomputed.stdout));
+    // A plan that disagrees with the flags is refused, not silently mixed.
+    const mixed = testIo({});
+    expect(await main([...fromPlanArgs, '--logs', manifest.logsDir], mixed)).toBe(2);
+    expect(mixed.stderr).toContain('--plan writes the saved plan as it is');
+    // The file changes on main after the plan: the plan no longer describes it.
+    const tf = await readFile(join(work, 'infra', 'iam.tf'), 'utf8');
+    await writeFile(join(work, 'infra', 'iam.tf'), tf.replace('actions   = ["s3:*"]', 'actions   = ["s3:*", "sqs:*"]'));
+    git(work, 'commit', '--quiet', '-am', 'widen app');
+    git(work, 'push', '--quiet', 'origin', 'main');
+    const stale = testIo({});
+    expect(await main(fromPlanArgs, stale)).toBe(3);
+    expect(stale.stderr).toContain("its policy is not one of app-api's policies");
+    expect(stale.stdout).toBe('');
+    git(work, 'revert', '--no-edit', 'HEAD');
+    git(work, 'push', '--quiet', 'origin', 'main');
+  }, 60_000);
+
+  it('--dry-run needs no GitHub remote and warns about a dirty tree the real run would refuse; an ignored folder is not a change (F5)', async () => {
+    const args = prArgs('--dry-run', '--remote', 'no-such-remote');
+    await writeFile(join(work, 'scratch.txt'), 'wip\n');
+    const io = testIo({});
+    expect(await main(args, io), io.stderr).toBe(0);
+    expect(io.stdout).toContain('+++ b/infra/iam.tf');
+    expect(io.stderr).toContain('warning: --repo');
+    expect(io.stderr).toContain('the real run would refuse');
+    await rm(join(work, 'scratch.txt'));
+    // An untracked folder that .gitignore ignores (logs synced into the checkout) does not count.
+    await writeFile(join(work, '.gitignore'), 'logs/\n');
+    git(work, 'add', '.gitignore');
+    git(work, 'commit', '--quiet', '-m', 'ignore logs');
+    await mkdir(join(work, 'logs'), { recursive: true });
+    await writeFile(join(work, 'logs', 'x.json.gz'), 'x');
+    const clean = testIo({});
+    expect(await main(args, clean)).toBe(0);
+    expect(clean.stderr).not.toContain('uncommitted');
+  }, 60_000);
 });

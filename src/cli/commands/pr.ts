@@ -9,6 +9,11 @@ import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
 import { buildPrPlan, renderDryRun } from '../../pr/plan.js';
+import { parseSavedPlan } from '../../pr/saved-plan.js';
+import { isSamTemplateFile } from '../../serverless/sam-pr.js';
+import type { MinimizePlan } from '../../model.js';
+import { errorCode } from '../../util/error-code.js';
+import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow } from '../options.js';
@@ -27,6 +32,28 @@ interface PrOptions extends ProposalFlags {
   githubApiUrl?: string;
   githubRepo?: string;
   dryRun?: boolean;
+  plan?: string;
+}
+
+async function readSavedPlan(file: string): Promise<MinimizePlan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`--plan ${file}: cannot read it (${errorCode(error)})`, { hint: 'write it with iamtrim minimize --format json --out plan.json' });
+  }
+  return parseSavedPlan(text, file);
+}
+
+/** With --plan the plan decides what is written: flags that would change it are refused, not ignored. */
+function checkPlanFlags(opts: PrOptions, saved: MinimizePlan): void {
+  if (opts.role !== undefined && opts.role !== saved.roleName && opts.role !== saved.role) {
+    throw new UsageError(`--role ${opts.role}: --plan ${opts.plan ?? ''} is for ${saved.roleName}`, { hint: 'leave out --role with --plan, or pass the plan of that role' });
+  }
+  const computing = (['function', 'logs', 'iam', 'index', 'athena', 'end'] as const).filter((k) => (opts as unknown as Record<string, unknown>)[k] !== undefined);
+  if (computing.length > 0) {
+    throw new UsageError(`--plan writes the saved plan as it is; --${computing[0] ?? ''} would compute another`, { hint: 'leave out the source and window flags with --plan' });
+  }
 }
 
 /** Git auth for https remotes: an http header passed through the environment, never argv or URLs. */
@@ -67,24 +94,31 @@ export function registerPr(program: Command, ctx: CommandContext): void {
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
     .option('--github-repo <owner/name>', 'the GitHub repository; default: read from the remote URL')
     .option('--dry-run', 'print the pull request title, body and file diff; change nothing')
+    .option('--plan <file>', 'write this reviewed plan (iamtrim minimize --format json --out FILE) instead of computing one; refused if the file changed since')
     .action(async (opts: PrOptions) => {
       const dryRun = opts.dryRun === true;
-      parseWindow(opts, ctx.io.now()); // bad --days/--end fail before the repository is touched
+      const saved = opts.plan !== undefined ? await readSavedPlan(opts.plan) : undefined;
+      if (saved !== undefined) checkPlanFlags(opts, saved);
+      else parseWindow(opts, ctx.io.now()); // bad --days/--end fail before the repository is touched
       const token = ctx.io.env['GITHUB_TOKEN'];
       if (!dryRun && (token === undefined || token === '')) {
         throw new UsageError('GITHUB_TOKEN is not set', { hint: 'export a token with contents:write and pull-requests:write, or use --dry-run' });
       }
       const probe = new Git({ repo: opts.repo, remote: opts.remote });
       if ((await probe.tryRun(['rev-parse', '--git-dir'])) === undefined) throw new UsageError(`--repo ${opts.repo}: not a git repository`);
-      const remoteUrl = await probe.remoteUrl();
+      // A dry run uses no network: it needs neither a remote nor a GitHub repository name.
+      const remoteUrl = dryRun ? await probe.remoteUrl().catch(() => undefined) : await probe.remoteUrl();
       const secrets = token === undefined ? [] : [token, Buffer.from(`x-access-token:${token}`).toString('base64')];
-      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun ? {} : await gitAuthEnv(probe, remoteUrl, token, ctx.io.env), secrets });
-      const repo = opts.githubRepo !== undefined ? parseRepoFlag(opts.githubRepo) : parseGitHubRemote(remoteUrl);
-      if (repo === undefined) {
+      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun || remoteUrl === undefined ? {} : await gitAuthEnv(probe, remoteUrl, token, ctx.io.env), secrets });
+      const repo = opts.githubRepo !== undefined ? parseRepoFlag(opts.githubRepo) : remoteUrl !== undefined ? parseGitHubRemote(remoteUrl) : undefined;
+      if (repo === undefined && !dryRun) {
         throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
       }
-      if (!dryRun && (await git.isDirty())) {
-        throw new UsageError(`--repo ${opts.repo}: the working tree has uncommitted changes`, { hint: 'commit or stash them first; iamtrim commits only the policy change' });
+      if (await git.isDirty()) {
+        const message = `--repo ${opts.repo}: the working tree has uncommitted changes`;
+        const hint = 'commit or stash them first; iamtrim commits only the policy change';
+        if (!dryRun) throw new UsageError(message, { hint });
+        ctx.io.err(`warning: ${message}; the real run would refuse (${hint})\n`);
       }
       const baseCommit = dryRun ? await git.localBaseRef(opts.base) : await git.fetchBranch(opts.base);
       if (baseCommit === undefined) throw new InputError(`--base ${opts.base}: remote '${opts.remote}' has no such branch`);
@@ -92,8 +126,12 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (fileText === undefined) {
         throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
       }
-      const { plan, target, catalog } = await planFromFlags(opts, ctx);
-      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, sam: { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(catalog, p) } });
+      if (saved !== undefined && isSamTemplateFile(opts.file)) {
+        throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
+      }
+      const { plan, target, catalog } = saved !== undefined ? { plan: saved, target: { role: saved.role }, catalog: undefined } : await planFromFlags(opts, ctx);
+      const sam = catalog === undefined ? undefined : { ...('resolution' in target && target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p: string) => expandActionPattern(catalog, p) };
+      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, ...(sam !== undefined ? { sam } : {}) });
       if (prPlan.file.after === prPlan.file.before) {
         ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
         return;
@@ -103,6 +141,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         return;
       }
       const apiUrl = opts.githubApiUrl ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
+      if (repo === undefined) throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
       const github = new GitHub(repo, { token: token ?? '', baseUrl: apiUrl.replace(/\/$/, ''), userAgent: `iamtrim/${version}` });
       const result = await applyPrPlan(prPlan, git, github);
       ctx.io.out(
