@@ -105,7 +105,7 @@ describe('Athena path = local path', () => {
     expect(sql).not.toContain(manifest.accountId);
     expect(sql).toMatch(/day BETWEEN \? \/\*p:dayFrom\*\/ AND \? \/\*p:dayTo\*\//);
     expect(sql).toMatch(/account IN \(\? \/\*p:account\.0\*\/\)/);
-    expect(sql).toContain("eventtype = 'AwsApiCall'");
+    expect(sql).toContain("eventtype IN ('AwsApiCall')");
     expect(sql).toMatch(/try\(from_iso8601_timestamp\(eventtime\)\) >= from_iso8601_timestamp\(\?/);
     expect(sql).toContain('GROUPING SETS');
     expect(sql).toContain('useridentity.sessioncontext.sessionissuer.arn');

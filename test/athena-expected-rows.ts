@@ -62,7 +62,7 @@ export function expectedAthenaRows(records: readonly CloudTrailRecord[], start: 
   const window = { start: unquote(bound.get('start') ?? ''), end: unquote(bound.get('end') ?? '') };
   const filter: RoleFilter =
     bound.get('allRoles') === 'true' ? { kind: 'all' } : { kind: 'roles', arns: listOf(bound, 'roleArns'), names: listOf(bound, 'roleNames') };
-  // WHERE: eventtype = 'AwsApiCall' and eventtime inside the window (the day partitions hold all fixture files).
+  // WHERE: eventtype IN ('AwsApiCall') and eventtime inside the window (the day partitions hold all fixture files).
   const scanned = records.filter((r) => {
     const t = recordTime(r);
     return r.eventType === 'AwsApiCall' && t !== null && t >= window.start && t < window.end;

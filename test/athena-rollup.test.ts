@@ -67,7 +67,7 @@ describe('rollup SQL', () => {
     expect(sql).toContain("account IN ('123456789012')");
     expect(sql).toContain("from_iso8601_timestamp('2026-02-01T00:00:00Z')");
     expect(sql).toContain("from_iso8601_timestamp('2026-02-28T00:00:00Z')");
-    expect(sql).toContain("eventtype = 'AwsApiCall'");
+    expect(sql).toContain("eventtype IN ('AwsApiCall')");
     expect(sql).not.toContain('?');
     // The partition column is the last one selected.
     const select = sql.slice(sql.indexOf('AS SELECT'), sql.indexOf('\nFROM ('));

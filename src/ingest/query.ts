@@ -3,13 +3,15 @@
  * parameters that identify resources, so the result grows with distinct usage, not with events.
  *
  * One scan serves three grouping sets:
- * - `calls`:    in-scope events (AwsApiCall, selected role, inside the window) -> CallRow groups;
+ * - `calls`:    in-scope events (reference.ts's rule: counted eventType, a role's session, selected
+ *               role, inside the window) -> CallRow groups;
  * - `files`:    per source file: records, valid records, first/last eventTime (local files only);
  * - `coverage`: per eventSource and eventCategory inside the window, any principal, so the
  *               policy stage knows which services have data events logged at all.
  * No user input is spliced into the SQL: role ARNs, names and the window are bound parameters.
  */
 import { REQUEST_KEYS } from '../mapping/request-keys.js';
+import { COUNTED_EVENT_TYPES } from './reference.js';
 
 export interface SqlDialect {
   name: 'duckdb' | 'trino';
@@ -42,6 +44,18 @@ export interface SqlDialect {
    * WHERE (every role's calls are grouped, then the selected ones kept: same rows, same bytes).
    */
   paramsInWhereOnly?: boolean;
+}
+
+/**
+ * `column IN (...)` of the event types that count (reference.ts COUNTED_EVENT_TYPES, from
+ * ignored-events.json): every SQL source filters with it. The types are our own table's
+ * identifiers, checked here, not user input.
+ */
+export function countedEventTypeSql(column: string): string {
+  if (COUNTED_EVENT_TYPES.length === 0 || COUNTED_EVENT_TYPES.some((t) => !/^[A-Za-z]+$/.test(t))) {
+    throw new Error('ignored-events.json: the counted event types must be plain identifiers, at least one');
+  }
+  return `${column} IN (${COUNTED_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 }
 
 /** Parameters in the order a positional dialect binds them. */
@@ -97,7 +111,9 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
   const selectedBy = (arn: string, name: string): string =>
     `(${d.param('allRoles')} OR ${d.inList(arn, 'roleArns')} OR ${d.inList(name, 'roleNames')})`;
   const roleSelected = whereOnly ? 'true' : selectedBy(role, roleName);
-  const inScope = `(${d.field('eventType')} = 'AwsApiCall' AND ${issuerType} = 'Role' AND ${role} IS NOT NULL AND ${d.field('eventSource')} IS NOT NULL AND ${d.field('eventName')} IS NOT NULL AND ${inWindow} AND ${roleSelected})`;
+  // reference.ts attributedRole: a counted eventType, a role's session, non-empty issuer ARN, eventSource and eventName.
+  const present = (expr: string): string => `COALESCE(${expr} <> '', false)`;
+  const inScope = `(${countedEventTypeSql(d.field('eventType'))} AND ${issuerType} = 'Role' AND ${present(role)} AND ${present(d.field('eventSource'))} AND ${present(d.field('eventName'))} AND ${inWindow} AND ${roleSelected})`;
   const scoped = (expr: string): string => `CASE WHEN in_scope THEN ${expr} END`;
 
   const extraction = d.requestKeys(requestParameters, 'in_scope');

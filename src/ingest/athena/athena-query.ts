@@ -7,7 +7,7 @@
  */
 import { InternalError, UsageError } from '../../errors.js';
 import type { UsageQuery } from '../../model.js';
-import { buildUsageQuery } from '../query.js';
+import { buildUsageQuery, countedEventTypeSql } from '../query.js';
 import { marker, markerNames, trinoDialect } from './trino-dialect.js';
 
 /** Where the CloudTrail table lives. */
@@ -102,7 +102,7 @@ export function buildAthenaUsageQuery(table: AthenaTableRef, query: UsageQuery):
   const where = [`day BETWEEN ${marker('dayFrom')} AND ${marker('dayTo')}`];
   if (accounts.length > 0) where.push(`account IN (${accounts.map((_, i) => marker(`account.${i}`)).join(', ')})`);
   // Only API calls count as usage; data events are API calls too, so coverage still sees them.
-  where.push(`eventtype = 'AwsApiCall'`);
+  where.push(countedEventTypeSql('eventtype'));
 
   const dialect = trinoDialect({ roleArns: arnSlots.length, roleNames: nameSlots.length });
   const sql = buildUsageQuery(dialect, { from: `"${database}"."${tableName}" AS r`, where });

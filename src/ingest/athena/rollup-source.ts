@@ -6,30 +6,18 @@
  * the same parsing as the plain Athena source (`scanFromAthenaResult`); evidence bytes are what
  * Athena scanned of the rollup.
  */
-import { InternalError, UsageError } from '../../errors.js';
-import type { TimeWindow, UsageQuery, UsageScan } from '../../model.js';
+import { InternalError } from '../../errors.js';
+import type { UsageQuery, UsageScan } from '../../model.js';
 import type { UsageSource } from '../source.js';
 import { checkIdentifier, packList, stringParameter } from './athena-query.js';
 import type { AthenaResult } from './athena-client.js';
 import { runSourceQuery, scanFromAthenaResult, type AthenaSourceOptions } from './athena-source.js';
+import { wholeDays } from '../index/day-blocks.js';
 import { ROLLUP_VALUE_COLUMNS } from './rollup.js';
 import { marker, markerNames, trinoDialect } from './trino-dialect.js';
 
 export interface AthenaRollupSourceOptions extends Omit<AthenaSourceOptions, 'table'> {
   rollup: string;
-}
-
-const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
-
-/** Throws unless both ends of the window are UTC midnights; returns the days `[startDay, endDay)`. */
-export function rollupWholeDays(window: TimeWindow): { startDay: string; endDay: string } {
-  if (!MIDNIGHT.test(window.start) || !MIDNIGHT.test(window.end)) {
-    const aligned = `${new Date(Date.parse(window.end)).toISOString().slice(0, 10)}T00:00:00Z`;
-    throw new UsageError(`the Athena rollup answers whole UTC days, but the window ${window.start} to ${window.end} is not`, {
-      hint: `pass --end ${aligned} (the window then ends at the start of that day), or query the raw table with --athena`,
-    });
-  }
-  return { startDay: window.start.slice(0, 10), endDay: window.end.slice(0, 10) };
 }
 
 const KEYS = ROLLUP_VALUE_COLUMNS.filter((c) => !['records', 'valid_records', 'first_seen', 'last_seen'].includes(c));
@@ -38,7 +26,7 @@ const KEYS = ROLLUP_VALUE_COLUMNS.filter((c) => !['records', 'valid_records', 'f
 export function buildRollupUsageQuery(options: { database: string; rollup: string }, query: UsageQuery): { sql: string; parameters: string[] } {
   const database = checkIdentifier('--athena-database', options.database);
   const rollup = checkIdentifier('--athena-rollup', options.rollup);
-  const { startDay, endDay } = rollupWholeDays(query.window);
+  const { startDay, endDay } = wholeDays(query.window, 'the Athena rollup', 'query the raw table with --athena');
   const filter = query.roles;
   const arnSlots = packList(filter.kind === 'roles' ? filter.arns : []);
   const nameSlots = packList(filter.kind === 'roles' ? filter.names : []);

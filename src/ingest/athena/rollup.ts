@@ -9,7 +9,7 @@
  * `checkIdentifier`. No role, ARN or other user free text is ever part of the SQL.
  */
 import { InternalError, UsageError } from '../../errors.js';
-import { CALL_KEY_COLUMNS, buildUsageQuery } from '../query.js';
+import { CALL_KEY_COLUMNS, buildUsageQuery, countedEventTypeSql } from '../query.js';
 import { checkIdentifier, type AthenaTableRef } from './athena-query.js';
 import { markerNames, trinoDialect } from './trino-dialect.js';
 
@@ -104,7 +104,7 @@ export function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string
   const partition = (day: string): string => `'${day.replace(/-/g, '/')}'`;
   const where = [`day BETWEEN ${partition(addDays(from, -1))} AND ${partition(addDays(to, 1))}`];
   if (accounts.length > 0) where.push(`account IN (${accounts.map((a) => `'${a}'`).join(', ')})`);
-  where.push(`eventtype = 'AwsApiCall'`);
+  where.push(countedEventTypeSql('eventtype'));
   const sql = buildUsageQuery(trinoDialect({ roleArns: 1, roleNames: 1 }), {
     from: `"${database}"."${table}" AS r`,
     where,

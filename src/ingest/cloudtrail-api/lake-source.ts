@@ -11,6 +11,7 @@ import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UpstreamError, UsageError } from '../../errors.js';
 import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
+import { countedEventTypeSql } from '../query.js';
 import { collectRecordTexts } from '../reference.js';
 import type { UsageSource } from '../source.js';
 import type { Clock } from './rate-limit.js';
@@ -44,7 +45,7 @@ export function buildLakeStatement(eventDataStore: string, query: UsageQuery): s
   const where = [
     `eventTime >= '${lakeTime(query.window.start)}'`,
     `eventTime < '${lakeTime(query.window.end)}'`,
-    `eventType = 'AwsApiCall'`,
+    countedEventTypeSql('eventType'),
     `userIdentity.sessionContext.sessionIssuer.type = 'Role'`,
   ];
   if (query.roles.kind === 'roles') {

@@ -8,6 +8,25 @@
  *
  * Pure arithmetic, no DuckDB: imported by the query path and by the build.
  */
+import { UsageError } from '../../errors.js';
+import type { TimeWindow } from '../../model.js';
+
+const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
+
+/**
+ * The days `[startDay, endDay)` of a window of whole UTC days, for the sources that store days
+ * (the usage index, the Athena rollup: `what`); else a usage error whose hint names the end that
+ * aligns it, or `otherwise` (the source that reads any window).
+ */
+export function wholeDays(window: TimeWindow, what: string, otherwise: string): { startDay: string; endDay: string } {
+  if (!MIDNIGHT.test(window.start) || !MIDNIGHT.test(window.end)) {
+    const aligned = `${new Date(Date.parse(window.end)).toISOString().slice(0, 10)}T00:00:00Z`;
+    throw new UsageError(`${what} answers whole UTC days, but the window ${window.start} to ${window.end} is not`, {
+      hint: `pass --end ${aligned} (the window then ends at the start of that day), or ${otherwise}`,
+    });
+  }
+  return { startDay: window.start.slice(0, 10), endDay: window.end.slice(0, 10) };
+}
 
 /**
  * The highest block level a new index builds: blocks of up to 2^6 = 64 days. A window of W days

@@ -7,35 +7,21 @@
  * as uncovered and is never read as "no usage".
  */
 import { existsSync } from 'node:fs';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
-import type { CallRow, Evidence, TimeWindow, UsageQuery, UsageScan } from '../../model.js';
+import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { foldCallMap } from '../fold.js';
 import { callFromKey } from '../call-rows.js';
 import type { UsageSource } from '../source.js';
-import { coverWindow } from './day-blocks.js';
+import { coverWindow, wholeDays } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';
-
-const MIDNIGHT = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
-
-/** Throws unless both ends of the window are UTC midnights; returns the days `[startDay, endDay)`. */
-export function wholeDays(window: TimeWindow): { startDay: string; endDay: string } {
-  if (!MIDNIGHT.test(window.start) || !MIDNIGHT.test(window.end)) {
-    const end = new Date(Date.parse(window.end));
-    const aligned = `${end.toISOString().slice(0, 10)}T00:00:00Z`;
-    throw new UsageError(`the usage index answers whole UTC days, but the window ${window.start} to ${window.end} is not`, {
-      hint: `pass --end ${aligned} (the window then ends at the start of that day), or read the logs with --logs`,
-    });
-  }
-  return { startDay: window.start.slice(0, 10), endDay: window.end.slice(0, 10) };
-}
 
 /** One call group as the index query packs it (see scanUsageIndex). */
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 /** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
 export async function scanUsageIndex(indexPath: string, query: UsageQuery, options: { perDay?: boolean } = {}): Promise<UsageScan> {
-  const { startDay, endDay } = wholeDays(query.window);
+  const { startDay, endDay } = wholeDays(query.window, 'the usage index', 'read the logs with --logs');
   if (!existsSync(indexPath)) {
     throw new InputError(`${indexPath}: no usage index there`, { hint: 'build it with `iamtrim index --logs DIR --index FILE`' });
   }
