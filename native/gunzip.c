@@ -12,7 +12,9 @@
  * libdeflate does not tell a truncated deflate stream from a corrupt one: both are
  * `Z_DATA_ERROR` "invalid compressed data (corrupt or truncated)".
  */
+#ifndef IAMTRIM_NO_NAPI
 #include <node_api.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include "vendor/libdeflate/libdeflate.h"
@@ -119,6 +121,7 @@ static int64_t inflate_members(struct libdeflate_decompressor *d, const uint8_t 
   return (int64_t)written;
 }
 
+#ifndef IAMTRIM_NO_NAPI
 static int typed_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   napi_typedarray_type type;
   napi_value arraybuffer;
@@ -158,3 +161,4 @@ napi_value iamtrim_gunzip(napi_env env, napi_callback_info info) {
   if (napi_create_double(env, (double)written, &result) != napi_ok) return NULL;
   return result;
 }
+#endif /* IAMTRIM_NO_NAPI */

@@ -1,22 +1,32 @@
 /*
- * iamtrim's native record locator: the same single-pass structural walk as
- * src/ingest/local/stream/json-scan.ts and record-index.ts, in C. For each CloudTrail record of a
- * file's (UTF-8, already validated) JSON bytes it returns where the fields a usage scan reads
- * start and end, and gives each plain string value a per-file id, so the JavaScript side decodes
- * each distinct string once. For each distinct `requestParameters` and `resources` value the walk
- * lists where the members a scan reads are (the request-key members, each resource's ARN); values
- * with equal listings share an id (RAW - class), so the JavaScript side reduces each class once
- * without walking its bytes again. Records whose fields but their time have equal ids share a
- * group, so it attributes each group once. Everything else (attribution, windows, call rows)
- * stays in TypeScript; `test/record-index.test.ts` holds this file equal to the TypeScript walker on
- * generated documents, malformed ones included.
+ * iamtrim's native record locator: a single-pass walk of one file's JSON bytes that checks the
+ * whole text against RFC 8259 (literals, numbers, strings, escapes, structure, nothing after the
+ * document) and the CloudTrail shapes a scan reads (a delivery file's {"Records":[...]}, a JSON
+ * array of records, JSON lines of record objects), and for each CloudTrail record returns where
+ * the fields a usage scan reads start and end, giving each plain string value a per-file id, so
+ * the JavaScript side decodes each distinct string once. For each distinct `requestParameters`
+ * and `resources` value the walk lists where the members a scan reads are (the request-key
+ * members, each resource's ARN); values with equal listings share an id (RAW - class), so the
+ * JavaScript side reduces each class once without walking its bytes again. Records whose fields
+ * but their time have equal ids share a group, so it attributes each group once. Everything else
+ * (attribution, windows, call rows) stays in TypeScript.
  *
- * Errors mirror the TypeScript walker: the same message and byte position. Records completed
- * before an error are returned with it, so the caller can process them in the same order as
- * the TypeScript walker would have.
+ * Strict by construction: any text JSON.parse refuses is refused here, and so are a duplicate
+ * name among the members the walk reads (a second "Records", a record's second "userIdentity"),
+ * nesting deeper than the caller's limit and more records than its limit. The caller has
+ * checked that the bytes are UTF-8 (Node's isUtf8). A refused file is bad as a whole: no rows are
+ * returned with the error. `test/strict-differential.test.ts` holds accept/reject and rows equal
+ * to JSON.parse and the reference attribution on mutated files; `native/fuzz/` runs this file
+ * under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer (docs/fuzzing.md).
+ *
+ * Hashes of the bytes (string, span and class tables) are keyed with a per-process random seed
+ * the caller passes, so keys an attacker chose to collide in one process do not in another.
  */
+#ifndef IAMTRIM_NO_NAPI
 #include <node_api.h>
+#endif
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,16 +85,27 @@ static void lookup_init(Lookup *l, const Member *names) {
   }
 }
 
-/* Error kinds; messages must match JsonScanError's in json-scan.ts. */
+/* Error kinds, and their messages (record-index.ts words the limits' and the duplicate's). */
 enum {
-  E_NONE, E_UNTERMINATED_STRING, E_MISMATCHED_BRACKET, E_END_OF_INPUT, E_UNEXPECTED_CHARACTER,
-  E_EXPECTED_VALUE, E_EXPECTED_OBJECT, E_EXPECTED_MEMBER_NAME, E_EXPECTED_COLON,
-  E_EXPECTED_COMMA_BRACE, E_EXPECTED_ARRAY, E_EXPECTED_COMMA_BRACKET, E_BAD_KEY, E_NO_MEMORY
+  E_NONE, E_UNTERMINATED_STRING, E_END_OF_INPUT, E_EXPECTED_VALUE, E_EXPECTED_OBJECT,
+  E_EXPECTED_MEMBER_NAME, E_EXPECTED_COLON, E_EXPECTED_COMMA_BRACE, E_EXPECTED_ARRAY,
+  E_EXPECTED_COMMA_BRACKET, E_BAD_KEY, E_NO_MEMORY, E_CONTROL_CHARACTER, E_BAD_ESCAPE,
+  E_BAD_LITERAL, E_BAD_NUMBER, E_TRAILING_TEXT, E_DUPLICATE_MEMBER, E_TOO_DEEP, E_TOO_MANY_RECORDS,
+  E_NO_RECORDS, E_RECORDS_NOT_ARRAY, E_NOT_A_RECORD, E_NO_VALUE, E_EXPECTED_WRAPPER
 };
 static const char *const MESSAGES[] = {
-  "", "unterminated string", "mismatched bracket", "unexpected end of input", "unexpected character",
-  "expected a value", "expected an object", "expected a member name", "expected \":\"",
-  "expected \",\" or \"}\"", "expected an array", "expected \",\" or \"]\"", "bad key", "out of memory"};
+  "", "unterminated string", "unexpected end of input", "expected a value", "expected an object",
+  "expected a member name", "expected \":\"", "expected \",\" or \"}\"", "expected a JSON array of records",
+  "expected \",\" or \"]\"", "bad key", "out of memory", "raw control character in a string",
+  "invalid escape in a string", "invalid literal (JSON has only true, false and null)", "invalid number",
+  "text after the end of the JSON document", "duplicate member name", "nesting too deep", "too many records",
+  "no \"Records\" array: not a CloudTrail delivery file", "\"Records\" is not an array",
+  "a JSON lines file holds a value that is not a record object", "no JSON value",
+  "expected the {\"Records\":[...]} object of a CloudTrail delivery file"};
+/* The error codes record-index.ts tells apart (the limits are worded there). */
+static const char *const CODES[] = {
+  "", "json", "json", "json", "json", "json", "json", "json", "shape", "json", "json", "memory", "json", "json",
+  "json", "json", "json", "duplicate", "depth", "records", "shape", "shape", "shape", "json", "shape"};
 
 typedef struct {
   uint32_t hash;
@@ -169,64 +190,85 @@ typedef struct {
   size_t group_count;
   /* Whether the string skip_string last skipped has no backslash. */
   int plain;
-  /* Bracket stack for skipContainer. */
+  /* Bracket stack for skip_value. */
   uint8_t *closers;
   size_t closer_cap;
+  /* Limits: open containers (objects and arrays) at once, records per file. */
+  size_t max_depth, max_records;
+  /* Containers the walk is inside (skip_value counts from here). */
+  size_t depth;
+  /* Whether the wrapper object had a Records member. */
+  int records_found;
+  /* The hash key (hash_span, group_record). */
+  uint64_t k0, k1;
 } Scan;
 
-static void fail(Scan *sc, int error, size_t at) {
+static _Noreturn void fail(Scan *sc, int error, size_t at) {
   sc->error = error;
   sc->error_at = at;
   longjmp(sc->fail, 1);
 }
 
 static inline int at(const Scan *sc, size_t i) { return i < sc->n ? sc->s[i] : -1; }
-static size_t skip_string_rest(Scan *sc, size_t i, size_t j);
 static inline int is_space(int c) { return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09; }
+static inline int is_digit(int c) { return c >= '0' && c <= '9'; }
 static inline size_t skip_space(const Scan *sc, size_t i) {
   while (i < sc->n && is_space(sc->s[i])) i++;
   return i;
 }
+static int hex(int c);
 
-/* i at an opening quote; the index after the closing quote (the first quote preceded by an even
-   number of backslashes). Sets sc->plain when the string has no backslash. */
+/* A byte that ends a run of plain string bytes: a quote, a backslash, a control character. */
+static inline int string_special(uint8_t c) { return c == '"' || c == '\\' || c < 0x20; }
+
+/*
+ * i at an opening quote; the index after the closing quote. Fails on a raw control character
+ * (U+0000 to U+001F) and on an escape RFC 8259 does not define (`\u` takes four hex digits; a
+ * lone surrogate is accepted, as JSON.parse accepts it). Sets sc->plain when the string has no
+ * escape.
+ */
 static size_t skip_string(Scan *sc, size_t i) {
   const uint8_t *s = sc->s;
+  const size_t n = sc->n;
   size_t j = i + 1;
-#if defined(__SSE2__)
-  /* Most strings are short and plain: find the first quote or backslash 16 bytes at a time. */
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  while (j + 16 <= sc->n) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
-    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
-    unsigned b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash));
-    if (q != 0) {
-      if (b == 0 || __builtin_ctz(b) > __builtin_ctz(q)) {
-        sc->plain = 1;
-        return j + (size_t)__builtin_ctz(q) + 1;
-      }
-      break;
-    }
-    if (b != 0) break;
-    j += 16;
-  }
-#endif
-  size_t end = skip_string_rest(sc, i, j);
-  sc->plain = memchr(s + i + 1, '\\', end - i - 2) == NULL;
-  return end;
-}
-
-/* skip_string past j (no quote between i and j). */
-static size_t skip_string_rest(Scan *sc, size_t i, size_t j) {
-  const uint8_t *s = sc->s;
+  int plain = 1;
   for (;;) {
-    const uint8_t *q = memchr(s + j, '"', sc->n - j);
-    if (q == NULL) fail(sc, E_UNTERMINATED_STRING, i);
-    size_t quote_at = (size_t)(q - s);
-    size_t b = quote_at;
-    while (s[b - 1] == '\\') b--;
-    if (((quote_at - b) & 1) == 0) return quote_at + 1;
-    j = quote_at + 1;
+#if defined(__SSE2__)
+    /* Most strings are plain: find the next quote, backslash or control byte 16 bytes at a time. */
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+    while (j + 16 <= n) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
+      __m128i low = _mm_cmpeq_epi8(_mm_max_epu8(v, control), control); /* v <= 0x1f */
+      unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), low));
+      if (m != 0) {
+        j += (size_t)__builtin_ctz(m);
+        break;
+      }
+      j += 16;
+    }
+#endif
+    while (j < n && !string_special(s[j])) j++;
+    if (j >= n) fail(sc, E_UNTERMINATED_STRING, i);
+    uint8_t c = s[j];
+    if (c == '"') {
+      sc->plain = plain;
+      return j + 1;
+    }
+    if (c < 0x20) fail(sc, E_CONTROL_CHARACTER, j);
+    plain = 0;
+    if (j + 1 >= n) fail(sc, E_UNTERMINATED_STRING, i);
+    uint8_t e = s[j + 1];
+    if (e == 'u') {
+      if (n - j < 6) fail(sc, E_BAD_ESCAPE, j);
+      for (size_t h = 2; h < 6; h++) {
+        if (hex(s[j + h]) < 0) fail(sc, E_BAD_ESCAPE, j);
+      }
+      j += 6;
+    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+      j += 2;
+    } else {
+      fail(sc, E_BAD_ESCAPE, j);
+    }
   }
 }
 
@@ -241,78 +283,101 @@ static void push_closer(Scan *sc, size_t *depth, uint8_t closer) {
   sc->closers[(*depth)++] = closer;
 }
 
-/* Skips the object or array at i, matching brackets. */
-static size_t skip_container(Scan *sc, size_t i) {
+/* i at the first byte of a number, true, false or null: the index after it (RFC 8259's grammar:
+   no NaN, no leading zero, no "1.", no "+1"; what may follow is the caller's to check). */
+static size_t skip_scalar(Scan *sc, size_t i) {
   const uint8_t *s = sc->s;
   const size_t n = sc->n;
-  size_t depth = 0;
-  push_closer(sc, &depth, s[i] == '{' ? '}' : ']');
-  size_t j = i + 1;
-  for (;;) {
-#if defined(__SSE2__)
-    /* Step over 16 bytes at a time while none is structural. */
-    const __m128i quote = _mm_set1_epi8('"'), ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
-    const __m128i os = _mm_set1_epi8('['), cs = _mm_set1_epi8(']');
-    while (j + 16 <= n) {
-      __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
-      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, ob)),
-                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, os)), _mm_cmpeq_epi8(v, cs)));
-      int mask = _mm_movemask_epi8(hit);
-      if (mask != 0) {
-        j += (size_t)__builtin_ctz((unsigned)mask);
-        break;
-      }
-      j += 16;
-    }
-#endif
-    if (j >= n) fail(sc, E_END_OF_INPUT, n);
-    uint8_t d = s[j];
-    if (d == '"') {
-      j = skip_string(sc, j);
-      continue;
-    }
-    if (d == '{' || d == '[') {
-      push_closer(sc, &depth, d == '{' ? '}' : ']');
-    } else if (d == '}' || d == ']') {
-      if (sc->closers[--depth] != d) fail(sc, E_MISMATCHED_BRACKET, j);
-      if (depth == 0) return j + 1;
-    }
-    j++;
-  }
-}
-
-/* i at a number, true, false or null: the index of the delimiter after it, with *bad set to 1
-   when a character no literal holds comes first (the index is then that character's). */
-static size_t literal_end(const Scan *sc, size_t i, int *bad) {
-  size_t j = i;
-  *bad = 0;
-  while (j < sc->n) {
-    uint8_t d = sc->s[j];
-    if (d == ',' || d == '}' || d == ']' || is_space(d)) break;
-    if (d == '"' || d == '{' || d == '[' || d == ':') {
-      *bad = 1;
-      break;
-    }
-    j++;
-  }
-  return j;
-}
-
-/* i at the first character of a value; the index after it. A malformed literal fails the walk,
-   or with `soft` gives 0 (skip_listed). */
-static size_t skip_literal_or_value(Scan *sc, size_t i, int soft) {
   int c = at(sc, i);
-  if (c == '"') return skip_string(sc, i);
-  if (c == '{' || c == '[') return skip_container(sc, i);
-  int bad;
-  size_t j = literal_end(sc, i, &bad);
-  if ((bad || j == i) && soft) return 0;
-  if (bad) fail(sc, E_UNEXPECTED_CHARACTER, j);
-  if (j == i) fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_VALUE, i);
+  if (c == 't' || c == 'f' || c == 'n') {
+    const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+    size_t len = c == 'f' ? 5 : 4;
+    if (n - i >= len && memcmp(s + i, word, len) == 0) return i + len;
+    fail(sc, E_BAD_LITERAL, i);
+  }
+  size_t j = i;
+  if (c == '-') j++;
+  if (at(sc, j) == '0') {
+    j++;
+  } else if (at(sc, j) >= '1' && at(sc, j) <= '9') {
+    while (is_digit(at(sc, j))) j++;
+  } else if (c < 0) {
+    fail(sc, E_END_OF_INPUT, i);
+  } else {
+    fail(sc, c == '-' ? E_BAD_NUMBER : E_EXPECTED_VALUE, j);
+  }
+  if (at(sc, j) == '.') {
+    j++;
+    if (!is_digit(at(sc, j))) fail(sc, E_BAD_NUMBER, j);
+    while (is_digit(at(sc, j))) j++;
+  }
+  if (at(sc, j) == 'e' || at(sc, j) == 'E') {
+    j++;
+    if (at(sc, j) == '+' || at(sc, j) == '-') j++;
+    if (!is_digit(at(sc, j))) fail(sc, E_BAD_NUMBER, j);
+    while (is_digit(at(sc, j))) j++;
+  }
   return j;
 }
 
-static size_t skip_value(Scan *sc, size_t i) { return skip_literal_or_value(sc, i, 0); }
+/*
+ * i at the first byte of a value: the index after it, the whole value checked against RFC 8259.
+ * Iterative, with its own bracket stack: nesting is limited (max_depth open containers,
+ * counting the sc->depth the walk is inside), never by the C stack.
+ */
+static size_t skip_value(Scan *sc, size_t i) {
+  size_t depth = 0;
+  const size_t limit = sc->max_depth > sc->depth ? sc->max_depth - sc->depth : 0;
+  int c;
+value:
+  c = at(sc, i);
+  if (c == '"') {
+    i = skip_string(sc, i);
+    goto after;
+  }
+  if (c == '{' || c == '[') {
+    if (depth >= limit) fail(sc, E_TOO_DEEP, i);
+    uint8_t closer = c == '{' ? '}' : ']';
+    push_closer(sc, &depth, closer);
+    i = skip_space(sc, i + 1);
+    if (at(sc, i) == closer) {
+      depth--;
+      i++;
+      goto after;
+    }
+    if (c == '[') goto value;
+    goto member;
+  }
+  i = skip_scalar(sc, i);
+  goto after;
+member:
+  if (at(sc, i) != '"') fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_MEMBER_NAME, i);
+  i = skip_space(sc, skip_string(sc, i));
+  if (at(sc, i) != ':') fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, i);
+  i = skip_space(sc, i + 1);
+  goto value;
+after:
+  if (depth == 0) return i;
+  i = skip_space(sc, i);
+  c = at(sc, i);
+  if (c == ',') {
+    i = skip_space(sc, i + 1);
+    if (sc->closers[depth - 1] == '}') goto member;
+    goto value;
+  }
+  if (c == sc->closers[depth - 1]) {
+    depth--;
+    i++;
+    goto after;
+  }
+  fail(sc, c < 0 ? E_END_OF_INPUT : sc->closers[depth - 1] == '}' ? E_EXPECTED_COMMA_BRACE : E_EXPECTED_COMMA_BRACKET, i);
+}
+
+/*
+ * skip_value inside a value skip_value has already passed (so it cannot fail): the index after
+ * the value at i.
+ */
+static size_t skip_listed(Scan *sc, size_t i) { return skip_value(sc, i); }
 
 static int hex(int c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -400,19 +465,39 @@ bad:
   return 0;
 }
 
-/* A hash of a byte span, 8 bytes a step. */
-static uint32_t hash_span(const uint8_t *p, size_t len) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+/* The high and low halves of a 64x64-bit product folded together (wyhash's mum). */
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+  __uint128_t r = (__uint128_t)a * b;
+  return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+  uint64_t ha = a >> 32, la = (uint32_t)a, hb = b >> 32, lb = (uint32_t)b;
+  uint64_t hi = ha * hb, mid1 = ha * lb, mid2 = la * hb, lo = la * lb;
+  uint64_t t = lo + (mid1 << 32);
+  uint64_t carry = t < lo;
+  uint64_t low = t + (mid2 << 32);
+  carry += low < t;
+  hi += (mid1 >> 32) + (mid2 >> 32) + carry;
+  return low ^ hi;
+#endif
+}
+
+/*
+ * A hash of a byte span, 8 bytes a step, keyed by the scan's per-process seed (k0, k1): keys
+ * chosen to collide offline do not collide here, and a table's probe runs stay short whatever
+ * the bytes an attacker wrote into a record.
+ */
+static uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len) {
+  uint64_t h = sc->k0 ^ len;
   size_t i = 0;
   for (; i + 8 <= len; i += 8) {
     uint64_t w;
     memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-    h ^= h >> 29;
+    h = mum(w ^ sc->k1, h ^ 0x9E3779B97F4A7C15ull);
   }
   uint64_t w = 0;
   memcpy(&w, p + i, len - i);
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+  h = mum(w ^ sc->k1 ^ ((uint64_t)(len - i) << 59), h ^ sc->k0 ^ 0xC4CEB9FE1A85EC53ull);
   return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -470,7 +555,7 @@ static int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, siz
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
 static int32_t intern(Scan *sc, size_t start, size_t len) {
   int fresh;
-  int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc->s + start, len), start, len, &fresh);
+  int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc, sc->s + start, len), start, len, &fresh);
   if (!fresh) return id;
   if ((size_t)id == sc->token_cap) {
     size_t cap = sc->token_cap * 2;
@@ -538,13 +623,6 @@ static int inert(const Scan *sc, const Names *names, int arn, int id, size_t sta
   if (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) return 1;
   return (c == '{' || c == '[') && names->scalar[id];
 }
-
-/*
- * skip_value inside a value skip_value has already passed (so its brackets match and its strings
- * end): the index after the value at i, or 0 where skip_value would fail. Only member and element
- * syntax is left to check, and the listing checks it instead of failing the walk.
- */
-static size_t skip_listed(Scan *sc, size_t i) { return skip_literal_or_value(sc, i, 1); }
 
 /*
  * Lists the members of the object at i that `names` holds, into parts: their count m, then
@@ -756,7 +834,7 @@ static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, siz
   }
   size_t len = sc->canon.len - from;
   int fresh;
-  int32_t id = table_id(sc, classes, sc->canon.data, hash_span(sc->canon.data + from, len), from, len, &fresh);
+  int32_t id = table_id(sc, classes, sc->canon.data, hash_span(sc, sc->canon.data + from, len), from, len, &fresh);
   if (fresh) {
     push(sc, &r->at, (int32_t)mark);
   } else {
@@ -771,7 +849,7 @@ static int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
   Table *spans = params ? &sc->params : &sc->resources;
   Ints *class_of = params ? &sc->param_class : &sc->resource_class;
   int fresh;
-  int32_t n = table_id(sc, spans, sc->s, hash_span(sc->s + start, end - start), start, end - start, &fresh);
+  int32_t n = table_id(sc, spans, sc->s, hash_span(sc, sc->s + start, end - start), start, end - start, &fresh);
   if (params) sc->record_params = n;
   else sc->record_resources = n;
   if (!fresh) return RAW - class_of->data[n];
@@ -851,13 +929,12 @@ static void settle_object_key(Scan *sc) {
  */
 static void group_record(Scan *sc, size_t k) {
   const int32_t *row = sc->rows + k * STRIDE;
-  uint64_t h = 0x9E3779B97F4A7C15ull;
+  uint64_t h = sc->k0;
   int alone = 0;
   for (int f = FIRST_GROUP_FIELD; f < F_COUNT; f++) {
     int32_t id = row[2 + 3 * f];
     if (id <= RAW && f != F_REQUEST_PARAMETERS && f != F_RESOURCES) alone = 1;
-    h = (h ^ (uint32_t)id) * 0xFF51AFD7ED558CCDull;
-    h ^= h >> 29;
+    h = mum(h ^ (uint32_t)id, sc->k1 ^ 0xFF51AFD7ED558CCDull);
   }
   int32_t group = (int32_t)sc->group_count;
   if (!alone) {
@@ -913,7 +990,11 @@ static size_t walk_records(Scan *sc, size_t i);
 /* A member the walk reads: a field, a wrapper's Records array, or an object holding fields. */
 static size_t member(Scan *sc, int id, size_t start) {
   if (id >= 0) return take(sc, id, start);
-  if (id == RECORDS_ARRAY) return at(sc, start) == '[' ? walk_records(sc, start) : skip_value(sc, start);
+  if (id == RECORDS_ARRAY) {
+    sc->records_found = 1;
+    if (at(sc, start) != '[') fail(sc, E_RECORDS_NOT_ARRAY, start);
+    return walk_records(sc, start);
+  }
   if (at(sc, start) != '{') return skip_value(sc, start);
   switch (id) {
     case USER_IDENTITY: return walk_object(sc, start, &sc->identity_members);
@@ -922,26 +1003,53 @@ static size_t member(Scan *sc, int id, size_t start) {
   }
 }
 
+/* Enters a container at i (fails past the nesting limit). */
+static void enter(Scan *sc, size_t i) {
+  if (sc->depth >= sc->max_depth) fail(sc, E_TOO_DEEP, i);
+  sc->depth++;
+}
+
+/*
+ * Walks the object at i, reading the members `names` holds. A name it reads that comes twice
+ * fails the walk (JSON.parse would keep the last; CloudTrail never writes one twice, so it is
+ * tampering or corruption, and no reading of it is right).
+ */
 static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
   if (at(sc, i) != '{') fail(sc, E_EXPECTED_OBJECT, i);
+  enter(sc, i);
+  uint32_t seen = 0;
   size_t j = skip_space(sc, i + 1);
-  if (at(sc, j) == '}') return j + 1;
+  if (at(sc, j) == '}') {
+    sc->depth--;
+    return j + 1;
+  }
   for (;;) {
-    if (at(sc, j) != '"') fail(sc, E_EXPECTED_MEMBER_NAME, j);
+    if (at(sc, j) != '"') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_MEMBER_NAME, j);
     size_t key_end = skip_string(sc, j);
     int found;
     int id = member_id(sc, names, j, key_end, &found);
+    if (found) {
+      uint32_t bit = 1u << (id >= 0 ? id : F_COUNT + (USER_IDENTITY - id));
+      if (seen & bit) {
+        sc->error_end = key_end;
+        fail(sc, E_DUPLICATE_MEMBER, j);
+      }
+      seen |= bit;
+    }
     j = key_end;
     if (at(sc, j) != ':') {
       j = skip_space(sc, j);
-      if (at(sc, j) != ':') fail(sc, E_EXPECTED_COLON, j);
+      if (at(sc, j) != ':') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, j);
     }
     size_t start = skip_space(sc, j + 1);
     j = found ? member(sc, id, start) : skip_value(sc, start);
     j = skip_space(sc, j);
     int c = at(sc, j);
-    if (c == '}') return j + 1;
-    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACE, j);
+    if (c == '}') {
+      sc->depth--;
+      return j + 1;
+    }
+    if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACE, j);
     j = skip_space(sc, j + 1);
   }
 }
@@ -971,13 +1079,13 @@ static void new_row(Scan *sc, size_t start) {
 
 /* One element of a records array: a record object, or any other value (counted, not read). */
 static size_t record(Scan *sc, size_t start) {
+  if (sc->row_count >= sc->max_records) fail(sc, E_TOO_MANY_RECORDS, start);
   new_row(sc, start);
   size_t end;
   if (at(sc, start) != '{') {
-    /* Counted as a record before its value is checked, as the TypeScript walker does. */
-    group_record(sc, sc->row_count++);
     end = skip_value(sc, start);
-    sc->rows[(sc->row_count - 1) * STRIDE + 1] = (int32_t)end;
+    sc->row[1] = (int32_t)end;
+    group_record(sc, sc->row_count++);
     return end;
   }
   end = walk_object(sc, start, &sc->record_members);
@@ -988,31 +1096,55 @@ static size_t record(Scan *sc, size_t start) {
 }
 
 static size_t walk_records(Scan *sc, size_t i) {
-  if (at(sc, i) != '[') fail(sc, E_EXPECTED_ARRAY, i);
+  if (at(sc, i) != '[') fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_ARRAY, i);
+  enter(sc, i);
   size_t j = skip_space(sc, i + 1);
-  if (at(sc, j) == ']') return j + 1;
+  if (at(sc, j) == ']') {
+    sc->depth--;
+    return j + 1;
+  }
   for (;;) {
     j = skip_space(sc, record(sc, j));
     int c = at(sc, j);
-    if (c == ']') return j + 1;
-    if (c != ',') fail(sc, E_EXPECTED_COMMA_BRACKET, j);
+    if (c == ']') {
+      sc->depth--;
+      return j + 1;
+    }
+    if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACKET, j);
     j = skip_space(sc, j + 1);
   }
 }
 
-static void walk_document(Scan *sc, int wrapped) {
+/* How a file holds its records (discover.ts's FileShape). */
+enum { SHAPE_WRAPPED, SHAPE_ARRAY, SHAPE_LINES };
+
+/*
+ * The whole document: after a UTF-8 byte order mark (RFC 8259 lets a parser ignore one) and
+ * whitespace, a delivery file's {"Records":[...]} object (other members are skipped), one JSON
+ * array of records, or JSON lines (record objects separated by whitespace); then only whitespace.
+ */
+static void walk_document(Scan *sc, int shape) {
   const uint8_t *s = sc->s;
   size_t j = sc->n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf ? 3 : 0;
   j = skip_space(sc, j);
-  while (j < sc->n) {
-    int c = s[j];
-    size_t end;
-    /* A delivery file's wrapper object: its Records arrays are walked, other members skipped. */
-    if (wrapped) end = c == '{' ? walk_object(sc, j, &sc->wrapper_members) : skip_value(sc, j);
-    else if (c == '[') end = walk_records(sc, j);
-    else end = record(sc, j);
-    j = skip_space(sc, end);
+  if (j >= sc->n) fail(sc, E_NO_VALUE, j);
+  if (shape == SHAPE_LINES) {
+    while (j < sc->n) {
+      if (s[j] != '{') fail(sc, E_NOT_A_RECORD, j);
+      j = skip_space(sc, record(sc, j));
+    }
+    return;
   }
+  if (shape == SHAPE_WRAPPED) {
+    if (s[j] != '{') fail(sc, E_EXPECTED_WRAPPER, j);
+    size_t end = walk_object(sc, j, &sc->wrapper_members);
+    if (!sc->records_found) fail(sc, E_NO_RECORDS, j);
+    j = end;
+  } else {
+    j = walk_records(sc, j);
+  }
+  j = skip_space(sc, j);
+  if (j < sc->n) fail(sc, E_TRAILING_TEXT, j);
 }
 
 /* Names from `text` ("1a\n0b\n...": per name a flag, 0, 1 for scalar-only, 2 for read only as
@@ -1055,6 +1187,64 @@ static int names_init(Names *names, char *text) {
   return 1;
 }
 
+/* Seed bytes to a hash key. */
+static uint64_t le64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int k = 7; k >= 0; k--) v = v << 8 | p[k];
+  return v;
+}
+
+/*
+ * Sets up a scan of data[0, length) (`names_text` as names_init takes it, consumed) and walks it.
+ * Afterwards sc->error is E_NONE, the error the walk stopped at (no rows are kept with it), or
+ * E_NO_MEMORY. scan_free releases it either way.
+ */
+static void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, size_t length, int shape,
+                     size_t max_depth, size_t max_records, const uint8_t seed[16]) {
+  memset(sc, 0, sizeof *sc);
+  memset(names, 0, sizeof *names);
+  sc->param_names = names;
+  lookup_init(&sc->record_members, RECORD_MEMBERS);
+  lookup_init(&sc->identity_members, IDENTITY_MEMBERS);
+  lookup_init(&sc->session_members, SESSION_MEMBERS);
+  lookup_init(&sc->issuer_members, ISSUER_MEMBERS);
+  lookup_init(&sc->wrapper_members, WRAPPER_MEMBERS);
+  sc->s = data;
+  sc->n = length;
+  sc->max_depth = max_depth;
+  sc->max_records = max_records;
+  sc->k0 = le64(seed);
+  sc->k1 = le64(seed + 8);
+  sc->row_cap = 1024;
+  sc->rows = malloc(sc->row_cap * STRIDE * sizeof(int32_t));
+  int tables = table_init(&sc->strings) & table_init(&sc->params) & table_init(&sc->resources) & table_init(&sc->param_classes) &
+               table_init(&sc->resource_classes) & table_init(&sc->groups) & names_init(names, names_text);
+  sc->token_cap = 512;
+  sc->tokens = malloc(sc->token_cap * 2 * sizeof(size_t));
+  sc->closer_cap = 64;
+  sc->closers = malloc(sc->closer_cap);
+  if (sc->rows == NULL || !tables || sc->tokens == NULL || sc->closers == NULL) {
+    sc->error = E_NO_MEMORY;
+  } else if (setjmp(sc->fail) == 0) {
+    walk_document(sc, shape);
+  }
+  /* A refused file is bad as a whole: nothing of it is read. */
+  if (sc->error != E_NONE) sc->row_count = 0;
+}
+
+static void scan_free(Scan *sc, Names *names) {
+  void *owned[] = {
+    sc->rows, sc->strings.slots, sc->params.slots, sc->resources.slots, sc->param_classes.slots,
+    sc->resource_classes.slots, sc->groups.slots, sc->param_class.data, sc->resource_class.data,
+    sc->group_of.data, sc->canon.data, sc->params_reduced.parts.data, sc->params_reduced.at.data,
+    sc->resources_reduced.parts.data, sc->resources_reduced.at.data, sc->param_key.data,
+    sc->resource_suffixes.data, sc->suffixes.data, sc->resource_exact.data, sc->resource_span.data,
+    names->names, names->scalar, names->object_key, sc->tokens, sc->closers,
+  };
+  for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
+}
+
+#ifndef IAMTRIM_NO_NAPI
 /* An Int32Array holding a copy of `list`. */
 static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) {
   napi_value buffer;
@@ -1066,46 +1256,55 @@ static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) 
   return napi_create_typedarray(env, napi_int32_array, list->len, buffer, 0, out);
 }
 
-#define CHECK(call) \
-  do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed"); return NULL; } } while (0)
+/* The interface version record-index.ts checks (a module built from another scan.c is stale). */
+#define ABI 2
 
 /*
- * locate(bytes: Uint8Array, wrapped: boolean, paramNames: string) -> { rows: Int32Array, count,
+ * locate(bytes: Uint8Array, shape: 0 wrapped | 1 array | 2 lines, paramNames: string,
+ *   maxDepth: number, maxRecords: number, seed: Uint8Array(16)) -> { rows: Int32Array, count,
  *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
- *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorAt?: number, errorEnd?: number }
- * paramNames: per request-key member, "1" if only read as a scalar else "0", its name and "\n"
- * (ids in that order).
+ *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorCode?: string,
+ *   errorAt?: number, errorEnd?: number }
+ * paramNames: per request-key member, "2" if only read as the S3 object key, "1" if only read as
+ * a scalar, else "0", its name and "\n" (ids in that order). With an error, no rows.
  */
 static napi_value locate(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "locate(bytes, wrapped, paramNames) takes three arguments");
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) {
+    napi_throw_type_error(env, NULL, "locate(bytes, shape, paramNames, maxDepth, maxRecords, seed) takes six arguments");
     return NULL;
   }
   napi_typedarray_type type;
-  size_t length, offset;
-  void *data;
+  size_t length, offset, seed_length;
+  void *data, *seed;
   napi_value arraybuffer;
   if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
     napi_throw_type_error(env, NULL, "locate: bytes must be a Uint8Array");
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[5], &type, &seed_length, &seed, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array || seed_length != 16) {
+    napi_throw_type_error(env, NULL, "locate: seed must be a Uint8Array of 16 bytes");
     return NULL;
   }
   if (length >= 0x7fffffff) {
     napi_throw_range_error(env, NULL, "locate: input over 2 GiB");
     return NULL;
   }
-  bool wrapped;
-  CHECK(napi_get_value_bool(env, argv[1], &wrapped));
+  int32_t shape;
+  double max_depth, max_records;
+  if (napi_get_value_int32(env, argv[1], &shape) != napi_ok || shape < SHAPE_WRAPPED || shape > SHAPE_LINES ||
+      napi_get_value_double(env, argv[3], &max_depth) != napi_ok || napi_get_value_double(env, argv[4], &max_records) != napi_ok ||
+      !(max_depth >= 1 && max_depth <= 1e9) || !(max_records >= 0 && max_records <= 2e9)) {
+    napi_throw_type_error(env, NULL, "locate: shape, maxDepth or maxRecords out of range");
+    return NULL;
+  }
   size_t names_length;
   if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) {
     napi_throw_type_error(env, NULL, "locate: paramNames must be a string");
     return NULL;
   }
   char *names_text = malloc(names_length + 1);
-  Names names;
-  memset(&names, 0, sizeof names);
   if (names_text == NULL) {
     napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
     return NULL;
@@ -1117,29 +1316,9 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   }
 
   Scan sc;
-  memset(&sc, 0, sizeof sc);
-  sc.param_names = &names;
-  lookup_init(&sc.record_members, RECORD_MEMBERS);
-  lookup_init(&sc.identity_members, IDENTITY_MEMBERS);
-  lookup_init(&sc.session_members, SESSION_MEMBERS);
-  lookup_init(&sc.issuer_members, ISSUER_MEMBERS);
-  lookup_init(&sc.wrapper_members, WRAPPER_MEMBERS);
-  sc.s = data;
-  sc.n = length;
-  sc.row_cap = 1024;
-  sc.rows = malloc(sc.row_cap * STRIDE * sizeof(int32_t));
-  int tables = table_init(&sc.strings) & table_init(&sc.params) & table_init(&sc.resources) & table_init(&sc.param_classes) &
-               table_init(&sc.resource_classes) & table_init(&sc.groups) & names_init(&names, names_text);
-  sc.token_cap = 512;
-  sc.tokens = malloc(sc.token_cap * 2 * sizeof(size_t));
-  sc.closer_cap = 64;
-  sc.closers = malloc(sc.closer_cap);
+  Names names;
+  scan_run(&sc, &names, names_text, data, length, shape, (size_t)max_depth, (size_t)max_records, seed);
   napi_value result = NULL;
-  if (sc.rows == NULL || !tables || sc.tokens == NULL || sc.closers == NULL) {
-    sc.error = E_NO_MEMORY;
-  } else if (setjmp(sc.fail) == 0) {
-    walk_document(&sc, wrapped);
-  }
   if (sc.error == E_NO_MEMORY) {
     napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
     goto done;
@@ -1152,8 +1331,9 @@ static napi_value locate(napi_env env, napi_callback_info info) {
     if (bytes > 0) memcpy(rows_data, sc.rows, bytes);
     if (napi_create_typedarray(env, napi_int32_array, sc.row_count * STRIDE, rows_buffer, 0, &rows) != napi_ok) goto failed;
     if (napi_create_uint32(env, (uint32_t)sc.row_count, &count) != napi_ok) goto failed;
-    if (napi_create_array_with_length(env, sc.strings.count, &strings) != napi_ok) goto failed;
-    for (size_t id = 0; id < sc.strings.count; id++) {
+    size_t string_count = sc.error == E_NONE ? sc.strings.count : 0;
+    if (napi_create_array_with_length(env, string_count, &strings) != napi_ok) goto failed;
+    for (size_t id = 0; id < string_count; id++) {
       const char *p = (const char *)sc.s + sc.tokens[2 * id];
       size_t len = sc.tokens[2 * id + 1];
       int ascii = 1;
@@ -1176,15 +1356,18 @@ static napi_value locate(napi_env env, napi_callback_info info) {
     const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt", "groups"};
     for (int k = 0; k < 5; k++) {
       napi_value list;
-      if (int32_array(env, lists[k], &list) != napi_ok) goto failed;
+      Ints empty = {NULL, 0, 0};
+      if (int32_array(env, sc.error == E_NONE ? lists[k] : &empty, &list) != napi_ok) goto failed;
       if (napi_set_named_property(env, result, keys[k], list) != napi_ok) goto failed;
     }
     if (sc.error != E_NONE) {
-      napi_value message, error_at, error_end;
+      napi_value message, code, error_at, error_end;
       if (napi_create_string_utf8(env, MESSAGES[sc.error], NAPI_AUTO_LENGTH, &message) != napi_ok) goto failed;
+      if (napi_create_string_utf8(env, CODES[sc.error], NAPI_AUTO_LENGTH, &code) != napi_ok) goto failed;
       if (napi_create_double(env, (double)sc.error_at, &error_at) != napi_ok) goto failed;
       if (napi_create_double(env, (double)sc.error_end, &error_end) != napi_ok) goto failed;
       if (napi_set_named_property(env, result, "error", message) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorCode", code) != napi_ok) goto failed;
       if (napi_set_named_property(env, result, "errorAt", error_at) != napi_ok) goto failed;
       if (napi_set_named_property(env, result, "errorEnd", error_end) != napi_ok) goto failed;
     }
@@ -1193,17 +1376,9 @@ static napi_value locate(napi_env env, napi_callback_info info) {
 failed:
   result = NULL;
   napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
-done: {
-  void *owned[] = {
-    sc.rows, sc.strings.slots, sc.params.slots, sc.resources.slots, sc.param_classes.slots,
-    sc.resource_classes.slots, sc.groups.slots, sc.param_class.data, sc.resource_class.data,
-    sc.group_of.data, sc.canon.data, sc.params_reduced.parts.data, sc.params_reduced.at.data,
-    sc.resources_reduced.parts.data, sc.resources_reduced.at.data, sc.param_key.data,
-    sc.resource_suffixes.data, sc.suffixes.data, sc.resource_exact.data, sc.resource_span.data,
-    names.names, names.scalar, names.object_key, names_text, sc.tokens, sc.closers,
-  };
-  for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
-}
+done:
+  scan_free(&sc, &names);
+  free(names_text);
   return result;
 }
 
@@ -1211,7 +1386,7 @@ done: {
 napi_value iamtrim_gunzip(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
-  napi_value fn, gunzip, stride, fields;
+  napi_value fn, gunzip, stride, fields, abi;
   if (napi_create_function(env, "locate", NAPI_AUTO_LENGTH, locate, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "locate", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "gunzip", NAPI_AUTO_LENGTH, iamtrim_gunzip, NULL, &gunzip) != napi_ok) return NULL;
@@ -1220,5 +1395,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "stride", stride) != napi_ok) return NULL;
   if (napi_create_int32(env, F_COUNT, &fields) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "fields", fields) != napi_ok) return NULL;
+  if (napi_create_int32(env, ABI, &abi) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "abi", abi) != napi_ok) return NULL;
   return exports;
 }
+#endif /* IAMTRIM_NO_NAPI */

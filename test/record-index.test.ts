@@ -21,25 +21,29 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     expect(native?.fields).toBe(FIELDS.length);
   });
 
-  it('stops at malformed JSON and keeps the records before it', () => {
-    const index = locateRecords(loaded(), Buffer.from('{"Records":[{"eventName":"A"},{"a":"unterminated}]}'), true);
-    expect(index.count).toBe(1);
-    expect(index.error?.message).toBe('invalid JSON: unterminated string at byte 35');
+  it('refuses malformed JSON as a whole: the error and where, and no rows', () => {
+    const index = locateRecords(loaded(), Buffer.from('{"Records":[{"eventName":"A"},{"a":"unterminated}]}'), 'wrapped');
+    expect(index.count).toBe(0);
+    expect(index.error?.message).toBe('invalid JSON: unterminated string at byte 35; the file is not valid JSON');
+  });
+
+  it('is built from this scan.c: its ABI matches (a stale build is a user error naming npm run build)', () => {
+    expect(native?.abi).toBe(2);
   });
 
   it('grows past its initial tables: deep nesting, many records, many distinct strings', () => {
-    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const deep = `${'['.repeat(500)}${']'.repeat(500)}`;
     const many = Array.from({ length: 5000 }, (_, i) => {
       const time = `2026-02-01T10:00:${String(i % 60).padStart(2, '0')}Z`;
       return `{"eventTime":"${time}","eventName":"Call${i}","requestParameters":{"deep":${i % 1000 === 0 ? deep : '[[{"a":[1]}]]'}}}`;
     });
     const text = `{"Records":[${many.join(',')}]}`;
-    const index = locateRecords(loaded(), Buffer.from(text), true);
+    const index = locateRecords(loaded(), Buffer.from(text), 'wrapped');
     expect(index.count).toBe(5000);
     expect(index.strings.length).toBe(5000 + 60);
     const last = 4999 * STRIDE + 2 + 3 * FIELD.eventName;
     expect(index.strings[index.rows[last] ?? -1]).toBe('Call4999');
-    const cut = locateRecords(loaded(), Buffer.from(`{"Records":[{"x":${deep.slice(0, 4000)}}]}`), true);
+    const cut = locateRecords(loaded(), Buffer.from(`{"Records":[{"x":${deep.slice(0, 400)}}]}`), 'wrapped');
     expect(cut.error?.message).toMatch(/^invalid JSON: /);
   });
 
@@ -52,7 +56,7 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
       return `{"eventName":"E","requestParameters":{"bucketName":"k${n}","other":${i}},"resources":[{"ARN":"arn:aws:kms:::b/${n % 7}","type":"${i}"}]}`;
     });
     const text = `{"Records":[${records.join(',')}]}`;
-    const index = locateRecords(loaded(), Buffer.from(text), true);
+    const index = locateRecords(loaded(), Buffer.from(text), 'wrapped');
     const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
     const params = new Set<number>();
     for (let k = 0; k < 3000; k++) {
@@ -86,7 +90,7 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     ];
     const text = `{"Records":[${lines.join(',')}]}`;
     const bytes = Buffer.from(text);
-    const index = locateRecords(loaded(), bytes, true);
+    const index = locateRecords(loaded(), bytes, 'wrapped');
     const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
     const key = (k: number): string | null => {
       const start = index.rows[k * STRIDE + KEY_AT] ?? -1;
@@ -120,7 +124,7 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     const resources = ['[{"ARN":{"a":1},"arn":"x"}]', '[{"ARN":null,"arn":"x"}]', '[{"ARN":"","arn":"x"}]', '[{"ARN":"y","arn":"x"}]'];
     const records = [...params.map((p) => `{"requestParameters":${p}}`), ...resources.map((r) => `{"resources":${r}}`)];
     const text = `[${records.join(',')}]`;
-    const index = locateRecords(loaded(), Buffer.from(text), false);
+    const index = locateRecords(loaded(), Buffer.from(text), 'array');
     const id = (k: number, field: number): number => index.rows[k * STRIDE + 2 + 3 * field] ?? 0;
     expect(params.map((_, k) => RAW - id(k, FIELD.requestParameters))).toEqual([0, 0, 0, 1, 2]);
     expect(resources.map((_, k) => RAW - id(params.length + k, FIELD.resources))).toEqual([0, 0, 0, 1]);
@@ -139,6 +143,6 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
       '{}', // no fields either: 4
       at('2026-02-01T10:00:00Z', ',"errorCode":"AccessDenied"'), // 1
     ].join(',')}]`;
-    expect(Array.from(locateRecords(loaded(), Buffer.from(text), false).groups)).toEqual([0, 0, 1, 2, 3, 4, 4, 1]);
+    expect(Array.from(locateRecords(loaded(), Buffer.from(text), 'array').groups)).toEqual([0, 0, 1, 2, 3, 4, 4, 1]);
   });
 });

@@ -155,6 +155,11 @@ describe.skipIf(nativeWalker() === null)('the native scan equals the reference p
           : layout === 'wrapped-escaped' ? escapeKeys(JSON.stringify({ Records: list }))
           : JSON.stringify({ Records: list });
         const roles = oneRole ? { kind: 'roles' as const, arns: ['arn:aws:iam::123456789012:role/svc/worker'], names: ['app'] } : { kind: 'all' as const };
+        if (text === '') {
+          // JSON lines with no line is no JSON at all: a bad file, not one without records.
+          expect(() => scanBytes(Buffer.from(text), 'lines', { roles, window })).toThrow(/no JSON value/);
+          return;
+        }
         const scan = scanBytes(Buffer.from(text, 'utf8'), layout === 'array' || layout === 'lines' ? layout : 'wrapped', { roles, window });
         const rows = [...scan.calls.values()].sort((a, b) => compareText(callKey(a), callKey(b)));
         // The twin reads whole parsed records (escapes decoded by JSON.parse).

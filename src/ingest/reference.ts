@@ -49,11 +49,16 @@ function field(value: unknown, key: string): unknown {
 
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-/** A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time. */
+/**
+ * A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time.
+ * The pattern alone does not make a time: "2026-02-81T10:00:00Z" (found by the differential
+ * test, test/strict-differential.test.ts) and "2026-02-30T10:00:00Z" are not dates.
+ */
 export function normalTime(raw: string): string | null {
-  if (CANONICAL_TIME.test(raw)) return raw;
   const ms = Date.parse(raw);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (Number.isNaN(ms)) return null;
+  const time = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return CANONICAL_TIME.test(raw) && time !== raw ? null : time;
 }
 
 /**

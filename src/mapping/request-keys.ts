@@ -2,6 +2,7 @@
  * The request parameters the usage query extracts and groups on. The same table drives the DuckDB
  * SQL, the Athena SQL and the in-memory parser for API sources, so all engines see the same keys.
  */
+import { MAX_NESTING_DEPTH, nestsWithin } from '../limits.js';
 import table from './data/request-keys.json' with { type: 'json' };
 
 export interface RequestKey {
@@ -118,6 +119,10 @@ export function extractRequestKeys(requestParameters: unknown): Record<string, s
       if (value === undefined || value === null) continue;
       const kind = REQUEST_KEYS[key]?.kind;
       if (kind === 'scalar' && typeof value === 'object') continue;
+      // Past the nesting limit JSON.stringify would overflow the stack (the scanners refuse such
+      // files; records from other sources reach here parsed): the key is left out, so the
+      // resource is built without it, i.e. broader, never narrower.
+      if (kind !== 'scalar' && typeof value === 'object' && !nestsWithin(value, MAX_NESTING_DEPTH)) continue;
       (found ??= []).push({ key, path, value: kind === 'scalar' ? String(value) : JSON.stringify(value) });
     }
   }

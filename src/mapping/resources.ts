@@ -119,7 +119,11 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
         const best = types
           .filter((t) => t.fmt.regex.test(arn))
           .sort((a, b) => b.fmt.specificity - a.fmt.specificity)[0];
-        if (best !== undefined) fromEvent.set(best.name, [...(fromEvent.get(best.name) ?? []), arn]);
+        if (best === undefined) continue;
+        // Appended in place: a copy per ARN made one record with 80,000 ARNs take 76 s.
+        const list = fromEvent.get(best.name);
+        if (list === undefined) fromEvent.set(best.name, [arn]);
+        else list.push(arn);
       }
       const derived = new Map<string, string[]>();
       for (const t of types) {

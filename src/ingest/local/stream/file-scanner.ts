@@ -13,8 +13,10 @@ import { FoldingCalls } from '../../fold.js';
 import { scanRecords, type FileScan } from '../../reference.js';
 import { isDeliveryFile, shapeOfHead, type FileShape } from '../discover.js';
 import { readLogBytes, type Scratch } from './read-log-bytes.js';
-import { JsonScanError, NATIVE_MAX_BYTES, nativeWalker } from './record-index.js';
+import { BadLogFileError, scanLimits } from '../../../limits.js';
+import { NATIVE_MAX_BYTES, nativeWalker } from './record-index.js';
 import { scanText } from './scan-text.js';
+import { parseLogRecords } from './strict-parse.js';
 
 /** What one file contributed, or why it could not be read. */
 export type FileOutcome =
@@ -30,35 +32,18 @@ export function shapeOf(path: string, bytes: Buffer): FileShape {
 }
 
 /**
- * The top-level values a file holds as records, as JSON.parse reads them: the `Records` array of
- * a wrapped file's object, the elements of a top-level array, or each top-level value (JSON
- * lines). Throws SyntaxError on malformed JSON.
+ * The records a file's text holds, as JSON.parse reads them under the native walker's rules
+ * (strict-parse.ts): the `Records` array of a wrapped file's object, the elements of a top-level
+ * array, or each top-level object (JSON lines). Throws BadLogFileError for a file to refuse.
  */
 export function parseLogText(text: string, shape: FileShape): unknown[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let values: unknown[];
-  try {
-    values = body.trim() === '' ? [] : [JSON.parse(body)];
-  } catch (cause) {
-    // Several top-level values: one per line (JSON lines).
-    if (shape === 'wrapped' && !body.includes('\n')) throw cause;
-    values = body.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
-  }
-  const records: unknown[] = [];
-  for (const value of values) {
-    if (shape === 'wrapped') {
-      const inner = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { Records?: unknown }).Records : undefined;
-      if (Array.isArray(inner)) records.push(...(inner as unknown[]));
-    } else if (Array.isArray(value)) records.push(...(value as unknown[]));
-    else records.push(value);
-  }
-  return records;
+  return parseLogRecords(text, shape, scanLimits());
 }
 
 /** Scans one file's JSON bytes: natively where the walker loads and takes them, else by the reference path. */
 export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number): FileScan {
   const native = bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
-  if (native !== null) return scanText(native, bytes, shape === 'wrapped', query, rollup, foldDepth);
+  if (native !== null) return scanText(native, bytes, shape, query, rollup, foldDepth);
   return scanRecords(parseLogText(bytes.toString('utf8'), shape), query, rollup);
 }
 
@@ -71,6 +56,7 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false, fol
   try {
     bytes = readLogBytes(path, 'auto', scratch);
   } catch (cause) {
+    if (cause instanceof BadLogFileError) return { ok: false, reason: cause.message };
     const code = (cause as { code?: unknown }).code;
     const reason =
       typeof code === 'string' && code.startsWith('Z_')
@@ -83,8 +69,7 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false, fol
   try {
     return { ok: true, scan: scanBytes(bytes, shapeOf(path, bytes), query, rollup, foldDepth) };
   } catch (cause) {
-    if (cause instanceof JsonScanError) return { ok: false, reason: `${cause.message}; the file is not valid JSON` };
-    if (cause instanceof SyntaxError) return { ok: false, reason: `invalid JSON: ${cause.message}; the file is not valid JSON` };
+    if (cause instanceof BadLogFileError) return { ok: false, reason: cause.message };
     throw cause;
   }
 }

@@ -4,11 +4,15 @@
  * does with the fields is scan-file.ts's. Where the module cannot load (not built, or
  * `IAMTRIM_NATIVE=0`), scans take the reference path instead (`records.ts`: JSON.parse per file).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../../../errors.js';
+import { BadLogFileError, duplicateReason, limitReason, scanLimits } from '../../../limits.js';
 import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { FOLDED_PARAM, objectArnHeadLength } from '../../fold.js';
+import type { FileShape } from '../discover.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
 export const FIELDS = [
@@ -120,16 +124,27 @@ interface NativeResult {
   resourcesAt: Int32Array;
   groups: Int32Array;
   error?: string;
+  /** json, shape, duplicate, depth or records (scan.c's CODES). */
+  errorCode?: string;
   errorAt?: number;
   errorEnd?: number;
 }
 export interface NativeModule {
-  locate(bytes: Uint8Array, wrapped: boolean, paramNames: string): NativeResult;
+  /** native/scan.c: the records of `bytes`, checked strictly (see locateRecords). */
+  locate(bytes: Uint8Array, shape: number, paramNames: string, maxDepth: number, maxRecords: number, seed: Uint8Array): NativeResult;
   /** native/gunzip.c: inflates a gzip file into `output`; the bytes written, or -1 when `output` is too small. */
   gunzip(input: Uint8Array, output: Uint8Array): number;
   stride: number;
   fields: number;
+  abi: number;
 }
+
+/** scan.c's ABI: the interface this file calls (a module built from another scan.c has another). */
+const NATIVE_ABI = 2;
+/** The key of the walk's hashes, random per thread: keys chosen to collide offline do not collide here. */
+const HASH_SEED = new Uint8Array(randomBytes(16));
+/** FileShape as locate() takes it. */
+const SHAPE_CODE: Record<FileShape, number> = { wrapped: 0, array: 1, lines: 2 };
 
 /** `native/build/Release/` from src/ingest/local/stream and dist/ingest/local/stream alike. */
 const NATIVE_PATH = fileURLToPath(new URL('../../../../native/build/Release/iamtrim_scan.node', import.meta.url));
@@ -141,10 +156,17 @@ export function nativeWalker(): NativeModule | null {
   if (native !== undefined) return native;
   native = null;
   if (process.env['IAMTRIM_NATIVE'] === '0' || !existsSync(NATIVE_PATH)) return native;
-  const loaded = createRequire(import.meta.url)(NATIVE_PATH) as NativeModule;
-  // A module built from another version of scan.c would misread rows: refuse it loudly.
-  if (loaded.stride !== STRIDE || loaded.fields !== FIELDS.length || typeof loaded.gunzip !== 'function') {
-    throw new Error(`${NATIVE_PATH} was built from another version of native/scan.c; run npm run build`);
+  let loaded: NativeModule;
+  try {
+    loaded = createRequire(import.meta.url)(NATIVE_PATH) as NativeModule;
+  } catch (cause) {
+    // Built for another Node.js or platform, or half written.
+    const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
+    throw new UsageError(`native scanner ${NATIVE_PATH} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
+  }
+  // A module built from another version of scan.c would misread rows: refuse it, with the fix.
+  if (loaded.abi !== NATIVE_ABI || loaded.stride !== STRIDE || loaded.fields !== FIELDS.length || typeof loaded.gunzip !== 'function') {
+    throw new UsageError(`native scanner ${NATIVE_PATH} was built from another version of native/scan.c`, { hint: 'run npm run build' });
   }
   native = loaded;
   return native;
@@ -159,11 +181,15 @@ export function walkerName(): 'native' | 'reference' {
 export const NATIVE_MAX_BYTES = 0x7fffffff;
 
 /**
- * Locates the records of `bytes` (`wrapped`: a delivery file's `{"Records":[...]}`) with the
- * native walker, which the caller has checked loads (nativeWalker) and takes `bytes` (NATIVE_MAX_BYTES).
+ * Locates the records of `bytes`, held as `shape` says (`wrapped`: a delivery file's
+ * `{"Records":[...]}`), with the native walker, which the caller has checked loads
+ * (nativeWalker) and takes `bytes` (NATIVE_MAX_BYTES). The walk refuses a file that is not strict
+ * JSON in that shape, repeats a member it reads, or is past a limit (src/limits.ts): index.error,
+ * a BadLogFileError, and no rows.
  */
-export function locateRecords(module: NativeModule, bytes: Buffer, wrapped: boolean): RecordIndex {
-  const result = module.locate(bytes, wrapped, PARAM_NAMES);
+export function locateRecords(module: NativeModule, bytes: Buffer, shape: FileShape): RecordIndex {
+  const limits = scanLimits();
+  const result = module.locate(bytes, SHAPE_CODE[shape], PARAM_NAMES, limits.depth, limits.records, HASH_SEED);
   const index: RecordIndex = {
     rows: result.rows,
     count: result.count,
@@ -172,30 +198,23 @@ export function locateRecords(module: NativeModule, bytes: Buffer, wrapped: bool
     resources: { parts: result.resources, at: result.resourcesAt },
     groups: result.groups,
   };
-  if (result.error !== undefined) index.error = nativeError(bytes, result);
+  if (result.error !== undefined) index.error = nativeError(bytes, result, limits.depth, limits.records);
   return index;
 }
 
-/** Malformed JSON where the native walker stopped: the file is bad as a whole. */
-export class JsonScanError extends Error {
-  constructor(
-    message: string,
-    readonly position: number,
-  ) {
-    super(`invalid JSON: ${message} at byte ${position}`);
-  }
-}
-
-/** The error for where the walk stopped. */
-function nativeError(bytes: Buffer, result: NativeResult): Error {
+/** Why the native walk refused the file, worded for the user (a limit named with its setting). */
+function nativeError(bytes: Buffer, result: NativeResult, depth: number, records: number): BadLogFileError {
   const at = result.errorAt ?? 0;
-  if (result.error === 'bad key') {
-    // A member name whose escapes JSON.parse rejects: JSON.parse's own SyntaxError.
-    try {
-      JSON.parse(bytes.toString('utf8', at, result.errorEnd ?? at));
-    } catch (cause) {
-      if (cause instanceof SyntaxError) return cause;
-    }
+  switch (result.errorCode) {
+    case 'depth':
+      return new BadLogFileError(limitReason.depth(depth, at));
+    case 'records':
+      return new BadLogFileError(limitReason.records(records, at));
+    case 'duplicate':
+      return new BadLogFileError(duplicateReason(bytes.toString('utf8', at, Math.min(result.errorEnd ?? at, at + 80)), at));
+    case 'shape':
+      return new BadLogFileError(`not a CloudTrail log: ${result.error ?? ''} at byte ${at}`);
+    default:
+      return new BadLogFileError(`invalid JSON: ${result.error ?? ''} at byte ${at}; the file is not valid JSON`);
   }
-  return new JsonScanError(result.error ?? 'invalid JSON', at);
 }

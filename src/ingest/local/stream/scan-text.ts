@@ -13,6 +13,7 @@ import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap,
 import { attributedRole, countCoverage, FOLD_FLOOR, inWindow, normalTime, pieceCalls, roleFilterMatches, type CoverageCount, type DayPiece, type FileScan } from '../../reference.js';
 import { FieldReader, type ReducedArns } from './field-reader.js';
 import { ABSENT, FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
+import type { FileShape } from '../discover.js';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -98,8 +99,8 @@ interface GroupCall {
 }
 
 /**
- * Scans one file's bytes with the native walker. Throws JsonScanError (or the SyntaxError of a
- * bad escape) on malformed JSON: the file is bad as a whole.
+ * Scans one file's bytes with the native walker. Throws BadLogFileError when the walk refuses the
+ * file (not strict JSON in its shape, a repeated member, past a limit): it is bad as a whole.
  *
  * Records of a group share every field but their time, so what depends only on those fields
  * (validity, attribution, the call's key) is decoded once per group, at its first record (the
@@ -109,7 +110,7 @@ interface GroupCall {
 export function scanText(
   native: NativeModule,
   s: Buffer,
-  wrapped: boolean,
+  shape: FileShape,
   query: UsageQuery,
   rollup = false,
   foldDepth?: (familyId: string) => number,
@@ -124,7 +125,9 @@ export function scanText(
   }
   let rows = 0;
   const { window, roles } = query;
-  const index = locateRecords(native, s, wrapped);
+  const index = locateRecords(native, s, shape);
+  // A refused file is bad as a whole: none of its records count (and the walk returned none).
+  if (index.error !== undefined) throw index.error;
   const f = new FieldReader(s, index);
   // Per distinct string of this file read as an eventTime: its time (normalTime).
   const times = new Array<string | null | undefined>(index.strings.length);
@@ -364,6 +367,5 @@ export function scanText(
       folds++;
     }
   }
-  if (index.error !== undefined) throw index.error;
   return out;
 }

@@ -19,6 +19,7 @@ import { finishLocalScan, type FileStats } from '../scan-result.js';
 import type { LocalSourceOptions, ScanProgress } from '../duckdb-source.js';
 import type { UsageSource } from '../../source.js';
 import { FileScanner, type FileOutcome } from './file-scanner.js';
+import { nativeWalker } from './record-index.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -100,6 +101,9 @@ async function scanFiles(
 
 /** Scans local CloudTrail files and returns the grouped calls plus the evidence it read. */
 export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourceOptions): Promise<UsageScan> {
+  // Loaded here first: a stale or broken native module is a user error (run npm run build) in
+  // this thread, not a worker's crash.
+  nativeWalker();
   const workers = startWorkers(query, options.threads ?? Math.max(1, cpus().length));
   try {
     return await scanStarted(query, options, workers);
