@@ -15,7 +15,7 @@ import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js'
 
 const TOKEN = 'ghs_TESTSECRETTOKEN0123456789';
 const NOW = new Date('2026-03-01T06:00:00Z');
-const BRANCH = 'iamtrim/app-api-20260301';
+const BRANCH = 'iamtrim/app-api-app-api-data-20260301';
 
 let dir: string;
 let manifest: DemoManifest;
@@ -73,7 +73,7 @@ describe('iamtrim pr', () => {
     const io = testIo({});
     expect(await main(prArgs('--dry-run'), io)).toBe(0);
     expect(io.stdout).toContain(`Branch: ${BRANCH}`);
-    expect(io.stdout).toMatch(/Title: iamtrim: least privilege for app-api \(\d+ of [\d,]+ actions used in 20 days\)/);
+    expect(io.stdout).toMatch(/Title: iamtrim: least privilege for app-api: app-api-data keeps \d+ of [\d,]+ actions \(\d+ used in 20 days\)/);
     expect(io.stdout).toContain('+++ b/infra/iam.tf');
     expect(github.requests).toHaveLength(0);
     expect(git(remote, 'branch', '--list')).toBe('* main');
@@ -116,9 +116,18 @@ describe('iamtrim pr', () => {
     expect(posts[0]?.authorization).toBe(`token ${TOKEN}`);
     expect(posts[0]?.body).toMatchObject({ head: BRANCH, base: 'main' });
     const body = String(posts[0]?.body?.['body']);
-    for (const part of ['### Kept: used in the window', '### Removed: not used in the window', '**Verified:** all', '### Evidence', '### Rolling back', '```diff']) {
+    for (const part of ['### Kept: used in the window', '### Removed from app-api-data: not used in the window', '**Verified:** all', '### Evidence', '### Rolling back', '```diff']) {
       expect(body).toContain(part);
     }
+    // Truthful figures (D1): the policy rewritten, the ones that stay attached, every affected principal.
+    expect(body).toMatch(/This change rewrites one policy, \*\*app-api-data\*\* \(inline\)/);
+    expect(body).toContain('### Policies that stay attached, unchanged by this PR (2)');
+    expect(body).toMatch(/\| `app-common` \(managed\) \| 135 \|/);
+    expect(body).toContain('AWSLambdaBasicExecutionRole` (AWS managed)');
+    expect(body).toContain('### Affected principals (1)');
+    expect(body).toContain('- `arn:aws:iam::123456789012:role/service/app-api`');
+    expect(body).not.toContain('logs:PutLogEvents');
+    expect(body).not.toContain('Policy documents |');
     expect(git(remote, 'diff', '--name-only', 'main', BRANCH)).toBe('infra/iam.tf');
     const before = git(remote, 'show', 'main:infra/iam.tf');
     const after = git(remote, 'show', `${BRANCH}:infra/iam.tf`);
@@ -169,7 +178,7 @@ describe('iamtrim pr', () => {
     const io = testIo();
     expect(await main(args, io)).toBe(0);
     expect(io.stdout).toContain('opened pull request #2');
-    const branch = 'iamtrim/queue-worker-20260301';
+    const branch = 'iamtrim/queue-worker-queue-worker-access-20260301';
     expect(git(remote, 'diff', '--name-only', 'main', branch)).toBe('policies/queue-worker.json');
     const policy = JSON.parse(git(remote, 'show', `${branch}:policies/queue-worker.json`)) as { Statement: Array<{ Action: unknown }> };
     expect(policy.Statement.length).toBeGreaterThan(0);
@@ -188,7 +197,7 @@ describe('iamtrim pr', () => {
     const tip = git(remote, 'rev-parse', BRANCH);
     const io = testIo();
     expect(await main(prArgs(), io)).toBe(3);
-    expect(io.stderr).toMatch(/branch iamtrim\/app-api-20260301 has 1 commit\(s\) iamtrim did not make/);
+    expect(io.stderr).toMatch(/branch iamtrim\/app-api-app-api-data-20260301 has 1 commit\(s\) iamtrim did not make/);
     expect(git(remote, 'rev-parse', BRANCH)).toBe(tip);
   }, 60_000);
 

@@ -39,6 +39,8 @@ export interface PrPlanInput {
   base: { branch: string; commit: string };
   now: Date;
   version: string;
+  /** Every principal the rewritten policy is attached to (default: the role). */
+  principals?: readonly string[];
   /** For a SAM template.yaml: the function context and catalogue for policy templates. */
   sam?: SamRenderOptions;
 }
@@ -98,14 +100,22 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
         : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions);
   }
   const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
-  const prefix = branchPrefix(plan.roleName);
-  const title = prTitle(plan);
+  // One pull request per policy: a role whose policies live in several files gets one PR for each.
+  const prefix = branchPrefix(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`);
+  const title = prTitle(plan, share);
   const fileDiff = createTwoFilesPatch(`a/${input.file}`, `b/${input.file}`, input.fileText, rewrite.content, '', '', { context: 3 });
   const commitMessage = [
     title,
     '',
-    `Keeps the ${count(plan.used.length)} actions ${plan.roleName} used between ${plan.window.start} and ${plan.window.end}`,
-    `and removes ${count(plan.unused.length)} unused actions from ${rewrite.target}.`,
+    ...(share !== undefined
+      ? [
+          `Keeps ${count(share.keptActions)} of the ${count(share.grantedActions)} actions ${share.name} grants, for what ${plan.roleName} used`,
+          `between ${plan.window.start} and ${plan.window.end}, and removes ${count(share.removedActions.length)} from ${rewrite.target}.`,
+        ]
+      : [
+          `Keeps the ${count(plan.used.length)} actions ${plan.roleName} used between ${plan.window.start} and ${plan.window.end}`,
+          `and removes ${count(plan.unused.length)} unused actions from ${rewrite.target}.`,
+        ]),
     `All ${count(plan.verification.observedCalls)} observed calls are allowed by the new policy.`,
     '',
     IAMTRIM_TRAILER,
@@ -119,6 +129,8 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     title,
     body: renderPrBody({
       plan,
+      ...(share !== undefined ? { share } : {}),
+      principals: input.principals ?? [plan.role],
       target: rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`,
       diff: share !== undefined ? renderPolicyDiff([share.current], [share.proposed], share.name) : renderPolicyDiff(plan.current, plan.proposed, plan.roleName),
       version: input.version,

@@ -5,6 +5,9 @@
  * the self-check, the evidence, the policy diff and how to roll back. Deterministic Markdown.
  */
 import type { MinimizePlan } from '../model.js';
+import { statementCoversAction } from '../iam/evaluate.js';
+import type { PolicyDocument, PolicyShare } from '../model.js';
+import { compareText } from '../util/compare-text.js';
 import { bytes, count, days, plural } from './format.js';
 
 /** GitHub rejects bodies over 65,536 characters; the diff is cut first. */
@@ -15,6 +18,13 @@ const EXAMPLES = 4;
 
 export interface PrBodyInput {
   plan: MinimizePlan;
+  /**
+   * The policy the change rewrites (its share of the proposal). Absent for a SAM function, whose
+   * `Policies:` is the role's whole grant: the body then describes the merged proposal.
+   */
+  share?: PolicyShare;
+  /** Every principal the policy is attached to (the role, and others sharing a managed policy). */
+  principals?: readonly string[];
   /** Where the policy lives: `infra/iam.tf data.aws_iam_policy_document.app`. */
   target: string;
   diff: string;
@@ -35,8 +45,63 @@ function serviceOf(action: string): string {
 }
 
 /** A one-line title for the PR and the commit. */
-export function prTitle(plan: MinimizePlan): string {
+export function prTitle(plan: MinimizePlan, share?: PolicyShare): string {
+  if (share !== undefined) {
+    return `iamtrim: least privilege for ${plan.roleName}: ${share.name} keeps ${count(share.keptActions)} of ${plural(share.grantedActions, 'action')} (${count(plan.used.length)} used in ${days(plan.window.start, plan.window.end)} days)`;
+  }
   return `iamtrim: least privilege for ${plan.roleName} (${count(plan.used.length)} of ${count(plan.granted.actions)} actions used in ${days(plan.window.start, plan.window.end)} days)`;
+}
+
+/** Whether any Allow statement of these documents names the action (on some resource). */
+function grantedBy(documents: readonly PolicyDocument[], action: string): boolean {
+  return documents.some((d) => d.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action)));
+}
+
+/** Figures from the one document this change rewrites, and what the role as a whole loses. */
+function shareHeadline(plan: MinimizePlan, share: PolicyShare, target: string): string[] {
+  const others = plan.policies.filter((p) => p !== share);
+  const stillGranted = share.removedActions.filter((a) => grantedBy(others.map((o) => o.current), a));
+  const lost = share.removedActions.length - stillGranted.length;
+  const pct = share.grantedActions === 0 ? 0 : (100 * share.removedActions.length) / share.grantedActions;
+  const calls = plan.used.reduce((sum, u) => sum + u.count, 0);
+  return [
+    `This change rewrites one policy, **${share.name}** (${share.kind}) in ${code(target)}: it grants **${plural(share.grantedActions, 'action')}** today ` +
+      `and keeps **${count(share.keptActions)}**; **${plural(share.removedActions.length, 'action')} (${pct.toFixed(1)}%)** are removed from it.`,
+    '',
+    `${code(plan.roleName)} used ${plural(plan.used.length, 'action')} (${plural(calls, 'call')}) in the last ${plural(days(plan.window.start, plan.window.end), 'day')}. ` +
+      (stillGranted.length === 0
+        ? `No other policy of the role grants the removed actions, so the role loses all ${count(lost)}.`
+        : `The role loses ${count(lost)} of the removed actions; ${count(stillGranted.length)} stay granted by its other policies, which this change does not touch.`),
+    '',
+    '| This policy | Current | Proposed |',
+    '|---|---:|---:|',
+    `| Actions | ${count(share.grantedActions)} | ${count(share.keptActions)} |`,
+    `| Statements | ${count(share.current.Statement.length)} | ${count(share.proposed.Statement.length)} |`,
+  ];
+}
+
+/** The role's other policies: they stay attached, with what they grant. */
+function othersSection(plan: MinimizePlan, share: PolicyShare): string[] {
+  const others = plan.policies.filter((p) => p !== share);
+  if (others.length === 0) return [];
+  const out = [`### Policies that stay attached, unchanged by this PR (${count(others.length)})`, '', '| Policy | Grants today | Its own share would keep | Next step |', '|---|---:|---:|---|'];
+  for (const o of others) {
+    const next =
+      o.change === 'unchanged' || o.change === 'keep-aws-managed'
+        ? 'nothing to trim'
+        : o.change === 'remove'
+          ? `nothing of it is needed: ${o.kind === 'inline' ? 'delete' : 'detach'} it after review`
+          : o.awsManaged
+            ? 'AWS managed, not editable: replace the attachment with a customer-managed policy holding its share (separate change)'
+            : `run \`iamtrim pr\` on the file that defines it`;
+    out.push(`| ${code(o.name)} (${o.awsManaged ? 'AWS managed' : o.kind}) | ${count(o.grantedActions)} | ${count(o.keptActions)} | ${next} |`);
+  }
+  return out;
+}
+
+function principalsSection(plan: MinimizePlan, principals: readonly string[]): string[] {
+  const list = principals.length > 0 ? principals : [plan.role];
+  return [`### Affected principals (${count(list.length)})`, '', ...[...list].sort(compareText).map((p) => `- ${code(p)}`)];
 }
 
 function headline(plan: MinimizePlan): string[] {
@@ -64,8 +129,8 @@ function verificationLine(plan: MinimizePlan): string {
   return `${ok ? '✅' : '❌'} **Verified:** ${allowed} (distinct requests) are allowed by the new policy; it allows ${v.newlyAllowed === 0 ? 'nothing' : plural(v.newlyAllowed, 'request')} the current policy denies.`;
 }
 
-function keptTable(plan: MinimizePlan): string[] {
-  const rows = [...plan.used].sort((a, b) => b.count - a.count || a.action.localeCompare(b.action));
+function keptTable(plan: MinimizePlan, share: PolicyShare | undefined): string[] {
+  const rows = plan.used.filter((u) => share === undefined || grantedBy([share.proposed], u.action)).sort((a, b) => b.count - a.count || compareText(a.action, b.action));
   const out = [`### Kept: used in the window (${count(rows.length)})`, '', '| Action | Calls | Last seen | Resources |', '|---|---:|---|---|'];
   for (const u of rows.slice(0, MAX_USED_ROWS)) {
     const via = u.via !== undefined && u.via.length > 0 ? ` (via ${u.via.map(code).join(', ')})` : '';
@@ -75,12 +140,13 @@ function keptTable(plan: MinimizePlan): string[] {
   return out;
 }
 
-function removedSection(plan: MinimizePlan): string[] {
+function removedSection(plan: MinimizePlan, share: PolicyShare | undefined): string[] {
+  const removed = share !== undefined ? share.removedActions : plan.unused;
   const byService = new Map<string, string[]>();
-  for (const a of plan.unused) byService.set(serviceOf(a), [...(byService.get(serviceOf(a)) ?? []), a]);
-  const services = [...byService].sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b));
+  for (const a of removed) byService.set(serviceOf(a), [...(byService.get(serviceOf(a)) ?? []), a]);
+  const services = [...byService].sort(([a, x], [b, y]) => y.length - x.length || compareText(a, b));
   const out = [
-    `### Removed: not used in the window (${plural(plan.unused.length, 'action')} in ${plural(services.length, 'service')})`,
+    `### Removed${share !== undefined ? ` from ${share.name}` : ''}: not used in the window (${plural(removed.length, 'action')} in ${plural(services.length, 'service')})`,
     '',
   ];
   if (services.length === 0) return [...out, 'Nothing.'];
@@ -93,12 +159,13 @@ function removedSection(plan: MinimizePlan): string[] {
   return [...out, '', '</details>'];
 }
 
-function unobservableSection(plan: MinimizePlan): string[] {
-  if (plan.unobservable.length === 0) return [];
+function unobservableSection(plan: MinimizePlan, share: PolicyShare | undefined): string[] {
+  const kept = plan.unobservable.filter((u) => share === undefined || grantedBy([share.proposed], u.action));
+  if (kept.length === 0) return [];
   const byReason = new Map<string, string[]>();
-  for (const u of plan.unobservable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.action]);
-  const out = [`### Kept although CloudTrail cannot show their use (${count(plan.unobservable.length)})`, ''];
-  for (const [reason, actions] of [...byReason].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const u of kept) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.action]);
+  const out = [`### Kept although CloudTrail cannot show their use (${count(kept.length)})`, ''];
+  for (const [reason, actions] of [...byReason].sort(([a], [b]) => compareText(a, b))) {
     out.push(`- ${reason}: ${capped(actions, 8, code)}`);
   }
   return [...out, '', 'Pass `--drop-unobservable` to remove them as well.'];
@@ -127,30 +194,45 @@ function evidenceSection(plan: MinimizePlan, target: string): string[] {
   ];
 }
 
-function rollbackSection(plan: MinimizePlan): string[] {
+function rollbackSection(plan: MinimizePlan, share: PolicyShare | undefined): string[] {
+  const previous = share === undefined ? 'the previous policy' : `${code(share.name)} as it was`;
   return [
     '### Rolling back',
     '',
-    'Revert this pull request (GitHub\'s **Revert** button, or `git revert <merge commit>`) and apply as usual: the previous policy is restored exactly (see the diff).',
+    `Revert this pull request (GitHub's **Revert** button, or \`git revert <merge commit>\`) and apply as usual: ${previous} is restored exactly (see the diff).`,
     `If something breaks after merging, look for \`AccessDenied\` events by ${code(plan.roleName)} in CloudTrail; a longer \`--days\` window catches periodic jobs.`,
   ];
 }
 
+function shareVerificationLine(plan: MinimizePlan, share: PolicyShare): string {
+  const v = plan.verification;
+  const ok = v.allowed === v.observedCalls && v.newlyAllowed === 0;
+  const allowed = v.allowed === v.observedCalls ? `all ${plural(v.observedCalls, 'observed call')}` : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
+  return (
+    `${ok ? '✅' : '❌'} **Verified:** ${allowed} (distinct requests) are allowed by the role's proposal, of which ${code(share.name)}'s new version is the part it grants; ` +
+    `with the role's other policies unchanged they all stay allowed, and the new version allows nothing the current one does not.`
+  );
+}
+
 export function renderPrBody(input: PrBodyInput): string {
-  const { plan } = input;
+  const { plan, share } = input;
+  const unobservable = unobservableSection(plan, share);
   const head = [
     `## Least privilege for ${code(plan.roleName)}`,
     '',
-    ...headline(plan),
+    ...(share !== undefined ? shareHeadline(plan, share, input.target) : headline(plan)),
     '',
-    verificationLine(plan),
+    share !== undefined ? shareVerificationLine(plan, share) : verificationLine(plan),
     '',
-    ...keptTable(plan),
+    ...(share !== undefined ? [...othersSection(plan, share), ...(plan.policies.length > 1 ? [''] : [])] : []),
+    ...principalsSection(plan, input.principals ?? []),
     '',
-    ...removedSection(plan),
+    ...keptTable(plan, share),
     '',
-    ...unobservableSection(plan),
-    ...(plan.unobservable.length > 0 ? [''] : []),
+    ...removedSection(plan, share),
+    '',
+    ...unobservable,
+    ...(unobservable.length > 0 ? [''] : []),
     ...deniedSection(plan),
     ...(plan.denied.length > 0 ? [''] : []),
     ...evidenceSection(plan, input.target),
@@ -158,7 +240,7 @@ export function renderPrBody(input: PrBodyInput): string {
   ].join('\n');
   const tail = [
     '',
-    ...rollbackSection(plan),
+    ...rollbackSection(plan, share),
     '',
     `<sub>Generated by iamtrim ${input.version} (IAM data ${plan.data.iamData}). Re-running iamtrim updates this pull request.</sub>`,
     `<!-- iamtrim:role=${plan.role} -->`,
