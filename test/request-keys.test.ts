@@ -29,7 +29,9 @@ describe('stringMemberKeys', () => {
     const id = (name: string): number => REQUEST_KEY_MEMBERS.indexOf(name);
     expect(stringMemberKeys([id('Bucket'), id('bucketName')])).toEqual([{ name: 'bucketName', member: id('bucketName'), json: false }]);
     expect(stringMemberKeys([id('names')])).toEqual([{ name: 'names', member: id('names'), json: true }]);
-    // A member read only on a deeper path gives nothing as a string.
-    expect(stringMemberKeys([id('iamInstanceProfile')])).toEqual([]);
+    // A member read only on a deeper path gives nothing as a string (EC2's instancesSet.items).
+    expect(stringMemberKeys([id('instancesSet')])).toEqual([]);
+    // iamInstanceProfile is read both deeper (RunInstances' {arn|name}) and as a string (Auto Scaling).
+    expect(stringMemberKeys([id('iamInstanceProfile')])).toEqual([{ name: 'instanceProfileName', member: id('iamInstanceProfile'), json: false }]);
   });
 });

@@ -229,6 +229,90 @@ function deriveEventBuses(entriesJson: string, out: ParamValues): void {
   put(out, 'entriesEventBusNames', [...new Set(buses)].sort());
 }
 
+function member(entry: unknown, key: string): string | undefined {
+  return busOf(entry, key);
+}
+
+/** The string values of `key` in the items of a JSON list (EventBridge targets' `roleArn`). */
+export function listMembers(json: string, key: string): string[] {
+  const list = parseJson(json);
+  if (!Array.isArray(list)) return [];
+  return [...new Set(list.map((item: unknown) => member(item, key)).filter((v): v is string => v !== undefined && v !== ''))].sort();
+}
+
+/** The `items` of an EC2 set (`{"items":[{...}]}` logged as the list itself), or the list itself. */
+function items(text: string | undefined): unknown[] {
+  if (text === undefined) return [];
+  const value = parseJson(text);
+  return Array.isArray(value) ? value : [];
+}
+
+/** The last `/`- or `:`-separated part of an ARN (a name given as an ARN), else the value. */
+function nameOf(value: string): string {
+  if (!isArn(value)) return value;
+  const resource = value.split(':').slice(5).join(':');
+  return resource.slice(resource.lastIndexOf('/') + 1);
+}
+
+/** EC2 resource IDs by their documented prefix (`i-`, `ami-`, `sg-`, `subnet-`, `vol-`). */
+const EC2_ID_KINDS: readonly [string, string][] = [
+  ['i-', 'ec2InstanceIds'],
+  ['ami-', 'ec2ImageIds'],
+  ['sg-', 'ec2SecurityGroupIds'],
+  ['subnet-', 'ec2SubnetIds'],
+  ['vol-', 'ec2VolumeIds'],
+];
+
+function deriveEc2Ids(p: (name: string) => string | undefined, out: ParamValues): void {
+  const ids: string[] = [];
+  for (const name of ['instanceId', 'subnetId', 'volumeId']) {
+    const v = p(name);
+    if (v !== undefined) ids.push(v);
+  }
+  const target = p('target');
+  if (target !== undefined) ids.push(target);
+  const defined = (v: string | undefined): v is string => v !== undefined;
+  for (const item of items(p('instancesSet'))) ids.push(...[member(item, 'instanceId'), member(item, 'imageId')].filter(defined));
+  for (const item of items(p('resourcesSet'))) ids.push(...[member(item, 'resourceId')].filter(defined));
+  for (const item of items(p('groupSet'))) ids.push(...[member(item, 'groupId')].filter(defined));
+  const instanceIds = p('instanceIds');
+  if (instanceIds !== undefined) ids.push(...stringList(parseJson(instanceIds)));
+  for (const [prefix, name] of EC2_ID_KINDS) put(out, name, [...new Set(ids.filter((id) => id.startsWith(prefix)))].sort());
+  const launches = items(p('instancesSet')).filter((item) => member(item, 'imageId') !== undefined);
+  put(out, 'ec2KeyNames', [...new Set(launches.map((item) => member(item, 'keyName')).filter(defined))].sort());
+  // A launch creates its volumes: RunInstances is authorized on volume/* (EC2 User Guide, RunInstances policies).
+  if (launches.length > 0) put(out, 'ec2LaunchedVolumes', ['*']);
+}
+
+/** ECS: the cluster name (`default` when the request names none), services and task definitions. */
+function deriveEcs(p: (name: string) => string | undefined, out: ParamValues): void {
+  const cluster = p('cluster');
+  const clusterName = cluster === undefined ? 'default' : nameOf(cluster);
+  const service = p('service');
+  const services = [...(service !== undefined ? [service] : []), ...stringList(parseJson(p('services') ?? '[]'))];
+  put(out, 'ecsServiceClusters', services.filter((x) => !isArn(x)).length > 0 ? [clusterName] : []);
+  put(out, 'ecsServiceNames', services.filter((x) => !isArn(x)));
+  put(out, 'ecsServiceArns', services.filter(isArn));
+  const td = p('taskDefinition');
+  if (td !== undefined) put(out, isArn(td) ? 'ecsTaskDefinitionArn' : 'ecsTaskDefinition', [isArn(td) ? td : td.includes(':') ? td : `${td}:*`]);
+  const family = p('family');
+  if (family !== undefined) put(out, 'ecsTaskDefinition', [`${family}:*`]);
+}
+
+/** EventBridge: the rule name and its bus (`default` unless a bus is named). */
+function deriveEventRules(p: (name: string) => string | undefined, out: ParamValues): void {
+  const rule = p('rule') ?? (p('name') !== undefined && !isArn(p('name') ?? '') ? p('name') : undefined);
+  const bus = p('eventBusName');
+  const busName = bus === undefined ? 'default' : nameOf(bus);
+  if (rule !== undefined) {
+    if (busName === 'default') put(out, 'eventsDefaultBusRule', [rule]);
+    else {
+      put(out, 'eventsCustomBus', [busName]);
+      put(out, 'eventsCustomBusRule', [rule]);
+    }
+  }
+}
+
 /** The raw call parameters plus every derived part, as lists. */
 export function deriveParams(params: Record<string, string>, ctx: CallContext): ParamValues {
   const out: ParamValues = {};
@@ -284,5 +368,21 @@ export function deriveParams(params: Record<string, string>, ctx: CallContext): 
   if (endpointName !== undefined && !isArn(endpointName)) put(out, 'endpointNameCandidates', [...new Set([endpointName, endpointName.toLowerCase()])]);
   const entries = p('entries');
   if (entries !== undefined) deriveEventBuses(entries, out);
+  deriveEc2Ids(p, out);
+  deriveEcs(p, out);
+  deriveEventRules(p, out);
+  const document = p('documentName') ?? (p('target') !== undefined ? 'SSM-SessionManagerRunShell' : undefined);
+  // AWS-owned documents (`AWS-*`) have ARNs without an account; StartSession without a document uses
+  // SSM-SessionManagerRunShell (Session Manager preferences document, created in the account).
+  if (document !== undefined && !isArn(document)) put(out, document.startsWith('AWS-') ? 'ssmAwsDocument' : 'ssmOwnDocument', [document]);
+  const alarms = [...(p('alarmName') !== undefined ? [p('alarmName') ?? ''] : []), ...stringList(parseJson(p('alarmNames') ?? '[]'))];
+  put(out, 'alarmNamesList', [...new Set(alarms)].sort());
+  const buildIds = stringList(parseJson(p('ids') ?? '[]')).map((id) => (isArn(id) ? nameOf(id) : id));
+  put(out, 'buildIdProjects', [...new Set(buildIds.map((id) => id.split(':')[0] ?? '').filter((x) => x !== ''))].sort());
+  put(out, 'resourceArnsList', stringList(parseJson(p('resourceArns') ?? '[]')).filter(isArn));
+  const zone = p('hostedZoneId');
+  if (zone !== undefined) put(out, 'hostedZoneIdTrimmed', [zone.replace(/^\/?hostedzone\//, '')]);
+  const id = p('id');
+  if (id !== undefined) put(out, 'idTrimmed', [id.replace(/^\/?(hostedzone|change)\//, '')]);
   return out;
 }

@@ -11,7 +11,7 @@ import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import type { CallOutcome, CallRow, Diagnostic, IamIdentity, MappedCall, RequiredPermission } from '../model.js';
 import { arnPartition, isArn } from './arn-format.js';
-import { type CallContext, deriveParams } from './derive-params.js';
+import { type CallContext, deriveParams, listMembers } from './derive-params.js';
 import { addIdentityParams, createIdentityResolver } from './identity.js';
 import { createResourceResolver } from './resources.js';
 import { type EventActionRow, type MappingTables, type PassRoleRow, mappingTables } from './tables.js';
@@ -126,10 +126,13 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
   function passRoles(rows: readonly PassRoleRow[], row: CallRow, primary: string, ctx: CallContext, diagnostics: Diagnostic[]): RequiredPermission[] {
     if (passRole === undefined) return [];
     const out: RequiredPermission[] = [];
-    for (const r of rows) {
-      const value = row.params[r.param];
-      if (value === undefined || value === '') continue;
-      const via = `iam:PassRole for ${primary} ${r.param}`;
+    const values = rows.flatMap((r) => {
+      const raw = row.params[r.param];
+      if (raw === undefined || raw === '') return [];
+      return (r.member === undefined ? [raw] : listMembers(raw, r.member)).map((value) => ({ r, value }));
+    });
+    for (const { r, value } of values) {
+      const via = `iam:PassRole for ${primary} ${r.param}${r.member === undefined ? '' : `[].${r.member}`}`;
       if (r.carries === 'instance-profile') {
         // The role travels inside the instance profile: the snapshot says which role it holds.
         const profile = identity.instanceProfile(value, ctx.account);

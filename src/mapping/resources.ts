@@ -151,6 +151,18 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
         .map((t) => ({ t, known: pattern(action.service, t.name, t.fmt, params, ctx).known, vars: templateVariables(t.fmt.template).length }))
         .sort((a, b) => b.known - a.known || a.vars - b.vars)[0];
       const toPattern = required.length > 0 ? missing : best !== undefined ? [best.t] : missing;
+      if (required.length === 0 && derived.size === 0 && withBuilder.length === 0 && missing.length === 1) {
+        // One optional type the request does not name (CloudWatch PutMetricData and its optional
+        // dataset): the call need not involve such a resource at all, and AWS then authorizes it on
+        // `*`; a pattern of that type would deny it.
+        diagnostics.push({
+          code: 'resource-not-derived',
+          severity: 'info',
+          message: `${action.id}: its only resource type (${missing[0]?.name ?? ''}) is optional and the call names none; using *`,
+          subject: action.id,
+        });
+        return { resources: ['*'], diagnostics };
+      }
       if (required.length === 0 && withBuilder.length === 0 && missing.length > 1) {
         // Many optional types and no way to build any: one pattern covering them all.
         const p = `${commonPrefix(missing.map((t) => narrowestPattern(t.fmt.template, ctx.partition, ctx.region, ctx.account)))}*`;

@@ -108,8 +108,10 @@ const passRoleRow = z.strictObject({
   eventName: z.string().min(1),
   /** The request parameter that carries the passed role. */
   param: z.string().min(1),
-  /** `role`: a role ARN or name; `instance-profile`: an instance profile, whose role is unknown. */
+  /** `role`: a role ARN or name; `instance-profile`: an instance profile (its role from the IAM snapshot). */
   carries: z.enum(['role', 'instance-profile']),
+  /** For a JSON-list parameter: the member of each item that carries the role (EventBridge targets' `roleArn`). */
+  member: z.string().min(1).optional(),
   reason,
   source,
 });
