@@ -229,7 +229,7 @@ function deriveEventBuses(entriesJson: string, out: ParamValues): void {
   put(out, 'entriesEventBusNames', [...new Set(buses)].sort());
 }
 
-function member(entry: unknown, key: string): string | undefined {
+function stringMember(entry: unknown, key: string): string | undefined {
   return busOf(entry, key);
 }
 
@@ -237,7 +237,7 @@ function member(entry: unknown, key: string): string | undefined {
 export function listMembers(json: string, key: string): string[] {
   const list = parseJson(json);
   if (!Array.isArray(list)) return [];
-  return [...new Set(list.map((item: unknown) => member(item, key)).filter((v): v is string => v !== undefined && v !== ''))].sort();
+  return [...new Set(list.map((item: unknown) => stringMember(item, key)).filter((v): v is string => v !== undefined && v !== ''))].sort();
 }
 
 /** The `items` of an EC2 set (`{"items":[{...}]}` logged as the list itself), or the list itself. */
@@ -272,14 +272,14 @@ function deriveEc2Ids(p: (name: string) => string | undefined, out: ParamValues)
   const target = p('target');
   if (target !== undefined) ids.push(target);
   const defined = (v: string | undefined): v is string => v !== undefined;
-  for (const item of items(p('instancesSet'))) ids.push(...[member(item, 'instanceId'), member(item, 'imageId')].filter(defined));
-  for (const item of items(p('resourcesSet'))) ids.push(...[member(item, 'resourceId')].filter(defined));
-  for (const item of items(p('groupSet'))) ids.push(...[member(item, 'groupId')].filter(defined));
+  for (const item of items(p('instancesSet'))) ids.push(...[stringMember(item, 'instanceId'), stringMember(item, 'imageId')].filter(defined));
+  for (const item of items(p('resourcesSet'))) ids.push(...[stringMember(item, 'resourceId')].filter(defined));
+  for (const item of items(p('groupSet'))) ids.push(...[stringMember(item, 'groupId')].filter(defined));
   const instanceIds = p('instanceIds');
   if (instanceIds !== undefined) ids.push(...stringList(parseJson(instanceIds)));
   for (const [prefix, name] of EC2_ID_KINDS) put(out, name, [...new Set(ids.filter((id) => id.startsWith(prefix)))].sort());
-  const launches = items(p('instancesSet')).filter((item) => member(item, 'imageId') !== undefined);
-  put(out, 'ec2KeyNames', [...new Set(launches.map((item) => member(item, 'keyName')).filter(defined))].sort());
+  const launches = items(p('instancesSet')).filter((item) => stringMember(item, 'imageId') !== undefined);
+  put(out, 'ec2KeyNames', [...new Set(launches.map((item) => stringMember(item, 'keyName')).filter(defined))].sort());
   // A launch creates its volumes: RunInstances is authorized on volume/* (EC2 User Guide, RunInstances policies).
   if (launches.length > 0) put(out, 'ec2LaunchedVolumes', ['*']);
 }
