@@ -27,6 +27,8 @@ interface Case {
   logs: string[];
   iam: 'base' | 'case';
   runner?: string;
+  /** Environment variables set for the case's runs (the file limits, lowered: src/limits.ts). */
+  env?: Record<string, string>;
   runs: Run[];
 }
 interface Corpus {
@@ -59,6 +61,25 @@ export function appApiRecord(time: string, requestParameters: Record<string, unk
   };
 }
 
+/** A delivery file's name (its shape is then `{"Records":[...]}` whatever its bytes hold). */
+const deliveryName = (tag: string, gz = true): string => `111122223333_CloudTrail_us-east-1_20260215T0000Z_${tag}.json${gz ? '.gz' : ''}`;
+const oneRecord = (): string => JSON.stringify(appApiRecord('2026-02-15T00:00:00Z', { tableName: 'orders' }));
+/** The parser and limit failures of issue 19: each a delivery file the strict scanner refuses. */
+const STRICT_GENERATORS: Record<string, (logs: string) => Promise<void>> = {
+  'not-json-at-all': (logs) => writeFile(join(logs, deliveryName('notjson')), gzipSync('this is not json at all')),
+  'bad-literal': (logs) => writeFile(join(logs, deliveryName('literal')), gzipSync(`{"Records":[${oneRecord().replace('{', '{"readOnly":tru,')}]}`)),
+  'control-character': (logs) => writeFile(join(logs, deliveryName('control')), gzipSync(`{"Records":[${oneRecord().replace('orders', 'ord\u0001ers')}]}`)),
+  'trailing-text': (logs) => writeFile(join(logs, deliveryName('trailing')), gzipSync(`{"Records":[${oneRecord()}]} and then some`)),
+  'records-twice': (logs) => writeFile(join(logs, deliveryName('twice')), gzipSync(`{"Records":[${oneRecord()}],"Records":[]}`)),
+  'duplicate-user-identity': (logs) =>
+    writeFile(join(logs, deliveryName('identity')), gzipSync(`{"Records":[${oneRecord().replace('{', '{"userIdentity":{"type":"Root"},')}]}`)),
+  'deep-nesting': (logs) =>
+    writeFile(join(logs, deliveryName('deep')), gzipSync(`{"Records":[${oneRecord().replace('{"tableName"', `{"filter":${'['.repeat(5000)}${']'.repeat(5000)},"tableName"`)}]}`)),
+  'nul-bomb': (logs) => writeFile(join(logs, deliveryName('nul')), gzipSync(Buffer.alloc(2 * 1024 * 1024))),
+  'size-limit': (logs) => writeFile(join(logs, deliveryName('large')), gzipSync(`{"Records":[${Array.from({ length: 400 }, oneRecord).join(',')}]}`)),
+  'records-limit': (logs) => writeFile(join(logs, deliveryName('many')), gzipSync(`{"Records":[${Array.from({ length: 41 }, oneRecord).join(',')}]}`)),
+};
+
 /** Inputs that cannot live in git nicely (binary, symlinks), made in the case's temp folder. */
 const GENERATORS: Record<string, (logs: string) => Promise<void>> = {
   'truncated-gz': async (logs) => {
@@ -77,6 +98,7 @@ const GENERATORS: Record<string, (logs: string) => Promise<void>> = {
     // 0xC3 0x28 is an invalid two-byte sequence; 0xFF never occurs in UTF-8.
     await writeFile(join(logs, 'latin1.json'), Buffer.concat([Buffer.from(head ?? ''), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(tail ?? '')]));
   },
+  ...STRICT_GENERATORS,
   'symlink-loop': async (logs) => {
     await mkdir(join(logs, 'nested'));
     await symlink(logs, join(logs, 'nested', 'back-to-top'), 'dir');
@@ -135,7 +157,17 @@ describe('bad-input corpus (fixtures/bad/cases.json)', () => {
       c.runs.forEach((run, i) => {
         it(`run ${i + 1}: ${run.args.join(' ')} -> exit ${run.exit}`, async () => {
           const paths = await prepare(c);
-          const result = await runCli(expand(run.args, paths));
+          const saved = Object.fromEntries(Object.keys(c.env ?? {}).map((k) => [k, process.env[k]]));
+          Object.assign(process.env, c.env ?? {});
+          let result;
+          try {
+            result = await runCli(expand(run.args, paths));
+          } finally {
+            for (const [k, v] of Object.entries(saved)) {
+              if (v === undefined) delete process.env[k];
+              else process.env[k] = v;
+            }
+          }
           const context = `\n--- stderr ---\n${result.stderr}\n--- stdout (head) ---\n${result.stdout.slice(0, 800)}`;
           expect(result.exit, context).toBe(run.exit);
           expect(result.stderr, 'no stack trace for a user error').not.toMatch(STACK_LINE);

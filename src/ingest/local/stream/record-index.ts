@@ -150,26 +150,40 @@ const SHAPE_CODE: Record<FileShape, number> = { wrapped: 0, array: 1, lines: 2 }
 const NATIVE_PATH = fileURLToPath(new URL('../../../../native/build/Release/iamtrim_scan.node', import.meta.url));
 
 let native: NativeModule | null | undefined;
+let loadError: UsageError | undefined;
 
 /** The native walker, or null when it is not built or is turned off with IAMTRIM_NATIVE=0. */
 export function nativeWalker(): NativeModule | null {
   if (native !== undefined) return native;
-  native = null;
-  if (process.env['IAMTRIM_NATIVE'] === '0' || !existsSync(NATIVE_PATH)) return native;
-  let loaded: NativeModule;
+  if (loadError !== undefined) throw loadError;
+  if (process.env['IAMTRIM_NATIVE'] === '0' || !existsSync(NATIVE_PATH)) return (native = null);
+  let loaded: unknown;
   try {
-    loaded = createRequire(import.meta.url)(NATIVE_PATH) as NativeModule;
+    loaded = createRequire(import.meta.url)(NATIVE_PATH);
   } catch (cause) {
     // Built for another Node.js or platform, or half written.
     const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
-    throw new UsageError(`native scanner ${NATIVE_PATH} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
+    throw (loadError = new UsageError(`native scanner ${NATIVE_PATH} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' }));
   }
-  // A module built from another version of scan.c would misread rows: refuse it, with the fix.
-  if (loaded.abi !== NATIVE_ABI || loaded.stride !== STRIDE || loaded.fields !== FIELDS.length || typeof loaded.gunzip !== 'function') {
-    throw new UsageError(`native scanner ${NATIVE_PATH} was built from another version of native/scan.c`, { hint: 'run npm run build' });
+  try {
+    native = checkNativeModule(loaded, NATIVE_PATH);
+  } catch (cause) {
+    // Every later call refuses too: a scan never goes on with a module it refused.
+    throw (loadError = cause as UsageError);
   }
-  native = loaded;
   return native;
+}
+
+/**
+ * The loaded module, if it was built from this scan.c; a module built from another version would
+ * misread rows, so it is refused: a user error (exit 2) with the fix, never a crash.
+ */
+export function checkNativeModule(loaded: unknown, path: string): NativeModule {
+  const m = loaded as Partial<NativeModule> | null;
+  if (m === null || typeof m !== 'object' || m.abi !== NATIVE_ABI || m.stride !== STRIDE || m.fields !== FIELDS.length || typeof m.gunzip !== 'function' || typeof m.locate !== 'function') {
+    throw new UsageError(`native scanner ${path} was built from another version of native/scan.c`, { hint: 'run npm run build' });
+  }
+  return m as NativeModule;
 }
 
 /** Which walker scans run with: the native one, or the reference path (for `--verbose` output and the bench). */
