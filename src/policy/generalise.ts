@@ -1,9 +1,12 @@
 /**
- * Resource generalisation along an ARN's own structure: S3 object keys to their longest common
- * prefix, log streams to their group, DynamoDB indexes and streams to their table, other
- * resources to the common prefix of their last path segment. Partition, account and region stay
- * as observed. Every pattern is offered to `allowed` first (the caller checks it against the current
- * policies) and rejected patterns leave the exact ARNs in place.
+ * Resource generalisation along an ARN's own structure: S3 object keys (and other `/` paths) by
+ * whole segments, log streams to their group, DynamoDB indexes and streams to their table, other
+ * resources to the common prefix of their last name. A path is never cut inside a segment, and a
+ * segment that varies with time or identity (a date, a `dt=` partition, a timestamp, a UUID, a
+ * hash, a number) becomes `*` whole even when every observed key has the same value, so the keys a
+ * nightly job writes tomorrow, next month and next year stay allowed. Partition, account and
+ * region stay as observed. Every pattern is offered to `allowed` first (the caller checks it
+ * against the current policies) and rejected patterns leave the exact ARNs in place.
  */
 import { compareText } from '../util/compare-text.js';
 import { hasWildcard, patternCovers } from '../iam/wildcard-patterns.js';
@@ -11,8 +14,71 @@ import { hasWildcard, patternCovers } from '../iam/wildcard-patterns.js';
 interface Family {
   /** Everything up to the part being generalised. */
   prefix: string;
-  /** `lcp`: prefix + longest common prefix of the tails + `*`; `star`: prefix + `*`. */
-  mode: 'lcp' | 'star';
+  /**
+   * `path`: prefix + the tails' common `/` segments (see `pathPattern`); `lcp`: prefix + longest
+   * common prefix of the tails (cut before a trailing number) + `*`; `star`: prefix + `*`.
+   */
+  mode: 'path' | 'lcp' | 'star';
+}
+
+/**
+ * Segments whose value changes with time or identity: ISO dates and months (`2026-11-03`,
+ * `2026-11`), any run of 4+ digits (`2026`, `20261103`, epoch timestamps, numeric ids), an all-digit
+ * segment (`03`, `7`), UUIDs and long hex hashes (12+ hex digits with a digit in them).
+ */
+const VARIABLE_PARTS = [
+  /\d{4}-\d{2}/,
+  /\d{4,}/,
+  /^\d+$/,
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
+  /(?=[0-9a-f]*\d)[0-9a-f]{12,}/i,
+];
+
+const PARTITION = /^([A-Za-z_][A-Za-z0-9_.-]*)=/;
+
+/**
+ * Whether a path segment's value varies with time or identity (the whole segment becomes `*`); for
+ * a Hive partition (`month=11`) its value is what is tested.
+ */
+export function isVariableSegment(segment: string): boolean {
+  const name = PARTITION.exec(segment)?.[1];
+  const value = name === undefined ? segment : segment.slice(name.length + 1);
+  return VARIABLE_PARTS.some((re) => re.test(value));
+}
+
+/**
+ * The pattern for `/`-separated tails under `prefix`, segment by segment: a segment every tail has
+ * alike and that does not vary with time or identity stays; a Hive partition (`dt=2026-11-03`,
+ * `year=2026`) whose values differ or vary keeps its name (`dt=*`); any other segment becomes `*`
+ * whole. Where the tails' depths differ, the last common segment becomes `*` (which spans the
+ * rest). Trailing `*` segments collapse to one. Never cuts inside a segment.
+ */
+export function pathPattern(prefix: string, members: readonly string[]): string {
+  const split = members.map((m) => m.slice(prefix.length).split('/'));
+  const depth = Math.min(...split.map((s) => s.length));
+  const uneven = split.some((s) => s.length !== depth);
+  const out: string[] = [];
+  for (let i = 0; i < depth; i += 1) {
+    if (uneven && i === depth - 1) {
+      out.push('*');
+      break;
+    }
+    const values = split.map((s) => s[i] ?? '');
+    const first = values[0] ?? '';
+    if (hasWildcard(first) || values.some(hasWildcard)) {
+      out.push('*');
+      break;
+    }
+    if (values.every((v) => v === first) && !isVariableSegment(first)) {
+      out.push(first);
+      continue;
+    }
+    const name = PARTITION.exec(first)?.[1];
+    if (name !== undefined && values.every((v) => v.startsWith(`${name}=`))) out.push(`${name}=*`);
+    else out.push('*');
+  }
+  while (out.length > 1 && out[out.length - 1] === '*' && out[out.length - 2] === '*') out.pop();
+  return `${prefix}${out.join('/')}`;
 }
 
 const DYNAMODB_SUB = /^(table\/[^/]+\/(?:index|stream|backup|export|import)\/)/;
@@ -27,7 +93,7 @@ export function arnFamily(arn: string): Family | undefined {
   const resource = parts.slice(5).join(':');
   if (service === 's3' && parts[3] === '' && parts[4] === '') {
     const slash = resource.indexOf('/');
-    if (slash > 0 && !hasWildcard(resource.slice(0, slash))) return { prefix: head + resource.slice(0, slash + 1), mode: 'lcp' };
+    if (slash > 0 && !hasWildcard(resource.slice(0, slash))) return { prefix: head + resource.slice(0, slash + 1), mode: 'path' };
   }
   const fixed = (service === 'dynamodb' ? DYNAMODB_SUB : service === 'logs' ? LOG_STREAM : undefined)?.exec(resource);
   if (fixed?.[1] !== undefined) return { prefix: head + fixed[1], mode: 'star' };
@@ -52,9 +118,15 @@ export function literalCommonPrefix(values: readonly string[]): string {
   return first.slice(0, end);
 }
 
+/** A common name prefix never ends inside a number (`jobs-2026-1` -> `jobs-`): numbers vary. */
+function withoutTrailingNumber(prefix: string): string {
+  return prefix.replace(/\d[\d._:T-]*$/, '');
+}
+
 export function familyPattern(family: Family, members: readonly string[]): string {
   if (family.mode === 'star') return `${family.prefix}*`;
-  return `${family.prefix}${literalCommonPrefix(members.map((m) => m.slice(family.prefix.length)))}*`;
+  if (family.mode === 'path') return pathPattern(family.prefix, members);
+  return `${family.prefix}${withoutTrailingNumber(literalCommonPrefix(members.map((m) => m.slice(family.prefix.length))))}*`;
 }
 
 export interface GeneralisedResources {
@@ -118,13 +190,14 @@ export function generaliseResources(
 }
 
 /**
- * Patterns for a family: the whole family, and for `lcp` families each group of members sharing a
- * path prefix (`uploads/2024/`), so a refused wide pattern leaves narrower ones to try.
+ * Patterns for a family: the whole family, and for `path` families each group of members sharing a
+ * path prefix (`uploads/images/`), so a refused wide pattern leaves narrower ones to try; a group's
+ * pattern is built like the family's (its variable segments become `*` too).
  */
 function familyCandidates(family: Family, members: readonly string[]): { pattern: string; size: number }[] {
   if (members.length < 2) return [];
   const out = new Map<string, number>([[familyPattern(family, members), members.length]]);
-  if (family.mode === 'lcp') {
+  if (family.mode === 'path') {
     const groups = new Map<string, string[]>();
     for (const m of members) {
       const tail = m.slice(family.prefix.length);
@@ -136,8 +209,11 @@ function familyCandidates(family: Family, members: readonly string[]): { pattern
         else group.push(m);
       }
     }
-    for (const [key, group] of groups)
-      if (group.length >= 2) out.set(familyPattern({ prefix: family.prefix + key, mode: 'lcp' }, group), group.length);
+    for (const group of groups.values())
+      if (group.length >= 2) {
+        const pattern = familyPattern(family, group);
+        out.set(pattern, Math.max(out.get(pattern) ?? 0, group.length));
+      }
   }
   return [...out].map(([pattern, size]) => ({ pattern, size }));
 }
