@@ -3,7 +3,8 @@
  * the built CLI: global output levels, the version, the environment variables, the hints.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,5 +193,86 @@ describe('grammar of the status lines', () => {
     const r = runBuilt(['usage', '--all-roles', '--logs', join(FIXTURE, 'logs'), '--end', '2020-01-01T00:00:00Z']);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^iamtrim: no events by any role between /);
+  });
+});
+
+describe('version, completion, colour', () => {
+  it('--version, -V and `iamtrim version` print package.json\'s version', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['-V'], ['version']]) {
+      const r = runBuilt(args);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(`${version}\n`);
+    }
+  });
+
+  it('completion bash completes commands, flags and flag values in a real bash', () => {
+    const script = runBuilt(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const file = join(dir, 'iamtrim.bash');
+    writeFileSync(file, script.out);
+    const complete = (words: string[]): string[] => {
+      const r = spawnSync('bash', ['-c', `source '${file}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _iamtrim; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return r.stdout.split('\n').filter((w) => w !== '');
+    };
+    expect(complete(['iamtrim', 'mini'])).toEqual(['minimize']);
+    expect(complete(['iamtrim', 'minimize', '--role', 'app', '--form'])).toEqual(['--format']);
+    expect(complete(['iamtrim', 'minimize', '--format', ''])).toEqual(['text', 'json', 'terraform', 'cloudformation', 'sam']);
+    expect(complete(['iamtrim', 'athena', 'se'])).toEqual(['setup']);
+    expect(complete(['iamtrim', 'athena', 'setup', '--buc'])).toEqual(['--bucket']);
+    // Every flag minimize --help lists is offered.
+    const help = runBuilt(['minimize', '--help']).out;
+    const flags = [...help.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1] ?? '').filter((f) => f !== '--help');
+    expect(flags.length).toBeGreaterThan(20);
+    const offered = complete(['iamtrim', 'minimize', '--']);
+    for (const flag of flags) expect(offered).toContain(flag);
+  });
+
+  it('completion zsh wraps the bash words; completion fish names every command (shells not installed here: checked as text)', () => {
+    const zsh = runBuilt(['completion', 'zsh']);
+    expect(zsh.out).toMatch(/^#compdef iamtrim\n/);
+    expect(zsh.out).toContain('bashcompinit');
+    expect(zsh.out).toContain('complete -o default -F _iamtrim iamtrim');
+    const fish = runBuilt(['completion', 'fish']).out;
+    for (const command of ['minimize', 'usage', 'drift', 'pr', 'index', 'athena', 'demo', 'completion', 'version']) {
+      expect(fish).toContain(`complete -c iamtrim -n __fish_use_subcommand -a ${command} `);
+    }
+    expect(fish).toContain("-l format -x -a 'text json terraform cloudformation sam'");
+    expect(runBuilt(['completion', 'tcsh']).code).toBe(2);
+  });
+
+  it('errors are coloured only when asked (FORCE_COLOR) and never under NO_COLOR; a pipe gets none', () => {
+    const args = ['minimize', '--role', 'orders-api', '--logs', join(FIXTURE, 'logs'), '--iam', join(dir, 'missing.json')];
+    const ESC = '\u001b[';
+    expect(runBuilt(args).err).not.toContain(ESC);
+    expect(runBuilt(args, { env: { FORCE_COLOR: '1' } }).err).toContain(`${ESC}1;31miamtrim:`);
+    const noColour = runBuilt(args, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(noColour.code).toBe(3);
+    expect(noColour.err).not.toContain(ESC);
+  });
+});
+
+describe('athena --print-only without AWS', () => {
+  it('athena setup --print-only --bucket B --account A --region R prints the DDL with no credentials and no Region lookups', () => {
+    const r = runBuilt(['athena', 'setup', '--print-only', '--bucket', 'trail-logs', '--prefix', '/org/', '--account', '123456789012', '--region', 'eu-west-1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("LOCATION 's3://trail-logs/org/AWSLogs/123456789012/CloudTrail/'");
+    expect(r.out).toMatch(/'projection.region.values'='eu-west-1[,']/);
+    expect(r.out).toMatch(/^CREATE DATABASE IF NOT EXISTS/);
+    const noAccount = runBuilt(['athena', 'setup', '--print-only', '--bucket', 'trail-logs']);
+    expect(noAccount.code).toBe(2);
+    expect(noAccount.err).toContain('pass --account ID');
+    const neither = runBuilt(['athena', 'setup', '--print-only']);
+    expect(neither.code).toBe(2);
+    expect(neither.err).toContain('no trail: pass --trail NAME|ARN, or --bucket NAME');
+  });
+
+  it('athena rollup --print-only prints the CREATE TABLE AS for the last --days complete days, with no AWS', () => {
+    const r = runBuilt(['athena', 'rollup', '--print-only', '--rollup-table', 'usage_daily', '--days', '7']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^-- days \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\nCREATE TABLE "default"\."usage_daily"/);
+    const [, from, to] = /^-- days (\S+) to (\S+)/.exec(r.out) ?? [];
+    expect((Date.parse(to ?? '') - Date.parse(from ?? '')) / 86_400_000).toBe(6);
   });
 });

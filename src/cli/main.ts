@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { ExitCode } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { isRunIo, runIo, type CliIo, type OutputLevel } from './io.js';
+import { registerCompletion } from './commands/completion.js';
 import { reportError } from './report-error.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -58,11 +59,13 @@ export async function main(argv: readonly string[], boundary: CliIo): Promise<Ex
   try {
     const named = argv[2];
     const one = COMMANDS.filter(([name]) => name === named);
+    // `completion` lists every command's flags, so it loads them all, as help does.
     for (const [, load] of one.length === 1 ? one : COMMANDS) (await load())(program, ctx);
+    registerCompletion(program, ctx, version);
     for (const command of program.commands) command.exitOverride();
     await program.parseAsync([...argv]);
     return ctx.result;
   } catch (error) {
-    return reportError(error, io, level === 'debug');
+    return reportError(error, boundary, { debug: level === 'debug' });
   }
 }

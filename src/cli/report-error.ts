@@ -34,8 +34,27 @@ export function redactSecrets(text: string, env: Readonly<Record<string, string 
 
 const BUG = '  This is a bug in iamtrim; nothing was written. Please report it with the command you ran.\n';
 
-export function reportError(error: unknown, io: CliIo, debug = false): ExitCode {
-  const print = (text: string): void => io.err(redactSecrets(text, io.env));
+/**
+ * Whether stderr gets colour: never when NO_COLOR is set to anything (no-color.org) or TERM is
+ * dumb; when FORCE_COLOR is set (and not 0); else only on a terminal.
+ */
+export function colourWanted(env: CliIo['env'], terminal: boolean): boolean {
+  if ((env['NO_COLOR'] ?? '') !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '' && force !== '0') return true;
+  return terminal && env['TERM'] !== 'dumb';
+}
+
+const RED = (text: string): string => `\u001b[1;31m${text}\u001b[0m`;
+const DIM = (text: string): string => `\u001b[2m${text}\u001b[0m`;
+
+export function reportError(error: unknown, io: CliIo, options: { debug?: boolean } = {}): ExitCode {
+  const debug = options.debug === true;
+  const colour = colourWanted(io.env, io.interactive);
+  const print = (text: string): void => {
+    const clean = redactSecrets(text, io.env);
+    io.err(colour ? clean.replace(/^iamtrim:/, RED('iamtrim:')).replace(/^( {2}hint:)/, DIM('$1')) : clean);
+  };
   if (error instanceof CommanderError) {
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
       return ExitCode.Ok;

@@ -23,6 +23,7 @@ interface RollupOptions extends AwsFlagOptions {
   athenaOutput?: string;
   accounts?: string;
   days: string;
+  printOnly?: boolean;
 }
 
 export function registerAthenaRollup(athena: Command, ctx: CommandContext): void {
@@ -35,7 +36,8 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
     .option('--athena-workgroup <name>', 'Athena workgroup (default: primary)')
     .option('--athena-output <s3-uri>', 'query results location s3://...; omit for a workgroup with managed or enforced results')
     .option('--accounts <list>', 'comma-separated account IDs to roll up (required for an organization table)')
-    .option('--days <n>', 'days to roll up when the table is created', '90');
+    .option('--days <n>', 'days to roll up when the table is created', '90')
+    .option('--print-only', 'print the CREATE TABLE AS statement for a new rollup of the last --days complete days, without AWS');
   addAwsOptions(rollup);
   rollup.action(async (opts: RollupOptions) => {
     if (!/^\d+$/.test(opts.days) || Number(opts.days) < 1 || Number(opts.days) > 3650) {
@@ -51,6 +53,13 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
       rollup: checkIdentifier('--rollup-table', opts.rollupTable),
       accounts: parseAccounts(opts.accounts),
     };
+    const now = ctx.io.now();
+    if (opts.printOnly === true) {
+      // Offline: whether the rollup exists is unknown, so this is the statement that creates it.
+      const plan = planRollup(ref, { exists: false, maxDay: null }, now, Number(opts.days));
+      ctx.io.out(plan.statements.map((s) => `-- days ${s.from} to ${s.to}\n${s.sql};\n`).join('\n'));
+      return;
+    }
     const aws = awsClientConfig(opts, ctx.io.env);
     const run: AthenaRunOptions = {
       database: ref.database,
@@ -60,7 +69,6 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
       now: () => ctx.io.now().getTime(),
     };
     const cost = (scanned: number): string => `${bytes(scanned)} scanned, estimated cost $${estimateCostUsd(scanned).toFixed(4)}`;
-    const now = ctx.io.now();
     const client = new AthenaClient(aws);
     try {
       // Does the rollup exist? The names are bound as parameters (WHERE clause).
