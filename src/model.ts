@@ -164,6 +164,60 @@ export interface Evidence {
   prunedFiles?: number;
   /** eventSources for which the logs contain data events (eventCategory Data) in the window. */
   dataEventSources: string[];
+  /**
+   * Which (account, region, day) of the window the delivery file names and paths cover, and the
+   * days missing inside it (local files; `src/ingest/local/coverage.ts`). Absent for sources
+   * without delivery files (Athena, Lake, LookupEvents).
+   */
+  coverage?: DeliveryCoverage;
+  /**
+   * Accounts the logs come from: the `AWSLogs/<account>/` paths and delivery names, and the
+   * recipientAccountId of the calls attributed. Empty when neither says.
+   */
+  accounts?: string[];
+  /** Files read once because the same delivery file is there twice (`.json` and `.json.gz`). */
+  duplicateFiles?: DuplicateFile[];
+}
+
+/** See `Evidence.coverage`. */
+export interface DeliveryCoverage {
+  /** `delivery-paths` when some file has a dated delivery name or path; `unknown` when none has. */
+  basis: 'delivery-paths' | 'unknown';
+  /** UTC days the window touches. */
+  windowDays: number;
+  /** Files read whose name and path carry no account, region and day: their coverage is unknown. */
+  undatedFiles: number;
+  regions: DeliveryRegion[];
+  /** Days inside the window without a file, for regions that deliver through the day. */
+  gaps: CoverageGapDays[];
+}
+
+export interface DeliveryRegion {
+  account: string;
+  region: string;
+  /** Days of the window with at least one file. */
+  days: number;
+  files: number;
+  /** Average distinct delivery hours on those days. */
+  activeHoursPerDay: number;
+  /** Whether its missing days count as gaps (it delivers through the day); quiet regions are not judged. */
+  judged: boolean;
+}
+
+export interface CoverageGapDays {
+  account: string;
+  region: string;
+  /** First and last missing UTC day, inclusive. */
+  from: string;
+  to: string;
+  days: number;
+}
+
+export interface DuplicateFile {
+  /** The copy not read. */
+  file: string;
+  /** The file read instead. */
+  sameAs: string;
 }
 
 export interface SkippedFile {

@@ -103,10 +103,40 @@ const GENERATORS: Record<string, (logs: string) => Promise<void>> = {
     await mkdir(join(logs, 'nested'));
     await symlink(logs, join(logs, 'nested', 'back-to-top'), 'dir');
   },
+  // CloudTrail's delivery layout for 2026-01-30 .. 2026-02-28 (the default window), 8 files a day
+  // (every third hour) in us-east-1, except 2026-02-05 .. 2026-02-20: 16 days missing inside the window.
+  'gap-inside-window': async (logs) => deliveryDays(logs, '111122223333', (day) => day < '2026-02-05' || day > '2026-02-20'),
+  // The same layout, every day present, for another account than the IAM snapshot's (111122223333).
+  'other-account': async (logs) => deliveryDays(logs, '999988887777', () => true),
+  // One delivery file twice: as CloudTrail wrote it (.json.gz) and unpacked beside it (.json).
+  'duplicate-delivery': async (logs) => {
+    const name = '111122223333_CloudTrail_us-east-1_20260215T1200Z_dupl1cateF1le.json';
+    const body = JSON.stringify({ Records: [appApiRecord('2026-02-15T12:00:00Z', { tableName: 'dup-table' })] });
+    await writeFile(join(logs, name), body);
+    await writeFile(join(logs, `${name}.gz`), gzipSync(body));
+  },
   'dangling-symlink': async (logs) => {
     await symlink(join(logs, 'deleted-since.json'), join(logs, 'gone.json'));
   },
 };
+
+/** Delivery files in `AWSLogs/<account>/CloudTrail/us-east-1/YYYY/MM/DD/`, 8 a day, on the days `keep` keeps. */
+async function deliveryDays(logs: string, account: string, keep: (day: string) => boolean): Promise<void> {
+  for (let t = Date.parse('2026-01-30T00:00:00Z'); t < Date.parse('2026-03-01T00:00:00Z'); t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    if (!keep(day)) continue;
+    const [y, m, d] = day.split('-') as [string, string, string];
+    const folder = join(logs, 'AWSLogs', account, 'CloudTrail', 'us-east-1', y, m, d);
+    await mkdir(folder, { recursive: true });
+    for (let hour = 0; hour < 24; hour += 3) {
+      const hh = String(hour).padStart(2, '0');
+      const record = appApiRecord(`${day}T${hh}:05:00Z`, { tableName: 'orders' });
+      record['recipientAccountId'] = account;
+      const file = `${account}_CloudTrail_us-east-1_${y}${m}${d}T${hh}10Z_f${y}${m}${d}${hh}.json.gz`;
+      await writeFile(join(folder, file), gzipSync(JSON.stringify({ Records: [record] })));
+    }
+  }
+}
 
 let root = '';
 beforeAll(async () => {

@@ -25,6 +25,7 @@ import type {
 import type { LastAccessedReport } from '../iam/last-accessed.js';
 import type { UsageSource } from '../ingest/source.js';
 import { policyShares } from '../policy/per-policy.js';
+import { describeDayGaps } from '../ingest/local/coverage.js';
 import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 
@@ -106,8 +107,38 @@ export function windowGaps(window: TimeWindow, evidence: Evidence): CoverageGap[
   return gaps;
 }
 
-function describeGaps(gaps: readonly CoverageGap[]): string {
-  return gaps.map((g) => `no events at all from ${g.from} to ${g.to} (${g.days} days)`).join(' and ');
+/**
+ * Every uncovered part of the window in one phrase: the edges (no events at all) and the days
+ * inside it on which a region that delivers through the day has no log file (`evidence.coverage`).
+ */
+function describeGaps(gaps: readonly CoverageGap[], evidence: Evidence): string {
+  const edges = gaps.map((g) => `no events at all from ${g.from} to ${g.to} (${g.days} days)`);
+  const inside = evidence.coverage?.gaps ?? [];
+  return [...edges, ...(inside.length > 0 ? [describeDayGaps(inside)] : [])].join('; and ');
+}
+
+function hasGaps(gaps: readonly CoverageGap[], evidence: Evidence): boolean {
+  return gaps.length > 0 || (evidence.coverage?.gaps.length ?? 0) > 0;
+}
+
+/** The account of a role ARN (`arn:aws:iam::<account>:role/...`), or undefined. */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+/**
+ * The accounts the logs come from when they do not include `account` (the IAM snapshot's), else
+ * undefined. Logs whose accounts are unknown (no delivery paths, no attributed call) say nothing.
+ */
+export function accountMismatch(account: string | undefined, evidence: Evidence): string[] | undefined {
+  const logs = evidence.accounts ?? [];
+  if (account === undefined || logs.length === 0 || logs.includes(account)) return undefined;
+  return logs;
+}
+
+function accountList(accounts: readonly string[]): string {
+  return accounts.length <= 5 ? accounts.join(', ') : `${accounts.slice(0, 5).join(', ')} and ${accounts.length - 5} more`;
 }
 
 export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Promise<MinimizePlan> {
@@ -121,15 +152,26 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
   const scan = await deps.source.scan({ roles: { kind: 'roles', arns: [grant.arn], names: [] }, window: input.window });
   const report = reduceUsage(scan, deps.mapCall);
   const usage = report.roles.find((r) => r.role === grant.arn) ?? emptyUsage(grant.arn);
+  const account = accountOfArn(grant.arn);
+  const otherAccounts = accountMismatch(account, scan.evidence);
+  if (otherAccounts !== undefined && input.allowPartialWindow !== true && !input.allowEmpty) {
+    throw new InputError(
+      `the logs are from account ${accountList(otherAccounts)}, but role ${grant.name} is in account ${account ?? '?'} (${deps.iam.source}): ` +
+        `its calls in its own account are not in these logs, so no policy is proposed`,
+      {
+        hint: `point --logs at account ${account ?? '?'}'s trail (AWSLogs/${account ?? '?'}/...), or pass --allow-partial-window to propose from these logs only`,
+      },
+    );
+  }
   if (usage.events === 0 && !input.allowEmpty) {
     throw new InputError(noEvidenceMessage(`role ${grant.name}`, input.window, scan.evidence), {
       hint: 'widen --days, check --logs points at this account\'s trail, or pass --allow-empty to propose from no evidence (removes every permission)',
     });
   }
   const gaps = windowGaps(input.window, scan.evidence);
-  if (gaps.length > 0 && usage.events > 0 && input.allowPartialWindow !== true && !input.allowEmpty) {
+  if (hasGaps(gaps, scan.evidence) && usage.events > 0 && input.allowPartialWindow !== true && !input.allowEmpty) {
     throw new InputError(
-      `the logs do not cover the window ${input.window.start} to ${input.window.end}: ${describeGaps(gaps)}; ` +
+      `the logs do not cover the window ${input.window.start} to ${input.window.end}: ${describeGaps(gaps, scan.evidence)}; ` +
         `a permission used only then would look unused, so no policy is proposed`,
       {
         hint: 'sync the missing logs, narrow the window to what they cover (--end, --days), or pass --allow-partial-window to propose from the covered part only',
@@ -160,6 +202,12 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
   const proposal = proposePolicy({ catalog: deps.catalog, grant, usage, diff, options: input.proposal });
   const diagnostics: Diagnostic[] = [...usage.diagnostics, ...proposal.diagnostics];
   diagnostics.push(...evidenceDiagnostics(input.window, scan.evidence, usage.events, gaps));
+  if (otherAccounts !== undefined)
+    diagnostics.push({
+      code: 'account-mismatch',
+      severity: 'warning',
+      message: `the logs are from account ${accountList(otherAccounts)}, not from the role's account ${account ?? '?'}: its calls there are unknown and permissions used only there look unused`,
+    });
   return {
     role: grant.arn,
     roleName: grant.name,
@@ -238,11 +286,57 @@ export function evidenceDiagnostics(
       message: `no events by this role between ${window.start} and ${window.end} (--allow-empty): every permission is proposed for removal without evidence`,
     });
   }
-  if (gaps.length > 0) {
+  if (hasGaps(gaps, evidence)) {
     out.push({
       code: 'partial-window',
       severity: 'warning',
-      message: `the logs do not cover the whole window: ${describeGaps(gaps)}; permissions used only then look unused`,
+      message: `the logs do not cover the whole window: ${describeGaps(gaps, evidence)}; permissions used only then look unused`,
+    });
+  }
+  out.push(...deliveryDiagnostics(evidence));
+  return out;
+}
+
+/**
+ * What the delivery paths leave unknown or unjudged, and the duplicate copies read once: said in
+ * the output so nobody takes an unchecked window for a complete one.
+ */
+export function deliveryDiagnostics(evidence: Evidence): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const coverage = evidence.coverage;
+  if (coverage !== undefined && coverage.undatedFiles > 0) {
+    out.push({
+      code: 'coverage-unknown',
+      severity: 'warning',
+      count: coverage.undatedFiles,
+      message:
+        coverage.basis === 'unknown'
+          ? `the ${coverage.undatedFiles} log file(s) carry no delivery account, region and date in their names or paths (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/): missing days inside the window cannot be detected`
+          : `${coverage.undatedFiles} log file(s) carry no delivery account, region and date in their names or paths: the days they cover are unknown, and missing days were looked for in the other files only`,
+    });
+  }
+  const quiet = coverage?.regions.filter((r) => !r.judged) ?? [];
+  if (quiet.length > 0) {
+    out.push({
+      code: 'coverage-not-judged',
+      severity: 'info',
+      count: quiet.length,
+      message: `${quiet.length} region(s) deliver too rarely for a day without files to mean a missing delivery; their missing days are not judged: ${quiet
+        .slice(0, 5)
+        .map((r) => `${r.account} ${r.region} (${r.days} of ${coverage?.windowDays ?? '?'} days)`)
+        .join(', ')}${quiet.length > 5 ? `, … and ${quiet.length - 5} more` : ''}`,
+    });
+  }
+  const duplicates = evidence.duplicateFiles ?? [];
+  if (duplicates.length > 0) {
+    out.push({
+      code: 'duplicate-files',
+      severity: 'info',
+      count: duplicates.length,
+      message: `${duplicates.length} file(s) are a second copy of a delivery file and were not read again (each delivery counted once): ${duplicates
+        .slice(0, 3)
+        .map((d) => `${d.file} (same as ${d.sameAs})`)
+        .join(', ')}${duplicates.length > 3 ? `, … and ${duplicates.length - 3} more` : ''}`,
     });
   }
   return out;

@@ -40,7 +40,7 @@ export function addProposalOptions(command: Command): Command {
       new Option('--policy-type <type>', 'size limits to fit').choices(['managed', 'inline']).default('managed'),
     )
     .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
-    .option('--allow-partial-window', 'propose even when the logs cover only part of the window (see docs/errors.md)')
+    .option('--allow-partial-window', 'propose even when the logs miss part of the window (its edges, days inside it) or are from another account than the role (see docs/errors.md)')
     .option('--last-accessed <file|dir|live>', "IAM last-accessed data (aws iam get-service-last-accessed-details output, a folder of <role>.json, or 'live'): keeps permissions attempted within --last-accessed-days")
     .addOption(
       new Option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days')

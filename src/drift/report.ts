@@ -104,8 +104,21 @@ export interface DriftReport {
   /** Run times of the trend series, oldest first; the current run is last. */
   trend: { runs: string[]; granted: number[]; used: number[] };
   diagnostics: Diagnostic[];
+  /**
+   * What makes the whole report unreliable, shown first in every format: logs from other accounts
+   * than the IAM snapshot's (every role then reads as unused for want of evidence), days of the
+   * window without logs. Absent when there is none.
+   */
+  alerts?: DriftAlert[];
   /** Roles grouped by Lambda function (with --lambda) and statement-level anti-patterns. */
   serverless?: ServerlessDriftSection;
+}
+
+export interface DriftAlert {
+  code: 'account-mismatch' | 'partial-window';
+  message: string;
+  /** For account-mismatch: the snapshot's accounts and the logs'. */
+  accounts?: { snapshot: string[]; logs: string[] };
 }
 
 /** One role in one run, as the history store keeps it. Sets are sorted concrete actions. */

@@ -11,11 +11,11 @@ import { type IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import { wildcardRegExp } from '../iam/expand.js';
 import type { UsageSource } from '../ingest/source.js';
-import type { Diagnostic, IamSnapshot, RoleFilter, RoleGrant, RoleUsage, TimeWindow } from '../model.js';
-import { noEvidenceMessage } from '../app/minimize.js';
+import type { Diagnostic, IamSnapshot, RoleFilter, RoleGrant, RoleUsage, TimeWindow, UsageScan } from '../model.js';
+import { accountOfArn, evidenceDiagnostics, noEvidenceMessage, windowGaps } from '../app/minimize.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 import { compactActions } from './compact-actions.js';
-import type { DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import type { DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 
 export interface DriftDeps {
@@ -217,6 +217,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     trend: { runs: [generatedAt], granted: [granted], used: [used] },
     diagnostics: mergeDiagnostics([...diagnostics, ...usage.roles.filter((r) => selected.has(r.role)).flatMap((r) => r.diagnostics.filter((d) => d.severity !== 'info'))]),
   };
+  const alerts = driftAlerts(deps.iam, input.window, scan);
+  if (alerts.length > 0) report.alerts = alerts;
   for (const role of driftRoles) role.trend = { granted: [role.granted], used: [role.used] };
   const record: RunRecord = {
     at: generatedAt,
@@ -227,4 +229,29 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     roles: records.sort((a, b) => compareText(a.arn, b.arn)),
   };
   return { report, record };
+}
+
+/**
+ * The report-wide alerts: logs that are not the snapshot's account (newcomer D4: 70 roles read as
+ * unused with only an info line in report.json), and days of the window the logs miss.
+ */
+export function driftAlerts(iam: IamSnapshot, window: TimeWindow, scan: UsageScan): DriftAlert[] {
+  const alerts: DriftAlert[] = [];
+  const snapshot = [...new Set(iam.roles.map((r) => accountOfArn(r.arn)).filter((a): a is string => a !== undefined))].sort(compareText);
+  const logs = [...new Set([...(scan.evidence.accounts ?? []), ...scan.rows.map((r) => r.recipientAccountId).filter((a) => /^\d{12}$/.test(a))])].sort(compareText);
+  if (snapshot.length > 0 && logs.length > 0 && !logs.some((a) => snapshot.includes(a))) {
+    alerts.push({
+      code: 'account-mismatch',
+      accounts: { snapshot, logs },
+      message:
+        `The logs are from account ${logs.slice(0, 5).join(', ')}${logs.length > 5 ? ` and ${logs.length - 5} more` : ''}, but the IAM snapshot ${iam.source} is account ${snapshot.join(', ')}: ` +
+        `no call by its roles can be in these logs, so every role below reads as unused for want of evidence, not because it is unused. Point --logs at that account's trail.`,
+    });
+  }
+  const edges = windowGaps(window, scan.evidence);
+  if (edges.length > 0 || (scan.evidence.coverage?.gaps.length ?? 0) > 0) {
+    const diagnostic = evidenceDiagnostics(window, scan.evidence, 1, edges).find((d) => d.code === 'partial-window');
+    if (diagnostic !== undefined) alerts.push({ code: 'partial-window', message: `${diagnostic.message.charAt(0).toUpperCase()}${diagnostic.message.slice(1)}.` });
+  }
+  return alerts;
 }

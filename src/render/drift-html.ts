@@ -153,7 +153,7 @@ function roleRow(role: DriftRole, rank: number): string {
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;background:#f7f8fa}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#5b6673;font-size:12px}
+h1{font-size:22px;margin:0 0 4px}.alert{border:2px solid #b42318;background:#fef3f2;color:#7a271a;padding:10px 12px;margin:12px 0;border-radius:6px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#5b6673;font-size:12px}
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:12px 16px;min-width:130px}
 .card b{display:block;font-size:24px}.card.alert b{color:#b42318}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #e6e9ee;padding:5px 8px;text-align:right;vertical-align:top}
@@ -224,6 +224,7 @@ export function renderDriftHtml(report: DriftReport): string {
 <body>
 <h1>IAM least-privilege drift</h1>
 <div class="meta">${escapeHtml(report.window.start)} to ${escapeHtml(report.window.end)} · ${escapeHtml(report.evidence.source)} (${escapeHtml(plural(report.evidence.events, 'event'))}) · ${escapeHtml(report.iam.source)} · generated ${escapeHtml(report.generatedAt)} · iamtrim ${escapeHtml(report.tool.version)}</div>
+${(report.alerts ?? []).map((a) => `<div class="alert" role="alert" id="alert-${escapeHtml(a.code)}"><strong>Warning:</strong> ${escapeHtml(a.message)}</div>`).join('\n')}
 <div class="cards" id="cards">
 ${card('editable roles', count(s.roles - s.serviceLinked))}${card('unused roles', count(s.noActivity), s.noActivity > 0)}${card('granted actions', count(s.granted))}${card('used', count(s.used))}${card(`unused (${s.unusedPercent}%)`, count(s.unused), s.unused > 0)}${card('roles with risky unused', count(s.rolesWithRiskyUnused), s.rolesWithRiskyUnused > 0)}${card('new risky grants', String(report.changes?.newRisks.length ?? '—'), (report.changes?.newRisks.length ?? 0) > 0)}${card('denied attempts', count(s.deniedAttempts))}
 </div>

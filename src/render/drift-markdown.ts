@@ -81,6 +81,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     '',
     `${report.window.start} to ${report.window.end} · ${report.evidence.source} (${plural(report.evidence.events, 'event')}) · ${report.iam.source} · generated ${report.generatedAt}`,
     '',
+    ...(report.alerts ?? []).flatMap((a) => [`> **Warning (${a.code}):** ${a.message}`, '']),
     `**${plural(s.roles - s.serviceLinked, 'editable role')}**: ${count(s.active)} active, ${count(s.noActivity)} with no activity; ` +
       `${count(s.granted)} granted actions, ${count(s.used)} used, **${count(s.unused)} unused (${s.unusedPercent}%)**; ` +
       `**${plural(s.rolesWithRiskyUnused, 'role')} with risky unused permissions**; ${plural(s.deniedAttempts, 'denied attempt')}.`,

@@ -15,6 +15,7 @@ import { callFromKey } from '../call-rows.js';
 import type { UsageSource } from '../source.js';
 import { coverWindow, wholeDays } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';
+import { deliveryCoverage, deliveryKeyOf, logAccounts } from '../local/coverage.js';
 
 /** One call group as the index query packs it (see scanUsageIndex). */
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
@@ -98,6 +99,9 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     );
     const span = await queryRows(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
     const skipped = await queryRows(connection, `SELECT path, reason FROM skipped ORDER BY path`);
+    // Delivery coverage from the indexed files' names and paths, as a cold scan computes it.
+    const indexed = await queryRows(connection, `SELECT path FROM files ORDER BY path`);
+    const keys = indexed.map((r) => deliveryKeyOf(String(r['path'])));
     // sortCallRows' order: the map is keyed by callKey.
     const sorted = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
     const f = files[0] ?? {};
@@ -111,6 +115,8 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
       events: sorted.reduce((sum, r) => sum + r.count, 0),
       covered: { first: str(span[0]?.['first']), last: str(span[0]?.['last']) },
       dataEventSources: sources.map((s) => String(s['event_source'])).sort(compareText),
+      coverage: deliveryCoverage(keys, query.window),
+      accounts: logAccounts(keys, sorted),
     };
     return { window: query.window, rows: sorted, evidence };
   } finally {

@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
-import type { TimeWindow } from '../../model.js';
+import type { DuplicateFile, TimeWindow } from '../../model.js';
 import { compareText } from '../../util/compare-text.js';
 import { errorCode } from '../../util/error-code.js';
 
@@ -28,6 +28,8 @@ export interface Discovery {
   ignored: number;
   /** Earliest and latest delivery dates among all log files found (pruned ones included). */
   pathDates: { first: string | null; last: string | null };
+  /** Second copies of a delivery file (`X.json` beside `X.json.gz`), not read: each is read once. */
+  duplicates: DuplicateFile[];
 }
 
 const LOG_FILE = /\.(json|jsonl|ndjson|log)(\.gz)?$/i;
@@ -135,6 +137,9 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
     };
     walk(root);
   }
+  const { unique, duplicates } = withoutDuplicates(found);
+  found.length = 0;
+  found.push(...unique);
   const dates = found.map((f) => f.pathDate).filter((d): d is string => d !== null).sort(compareText);
   const low = window ? addDays(window.start, -1) : null;
   const high = window ? addDays(window.end, 1) : null;
@@ -146,7 +151,34 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
     pruned: found.length - files.length,
     ignored,
     pathDates: { first: dates[0] ?? null, last: dates[dates.length - 1] ?? null },
+    duplicates,
   };
+}
+
+/**
+ * One file per delivery: CloudTrail names each delivery file uniquely (account, region, time and a
+ * random id), so two files with one delivery name, here or in another folder, with or without
+ * `.gz` (a copy unpacked beside the original), hold the same records; counting both would double
+ * every call in them. Other files are duplicates only as `X.json` beside `X.json.gz`. The gzip
+ * (CloudTrail's own form) is read, else the first by path.
+ */
+function withoutDuplicates(files: readonly LogFile[]): { unique: LogFile[]; duplicates: DuplicateFile[] } {
+  const byIdentity = new Map<string, LogFile[]>();
+  for (const file of files) {
+    const plain = file.path.replace(/\.gz$/i, '');
+    const identity = isDeliveryFile(file.path) ? `delivery:${basename(plain)}` : `path:${plain}`;
+    byIdentity.set(identity, [...(byIdentity.get(identity) ?? []), file]);
+  }
+  const unique: LogFile[] = [];
+  const duplicates: DuplicateFile[] = [];
+  for (const copies of byIdentity.values()) {
+    const sorted = [...copies].sort((a, b) => Number(/\.gz$/i.test(b.path)) - Number(/\.gz$/i.test(a.path)) || compareText(a.path, b.path));
+    const [kept, ...others] = sorted;
+    if (kept === undefined) continue;
+    unique.push(kept);
+    for (const other of others) duplicates.push({ file: other.path, sameAs: kept.path });
+  }
+  return { unique, duplicates: duplicates.sort((a, b) => compareText(a.file, b.file)) };
 }
 
 /** How a file holds its records: one `{"Records":[...]}` object, a JSON array, or JSON lines. */

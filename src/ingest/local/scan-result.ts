@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import type { Discovery } from './discover.js';
+import { deliveryCoverage, deliveryKeyOf, logAccounts } from './coverage.js';
 
 export interface FileStats {
   records: number;
@@ -68,6 +69,27 @@ export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): Usage
     logDates: discovery.pathDates,
     prunedFiles: discovery.pruned,
     dataEventSources: [...dataSources].sort(compareText),
+    ...deliveryEvidence(query, discovery, badFiles, rows),
   };
   return { window: query.window, rows, evidence };
+}
+
+/**
+ * What the delivery names and paths say: the (account, region, day) coverage of the window by the
+ * files read (a bad file's day is not covered: its events are unknown), the accounts the logs come
+ * from (paths, and the recipient accounts of the calls attributed), and the duplicate copies.
+ */
+export function deliveryEvidence(
+  query: UsageQuery,
+  discovery: Discovery,
+  badFiles: readonly SkippedFile[],
+  rows: readonly CallRow[],
+): Pick<Evidence, 'coverage' | 'accounts' | 'duplicateFiles'> {
+  const bad = new Set(badFiles.map((b) => b.file));
+  const keys = discovery.files.filter((f) => !bad.has(f.path)).map((f) => deliveryKeyOf(f.path));
+  return {
+    coverage: deliveryCoverage(keys, query.window),
+    accounts: logAccounts(keys, rows),
+    duplicateFiles: discovery.duplicates,
+  };
 }
