@@ -56,7 +56,7 @@ describe.each(scenarios)('golden scenario %s', (name) => {
     await expect(text.out).toMatchFileSnapshot(join('..', ROOT, name, 'expected', 'minimize.txt'));
     const diff = await runCli([...minimizeArgs, '--diff'], { now: args.end });
     expect(diff.code).toBe(0);
-    expect(diff.out).toContain('(proposed)');
+    expect(diff.out).toContain('(current -> proposed)');
     await expect(diff.out).toMatchFileSnapshot(join('..', ROOT, name, 'expected', 'minimize.diff.txt'));
   });
 

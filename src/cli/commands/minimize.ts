@@ -1,5 +1,6 @@
 /** `iamtrim minimize`: one role's usage -> a checked least-privilege proposal. */
 import type { Command } from 'commander';
+import { renderPermissionDiff, permissionDiff } from '../../render/permission-diff.js';
 import { renderPolicyDiff } from '../../render/policy-diff.js';
 import { MINIMIZE_FORMATS, MINIMIZE_RENDERERS, type MinimizeFormat } from '../../render/registry.js';
 import { minimizeJson } from '../../render/minimize-json.js';
@@ -27,17 +28,22 @@ export function registerMinimize(program: Command, ctx: CommandContext): void {
   addSourceOptions(command);
   addProposalOptions(command);
   addOutputOptions(command, MINIMIZE_FORMATS);
-  command.option('--diff', 'print a unified diff of the current vs. the proposed policy').action(async (opts: MinimizeOptions) => {
+  command.option('--diff', 'also show what changes, per permission: removed, narrowed (fewer resources) or kept').action(async (opts: MinimizeOptions) => {
     const { plan, target, catalog } = await planFromFlags(opts, ctx);
     let text =
       opts.format === 'sam'
         ? renderMinimizeSam(plan, { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(catalog, p) })
         : MINIMIZE_RENDERERS[opts.format](plan);
     if (opts.diff === true) {
-      const diff = renderPolicyDiff(plan.current, plan.proposed, plan.roleName);
-      if (opts.format === 'json') text = json({ ...(minimizeJson(plan) as object), diff });
-      else if (opts.format === 'text') text = `${text.slice(0, text.indexOf('\n\n') + 1)}\n${diff}`;
-      else text = diff;
+      // The same per-permission view in every format; the policy output itself is never replaced.
+      const changes = permissionDiff(plan);
+      if (opts.format === 'json') {
+        text = json({ ...(minimizeJson(plan) as object), permissionDiff: changes, diff: renderPolicyDiff(plan.current, plan.proposed, plan.roleName) });
+      } else if (opts.format === 'text') {
+        text = `${text.slice(0, text.indexOf('\n\n') + 1)}\n${renderPermissionDiff(changes, plan.roleName)}`;
+      } else {
+        text = `${renderPermissionDiff(changes, plan.roleName, '# ')}\n${text}`;
+      }
     }
     await emit(ctx, withFunctionTarget(text, opts.format, target), opts.out);
   });
