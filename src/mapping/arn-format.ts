@@ -20,7 +20,24 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * A format the catalogue gives as alternatives (`arn:…::/apis/${ApiId}/stages/${StageName}, arn:…`)
+ * matches any of them; its specificity is the least of theirs.
+ */
 export function compileArnFormat(template: string): ArnFormat {
+  const alternatives = template.split(/,\s*(?=arn:)/);
+  if (alternatives.length > 1) {
+    const each = alternatives.map(compileOne);
+    return {
+      template,
+      regex: new RegExp(each.map((f) => `(?:${f.regex.source})`).join('|')),
+      specificity: Math.min(...each.map((f) => f.specificity)),
+    };
+  }
+  return compileOne(template);
+}
+
+function compileOne(template: string): ArnFormat {
   let pattern = '';
   let literal = 0;
   let last = 0;

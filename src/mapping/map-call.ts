@@ -190,7 +190,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       const rest = resourceArns.filter((a) => a !== except && !a.endsWith(`/${except}`));
       if (rest.length > 0) resourceArns = rest;
     }
-    const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType });
+    const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType, eventName: row.eventName });
     diagnostics.push(...resolved.diagnostics);
     const permission: RequiredPermission = { action: action.id, resources: resolved.resources };
     if (row.invokedBy !== null && row.invokedBy !== '') permission.via = `${action.id} by ${row.invokedBy}`;

@@ -23,6 +23,8 @@ export interface ResourceResolver {
 export interface ResolveOptions {
   /** The action's resource types are alternatives (see `anyResourceType` in tables.ts): one derived type is enough. */
   anyResourceType?: boolean;
+  /** The call's eventName: builder rows with `eventNames` apply only to those calls. */
+  eventName?: string;
 }
 
 export interface ResolvedResources {
@@ -84,8 +86,15 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
   }
 
   /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
-  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext): { arn: string; known: number } {
-    for (const b of byType.get(`${service}/${type}`.toLowerCase()) ?? []) {
+  /** The builders of a type that apply to the call (rows with `eventNames` only to those calls). */
+  function buildersOf(service: string, type: string, eventName: string | undefined): CompiledBuilder[] {
+    return (byType.get(`${service}/${type}`.toLowerCase()) ?? []).filter(
+      (b) => b.row.eventNames === undefined || (eventName !== undefined && b.row.eventNames.includes(eventName)),
+    );
+  }
+
+  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext, eventName: string | undefined): { arn: string; known: number } {
+    for (const b of buildersOf(service, type, eventName)) {
       if (b.whole) continue;
       const values: Record<string, string> = { Partition: ctx.partition, Region: ctx.region, Account: ctx.account };
       let known = 0;
@@ -132,7 +141,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
           derived.set(t.name, own);
           continue;
         }
-        for (const b of byType.get(`${action.service}/${t.name}`.toLowerCase()) ?? []) {
+        for (const b of buildersOf(action.service, t.name, options.eventName)) {
           const arns = build(b, params, ctx, t.fmt);
           if (arns.length > 0) {
             derived.set(t.name, arns);
@@ -148,7 +157,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
       const withBuilder = missing.filter((t) => byType.has(`${action.service}/${t.name}`.toLowerCase()));
       // All optional: the builder-backed type whose pattern keeps most known parameters, then the simplest format.
       const best = withBuilder
-        .map((t) => ({ t, known: pattern(action.service, t.name, t.fmt, params, ctx).known, vars: templateVariables(t.fmt.template).length }))
+        .map((t) => ({ t, known: pattern(action.service, t.name, t.fmt, params, ctx, options.eventName).known, vars: templateVariables(t.fmt.template).length }))
         .sort((a, b) => b.known - a.known || a.vars - b.vars)[0];
       const toPattern = required.length > 0 ? missing : best !== undefined ? [best.t] : missing;
       if (required.length === 0 && derived.size === 0 && withBuilder.length === 0 && missing.length === 1) {
@@ -175,7 +184,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
         return { resources: [p], diagnostics };
       }
       for (const t of toPattern) {
-        const p = pattern(action.service, t.name, t.fmt, params, ctx).arn;
+        const p = pattern(action.service, t.name, t.fmt, params, ctx, options.eventName).arn;
         resources.add(p);
         diagnostics.push({
           code: 'resource-not-derived',

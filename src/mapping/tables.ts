@@ -99,6 +99,8 @@ const resourceBuilderRow = z.strictObject({
   resourceType: z.string().min(1),
   /** `${Partition}`, `${Region}`, `${Account}` and request/derived parameter names. */
   template: z.string().regex(/^(arn:|\$\{)/),
+  /** The row applies only to calls with these eventNames (API Gateway: the path depends on the operation). */
+  eventNames: z.array(z.string().min(1)).min(1).optional(),
   reason,
   source,
 });
