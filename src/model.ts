@@ -43,6 +43,11 @@ export interface RolePolicy {
   /** Managed policies only. */
   arn?: string;
   document: PolicyDocument;
+  /**
+   * Managed policies: every principal (role, user, group ARN) it is attached to, this role
+   * included, when the snapshot lists them (authorization details do); absent when unknown.
+   */
+  attachedTo?: string[];
 }
 
 /** What a role is granted, read from an authorization-details file or live IAM. */
@@ -486,6 +491,8 @@ export interface PolicyShare {
   keptActions: number;
   /** Concrete actions this document grants today and its share no longer does (sorted). */
   removedActions: string[];
+  /** Managed policies: every principal it is attached to (see RolePolicy.attachedTo); absent when unknown. */
+  attachedTo?: string[];
 }
 
 /** A granted action IAM's last-accessed data shows attempted recently (`iam/last-accessed.ts`). */

@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import { runMinimize } from '../app/minimize.js';
-import type { MinimizePlan } from '../model.js';
+import type { MinimizePlan, UsageScan } from '../model.js';
+import type { UsageSource } from '../ingest/source.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import { describeResolution } from '../serverless/lambda-functions.js';
 import type { RoleTarget, RoleTargetOptions } from '../serverless/role-target.js';
@@ -60,10 +61,36 @@ export interface PlanFromFlags {
   plan: MinimizePlan;
   target: RoleTarget;
   catalog: IamCatalog;
+  /**
+   * The same proposal for another role (by ARN), from the same scan: the first scan already read
+   * the usage of every role that shares a managed policy with the target.
+   */
+  planFor: (roleArn: string) => Promise<MinimizePlan>;
+}
+
+/**
+ * A source that scans once for `arns` (the target and the roles sharing its managed policies) and
+ * answers each role's query from that one scan.
+ */
+function scanOnce(source: UsageSource, arns: readonly string[]): UsageSource {
+  let scan: Promise<UsageScan> | undefined;
+  return {
+    description: source.description,
+    scan: async (query) => {
+      scan ??= source.scan({ ...query, roles: { kind: 'roles', arns, names: [] } });
+      const all = await scan;
+      const wanted = new Set(query.roles.kind === 'roles' ? query.roles.arns : arns);
+      return { ...all, rows: all.rows.filter((r) => wanted.has(r.roleArn)) };
+    },
+  };
 }
 
 /** Resolves the target, reads usage and the grant, and runs `runMinimize` for the flags given. */
-export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): Promise<PlanFromFlags> {
+/**
+ * `sharedPolicies`: also read, in the same scan, the usage of every role that shares a managed
+ * policy with the target (`pr` minimizes a shared policy for all of them; see `planFor`).
+ */
+export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, options: { sharedPolicies?: boolean } = {}): Promise<PlanFromFlags> {
   const window = parseWindow(opts, ctx.io.now());
   const target = await resolveTarget(opts, ctx.io.env);
   if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
@@ -74,17 +101,20 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext): P
     opts.lastAccessed === undefined
       ? undefined
       : { report: await buildLastAccessed(opts.lastAccessed, findRole(iam, target.role), opts, ctx.io.env), days: opts.lastAccessedDays };
-  const plan = await runMinimize(
-    { ...data, source, iam },
-    {
-      role: target.role,
-      window,
-      allowEmpty: opts.allowEmpty === true,
-      allowPartialWindow: opts.allowPartialWindow === true,
-      strict: opts.strict === true,
-      ...(lastAccessed !== undefined ? { lastAccessed } : {}),
-      proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
-    },
-  );
-  return { plan, target, catalog: data.catalog };
+  const grant = findRole(iam, target.role);
+  const sharing = new Set([grant.arn]);
+  for (const p of grant.policies) for (const arn of p.attachedTo ?? []) if (iam.roles.some((r) => r.arn === arn)) sharing.add(arn);
+  const shared = sharing.size > 1 && options.sharedPolicies === true ? scanOnce(source, [...sharing]) : source;
+  const input = (role: string, withLastAccessed: boolean): Parameters<typeof runMinimize>[1] => ({
+    role,
+    window,
+    allowEmpty: opts.allowEmpty === true,
+    allowPartialWindow: opts.allowPartialWindow === true,
+    strict: opts.strict === true,
+    ...(lastAccessed !== undefined && withLastAccessed ? { lastAccessed } : {}),
+    proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
+  });
+  const plan = await runMinimize({ ...data, source: shared, iam }, input(target.role, true));
+  const planFor = async (roleArn: string): Promise<MinimizePlan> => runMinimize({ ...data, source: shared, iam }, input(roleArn, false));
+  return { plan, target, catalog: data.catalog, planFor };
 }

@@ -62,7 +62,26 @@ const fileSchema = z.object({
   RoleDetailList: z.array(z.unknown()),
   Policies: z.array(z.unknown()).default([]),
   UserDetailList: z.array(z.unknown()).default([]),
+  GroupDetailList: z.array(z.unknown()).default([]),
 });
+/** Any principal entry, read only for its managed-policy attachments. */
+const attachingSchema = z
+  .object({ Arn: z.string(), AttachedManagedPolicies: z.array(z.object({ PolicyArn: z.string() }).loose()).default([]) })
+  .loose();
+
+/** Managed policy ARN -> the ARNs of every role, user and group it is attached to (sorted). */
+function attachmentsOf(lists: ReadonlyArray<readonly unknown[]>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const list of lists) {
+    for (const raw of list) {
+      const principal = attachingSchema.safeParse(raw);
+      if (!principal.success) continue;
+      for (const p of principal.data.AttachedManagedPolicies) out.set(p.PolicyArn, [...(out.get(p.PolicyArn) ?? []), principal.data.Arn]);
+    }
+  }
+  for (const arns of out.values()) arns.sort(compareText);
+  return out;
+}
 
 /** Parses one policy document: an object, JSON text, or URL-encoded JSON text. */
 export function parsePolicyDocument(raw: unknown, where: string): PolicyDocument {
@@ -128,6 +147,7 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     managed.set(policy.data.Arn, parsePolicyDocument(version.Document, `${source}: policy ${policy.data.Arn}`));
   }
 
+  const attachments = attachmentsOf([file.data.RoleDetailList, file.data.UserDetailList, file.data.GroupDetailList]);
   const resolve = (arn: string, name: string, kind: 'managed' | 'boundary', role: string): RolePolicy => {
     const document = managed.get(arn);
     if (document === undefined) {
@@ -135,7 +155,7 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
         hint: 'export the whole account with `aws iam get-account-authorization-details` (no --filter), so Policies[] holds every attached policy',
       });
     }
-    return { kind, name, arn, document };
+    return { kind, name, arn, document, ...(kind === 'managed' ? { attachedTo: attachments.get(arn) ?? [] } : {}) };
   };
 
   const instanceProfiles = new Map<string, InstanceProfileEntity>();

@@ -65,6 +65,7 @@ function shareOf(catalog: IamCatalog, policy: RolePolicy, merged: readonly Polic
     grantedActions: granted.size,
     keptActions: kept.size,
     removedActions,
+    ...(policy.attachedTo !== undefined ? { attachedTo: policy.attachedTo } : {}),
   };
 }
 
@@ -176,4 +177,30 @@ function groupByResources(statements: readonly Statement[]): Statement[] {
     else prior.Action = [...asList(prior.Action), action];
   }
   return [...denies, ...grouped.values(), ...passthrough].map(canonicalStatement);
+}
+
+/**
+ * One managed policy shared by several principals: the union of each principal's share of it
+ * (each within the document, so the union is too), so every principal keeps what it uses.
+ * `shares` are the same policy's shares from each principal's plan; the figures are recomputed
+ * for the union.
+ */
+export function unionShares(catalog: IamCatalog, shares: readonly PolicyShare[]): PolicyShare {
+  const [first] = shares;
+  if (first === undefined) throw new Error('unionShares needs at least one share');
+  const proposed = canonicalPolicy({
+    ...(first.current.Version !== undefined ? { Version: first.current.Version } : {}),
+    Statement: groupByResources(shares.flatMap((s) => s.proposed.Statement.map(({ Sid: _sid, ...rest }) => rest))),
+  });
+  const granted = allowedActions(catalog, first.current.Statement);
+  const kept = allowedActions(catalog, proposed.Statement);
+  const hasAllow = proposed.Statement.some((x) => x.Effect === 'Allow');
+  const same = JSON.stringify(proposed) === JSON.stringify(first.current);
+  return {
+    ...first,
+    change: first.awsManaged ? (same ? 'keep-aws-managed' : 'replace-aws-managed') : same ? 'unchanged' : hasAllow ? 'edit' : 'remove',
+    proposed: hasAllow ? proposed : { ...proposed, Statement: [] },
+    keptActions: kept.size,
+    removedActions: [...granted].filter((a) => !kept.has(a)).sort(compareText),
+  };
 }

@@ -39,6 +39,8 @@ export interface PrPlanInput {
   base: { branch: string; commit: string };
   now: Date;
   version: string;
+  /** A shared managed policy: the union of every attached principal's share of it (see unionShares). */
+  shared?: PolicyShare;
   /** Every principal the rewritten policy is attached to (default: the role). */
   principals?: readonly string[];
   /** For a SAM template.yaml: the function context and catalogue for policy templates. */
@@ -59,7 +61,7 @@ export function shareLabel(share: PolicyShare): string {
  * The role's policy the file holds, proven by matching the two documents, and its share; refused
  * (InputError, exit 3) when the file's policy is none of the role's, or its share cannot be written.
  */
-export function chooseShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
   const { plan } = input;
   const read = readPolicyFile(input.file, input.fileText, input.resource);
   const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
@@ -71,6 +73,21 @@ export function chooseShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText
       hint: 'point --file (and --resource) at the policy as IAM has it today; pr writes only a policy it can prove is the role\'s (re-export iam.json if the file was applied since)',
     });
   }
+  return { share: match.share, read, expressions: match.expressions };
+}
+
+/**
+ * `matchedShare`, then the share to write: `shared` (the union over every principal a shared
+ * managed policy is attached to) replaces the role's own share of that policy.
+ */
+export function chooseShare(
+  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared'>,
+): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+  const { plan } = input;
+  const matched = matchedShare(input);
+  const { read } = matched;
+  const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
+  const match = input.shared !== undefined && input.shared.arn === matched.share.arn ? { ...matched, share: input.shared } : matched;
   const { share } = match;
   if (share.awsManaged) {
     throw new InputError(`--file ${where}: holds ${shareLabel(share)}, which AWS owns and no one can edit`, {
@@ -78,7 +95,7 @@ export function chooseShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText
     });
   }
   if (share.change === 'remove') {
-    throw new InputError(`--file ${where}: ${plan.roleName} needs nothing that ${shareLabel(share)} grants (${plural(share.grantedActions, 'action')}, none used or kept); an IAM policy cannot be empty`, {
+    throw new InputError(`--file ${where}: ${input.shared !== undefined ? 'none of the principals it is attached to needs anything' : `${plan.roleName} needs nothing`} that ${shareLabel(share)} grants (${plural(share.grantedActions, 'action')}, none used or kept); an IAM policy cannot be empty`, {
       hint: `${share.kind === 'inline' ? 'delete the inline policy' : 'detach the policy from the role'} by hand after review; iamtrim does not delete policies`,
     });
   }

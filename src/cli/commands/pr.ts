@@ -8,16 +8,17 @@ import { InputError, UsageError } from '../../errors.js';
 import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
-import { buildPrPlan, renderDryRun } from '../../pr/plan.js';
+import { buildPrPlan, matchedShare, renderDryRun } from '../../pr/plan.js';
+import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
 import { isSamTemplateFile } from '../../serverless/sam-pr.js';
-import type { MinimizePlan } from '../../model.js';
+import type { MinimizePlan, PolicyShare } from '../../model.js';
 import { errorCode } from '../../util/error-code.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow } from '../options.js';
-import { addProposalOptions, planFromFlags, type ProposalFlags } from '../proposal-flags.js';
+import { addProposalOptions, planFromFlags, type PlanFromFlags, type ProposalFlags } from '../proposal-flags.js';
 import { expandActionPattern } from '../../iam/expand.js';
 import { addRoleTargetOptions } from '../../serverless/role-target.js';
 
@@ -43,6 +44,44 @@ async function readSavedPlan(file: string): Promise<MinimizePlan> {
     throw new InputError(`--plan ${file}: cannot read it (${errorCode(error)})`, { hint: 'write it with iamtrim minimize --format json --out plan.json' });
   }
   return parseSavedPlan(text, file);
+}
+
+/**
+ * A customer-managed policy attached to other principals: minimized against the union of every
+ * attached role's usage (from the same scan), so no role loses what it uses. Refused when it is
+ * attached to users or groups (their usage is not read) or with --plan (the plan holds one role).
+ */
+async function sharedShare(plan: MinimizePlan, share: PolicyShare, computed: PlanFromFlags | undefined): Promise<{ share: PolicyShare; principals: string[] } | undefined> {
+  const attached = share.attachedTo ?? [];
+  const others = attached.filter((arn) => arn !== plan.role);
+  if (others.length === 0 || share.awsManaged) return undefined;
+  const nonRoles = others.filter((arn) => !/^arn:[^:]+:iam::\d*:role\//.test(arn));
+  if (nonRoles.length > 0) {
+    throw new InputError(`policy ${share.name} is also attached to ${nonRoles.join(', ')}, whose usage iamtrim does not read; trimming it for ${plan.roleName} could break them`, {
+      hint: `give ${plan.roleName} its own copy of the policy, or detach it from the users and groups first`,
+    });
+  }
+  if (computed === undefined) {
+    throw new InputError(`policy ${share.name} is shared with ${others.join(', ')}, and --plan holds the usage of ${plan.roleName} only`, {
+      hint: 'leave out --plan: pr then minimizes the policy against the usage of every role it is attached to',
+    });
+  }
+  const shares = [share];
+  for (const arn of others) {
+    let other: MinimizePlan;
+    try {
+      other = await computed.planFor(arn);
+    } catch (error) {
+      if (error instanceof InputError) {
+        throw new InputError(`policy ${share.name} is shared with ${arn}: ${error.message}`, { hint: error.hint ?? 'fix the evidence for that role too: the shared policy is minimized for every role it is attached to' });
+      }
+      throw error;
+    }
+    const theirs = other.policies.find((p) => p.arn === share.arn);
+    if (theirs === undefined) throw new InputError(`policy ${share.name}: ${arn} is listed as attached but does not have it`);
+    shares.push(theirs);
+  }
+  return { share: unionShares(computed.catalog, shares), principals: attached };
 }
 
 /** With --plan the plan decides what is written: flags that would change it are refused, not ignored. */
@@ -129,9 +168,21 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (saved !== undefined && isSamTemplateFile(opts.file)) {
         throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
       }
-      const { plan, target, catalog } = saved !== undefined ? { plan: saved, target: { role: saved.role }, catalog: undefined } : await planFromFlags(opts, ctx);
+      const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
+      const { plan, target, catalog } = computed ?? { plan: saved as MinimizePlan, target: { role: (saved as MinimizePlan).role }, catalog: undefined };
+      const shared = isSamTemplateFile(opts.file) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource }).share, computed);
       const sam = catalog === undefined ? undefined : { ...('resolution' in target && target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p: string) => expandActionPattern(catalog, p) };
-      const prPlan = buildPrPlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version, ...(sam !== undefined ? { sam } : {}) });
+      const prPlan = buildPrPlan({
+        plan,
+        file: opts.file,
+        fileText,
+        resource: opts.resource,
+        base: { branch: opts.base, commit: baseCommit },
+        now: ctx.io.now(),
+        version,
+        ...(sam !== undefined ? { sam } : {}),
+        ...(shared !== undefined ? { shared: shared.share, principals: shared.principals } : {}),
+      });
       if (prPlan.file.after === prPlan.file.before) {
         ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
         return;
