@@ -4,10 +4,11 @@
  * --last-accessed-days is shorter than its age. Through the CLI on the golden Lambda scenario;
  * the proposal is checked with iam-simulate.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DriftReport, DriftRole } from '../src/drift/report.js';
 import type { MinimizePlan } from '../src/model.js';
 import { runCli } from './helpers/run-cli.js';
 import { simulate } from './helpers/simulate.js';
@@ -105,5 +106,30 @@ describe('minimize --last-accessed', () => {
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/--last-accessed .*nope\.json: no such file or folder/);
     expect(missing.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('drift --last-accessed', () => {
+  it('reads one report per role in one pass and keeps what IAM saw attempted out of each role\'s unused count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iamtrim-la-drift-'));
+    const reports = join(dir, 'reports');
+    mkdirSync(reports);
+    report(reports);
+    const base = ['drift', '--iam', join(FIXTURE, 'iam.json'), '--logs', join(FIXTURE, 'logs'), '--days', '30', '--end', END, '--no-history'];
+    const without = await runCli([...base, '--out', join(dir, 'a')], { now: END });
+    expect(without.code).toBe(0);
+    const withLa = await runCli([...base, '--out', join(dir, 'b'), '--last-accessed', reports], { now: END });
+    expect(withLa.code).toBe(0);
+    const role = (out: string): DriftRole =>
+      (JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8')) as DriftReport).roles.find((r) => r.name === 'orders-api')!;
+    const a = role('a');
+    const b = role('b');
+    expect(a.lastAccessedKept).toBeUndefined();
+    expect(b.lastAccessedKept?.map((k) => k.action)).toContain('s3:PutLifecycleConfiguration');
+    // Each kept action leaves the unused or the unobservable count; nothing else moves.
+    expect(b.unused).toBeLessThan(a.unused);
+    expect(b.unused + b.unobservable + b.lastAccessedKept!.length).toBe(a.unused + a.unobservable);
+    // Roles without a report are named, and judged on the window alone.
+    expect(withLa.err).toMatch(/--last-accessed: no IAM last-accessed data for \d+ role\(s\)/);
   });
 });

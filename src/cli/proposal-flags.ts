@@ -46,12 +46,13 @@ export function addProposalOptions(command: Command): Command {
     .addOption(
       new Option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days')
         .default(400)
-        .argParser(parseDays),
+        .argParser(parseLastAccessedDays),
     )
     .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
 }
 
-function parseDays(value: string): number {
+/** `--last-accessed-days N`: a whole number of days, at least 1. */
+export function parseLastAccessedDays(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last-accessed-days ${value}: not a whole number of days`, { hint: 'for example --last-accessed-days 400' });
   return n;

@@ -121,3 +121,25 @@ export async function buildLastAccessed(
   }
   return report;
 }
+
+/** `drift --last-accessed DIR|live`: one report per role, in one pass (live: bounded concurrency). */
+export async function buildLastAccessedAll(
+  value: string,
+  roles: readonly { arn: string; name: string }[],
+  options: AwsFlagOptions,
+  env: RunIo['env'],
+): Promise<{ reports: Map<string, LastAccessedReport>; missing: { roleName: string; reason: string }[] }> {
+  const la = await import('../iam/last-accessed.js');
+  if (value !== 'live') {
+    const reports = la.readLastAccessedPath(value);
+    const missing = roles.filter((r) => !reports.has(r.name.toLowerCase())).map((r) => ({ roleName: r.name, reason: `no ${r.name}.json in ${value}` }));
+    return { reports, missing };
+  }
+  const [{ iamClient }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
+  const client = iamClient(awsClientConfig(options, env));
+  try {
+    return await la.readLiveLastAccessed(client, roles);
+  } finally {
+    client.destroy();
+  }
+}

@@ -3,6 +3,7 @@
  * and the run record the history store keeps. Both are plain JSON values.
  */
 import type { Diagnostic, TimeWindow } from '../model.js';
+import type { LastAccessedKeep } from '../model.js';
 import type { RiskFinding } from './risk.js';
 import type { ServerlessDriftSection } from '../serverless/lambda-drift.js';
 
@@ -35,6 +36,8 @@ export interface DriftRole {
   /** `unused / granted`, 0-100 with one decimal; 0 when nothing is granted. */
   unusedPercent: number;
   unobservable: number;
+  /** With `--last-accessed`: granted actions not seen in the window that IAM saw attempted within the days (kept, not unused). */
+  lastAccessedKept?: LastAccessedKeep[];
   usedActions: string[];
   /** Unused actions, with a whole service written `service:*` when every catalogue action of it is unused. */
   unusedActions: string[];

@@ -5,6 +5,7 @@
  * history (previous run, trend) is joined afterwards by `applyHistory`.
  */
 import { diffPermissions } from '../diff/diff-permissions.js';
+import type { LastAccessedReport } from '../iam/last-accessed.js';
 import { InputError, UsageError } from '../errors.js';
 import { closestNames } from '../iam/authorization-details.js';
 import { type IamCatalog } from '../iam/catalog.js';
@@ -37,6 +38,8 @@ export interface DriftInput {
   minimizeArgs: string;
   now: Date;
   toolVersion: string;
+  /** IAM last-accessed reports by lower-case role name (`--last-accessed`), read within `days`. */
+  lastAccessed?: { reports: ReadonlyMap<string, LastAccessedReport>; days: number };
 }
 
 export interface DriftResult {
@@ -134,7 +137,14 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
   const records: RoleRecord[] = [];
   for (const grant of roles) {
     const roleUsage = byRole.get(grant.arn) ?? emptyUsage(grant.arn);
-    const diff = diffPermissions({ catalog: deps.catalog, grant, usage: roleUsage, evidence: scan.evidence });
+    const report = input.lastAccessed?.reports.get(grant.name.toLowerCase());
+    const diff = diffPermissions({
+      catalog: deps.catalog,
+      grant,
+      usage: roleUsage,
+      evidence: scan.evidence,
+      ...(report !== undefined && input.lastAccessed !== undefined ? { lastAccessed: { report, days: input.lastAccessed.days } } : {}),
+    });
     const risks = deps.risk.assess(grant, diff);
     const lastActivity = lastActivityOf(roleUsage, grant);
     driftRoles.push({
@@ -150,6 +160,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       unused: diff.unused.length,
       unusedPercent: percent(diff.unused.length, diff.granted.length),
       unobservable: diff.unobservable.length,
+      ...(report !== undefined ? { lastAccessedKept: diff.recentlyAccessed } : {}),
       usedActions: diff.used,
       unusedActions: compactActions(deps.catalog, diff.unused),
       usedNotGranted: diff.usedNotGranted,

@@ -11,13 +11,15 @@ import { applyHistory } from '../../drift/apply-history.js';
 import { openHistoryStore } from '../../drift/history-store.js';
 import type { DriftReport, HistoryView } from '../../drift/report.js';
 import { createRiskMatcher } from '../../drift/risk.js';
-import { runDrift, shellQuote } from '../../drift/run-drift.js';
+import { runDrift, selectRoles, shellQuote } from '../../drift/run-drift.js';
+import type { LastAccessedReport } from '../../iam/last-accessed.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { DRIFT_OUTPUTS } from '../../render/drift-registry.js';
 import { loadReferenceData, type CommandContext } from '../context.js';
 import { writeFileAtomic } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
-import { buildIamSnapshot, buildUsageSource } from '../sources.js';
+import { buildIamSnapshot, buildLastAccessedAll, buildUsageSource } from '../sources.js';
+import { parseLastAccessedDays } from '../proposal-flags.js';
 import { readLambdaFunctionsFile } from '../../serverless/lambda-functions.js';
 import { buildServerlessSection } from '../../serverless/lambda-drift.js';
 
@@ -35,7 +37,10 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   failOn?: 'new-risk' | 'any-unused';
   allowEmpty?: boolean;
   lambda?: string;
+  lastAccessed?: string;
+  lastAccessedDays: number;
 }
+
 
 function collectGlobs(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((g) => g.trim()).filter((g) => g !== '')];
@@ -86,6 +91,8 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option('--history <file>', `the run history (DuckDB file; default ${DEFAULT_HISTORY})`)
     .option('--no-history', 'do not read or store the history (no changes, no trend)')
     .addOption(new Option('--fail-on <condition>', 'exit 1 when the condition holds').choices(['new-risk', 'any-unused']))
+    .option('--last-accessed <dir|live>', "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused")
+    .option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days', parseLastAccessedDays, 400)
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
     .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json');
   addWindowOptions(command);
@@ -112,6 +119,20 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     ]
       .map(shellQuote)
       .join(' ');
+    let lastAccessed: { reports: Map<string, LastAccessedReport>; days: number } | undefined;
+    if (opts.lastAccessed !== undefined) {
+      const selected = selectRoles(iam, opts.roles, opts.exclude).filter((r) => !r.serviceLinked);
+      const read = await buildLastAccessedAll(opts.lastAccessed, selected, opts, ctx.io.env);
+      if (read.missing.length > 0) {
+        ctx.io.notice(
+          `--last-accessed: no IAM last-accessed data for ${read.missing.length} role(s) (${read.missing
+            .slice(0, 5)
+            .map((m) => m.roleName)
+            .join(', ')}${read.missing.length > 5 ? ', …' : ''}); they are judged on the window alone\n`,
+        );
+      }
+      lastAccessed = { reports: read.reports, days: opts.lastAccessedDays };
+    }
     const { report, record } = await runDrift(
       { ...data, source, iam, risk: createRiskMatcher(data.catalog) },
       {
@@ -122,6 +143,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         minimizeArgs,
         now,
         toolVersion: version,
+        ...(lastAccessed !== undefined ? { lastAccessed } : {}),
       },
     );
     const store = opts.history === false ? undefined : await openHistoryStore(opts.history ?? DEFAULT_HISTORY);
