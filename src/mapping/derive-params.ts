@@ -261,11 +261,13 @@ const EC2_ID_KINDS: readonly [string, string][] = [
   ['sg-', 'ec2SecurityGroupIds'],
   ['subnet-', 'ec2SubnetIds'],
   ['vol-', 'ec2VolumeIds'],
+  ['snap-', 'ec2SnapshotIds'],
+  ['fl-', 'ec2FlowLogIds'],
 ];
 
 function deriveEc2Ids(p: (name: string) => string | undefined, out: ParamValues): void {
   const ids: string[] = [];
-  for (const name of ['instanceId', 'subnetId', 'volumeId']) {
+  for (const name of ['instanceId', 'subnetId', 'volumeId', 'groupId', 'imageId', 'snapshotId', 'flowLogId']) {
     const v = p(name);
     if (v !== undefined) ids.push(v);
   }
