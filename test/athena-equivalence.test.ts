@@ -16,7 +16,7 @@ import { loadReferenceData } from '../src/cli/context.js';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { athenaSource } from '../src/ingest/athena/athena-source.js';
-import { localLogsSource } from '../src/ingest/local/duckdb-source.js';
+import { streamLogsSource } from '../src/ingest/local/stream/stream-source.js';
 import type { CloudTrailRecord } from '../src/ingest/reference.js';
 import type { IamSnapshot } from '../src/model.js';
 import { expectedAthenaRows } from './athena-expected-rows.js';
@@ -82,7 +82,7 @@ describe('Athena path = local path', () => {
       allowEmpty: false,
       proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' },
     } as const;
-    const local = await runMinimize({ ...data, iam, source: localLogsSource({ logs: manifest.logsDir, skipBadFiles: false }) }, input);
+    const local = await runMinimize({ ...data, iam, source: streamLogsSource({ logs: manifest.logsDir, skipBadFiles: false }) }, input);
     const startsBefore = standIn.starts.length;
     const remote = await runMinimize({ ...data, iam, source: athena() }, input);
 
@@ -133,7 +133,7 @@ describe('Athena path = local path', () => {
     const roles = manifest.roles.map((r) => r.name).slice(0, 12);
     expect(roles.length).toBeGreaterThan(3);
     const window = manifest.window;
-    const local = await runUsage({ mapCall: data.mapCall, iam, source: localLogsSource({ logs: manifest.logsDir, skipBadFiles: false }) }, { roles, window });
+    const local = await runUsage({ mapCall: data.mapCall, iam, source: streamLogsSource({ logs: manifest.logsDir, skipBadFiles: false }) }, { roles, window });
     const startsBefore = standIn.starts.length;
     const pagesBefore = standIn.pagesServed.length;
     const remote = await runUsage({ mapCall: data.mapCall, iam, source: athena() }, { roles, window });

@@ -15,7 +15,7 @@ const row: BenchRow = {
   gzipAllSeconds: 6,
   usage: measured(10),
   usageRole: measured(8),
-  usageDuckdb: null,
+  usageReference: null,
   minimize: measured(12),
   indexBuild: null,
   indexNoop: null,

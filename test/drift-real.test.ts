@@ -13,7 +13,7 @@ import { createRiskMatcher } from '../src/drift/risk.js';
 import { runDrift } from '../src/drift/run-drift.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
-import { localLogsSource } from '../src/ingest/local/duckdb-source.js';
+import { streamLogsSource } from '../src/ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../src/ingest/source.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import type { CallMapper } from '../src/usage/reduce.js';
@@ -92,7 +92,7 @@ describe('500 roles', () => {
     await writeFile(join(dir, 'many.json'), JSON.stringify(raw));
     const calls = iam.roles.filter((_, i) => i % 2 === 0).flatMap((role) => pickCalls(catalog, mapCall, role, 4));
     await writeCloudTrailFile(join(dir, 'many-logs', 'trail.json'), calls, NOW, 5);
-    const inner = localLogsSource({ logs: join(dir, 'many-logs'), skipBadFiles: false });
+    const inner = streamLogsSource({ logs: join(dir, 'many-logs'), skipBadFiles: false });
     let scans = 0;
     const source: UsageSource = { description: inner.description, scan: (q) => (scans++, inner.scan(q)) };
     const started = performance.now();

@@ -11,7 +11,7 @@ import { createRiskMatcher } from '../src/drift/risk.js';
 import { runDrift } from '../src/drift/run-drift.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
-import { localLogsSource } from '../src/ingest/local/duckdb-source.js';
+import { streamLogsSource } from '../src/ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../src/ingest/source.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import type { CallMapper } from '../src/usage/reduce.js';
@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('drift on the demo account', () => {
   it('reports every role from one scan: unused roles, service-linked apart, ranked by risky unused', async () => {
     const iam = parseAuthorizationDetails(JSON.parse(await readFile(join(dir, 'demo', 'iam.json'), 'utf8')), 'iam.json');
-    const source = counting(localLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
+    const source = counting(streamLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
     const { report } = await runDrift(
       { catalog, mapCall, source, iam, risk: createRiskMatcher(catalog) },
       { window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() }, include: [], exclude: [], allowEmpty: false, minimizeArgs: '--iam iam.json', now: NOW, toolVersion: 'test' },
@@ -91,7 +91,7 @@ describe('drift on the demo account', () => {
 
   it('selects roles with --roles/--exclude globs and still scans once', async () => {
     const iam = parseAuthorizationDetails(JSON.parse(await readFile(join(dir, 'demo', 'iam.json'), 'utf8')), 'iam.json');
-    const source = counting(localLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
+    const source = counting(streamLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
     const { report } = await runDrift(
       { catalog, mapCall, source, iam, risk: createRiskMatcher(catalog) },
       { window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() }, include: ['*-*'], exclude: ['ci-*', 'data-*'], allowEmpty: false, minimizeArgs: '', now: NOW, toolVersion: 'test' },

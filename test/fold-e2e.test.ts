@@ -1,6 +1,6 @@
 /**
  * S3 object keys folded end to end: a role reads more than FOLD_LIMIT distinct objects under a
- * few prefixes; the DuckDB scan and the usage index give the same folded rows, usage and plan;
+ * few prefixes; the stream scan and the usage index give the same folded rows, usage and plan;
  * the proposal covers the prefixes, passes the self-check, and never widens past a grant that
  * covers only part of a prefix.
  */
@@ -19,7 +19,7 @@ import { patternCovers } from '../src/iam/wildcard-patterns.js';
 import { FOLD_LIMIT } from '../src/ingest/fold.js';
 import { updateUsageIndex } from '../src/ingest/index/build-index.js';
 import { scanUsageIndex, usageIndexSource } from '../src/ingest/index/index-source.js';
-import { localLogsSource, scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
+import { scanLocalLogsStream, streamLogsSource } from '../src/ingest/local/stream/stream-source.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { IamSnapshot, PolicyDocument, UsageQuery } from '../src/model.js';
 import { writeIndexOfVersion } from './helpers/index-files.js';
@@ -128,7 +128,7 @@ describe('folded S3 keys end to end', () => {
 
   it('the cold scan folds each family to the deepest depth with at most FOLD_LIMIT keys, and the index agrees', async () => {
     const query: UsageQuery = { roles: { kind: 'roles', arns: [APP], names: [] }, window: WINDOW };
-    const cold = await scanLocalLogs(query, { logs, skipBadFiles: false });
+    const cold = await scanLocalLogsStream(query, { logs, skipBadFiles: false });
     const indexed = await scanUsageIndex(index, query);
     expect(indexed.rows).toEqual(cold.rows);
     const gets = cold.rows.filter((r) => r.eventName === 'GetObject');
@@ -147,7 +147,7 @@ describe('folded S3 keys end to end', () => {
     );
     expect(cold.evidence.events).toBe(3 * (150 + 40 + 3 + 130 + 120));
     // One day alone (the index's per-day piece) folds differently, yet the merged answer is equal.
-    const oneDay = await scanLocalLogs({ ...query, window: { start: '2026-02-27T00:00:00Z', end: '2026-02-28T00:00:00Z' } }, { logs, skipBadFiles: false });
+    const oneDay = await scanLocalLogsStream({ ...query, window: { start: '2026-02-27T00:00:00Z', end: '2026-02-28T00:00:00Z' } }, { logs, skipBadFiles: false });
     expect(oneDay.rows.filter((r) => r.eventName === 'GetObject').map((r) => [r.params['key'], r.foldedDepth])).toEqual([
       ['config/app-0.json', 4],
       ['config/app-1.json', 4],
@@ -159,7 +159,7 @@ describe('folded S3 keys end to end', () => {
 
   it('usage shows folded groups honestly, the same from the logs and from the index', async () => {
     const input = { roles: ['app', 'narrow'], window: WINDOW };
-    const cold = await runUsage({ mapCall: data.mapCall, iam, source: localLogsSource({ logs, skipBadFiles: false }) }, input);
+    const cold = await runUsage({ mapCall: data.mapCall, iam, source: streamLogsSource({ logs, skipBadFiles: false }) }, input);
     const indexed = await runUsage({ mapCall: data.mapCall, iam, source: usageIndexSource(index) }, input);
     expect(indexed.roles).toEqual(cold.roles);
     const app = cold.roles.find((r) => r.role === APP);
@@ -183,7 +183,7 @@ describe('folded S3 keys end to end', () => {
   });
 
   it('minimize proposes the folded prefixes, passes the self-check, and the index gives the same plan', async () => {
-    const cold = await runMinimize({ ...data, iam, source: localLogsSource({ logs, skipBadFiles: false }) }, input('app'));
+    const cold = await runMinimize({ ...data, iam, source: streamLogsSource({ logs, skipBadFiles: false }) }, input('app'));
     const indexed = await runMinimize({ ...data, iam, source: usageIndexSource(index) }, input('app'));
     expect({ ...indexed, evidence: null }).toEqual({ ...cold, evidence: null });
     expect(cold.verification.newlyAllowed).toBe(0);
@@ -202,7 +202,7 @@ describe('folded S3 keys end to end', () => {
   }, 60_000);
 
   it('a grant covering only part of a folded prefix: the proposal keeps the granted part and widens nothing', async () => {
-    const cold = await runMinimize({ ...data, iam, source: localLogsSource({ logs, skipBadFiles: false }) }, input('narrow'));
+    const cold = await runMinimize({ ...data, iam, source: streamLogsSource({ logs, skipBadFiles: false }) }, input('narrow'));
     const indexed = await runMinimize({ ...data, iam, source: usageIndexSource(index) }, input('narrow'));
     expect({ ...indexed, evidence: null }).toEqual({ ...cold, evidence: null });
     // Used, not read as unused, although no grant covers the folded logs/* or uploads/<day>/* whole.
@@ -251,7 +251,7 @@ describe('folded S3 keys end to end', () => {
     await expect(scanUsageIndex(copy, query)).rejects.toThrow(/stopped before it finished the per-day rollup/);
     const update = await updateUsageIndex({ logs, index: copy, skipBadFiles: false, now: NOW });
     expect(update.added).toBe(0);
-    expect((await scanUsageIndex(copy, query)).rows).toEqual((await scanLocalLogs(query, { logs, skipBadFiles: false })).rows);
+    expect((await scanUsageIndex(copy, query)).rows).toEqual((await scanLocalLogsStream(query, { logs, skipBadFiles: false })).rows);
   }, 60_000);
 
   it('refuses an index of the previous version with a rebuild hint', async () => {

@@ -15,7 +15,7 @@ import { InputError } from '../src/errors.js';
 import { updateUsageIndex } from '../src/ingest/index/build-index.js';
 import { BLOCK_LEVELS, coverWindow, dayNumber, dayString } from '../src/ingest/index/day-blocks.js';
 import { scanUsageIndex } from '../src/ingest/index/index-source.js';
-import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
+import { scanLocalLogsStream } from '../src/ingest/local/stream/stream-source.js';
 import type { RoleFilter, UsageQuery } from '../src/model.js';
 import { writeIndexOfVersion } from './helpers/index-files.js';
 
@@ -201,7 +201,7 @@ describe('day blocks in the usage index', () => {
   it('equals a cold scan for random windows', async () => {
     await fc.assert(
       fc.asyncProperty(windows, async (query) => {
-        const [indexed, cold] = await Promise.all([scanUsageIndex(index, query), scanLocalLogs(query, { logs, skipBadFiles: false })]);
+        const [indexed, cold] = await Promise.all([scanUsageIndex(index, query), scanLocalLogsStream(query, { logs, skipBadFiles: false })]);
         expect(indexed.rows).toEqual(cold.rows);
         expect(indexed.evidence.events).toBe(cold.evidence.events);
         expect(indexed.evidence.dataEventSources).toEqual(cold.evidence.dataEventSources);

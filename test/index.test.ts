@@ -6,7 +6,7 @@ import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { updateUsageIndex } from '../src/ingest/index/build-index.js';
 import { scanUsageIndex } from '../src/ingest/index/index-source.js';
-import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
+import { scanLocalLogsStream } from '../src/ingest/local/stream/stream-source.js';
 import type { UsageQuery } from '../src/model.js';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -36,7 +36,7 @@ describe('usage index', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const cold = (query: UsageQuery) => scanLocalLogs(query, { logs, skipBadFiles: false });
+  const cold = (query: UsageQuery) => scanLocalLogsStream(query, { logs, skipBadFiles: false });
 
   it('answers whole-day windows with the same call rows and data-event sources as a cold scan', async () => {
     const index = join(root, 'full.duckdb');
@@ -119,7 +119,7 @@ describe('usage index', () => {
     const only = join(root, 'good-logs');
     for (const [i, f] of good.entries()) await cp(f, join(only, `good-${i}.json.gz`));
     const query: UsageQuery = { roles: { kind: 'all' }, window: { start: day(-30), end: day(0) } };
-    const [expected, actual] = await Promise.all([scanLocalLogs(query, { logs: only, skipBadFiles: false }), scanUsageIndex(index, query)]);
+    const [expected, actual] = await Promise.all([scanLocalLogsStream(query, { logs: only, skipBadFiles: false }), scanUsageIndex(index, query)]);
     expect(actual.rows.length).toBeGreaterThan(0);
     expect(actual.rows).toEqual(expected.rows);
   }, 60_000);

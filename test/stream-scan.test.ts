@@ -1,6 +1,7 @@
 /**
- * The stream engine (worker threads + single-pass JSON scan) must answer the usage query exactly
- * like the DuckDB engine and the in-memory twin: same call rows, same evidence, same bad files.
+ * The local source (worker threads; the native walker, or the reference path where it cannot
+ * load) must answer the usage query the same on either path: same call rows, same evidence, same
+ * bad files; and the native scan of a file must equal the reference's on generated records.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../src/demo/generate.js';
-import { scanLocalLogs } from '../src/ingest/local/duckdb-source.js';
 import { scanBytes } from '../src/ingest/local/stream/file-scanner.js';
 import { nativeWalker } from '../src/ingest/local/stream/record-index.js';
 import { scanLocalLogsStream } from '../src/ingest/local/stream/stream-source.js';
@@ -25,7 +25,7 @@ import { familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/inges
 const ALL_TIME: UsageQuery = { roles: { kind: 'all' }, window: { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' } };
 const DATASETS = join('..', 'shared', 'datasets', 'cloudtrail');
 
-/** Evidence and rows, with bad files compared by path (the engines word their reasons differently). */
+/** Evidence and rows, with bad files compared by path (the paths word a JSON error differently). */
 function comparable(scan: UsageScan): unknown {
   return {
     rows: scan.rows,
@@ -33,22 +33,25 @@ function comparable(scan: UsageScan): unknown {
   };
 }
 
-async function bothEngines(logs: string, query: UsageQuery): Promise<[unknown, unknown]> {
-  const options = { logs, skipBadFiles: true };
-  return [comparable(await scanLocalLogsStream(query, { ...options, threads: 1 })), comparable(await scanLocalLogs(query, options))];
+/** The scan on the native path and on the reference path. */
+async function bothPaths(logs: string, query: UsageQuery): Promise<[unknown, unknown]> {
+  const options = { logs, skipBadFiles: true, threads: 1 };
+  return [comparable(await scanLocalLogsStream(query, options)), comparable(await scanLocalLogsStream(query, { ...options, reference: true }))];
 }
 
-describe('stream engine equals the DuckDB engine', () => {
+const NATIVE = nativeWalker() !== null;
+
+describe.skipIf(!NATIVE)('the native path equals the reference path (skipped when the native walker is not loaded: IAMTRIM_NATIVE=0 or not built)', () => {
   for (const fixture of ['lambda-s3-dynamodb', 'ci-deploy-admin', 'notaction-boundary-conditions', 's3-data-prefixes', 'many-queues-split']) {
     it(`on fixtures/${fixture}/logs, all roles and one role`, async () => {
       const logs = join('fixtures', fixture, 'logs');
-      const [stream, duck] = await bothEngines(logs, ALL_TIME);
-      expect(stream).toEqual(duck);
-      expect((stream as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+      const [native, reference] = await bothPaths(logs, ALL_TIME);
+      expect(native).toEqual(reference);
+      expect((native as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
       const args = (await import(`../fixtures/${fixture}/args.json`, { with: { type: 'json' } })) as { default: { role: string } };
       const one: UsageQuery = { ...ALL_TIME, roles: { kind: 'roles', arns: [], names: [args.default.role] } };
-      const [s1, d1] = await bothEngines(logs, one);
-      expect(s1).toEqual(d1);
+      const [n1, r1] = await bothPaths(logs, one);
+      expect(n1).toEqual(r1);
     });
   }
 
@@ -57,15 +60,15 @@ describe('stream engine equals the DuckDB engine', () => {
     for (const entry of await readdir(root, { withFileTypes: true })) {
       const logs = join(root, entry.name, 'logs');
       if (!entry.isDirectory() || !existsSync(logs)) continue;
-      const [stream, duck] = await bothEngines(logs, ALL_TIME);
-      expect(stream, entry.name).toEqual(duck);
+      const [native, reference] = await bothPaths(logs, ALL_TIME);
+      expect(native, entry.name).toEqual(reference);
     }
   });
 
   it.skipIf(!existsSync(DATASETS))('on the real CloudTrail datasets (../shared/datasets; skipped when absent)', async () => {
     for (const dataset of await readdir(DATASETS)) {
-      const [stream, duck] = await bothEngines(join(DATASETS, dataset), ALL_TIME);
-      expect(stream, dataset).toEqual(duck);
+      const [native, reference] = await bothPaths(join(DATASETS, dataset), ALL_TIME);
+      expect(native, dataset).toEqual(reference);
     }
   });
 
@@ -79,21 +82,21 @@ describe('stream engine equals the DuckDB engine', () => {
 
     it('all roles over an inner window', async () => {
       const query: UsageQuery = { roles: { kind: 'all' }, window: { start: '2026-02-15T06:00:00Z', end: '2026-02-25T00:00:00Z' } };
-      const [stream, duck] = await bothEngines(join(root, 'logs'), query);
-      expect(stream).toEqual(duck);
+      const [native, reference] = await bothPaths(join(root, 'logs'), query);
+      expect(native).toEqual(reference);
     });
 
-    it('the built CLI with worker threads prints what --engine duckdb prints', () => {
+    it('the built CLI with worker threads prints the same with IAMTRIM_NATIVE=0 (the reference path in every worker)', () => {
       const bin = join('dist', 'bin.js');
       // npm install builds dist/ (prepare); the worker threads run the built JavaScript.
       expect(existsSync(join('dist', 'ingest', 'local', 'stream', 'worker.js')), 'run npm run build first').toBe(true);
-      const run = (engine: string): string =>
-        execFileSync(process.execPath, [bin, 'usage', '--all-roles', '--logs', join(root, 'logs'), '--days', '20', '--end', '2026-03-01T00:00:00Z', '--engine', engine], {
+      const run = (native: string): string =>
+        execFileSync(process.execPath, [bin, 'usage', '--all-roles', '--logs', join(root, 'logs'), '--days', '20', '--end', '2026-03-01T00:00:00Z'], {
           encoding: 'utf8',
-          env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+          env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', IAMTRIM_NATIVE: native },
         });
-      const stream = run('stream');
-      expect(stream).toBe(run('duckdb'));
+      const stream = run('1');
+      expect(stream).toBe(run('0'));
       expect(JSON.parse(stream).evidence.events).toBeGreaterThan(1000);
     });
 
@@ -139,7 +142,7 @@ function fileStats(records: unknown[]): { records: number; validRecords: number;
   return { records: records.length, validRecords, first: times[0] ?? null, last: times[times.length - 1] ?? null };
 }
 
-describe.skipIf(nativeWalker() === null)('the native scan equals the reference path (skipped when the native walker is not loaded: IAMTRIM_NATIVE=0 or not built)', () => {
+describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped when the native walker is not loaded: IAMTRIM_NATIVE=0 or not built)', () => {
   const window = { start: '2026-02-01T00:00:00Z', end: '2026-03-01T00:00:00Z' };
   const layouts = ['wrapped', 'wrapped-pretty', 'array', 'lines', 'wrapped-escaped'] as const;
 
@@ -311,7 +314,7 @@ describe.skipIf(nativeWalker() === null)('the native scan equals the reference p
   });
 });
 
-describe('stream engine bad files', () => {
+describe('local source bad files', () => {
   let root = '';
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-bad-'));
@@ -334,7 +337,7 @@ describe('stream engine bad files', () => {
   });
 });
 
-describe('stream engine memory', () => {
+describe('local source memory', () => {
   let root = '';
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-big-'));
@@ -357,9 +360,9 @@ describe('stream engine memory', () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('folds the object keys of one file past the in-scan fold threshold, as DuckDB does', async () => {
-    const [stream, duck] = await bothEngines(join(root, 'logs'), ALL_TIME);
-    expect(stream).toEqual(duck);
-    const rows = (stream as { rows: Array<{ params: Record<string, string>; count: number; foldedDepth?: number }> }).rows;
+    const [native, reference] = await bothPaths(join(root, 'logs'), ALL_TIME);
+    expect(native).toEqual(reference);
+    const rows = (native as { rows: Array<{ params: Record<string, string>; count: number; foldedDepth?: number }> }).rows;
     expect(rows.map((r) => [r.params['key'], r.count, r.foldedDepth])).toEqual(
       Array.from({ length: 7 }, (_, k) => [`uploads/${k}/*`, Math.floor(30_000 / 7) + (k < 30_000 % 7 ? 1 : 0), 2]),
     );

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --events 1000000,10000000 --days 90]`: a benchmark, not a timed test.
  * For each volume it generates the demo account once (kept under bench-data/), then, on the same
- * files: the hardware bound (`gzip -dc` with one process and one per core), the cold `usage` (all roles, one role, and with --duckdb-up-to N DuckDB's engine) and
+ * files: the hardware bound (`gzip -dc` with one process and one per core), the cold `usage` (all roles, one role, and with
+ * --reference-up-to N the reference path a machine without the native walker takes) and
  * `minimize` scans (wall time, peak RSS of the CLI child), building the usage index and a
  * `minimize --index` over the window. It prints a table and rewrites the generated section of
  * docs/performance.md, with the machine description and the load average of every run. Rows of
@@ -28,9 +29,9 @@ async function main(): Promise<void> {
       doc: { type: 'string', default: 'docs/performance.md' },
       // minimize's policy stage grows faster than linearly in distinct resources; skip it to measure the scan at volume.
       'skip-minimize': { type: 'boolean', default: false },
-      // DuckDB's read_json engine on the same files, for comparison, for volumes up to this many
-      // events (slow: ~10x the stream engine, so not at 10M by default).
-      'duckdb-up-to': { type: 'string', default: '0' },
+      // The reference path (IAMTRIM_NATIVE=0: JSON.parse per file, zlib) on the same files, for
+      // volumes up to this many events (several times slower, so not at 10M by default).
+      'reference-up-to': { type: 'string', default: '0' },
       // Keep an existing bench-data/index-N.duckdb instead of timing a fresh build (the build at
       // 10M takes many minutes); the update, usage and minimize are still measured on it.
       'reuse-index': { type: 'boolean', default: false },
@@ -80,8 +81,8 @@ async function main(): Promise<void> {
     const usageRole = await timed('usage --role', () =>
       measureProcess(node, [bin, 'usage', '--role', ROLE, '--logs', logs, ...window, '--out', join(values.data, `usage-role-${events}.json`)]),
     );
-    const usageDuckdb = events > Number(values['duckdb-up-to']) ? null : await timed('usage --engine duckdb', () =>
-      measureProcess(node, [bin, 'usage', '--all-roles', '--engine', 'duckdb', '--logs', logs, ...window, '--out', join(values.data, `usage-duckdb-${events}.json`)]),
+    const usageReference = events > Number(values['reference-up-to']) ? null : await timed('usage, reference path', () =>
+      measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-reference-${events}.json`)], [0], { ...process.env, IAMTRIM_NATIVE: '0' }),
     );
     const skipMinimize = values['skip-minimize'] === true;
     const minimize = skipMinimize ? null : await timed('minimize', () =>
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       gzipAllSeconds: gzipAll,
       usage,
       usageRole,
-      usageDuckdb,
+      usageReference,
       minimize,
       indexBuild,
       indexNoop,

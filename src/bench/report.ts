@@ -21,8 +21,8 @@ export interface BenchRow {
   usage: Measured;
   /** `usage --role app-api`: one role's calls grouped, the rest only counted. */
   usageRole: Measured;
-  /** `usage --all-roles --engine duckdb` (only with --duckdb-up-to N, for volumes up to N): DuckDB's read_json on the same files. */
-  usageDuckdb: Measured | null;
+  /** `usage --all-roles` on the reference path (IAMTRIM_NATIVE=0; only with --reference-up-to N, for volumes up to N). */
+  usageReference: Measured | null;
   /** Null when skipped (--skip-minimize). */
   minimize: Measured | null;
   indexBuild: Measured | null;
@@ -60,7 +60,7 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
     '',
     'Cold scans (no index), against the hardware bound on the same files. Ratio = bound time / scan time (1 = as fast as decompression on every core).',
     '',
-    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | usage --all-roles | usage --role app-api | minimize --role app-api | ratio to bound (all roles / one role / minimize) | peak RSS (all roles / one role / minimize) | usage --all-roles --engine duckdb |`,
+    `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | usage --all-roles | usage --role app-api | minimize --role app-api | ratio to bound (all roles / one role / minimize) | peak RSS (all roles / one role / minimize) | usage --all-roles, reference path |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -70,7 +70,8 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
         `| ${timed(r.usage, r.events)} | ${timed(r.usageRole, r.events)} | ${r.minimize === null ? 'skipped' : timed(r.minimize, r.events)} ` +
         `| ${ratio(r.usage, r.gzipAllSeconds)} / ${ratio(r.usageRole, r.gzipAllSeconds)} / ${ratio(r.minimize, r.gzipAllSeconds)} ` +
         `| ${rss(r.usage)} / ${rss(r.usageRole)} / ${rss(r.minimize)} ` +
-        `| ${r.usageDuckdb === null ? 'not run' : `${timed(r.usageDuckdb, r.events)}, ratio ${ratio(r.usageDuckdb, r.gzipAllSeconds)}, ${rss(r.usageDuckdb)}`} |`,
+        // Rows kept from an older results.json have no usageReference.
+        `| ${r.usageReference ? `${timed(r.usageReference, r.events)}, ratio ${ratio(r.usageReference, r.gzipAllSeconds)}, ${rss(r.usageReference)}` : 'not run'} |`,
     );
   }
   lines.push(

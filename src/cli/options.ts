@@ -12,7 +12,6 @@ export interface WindowOptions {
 /** Every usage-source flag: the AWS layer's own (`--logs`, `--index`, `--athena…`, …) plus the CLI's. */
 export interface SourceOptions extends AwsSourceFlags {
   skipBadFiles?: boolean;
-  engine?: 'stream' | 'duckdb';
 }
 
 /** `--profile`, `--region`, `--assume-role`: how iamtrim reaches AWS (sources and live IAM). */
@@ -45,11 +44,6 @@ export function addSourceOptions(command: Command): Command {
     .option('--logs <dir>', 'CloudTrail log files: a folder synced from the trail bucket (AWSLogs/...), or one file')
     .option('--index <file>', 'the usage index built by `iamtrim index` (whole UTC days; without --end the window ends at 00:00:00Z today)')
     .option('--skip-bad-files', 'continue past unreadable log files and report how many were skipped')
-    .addOption(
-      new Option('--engine <engine>', 'how --logs files are read: worker threads with a streaming JSON scan, or DuckDB read_json (same results)')
-        .choices(['stream', 'duckdb'])
-        .default('stream'),
-    )
     .option('--athena', 'query the CloudTrail table in Athena instead of local files (see docs/athena.md)')
     .option('--athena-database <name>', 'Athena database of the CloudTrail table', 'default')
     .option('--athena-table <name>', 'CloudTrail table made by `iamtrim athena setup`', 'cloudtrail_logs')

@@ -2,8 +2,7 @@
 import { InputError, UpstreamError, UsageError } from '../errors.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
-import type { ScanProgress } from '../ingest/local/duckdb-source.js';
-import { streamLogsSource } from '../ingest/local/stream/stream-source.js';
+import { streamLogsSource, type ScanProgress } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
 import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
@@ -51,7 +50,7 @@ export async function buildUsageSource(options: SourceOptions, io: RunIo): Promi
     skipBadFiles: options.skipBadFiles === true,
     ...(onProgress !== undefined ? { onProgress } : {}),
   };
-  return options.engine === 'duckdb' ? (await import('../ingest/local/duckdb-source.js')).localLogsSource(local) : streamLogsSource(local);
+  return streamLogsSource(local);
 }
 
 /**

@@ -57,7 +57,6 @@ function sourceArgs(opts: SourceOptions): string[] {
   };
   value('--logs', opts.logs);
   on('--skip-bad-files', opts.skipBadFiles);
-  if (opts.logs !== undefined) value('--engine', opts.engine);
   on('--athena', opts.athena);
   if (opts.athena === true) {
     value('--athena-database', opts.athenaDatabase);

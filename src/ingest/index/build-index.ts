@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import { discoverLogFiles, type LogFile } from '../local/discover.js';
-import { sqlString } from '../local/duckdb-dialect.js';
 import { scanLogFile } from '../local/stream/file-scanner.js';
 import type { FileScan } from '../reference.js';
 import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
@@ -19,7 +18,7 @@ import { FOLDED_PARAM, foldCallMap } from '../fold.js';
 import { callFromKey, mergeCallRows, mergeCounters } from '../call-rows.js';
 import type { CallRow, UsageQuery } from '../../model.js';
 import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
-import { openIndex, queryRows } from './index-store.js';
+import { openIndex, queryRows, sqlString } from './index-store.js';
 import { withWorkingCopy } from '../../util/atomic-file.js';
 
 export interface IndexUpdateOptions {
@@ -364,7 +363,7 @@ async function updateIndexFile(
       // of one file and the batch's folded pieces, whatever the logs' size.
       const scanned: ScannedFile[] = [];
       for (const file of files) {
-        const read = scanLogFile(file.path, ALL_RECORDS, true);
+        const read = scanLogFile(file.path, ALL_RECORDS, { rollup: true });
         if (read.ok) scanned.push({ file, scan: read.scan });
         else await record(file, read.reason);
       }

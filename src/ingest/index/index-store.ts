@@ -120,3 +120,8 @@ async function readMeta(connection: DuckDBConnection): Promise<Map<string, strin
   const rows = await queryRows(connection, `SELECT key, value FROM meta`);
   return new Map(rows.map((r) => [String(r['key']), String(r['value'])]));
 }
+
+/** A SQL string literal (file paths the index stores; everything else is bound or our own data). */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

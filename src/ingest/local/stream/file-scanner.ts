@@ -40,21 +40,32 @@ export function parseLogText(text: string, shape: FileShape): unknown[] {
   return parseLogRecords(text, shape, scanLimits());
 }
 
+export interface ScanOptions {
+  /** The usage index's per-day pieces and coverage instead of calls (reference.ts FileScan). */
+  rollup?: boolean;
+  /** The depth a fold family's keys fold to already (FoldingCalls.depthOf), for the native scan. */
+  foldDepth?: (familyId: string) => number;
+  /** The gunzip buffer kept between files. */
+  scratch?: Scratch;
+  /** Take the reference path even where the native walker loads (tests compare the two). */
+  reference?: boolean;
+}
+
 /** Scans one file's JSON bytes: natively where the walker loads and takes them, else by the reference path. */
-export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number): FileScan {
-  const native = bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
-  if (native !== null) return scanText(native, bytes, shape, query, rollup, foldDepth);
-  return scanRecords(parseLogText(bytes.toString('utf8'), shape), query, rollup);
+export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, options: ScanOptions = {}): FileScan {
+  const native = options.reference !== true && bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
+  if (native !== null) return scanText(native, bytes, shape, query, options.rollup, options.foldDepth);
+  return scanRecords(parseLogText(bytes.toString('utf8'), shape), query, options.rollup);
 }
 
 /**
- * Reads and scans one log file (`rollup` for the usage index), or says why the file cannot be
- * read: the same reasons for a scan and an index build.
+ * Reads and scans one log file, or says why the file cannot be read: the same reasons for a
+ * scan and an index build.
  */
-export function scanLogFile(path: string, query: UsageQuery, rollup = false, foldDepth?: (familyId: string) => number, scratch?: Scratch): LogFileRead {
+export function scanLogFile(path: string, query: UsageQuery, options: ScanOptions = {}): LogFileRead {
   let bytes: Buffer;
   try {
-    bytes = readLogBytes(path, 'auto', scratch);
+    bytes = readLogBytes(path, options.reference === true ? 'zlib' : 'auto', options.scratch);
   } catch (cause) {
     if (cause instanceof BadLogFileError) return { ok: false, reason: cause.message };
     const code = (cause as { code?: unknown }).code;
@@ -67,7 +78,7 @@ export function scanLogFile(path: string, query: UsageQuery, rollup = false, fol
   // CloudTrail writes UTF-8; other bytes would be decoded as U+FFFD, i.e. silently changed.
   if (!isUtf8(bytes)) return { ok: false, reason: 'not valid UTF-8 text; CloudTrail log files are UTF-8 JSON' };
   try {
-    return { ok: true, scan: scanBytes(bytes, shapeOf(path, bytes), query, rollup, foldDepth) };
+    return { ok: true, scan: scanBytes(bytes, shapeOf(path, bytes), query, options) };
   } catch (cause) {
     if (cause instanceof BadLogFileError) return { ok: false, reason: cause.message };
     throw cause;
@@ -80,11 +91,14 @@ export class FileScanner {
   /** The gunzip buffer, reused file after file: nothing of a file's bytes outlives its scan. */
   private readonly scratch: Scratch = { buffer: Buffer.alloc(0) };
 
-  constructor(private readonly query: UsageQuery) {}
+  constructor(
+    private readonly query: UsageQuery,
+    private readonly reference = false,
+  ) {}
 
   scanFile(path: string): FileOutcome {
     // Keys of families already folded are folded as the file is scanned (FoldingCalls.depthOf).
-    const read = scanLogFile(path, this.query, false, this.depthOf, this.scratch);
+    const read = scanLogFile(path, this.query, { foldDepth: this.depthOf, scratch: this.scratch, reference: this.reference });
     if (!read.ok) return { path, ok: false, reason: read.reason };
     const { scan } = read;
     for (const [key, row] of scan.calls) this.calls.add(row, key, scan.families?.get(key));

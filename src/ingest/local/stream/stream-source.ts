@@ -1,10 +1,8 @@
 /**
- * The default local engine: CloudTrail files read by a pool of worker threads, one per core, each
- * gunzipping a file with zlib and walking its JSON once (json-scan.ts), decoding only what the
- * usage query needs. It answers the same query as the DuckDB engine (`--engine duckdb`), with the
- * same evidence and bad-file rules; `test/stream-scan.test.ts` holds the two equal. DuckDB's JSON
- * reader materialises every field of every record and ran at ~0.08 of the gunzip bound; see
- * docs/performance.md.
+ * The local source (`--logs`): CloudTrail files read by a pool of worker threads, one per core,
+ * each taking the next file, gunzipping it and scanning it (file-scanner.ts: the native walker,
+ * or the reference path where it cannot load), and keeping its call groups folded. The main
+ * thread lists the files, merges the workers' groups and assembles the evidence (scan-result.ts).
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -16,12 +14,29 @@ import { mergeCallRows } from '../../call-rows.js';
 import { discoverLogFiles, type LogFile } from '../discover.js';
 import { errorCode } from '../../../util/error-code.js';
 import { finishLocalScan, type FileStats } from '../scan-result.js';
-import type { LocalSourceOptions, ScanProgress } from '../duckdb-source.js';
 import type { UsageSource } from '../../source.js';
 import { FileScanner, type FileOutcome } from './file-scanner.js';
 import { nativeWalker } from './record-index.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export interface ScanProgress {
+  filesDone: number;
+  files: number;
+  bytesDone: number;
+  bytes: number;
+  records: number;
+}
+
+export interface LocalSourceOptions {
+  logs: string;
+  skipBadFiles: boolean;
+  onProgress?: (progress: ScanProgress) => void;
+  /** Worker threads (default: one per core; 1 scans in this thread). */
+  threads?: number;
+  /** Take the reference path even where the native walker loads (tests compare the two). */
+  reference?: boolean;
+}
 
 /** A scan worker started ahead of its files, with any error it raised before they came. */
 interface ScanWorker {
@@ -33,15 +48,14 @@ interface ScanWorker {
  * Starts `threads` scan workers (none for one thread, or when the worker file is not built), so
  * their start-up (~0.1 s) overlaps listing and checking the files.
  */
-function startWorkers(query: UsageQuery, threads: number): ScanWorker[] {
+function startWorkers(query: UsageQuery, threads: number, reference: boolean): ScanWorker[] {
   const workerFile = fileURLToPath(WORKER_URL);
   if (threads <= 1 || !existsSync(workerFile)) return [];
   return Array.from({ length: threads }, () => {
     // A bounded young generation: the scan allocates short-lived strings per call group, and
-    // V8's default lets each worker's nursery grow further. At 1M events, all roles: 16 MB
-    // 7.2-7.8 s, 277-284 MB peak RSS; 64 MB 6.6-6.9 s, 357-390 MB; 128 MB no faster, 416-431
-    // MB. See docs/performance.md.
-    const worker = new Worker(workerFile, { workerData: query, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    // V8's default lets each worker's nursery grow further; 64 MB is the measured knee between
+    // time and peak memory (docs/performance.md).
+    const worker = new Worker(workerFile, { workerData: { query, reference }, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
     const started: ScanWorker = { worker };
     worker.once('error', (cause) => {
       started.error ??= cause;
@@ -55,12 +69,13 @@ async function scanFiles(
   files: readonly LogFile[],
   query: UsageQuery,
   started: ScanWorker[],
+  reference: boolean,
   onOutcome: (outcome: FileOutcome, file: LogFile) => void,
 ): Promise<CallRow[][]> {
   const used = files.length <= 1 ? [] : started.slice(0, files.length);
   await Promise.all(started.filter((w) => !used.includes(w)).map((w) => w.worker.terminate()));
   if (used.length === 0) {
-    const scanner = new FileScanner(query);
+    const scanner = new FileScanner(query, reference);
     for (const file of files) onOutcome(scanner.scanFile(file.path), file);
     return [scanner.rows()];
   }
@@ -104,7 +119,7 @@ export async function scanLocalLogsStream(query: UsageQuery, options: LocalSourc
   // Loaded here first: a stale or broken native module is a user error (run npm run build) in
   // this thread, not a worker's crash.
   nativeWalker();
-  const workers = startWorkers(query, options.threads ?? Math.max(1, cpus().length));
+  const workers = startWorkers(query, options.threads ?? Math.max(1, cpus().length), options.reference === true);
   try {
     return await scanStarted(query, options, workers);
   } finally {
@@ -123,7 +138,7 @@ async function scanStarted(query: UsageQuery, options: LocalSourceOptions, worke
       badFiles.push({ file: file.path, reason: 'empty file (0 bytes); CloudTrail never delivers an empty log file' });
       continue;
     }
-    // Opened here first, so a file we may not read is named the same way by both engines
+    // Opened here first, so a file we may not read is named before any worker starts on it
     // (synchronously: one awaited open at a time cost 0.1 s for 360 files).
     try {
       closeSync(openSync(file.path, 'r'));
@@ -142,7 +157,7 @@ async function scanStarted(query: UsageQuery, options: LocalSourceOptions, worke
     records: 0,
   };
   let lastReport = 0;
-  const parts = await scanFiles(files, query, workers, (outcome, file) => {
+  const parts = await scanFiles(files, query, workers, options.reference === true, (outcome, file) => {
     if (outcome.ok) {
       fileStats.set(outcome.path, { records: outcome.records, validRecords: outcome.validRecords, first: outcome.first, last: outcome.last });
       for (const source of outcome.dataSources) dataSources.add(source);
@@ -164,7 +179,7 @@ async function scanStarted(query: UsageQuery, options: LocalSourceOptions, worke
   return finishLocalScan(query, { logs: options.logs, skipBadFiles: options.skipBadFiles, discovery, calls, fileStats, badFiles, dataSources });
 }
 
-/** The local files as a UsageSource (the default engine for --logs). */
+/** The local files as a UsageSource (`--logs`). */
 export function streamLogsSource(options: LocalSourceOptions): UsageSource {
   return { description: `local logs ${options.logs}`, scan: (query) => scanLocalLogsStream(query, options) };
 }

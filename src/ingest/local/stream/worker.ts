@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { UsageQuery } from '../../../model.js';
 import { FileScanner } from './file-scanner.js';
 
-const scanner = new FileScanner(workerData as UsageQuery);
+const { query, reference } = workerData as { query: UsageQuery; reference: boolean };
+const scanner = new FileScanner(query, reference);
 const port = parentPort;
 if (port === null) throw new Error('scan worker started outside a worker thread');
 port.on('message', (message: { path?: string; finish?: boolean }) => {

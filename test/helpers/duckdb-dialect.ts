@@ -1,9 +1,10 @@
 /**
- * The DuckDB side of the usage query: records come from `read_json` as a struct column `rec`
- * with a fixed schema (`requestParameters` kept as JSON), plus DuckDB's `filename` column.
+ * The DuckDB dialect of the usage query (src/ingest/query.ts), so tests run the Athena query's
+ * logic locally (sql-harness.ts): records come from `read_json` as a struct column `rec` with a
+ * fixed schema (`requestParameters` kept as JSON), plus DuckDB's `filename` column.
  */
-import { REQUEST_KEYS } from '../../mapping/request-keys.js';
-import type { SqlDialect } from '../query.js';
+import { REQUEST_KEYS } from '../../src/mapping/request-keys.js';
+import type { SqlDialect } from '../../src/ingest/query.js';
 
 /** The fixed record schema: only what the query reads. Unknown fields are ignored by read_json. */
 export const RECORD_TYPE = `STRUCT(
