@@ -89,6 +89,14 @@ interface Outcome {
   failures: string[];
 }
 
+function addOutcome(total: Outcome, outcome: Outcome): void {
+  total.calls += outcome.calls;
+  total.pairs += outcome.pairs;
+  total.keptActions += outcome.keptActions;
+  for (const [k, v] of Object.entries(outcome.byMatch)) total.byMatch[k] = (total.byMatch[k] ?? 0) + v;
+  total.failures.push(...outcome.failures);
+}
+
 let catalog: IamCatalog;
 let base: CallMapper;
 const prefixOf = createPrefixResolver();
@@ -168,11 +176,7 @@ describe('delete the mapping of any observed call: the fail-safe keeps it allowe
       const records = filesUnder(join('fixtures', name, 'logs')).flatMap(readRecords);
       const rows = groupRecords(records, { kind: 'roles', arns: [grant.arn], names: [] }, window);
       const outcome = await deleteEachMapping({ label: name, grant, iam, rows, window }, async (snapshot) => (await loadReferenceData(snapshot)).mapCall);
-      total.calls += outcome.calls;
-      total.pairs += outcome.pairs;
-      total.keptActions += outcome.keptActions;
-      for (const [k, v] of Object.entries(outcome.byMatch)) total.byMatch[k] = (total.byMatch[k] ?? 0) + v;
-      total.failures.push(...outcome.failures);
+      addOutcome(total, outcome);
     }
     console.log('fail-safe property, golden fixtures:', JSON.stringify({ ...total, failures: total.failures.length }));
     expect(total.failures).toEqual([]);
@@ -210,11 +214,7 @@ describe('delete the mapping of any observed call: the fail-safe keeps it allowe
       };
       const iam: IamSnapshot = { source: 'test', roles: [grant] };
       const outcome = await deleteEachMapping({ label: roleArn, grant, iam, rows: own, window: ALL_TIME }, () => Promise.resolve(base));
-      total.calls += outcome.calls;
-      total.pairs += outcome.pairs;
-      total.keptActions += outcome.keptActions;
-      for (const [k, v] of Object.entries(outcome.byMatch)) total.byMatch[k] = (total.byMatch[k] ?? 0) + v;
-      total.failures.push(...outcome.failures);
+      addOutcome(total, outcome);
     }
     console.log('fail-safe property, real datasets:', JSON.stringify({ roles: roles.length, ...total, failures: total.failures.length }));
     expect(total.failures).toEqual([]);
