@@ -48,6 +48,8 @@ export interface RolePolicy {
    * included, when the snapshot lists them (authorization details do); absent when unknown.
    */
   attachedTo?: string[];
+  /** Managed policies: when the default version was created (ISO-8601), when the snapshot says. */
+  versionDate?: string;
 }
 
 /** What a role is granted, read from an authorization-details file or live IAM. */
@@ -63,6 +65,8 @@ export interface RoleGrant {
   serviceLinked: boolean;
   /** ISO-8601, from RoleLastUsed when the snapshot has it. */
   lastUsed?: string;
+  /** ISO-8601, when the role was created (authorization details give it). */
+  createDate?: string;
 }
 
 export interface IamSnapshot extends IamIdentity {
@@ -471,7 +475,7 @@ export type PlanUnmappedCall = UnmappedCall & { kept: ActionId[]; match: Unmappe
 
 /** The plan: everything known about one role's grant and usage, and the checked proposal. */
 /** What happens to one policy: rewritten, left as is, emptied (delete or detach it), or an AWS-managed attachment replaced. */
-export type ShareChange = 'edit' | 'unchanged' | 'remove' | 'replace-aws-managed' | 'keep-aws-managed';
+export type ShareChange = 'edit' | 'unchanged' | 'remove' | 'replace-aws-managed' | 'keep-aws-managed' | 'grace';
 
 /** One policy's share of a role's merged proposal. */
 export interface PolicyShare {
@@ -493,6 +497,8 @@ export interface PolicyShare {
   removedActions: string[];
   /** Managed policies: every principal it is attached to (see RolePolicy.attachedTo); absent when unknown. */
   attachedTo?: string[];
+  /** change `grace`: why the policy is kept as it is (a version or role younger than --grace-days). */
+  graceReason?: string;
 }
 
 /** A granted action IAM's last-accessed data shows attempted recently (`iam/last-accessed.ts`). */

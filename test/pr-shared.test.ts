@@ -159,4 +159,19 @@ describe('pr on a customer-managed policy shared by two roles', () => {
     expect(io.stderr).toContain('shared-data (managed)');
     expect(git(remote, 'for-each-ref')).toBe(refs);
   }, 120_000);
+
+  it('keeps a policy of a role younger than --grace-days as it is, with the reason; --grace-days 0 trims it', async () => {
+    const details = JSON.parse(await readFile(iamFile, 'utf8')) as { RoleDetailList: Array<Record<string, unknown>> };
+    for (const role of details.RoleDetailList) if (role['RoleName'] === 'app-api') role['CreateDate'] = '2026-02-20T00:00:00+00:00';
+    const young = join(dir, 'iam-young.json');
+    await writeFile(young, JSON.stringify(details));
+    const args = ['node', 'iamtrim', 'pr', '--role', 'app-api', ...WINDOW, '--logs', manifest.logsDir, '--iam', young, '--repo', work, '--file', 'policies/shared-data.json', '--dry-run'];
+    const kept = testIo({});
+    expect(await main(args, kept)).toBe(0);
+    expect(kept.stdout).toBe('');
+    expect(kept.stderr).toContain('shared-data is kept as it is for app-api: the role was created on 2026-02-20, less than 14 days before 2026-03-01 (--grace-days)');
+    const trimmed = testIo({});
+    expect(await main([...args, '--grace-days', '0'], trimmed)).toBe(0);
+    expect(trimmed.stdout).toContain('+++ b/policies/shared-data.json');
+  }, 120_000);
 });

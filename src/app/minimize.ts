@@ -42,6 +42,11 @@ export interface MinimizeInput {
   allowPartialWindow?: boolean;
   /** Refuse (InputError, exit 3) when an authorized call has no mapping, instead of keeping its service's grant. */
   strict?: boolean;
+  /**
+   * Policies whose current version, and roles, younger than this many days (to the window's end)
+   * are kept as they are in the per-policy shares (`grace`); 0 or absent: no grace.
+   */
+  graceDays?: number;
   /** IAM last-accessed evidence for the role (`--last-accessed`, `--last-accessed-days`). */
   lastAccessed?: { report: LastAccessedReport; days: number };
 }
@@ -231,7 +236,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     calls: usage.calls,
     current: grant.policies.map((p) => p.document),
     proposed: proposal.policies,
-    policies: policyShares(deps.catalog, grant, proposal.policies),
+    policies: policyShares(deps.catalog, grant, proposal.policies, input.graceDays !== undefined ? { days: input.graceDays, now: input.window.end } : undefined),
     verification: proposal.verification,
     scope: proposal.scope,
     ...(input.lastAccessed !== undefined

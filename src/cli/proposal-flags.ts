@@ -26,6 +26,7 @@ export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetO
   strict?: boolean;
   lastAccessed?: string;
   lastAccessedDays: number;
+  graceDays: number;
 }
 
 /** Adds the options that shape a proposal. */
@@ -48,10 +49,21 @@ export function addProposalOptions(command: Command): Command {
         .default(400)
         .argParser(parseLastAccessedDays),
     )
+    .addOption(
+      new Option('--grace-days <n>', 'keep, as they are, policies whose current version (and every policy of a role) is younger than this many days: new grants may not have been used yet; 0 turns it off')
+        .default(14)
+        .argParser(parseGraceDays),
+    )
     .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
 }
 
 /** `--last-accessed-days N`: a whole number of days, at least 1. */
+function parseGraceDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--grace-days ${value}: not a whole number of days`, { hint: 'for example --grace-days 14, or --grace-days 0 for no grace' });
+  return n;
+}
+
 export function parseLastAccessedDays(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last-accessed-days ${value}: not a whole number of days`, { hint: 'for example --last-accessed-days 400' });
@@ -112,6 +124,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     allowEmpty: opts.allowEmpty === true,
     allowPartialWindow: opts.allowPartialWindow === true,
     strict: opts.strict === true,
+    graceDays: opts.graceDays,
     ...(lastAccessed !== undefined && withLastAccessed ? { lastAccessed } : {}),
     proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
   });

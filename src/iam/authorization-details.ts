@@ -37,6 +37,7 @@ const roleSchema = z.object({
   AttachedManagedPolicies: z.array(z.object({ PolicyName: z.string(), PolicyArn: z.string() })).default([]),
   PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string() }).loose().optional(),
   RoleLastUsed: z.object({ LastUsedDate: z.string().optional() }).loose().optional(),
+  CreateDate: z.string().optional(),
   InstanceProfileList: z
     .array(
       z.object({
@@ -54,8 +55,9 @@ const policySchema = z.object({
   Path: z.string().default('/'),
   Arn: z.string(),
   DefaultVersionId: z.string().optional(),
+  UpdateDate: z.string().optional(),
   PolicyVersionList: z
-    .array(z.object({ Document: z.unknown(), VersionId: z.string().optional(), IsDefaultVersion: z.boolean().optional() }))
+    .array(z.object({ Document: z.unknown(), VersionId: z.string().optional(), IsDefaultVersion: z.boolean().optional(), CreateDate: z.string().optional() }))
     .default([]),
 });
 const fileSchema = z.object({
@@ -131,6 +133,8 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     });
   }
   const managed = new Map<string, PolicyDocument>();
+  /** Managed policy ARN -> when its default version was created (else the policy's UpdateDate). */
+  const versionDates = new Map<string, string>();
   const policies: NamedIamEntity[] = [];
   const missingDefault: string[] = [];
   for (const [i, rawPolicy] of file.data.Policies.entries()) {
@@ -145,6 +149,8 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
       continue;
     }
     managed.set(policy.data.Arn, parsePolicyDocument(version.Document, `${source}: policy ${policy.data.Arn}`));
+    const versionDate = version.CreateDate ?? policy.data.UpdateDate;
+    if (versionDate !== undefined) versionDates.set(policy.data.Arn, versionDate);
   }
 
   const attachments = attachmentsOf([file.data.RoleDetailList, file.data.UserDetailList, file.data.GroupDetailList]);
@@ -155,7 +161,15 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
         hint: 'export the whole account with `aws iam get-account-authorization-details` (no --filter), so Policies[] holds every attached policy',
       });
     }
-    return { kind, name, arn, document, ...(kind === 'managed' ? { attachedTo: attachments.get(arn) ?? [] } : {}) };
+    const versionDate = versionDates.get(arn);
+    return {
+      kind,
+      name,
+      arn,
+      document,
+      ...(kind === 'managed' ? { attachedTo: attachments.get(arn) ?? [] } : {}),
+      ...(versionDate !== undefined ? { versionDate } : {}),
+    };
   };
 
   const instanceProfiles = new Map<string, InstanceProfileEntity>();
@@ -186,6 +200,7 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
       accountId: accountOf(r.Arn),
       policies: rolePolicies,
       serviceLinked: r.Path.startsWith('/aws-service-role/'),
+      ...(r.CreateDate !== undefined ? { createDate: r.CreateDate } : {}),
     };
     if (r.PermissionsBoundary !== undefined) {
       const arn = r.PermissionsBoundary.PermissionsBoundaryArn;

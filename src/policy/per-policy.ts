@@ -22,9 +22,37 @@ export function isAwsManagedArn(arn: string | undefined): boolean {
   return arn !== undefined && AWS_MANAGED.test(arn);
 }
 
-/** The shares of every policy that grants the role anything, in the grant's order. */
-export function policyShares(catalog: IamCatalog, grant: RoleGrant, merged: readonly PolicyDocument[]): PolicyShare[] {
-  return grant.policies.map((policy) => shareOf(catalog, policy, merged));
+/** New grants keep their permissions for a while: they may not have had the chance to be used. */
+export interface Grace {
+  days: number;
+  /** The end of the evidence window: ages are measured to it. */
+  now: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Why a policy is kept as it is under `grace`, or undefined. */
+function graceReason(grant: RoleGrant, policy: RolePolicy, grace: Grace | undefined): string | undefined {
+  if (grace === undefined || grace.days <= 0) return undefined;
+  const young = (date: string | undefined): boolean => date !== undefined && Date.parse(grace.now) - Date.parse(date) < grace.days * DAY_MS;
+  if (young(grant.createDate)) return `the role was created on ${grant.createDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
+  if (young(policy.versionDate)) return `its current version was created on ${policy.versionDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
+  return undefined;
+}
+
+/**
+ * The shares of every policy that grants the role anything, in the grant's order. Under `grace`, a
+ * policy whose current version is younger than the grace period, or every policy of a role younger
+ * than it, is kept as it is (change `grace`, with the reason): its permissions may not have had
+ * the chance to be used. Keeping a whole document only widens the union, so nothing observed breaks.
+ */
+export function policyShares(catalog: IamCatalog, grant: RoleGrant, merged: readonly PolicyDocument[], grace?: Grace): PolicyShare[] {
+  return grant.policies.map((policy) => {
+    const share = shareOf(catalog, policy, merged);
+    const reason = graceReason(grant, policy, grace);
+    if (reason === undefined || share.change === 'unchanged' || share.change === 'keep-aws-managed') return share;
+    return { ...share, change: 'grace', proposed: share.current, keptActions: share.grantedActions, removedActions: [], graceReason: reason };
+  });
 }
 
 function shareOf(catalog: IamCatalog, policy: RolePolicy, merged: readonly PolicyDocument[]): PolicyShare {
@@ -188,6 +216,9 @@ function groupByResources(statements: readonly Statement[]): Statement[] {
 export function unionShares(catalog: IamCatalog, shares: readonly PolicyShare[]): PolicyShare {
   const [first] = shares;
   if (first === undefined) throw new Error('unionShares needs at least one share');
+  // A principal still in its grace period keeps the whole policy, so everyone does.
+  const grace = shares.find((s) => s.change === 'grace');
+  if (grace !== undefined) return { ...first, change: 'grace', proposed: first.current, keptActions: first.grantedActions, removedActions: [], ...(grace.graceReason !== undefined ? { graceReason: grace.graceReason } : {}) };
   const proposed = canonicalPolicy({
     ...(first.current.Version !== undefined ? { Version: first.current.Version } : {}),
     Statement: groupByResources(shares.flatMap((s) => s.proposed.Statement.map(({ Sid: _sid, ...rest }) => rest))),

@@ -27,6 +27,8 @@ export interface PrPlan {
   body: string;
   commitMessage: string;
   file: { path: string; target: string; before: string; after: string };
+  /** The policy written (absent for a SAM function: its Policies are the role's whole grant). */
+  share?: PolicyShare;
   /** Unified diff of the file, as the PR will show it. */
   fileDiff: string;
 }
@@ -112,7 +114,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     const chosen = chooseShare(input);
     share = chosen.share;
     rewrite =
-      share.change === 'unchanged'
+      share.change === 'unchanged' || share.change === 'grace'
         ? { content: input.fileText, target: chosen.read.target }
         : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions);
   }
@@ -153,6 +155,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
       version: input.version,
     }),
     commitMessage,
+    ...(share !== undefined ? { share } : {}),
     file: { path: input.file, target: rewrite.target, before: input.fileText, after: rewrite.content },
     fileDiff,
   };

@@ -15,7 +15,7 @@ const share = z
     name: z.string(),
     arn: z.string().optional(),
     awsManaged: z.boolean(),
-    change: z.enum(['edit', 'unchanged', 'remove', 'replace-aws-managed', 'keep-aws-managed']),
+    change: z.enum(['edit', 'unchanged', 'remove', 'replace-aws-managed', 'keep-aws-managed', 'grace']),
     current: document,
     proposed: document,
     grantedActions: z.number(),

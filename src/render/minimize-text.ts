@@ -139,6 +139,8 @@ export function shareLine(share: PolicyShare): string {
       return `${what}: ${figures}; nothing of it is needed (${share.kind === 'inline' ? 'delete it' : 'detach it'})`;
     case 'edit':
       return `${what}: ${figures}, removes ${count(share.removedActions.length)}`;
+    case 'grace':
+      return `${what}: kept as it is: ${share.graceReason ?? 'grace period'}`;
     case 'replace-aws-managed':
       return `${what}: ${figures}; not editable: replacing the attachment with a customer-managed policy holding its share is a separate change`;
   }

@@ -89,6 +89,8 @@ function othersSection(plan: MinimizePlan, share: PolicyShare): string[] {
     const next =
       o.change === 'unchanged' || o.change === 'keep-aws-managed'
         ? 'nothing to trim'
+        : o.change === 'grace'
+          ? `kept as it is: ${o.graceReason ?? 'grace period'}`
         : o.change === 'remove'
           ? `nothing of it is needed: ${o.kind === 'inline' ? 'delete' : 'detach'} it after review`
           : o.awsManaged

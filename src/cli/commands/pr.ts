@@ -184,7 +184,12 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         ...(shared !== undefined ? { shared: shared.share, principals: shared.principals } : {}),
       });
       if (prPlan.file.after === prPlan.file.before) {
-        ctx.io.err(`${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`);
+        const share = prPlan.share;
+        ctx.io.err(
+          share?.change === 'grace'
+            ? `${opts.file}: ${share.name} is kept as it is for ${plan.roleName}: ${share.graceReason ?? 'grace period'}; no pull request needed\n`
+            : `${opts.file} already holds the proposed policy for ${plan.roleName}; no pull request needed\n`,
+        );
         return;
       }
       if (dryRun) {
