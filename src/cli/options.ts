@@ -39,7 +39,29 @@ export function addWindowOptions(command: Command): Command {
     .option('--end <iso-8601>', 'end of the window (exclusive); default now');
 }
 
+/** The options each command got from addSourceOptions/addAwsOptions: the source descriptor. */
+const SOURCE_OPTIONS = new WeakMap<Command, Set<string>>();
+
+/**
+ * The source and AWS flags as the user gave them on the command line, in declaration order, ready
+ * to replay in another command (drift's suggested `minimize` per role). Read from the options
+ * addSourceOptions declared, never a hand-kept list, so a new source flag is carried over too.
+ */
+export function givenSourceArgs(command: Command): string[] {
+  const declared = SOURCE_OPTIONS.get(command) ?? new Set<string>();
+  const args: string[] = [];
+  for (const option of command.options) {
+    const name = option.attributeName();
+    if (!declared.has(name) || option.long === undefined || command.getOptionValueSource(name) !== 'cli') continue;
+    const value: unknown = command.getOptionValue(name);
+    if (value === true) args.push(option.long);
+    else if (typeof value === 'string') args.push(option.long, value);
+  }
+  return args;
+}
+
 export function addSourceOptions(command: Command): Command {
+  const before = command.options.length;
   command
     .option('--logs <dir>', 'CloudTrail log files: a folder synced from the trail bucket (AWSLogs/...), or one file')
     .option('--index <file>', 'the usage index built by `iamtrim index` (whole UTC days; without --end the window ends at 00:00:00Z today)')
@@ -52,7 +74,9 @@ export function addSourceOptions(command: Command): Command {
     .option('--athena-rollup <table>', 'query the daily rollup made by `iamtrim athena rollup` (whole UTC days) instead of the raw table')
     .option('--lookup-events', 'read CloudTrail event history (LookupEvents): management events of the last 90 days only')
     .option('--lake <event-data-store>', 'query a CloudTrail Lake event data store (ID or ARN)');
-  return addAwsOptions(command);
+  addAwsOptions(command);
+  SOURCE_OPTIONS.set(command, new Set(command.options.slice(before).map((o) => o.attributeName())));
+  return command;
 }
 
 /** The format a file name implies, by its extension; YAML is both CloudFormation and SAM, so no guess. */

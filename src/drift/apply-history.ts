@@ -7,6 +7,7 @@ import { type IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import { compactActions } from './compact-actions.js';
 import type { DriftChanges, DriftReport, HistoryView, RoleChange, RoleRecord, RunRecord } from './report.js';
+import { historyRegressions, sortRegressions, type Denial } from './regressions.js';
 
 function minus(a: readonly string[], b: ReadonlySet<string>): string[] {
   return a.filter((x) => !b.has(x));
@@ -61,7 +62,19 @@ export function applyHistory(
   report: DriftReport,
   record: RunRecord,
   history: HistoryView,
+  denials: ReadonlyMap<string, readonly Denial[]> = new Map(),
 ): DriftReport {
+  // Used in the previous run, not granted now: a regression even when the window shows no call yet.
+  const regressions = [...report.regressions];
+  if (history.previous !== null) {
+    const before = new Map(history.previous.roles.map((r) => [r.arn, r]));
+    for (const now of record.roles) {
+      const then = before.get(now.arn);
+      if (then === undefined || now.serviceLinked) continue;
+      const already = new Set(report.regressions.filter((r) => r.roleArn === now.arn).map((r) => r.action));
+      regressions.push(...historyRegressions(then, new Set(now.granted), already, denials.get(now.arn) ?? []));
+    }
+  }
   const runs = [...history.trend.map((t) => t.at), report.generatedAt];
   const seriesOf = (arn: string, current: { granted: number; used: number }) => ({
     granted: [...history.trend.map((t) => t.roles.get(arn)?.granted ?? null), current.granted],
@@ -79,6 +92,7 @@ export function applyHistory(
   };
   return {
     ...report,
+    regressions: sortRegressions(regressions),
     roles: report.roles.map(withTrend),
     serviceLinked: report.serviceLinked.map(withTrend),
     history: { store: history.store, runs: history.runs + 1, previousRun: history.previous?.at ?? null },

@@ -6,6 +6,7 @@ import type { Diagnostic, TimeWindow } from '../model.js';
 import type { LastAccessedKeep } from '../model.js';
 import type { RiskFinding } from './risk.js';
 import type { ServerlessDriftSection } from '../serverless/lambda-drift.js';
+import type { Regression } from './regressions.js';
 
 /** Where the last activity of a role comes from: the logs in the window, or IAM's RoleLastUsed. */
 export interface LastActivity {
@@ -96,6 +97,12 @@ export interface DriftReport {
   iam: { source: string; roles: number };
   data: { iamData: string; riskTable: string };
   summary: DriftSummary;
+  /**
+   * Calls that worked and will not (or already do not): used successfully, in the window or the
+   * previous run, and no longer granted, or denied after working. Shown first in every format;
+   * `--fail-on regression` exits 1 on any.
+   */
+  regressions: Regression[];
   /** Editable roles, ranked by risky unused permissions (then unused, then name). */
   roles: DriftRole[];
   /** Names of editable roles with no activity in the window. */

@@ -16,6 +16,7 @@ import type { Diagnostic, IamSnapshot, RoleFilter, RoleGrant, RoleUsage, TimeWin
 import { accountOfArn, evidenceDiagnostics, noEvidenceMessage, windowGaps } from '../app/minimize.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 import { compactActions } from './compact-actions.js';
+import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Regression } from './regressions.js';
 import type { DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 
@@ -46,6 +47,8 @@ export interface DriftResult {
   /** The report without history: `history`, `changes` and `trend` say "no history" until applyHistory. */
   report: DriftReport;
   record: RunRecord;
+  /** The window's denied permissions per role ARN, for the regressions against the history. */
+  denials: Map<string, Denial[]>;
 }
 
 function globMatcher(globs: readonly string[]): (role: RoleGrant) => boolean {
@@ -135,6 +138,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
 
   const driftRoles: DriftRole[] = [];
   const records: RoleRecord[] = [];
+  const denials = denialsByRole(scan.rows, deps.mapCall);
+  const regressions: Regression[] = [];
   for (const grant of roles) {
     const roleUsage = byRole.get(grant.arn) ?? emptyUsage(grant.arn);
     const report = input.lastAccessed?.reports.get(grant.name.toLowerCase());
@@ -146,6 +151,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       ...(report !== undefined && input.lastAccessed !== undefined ? { lastAccessed: { report, days: input.lastAccessed.days } } : {}),
     });
     const risks = deps.risk.assess(grant, diff);
+    if (!grant.serviceLinked) regressions.push(...windowRegressions(grant, roleUsage, diff.usedNotGranted, denials.get(grant.arn) ?? []));
     const lastActivity = lastActivityOf(roleUsage, grant);
     driftRoles.push({
       name: grant.name,
@@ -220,6 +226,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       rolesWithRiskyUnused: editable.filter((r) => r.riskyUnused > 0).length,
       deniedAttempts: driftRoles.reduce((s, r) => s + r.deniedAttempts.reduce((t, d) => t + d.count, 0), 0),
     },
+    regressions: sortRegressions(regressions),
     roles: editable,
     unusedRoles: editable.filter((r) => r.status === 'no-activity').map((r) => r.name).sort(compareText),
     serviceLinked,
@@ -239,7 +246,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     iamData: deps.catalog.version,
     roles: records.sort((a, b) => compareText(a.arn, b.arn)),
   };
-  return { report, record };
+  return { report, record, denials };
 }
 
 /**

@@ -4,6 +4,7 @@
  * SVG on the server side, so the chart shows even with scripts off. The small script only sorts:
  * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
  */
+import { REGRESSION_CAUSES } from '../drift/regressions.js';
 import type { DriftReport, DriftRole } from '../drift/report.js';
 import type { AntiPattern, ServerlessDriftSection } from '../serverless/lambda-drift.js';
 import { count, plural } from './format.js';
@@ -209,6 +210,25 @@ function changesHtml(report: DriftReport): string {
   return `<p>Compared with the run of ${escapeHtml(c.previousRun)}.</p><ul class="changes" id="changes">${items('Roles added', c.rolesAdded)}${items('Roles removed', c.rolesRemoved)}${items('New risky grants', c.newRisks)}${roles}</ul>`;
 }
 
+function regressionsHtml(report: DriftReport): string {
+  const list = report.regressions;
+  if (list.length === 0) return '<section id="regressions"><h2>Regressions</h2><p>None: no call that worked is now ungranted or denied.</p></section>';
+  const rows = list
+    .slice(0, 500)
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.role)}</td><td><code>${escapeHtml(r.action)}</code></td><td><code>${escapeHtml(r.resource ?? '(not recorded)')}</code></td>` +
+        `<td>${escapeHtml(r.lastSuccess ?? '—')}</td><td>${escapeHtml(r.firstDenial ?? 'none yet')}</td><td>${escapeHtml(REGRESSION_CAUSES[r.cause])}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<section id="regressions" class="alert" role="alert"><h2>Regressions: ${escapeHtml(plural(list.length, 'call'))} that worked and will fail</h2>` +
+    '<p>Each was used successfully (in this window or the previous run) and is no longer granted, or was denied after working.</p>' +
+    `<table class="plain"><thead><tr><th>role</th><th>action</th><th>resource</th><th>last success</th><th>first denial</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `${list.length > 500 ? `<p>${count(list.length - 500)} more in report.json.</p>` : ''}</section>`
+  );
+}
+
 export function renderDriftHtml(report: DriftReport): string {
   const s = report.summary;
   const header = COLUMNS.map((c) => `<th data-key="${c.key}" data-numeric="${c.numeric ? 1 : 0}">${escapeHtml(c.label)}</th>`).join('') + '<th>trend</th>';
@@ -225,6 +245,7 @@ export function renderDriftHtml(report: DriftReport): string {
 <h1>IAM least-privilege drift</h1>
 <div class="meta">${escapeHtml(report.window.start)} to ${escapeHtml(report.window.end)} · ${escapeHtml(report.evidence.source)} (${escapeHtml(plural(report.evidence.events, 'event'))}) · ${escapeHtml(report.iam.source)} · generated ${escapeHtml(report.generatedAt)} · iamtrim ${escapeHtml(report.tool.version)}</div>
 ${(report.alerts ?? []).map((a) => `<div class="alert" role="alert" id="alert-${escapeHtml(a.code)}"><strong>Warning:</strong> ${escapeHtml(a.message)}</div>`).join('\n')}
+${regressionsHtml(report)}
 <div class="cards" id="cards">
 ${card('editable roles', count(s.roles - s.serviceLinked))}${card('unused roles', count(s.noActivity), s.noActivity > 0)}${card('granted actions', count(s.granted))}${card('used', count(s.used))}${card(`unused (${s.unusedPercent}%)`, count(s.unused), s.unused > 0)}${card('roles with risky unused', count(s.rolesWithRiskyUnused), s.rolesWithRiskyUnused > 0)}${card('new risky grants', String(report.changes?.newRisks.length ?? '—'), (report.changes?.newRisks.length ?? 0) > 0)}${card('denied attempts', count(s.deniedAttempts))}
 </div>

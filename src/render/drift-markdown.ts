@@ -5,6 +5,7 @@
 import type { DriftChanges, DriftReport, DriftRole } from '../drift/report.js';
 import { count, plural } from './format.js';
 import { renderServerlessMarkdown } from '../serverless/lambda-drift.js';
+import { REGRESSION_CAUSES } from '../drift/regressions.js';
 
 /** Rows of the ranked role table; the rest is in report.json. */
 export const MARKDOWN_ROLE_ROWS = 40;
@@ -74,6 +75,25 @@ function changesSection(changes: DriftChanges | null, report: DriftReport): stri
   return lines;
 }
 
+function regressionsSection(report: DriftReport): string[] {
+  const list = report.regressions;
+  if (list.length === 0) return ['## Regressions', '', 'None: no call that worked is now ungranted or denied.', ''];
+  const lines = [
+    `## Regressions: ${plural(list.length, 'call')} that worked and will fail`,
+    '',
+    'Each was used successfully (in this window or the previous run) and is no longer granted, or was denied after working. Restore the grant or confirm the job is gone.',
+    '',
+    '| role | action | resource | last success | first denial | why |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of list.slice(0, MARKDOWN_ROLE_ROWS)) {
+    lines.push(`| ${code(r.role)} | ${code(r.action)} | ${r.resource !== null ? code(r.resource) : '(not recorded)'} | ${r.lastSuccess ?? '—'} | ${r.firstDenial ?? 'none yet'} | ${REGRESSION_CAUSES[r.cause]} |`);
+  }
+  if (list.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(list.length - MARKDOWN_ROLE_ROWS)} more regressions in report.json.`);
+  lines.push('');
+  return lines;
+}
+
 export function renderDriftMarkdown(report: DriftReport): string {
   const s = report.summary;
   const lines: string[] = [
@@ -82,6 +102,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     `${report.window.start} to ${report.window.end} · ${report.evidence.source} (${plural(report.evidence.events, 'event')}) · ${report.iam.source} · generated ${report.generatedAt}`,
     '',
     ...(report.alerts ?? []).flatMap((a) => [`> **Warning (${a.code}):** ${a.message}`, '']),
+    ...regressionsSection(report),
     `**${plural(s.roles - s.serviceLinked, 'editable role')}**: ${count(s.active)} active, ${count(s.noActivity)} with no activity; ` +
       `${count(s.granted)} granted actions, ${count(s.used)} used, **${count(s.unused)} unused (${s.unusedPercent}%)**; ` +
       `**${plural(s.rolesWithRiskyUnused, 'role')} with risky unused permissions**; ${plural(s.deniedAttempts, 'denied attempt')}.`,

@@ -1,9 +1,11 @@
 /**
  * The `minimize --format json` contract. Later features and users build on these names:
  * role, window, evidence, granted, used, unused, proposed, diagnostics (+ unobservable, denied,
- * verification, scope; lastAccessed with --last-accessed). Key order is fixed here so the bytes are stable.
+ * verification, scope; lastAccessed with --last-accessed; regressions: used in the window and no
+ * longer granted). Key order is fixed here so the bytes are stable.
  */
 import type { MinimizePlan } from '../model.js';
+import { windowRegressions } from '../drift/regressions.js';
 import { json } from './format.js';
 
 export function minimizeJson(plan: MinimizePlan): unknown {
@@ -22,6 +24,8 @@ export function minimizeJson(plan: MinimizePlan): unknown {
     kept: rest.kept,
     ...(rest.lastAccessed !== undefined ? { lastAccessed: rest.lastAccessed } : {}),
     usedNotGranted: rest.usedNotGranted,
+    // Calls that worked in the window and that the role is no longer granted (see drift's Regressions).
+    regressions: windowRegressions({ name: rest.roleName, arn: rest.role }, rest, rest.usedNotGranted, []),
     proposed: rest.proposed,
     policies: rest.policies,
     verification: rest.verification,

@@ -17,7 +17,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { DRIFT_OUTPUTS } from '../../render/drift-registry.js';
 import { loadReferenceData, type CommandContext } from '../context.js';
 import { writeFileAtomic } from '../io.js';
-import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
+import { addSourceOptions, addWindowOptions, givenSourceArgs, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildLastAccessedAll, buildUsageSource } from '../sources.js';
 import { parseLastAccessedDays } from '../proposal-flags.js';
 import { readLambdaFunctionsFile } from '../../serverless/lambda-functions.js';
@@ -34,7 +34,7 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   exclude: string[];
   out: string;
   history?: string | false;
-  failOn?: 'new-risk' | 'any-unused';
+  failOn?: 'new-risk' | 'any-unused' | 'regression';
   allowEmpty?: boolean;
   lambda?: string;
   lastAccessed?: string;
@@ -46,36 +46,11 @@ function collectGlobs(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((g) => g.trim()).filter((g) => g !== '')];
 }
 
-/** The source and AWS flags as given, so each role's `minimize` command reads the same evidence. */
-function sourceArgs(opts: SourceOptions): string[] {
-  const args: string[] = [];
-  const value = (flag: string, v: string | undefined): void => {
-    if (v !== undefined) args.push(flag, v);
-  };
-  const on = (flag: string, v: boolean | undefined): void => {
-    if (v === true) args.push(flag);
-  };
-  value('--logs', opts.logs);
-  on('--skip-bad-files', opts.skipBadFiles);
-  on('--athena', opts.athena);
-  if (opts.athena === true) {
-    value('--athena-database', opts.athenaDatabase);
-    value('--athena-table', opts.athenaTable);
-    value('--athena-workgroup', opts.athenaWorkgroup);
-    value('--athena-output', opts.athenaOutput);
-  }
-  on('--lookup-events', opts.lookupEvents);
-  value('--lake', opts.lake);
-  value('--profile', opts.profile);
-  value('--region', opts.region);
-  value('--assume-role', opts.assumeRole);
-  return args;
-}
-
 /** Whether the --fail-on condition holds for a finished report. */
 export function failOnMet(report: DriftReport, condition: DriftOptions['failOn']): boolean {
   if (condition === 'new-risk') return (report.changes?.newRisks.length ?? 0) > 0;
   if (condition === 'any-unused') return report.roles.some((r) => r.unused > 0);
+  if (condition === 'regression') return report.regressions.length > 0;
   return false;
 }
 
@@ -89,7 +64,9 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .requiredOption('--out <dir>', 'write report.md, report.json and report.html into this folder')
     .option('--history <file>', `the run history (DuckDB file; default ${DEFAULT_HISTORY})`)
     .option('--no-history', 'do not read or store the history (no changes, no trend)')
-    .addOption(new Option('--fail-on <condition>', 'exit 1 when the condition holds').choices(['new-risk', 'any-unused']))
+    .addOption(
+      new Option('--fail-on <condition>', 'exit 1 when the condition holds (regression: a call that worked is no longer granted or now denied)').choices(['new-risk', 'any-unused', 'regression']),
+    )
     .option('--last-accessed <dir|live>', "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused")
     .option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days', parseLastAccessedDays, 400)
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
@@ -110,7 +87,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
-      ...sourceArgs(opts),
+      ...givenSourceArgs(command),
       '--days',
       opts.days,
       '--end',
@@ -132,7 +109,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       }
       lastAccessed = { reports: read.reports, days: opts.lastAccessedDays };
     }
-    const { report, record } = await runDrift(
+    const { report, record, denials } = await runDrift(
       { ...data, source, iam, risk: createRiskMatcher(data.catalog) },
       {
         window,
@@ -150,7 +127,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       let final = report;
       if (store !== undefined) {
         const history: HistoryView = await store.read();
-        final = applyHistory(data.catalog, report, record, history);
+        final = applyHistory(data.catalog, report, record, history, denials);
       }
       final = { ...final, serverless: buildServerlessSection(final, iam, functions, opts.lambda) };
       await mkdir(opts.out, { recursive: true });
@@ -160,6 +137,9 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} ${final.summary.roles === 1 ? 'role' : 'roles'} from one scan of the logs` +
           `${store !== undefined ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
       );
+      if (final.regressions.length > 0) {
+        ctx.io.err(`warning: ${final.regressions.length} regression(s): calls that worked are no longer granted or now denied; see Regressions in ${join(opts.out, 'report.md')}\n`);
+      }
       if (failOnMet(final, opts.failOn)) {
         ctx.io.err(`--fail-on ${opts.failOn ?? ''}: condition met\n`);
         ctx.result = ExitCode.Findings;
