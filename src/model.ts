@@ -355,7 +355,11 @@ export interface UnresolvedResource {
 export interface DeniedAttempt {
   action: ActionId;
   count: number;
+  /** First denial in the window (a regression's "first denial"). */
+  firstSeen: string;
   lastSeen: string;
+  /** The resources the denied requests named (the mapper's ARNs), sorted: what `pr --restore` re-grants. */
+  resources: Arn[];
 }
 
 /**

@@ -37,7 +37,7 @@ const usageOf = (used: { action: string; resources: string[] }[], denied: string
   events: used.length,
   calls: [],
   used: used.map((u) => ({ ...u, count: 1, firstSeen: '2025-01-01T00:00:00Z', lastSeen: '2025-01-01T00:00:00Z' })),
-  denied: denied.map((action) => ({ action, count: 1, lastSeen: '2025-01-01T00:00:00Z' })),
+  denied: denied.map((action) => ({ action, count: 1, firstSeen: '2025-01-01T00:00:00Z', lastSeen: '2025-01-01T00:00:00Z', resources: [] })),
   unmapped: [],
   diagnostics: [],
 });

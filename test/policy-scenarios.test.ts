@@ -74,7 +74,7 @@ function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evi
       lastSeen: '2025-01-02T00:00:00Z',
       ...(u.via !== undefined ? { via: u.via } : {}),
     })),
-    denied: s.denied ?? [],
+    denied: (s.denied ?? []).map((d) => ({ firstSeen: d.lastSeen, resources: [], ...d })),
     unmapped: [],
     diagnostics: [],
   };

@@ -68,6 +68,8 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       unresolvedMap: Map<string, { calls: Set<string>; count: number }>;
     }
   >();
+  /** Per denied action, the resources its denied requests named (a Set: linear in the rows). */
+  const deniedResources = new Map<string, Set<string>>();
   const denied = new Map<string, DeniedAttempt>();
   const unmapped = new Map<string, UnmappedCall & { resourceSet: Set<string> }>();
   const failed = new Map<string, { action: string; count: number; lastSeen: string; codes: Set<string> }>();
@@ -165,9 +167,13 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       call.usage.denied += row.count;
       for (const permission of mapped.permissions) {
         call.actions.add(permission.action);
-        const entry = denied.get(permission.action) ?? { action: permission.action, count: 0, lastSeen: row.lastSeen };
+        const entry = denied.get(permission.action) ?? { action: permission.action, count: 0, firstSeen: row.firstSeen, lastSeen: row.lastSeen, resources: [] };
         entry.count += row.count;
+        entry.firstSeen = row.firstSeen < entry.firstSeen ? row.firstSeen : entry.firstSeen;
         entry.lastSeen = later(entry.lastSeen, row.lastSeen);
+        const seen = deniedResources.get(permission.action) ?? new Set<string>();
+        for (const r of permission.resources) seen.add(r);
+        deniedResources.set(permission.action, seen);
         denied.set(permission.action, entry);
       }
       continue;
@@ -232,7 +238,9 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
         return usage;
       })
       .sort((a, b) => compareText(a.action, b.action)),
-    denied: [...denied.values()].sort((a, b) => compareText(a.action, b.action)),
+    denied: [...denied.values()]
+      .map((d) => ({ ...d, resources: [...(deniedResources.get(d.action) ?? [])].sort(compareText) }))
+      .sort((a, b) => compareText(a.action, b.action)),
     ...(failed.size > 0
       ? {
           failed: [...failed.values()]
