@@ -75,23 +75,24 @@ export function createIdentityResolver(identity: IamIdentity | undefined): Ident
  * The request parameters that name IAM entities by name, and the derived parameter holding their
  * path + name forms (the Service Authorization Reference's `${RoleNameWithPath}` and kin).
  */
-const NAMED: readonly { param: string; kind: IamEntityKind; derived: string }[] = [
-  { param: 'roleName', kind: 'role', derived: 'roleNameWithPath' },
-  { param: 'userName', kind: 'user', derived: 'userNameWithPath' },
-  { param: 'instanceProfileName', kind: 'instance-profile', derived: 'instanceProfileNameWithPath' },
+const NAMED: readonly { param: string; kind: IamEntityKind; derived: string; creator: string }[] = [
+  { param: 'roleName', kind: 'role', derived: 'roleNameWithPath', creator: 'CreateRole' },
+  { param: 'userName', kind: 'user', derived: 'userNameWithPath', creator: 'CreateUser' },
+  { param: 'instanceProfileName', kind: 'instance-profile', derived: 'instanceProfileNameWithPath', creator: 'CreateInstanceProfile' },
 ];
 
 /**
  * Adds `roleNameWithPath`, `userNameWithPath` and `instanceProfileNameWithPath` to derived
- * parameters. A call that creates the entity gives its path itself (`CreateRole` `path`); else
- * the snapshot says; else the name is ambiguous. Returns the names that stayed ambiguous.
+ * parameters. The call that creates the entity gives its path itself (`CreateRole` `path`, which
+ * defaults to `/` when absent, as the IAM API reference says); else the snapshot says; else the
+ * name is ambiguous. Returns the names that stayed ambiguous.
  */
-export function addIdentityParams(params: ParamValues, resolver: IdentityResolver, ctx: CallContext): string[] {
+export function addIdentityParams(params: ParamValues, resolver: IdentityResolver, ctx: CallContext, eventName = ''): string[] {
   const ambiguous: string[] = [];
   for (const n of NAMED) {
     const name = params[n.param]?.[0];
     if (name === undefined || name === '' || name.startsWith('arn:')) continue;
-    const path = params['path']?.[0];
+    const path = params['path']?.[0] ?? (eventName === n.creator ? '/' : undefined);
     if (path !== undefined && path.startsWith('/') && path.endsWith('/')) {
       params[n.derived] = [nameWithPath(path, name)];
       continue;

@@ -183,7 +183,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         else derived[target] = value;
       }
     }
-    for (const name of addIdentityParams(derived, identity, ctx)) diagnostics.push(ambiguousName(name, action.id));
+    for (const name of addIdentityParams(derived, identity, ctx, row.eventName)) diagnostics.push(ambiguousName(name, action.id));
     const except = exceptParam === undefined ? undefined : row.params[exceptParam];
     let resourceArns = fromParamsOnly ? [] : row.resourceArns;
     if (except !== undefined && except !== '') {
