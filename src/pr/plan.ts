@@ -41,6 +41,8 @@ export interface PrPlanInput {
   base: { branch: string; commit: string };
   now: Date;
   version: string;
+  /** The file is a Terraform template (read by templatefile()): `${...}` are expressions. */
+  template?: boolean;
   /** A shared managed policy: the union of every attached principal's share of it (see unionShares). */
   shared?: PolicyShare;
   /** Every principal the rewritten policy is attached to (default: the role). */
@@ -63,9 +65,9 @@ export function shareLabel(share: PolicyShare): string {
  * The role's policy the file holds, proven by matching the two documents, and its share; refused
  * (InputError, exit 3) when the file's policy is none of the role's, or its share cannot be written.
  */
-export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
   const { plan } = input;
-  const read = readPolicyFile(input.file, input.fileText, input.resource);
+  const read = readPolicyFile(input.file, input.fileText, input.resource, { template: input.template === true });
   const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
   const policies = plan.policies.map(shareLabel).join(', ') || 'none';
   const match = matchPolicy(read, plan.policies);
@@ -83,7 +85,7 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
  * managed policy is attached to) replaces the role's own share of that policy.
  */
 export function chooseShare(
-  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared'>,
+  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template'>,
 ): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
   const { plan } = input;
   const matched = matchedShare(input);
@@ -116,7 +118,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     rewrite =
       share.change === 'unchanged' || share.change === 'grace'
         ? { content: input.fileText, target: chosen.read.target }
-        : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions);
+        : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions, { template: input.template === true });
   }
   const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
   // One pull request per policy: a role whose policies live in several files gets one PR for each.

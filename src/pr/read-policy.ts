@@ -34,7 +34,8 @@ function asDocument(value: unknown, where: string): PolicyDocument {
   return { ...(typeof value['Version'] === 'string' ? { Version: value['Version'] } : {}), Statement: statements as Statement[] };
 }
 
-export function readPolicyFile(file: string, text: string, resource: string | undefined): PolicyRead {
+export function readPolicyFile(file: string, text: string, resource: string | undefined, options: { template?: boolean } = {}): PolicyRead {
+  if (options.template === true) return { ...readJsonTemplate(file, text), target: file };
   if (file.endsWith('.json')) {
     let value: unknown;
     try {
@@ -85,6 +86,11 @@ function readTerraformBlock(file: string, text: string, block: HclBlock, blocks:
  * text parses; the JSON string holding it maps back to its source text. `$${` is a literal `${`.
  */
 function readJsonTemplate(where: string, body: string): Omit<PolicyRead, 'target'> {
+  if (/(?<!%)%\{/.test(body)) {
+    throw new InputError(`${where}: the template uses directives (%{ if }, %{ for }); iamtrim cannot rewrite it without changing what it renders`, {
+      hint: 'edit it by hand from iamtrim minimize --format json (policies[]), or render the directive out first',
+    });
+  }
   const expressions = new Map<string, string>();
   let marks = 0;
   let json = '';

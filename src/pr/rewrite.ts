@@ -36,8 +36,9 @@ export function rewritePolicyFile(
   doc: PolicyDocument,
   resource: string | undefined,
   expressions: ReadonlyMap<string, string> = new Map(),
+  options: { template?: boolean } = {},
 ): FileRewrite {
-  if (expressions.size === 0) return rewriteLiteral(file, text, doc, resource);
+  if (expressions.size === 0) return rewriteLiteral(file, text, doc, resource, options);
   const tokens = new Map<string, string>();
   const token = (value: string): string => {
     const source = expressions.get(value);
@@ -56,13 +57,14 @@ export function rewritePolicyFile(
     }
     return out;
   });
-  const rewritten = rewriteLiteral(file, text, { ...doc, Statement: statements }, resource);
+  const rewritten = rewriteLiteral(file, text, { ...doc, Statement: statements }, resource, options);
   let content = rewritten.content;
   for (const [t, source] of tokens) content = content.split(`"${t}"`).join(source);
   return { ...rewritten, content };
 }
 
-function rewriteLiteral(file: string, text: string, doc: PolicyDocument, resource: string | undefined): FileRewrite {
+function rewriteLiteral(file: string, text: string, doc: PolicyDocument, resource: string | undefined, options: { template?: boolean }): FileRewrite {
+  if (options.template === true) return rewriteJson(file, text, doc, true);
   if (file.endsWith('.tf')) return rewriteTerraform(file, text, doc, resource);
   if (file.endsWith('.json')) {
     if (resource !== undefined) throw new UsageError(`--resource ${resource}: only for Terraform files, and --file ${file} is JSON`);
@@ -72,7 +74,8 @@ function rewriteLiteral(file: string, text: string, doc: PolicyDocument, resourc
 }
 
 /** A policy document file, or an object holding one under `PolicyDocument`; indentation is kept. */
-function rewriteJson(file: string, text: string, doc: PolicyDocument): FileRewrite {
+/** `template`: the file is read by Terraform's templatefile(), so a literal `${` is written `$${`. */
+function rewriteJson(file: string, text: string, doc: PolicyDocument, template = false): FileRewrite {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -81,7 +84,10 @@ function rewriteJson(file: string, text: string, doc: PolicyDocument): FileRewri
   }
   const indent = /^\{\s*\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const newline = text.endsWith('\n') ? '\n' : '';
-  const format = (v: unknown): string => JSON.stringify(v, null, indent) + newline;
+  const format = (v: unknown): string => {
+    const out = JSON.stringify(v, null, indent) + newline;
+    return template ? escapeTemplate(out) : out;
+  };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
     if ('Statement' in record) return { content: format(doc), target: file };
@@ -164,6 +170,41 @@ export function locateTerraformPolicy(file: string, text: string, resource: stri
   }
   if (block === undefined) throw new UsageError(`--file ${file}: no policy found`);
   return { block, blocks };
+}
+
+/** A policy kept in another file: `policy = file("x.json")` or `templatefile("x.json", {...})`. */
+export interface PolicyFileReference {
+  /** The block that reads it, for messages: `aws_iam_role_policy.scale_up`. */
+  target: string;
+  /** Relative to the repository, like the .tf file: `${path.module}` is the .tf file's folder. */
+  path: string;
+  /** templatefile(): `${...}` in it are template expressions, `$${` a literal `${`. */
+  template: boolean;
+}
+
+/** The file a Terraform policy is read from, when its `policy` is file()/templatefile() of a literal path; else undefined. */
+export function policyFileReference(file: string, text: string, resource: string | undefined): PolicyFileReference | undefined {
+  if (!file.endsWith('.tf')) return undefined;
+  const { block, blocks } = locateTerraformPolicy(file, text, resource);
+  if (block.type !== 'resource') return undefined;
+  const where = `${file}:${lineOf(text, block.start)} ${addressOf(block)}`;
+  const { value } = policyAttribute(where, file, text, block, blocks);
+  const m = /^(file|templatefile)\(\s*"((?:[^"\\]|\\.)*)"/.exec(value);
+  if (m === null) return undefined;
+  const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
+  const raw = (m[2] ?? '').replace(/\$\{path\.(module|root|cwd)\}/g, folder);
+  if (raw.includes('${') || raw.startsWith('/')) {
+    throw new InputError(`${where}: reads its policy from ${m[2] ?? ''}, a path iamtrim cannot resolve`, { hint: 'point --file at that JSON file (relative to --repo)' });
+  }
+  const parts: string[] = [];
+  for (const part of raw.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) throw new InputError(`${where}: reads its policy from outside the repository (${m[2] ?? ''})`);
+      parts.pop();
+    } else parts.push(part);
+  }
+  return { target: addressOf(block), path: parts.join('/'), template: m[1] === 'templatefile' };
 }
 
 /**

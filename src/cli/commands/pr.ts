@@ -9,6 +9,7 @@ import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
 import { buildPrPlan, matchedShare, renderDryRun } from '../../pr/plan.js';
+import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
 import { isSamTemplateFile } from '../../serverless/sam-pr.js';
@@ -161,16 +162,28 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       }
       const baseCommit = dryRun ? await git.localBaseRef(opts.base) : await git.fetchBranch(opts.base);
       if (baseCommit === undefined) throw new InputError(`--base ${opts.base}: remote '${opts.remote}' has no such branch`);
-      const fileText = await git.readFile(baseCommit, opts.file);
-      if (fileText === undefined) {
+      const tfText = await git.readFile(baseCommit, opts.file);
+      if (tfText === undefined) {
         throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
+      }
+      // policy = file("x.json") / templatefile("x.json", {...}): the policy lives in that file; it is what changes.
+      const reference = policyFileReference(opts.file, tfText, opts.resource);
+      let fileText = tfText;
+      if (reference !== undefined) {
+        const followed = await git.readFile(baseCommit, reference.path);
+        if (followed === undefined) throw new InputError(`--file ${opts.file} ${reference.target}: reads its policy from ${reference.path}, which is not in ${opts.base}`);
+        ctx.io.notice(`${opts.file} ${reference.target} reads its policy from ${reference.path}${reference.template ? ' (templatefile)' : ''}: rewriting that file\n`);
+        opts.file = reference.path;
+        delete opts.resource;
+        fileText = followed;
       }
       if (saved !== undefined && isSamTemplateFile(opts.file)) {
         throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
       }
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
       const { plan, target, catalog } = computed ?? { plan: saved as MinimizePlan, target: { role: (saved as MinimizePlan).role }, catalog: undefined };
-      const shared = isSamTemplateFile(opts.file) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource }).share, computed);
+      const template = reference?.template === true;
+      const shared = isSamTemplateFile(opts.file) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
       const sam = catalog === undefined ? undefined : { ...('resolution' in target && target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p: string) => expandActionPattern(catalog, p) };
       const prPlan = buildPrPlan({
         plan,
@@ -182,6 +195,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         version,
         ...(sam !== undefined ? { sam } : {}),
         ...(shared !== undefined ? { shared: shared.share, principals: shared.principals } : {}),
+        template,
       });
       if (prPlan.file.after === prPlan.file.before) {
         const share = prPlan.share;
