@@ -416,7 +416,17 @@ export interface UsageReport {
 export interface UnobservablePermission {
   action: ActionId;
   reason: string;
+  /**
+   * The granted resource patterns the logs cannot show (a data-event action whose other granted
+   * resources are logged); absent when the action is unobservable wherever it is granted.
+   */
+  resources?: string[];
 }
+
+/** How unobservability was decided: from the trail's own event selectors, or inferred from the logs. */
+export type ObservabilityBasis =
+  | { basis: 'trail-selectors'; source: string; trail?: string }
+  | { basis: 'inferred-from-logs' };
 
 /** What the self-check proved, and what it could not (calls kept through the fail-safe). */
 export interface ProposalVerification {
@@ -535,6 +545,11 @@ export interface MinimizePlan {
   used: PermissionUsage[];
   unused: string[];
   unobservable: UnobservablePermission[];
+  /**
+   * How unobservability was decided (the trail's event selectors, or inferred per resource from the
+   * logs), and the used actions also kept on granted resources the logs cannot show.
+   */
+  observability: ObservabilityBasis & { partlyUnobservable: UnobservablePermission[] };
   denied: DeniedAttempt[];
   /** Calls with no mapping row, each with the granted actions the fail-safe kept for it. */
   unmapped: PlanUnmappedCall[];

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTrailConfig } from '../src/diff/trail-selectors.js';
 import { diffPermissions, groupUnobservable } from '../src/diff/diff-permissions.js';
 import { observabilityRules } from '../src/diff/observability.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
@@ -71,10 +72,19 @@ describe('diffPermissions', () => {
     expect(diff.granted).toEqual(['dynamodb:GetItem', 'iam:PassRole', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets']);
     expect(diff.services).toBe(3);
     expect(diff.used).toEqual(['s3:GetBucketLocation']);
-    // dynamodb:GetItem is observable (data events present) and unused; ListAllMyBuckets was denied: unused, listed apart.
-    expect(diff.unused).toEqual(['dynamodb:GetItem', 's3:ListAllMyBuckets']);
-    expect(diff.unobservable.map((u) => u.action)).toEqual(['iam:PassRole', 's3:GetObject']);
-    expect(diff.unobservable[1]?.reason).toContain('no data events for s3.amazonaws.com');
+    // ListAllMyBuckets was denied: unused, listed apart. dynamodb:GetItem is granted on *: the logs
+    // hold DynamoDB data events, but none of this role's, so no table it may read is known to be
+    // logged (data events for one resource say nothing about another): unobservable on *.
+    expect(diff.unused).toEqual(['s3:ListAllMyBuckets']);
+    expect(diff.unobservable.map((u) => u.action)).toEqual(['dynamodb:GetItem', 'iam:PassRole', 's3:GetObject']);
+    expect(diff.unobservable[0]?.resources).toEqual(['*']);
+    expect(diff.unobservable[2]?.reason).toContain('no data events for s3.amazonaws.com');
+    expect(diff.observability).toEqual({ basis: 'inferred-from-logs' });
+    // The trail's selectors logging every table's data events make it observable, hence unused.
+    const allTables = parseTrailConfig({ EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::DynamoDB::Table', Values: ['arn:aws:dynamodb'] }] }] }, 'test');
+    const exact = diffPermissions({ catalog, grant, usage, evidence: evidence(['dynamodb.amazonaws.com']), trailSelection: allTables });
+    expect(exact.unused).toEqual(['dynamodb:GetItem', 's3:ListAllMyBuckets']);
+    expect(exact.observability).toEqual({ basis: 'trail-selectors', source: 'test' });
     expect(diff.usedNotGranted).toEqual(['sqs:SendMessage']);
     expect(diff.deniedAttempts).toEqual([{ action: 's3:ListAllMyBuckets', count: 1, lastSeen: '2025-01-01T00:00:00Z' }]);
   });

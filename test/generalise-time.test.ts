@@ -113,7 +113,7 @@ describe('the demo\'s time-partitioned jobs', () => {
 
   async function proposal(role: string): Promise<PolicyDocument[]> {
     const run = await runCli(
-      ['minimize', '--role', role, '--iam', manifest.iamFile, '--logs', manifest.logsDir, '--end', manifest.window.end, '--days', '30', '--format', 'json'],
+      ['minimize', '--role', role, '--iam', manifest.iamFile, '--logs', manifest.logsDir, '--trail-config', manifest.trailConfigFile, '--end', manifest.window.end, '--days', '30', '--format', 'json'],
       { now: manifest.window.end },
     );
     expect(run.code, run.err).toBe(0);

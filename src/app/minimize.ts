@@ -26,6 +26,7 @@ import type { LastAccessedReport } from '../iam/last-accessed.js';
 import type { UsageSource } from '../ingest/source.js';
 import { policyShares } from '../policy/per-policy.js';
 import { describeDayGaps } from '../ingest/local/coverage.js';
+import type { TrailSelection } from '../diff/trail-selectors.js';
 import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 
@@ -40,6 +41,8 @@ export interface MinimizeInput {
    * a permission used only in the uncovered days would look unused.
    */
   allowPartialWindow?: boolean;
+  /** The trail's event selectors; without them unobservability is inferred per resource from the logs. */
+  trailSelection?: TrailSelection;
   /** Refuse (InputError, exit 3) when an authorized call has no mapping, instead of keeping its service's grant. */
   strict?: boolean;
   /**
@@ -197,6 +200,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     usage,
     evidence: scan.evidence,
     ...(input.lastAccessed !== undefined ? { lastAccessed: input.lastAccessed } : {}),
+    ...(input.trailSelection !== undefined ? { trailSelection: input.trailSelection } : {}),
   });
   if (input.strict === true && diff.unmappedKeeps.length > 0) {
     const names = diff.unmappedKeeps.map((u) => `${u.call} x${u.events}`).join(', ');
@@ -226,6 +230,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     used: usage.used,
     unused: diff.unused,
     unobservable: diff.unobservable,
+    observability: { ...diff.observability, partlyUnobservable: diff.unobservableParts },
     denied: usage.denied,
     unmapped: usage.unmapped.map((u): PlanUnmappedCall => {
       const keep = diff.unmappedKeeps.find((k) => k.call === `${u.eventSource} ${u.eventName}`);

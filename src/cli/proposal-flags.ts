@@ -12,7 +12,7 @@ import { describeResolution } from '../serverless/lambda-functions.js';
 import type { RoleTarget, RoleTargetOptions } from '../serverless/role-target.js';
 import { loadReferenceData, type CommandContext } from './context.js';
 import { parseWindow, type SourceOptions, type WindowOptions } from './options.js';
-import { buildIamSnapshot, buildLastAccessed, buildUsageSource, resolveTarget } from './sources.js';
+import { buildIamSnapshot, buildLastAccessed, buildTrailSelection, buildUsageSource, resolveTarget } from './sources.js';
 import { findRole } from '../iam/authorization-details.js';
 import { UsageError } from '../errors.js';
 
@@ -27,6 +27,8 @@ export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetO
   lastAccessed?: string;
   lastAccessedDays: number;
   graceDays: number;
+  trailConfig?: string;
+  trail?: string;
 }
 
 /** Adds the options that shape a proposal. */
@@ -54,6 +56,8 @@ export function addProposalOptions(command: Command): Command {
         .default(14)
         .argParser(parseGraceDays),
     )
+    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is kept as unobservable, exactly, instead of inferred per resource from the logs")
+    .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
     .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
 }
 
@@ -114,6 +118,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     opts.lastAccessed === undefined
       ? undefined
       : { report: await buildLastAccessed(opts.lastAccessed, findRole(iam, target.role), opts, ctx.io.env), days: opts.lastAccessedDays };
+  const trailSelection = await buildTrailSelection(opts, ctx.io.env);
   const grant = findRole(iam, target.role);
   const sharing = new Set([grant.arn]);
   for (const p of grant.policies) for (const arn of p.attachedTo ?? []) if (iam.roles.some((r) => r.arn === arn)) sharing.add(arn);
@@ -126,6 +131,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     strict: opts.strict === true,
     graceDays: opts.graceDays,
     ...(lastAccessed !== undefined && withLastAccessed ? { lastAccessed } : {}),
+    ...(trailSelection !== undefined ? { trailSelection } : {}),
     proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
   });
   const plan = await runMinimize({ ...data, source: shared, iam }, input(target.role, true));

@@ -5,9 +5,12 @@ import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import { streamLogsSource, type ScanProgress } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
+import type { TrailSelection } from '../diff/trail-selectors.js';
 import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
 import { bytes, count } from '../render/format.js';
 import type { RunIo } from './io.js';
+import { readFile } from 'node:fs/promises';
+import { errorCode } from '../util/error-code.js';
 import type { AwsFlagOptions, SourceOptions } from './options.js';
 
 /** Draws scan progress in place on a terminal; stays silent when stderr is a file or pipe. */
@@ -138,6 +141,53 @@ export async function buildLastAccessedAll(
   const client = iamClient(awsClientConfig(options, env));
   try {
     return await la.readLiveLastAccessed(client, roles);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The trail's event selectors for `--trail-config FILE` (aws cloudtrail get-event-selectors output)
+ * or `--trail NAME|ARN` (GetTrail and GetEventSelectors with the AWS flags); undefined with neither.
+ */
+export async function buildTrailSelection(
+  options: AwsFlagOptions & { trailConfig?: string; trail?: string },
+  env: RunIo['env'],
+): Promise<TrailSelection | undefined> {
+  if (options.trailConfig !== undefined && options.trail !== undefined) {
+    throw new UsageError('pass --trail-config FILE or --trail NAME, not both');
+  }
+  const { parseTrailConfig } = await import('../diff/trail-selectors.js');
+  if (options.trailConfig !== undefined) {
+    const file = options.trailConfig;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new InputError(`--trail-config ${file}: cannot read it (${errorCode(cause)})`, {
+        hint: 'aws cloudtrail get-event-selectors --trail-name NAME > trail.json',
+        cause,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new InputError(`--trail-config ${file}: not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, {
+        hint: 'aws cloudtrail get-event-selectors --trail-name NAME > trail.json',
+      });
+    }
+    return parseTrailConfig(json, `--trail-config ${file}`);
+  }
+  if (options.trail === undefined) return undefined;
+  const [{ CloudTrailClient }, { awsClientConfig }, { readLiveTrailSelection }] = await Promise.all([
+    import('@aws-sdk/client-cloudtrail'),
+    import('../aws/client-config.js'),
+    import('../aws/trail-selectors-live.js'),
+  ]);
+  const client = new CloudTrailClient(awsClientConfig(options, env));
+  try {
+    return await readLiveTrailSelection(client, options.trail);
   } finally {
     client.destroy();
   }

@@ -44,6 +44,8 @@ export interface DemoManifest {
   logsDir: string;
   iamFile: string;
   lambdaFile: string;
+  /** The demo trail's event selectors (aws cloudtrail get-event-selectors output), for --trail-config. */
+  trailConfigFile: string;
   window: { start: string; end: string };
   files: number;
   events: number;
@@ -247,12 +249,15 @@ export async function generateDemo(options: DemoOptions): Promise<DemoManifest> 
   const lambdaFile = join(options.outDir, 'lambda-functions.json');
   await writeFile(iamFile, JSON.stringify(buildAuthorizationDetails(specs, ACCOUNT_ID, options.now, usage), null, 2) + '\n');
   await writeFile(lambdaFile, JSON.stringify(buildLambdaFunctions(specs, ACCOUNT_ID, 'eu-west-1'), null, 2) + '\n');
+  const trailConfigFile = join(options.outDir, 'trail-event-selectors.json');
+  await writeFile(trailConfigFile, JSON.stringify(demoTrailSelectors(ACCOUNT_ID), null, 2) + '\n');
   const manifest: DemoManifest = {
     accountId: ACCOUNT_ID,
     regions: [...REGIONS],
     logsDir,
     iamFile,
     lambdaFile,
+    trailConfigFile,
     window: { start: isoSeconds(start), end: isoSeconds(end) },
     files: writer.files,
     events: written,
@@ -265,4 +270,24 @@ export async function generateDemo(options: DemoOptions): Promise<DemoManifest> 
   };
   await writeFile(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
+}
+
+/**
+ * The demo trail's settings as `aws cloudtrail get-event-selectors` prints them: every management
+ * event, and the data events of every resource of the types the demo's roles touch (the generated
+ * logs hold them all), so `minimize --trail-config` knows every bucket, table, function, queue,
+ * topic and stream is logged.
+ */
+function demoTrailSelectors(account: string): unknown {
+  const dataTypes = ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'];
+  return {
+    TrailARN: `arn:aws:cloudtrail:eu-west-1:${account}:trail/demo-trail`,
+    AdvancedEventSelectors: [
+      { Name: 'Management events', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+      ...dataTypes.map((type) => ({
+        Name: `Data events: ${type}`,
+        FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: [type] }],
+      })),
+    ],
+  };
 }

@@ -7,9 +7,10 @@ import { compareText } from '../util/compare-text.js';
 import { evaluate, statementCoversAction } from '../iam/evaluate.js';
 import { asList, grantedActions } from '../iam/expand.js';
 import { patternCovers } from '../iam/wildcard-patterns.js';
-import type { ActionId, Evidence, PolicyDocument, RoleGrant, RoleUsage, UnobservablePermission } from '../model.js';
+import type { ActionId, Evidence, ObservabilityBasis, PolicyDocument, RoleGrant, RoleUsage, Statement, UnobservablePermission } from '../model.js';
 import { failSafeKeeps, grantOverlaps, type KeptPermission, type UnmappedKeep } from './fail-safe.js';
-import { unobservableReason } from './observability.js';
+import { observabilityBasis, seenDataResources, unobservedParts, type ObservabilityContext } from './observability.js';
+import type { TrailSelection } from './trail-selectors.js';
 import { lastAccessedKeeps, type LastAccessedKeep, type LastAccessedReport } from '../iam/last-accessed.js';
 
 export interface PermissionDiff {
@@ -38,6 +39,13 @@ export interface PermissionDiff {
   recentlyAccessed: LastAccessedKeep[];
   /** Per authorized unmapped call, what was kept for it. */
   unmappedKeeps: UnmappedKeep[];
+  /**
+   * Used actions also granted on resources the logs cannot show (data events selected, or seen,
+   * for some of the granted resources only): kept on those resources as granted today.
+   */
+  unobservableParts: UnobservablePermission[];
+  /** Whether unobservability came from the trail's event selectors or was inferred from the logs. */
+  observability: ObservabilityBasis;
 }
 
 export interface DiffInput {
@@ -47,6 +55,19 @@ export interface DiffInput {
   evidence: Evidence;
   /** IAM last-accessed evidence for this role, read within `days` of the report date. */
   lastAccessed?: { report: LastAccessedReport; days: number };
+  /** The trail's event selectors (`--trail-config`, `--trail`); without them, inferred per resource from the logs. */
+  trailSelection?: TrailSelection;
+}
+
+/** The resource patterns today's Allow statements grant `action` on (a NotResource statement: `*`). */
+function grantedPatterns(statements: readonly Statement[], action: ActionId): string[] {
+  const patterns = new Set<string>();
+  for (const s of statements) {
+    if (s.Effect !== 'Allow' || !statementCoversAction(s, action)) continue;
+    if (s.NotResource !== undefined) patterns.add('*');
+    else for (const r of asList(s.Resource)) patterns.add(r);
+  }
+  return [...patterns].sort(compareText);
 }
 
 export function diffPermissions(input: DiffInput): PermissionDiff {
@@ -93,6 +114,18 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       ? []
       : lastAccessedKeeps(lastAccessed.report, granted.filter((a) => !used.has(a) && !keptForUnmapped.has(a)), lastAccessed.days);
   const recent = new Set(recentlyAccessed.map((k) => k.action));
+  const statements = identity.flatMap((d) => d.Statement);
+  const observability: ObservabilityContext = {
+    catalog,
+    evidence,
+    ...(input.trailSelection !== undefined ? { selection: input.trailSelection } : {}),
+    seen: seenDataResources(catalog, usage.used.map((u) => ({ action: catalog.action(u.action)?.id ?? u.action, resources: u.resources }))),
+  };
+  const unobservableParts: UnobservablePermission[] = [];
+  for (const action of used) {
+    const parts = unobservedParts(action, grantedPatterns(statements, action), observability);
+    if (parts?.resources !== undefined) unobservableParts.push({ action, reason: parts.reason, resources: parts.resources });
+  }
   for (const action of granted) {
     if (used.has(action) || keptForUnmapped.has(action) || recent.has(action)) continue;
     const failure = denied.has(action) ? undefined : failed.get(action);
@@ -103,9 +136,9 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       });
       continue;
     }
-    const reason = denied.has(action) ? undefined : unobservableReason(action, evidence);
-    if (reason === undefined) unused.push(action);
-    else unobservable.push({ action, reason });
+    const parts = denied.has(action) ? undefined : unobservedParts(action, grantedPatterns(statements, action), observability);
+    if (parts === undefined) unused.push(action);
+    else unobservable.push({ action, reason: parts.reason, ...(parts.resources !== undefined ? { resources: parts.resources } : {}) });
   }
   return {
     granted,
@@ -120,6 +153,8 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
     kept: failSafe.kept,
     recentlyAccessed,
     unmappedKeeps: failSafe.unmapped,
+    unobservableParts: unobservableParts.sort((a, b) => compareText(a.action, b.action)),
+    observability: observabilityBasis(input.trailSelection),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { diffPermissions } from '../diff/diff-permissions.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
+import type { TrailSelection } from '../diff/trail-selectors.js';
 import { InputError, UsageError } from '../errors.js';
 import { closestNames } from '../iam/authorization-details.js';
 import { type IamCatalog } from '../iam/catalog.js';
@@ -26,6 +27,8 @@ export interface DriftDeps {
   source: UsageSource;
   iam: IamSnapshot;
   risk: RiskMatcher;
+  /** The trail's event selectors (`--trail-config`, `--trail`); without them unobservability is inferred per resource. */
+  trailSelection?: TrailSelection;
 }
 
 export interface DriftInput {
@@ -149,6 +152,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       usage: roleUsage,
       evidence: scan.evidence,
       ...(report !== undefined && input.lastAccessed !== undefined ? { lastAccessed: { report, days: input.lastAccessed.days } } : {}),
+      ...(deps.trailSelection !== undefined ? { trailSelection: deps.trailSelection } : {}),
     });
     const risks = deps.risk.assess(grant, diff);
     if (!grant.serviceLinked) regressions.push(...windowRegressions(grant, roleUsage, diff.usedNotGranted, denials.get(grant.arn) ?? []));

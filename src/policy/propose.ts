@@ -139,7 +139,10 @@ export function proposePolicy(input: ProposalInput): Proposal {
   // 3. Unobservable permissions: kept as granted today (same statements' resources and conditions).
   const denied = new Set(diff.deniedAttempts.map((d) => d.action));
   const keptUnobservable = options.dropUnobservable ? [] : diff.unobservable.filter((u) => !denied.has(u.action));
-  for (const { action } of keptUnobservable) allowStatements.push(...asGrantedToday(identityStatements, action, undefined));
+  for (const { action, resources } of keptUnobservable) allowStatements.push(...asGrantedToday(identityStatements, action, resources));
+  // Used actions granted also on resources the logs cannot show: kept there as granted today.
+  const keptParts = options.dropUnobservable ? [] : diff.unobservableParts.filter((u) => !denied.has(u.action));
+  for (const { action, resources } of keptParts) allowStatements.push(...asGrantedToday(identityStatements, action, resources));
 
   // 3a. Attempted within --last-accessed-days per IAM's last-accessed data: kept as granted today
   // (never dropped by --drop-unobservable: this is evidence of use, not the lack of it).

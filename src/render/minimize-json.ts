@@ -19,6 +19,7 @@ export function minimizeJson(plan: MinimizePlan): unknown {
     used: rest.used,
     unused: rest.unused,
     unobservable: rest.unobservable,
+    observability: rest.observability,
     denied: rest.denied,
     unmapped: rest.unmapped,
     kept: rest.kept,

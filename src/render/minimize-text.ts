@@ -74,6 +74,19 @@ export function renderMinimizeText(plan: MinimizePlan): string {
     lines.push(`Kept because the logs cannot show their use: ${plural(plan.unobservable.length, 'action')} (--drop-unobservable removes them):`);
     for (const [reason, actions] of ranked) lines.push(`  ${String(actions.length).padStart(5)}  ${reason}`, `         ${names(actions)}`);
   }
+  const parts = plan.observability.partlyUnobservable;
+  if (parts.length > 0) {
+    lines.push(`Used, and kept also where the logs cannot show their use: ${plural(parts.length, 'action')}:`);
+    for (const p of parts) lines.push(`  ${p.action} on ${(p.resources ?? []).join(', ')}`);
+  }
+  if (plan.unobservable.length > 0 || parts.length > 0) {
+    const o = plan.observability;
+    lines.push(
+      o.basis === 'trail-selectors'
+        ? `What the logs cannot show: from the trail's event selectors (${o.source}${o.trail !== undefined ? `, ${o.trail}` : ''}).`
+        : "What the logs cannot show: inferred per resource from the logs (pass --trail-config or --trail for the trail's own event selectors).",
+    );
+  }
   const la = plan.lastAccessed;
   if (la !== undefined) {
     lines.push(

@@ -81,6 +81,8 @@ export function registerDemo(
         manifest.logsDir,
         '--iam',
         manifest.iamFile,
+        '--trail-config',
+        manifest.trailConfigFile,
       ];
       ctx.io.notice(`$ iamtrim ${argv.slice(2).join(' ')}\n\n`);
       ctx.result = (await runCli(argv, ctx.io)) as CommandContext['result'];

@@ -18,7 +18,7 @@ import { DRIFT_OUTPUTS } from '../../render/drift-registry.js';
 import { loadReferenceData, type CommandContext } from '../context.js';
 import { writeFileAtomic } from '../io.js';
 import { addSourceOptions, addWindowOptions, givenSourceArgs, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
-import { buildIamSnapshot, buildLastAccessedAll, buildUsageSource } from '../sources.js';
+import { buildIamSnapshot, buildLastAccessedAll, buildTrailSelection, buildUsageSource } from '../sources.js';
 import { parseLastAccessedDays } from '../proposal-flags.js';
 import { readLambdaFunctionsFile } from '../../serverless/lambda-functions.js';
 import { buildServerlessSection } from '../../serverless/lambda-drift.js';
@@ -39,6 +39,8 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   lambda?: string;
   lastAccessed?: string;
   lastAccessedDays: number;
+  trailConfig?: string;
+  trail?: string;
 }
 
 
@@ -70,6 +72,8 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option('--last-accessed <dir|live>', "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused")
     .option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days', parseLastAccessedDays, 400)
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
+    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is unobservable, exactly, instead of inferred per resource from the logs")
+    .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
     .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json');
   addWindowOptions(command);
   addSourceOptions(command);
@@ -85,9 +89,12 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const source = await buildUsageSource(opts, ctx.io);
     const snapshot = buildIamSnapshot(opts, ctx.io.env);
     const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
+    const trailSelection = await buildTrailSelection(opts, ctx.io.env);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
       ...givenSourceArgs(command),
+      ...(opts.trailConfig !== undefined ? ['--trail-config', opts.trailConfig] : []),
+      ...(opts.trail !== undefined ? ['--trail', opts.trail] : []),
       '--days',
       opts.days,
       '--end',
@@ -110,7 +117,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       lastAccessed = { reports: read.reports, days: opts.lastAccessedDays };
     }
     const { report, record, denials } = await runDrift(
-      { ...data, source, iam, risk: createRiskMatcher(data.catalog) },
+      { ...data, source, iam, risk: createRiskMatcher(data.catalog), ...(trailSelection !== undefined ? { trailSelection } : {}) },
       {
         window,
         include: opts.roles,
