@@ -13,7 +13,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { walkerName } from '../ingest/local/stream/record-index.js';
+import { walkerDescription } from '../ingest/local/stream/record-index.js';
 import { gzipInflatedSize, listDeliveryFiles, loadAverage, measureDecompression, measureProcess } from './measure.js';
 import { renderBenchSection, replaceBenchSection, type BenchRow } from './report.js';
 
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const walker = walkerName() === 'native' ? 'native record locator (native/scan.c)' : 'reference path, JSON.parse (native module not loaded)';
+  const walker = walkerDescription();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}; stream engine with the ${walker}`;
   // Rows of volumes not measured in this run are kept from the last run that measured them
   // (bench-data/results.json), so one volume can be re-measured without re-running the others.

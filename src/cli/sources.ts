@@ -2,6 +2,7 @@
 import { InputError, UpstreamError, UsageError } from '../errors.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
 import { readIamSnapshotFile } from '../iam/snapshot-file.js';
+import { walkerDescription } from '../ingest/local/stream/record-index.js';
 import { streamLogsSource, type ScanProgress } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
@@ -53,6 +54,7 @@ export async function buildUsageSource(options: SourceOptions, io: RunIo): Promi
     skipBadFiles: options.skipBadFiles === true,
     ...(onProgress !== undefined ? { onProgress } : {}),
   };
+  io.verbose(`--logs ${options.logs}: read by the ${walkerDescription()}`);
   return streamLogsSource(local);
 }
 

@@ -37,14 +37,16 @@ function relationFor(shape: FileShape, paths: readonly string[]): string {
 
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
-/** Runs the usage query over `files` (each with its shape) in an in-memory DuckDB. */
+let shared: Promise<DuckDBInstance> | undefined;
+
+/** Runs the usage query over `files` (each with its shape) in an in-memory DuckDB (one per test file). */
 export async function runUsageSql(files: ReadonlyArray<{ path: string; shape: FileShape }>, query: UsageQuery): Promise<SqlResult> {
   const byShape = new Map<FileShape, string[]>();
   for (const f of files) byShape.set(f.shape, [...(byShape.get(f.shape) ?? []), f.path]);
   const relations = [...byShape].map(([shape, paths]) => relationFor(shape, paths));
   const sql = buildUsageQuery(DUCKDB_DIALECT, { from: `(${relations.join(' UNION ALL ')}) AS r` });
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const connection = await instance.connect();
+  shared ??= DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await (await shared).connect();
   try {
     const prepared = await connection.prepare(sql);
     const roles = query.roles;
@@ -94,6 +96,5 @@ export async function runUsageSql(files: ReadonlyArray<{ path: string; shape: Fi
     return { rows: sortedRows(foldCallMap(calls)), files: stats, dataSources: [...dataSources].sort() };
   } finally {
     connection.closeSync();
-    instance.closeSync();
   }
 }

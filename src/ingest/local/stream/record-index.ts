@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../../errors.js';
@@ -146,32 +147,62 @@ const HASH_SEED = new Uint8Array(randomBytes(16));
 /** FileShape as locate() takes it. */
 const SHAPE_CODE: Record<FileShape, number> = { wrapped: 0, array: 1, lines: 2 };
 
-/** `native/build/Release/` from src/ingest/local/stream and dist/ingest/local/stream alike. */
-const NATIVE_PATH = fileURLToPath(new URL('../../../../native/build/Release/iamtrim_scan.node', import.meta.url));
+/** The package root, from src/ingest/local/stream and dist/ingest/local/stream alike. */
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The platform's prebuilt-binary folder name (native/build.mjs writes the same): `linux-x64`, `linux-x64-musl`, `darwin-arm64`. */
+export function prebuildTag(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  const musl = process.platform === 'linux' && header?.glibcVersionRuntime === undefined;
+  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+}
+
+/**
+ * Where the native module may be, in order: the prebuilt binary the package ships for this
+ * platform (`prebuilds/<tag>/`, put there at pack time by native/build.mjs), then the one
+ * `npm run build` compiled in this checkout.
+ */
+export function nativeCandidates(): string[] {
+  return [join(ROOT, 'prebuilds', prebuildTag(), 'iamtrim_scan.node'), join(ROOT, 'native', 'build', 'Release', 'iamtrim_scan.node')];
+}
 
 let native: NativeModule | null | undefined;
+let nativePath: string | undefined;
 let loadError: UsageError | undefined;
 
-/** The native walker, or null when it is not built or is turned off with IAMTRIM_NATIVE=0. */
+/**
+ * The native walker, or null when none is present or it is turned off with IAMTRIM_NATIVE=0.
+ * The first candidate that loads and was built from this scan.c wins; when one is present but
+ * none qualifies, the first refusal is a UsageError with the fix.
+ */
 export function nativeWalker(): NativeModule | null {
   if (native !== undefined) return native;
   if (loadError !== undefined) throw loadError;
-  if (process.env['IAMTRIM_NATIVE'] === '0' || !existsSync(NATIVE_PATH)) return (native = null);
-  let loaded: unknown;
-  try {
-    loaded = createRequire(import.meta.url)(NATIVE_PATH);
-  } catch (cause) {
-    // Built for another Node.js or platform, or half written.
-    const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
-    throw (loadError = new UsageError(`native scanner ${NATIVE_PATH} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' }));
+  if (process.env['IAMTRIM_NATIVE'] === '0') return (native = null);
+  let refused: UsageError | undefined;
+  for (const path of nativeCandidates()) {
+    if (!existsSync(path)) continue;
+    try {
+      native = checkNativeModule(createRequire(import.meta.url)(path), path);
+      nativePath = path;
+      return native;
+    } catch (cause) {
+      // Built for another Node.js, platform or scan.c, or half written.
+      const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
+      refused ??= cause instanceof UsageError ? cause : new UsageError(`native scanner ${path} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
+    }
   }
-  try {
-    native = checkNativeModule(loaded, NATIVE_PATH);
-  } catch (cause) {
-    // Every later call refuses too: a scan never goes on with a module it refused.
-    throw (loadError = cause as UsageError);
-  }
-  return native;
+  // Every later call refuses too: a scan never goes on with a module it refused.
+  if (refused !== undefined) throw (loadError = refused);
+  return (native = null);
+}
+
+/** Which walker scans run with, and from where (for `--verbose` and the bench). */
+export function walkerDescription(): string {
+  if (process.env['IAMTRIM_NATIVE'] === '0') return 'reference path (JSON.parse; IAMTRIM_NATIVE=0)';
+  return nativeWalker() === null
+    ? 'reference path (JSON.parse; no native walker for this platform: install a C toolchain and run npm run build)'
+    : `native walker (${nativePath ?? ''})`;
 }
 
 /**
