@@ -33,7 +33,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-pack-'));
   const npm = existsSync(NPM_CLI) ? [process.execPath, NPM_CLI] : ['npm'];
   const out = execFileSync(npm[0] ?? 'npm', [...npm.slice(1), 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: CHECKOUT, encoding: 'utf8' });
-  const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>;
+  const filename = (JSON.parse(out) as Array<{ filename: string }>)[0]?.filename ?? '';
   installed = join(dir, 'app', 'node_modules', 'iamtrim');
   await mkdir(installed, { recursive: true });
   execFileSync('tar', ['xzf', join(dir, filename), '--strip-components=1', '-C', installed]);
