@@ -12,6 +12,7 @@ import { buildPrPlan, matchedShare, renderDryRun } from '../../pr/plan.js';
 import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
+import { buildRestorePlan } from '../../pr/restore.js';
 import { isSamTemplateFile } from '../../serverless/sam-pr.js';
 import type { MinimizePlan, PolicyShare } from '../../model.js';
 import { errorCode } from '../../util/error-code.js';
@@ -35,6 +36,7 @@ interface PrOptions extends ProposalFlags {
   githubRepo?: string;
   dryRun?: boolean;
   plan?: string;
+  restore?: boolean;
 }
 
 async function readSavedPlan(file: string): Promise<MinimizePlan> {
@@ -134,6 +136,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
     .option('--github-repo <owner/name>', 'the GitHub repository; default: read from the remote URL')
     .option('--dry-run', 'print the pull request title, body and file diff; change nothing')
+    .option('--restore', 're-grant exactly the (action, resource) pairs the role was denied in the window (undo a regression), in the file its policy lives in')
     .option('--plan <file>', 'write this reviewed plan (iamtrim minimize --format json --out FILE) instead of computing one; refused if the file changed since')
     .action(async (opts: PrOptions) => {
       const dryRun = opts.dryRun === true;
@@ -179,6 +182,22 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       }
       if (saved !== undefined && isSamTemplateFile(opts.file)) {
         throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
+      }
+      if (opts.restore === true) {
+        // A role whose calls now all fail has no usage to keep: that is the case --restore is for.
+        const plan = saved ?? (await planFromFlags({ ...opts, allowEmpty: true }, ctx)).plan;
+        const restorePlan = buildRestorePlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
+        for (const s of restorePlan.selection.skipped) ctx.io.notice(`not restored: ${s.pair.action} on ${s.pair.resource}: ${s.reason}\n`);
+        if (dryRun) {
+          ctx.io.out(renderDryRun(restorePlan));
+          return;
+        }
+        if (repo === undefined) throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
+        const apiUrl = opts.githubApiUrl ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
+        const github = new GitHub(repo, { token: token ?? '', baseUrl: apiUrl.replace(/\/$/, ''), userAgent: `iamtrim/${version}` });
+        const result = await applyPrPlan(restorePlan, git, github);
+        ctx.io.out(`${result.action} pull request #${result.pullRequest.number}: ${result.pullRequest.url}\n`);
+        return;
       }
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
       const { plan, target, catalog } = computed ?? { plan: saved as MinimizePlan, target: { role: (saved as MinimizePlan).role }, catalog: undefined };
