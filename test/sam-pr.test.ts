@@ -50,6 +50,8 @@ describe('iamtrim pr on a SAM template', () => {
     const run = await runCli(args(), { now: manifest.window.end });
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/--resource <logical id>/);
+    // F5: the hint lists the template's own functions, not an invented name.
+    expect(run.err).toContain('its functions: OrdersApiFunction, OrdersWebhookFunction, LegacyFunction');
   }, 60_000);
 
   it('rewrites only the Policies block of the function, with templates that stay within the grant', async () => {
