@@ -23,6 +23,8 @@ export interface RoleTrend {
 export interface DriftRole {
   name: string;
   arn: string;
+  /** The 12-digit account of the role's ARN ('' when the ARN names none). */
+  account: string;
   path: string;
   /** Service-linked roles cannot be edited: they are reported apart and never ranked. */
   serviceLinked: boolean;
@@ -89,6 +91,13 @@ export interface DriftSummary {
   deniedAttempts: number;
 }
 
+/** One account's share of the report (`--iam DIR` merges one snapshot per account). */
+export interface DriftAccount extends Omit<DriftSummary, 'deniedAttempts'> {
+  account: string;
+  /** Whether the logs come from this account: null when the logs do not say which accounts they hold. */
+  logs: boolean | null;
+}
+
 export interface DriftReport {
   tool: { name: 'iamtrim'; version: string };
   generatedAt: string;
@@ -103,6 +112,8 @@ export interface DriftReport {
    * `--fail-on regression` exits 1 on any.
    */
   regressions: Regression[];
+  /** Per-account totals (editable roles only, as `summary`), by account id; one entry for a one-account snapshot. */
+  accounts: DriftAccount[];
   /** Editable roles, ranked by risky unused permissions (then unused, then name). */
   roles: DriftRole[];
   /** Names of editable roles with no activity in the window. */
@@ -125,9 +136,9 @@ export interface DriftReport {
 }
 
 export interface DriftAlert {
-  code: 'account-mismatch' | 'partial-window';
+  code: 'account-mismatch' | 'accounts-without-logs' | 'partial-window';
   message: string;
-  /** For account-mismatch: the snapshot's accounts and the logs'. */
+  /** For account-mismatch and accounts-without-logs: the snapshot's accounts and the logs'. */
   accounts?: { snapshot: string[]; logs: string[] };
 }
 

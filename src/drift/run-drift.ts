@@ -18,7 +18,7 @@ import { accountOfArn, evidenceDiagnostics, noEvidenceMessage, windowGaps } from
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 import { compactActions } from './compact-actions.js';
 import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Regression } from './regressions.js';
-import type { DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import type { DriftAccount, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 
 export interface DriftDeps {
@@ -139,6 +139,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     });
   }
 
+  // Role names repeat across accounts: with several, each role's minimize command names it by ARN.
+  const manyAccounts = new Set(deps.iam.roles.map((r) => accountOfArn(r.arn) ?? '')).size > 1;
   const driftRoles: DriftRole[] = [];
   const records: RoleRecord[] = [];
   const denials = denialsByRole(scan.rows, deps.mapCall);
@@ -160,6 +162,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     driftRoles.push({
       name: grant.name,
       arn: grant.arn,
+      account: accountOfArn(grant.arn) ?? '',
       path: grant.path,
       serviceLinked: grant.serviceLinked,
       status: roleUsage.events > 0 ? 'active' : 'no-activity',
@@ -179,7 +182,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       riskScore: riskScore(risks),
       deniedAttempts: diff.deniedAttempts,
       lastActivity,
-      minimize: `iamtrim minimize --role ${shellQuote(grant.name)}${input.minimizeArgs === '' ? '' : ` ${input.minimizeArgs}`}`,
+      minimize: `iamtrim minimize --role ${shellQuote(manyAccounts ? grant.arn : grant.name)}${input.minimizeArgs === '' ? '' : ` ${input.minimizeArgs}`}`,
       trend: { granted: [], used: [] },
     });
     records.push({
@@ -231,6 +234,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       deniedAttempts: driftRoles.reduce((s, r) => s + r.deniedAttempts.reduce((t, d) => t + d.count, 0), 0),
     },
     regressions: sortRegressions(regressions),
+    accounts: accountTotals(driftRoles, logAccounts(scan)),
     roles: editable,
     unusedRoles: editable.filter((r) => r.status === 'no-activity').map((r) => r.name).sort(compareText),
     serviceLinked,
@@ -253,6 +257,35 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
   return { report, record, denials };
 }
 
+/** The 12-digit accounts the logs come from (delivery paths and recipientAccountId), sorted. */
+export function logAccounts(scan: UsageScan): string[] {
+  return [...new Set([...(scan.evidence.accounts ?? []), ...scan.rows.map((r) => r.recipientAccountId).filter((a) => /^\d{12}$/.test(a))])].sort(compareText);
+}
+
+/** Per-account totals of the editable roles, by account id, with whether the logs hold the account. */
+export function accountTotals(roles: readonly DriftRole[], logs: readonly string[]): DriftAccount[] {
+  const accounts = [...new Set(roles.map((r) => r.account))].sort(compareText);
+  return accounts.map((account) => {
+    const all = roles.filter((r) => r.account === account);
+    const editable = all.filter((r) => !r.serviceLinked);
+    const granted = editable.reduce((s, r) => s + r.granted, 0);
+    const unused = editable.reduce((s, r) => s + r.unused, 0);
+    return {
+      account,
+      logs: logs.length === 0 ? null : logs.includes(account),
+      roles: all.length,
+      active: editable.filter((r) => r.status === 'active').length,
+      noActivity: editable.filter((r) => r.status === 'no-activity').length,
+      serviceLinked: all.length - editable.length,
+      granted,
+      used: editable.reduce((s, r) => s + r.used, 0),
+      unused,
+      unusedPercent: percent(unused, granted),
+      rolesWithRiskyUnused: editable.filter((r) => r.riskyUnused > 0).length,
+    };
+  });
+}
+
 /**
  * The report-wide alerts: logs that are not the snapshot's account (newcomer D4: 70 roles read as
  * unused with only an info line in report.json), and days of the window the logs miss.
@@ -260,7 +293,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
 export function driftAlerts(iam: IamSnapshot, window: TimeWindow, scan: UsageScan): DriftAlert[] {
   const alerts: DriftAlert[] = [];
   const snapshot = [...new Set(iam.roles.map((r) => accountOfArn(r.arn)).filter((a): a is string => a !== undefined))].sort(compareText);
-  const logs = [...new Set([...(scan.evidence.accounts ?? []), ...scan.rows.map((r) => r.recipientAccountId).filter((a) => /^\d{12}$/.test(a))])].sort(compareText);
+  const logs = logAccounts(scan);
+  const unlogged = snapshot.filter((a) => !logs.includes(a));
   if (snapshot.length > 0 && logs.length > 0 && !logs.some((a) => snapshot.includes(a))) {
     alerts.push({
       code: 'account-mismatch',
@@ -268,6 +302,17 @@ export function driftAlerts(iam: IamSnapshot, window: TimeWindow, scan: UsageSca
       message:
         `The logs are from account ${logs.slice(0, 5).join(', ')}${logs.length > 5 ? ` and ${logs.length - 5} more` : ''}, but the IAM snapshot ${iam.source} is account ${snapshot.join(', ')}: ` +
         `no call by its roles can be in these logs, so every role below reads as unused for want of evidence, not because it is unused. Point --logs at that account's trail.`,
+    });
+  }
+  else if (logs.length > 0 && unlogged.length > 0) {
+    // Several snapshots (--iam DIR), logs from only some of their accounts: the others' roles have no evidence.
+    const roles = iam.roles.filter((r) => unlogged.includes(accountOfArn(r.arn) ?? '')).length;
+    alerts.push({
+      code: 'accounts-without-logs',
+      accounts: { snapshot, logs },
+      message:
+        `${unlogged.length} of the ${snapshot.length} accounts in the IAM snapshot ${iam.source} have no logs here (${unlogged.slice(0, 5).join(', ')}${unlogged.length > 5 ? ` and ${unlogged.length - 5} more` : ''}): ` +
+        `their ${roles} ${roles === 1 ? 'role reads' : 'roles read'} as unused for want of evidence, not because they are unused. Add those accounts' trails to --logs.`,
     });
   }
   const edges = windowGaps(window, scan.evidence);

@@ -94,6 +94,54 @@ function regressionsSection(report: DriftReport): string[] {
   return lines;
 }
 
+const ROLE_HEADER = [
+  '| # | role | granted | used | unused | unobservable | risky unused | denied | last activity | trend granted/used |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+
+function logsCell(logs: boolean | null): string {
+  return logs === null ? 'not said' : logs ? 'yes' : '**none**';
+}
+
+/**
+ * The ranked role table; with several accounts (`--iam DIR`), a totals table per account first and
+ * the roles grouped under their account (the row budget shared between accounts, at least 5 each).
+ */
+function rolesSection(report: DriftReport): string[] {
+  const active = report.roles.filter((r) => r.status === 'active');
+  if (report.accounts.length <= 1) {
+    const lines = ['## Roles, riskiest excess first', '', ...ROLE_HEADER];
+    active.slice(0, MARKDOWN_ROLE_ROWS).forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    if (active.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(active.length - MARKDOWN_ROLE_ROWS)} more roles in report.json / report.html.`);
+    return lines;
+  }
+  const lines = [
+    `## Accounts (${count(report.accounts.length)})`,
+    '',
+    '| account | logs | roles | active | no activity | granted | used | unused | risky unused roles |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...report.accounts.map(
+      (a) =>
+        `| ${code(a.account || 'unknown')} | ${logsCell(a.logs)} | ${count(a.roles)} | ${count(a.active)} | ${count(a.noActivity)} | ${count(a.granted)} | ${count(a.used)} | ${count(a.unused)} (${a.unusedPercent}%) | ${count(a.rolesWithRiskyUnused)} |`,
+    ),
+    '',
+    '## Roles by account, riskiest excess first',
+  ];
+  const perAccount = Math.max(5, Math.floor(MARKDOWN_ROLE_ROWS / report.accounts.length));
+  for (const a of report.accounts) {
+    const mine = active.filter((r) => r.account === a.account);
+    lines.push('', `### Account ${a.account || 'unknown'}`, '');
+    if (mine.length === 0) {
+      lines.push('No active role.');
+      continue;
+    }
+    lines.push(...ROLE_HEADER);
+    mine.slice(0, perAccount).forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    if (mine.length > perAccount) lines.push('', `${count(mine.length - perAccount)} more roles of this account in report.json / report.html.`);
+  }
+  return lines;
+}
+
 export function renderDriftMarkdown(report: DriftReport): string {
   const s = report.summary;
   const lines: string[] = [
@@ -109,14 +157,8 @@ export function renderDriftMarkdown(report: DriftReport): string {
     '',
     ...changesSection(report.changes, report),
     ...renderServerlessMarkdown(report.serverless),
-    '## Roles, riskiest excess first',
-    '',
-    '| # | role | granted | used | unused | unobservable | risky unused | denied | last activity | trend granted/used |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rolesSection(report),
   ];
-  const active = report.roles.filter((r) => r.status === 'active');
-  active.slice(0, MARKDOWN_ROLE_ROWS).forEach((role, i) => lines.push(roleRow(role, i + 1)));
-  if (active.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(active.length - MARKDOWN_ROLE_ROWS)} more roles in report.json / report.html.`);
   lines.push('', '## Unused roles (no activity in the window)', '');
   if (report.unusedRoles.length === 0) lines.push('None.');
   else {

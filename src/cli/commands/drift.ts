@@ -60,7 +60,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
   const command = program
     .command('drift')
     .description('report, for every role, granted vs. used permissions, the risk of the excess and the change since the last run')
-    .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json')
+    .option('--iam <file|dir>', 'authorization details: aws iam get-account-authorization-details > iam.json; or a folder of them, one per account')
     .option('--roles <glob>', 'only roles whose name (or ARN, for arn:… globs) matches; comma-separated or repeated', collectGlobs, [])
     .option('--exclude <glob>', 'leave out roles matching; comma-separated or repeated', collectGlobs, [])
     .requiredOption('--out <dir>', 'write report.md, report.json and report.html into this folder')
