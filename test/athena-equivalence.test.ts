@@ -25,7 +25,7 @@ import { startAthenaStandIn, useStandInEnv, type StandIn } from './athena-stand-
 let dir = '';
 let manifest: DemoManifest;
 let iam: IamSnapshot;
-let records: CloudTrailRecord[] = [];
+const records: CloudTrailRecord[] = [];
 let standIn: StandIn;
 let restoreEnv: () => void = () => undefined;
 let data: Awaited<ReturnType<typeof loadReferenceData>>;

@@ -54,7 +54,6 @@ describe.skipIf(!HAVE_DATASETS)('drift on the cloudsplaining account (78 roles)'
     expect(await drift([...args, '--out', join(dir, 'out1')], NOW)).toBe(0);
     const r1 = JSON.parse(await readFile(join(dir, 'out1', 'report.json'), 'utf8')) as DriftReport;
     expect(r1.roles.length + r1.serviceLinked.length).toBe(78);
-    const activeNames = new Set(active.map((r) => r.name));
     const withCalls = new Set(calls1.map((c) => c.role.name));
     for (const role of r1.roles) {
       if (withCalls.has(role.name)) expect(role.used, role.name).toBeGreaterThan(0);

@@ -8,19 +8,14 @@ import { InputError } from '../errors.js';
 import { findRole } from '../iam/authorization-details.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import type {
-  DeniedAttempt,
   Diagnostic,
   Evidence,
   IamSnapshot,
   MinimizePlan,
   PlanUnmappedCall,
-  PermissionUsage,
-  PolicyDocument,
   RoleGrant,
   RoleUsage,
   TimeWindow,
-  UnmappedCall,
-  CallUsage,
 } from '../model.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
 import type { UsageSource } from '../ingest/source.js';

@@ -106,7 +106,7 @@ function grantFor(role: RoleSpec, account: string, rng: Prng): Grant {
 
 const iso = (date: string): string => `${date.slice(0, 19)}+00:00`;
 
-function customerPolicies(account: string): Array<{ name: string; versions: Array<{ id: string; created: string; document: JsonObject }> }> {
+function customerPolicies(_account: string): Array<{ name: string; versions: Array<{ id: string; created: string; document: JsonObject }> }> {
   return [
     {
       name: 'app-common',

@@ -10,7 +10,7 @@
 import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import type { CallOutcome, CallRow, Diagnostic, IamIdentity, MappedCall, RequiredPermission } from '../model.js';
-import { arnPartition, isArn } from './arn-format.js';
+import { arnPartition } from './arn-format.js';
 import { type CallContext, deriveParams, listMembers } from './derive-params.js';
 import { addIdentityParams, createIdentityResolver } from './identity.js';
 import { createResourceResolver } from './resources.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../../errors.js';
 import { BadLogFileError, duplicateReason, limitReason, scanLimits } from '../../../limits.js';
 import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
-import { FOLDED_PARAM, objectArnHeadLength } from '../../fold.js';
+import { FOLDED_PARAM } from '../../fold.js';
 import type { FileShape } from '../discover.js';
 
 /** The fields located per record, in row order (native/scan.c's enum). */
