@@ -67,12 +67,19 @@ export interface RoleGrant {
   lastUsed?: string;
   /** ISO-8601, when the role was created (authorization details give it). */
   createDate?: string;
+  /** The trust policy (AssumeRolePolicyDocument) when the snapshot has it: who can assume the role. */
+  trust?: PolicyDocument;
 }
 
 export interface IamSnapshot extends IamIdentity {
   /** Where the snapshot came from: a file path or `live IAM (account …)`. */
   source: string;
   roles: RoleGrant[];
+  /**
+   * Customer-managed policies attached to no role, user or group and used as no permissions
+   * boundary (AttachmentCount and PermissionsBoundaryUsageCount both 0). Absent when unknown.
+   */
+  unattachedPolicies?: NamedIamEntity[];
 }
 
 /** An IAM entity known by ARN, name and path (`/` or `/service-role/`). */

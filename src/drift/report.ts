@@ -52,9 +52,28 @@ export interface DriftRole {
   riskScore: number;
   deniedAttempts: { action: string; count: number; lastSeen: string }[];
   lastActivity: LastActivity | null;
-  /** The command that proposes this role's minimized policy. */
+  /** The command that proposes this role's minimized policy (not to run for a role to retire: it has no evidence). */
   minimize: string;
+  /** What kind of role it is, from its trust policy (data/role-kinds.json), and advice that fits it. */
+  kind: { id: string; label: string; advice: string };
+  /** For a role with no activity in the window and none (RoleLastUsed) for `--retire-after-days`: how to retire it. */
+  retire?: Retirement;
   trend: RoleTrend;
+}
+
+/** A retirement recommendation: what to detach and delete, and what still references the role. */
+export interface Retirement {
+  /** Last activity known (RoleLastUsed), null when never used. */
+  lastActivity: string | null;
+  days: number;
+  detach: string[];
+  deleteInline: string[];
+  instanceProfiles: string[];
+  lambdaFunctions: string[];
+  /** What else to check for this kind of role before deleting it. */
+  check: string;
+  /** The AWS CLI commands, in order. */
+  commands: string[];
 }
 
 /** What changed for one role since the previous run. Action lists use the `service:*` short form. */
@@ -118,6 +137,8 @@ export interface DriftReport {
   roles: DriftRole[];
   /** Names of editable roles with no activity in the window. */
   unusedRoles: string[];
+  /** Customer-managed policies attached to nothing (no role, user, group or boundary); absent when the snapshot cannot tell. */
+  unattachedPolicies?: { arn: string; name: string }[];
   serviceLinked: DriftRole[];
   history: { store: string | null; runs: number; previousRun: string | null };
   /** Null on the first run (or without history): there is nothing to compare with. */

@@ -20,6 +20,44 @@ import { compactActions } from './compact-actions.js';
 import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Regression } from './regressions.js';
 import type { DriftAccount, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
 import { riskScore, type RiskMatcher } from './risk.js';
+import { roleKind } from './role-kind.js';
+import type { Retirement } from './report.js';
+
+/**
+ * How to retire a role nobody uses (D5): the instance profiles that hold it, the Lambda functions
+ * that name it, the managed policies to detach and the inline ones to delete, as AWS CLI commands
+ * in the order IAM requires before DeleteRole.
+ */
+export function retirementOf(
+  grant: RoleGrant,
+  iam: IamSnapshot,
+  functions: ReadonlyArray<{ name: string; role: string }>,
+  check: string,
+  lastActivity: string | null,
+  days: number,
+): Retirement {
+  const name = shellQuote(grant.name);
+  const detach = grant.policies.filter((p) => p.kind === 'managed' && p.arn !== undefined).map((p) => p.arn ?? '').sort(compareText);
+  const deleteInline = grant.policies.filter((p) => p.kind === 'inline').map((p) => p.name).sort(compareText);
+  const instanceProfiles = (iam.instanceProfiles ?? []).filter((p) => p.roles.includes(grant.arn)).map((p) => p.name).sort(compareText);
+  const lambdaFunctions = functions.filter((f) => f.role === grant.arn).map((f) => f.name).sort(compareText);
+  return {
+    lastActivity,
+    days,
+    detach,
+    deleteInline,
+    instanceProfiles,
+    lambdaFunctions,
+    check,
+    commands: [
+      ...instanceProfiles.map((p) => `aws iam remove-role-from-instance-profile --instance-profile-name ${shellQuote(p)} --role-name ${name}`),
+      ...detach.map((arn) => `aws iam detach-role-policy --role-name ${name} --policy-arn ${shellQuote(arn)}`),
+      ...deleteInline.map((p) => `aws iam delete-role-policy --role-name ${name} --policy-name ${shellQuote(p)}`),
+      ...(grant.boundary !== undefined ? [`aws iam delete-role-permissions-boundary --role-name ${name}`] : []),
+      `aws iam delete-role --role-name ${name}`,
+    ],
+  };
+}
 
 export interface DriftDeps {
   catalog: IamCatalog;
@@ -42,6 +80,10 @@ export interface DriftInput {
   minimizeArgs: string;
   now: Date;
   toolVersion: string;
+  /** A role with no activity in the window and no RoleLastUsed within this many days gets a retirement recommendation. */
+  retireAfterDays?: number;
+  /** Lambda functions (name, execution role ARN), to name those still using a role to retire. */
+  functions?: ReadonlyArray<{ name: string; role: string }>;
   /** IAM last-accessed reports by lower-case role name (`--last-accessed`), read within `days`. */
   lastAccessed?: { reports: ReadonlyMap<string, LastAccessedReport>; days: number };
 }
@@ -159,6 +201,13 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     const risks = deps.risk.assess(grant, diff);
     if (!grant.serviceLinked) regressions.push(...windowRegressions(grant, roleUsage, diff.usedNotGranted, denials.get(grant.arn) ?? []));
     const lastActivity = lastActivityOf(roleUsage, grant);
+    const kind = roleKind(grant);
+    const retireAfter = input.retireAfterDays ?? 90;
+    const idleDays = lastActivity === null ? null : Math.floor((input.now.getTime() - Date.parse(lastActivity.at)) / 86_400_000);
+    const retire =
+      roleUsage.events === 0 && !grant.serviceLinked && (idleDays === null || idleDays >= retireAfter)
+        ? retirementOf(grant, deps.iam, input.functions ?? [], kind.retire, lastActivity?.at ?? null, retireAfter)
+        : undefined;
     driftRoles.push({
       name: grant.name,
       arn: grant.arn,
@@ -183,6 +232,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       deniedAttempts: diff.deniedAttempts,
       lastActivity,
       minimize: `iamtrim minimize --role ${shellQuote(manyAccounts ? grant.arn : grant.name)}${input.minimizeArgs === '' ? '' : ` ${input.minimizeArgs}`}`,
+      kind: { id: kind.kind, label: kind.label, advice: kind.advice },
+      ...(retire !== undefined ? { retire } : {}),
       trend: { granted: [], used: [] },
     });
     records.push({
@@ -237,6 +288,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     accounts: accountTotals(driftRoles, logAccounts(scan)),
     roles: editable,
     unusedRoles: editable.filter((r) => r.status === 'no-activity').map((r) => r.name).sort(compareText),
+    ...(deps.iam.unattachedPolicies !== undefined ? { unattachedPolicies: deps.iam.unattachedPolicies.map((p) => ({ arn: p.arn, name: p.name })) } : {}),
     serviceLinked,
     history: { store: null, runs: 0, previousRun: null },
     changes: null,

@@ -37,6 +37,7 @@ const roleSchema = z.object({
   AttachedManagedPolicies: z.array(z.object({ PolicyName: z.string(), PolicyArn: z.string() })).default([]),
   PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string() }).loose().optional(),
   RoleLastUsed: z.object({ LastUsedDate: z.string().optional() }).loose().optional(),
+  AssumeRolePolicyDocument: z.unknown().optional(),
   CreateDate: z.string().optional(),
   InstanceProfileList: z
     .array(
@@ -56,6 +57,9 @@ const policySchema = z.object({
   Arn: z.string(),
   DefaultVersionId: z.string().optional(),
   UpdateDate: z.string().optional(),
+  // Real exports (cloudsplaining's example) carry null counts: unknown, never "attached to nothing".
+  AttachmentCount: z.number().nullable().optional(),
+  PermissionsBoundaryUsageCount: z.number().nullable().optional(),
   PolicyVersionList: z
     .array(z.object({ Document: z.unknown(), VersionId: z.string().optional(), IsDefaultVersion: z.boolean().optional(), CreateDate: z.string().optional() }))
     .default([]),
@@ -136,11 +140,15 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
   /** Managed policy ARN -> when its default version was created (else the policy's UpdateDate). */
   const versionDates = new Map<string, string>();
   const policies: NamedIamEntity[] = [];
+  const unattached: NamedIamEntity[] = [];
   const missingDefault: string[] = [];
   for (const [i, rawPolicy] of file.data.Policies.entries()) {
     const policy = policySchema.safeParse(rawPolicy);
     if (!policy.success) throw new InputError(`${source}: Policies[${i}] is malformed (${policy.error.issues[0]?.message ?? ''})`);
     policies.push({ arn: policy.data.Arn, name: policy.data.PolicyName, path: policy.data.Path });
+    if (!policy.data.Arn.startsWith('arn:aws:iam::aws:') && policy.data.AttachmentCount === 0 && policy.data.PermissionsBoundaryUsageCount === 0) {
+      unattached.push({ arn: policy.data.Arn, name: policy.data.PolicyName, path: policy.data.Path });
+    }
     const version =
       policy.data.PolicyVersionList.find((v) => v.IsDefaultVersion === true) ??
       policy.data.PolicyVersionList.find((v) => v.VersionId === policy.data.DefaultVersionId);
@@ -207,6 +215,15 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
       grant.boundary = resolve(arn, arn.slice(arn.lastIndexOf('/') + 1), 'boundary', r.RoleName);
     }
     if (r.RoleLastUsed?.LastUsedDate !== undefined) grant.lastUsed = r.RoleLastUsed.LastUsedDate;
+    if (r.AssumeRolePolicyDocument !== undefined) {
+      // Who may assume the role decides what kind of role it is (drift's advice); a trust policy
+      // iamtrim cannot read only loses that advice, never the grant.
+      try {
+        grant.trust = parsePolicyDocument(r.AssumeRolePolicyDocument, `${source}: role ${r.RoleName} trust policy`);
+      } catch {
+        // left without a trust policy: the role's kind reads as unknown
+      }
+    }
     return grant;
   });
   roles.sort((a, b) => compareText(a.arn, b.arn));
@@ -221,6 +238,7 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
     instanceProfiles: [...instanceProfiles.values()].sort(byArn),
     users: users.sort(byArn),
     policies: policies.sort(byArn),
+    ...(file.data.Policies.length > 0 ? { unattachedPolicies: unattached.sort(byArn) } : {}),
   };
 }
 

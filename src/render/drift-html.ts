@@ -142,7 +142,10 @@ function roleRow(role: DriftRole, rank: number): string {
           .join(' ');
   return (
     `<tr class="role" ${data}><td>${rank}</td>` +
-    `<td><details><summary>${escapeHtml(role.name)}</summary><div class="more"><code>${escapeHtml(role.minimize)}</code>` +
+    `<td><details><summary>${escapeHtml(role.name)}</summary><div class="more"><p>${escapeHtml(role.kind.label)}: ${escapeHtml(role.kind.advice)}</p>` +
+    (role.retire !== undefined
+      ? `<p class="retire"><b>Retire it</b>: ${escapeHtml(role.retire.check)}.${role.retire.instanceProfiles.length > 0 ? ` Instance profiles: ${escapeHtml(role.retire.instanceProfiles.join(', '))}.` : ''}${role.retire.lambdaFunctions.length > 0 ? ` Lambda functions: ${escapeHtml(role.retire.lambdaFunctions.join(', '))}.` : ''}</p><pre>${escapeHtml(role.retire.commands.join('\n'))}</pre>`
+      : `<code>${escapeHtml(role.minimize)}</code>`) +
     `<p>unused: ${escapeHtml(role.unusedActions.slice(0, 40).join(', '))}${role.unusedActions.length > 40 ? ` … ${role.unusedActions.length - 40} more` : ''}</p></div></details></td>` +
     `<td>${role.status === 'active' ? 'active' : '<span class="idle">no activity</span>'}</td>` +
     `<td>${count(role.granted)}</td><td>${count(role.used)}</td><td>${count(role.unused)}</td><td>${role.unusedPercent}%</td>` +

@@ -165,9 +165,23 @@ export function renderDriftMarkdown(report: DriftReport): string {
     const byName = new Map(report.roles.map((r) => [r.name, r]));
     for (const name of report.unusedRoles.slice(0, MARKDOWN_ROLE_ROWS)) {
       const role = byName.get(name);
-      lines.push(`- ${code(name)}: ${count(role?.granted ?? 0)} granted, last activity ${role !== undefined ? lastActivity(role) : '—'}`);
+      lines.push(`- ${code(name)} (${role?.kind.label ?? 'role'}): ${count(role?.granted ?? 0)} granted, last activity ${role !== undefined ? lastActivity(role) : '—'}`);
+      const retire = role?.retire;
+      if (retire !== undefined) {
+        const refs = [
+          retire.instanceProfiles.length > 0 ? `instance profiles ${list(retire.instanceProfiles)}` : '',
+          retire.lambdaFunctions.length > 0 ? `Lambda functions ${list(retire.lambdaFunctions)}` : '',
+        ].filter((x) => x !== '');
+        lines.push(
+          `  - **Retire it** (no activity for ${retire.lastActivity === null ? 'as long as IAM knows' : `${retire.days}+ days`}): ${refs.length > 0 ? `still referenced by ${refs.join(' and ')}; ` : ''}${retire.check}.`,
+          `  - ${retire.commands.map(code).join(' → ')}`,
+        );
+      }
     }
     if (report.unusedRoles.length > MARKDOWN_ROLE_ROWS) lines.push(`- … ${count(report.unusedRoles.length - MARKDOWN_ROLE_ROWS)} more in report.json`);
+  }
+  if (report.unattachedPolicies !== undefined && report.unattachedPolicies.length > 0) {
+    lines.push('', '## Customer-managed policies attached to nothing', '', list(report.unattachedPolicies.map((p) => p.arn), LIST_ITEMS * 4));
   }
   lines.push('', '## Risky unused permissions', '');
   const risky = report.roles.filter((r) => r.riskyUnused > 0);
@@ -177,7 +191,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     for (const f of role.risks.filter((r) => r.unusedCount > 0)) {
       lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${list(f.unused, 6)}${f.unusedCount > f.unused.length ? ` (${count(f.unusedCount)} actions)` : ''}. ${f.reason}.`);
     }
-    lines.push('', `Minimize: ${code(role.minimize)}`, '');
+    lines.push('', role.retire !== undefined ? 'Unused: retire it (see Unused roles) rather than minimize it.' : `${role.kind.label}: ${role.kind.advice}. Minimize: ${code(role.minimize)}`, '');
   }
   if (risky.length > 15) lines.push(`${count(risky.length - 15)} more roles with risky unused permissions in report.json.`, '');
   lines.push('', '## Service-linked roles (cannot be edited)', '');

@@ -15,7 +15,7 @@ import { SAM_TEMPLATES, type SamTemplate } from './sam-templates.js';
 const kindSchema = z.enum(['admin-wildcard', 'service-wildcard', 'sam-template-avoided']);
 const tableSchema = z.strictObject({
   $comment: z.string(),
-  rows: z.array(z.strictObject({ kind: kindSchema, severity: z.enum(['high', 'medium']), reason: z.string().min(10), fix: z.string().min(10) })),
+  rows: z.array(z.strictObject({ kind: kindSchema, severity: z.enum(['high', 'medium']), reason: z.string().min(10), fix: z.string().min(10), fixRole: z.string().min(10) })),
 });
 const ROWS = tableSchema.parse(table).rows;
 
@@ -30,6 +30,8 @@ export interface AntiPattern {
   detail: string;
   reason: string;
   fix: string;
+  /** The fix for a role no function is known to use. */
+  fixRole: string;
 }
 
 export interface FunctionGroup {
@@ -89,7 +91,7 @@ function isTemplateStatement(t: SamTemplate, s: Statement): boolean {
 
 function flag(kind: AntiPatternKind, where: string, detail: string): AntiPattern {
   const r = row(kind);
-  return { kind, severity: r.severity, where, detail, reason: r.reason, fix: r.fix };
+  return { kind, severity: r.severity, where, detail, reason: r.reason, fix: r.fix, fixRole: r.fixRole };
 }
 
 /** Every anti-pattern in a role's identity policies, in policy and statement order. */
@@ -130,8 +132,9 @@ export function buildServerlessSection(
   return { functionsSource: functionsSource ?? null, groups, otherRoles };
 }
 
-function antiPatternLines(list: readonly AntiPattern[], fn: string | undefined): string[] {
-  return list.map((a) => `- **${a.kind}** (${a.severity}) in ${a.where}: ${a.detail}. ${a.reason}; ${fn !== undefined ? a.fix.replace('<name>', fn) : a.fix}.`);
+/** A function's role gets the function's fix; any other role (CI, ECS, EC2, ...) the role's, with its name (D6). */
+function antiPatternLines(list: readonly AntiPattern[], fn: string | undefined, role: string): string[] {
+  return list.map((a) => `- **${a.kind}** (${a.severity}) in ${a.where}: ${a.detail}. ${a.reason}; ${fn !== undefined ? a.fix.replace('<name>', fn) : a.fixRole.replace('<role>', role)}.`);
 }
 
 /** Markdown for the drift report; empty when there is nothing to say. */
@@ -145,13 +148,13 @@ export function renderServerlessMarkdown(section: ServerlessDriftSection | undef
       const shared = g.functions.length > 1 ? ` — shared by ${g.functions.length} functions: minimizing the role affects all of them` : '';
       lines.push(`### ${g.functions.join(', ')} → role \`${g.role}\`${shared}`, '');
       lines.push(`${g.used} of ${g.granted} granted actions used (${g.unusedPercent}% unused).`, '');
-      lines.push(...antiPatternLines(g.antiPatterns, g.functions[0]));
+      lines.push(...antiPatternLines(g.antiPatterns, g.functions[0], g.role));
       if (g.antiPatterns.length > 0) lines.push('');
     }
   }
   if (section.otherRoles.length > 0) {
     lines.push(section.functionsSource !== null ? '## Anti-patterns in other roles' : '## Anti-patterns', '');
-    for (const r of section.otherRoles) lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined), '');
+    for (const r of section.otherRoles) lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined, r.role), '');
   }
   return lines;
 }

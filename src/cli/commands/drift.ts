@@ -41,6 +41,7 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   lastAccessedDays: number;
   trailConfig?: string;
   trail?: string;
+  retireAfterDays: number;
 }
 
 
@@ -71,6 +72,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     )
     .option('--last-accessed <dir|live>', "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused")
     .option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days', parseLastAccessedDays, 400)
+    .option('--retire-after-days <n>', 'a role with no activity in the window and none in IAM (RoleLastUsed) for this many days gets a retirement recommendation', parseLastAccessedDays, 90)
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
     .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is unobservable, exactly, instead of inferred per resource from the logs")
     .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
@@ -126,6 +128,8 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         minimizeArgs,
         now,
         toolVersion: version,
+        retireAfterDays: opts.retireAfterDays,
+        ...(functions !== undefined ? { functions: functions.map((f) => ({ name: f.name, role: f.role })) } : {}),
         ...(lastAccessed !== undefined ? { lastAccessed } : {}),
       },
     );
