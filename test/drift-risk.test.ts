@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffPermissions } from '../src/diff/diff-permissions.js';
+import { parseTrailConfig } from '../src/diff/trail-selectors.js';
 import { createRiskMatcher, riskTable, type RiskMatcher } from '../src/drift/risk.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { expandActionPattern } from '../src/iam/expand.js';
@@ -43,8 +44,22 @@ const usageOf = (used: string[]): RoleUsage => ({
   diagnostics: [],
 });
 
+/**
+ * A trail logging every management and data event: the risk rows are judged on unused grants, not
+ * on what a trail may leave unlogged (without selectors, data-event actions on "*" are unobservable).
+ */
+const everythingLogged = parseTrailConfig(
+  {
+    AdvancedEventSelectors: [
+      { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+      { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'] }] },
+    ],
+  },
+  'test: every event logged',
+);
+
 function assess(grant: RoleGrant, used: string[] = []) {
-  return matcher.assess(grant, diffPermissions({ catalog, grant, usage: usageOf(used), evidence }));
+  return matcher.assess(grant, diffPermissions({ catalog, grant, usage: usageOf(used), evidence, trailSelection: everythingLogged }));
 }
 
 /** A grant that satisfies the row and nothing else. */
@@ -105,7 +120,7 @@ describe('risk table', () => {
     const grant = grantOf({ Effect: 'Allow', Action: 'sqs:*', Resource: '*' });
     const finding = assess(grant, ['sqs:SendMessage']).find((f) => f.rule === 'service-wildcard');
     expect(finding?.matched).toEqual(['sqs:*']);
-    const diff = diffPermissions({ catalog, grant, usage: usageOf(['sqs:SendMessage']), evidence });
+    const diff = diffPermissions({ catalog, grant, usage: usageOf(['sqs:SendMessage']), evidence, trailSelection: everythingLogged });
     expect(diff.unused.length).toBeGreaterThan(0);
     expect(finding?.unusedCount).toBe(diff.unused.length);
     expect(diff.unused.length + diff.unobservable.length + diff.used.length).toBe(catalog.actionsForService('sqs').length);

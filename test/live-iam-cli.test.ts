@@ -60,8 +60,11 @@ describe('minimize --athena without --iam', () => {
     // The grant came from the URL-encoded live document: its three actions.
     expect(plan.granted.actions).toBe(3);
     const actions = plan.proposed.flatMap((p) => p.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
-    expect(actions).toEqual(['s3:GetObject']);
-    expect(plan.unused).toEqual(expect.arrayContaining(['s3:DeleteObject', 's3:PutObject']));
+    // Only reads were seen, on one bucket, and no trail selectors were given: s3:GetObject is narrowed to
+    // what was read and also kept on "*" (other buckets' reads are unobservable), the writes are kept
+    // as unobservable (data events for reads say nothing about writes), never called unused.
+    expect([...new Set(actions)].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(plan.unused).toEqual([]);
     expect(iam.commandCalls(GetRoleCommand)).toHaveLength(1);
   }, 30_000);
 });

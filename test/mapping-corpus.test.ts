@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMinimize } from '../src/app/minimize.js';
+import { parseTrailConfig } from '../src/diff/trail-selectors.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
@@ -131,10 +132,29 @@ async function plan(catalog: IamCatalog, c: CorpusCase): Promise<MinimizePlan> {
       window: { start: time, end },
       allowEmpty: c.successful === false,
       allowPartialWindow: true,
+      // The corpus checks the mapping, not what the trail logs: a trail logging every management
+      // and data event, so a data-event permission granted on `*` is judged on the record alone
+      // (without selectors it would be unobservable beyond the one resource the record shows).
+      trailSelection: EVERYTHING_LOGGED,
       proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' },
     },
   );
 }
+
+const EVERYTHING_LOGGED = parseTrailConfig(
+  {
+    AdvancedEventSelectors: [
+      { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+      {
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'] },
+        ],
+      },
+    ],
+  },
+  'mapping corpus: every event logged',
+);
 
 /**
  * iam-simulate's verdict on the identity policies alone. The resource is evaluated as if it lived

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { ROOT_DIR, runBuilt } from './helpers/built-cli.js';
 
 const FIXTURE = join(ROOT_DIR, 'fixtures', 'lambda-s3-dynamodb');
-const ARGS = ['minimize', '--role', 'orders-api', '--end', '2026-10-22T00:00:00Z', '--logs', join(FIXTURE, 'logs'), '--iam', join(FIXTURE, 'iam.json')];
+// The fixture's trail logs its S3 and DynamoDB data events (trail-event-selectors.json, as its golden
+// args): without it, data-event actions granted on "*" stay on "*" (inferred per resource).
+const ARGS = ['minimize', '--role', 'orders-api', '--end', '2026-10-22T00:00:00Z', '--logs', join(FIXTURE, 'logs'), '--iam', join(FIXTURE, 'iam.json'), '--trail-config', join(FIXTURE, 'trail-event-selectors.json')];
 
 interface Plan {
   granted: { actions: number };
