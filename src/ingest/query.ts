@@ -1,5 +1,5 @@
 /**
- * The usage query, built once for every engine. It groups API calls by role and by the request
+ * The usage query in SQL (Athena and its rollup; tests run it on DuckDB). It groups API calls by role and by the request
  * parameters that identify resources, so the result grows with distinct usage, not with events.
  *
  * One scan serves three grouping sets:

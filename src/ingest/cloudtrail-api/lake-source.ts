@@ -3,7 +3,7 @@
  * StartQuery has no parameter binding for ad-hoc SQL, so every value placed in the statement is
  * first checked against a strict pattern (role ARNs, times we format, the event data store ID);
  * nothing else can reach the SQL. The statement returns each matching event's JSON, grouped here
- * with `groupRecords`, the in-memory twin of the usage query. Lake statuses end in FINISHED;
+ * with `groupRecords` (reference.ts: the one rule of which records count). Lake statuses end in FINISHED;
  * FAILED, CANCELLED and TIMED_OUT end the run.
  */
 import { CloudTrailClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';

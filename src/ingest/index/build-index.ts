@@ -3,7 +3,7 @@
  * index has not read, or whose size or mtime changed since, are read; a changed file's rows are
  * replaced, never added twice. Files that cannot be read are recorded as skipped (and retried on
  * the next run), so every answer from the index can say what evidence is missing. Files are read
- * by the stream scanner in rollup mode (scan-file.ts: call groups per UTC day and role name, and
+ * by the local file scan in rollup mode (file-scanner.ts: call groups per UTC day and role name, and
  * records per day and service), one at a time, so memory does not follow the logs' size.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';

@@ -1,5 +1,5 @@
 /**
- * The end of a local scan, shared by both engines (DuckDB and the stream scanner): files with
+ * The end of a local scan (stream-source.ts): files with
  * records but none that look like CloudTrail become bad files, bad files fail the run unless the
  * user asked to skip them, and the evidence is assembled from the per-file statistics.
  */

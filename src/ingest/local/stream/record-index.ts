@@ -1,8 +1,8 @@
 /**
  * Where each CloudTrail record's fields are, in one file's JSON bytes: the layout of the
  * {@link RecordIndex} the native walker (`native/scan.c`) returns, and its loader. What a scan
- * does with the fields is scan-file.ts's. Where the module cannot load (not built, or
- * `IAMTRIM_NATIVE=0`), scans take the reference path instead (`records.ts`: JSON.parse per file).
+ * does with the fields is scan-text.ts's. Where the module cannot load (not built, or
+ * `IAMTRIM_NATIVE=0`), scans take the reference path instead (`reference.ts`: JSON.parse per file).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
