@@ -64,8 +64,8 @@ describe(`limits (walker: ${native === null ? 'reference only, the native module
     const started = Date.now();
     expect(verdict(nestedTo(200_000))).toMatch(/^nests more than 512/);
     expect(referenceVerdict(nestedTo(200_000), 'wrapped')).toMatch(/^nests more than 512/);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 120_000);
 
   it(`records: the real limit (${MAX_RECORDS_PER_FILE.toLocaleString('en-US')}) refuses one more, and a lowered one sits just at and past`, () => {
     const over = `[${'{},'.repeat(MAX_RECORDS_PER_FILE)}{}]`;
@@ -133,10 +133,12 @@ describe('adversarial inputs of issue 19, bounded', () => {
     const started = Date.now();
     const before = process.memoryUsage().rss;
     expect(verdict(bomb, 'b_CloudTrail_eu-west-1_20260203T1000Z_bomb.json.gz')).toMatch(/^holds more than 1,000,000 records/);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // A complexity bound, not a benchmark: the walk is linear up to the limit (seconds on an idle
+    // machine; the reference path parses the whole file first), the old path took minutes.
+    expect(Date.now() - started).toBeLessThan(native === null ? 120_000 : 60_000);
     // The walk stops at the limit: its rows (208 bytes a record) never pass ~210 MB.
     expect(process.memoryUsage().rss - before).toBeLessThan(1024 ** 3);
-  }, 60_000);
+  }, 240_000);
 
   it('requestParameters nested 100,000 deep from a source that parses whole records (Lake, LookupEvents) are left out, not a stack overflow', () => {
     const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
@@ -148,7 +150,7 @@ describe('adversarial inputs of issue 19, bounded', () => {
     const resourceArns = Array.from({ length: 80_000 }, (_, i) => `arn:aws:s3:::bkt/k${i}`);
     const started = Date.now();
     const mapped = map(callRow({ eventSource: 's3.amazonaws.com', eventName: 'GetObject', params: { bucketName: 'bkt', key: 'k1' }, resourceArns }));
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - started).toBeLessThan(60_000);
     expect(mapped.kind).toBe('mapped');
-  }, 60_000);
+  }, 120_000);
 });
