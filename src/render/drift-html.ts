@@ -167,7 +167,7 @@ th[aria-sort=descending]::after{content:" \\25BC"}th[aria-sort=ascending]::after
 .idle{color:#b54708}summary{white-space:nowrap;cursor:pointer}.more{text-align:left;font-size:12px;max-width:640px}code{font-size:12px;word-break:break-all}
 svg .line{fill:none;stroke-width:2}svg .granted{stroke:#b42318;fill:#b42318}svg .used{stroke:#027a48;fill:#027a48}svg polyline.line{fill:none}
 svg .axis{stroke:#98a2b3}svg .tick{font-size:11px;fill:#5b6673}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
-ul.changes li{margin:2px 0}`;
+ul.changes li{margin:2px 0}table.plain th,table.plain td{text-align:left;cursor:auto}`;
 
 const SCRIPT = `
 (function(){
