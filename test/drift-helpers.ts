@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { IamCatalog } from '../src/iam/catalog.js';
 import { grantedActions } from '../src/iam/expand.js';
@@ -142,4 +143,13 @@ export function manyRolesSnapshot(count: number, accountId = '111122223333'): un
     };
   });
   return { UserDetailList: [], GroupDetailList: [], RoleDetailList: roles, Policies: [] };
+}
+
+/** The Chromium (or Chrome) on the PATH, for the report.html browser tests; undefined when none. */
+export function findChromium(): string | undefined {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (found.status === 0 && found.stdout.trim() !== '') return found.stdout.trim();
+  }
+  return undefined;
 }

@@ -13,15 +13,7 @@ import { main } from '../src/cli/main.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog } from '../src/iam/catalog.js';
 import { createMapper } from '../src/mapping/map-call.js';
-import { manyRolesSnapshot, pickCalls, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
-
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (found.status === 0 && found.stdout.trim() !== '') return found.stdout.trim();
-  }
-  return undefined;
-}
+import { findChromium, manyRolesSnapshot, pickCalls, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
 
 const CHROMIUM = findChromium();
 if (CHROMIUM === undefined) {

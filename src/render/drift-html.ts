@@ -51,21 +51,30 @@ interface Series {
   values: (number | null)[];
 }
 
-/** A line chart of the series over the run times, with axis labels. */
+/**
+ * A line chart of the series over the run times, with axis labels. The y axis is logarithmic
+ * (log10 of 1 + value, labelled at powers of ten): granted counts run to tens of thousands while
+ * used ones are often in the tens, and on a linear axis the used line would lie flat on zero.
+ * Each line ends with its latest value written out.
+ */
 export function trendChart(runs: readonly string[], series: readonly Series[], width = 720, height = 240): string {
-  const pad = { left: 56, right: 16, top: 16, bottom: 36 };
+  const pad = { left: 64, right: 120, top: 16, bottom: 36 };
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const max = Math.max(1, ...all);
+  const top = Math.max(1, Math.ceil(Math.log10(1 + Math.max(1, ...all))));
   const x = (i: number): number =>
     runs.length <= 1 ? pad.left + (width - pad.left - pad.right) / 2 : pad.left + (i * (width - pad.left - pad.right)) / (runs.length - 1);
-  const y = (v: number): number => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
+  const y = (v: number): number => pad.top + (height - pad.top - pad.bottom) * (1 - Math.log10(1 + Math.max(0, v)) / top);
   const parts: string[] = [
-    `<svg id="trend-chart" role="img" aria-label="granted vs used actions over ${runs.length} run(s)" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+    `<svg id="trend-chart" role="img" aria-label="granted vs used actions over ${runs.length} run(s), logarithmic scale" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
     `<line class="axis" x1="${pad.left}" y1="${y(0)}" x2="${width - pad.right}" y2="${y(0)}"/>`,
     `<line class="axis" x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${y(0)}"/>`,
-    `<text class="tick" x="${pad.left - 6}" y="${y(max) + 4}" text-anchor="end">${count(max)}</text>`,
-    `<text class="tick" x="${pad.left - 6}" y="${y(0) + 4}" text-anchor="end">0</text>`,
+    `<text class="tick" x="12" y="${(pad.top + y(0)) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.top + y(0)) / 2})">actions (log scale)</text>`,
   ];
+  for (let p = 0; p <= top; p++) {
+    const v = p === 0 ? 0 : 10 ** p;
+    parts.push(`<text class="tick" x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${count(v)}</text>`);
+    if (p > 0) parts.push(`<line class="grid" x1="${pad.left}" y1="${y(v).toFixed(1)}" x2="${width - pad.right}" y2="${y(v).toFixed(1)}"/>`);
+  }
   const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
   runs.forEach((at, i) => {
     if (i % labelEvery === 0 || i === runs.length - 1) {
@@ -80,6 +89,11 @@ export function trendChart(runs: readonly string[], series: readonly Series[], w
     for (const p of points) {
       const [px, py] = p.split(',');
       parts.push(`<circle class="dot ${s.cls}" cx="${px ?? 0}" cy="${py ?? 0}" r="3"/>`);
+    }
+    const lastIndex = s.values.reduce<number>((last, v, i) => (v === null ? last : i), -1);
+    const last = s.values[lastIndex];
+    if (last !== undefined && last !== null) {
+      parts.push(`<text class="value ${s.cls}" x="${(x(lastIndex) + 8).toFixed(1)}" y="${(y(last) + 4).toFixed(1)}">${escapeHtml(`${count(last)} ${s.label}`)}</text>`);
     }
   }
   parts.push('</svg>');
@@ -142,7 +156,7 @@ function roleRow(role: DriftRole, rank: number): string {
           .join(' ');
   return (
     `<tr class="role" ${data}><td>${rank}</td>` +
-    `<td><details><summary>${escapeHtml(role.name)}</summary><div class="more"><p>${escapeHtml(role.kind.label)}: ${escapeHtml(role.kind.advice)}</p>` +
+    `<td class="name"><details><summary title="${escapeHtml(role.arn)}">${escapeHtml(role.name)}</summary><div class="more"><p>${escapeHtml(role.kind.label)}: ${escapeHtml(role.kind.advice)}</p>` +
     (role.retire !== undefined
       ? `<p class="retire"><b>Retire it</b>: ${escapeHtml(role.retire.check)}.${role.retire.instanceProfiles.length > 0 ? ` Instance profiles: ${escapeHtml(role.retire.instanceProfiles.join(', '))}.` : ''}${role.retire.lambdaFunctions.length > 0 ? ` Lambda functions: ${escapeHtml(role.retire.lambdaFunctions.join(', '))}.` : ''}</p><pre>${escapeHtml(role.retire.commands.join('\n'))}</pre>`
       : `<code>${escapeHtml(role.minimize)}</code>`) +
@@ -155,32 +169,42 @@ function roleRow(role: DriftRole, rank: number): string {
   );
 }
 
+/*
+ * Layout for organization scale (500 roles over 20 accounts, 1,280 px): the role table has a fixed
+ * layout with bounded columns, long names and ARNs wrap anywhere, risk tags never wrap inside
+ * (a tag too long for its cell is cut with an ellipsis; its title says it all).
+ */
 const STYLE = `
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;background:#f7f8fa}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;background:#f7f8fa;overflow-wrap:anywhere}
 h1{font-size:22px;margin:0 0 4px}.alert{border:2px solid #b42318;background:#fef3f2;color:#7a271a;padding:10px 12px;margin:12px 0;border-radius:6px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#5b6673;font-size:12px}
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:12px 16px;min-width:130px}
 .card b{display:block;font-size:24px}.card.alert b{color:#b42318}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #e6e9ee;padding:5px 8px;text-align:right;vertical-align:top}
-th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3){text-align:left}th{cursor:pointer;background:#eef1f5;user-select:none;white-space:nowrap}
+table#roles{table-layout:fixed}#roles th{white-space:normal;overflow-wrap:normal}#roles td{overflow:hidden}
+#roles th:nth-child(2),#roles td:nth-child(2),#roles th:nth-child(3),#roles td:nth-child(3),table.plain th,table.plain td,tr.account-head th{text-align:left}
+th{cursor:pointer;background:#eef1f5;user-select:none}table.plain th{cursor:default}
+tr.account-head th{background:#dde6f0;cursor:default;font-weight:600}tr.account-head a{color:inherit}
 th[aria-sort=descending]::after{content:" \\25BC"}th[aria-sort=ascending]::after{content:" \\25B2"}
-.risk{display:inline-block;border-radius:4px;padding:0 5px;margin:1px;font-size:12px;background:#fff4e5}.risk.high{background:#fde2e1;color:#912018}
-.idle{color:#b54708}summary{white-space:nowrap;cursor:pointer}.more{text-align:left;font-size:12px;max-width:640px}code{font-size:12px;word-break:break-all}
+.risk{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom;white-space:nowrap;overflow-wrap:normal;border-radius:4px;padding:0 5px;margin:1px;font-size:12px;background:#fff4e5;box-sizing:border-box}.risk.high{background:#fde2e1;color:#912018}
+.idle{color:#b54708}summary{cursor:pointer}.more{text-align:left;font-size:12px}.more pre{white-space:pre-wrap;word-break:break-all}code{font-size:12px;word-break:break-all}
 svg .line{fill:none;stroke-width:2}svg .granted{stroke:#b42318;fill:#b42318}svg .used{stroke:#027a48;fill:#027a48}svg polyline.line{fill:none}
-svg .axis{stroke:#98a2b3}svg .tick{font-size:11px;fill:#5b6673}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
-ul.changes li{margin:2px 0}table.plain th,table.plain td{text-align:left;cursor:auto}`;
+svg .axis{stroke:#98a2b3}svg .grid{stroke:#e6e9ee}svg .tick{font-size:11px;fill:#5b6673}svg text.value{font-size:12px;stroke:none}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
+#trend-chart{max-width:100%;height:auto}
+ul.changes li{margin:2px 0}`;
 
 const SCRIPT = `
 (function(){
-  var table=document.getElementById('roles');if(!table)return;var body=table.tBodies[0];
+  var table=document.getElementById('roles');if(!table)return;
   var numeric={};Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){if(th.dataset.key)numeric[th.dataset.key]=th.dataset.numeric==='1';});
   function sortBy(key,dir){
     if(!(key in numeric))return;
-    var rows=Array.prototype.slice.call(body.rows);
+    Array.prototype.forEach.call(table.tBodies,function(body){
+    var rows=Array.prototype.slice.call(body.querySelectorAll('tr.role'));
     rows.sort(function(a,b){var x=a.dataset[key]||'',y=b.dataset[key]||'';
       var c=numeric[key]?(Number(x)-Number(y)):(x<y?-1:x>y?1:0);
       if(c===0)c=(a.dataset.name<b.dataset.name?-1:1)*(dir==='asc'?1:-1);
       return dir==='asc'?c:-c;});
-    rows.forEach(function(r){body.appendChild(r);});
+    rows.forEach(function(r){body.appendChild(r);});});
     Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){th.removeAttribute('aria-sort');if(th.dataset.key===key)th.setAttribute('aria-sort',dir==='asc'?'ascending':'descending');});
     table.setAttribute('data-sorted',key+':'+dir);
   }
@@ -232,10 +256,54 @@ function regressionsHtml(report: DriftReport): string {
   );
 }
 
+/** Column widths of the role table (fixed layout): the role name takes what is left. */
+const COLGROUP =
+  '<colgroup><col style="width:44px"><col><col style="width:92px"><col style="width:72px"><col style="width:64px"><col style="width:72px">' +
+  '<col style="width:72px"><col style="width:104px"><col style="width:190px"><col style="width:64px"><col style="width:100px"><col style="width:110px"></colgroup>';
+
+function accountId(account: string): string {
+  return `account-${account === '' ? 'unknown' : account}`;
+}
+
+/** With several accounts: one row per account with its totals, linking to its group of roles. */
+function accountsHtml(report: DriftReport): string {
+  if (report.accounts.length <= 1) return '';
+  const rows = report.accounts
+    .map(
+      (a) =>
+        `<tr><td><a href="#${accountId(a.account)}">${escapeHtml(a.account || 'unknown')}</a></td><td>${a.logs === null ? 'not said' : a.logs ? 'yes' : '<b class="idle">none</b>'}</td>` +
+        `<td>${count(a.roles)}</td><td>${count(a.active)}</td><td>${count(a.noActivity)}</td><td>${count(a.granted)}</td><td>${count(a.used)}</td>` +
+        `<td>${count(a.unused)} (${a.unusedPercent}%)</td><td>${count(a.rolesWithRiskyUnused)}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h3>${escapeHtml(plural(report.accounts.length, 'account'))}</h3><table id="accounts" class="plain"><thead><tr><th>account</th><th>logs</th><th>roles</th><th>active</th><th>no activity</th><th>granted</th><th>used</th><th>unused</th><th>roles with risky unused</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table><h3>Roles by account</h3>`
+  );
+}
+
+/**
+ * The role rows: one body for one account; with several, one body per account (in account order)
+ * headed by the account and its totals. Sorting reorders rows within each account.
+ */
+function roleBodies(report: DriftReport): string {
+  const ranked = report.roles.map((r, i) => ({ role: r, rank: i + 1 }));
+  if (report.accounts.length <= 1) return `<tbody>\n${ranked.map((r) => roleRow(r.role, r.rank)).join('\n')}\n</tbody>`;
+  return report.accounts
+    .map((a) => {
+      const mine = ranked.filter((r) => r.role.account === a.account);
+      const head =
+        `<tr class="account-head"><th colspan="${COLUMNS.length + 1}">Account ${escapeHtml(a.account || 'unknown')} · ${escapeHtml(plural(a.roles - a.serviceLinked, 'editable role'))}, ` +
+        `${count(a.active)} active · ${count(a.granted)} granted, ${count(a.used)} used, ${count(a.unused)} unused (${a.unusedPercent}%) · ${escapeHtml(plural(a.rolesWithRiskyUnused, 'role'))} with risky unused</th></tr>`;
+      return `<tbody id="${accountId(a.account)}" data-account="${escapeHtml(a.account)}">${head}\n${mine.map((r) => roleRow(r.role, r.rank)).join('\n')}\n</tbody>`;
+    })
+    .join('\n');
+}
+
 export function renderDriftHtml(report: DriftReport): string {
   const s = report.summary;
   const header = COLUMNS.map((c) => `<th data-key="${c.key}" data-numeric="${c.numeric ? 1 : 0}">${escapeHtml(c.label)}</th>`).join('') + '<th>trend</th>';
-  const rows = report.roles.map((r, i) => roleRow(r, i + 1)).join('\n');
+  const bodies = roleBodies(report);
   const linked = report.serviceLinked
     .map((r) => `<li>${escapeHtml(r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`)
     .join('');
@@ -258,12 +326,12 @@ ${trendChart(report.trend.runs, [
   { label: 'granted', cls: 'granted', values: report.trend.granted },
   { label: 'used', cls: 'used', values: report.trend.used },
 ])}
-<h2>Changes since the previous run</h2>
+<h2 id="changes-section">Changes since the previous run</h2>
 ${changesHtml(report)}
 <h2>Roles (click a header to sort)</h2>
-<table id="roles"><thead><tr>${header}</tr></thead><tbody>
-${rows}
-</tbody></table>
+${accountsHtml(report)}<table id="roles">${COLGROUP}<thead><tr>${header}</tr></thead>
+${bodies}
+</table>
 <h2>Service-linked roles (cannot be edited)</h2>
 <ul id="service-linked">${linked || '<li>None.</li>'}</ul>
 ${serverlessHtml(report.serverless)}
