@@ -136,5 +136,20 @@ describe('report.html for 20 accounts and 500 roles', () => {
         console.info(`drift-html-accounts: screenshot ${shot}`);
       }, 300_000);
     }
+
+    it('filters rows by a part of the ARN from the URL hash (#filter=…), hiding empty account groups', () => {
+      const url = pathToFileURL(html).href;
+      const byName = chromium(['--dump-dom', '--virtual-time-budget=10000', `${url}#filter=ci-deploy-`]);
+      const rows = [...byName.matchAll(/<tr class="role"[^>]*>/g)].map((m) => m[0]);
+      expect(rows).toHaveLength(500);
+      const visible = rows.filter((r) => !/\shidden(=""|\s|>)/.test(r));
+      expect(visible).toHaveLength(report.roles.filter((r) => r.name.startsWith('ci-deploy-')).length);
+      expect(visible.length).toBeGreaterThan(0);
+      expect(visible.every((r) => r.includes('data-name="ci-deploy-'))).toBe(true);
+      const account = ACCOUNTS[3] ?? '';
+      const byAccount = chromium(['--dump-dom', '--virtual-time-budget=10000', `${url}#filter=${account}`]);
+      expect(byAccount).toContain('data-shown="25"');
+      expect(byAccount.match(/<tbody id="account-\d+"[^>]*hidden/g)).toHaveLength(19);
+    }, 300_000);
   });
 });

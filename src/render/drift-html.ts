@@ -135,6 +135,7 @@ function roleRow(role: DriftRole, rank: number): string {
   const attrs = {
     rank,
     name: role.name,
+    arn: role.arn,
     status: role.status,
     granted: role.granted,
     used: role.used,
@@ -208,7 +209,14 @@ const SCRIPT = `
     Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){th.removeAttribute('aria-sort');if(th.dataset.key===key)th.setAttribute('aria-sort',dir==='asc'?'ascending':'descending');});
     table.setAttribute('data-sorted',key+':'+dir);
   }
-  function fromHash(){var m=/sort=([a-z]+)(?::(asc|desc))?/.exec(location.hash);if(!m)return;
+  var input=document.getElementById('role-filter');
+  function filterBy(q){q=q.toLowerCase();var shown=0;
+    Array.prototype.forEach.call(table.querySelectorAll('tr.role'),function(r){var hit=q===''||(r.dataset.arn||'').toLowerCase().indexOf(q)>=0;r.hidden=!hit;if(hit)shown++;});
+    Array.prototype.forEach.call(table.tBodies,function(b){b.hidden=b.querySelector('tr.role:not([hidden])')===null;});
+    table.setAttribute('data-shown',String(shown));}
+  if(input)input.addEventListener('input',function(){filterBy(input.value);});
+  function fromHash(){var f=/filter=([^&]*)/.exec(location.hash);if(f){var q=decodeURIComponent(f[1]);if(input)input.value=q;filterBy(q);}
+    var m=/sort=([a-z]+)(?::(asc|desc))?/.exec(location.hash);if(!m)return;
     sortBy(m[1],m[2]||(numeric[m[1]]?'desc':'asc'));}
   table.tHead.addEventListener('click',function(e){var th=e.target.closest('th');if(!th||!th.dataset.key)return;
     var cur=table.getAttribute('data-sorted')||'';var dir=cur===th.dataset.key+':desc'?'asc':cur===th.dataset.key+':asc'?'desc':(numeric[th.dataset.key]?'desc':'asc');
@@ -329,6 +337,7 @@ ${trendChart(report.trend.runs, [
 <h2 id="changes-section">Changes since the previous run</h2>
 ${changesHtml(report)}
 <h2>Roles (click a header to sort)</h2>
+<p><label>Filter roles by name, path or account: <input id="role-filter" type="search" placeholder="part of the role ARN"></label></p>
 ${accountsHtml(report)}<table id="roles">${COLGROUP}<thead><tr>${header}</tr></thead>
 ${bodies}
 </table>
