@@ -95,6 +95,10 @@ describe('drift --iam DIR (one snapshot per account)', () => {
     expect(md).toContain('## Accounts (2)');
     expect(md.indexOf(`### Account ${A}`)).toBeGreaterThan(md.indexOf('## Roles by account'));
     expect(md.indexOf(`### Account ${B}`)).toBeGreaterThan(md.indexOf(`### Account ${A}`));
+    // svc-0001 has no activity in either account: the unused list names both, by account.
+    const unused = md.slice(md.indexOf('## Unused roles'), md.indexOf('## Risky unused'));
+    expect(unused).toContain(`\`${A}/svc-0001\``);
+    expect(unused).toContain(`\`${B}/svc-0001\``);
   }, 120_000);
 
   it('the printed minimize command works against the same folder', async () => {

@@ -313,7 +313,7 @@ export function renderDriftHtml(report: DriftReport): string {
   const header = COLUMNS.map((c) => `<th data-key="${c.key}" data-numeric="${c.numeric ? 1 : 0}">${escapeHtml(c.label)}</th>`).join('') + '<th>trend</th>';
   const bodies = roleBodies(report);
   const linked = report.serviceLinked
-    .map((r) => `<li>${escapeHtml(r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`)
+    .map((r) => `<li>${escapeHtml(report.accounts.length > 1 ? `${r.account || 'unknown'}/${r.name}` : r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

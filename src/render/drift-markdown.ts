@@ -4,6 +4,7 @@
  */
 import type { DriftChanges, DriftReport, DriftRole } from '../drift/report.js';
 import { count, plural } from './format.js';
+import { compareText } from '../util/compare-text.js';
 import { renderServerlessMarkdown } from '../serverless/lambda-drift.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
 
@@ -94,6 +95,11 @@ function regressionsSection(report: DriftReport): string[] {
   return lines;
 }
 
+/** A role's name, preceded by its account when the report covers several (names repeat across accounts). */
+function roleLabel(report: DriftReport, role: DriftRole): string {
+  return report.accounts.length > 1 ? `${role.account || 'unknown'}/${role.name}` : role.name;
+}
+
 const ROLE_HEADER = [
   '| # | role | granted | used | unused | unobservable | risky unused | denied | last activity | trend granted/used |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -162,11 +168,11 @@ export function renderDriftMarkdown(report: DriftReport): string {
   lines.push('', '## Unused roles (no activity in the window)', '');
   if (report.unusedRoles.length === 0) lines.push('None.');
   else {
-    const byName = new Map(report.roles.map((r) => [r.name, r]));
-    for (const name of report.unusedRoles.slice(0, MARKDOWN_ROLE_ROWS)) {
-      const role = byName.get(name);
-      lines.push(`- ${code(name)} (${role?.kind.label ?? 'role'}): ${count(role?.granted ?? 0)} granted, last activity ${role !== undefined ? lastActivity(role) : '—'}`);
-      const retire = role?.retire;
+    // By role, not by name: names repeat across accounts (`--iam DIR`).
+    const idle = report.roles.filter((r) => r.status === 'no-activity').sort((a, b) => compareText(a.name, b.name) || compareText(a.account, b.account));
+    for (const role of idle.slice(0, MARKDOWN_ROLE_ROWS)) {
+      lines.push(`- ${code(roleLabel(report, role))} (${role.kind.label}): ${count(role.granted)} granted, last activity ${lastActivity(role)}`);
+      const retire = role.retire;
       if (retire !== undefined) {
         const refs = [
           retire.instanceProfiles.length > 0 ? `instance profiles ${list(retire.instanceProfiles)}` : '',
@@ -197,7 +203,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
   lines.push('', '## Service-linked roles (cannot be edited)', '');
   if (report.serviceLinked.length === 0) lines.push('None.');
   for (const role of report.serviceLinked) {
-    lines.push(`- ${code(role.name)}: ${count(role.granted)} granted, ${count(role.used)} used, last activity ${lastActivity(role)}`);
+    lines.push(`- ${code(roleLabel(report, role))}: ${count(role.granted)} granted, ${count(role.used)} used, last activity ${lastActivity(role)}`);
   }
   if (report.diagnostics.length > 0) {
     lines.push('', '## Notes', '');
