@@ -56,6 +56,17 @@ export function branchPrefix(roleName: string): string {
   return `iamtrim/${roleName.replace(/[^A-Za-z0-9_-]+/g, '-')}-`;
 }
 
+/** A PR's branch (`<prefix><yyyymmdd>`) and the prefix that finds an open iamtrim PR for it. */
+export function prBranch(name: string, now: Date): Pick<PrPlan, 'branch' | 'branchPrefix'> {
+  const prefix = branchPrefix(name);
+  return { branch: `${prefix}${now.toISOString().slice(0, 10).replace(/-/g, '')}`, branchPrefix: prefix };
+}
+
+/** The file edit of a PR and its unified diff, as the PR will show it. */
+export function prFileChange(path: string, target: string, before: string, after: string): Pick<PrPlan, 'file' | 'fileDiff'> {
+  return { file: { path, target, before, after }, fileDiff: createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, '', '', { context: 3 }) };
+}
+
 /** `app-common (managed)`, `AWSLambdaBasicExecutionRole (AWS managed)`. */
 export function shareLabel(share: PolicyShare): string {
   return `${share.name} (${share.awsManaged ? 'AWS managed' : share.kind})`;
@@ -120,11 +131,9 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
         ? { content: input.fileText, target: chosen.read.target }
         : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions, { template: input.template === true });
   }
-  const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
-  const prefix = branchPrefix(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`);
+  const branch = prBranch(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`, input.now);
   const title = prTitle(plan, share);
-  const fileDiff = createTwoFilesPatch(`a/${input.file}`, `b/${input.file}`, input.fileText, rewrite.content, '', '', { context: 3 });
   const commitMessage = [
     title,
     '',
@@ -145,8 +154,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
   return {
     role: plan.role,
     base: input.base,
-    branch: `${prefix}${date}`,
-    branchPrefix: prefix,
+    ...branch,
     title,
     body: renderPrBody({
       plan,
@@ -158,8 +166,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     }),
     commitMessage,
     ...(share !== undefined ? { share } : {}),
-    file: { path: input.file, target: rewrite.target, before: input.fileText, after: rewrite.content },
-    fileDiff,
+    ...prFileChange(input.file, rewrite.target, input.fileText, rewrite.content),
   };
 }
 

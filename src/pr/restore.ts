@@ -6,14 +6,13 @@
  * (so the denial came from a boundary, an SCP or a resource policy), is not re-granted: adding an
  * Allow would not restore it, and the body says so.
  */
-import { createTwoFilesPatch } from 'diff';
 import { InputError } from '../errors.js';
 import { evaluate } from '../iam/evaluate.js';
 import type { MinimizePlan, PolicyDocument, Statement } from '../model.js';
 import { count, plural } from '../render/format.js';
 import { compareText } from '../util/compare-text.js';
 import { IAMTRIM_TRAILER } from './git.js';
-import { branchPrefix, matchedShare, type PrPlan, type PrPlanInput } from './plan.js';
+import { matchedShare, prBranch, prFileChange, type PrPlan, type PrPlanInput } from './plan.js';
 import { rewritePolicyFile } from './rewrite.js';
 
 export const RESTORE_SID = 'IamtrimRestore';
@@ -121,19 +120,15 @@ export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals
   const document: PolicyDocument = { ...read.document, Statement: [...kept, ...added] };
   const rewrite = rewritePolicyFile(input.file, input.fileText, document, input.resource, read.expressions);
   const target = rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`;
-  const date = input.now.toISOString().slice(0, 10).replace(/-/g, '');
-  const prefix = branchPrefix(`${plan.roleName}-restore`);
   const title = `iamtrim: restore ${plural(selection.restore.length, 'denied call')} of ${plan.roleName}`;
   return {
     role: plan.role,
     base: input.base,
-    branch: `${prefix}${date}`,
-    branchPrefix: prefix,
+    ...prBranch(`${plan.roleName}-restore`, input.now),
     title,
     body: restoreBody(plan, selection, target, input.version),
     commitMessage: [title, '', `Re-grants exactly the (action, resource) pairs ${plan.roleName} was denied, in ${rewrite.target}.`, '', IAMTRIM_TRAILER, ''].join('\n'),
-    file: { path: input.file, target: rewrite.target, before: input.fileText, after: rewrite.content },
-    fileDiff: createTwoFilesPatch(`a/${input.file}`, `b/${input.file}`, input.fileText, rewrite.content, '', '', { context: 3 }),
+    ...prFileChange(input.file, rewrite.target, input.fileText, rewrite.content),
     selection,
   };
 }
