@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { splitBySize } from '../src/bench/measure.js';
-import { BENCH_END, BENCH_START, boundRatio, renderBenchSection, replaceBenchSection, type BenchRow } from '../src/bench/report.js';
+import { median, splitBySize } from '../src/bench/measure.js';
+import { BENCH_END, BENCH_START, boundRatio, renderBenchSection, replaceBenchSection, runRatios, type BenchRow } from '../src/bench/report.js';
 
 const measured = (seconds: number) => ({ seconds, peakRssBytes: 300 * 2 ** 20, exitCode: 0 });
 const row: BenchRow = {
@@ -47,5 +47,34 @@ describe('bench report', () => {
     expect(next).toContain('## Analysis\nkept');
     expect(next).not.toContain('\nold\n');
     expect(replaceBenchSection(next, section)).toBe(next);
+  });
+
+  it('takes each run against the bound measured just before it and reports the median of three', () => {
+    // bound 3 s then scan 4 s: 0.75; 3/5 = 0.6; 2.8/3.5 = 0.8 -> median 0.75
+    const ratios = runRatios([3, 3, 2.8], [4, 5, 3.5]);
+    expect(ratios.runs.map((r) => r.toFixed(2))).toEqual(['0.75', '0.60', '0.80']);
+    expect(ratios.median).toBeCloseTo(0.75);
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2);
+    expect(Number.isNaN(median([]))).toBe(true);
+  });
+
+  it('reports repeated runs, the libdeflate bound and the installed tarball against the checkout', () => {
+    const repeated: BenchRow = {
+      ...row,
+      gzipAllRuns: [3, 3, 2.8],
+      libdeflateAllRuns: [2, 2.5, 2],
+      usageRuns: [4, 5, 3.5],
+      usageTarballRuns: [measured(4.4), measured(5), measured(4)],
+    };
+    const section = renderBenchSection([repeated], 'test machine', 2);
+    const line = section.split('\n').find((l) => l.startsWith('| 1,000,000 | 3.00, 3.00, 2.80'));
+    expect(line).toBeDefined();
+    // libdeflate: 2/4 = 0.50, 2.5/5 = 0.50, 2/3.5 = 0.57 -> 0.50; tarball: checkout median 4 / tarball median 4.4 = 0.91
+    expect(line).toContain('**0.75** (0.75, 0.60, 0.80)');
+    expect(line).toContain('**0.50** (0.50, 0.50, 0.57)');
+    expect(line).toMatch(/4\.40, 5\.00, 4\.00 \| 0\.91 \|$/);
+    // A row from an older results.json (no runs) gets no line in that table.
+    expect(renderBenchSection([row], 'test machine', 2)).not.toContain('Repeated runs');
   });
 });

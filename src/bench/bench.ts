@@ -1,20 +1,23 @@
 /**
  * `npm run bench [-- --events 1000000,10000000 --days 90]`: a benchmark, not a timed test.
  * For each volume it generates the demo account once (kept under bench-data/), then, on the same
- * files: the hardware bound (`gzip -dc` with one process and one per core), the cold `usage` (all roles, one role, and with
+ * files: the hardware bound (`gzip -dc` with one process and one per core, `libdeflate-gunzip` per core), the cold `usage` (all roles
+ * `--runs` times interleaved with the bound and reported by the median, also from the installed `npm pack` tarball; one role; and with
  * --reference-up-to N the reference path a machine without the native walker takes) and
  * `minimize` scans (wall time, peak RSS of the CLI child), building the usage index and a
  * `minimize --index` over the window. It prints a table and rewrites the generated section of
  * docs/performance.md, with the machine description and the load average of every run. Rows of
  * volumes not measured in a run are kept from bench-data/results.json.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { walkerDescription } from '../ingest/local/stream/record-index.js';
-import { gzipInflatedSize, listDeliveryFiles, loadAverage, measureDecompression, measureProcess } from './measure.js';
+import { gzipInflatedSize, listDeliveryFiles, loadAverage, measureDecompression, measureLibdeflate, measureProcess, median, type Measured } from './measure.js';
+import { installTarball, type InstalledTarball } from './tarball.js';
 import { renderBenchSection, replaceBenchSection, type BenchRow } from './report.js';
 
 const NOW = '2026-03-01T00:00:00Z';
@@ -35,6 +38,11 @@ async function main(): Promise<void> {
       // Keep an existing bench-data/index-N.duckdb instead of timing a fresh build (the build at
       // 10M takes many minutes); the update, usage and minimize are still measured on it.
       'reuse-index': { type: 'boolean', default: false },
+      // The bound (gzip -dc and libdeflate-gunzip on every core) and the cold all-roles scan are
+      // measured this many times, interleaved, and reported by their median.
+      runs: { type: 'string', default: '3' },
+      // The installed tarball (npm pack, no C compiler on PATH) against the checkout, for volumes up to this many events.
+      'tarball-up-to': { type: 'string', default: '1000000' },
     },
     strict: true,
   });
@@ -45,6 +53,18 @@ async function main(): Promise<void> {
   const bin = resolve('dist/bin.js');
   const rows: BenchRow[] = [];
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const runs = Math.max(1, Number(values.runs));
+  const tarballUpTo = Number(values['tarball-up-to']);
+  let tarball: InstalledTarball | null = null;
+  if (volumes.some((v) => v <= tarballUpTo)) {
+    tarball = await installTarball(resolve('.'), resolve(values.data, 'tarball'));
+    // The installed package must run the native walker from its prebuilt binary, or the comparison means nothing.
+    const check = spawnSync(node, [tarball.bin, 'usage', '--all-roles', '--logs', resolve('fixtures/lambda-s3-dynamodb/logs'), '--days', '30', '--end', '2026-10-22T00:00:00Z', '--verbose'], {
+      env: { ...process.env, PATH: tarball.path },
+      encoding: 'utf8',
+    });
+    if (check.status !== 0 || !check.stderr.includes('native walker')) throw new Error(`the installed tarball did not run the native walker: ${check.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+  }
 
   for (const events of volumes) {
     const dir = resolve(values.data, `demo-${events}-${days}d`);
@@ -74,10 +94,28 @@ async function main(): Promise<void> {
       return run();
     };
     const gzipOne = await timed('gzip x1', () => measureDecompression(files, 1));
-    const gzipAll = await timed(`gzip x${cores}`, () => measureDecompression(files, cores));
-    const usage = await timed('usage', () =>
-      measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-${events}.json`)]),
-    );
+    // Interleaved, so load that comes and goes falls on the bound and the scan alike.
+    const gzipAllRuns: number[] = [];
+    const libdeflateRuns: number[] = [];
+    const usageRuns: Measured[] = [];
+    const tarballRuns: Measured[] = [];
+    for (let run = 1; run <= runs; run++) {
+      gzipAllRuns.push(await timed(`gzip x${cores} #${run}`, () => measureDecompression(files, cores)));
+      const libdeflate = await timed(`libdeflate-gunzip x${cores} #${run}`, () => measureLibdeflate(files, cores));
+      if (libdeflate !== null) libdeflateRuns.push(libdeflate);
+      usageRuns.push(
+        await timed(`usage #${run}`, () => measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-${events}.json`)])),
+      );
+      const installed = events <= tarballUpTo ? tarball : null;
+      if (installed !== null) {
+        tarballRuns.push(
+          await timed(`usage, installed tarball #${run}`, () =>
+            measureProcess(node, [installed.bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-tarball-${events}.json`)], [0], { ...process.env, PATH: installed.path }),
+          ),
+        );
+      }
+    }
+    const usage = medianRun(usageRuns);
     const usageRole = await timed('usage --role', () =>
       measureProcess(node, [bin, 'usage', '--role', ROLE, '--logs', logs, ...window, '--out', join(values.data, `usage-role-${events}.json`)]),
     );
@@ -115,8 +153,12 @@ async function main(): Promise<void> {
       maxFileBytes: sizes[sizes.length - 1] ?? 0,
       generateSeconds,
       gzipOneSeconds: gzipOne,
-      gzipAllSeconds: gzipAll,
+      gzipAllSeconds: median(gzipAllRuns),
+      gzipAllRuns,
+      libdeflateAllRuns: libdeflateRuns.length === 0 ? null : libdeflateRuns,
       usage,
+      usageRuns: usageRuns.map((m) => m.seconds),
+      usageTarballRuns: tarballRuns.length === 0 ? null : tarballRuns,
       usageRole,
       usageReference,
       minimize,
@@ -143,6 +185,12 @@ async function main(): Promise<void> {
   const before = existsSync(doc) ? await readFile(doc, 'utf8') : '# Performance\n';
   await writeFile(doc, replaceBenchSection(before, section));
   log(`wrote ${doc}`);
+}
+
+/** The run with the median wall time. */
+function medianRun(measured: readonly Measured[]): Measured {
+  const sorted = [...measured].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Measured;
 }
 
 main().catch((error: unknown) => {

@@ -105,3 +105,25 @@ export async function measureDecompression(files: ReadonlyArray<{ path: string; 
   await Promise.all(splitBySize(files, processes).map((group) => gunzipGroup(group)));
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
+
+/** Wall time of decompressing every file with `processes` concurrent `libdeflate-gunzip -c` processes, or null when it is not installed. */
+export async function measureLibdeflate(files: ReadonlyArray<{ path: string; size: number }>, processes: number): Promise<number | null> {
+  try {
+    await measureProcess('libdeflate-gunzip', ['-V']);
+  } catch {
+    return null;
+  }
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    splitBySize(files, processes).map(async (group) => {
+      for (let i = 0; i < group.length; i += 500) await measureProcess('libdeflate-gunzip', ['-c', ...group.slice(i, i + 500)]);
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** The middle value (the lower of the two middles for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+}

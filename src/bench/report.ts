@@ -16,9 +16,16 @@ export interface BenchRow {
   /** Null when the data set already existed. */
   generateSeconds: number | null;
   gzipOneSeconds: number;
+  /** The all-cores `gzip -dc` bound: the median of `gzipAllRuns` (rows from older runs have no runs). */
   gzipAllSeconds: number;
-  /** `usage --all-roles`: every role's calls grouped (the scan's heaviest case). */
+  gzipAllRuns?: number[];
+  /** The same bound with `libdeflate-gunzip` (Debian's libdeflate-tools), per run; null when not installed. */
+  libdeflateAllRuns?: number[] | null;
+  /** `usage --all-roles`: every role's calls grouped (the scan's heaviest case); the median run of `usageRuns`. */
   usage: Measured;
+  usageRuns?: number[];
+  /** `usage --all-roles` from the installed `npm pack` tarball (no C compiler on PATH), per run; null when not measured. */
+  usageTarballRuns?: Measured[] | null;
   /** `usage --role app-api`: one role's calls grouped, the rest only counted. */
   usageRole: Measured;
   /** `usage --all-roles` on the reference path (IAMTRIM_NATIVE=0; only with --reference-up-to N, for volumes up to N). */
@@ -51,6 +58,19 @@ const secs = (s: number): string => s.toFixed(s < 10 ? 2 : 1);
 const timed = (m: Measured | null, events: number): string => (m === null ? 'n/a' : `${secs(m.seconds)} s, ${rate(events, m.seconds)} ev/s`);
 const ratio = (m: Measured | null, bound: number): string => (m === null ? '-' : boundRatio(m.seconds, bound).toFixed(2));
 
+function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/** Per-run ratios of the cold all-roles scan to a bound measured just before it, and their median. */
+export function runRatios(boundRuns: readonly number[], scanRuns: readonly number[]): { runs: number[]; median: number } {
+  const runs = scanRuns.slice(0, boundRuns.length).map((scan, i) => boundRatio(scan, boundRuns[i] ?? 0));
+  return { runs, median: middle(runs) };
+}
+
+const runList = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
+
 /** Markdown for the generated section. */
 export function renderBenchSection(rows: readonly BenchRow[], machine: string, cores: number): string {
   const lines = [
@@ -58,7 +78,7 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
     '',
     `Machine: ${machine}. Shared with other jobs: see the load averages; figures taken under load are noisy.`,
     '',
-    'Cold scans (no index), against the hardware bound on the same files. Ratio = bound time / scan time (1 = as fast as decompression on every core).',
+    'Cold scans (no index), against the hardware bound on the same files. Ratio = bound time / scan time (1 = as fast as decompression on every core). Where runs were repeated, the bound and `usage --all-roles` are the median run (next table).',
     '',
     `| records | files (median / max gz) | gz MB -> JSON MB | gzip -dc x1 | gzip -dc x${cores} (bound) | usage --all-roles | usage --role app-api | minimize --role app-api | ratio to bound (all roles / one role / minimize) | peak RSS (all roles / one role / minimize) | usage --all-roles, reference path |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -73,6 +93,29 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
         // Rows kept from an older results.json have no usageReference.
         `| ${r.usageReference ? `${timed(r.usageReference, r.events)}, ratio ${ratio(r.usageReference, r.gzipAllSeconds)}, ${rss(r.usageReference)}` : 'not run'} |`,
     );
+  }
+  const repeated = rows.filter((r) => r.gzipAllRuns !== undefined && r.usageRuns !== undefined);
+  if (repeated.length > 0) {
+    lines.push(
+      '',
+      `Repeated runs, interleaved (bound, scan, bound, scan, ...); the ratio is taken per run against the bound measured just before it, and the median reported. The installed tarball is \`npm pack\` unpacked with no C compiler on PATH (its native walker comes from \`prebuilds/\`).`,
+      '',
+      `| records | gzip -dc x${cores} runs (s) | libdeflate-gunzip x${cores} runs (s) | usage --all-roles runs (s) | ratio to gzip bound: median (runs) | ratio to libdeflate bound: median (runs) | installed tarball usage --all-roles runs (s) | tarball speed / checkout speed (medians) |`,
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const r of repeated) {
+      const gzip = r.gzipAllRuns ?? [];
+      const scans = r.usageRuns ?? [];
+      const onGzip = runRatios(gzip, scans);
+      const libdeflate = r.libdeflateAllRuns ?? null;
+      const onLibdeflate = libdeflate === null ? null : runRatios(libdeflate, scans);
+      const tarball = r.usageTarballRuns?.map((m) => m.seconds) ?? null;
+      lines.push(
+        `| ${r.events.toLocaleString('en-US')} | ${runList(gzip)} | ${libdeflate === null ? 'not installed' : runList(libdeflate)} | ${runList(scans)} ` +
+          `| **${onGzip.median.toFixed(2)}** (${runList(onGzip.runs)}) | ${onLibdeflate === null ? '-' : `**${onLibdeflate.median.toFixed(2)}** (${runList(onLibdeflate.runs)})`} ` +
+          `| ${tarball === null ? 'not run' : runList(tarball)} | ${tarball === null ? '-' : (middle(scans) / middle(tarball)).toFixed(2)} |`,
+      );
+    }
   }
   lines.push(
     '',
