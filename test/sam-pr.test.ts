@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { evaluate } from '../src/iam/evaluate.js';
-import { expandSamPolicyItems } from '../src/serverless/sam-expand.js';
+import { expandSamPolicyItems } from '../src/policy/sam-expand.js';
 import { runCli } from './helpers/run-cli.js';
 
 let dir: string;

@@ -17,10 +17,10 @@ import { findRole } from '../src/iam/authorization-details.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { asList, expandActionPattern } from '../src/iam/expand.js';
 import type { PolicyDocument, Statement } from '../src/model.js';
-import { expandSamPolicyItems } from '../src/serverless/sam-expand.js';
-import { buildSamPolicies, statementsWithin } from '../src/serverless/sam-policies.js';
-import { bindingsFromArn, expandTemplate, SAM_TEMPLATES, type SamContext } from '../src/serverless/sam-templates.js';
-import { samPoliciesYaml } from '../src/serverless/sam-yaml.js';
+import { expandSamPolicyItems } from '../src/policy/sam-expand.js';
+import { buildSamPolicies, statementsWithin } from '../src/policy/sam-policies.js';
+import { bindingsFromArn, expandTemplate, SAM_TEMPLATES, type SamContext } from '../src/policy/sam-templates.js';
+import { samPoliciesYaml } from '../src/render/sam-yaml.js';
 import { runCli } from './helpers/run-cli.js';
 
 const CTX: SamContext = { partition: 'aws', accountId: '123456789012', region: 'eu-west-1' };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isMap, parseDocument } from 'yaml';
 import { InputError } from '../src/errors.js';
-import { rewriteSamPolicies } from '../src/serverless/sam-rewrite.js';
+import { rewriteSamPolicies } from '../src/pr/sam-rewrite.js';
 
 const TEMPLATE = readFileSync('test/sam-fixtures/template.yaml', 'utf8');
 const NEW_BLOCK = [

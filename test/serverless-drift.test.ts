@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import type { RoleGrant, Statement } from '../src/model.js';
-import { findAntiPatterns, type AntiPatternKind } from '../src/serverless/lambda-drift.js';
-import { expandTemplate } from '../src/serverless/sam-templates.js';
+import { findAntiPatterns, type AntiPatternKind } from '../src/drift/lambda-drift.js';
+import { expandTemplate } from '../src/policy/sam-templates.js';
 import { runCli } from './helpers/run-cli.js';
 
 const CTX = { partition: 'aws', accountId: '123456789012', region: 'eu-west-1' };

@@ -18,9 +18,9 @@ import {
   readLambdaFunctionsFile,
   resolveFunction,
   type LambdaFunction,
-} from '../src/serverless/lambda-functions.js';
-import { resolveFunctionLive } from '../src/serverless/lambda-live.js';
-import { resolveRoleTarget } from '../src/serverless/role-target.js';
+} from '../src/iam/lambda-functions.js';
+import { resolveFunctionLive } from '../src/iam/lambda-live.js';
+import { resolveRoleTarget } from '../src/cli/role-target.js';
 import { UsageError } from '../src/errors.js';
 import { runCli } from './helpers/run-cli.js';
 

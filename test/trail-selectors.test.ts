@@ -13,7 +13,7 @@ import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrailConfig, selectionCovers } from '../src/diff/trail-selectors.js';
-import { readLiveTrailSelection } from '../src/aws/trail-selectors-live.js';
+import { readLiveTrailSelection } from '../src/diff/trail-selectors-live.js';
 import { InputError } from '../src/errors.js';
 import { runCli } from './bad-input-helpers.js';
 import { simulate } from './helpers/simulate.js';

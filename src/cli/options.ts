@@ -1,6 +1,6 @@
 /** Options shared by the commands that read usage: the window, the sources, the output. */
 import { Option, type Command } from 'commander';
-import type { AwsSourceFlags } from '../aws/usage-sources.js';
+import type { AwsSourceFlags } from './aws-sources.js';
 import { UsageError } from '../errors.js';
 import type { TimeWindow } from '../model.js';
 

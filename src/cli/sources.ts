@@ -7,7 +7,7 @@ import { streamLogsSource, type ScanProgress } from '../ingest/local/stream/stre
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
 import type { TrailSelection } from '../diff/trail-selectors.js';
-import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from '../serverless/role-target.js';
+import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from './role-target.js';
 import { bytes, count } from '../render/format.js';
 import type { RunIo } from './io.js';
 import { readFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ export function progressPrinter(io: RunIo): ((p: ScanProgress) => void) | undefi
 export async function buildUsageSource(options: SourceOptions, io: RunIo): Promise<UsageSource> {
   const awsFlag = options.athena === true || options.athenaRollup !== undefined || options.lookupEvents === true || options.lake !== undefined;
   if (awsFlag) {
-    const aws = (await import('../aws/usage-sources.js')).buildAwsUsageSource(options, io);
+    const aws = (await import('./aws-sources.js')).buildAwsUsageSource(options, io);
     if (aws !== undefined) return aws;
   }
   if (options.index !== undefined) {
@@ -88,7 +88,7 @@ export async function buildIamSnapshot(
  */
 export async function resolveTarget(options: RoleTargetOptions & AwsFlagOptions, env: RunIo['env']): Promise<RoleTarget> {
   if (options.function === undefined || options.lambda !== undefined) return resolveRoleTarget(options);
-  const [{ lambdaClientFor }, { awsClientConfig }] = await Promise.all([import('../serverless/lambda-live.js'), import('../aws/client-config.js')]);
+  const [{ lambdaClientFor }, { awsClientConfig }] = await Promise.all([import('../iam/lambda-live.js'), import('../aws/client-config.js')]);
   const config = awsClientConfig(options, env);
   return resolveRoleTarget(options, (nameOrArn) => lambdaClientFor(nameOrArn, config));
 }
@@ -185,7 +185,7 @@ export async function buildTrailSelection(
   const [{ CloudTrailClient }, { awsClientConfig }, { readLiveTrailSelection }] = await Promise.all([
     import('@aws-sdk/client-cloudtrail'),
     import('../aws/client-config.js'),
-    import('../aws/trail-selectors-live.js'),
+    import('../diff/trail-selectors-live.js'),
   ]);
   const client = new CloudTrailClient(awsClientConfig(options, env));
   try {

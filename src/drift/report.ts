@@ -5,7 +5,7 @@
 import type { Diagnostic, TimeWindow } from '../model.js';
 import type { LastAccessedKeep } from '../model.js';
 import type { RiskFinding } from './risk.js';
-import type { ServerlessDriftSection } from '../serverless/lambda-drift.js';
+import type { ServerlessDriftSection } from './lambda-drift.js';
 import type { Regression } from './regressions.js';
 
 /** Where the last activity of a role comes from: the logs in the window, or IAM's RoleLastUsed. */

@@ -14,7 +14,7 @@ import { matchPolicy } from './match-policy.js';
 import { readPolicyFile, type PolicyRead } from './read-policy.js';
 import { rewritePolicyFile, type FileRewrite } from './rewrite.js';
 import type { SamRenderOptions } from '../render/sam.js';
-import { isSamTemplateFile, rewriteSamTemplateFile } from '../serverless/sam-pr.js';
+import { isSamTemplateFile, rewriteSamTemplateFile } from './sam-pr.js';
 
 export interface PrPlan {
   role: string;

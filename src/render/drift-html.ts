@@ -6,7 +6,7 @@
  */
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
 import type { DriftReport, DriftRole } from '../drift/report.js';
-import type { AntiPattern, ServerlessDriftSection } from '../serverless/lambda-drift.js';
+import type { AntiPattern, ServerlessDriftSection } from '../drift/lambda-drift.js';
 import { count, plural } from './format.js';
 
 function antiPatternsHtml(list: readonly AntiPattern[]): string {

@@ -5,7 +5,7 @@
 import type { DriftChanges, DriftReport, DriftRole } from '../drift/report.js';
 import { count, plural } from './format.js';
 import { compareText } from '../util/compare-text.js';
-import { renderServerlessMarkdown } from '../serverless/lambda-drift.js';
+import { renderServerlessMarkdown } from '../drift/lambda-drift.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
 
 /** Rows of the ranked role table; the rest is in report.json. */

@@ -4,10 +4,10 @@
  * for the rest. Header comments say which role, which functions share it, and what was checked.
  */
 import type { MinimizePlan } from '../model.js';
-import { describeResolution, type FunctionResolution } from '../serverless/lambda-functions.js';
-import { buildSamPolicies, statementsWithin, type SamPolicies } from '../serverless/sam-policies.js';
-import { SAM_TEMPLATES_SOURCE, type SamContext } from '../serverless/sam-templates.js';
-import { samPoliciesYaml } from '../serverless/sam-yaml.js';
+import { describeResolution, type FunctionResolution } from '../iam/lambda-functions.js';
+import { buildSamPolicies, statementsWithin, type SamPolicies } from '../policy/sam-policies.js';
+import { SAM_TEMPLATES_SOURCE, type SamContext } from '../policy/sam-templates.js';
+import { samPoliciesYaml } from './sam-yaml.js';
 
 export interface SamRenderOptions {
   /** Set with `--function`: gives the stack's region and names the functions sharing the role. */

@@ -20,8 +20,8 @@ import { writeFileAtomic } from '../io.js';
 import { addSourceOptions, addWindowOptions, givenSourceArgs, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildLastAccessedAll, buildTrailSelection, buildUsageSource } from '../sources.js';
 import { parseLastAccessedDays } from '../proposal-flags.js';
-import { readLambdaFunctionsFile } from '../../serverless/lambda-functions.js';
-import { buildServerlessSection } from '../../serverless/lambda-drift.js';
+import { readLambdaFunctionsFile } from '../../iam/lambda-functions.js';
+import { buildServerlessSection } from '../../drift/lambda-drift.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 

@@ -10,8 +10,8 @@ import { addProposalOptions, planFromFlags, type ProposalFlags } from '../propos
 import { addOutputOptions, addSourceOptions, addWindowOptions, type OutputOptions } from '../options.js';
 import { expandActionPattern } from '../../iam/expand.js';
 import { renderMinimizeSam } from '../../render/sam.js';
-import { addRoleTargetOptions } from '../../serverless/role-target.js';
-import { withFunctionTarget } from '../../serverless/target-output.js';
+import { addRoleTargetOptions } from '../role-target.js';
+import { withFunctionTarget } from '../target-output.js';
 
 interface MinimizeOptions extends ProposalFlags, OutputOptions {
   format: MinimizeFormat;

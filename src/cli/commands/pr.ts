@@ -13,7 +13,7 @@ import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
 import { buildRestorePlan } from '../../pr/restore.js';
-import { isSamTemplateFile } from '../../serverless/sam-pr.js';
+import { isSamTemplateFile } from '../../pr/sam-pr.js';
 import type { MinimizePlan, PolicyShare } from '../../model.js';
 import { errorCode } from '../../util/error-code.js';
 import { readFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import type { CliIo } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow } from '../options.js';
 import { addProposalOptions, planFromFlags, type PlanFromFlags, type ProposalFlags } from '../proposal-flags.js';
 import { expandActionPattern } from '../../iam/expand.js';
-import { addRoleTargetOptions } from '../../serverless/role-target.js';
+import { addRoleTargetOptions } from '../role-target.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 

@@ -6,7 +6,7 @@ import { json } from '../../render/format.js';
 import { emit, loadReferenceData, type CommandContext } from '../context.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource, resolveTarget } from '../sources.js';
-import { describeResolution } from '../../serverless/lambda-functions.js';
+import { describeResolution } from '../../iam/lambda-functions.js';
 
 interface UsageOptions extends WindowOptions, SourceOptions {
   role?: string[];

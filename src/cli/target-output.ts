@@ -3,7 +3,7 @@
  * minimizing a shared role changes every one of them, so the output must name them.
  */
 import { json } from '../render/format.js';
-import { describeResolution, resolutionJson } from './lambda-functions.js';
+import { describeResolution, resolutionJson } from '../iam/lambda-functions.js';
 import type { RoleTarget } from './role-target.js';
 
 /** Adds the resolution to rendered output: a `lambda` member in JSON, a first line in text. */

@@ -5,8 +5,8 @@
  */
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { InputError, UpstreamError } from '../errors.js';
-import { parseTrailConfig, type TrailSelection } from '../diff/trail-selectors.js';
-import { callAws } from './errors.js';
+import { parseTrailConfig, type TrailSelection } from './trail-selectors.js';
+import { callAws } from '../aws/errors.js';
 
 export async function readLiveTrailSelection(client: CloudTrailClient, trail: string): Promise<TrailSelection> {
   const got = await callAws('cloudtrail:GetTrail', () => client.send(new GetTrailCommand({ Name: trail }))).catch((error: unknown) => {

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { PolicyDocument, Statement } from '../model.js';
-import type { SamPolicies } from './sam-policies.js';
+import type { SamPolicies } from '../policy/sam-policies.js';
 
 /** Wire key order for statements: how people write them and how AWS docs show them. */
 function orderedStatement(s: Statement): Record<string, unknown> {

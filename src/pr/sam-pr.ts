@@ -5,10 +5,10 @@
 import type { MinimizePlan } from '../model.js';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { FileRewrite } from '../pr/rewrite.js';
+import type { FileRewrite } from './rewrite.js';
 import { samPoliciesForPlan, type SamRenderOptions } from '../render/sam.js';
 import { rewriteSamPolicies } from './sam-rewrite.js';
-import { samPoliciesYaml } from './sam-yaml.js';
+import { samPoliciesYaml } from '../render/sam-yaml.js';
 
 /** SAM / CloudFormation templates are YAML files; JSON templates go through the policy-file path. */
 export function isSamTemplateFile(file: string): boolean {

@@ -4,7 +4,7 @@
  * policy names kept aside. Used to check rendered output and to read templates in drift reports.
  */
 import type { PolicyDocument, Statement } from '../model.js';
-import { POLICY_VERSION } from '../policy/canonical.js';
+import { POLICY_VERSION } from './canonical.js';
 import { expandTemplate, samTemplate, type SamContext, type SamTemplateUse } from './sam-templates.js';
 
 export interface ExpandedSamPolicies {

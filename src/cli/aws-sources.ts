@@ -2,7 +2,7 @@
  * Builds the AWS usage sources (Athena, LookupEvents, CloudTrail Lake) from the command flags,
  * with progress and cost lines on stderr. Kept out of `cli/sources.ts` so that file only branches.
  */
-import { awsClientConfig, type AwsClientConfig } from './client-config.js';
+import { awsClientConfig, type AwsClientConfig } from '../aws/client-config.js';
 import { UsageError } from '../errors.js';
 import { bytes } from '../render/format.js';
 import { estimateCostUsd } from '../ingest/athena/athena-client.js';

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { UsageError } from '../errors.js';
-import { readLambdaFunctionsFile, resolveFunction, type FunctionResolution } from './lambda-functions.js';
+import { readLambdaFunctionsFile, resolveFunction, type FunctionResolution } from '../iam/lambda-functions.js';
 
 export interface RoleTargetOptions {
   role?: string | undefined;
@@ -47,7 +47,7 @@ export async function resolveRoleTarget(
     return { role: resolution.role, resolution };
   }
   // The Lambda client is loaded only when the Lambda API is asked (it costs start-up time).
-  const live = await import('./lambda-live.js');
+  const live = await import('../iam/lambda-live.js');
   const resolution = await live.resolveFunctionLive((makeClient ?? live.lambdaClientFor)(options.function), options.function);
   return { role: resolution.role, resolution };
 }

@@ -5,12 +5,12 @@
  * templates AWS recommends avoiding (recognised from their expansion in the role's policies).
  */
 import { z } from 'zod';
-import type { DriftReport } from '../drift/report.js';
+import type { DriftReport } from './report.js';
 import { asList } from '../iam/expand.js';
 import type { IamSnapshot, RoleGrant, Statement } from '../model.js';
 import table from './data/anti-patterns.json' with { type: 'json' };
-import type { LambdaFunction } from './lambda-functions.js';
-import { SAM_TEMPLATES, type SamTemplate } from './sam-templates.js';
+import type { LambdaFunction } from '../iam/lambda-functions.js';
+import { SAM_TEMPLATES, type SamTemplate } from '../policy/sam-templates.js';
 
 const kindSchema = z.enum(['admin-wildcard', 'service-wildcard', 'sam-template-avoided']);
 const tableSchema = z.strictObject({

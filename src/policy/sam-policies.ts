@@ -8,7 +8,7 @@
 import { asList } from '../iam/expand.js';
 import { evaluate } from '../iam/evaluate.js';
 import type { PolicyDocument, Statement } from '../model.js';
-import { canonicalPolicy, POLICY_VERSION } from '../policy/canonical.js';
+import { canonicalPolicy, POLICY_VERSION } from './canonical.js';
 import {
   bindingsFromArn,
   expandTemplate,
