@@ -8,7 +8,7 @@ import { InternalError } from '../errors.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import { canonicalConditionKey, evaluate, statementCoversAction } from '../iam/evaluate.js';
-import { asList, expandActionPattern } from '../iam/expand.js';
+import { asList } from '../iam/expand.js';
 import type { PermissionDiff } from '../diff/diff-permissions.js';
 import { grantedPartsOf, isObservedCallAllowed } from '../diff/diff-permissions.js';
 import type {
@@ -22,12 +22,13 @@ import type {
   RoleUsage,
   Statement,
 } from '../model.js';
-import { isKeptUnresolved, KEPT_UNMAPPED, KEPT_UNRESOLVED, type KeptPermission } from '../diff/fail-safe.js';
-import { patternsIntersect } from '../iam/wildcard-patterns.js';
+import { isKeptUnresolved } from '../diff/fail-safe.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
 import { generaliseResources, serviceScopePattern, withoutCovered } from './generalise.js';
 import { selfCheck, type ObservedCall } from './self-check.js';
+import { asGrantedToday, grantsToday, namedStatements, statement } from './granted-today.js';
+import { afterScope, concreteActions, describeBeforeResources, failSafeSummary, notGrantedDiagnostic, sortDiagnostics } from './proposal-summary.js';
 
 export { canonicalPolicy, policySize } from './canonical.js';
 
@@ -228,83 +229,6 @@ export function proposePolicy(input: ProposalInput): Proposal {
   };
 }
 
-/**
- * `action` as today's Allow statements grant it: one statement per granting statement with its
- * Resource/NotResource and Condition. With `overlapping`, only Resource entries that may name one
- * of those patterns are kept (a NotResource statement is kept whole: it may).
- */
-function asGrantedToday(statements: readonly Statement[], action: ActionId, overlapping: readonly string[] | undefined): Statement[] {
-  const out: Statement[] = [];
-  for (const s of statements) {
-    if (s.Effect !== 'Allow' || !statementCoversAction(s, action)) continue;
-    const condition = s.Condition !== undefined ? { Condition: s.Condition } : {};
-    if (s.NotResource !== undefined) {
-      out.push(canonicalStatement({ Effect: 'Allow', Action: action, NotResource: s.NotResource, ...condition }));
-      continue;
-    }
-    const resources = asList(s.Resource).filter((r) => overlapping === undefined || overlapping.some((p) => patternsIntersect(r, p)));
-    if (resources.length > 0 || overlapping === undefined)
-      out.push(canonicalStatement({ Effect: 'Allow', Action: action, Resource: resources, ...condition }));
-  }
-  return out;
-}
-
-/** A kept action on the ARNs the records name, under the conditions of the statements granting each. */
-function namedStatements(identity: readonly PolicyDocument[], k: KeptPermission): Statement[] {
-  const groups = new Map<string, { condition: ConditionBlock | undefined; resources: Set<string> }>();
-  for (const resource of k.resources)
-    for (const condition of grantingConditions(identity, k.action, resource)) {
-      const key = canonicalConditionKey(condition);
-      const group = groups.get(key) ?? { condition, resources: new Set<string>() };
-      group.resources.add(resource);
-      groups.set(key, group);
-    }
-  return [...groups.values()].map((g) => statement(k.action, [...g.resources].sort(compareText), g.condition));
-}
-
-/** The conditions under which today's Allows grant (action, resource): `[undefined]` when one is unconditional. */
-function grantingConditions(identity: readonly PolicyDocument[], action: ActionId, resource: string): (ConditionBlock | undefined)[] {
-  const granting = evaluate(identity, { action, resource }, { allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
-    .matched.filter((m) => m.effect === 'Allow')
-    .map((m) => identity[m.policy]?.Statement[m.statement])
-    .filter((s): s is Statement => s !== undefined);
-  return granting.some((s) => canonicalConditionKey(s.Condition) === '') ? [undefined] : granting.map((s) => s.Condition);
-}
-
-function failSafeSummary(usage: RoleUsage, kept: readonly KeptPermission[]): ProposalVerification['failSafe'] {
-  const callsOf = (reason: string): Set<string> => new Set(kept.filter((k) => k.reason === reason).flatMap((k) => k.calls));
-  const unmapped = callsOf(KEPT_UNMAPPED);
-  const unresolved = callsOf(KEPT_UNRESOLVED);
-  const eventsOf = (calls: Set<string>, mapped: boolean): number =>
-    mapped
-      ? usage.calls.filter((c) => calls.has(`${c.eventSource} ${c.eventName}`)).reduce((sum, c) => sum + c.count, 0)
-      : usage.unmapped.filter((u) => calls.has(`${u.eventSource} ${u.eventName}`)).reduce((sum, u) => sum + u.count - u.denied, 0);
-  return {
-    unmappedCalls: unmapped.size,
-    unmappedEvents: eventsOf(unmapped, false),
-    unresolvedCalls: unresolved.size,
-    unresolvedEvents: eventsOf(unresolved, true),
-    actions: new Set(kept.map((k) => k.action)).size,
-  };
-}
-
-/** Whether the current policies grant `action` on every resource `pattern` names, under `condition`. */
-function grantsToday(
-  identity: readonly PolicyDocument[],
-  boundary: PolicyDocument | undefined,
-  action: ActionId,
-  pattern: string,
-  condition: ConditionBlock | undefined,
-): boolean {
-  return (
-    evaluate(identity, { action, resource: pattern }, {
-      boundary,
-      allowConditions: { sameAs: condition },
-      denyConditions: 'assume-unmet',
-    }).decision === 'allowed'
-  );
-}
-
 function scopeResources(
   catalog: IamCatalog,
   action: ActionId,
@@ -347,74 +271,6 @@ function scopeResources(
       }`,
     });
   return result.resources;
-}
-
-function statement(action: ActionId, resources: string[], condition: ConditionBlock | undefined): Statement {
-  return canonicalStatement({
-    Effect: 'Allow',
-    Action: action,
-    Resource: resources,
-    ...(condition !== undefined ? { Condition: condition } : {}),
-  });
-}
-
-function concreteActions(catalog: IamCatalog, statements: readonly Statement[]): Set<ActionId> {
-  return new Set(
-    statements
-      .filter((s) => s.Effect === 'Allow')
-      .flatMap((s) => asList(s.Action))
-      .flatMap((p) => {
-        const expanded = expandActionPattern(catalog, p);
-        return expanded.length > 0 ? expanded : [p];
-      }),
-  );
-}
-
-function notGrantedDiagnostic(grant: RoleGrant, action: ActionId): Diagnostic {
-  const identityOnly = grant.policies.some((p) =>
-    p.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action)),
-  );
-  const blockedByBoundary =
-    grant.boundary !== undefined &&
-    identityOnly &&
-    !grant.boundary.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action));
-  return blockedByBoundary
-    ? {
-        code: 'boundary-blocked',
-        severity: 'warning',
-        subject: action,
-        message: `${action} was observed but the permissions boundary blocks it; not proposed`,
-      }
-    : {
-        code: 'used-not-granted',
-        severity: 'warning',
-        subject: action,
-        message: `${action} was observed but the current identity policies do not grant it (resource policy or changed policy?); not proposed`,
-      };
-}
-
-function describeBeforeResources(statements: readonly Statement[]): string {
-  const allows = statements.filter((s) => s.Effect === 'Allow');
-  if (allows.some((s) => s.NotResource !== undefined || asList(s.Resource).includes('*'))) return 'any resource';
-  const patterns = new Set(allows.flatMap((s) => asList(s.Resource)));
-  return `${patterns.size} resource pattern${patterns.size === 1 ? '' : 's'}`;
-}
-
-function afterScope(catalog: IamCatalog, policies: readonly PolicyDocument[]): ProposalScope['after'] {
-  const allows = policies.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow');
-  const anywhere = allows.filter((s) => s.NotResource !== undefined || asList(s.Resource).includes('*'));
-  return {
-    actions: concreteActions(catalog, allows).size,
-    resources: new Set(allows.flatMap((s) => [...asList(s.Resource), ...asList(s.NotResource)]).filter((r) => r !== '*')).size,
-    anyResource: concreteActions(catalog, anywhere).size,
-  };
-}
-
-function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
-  const unique = new Map(diagnostics.map((d) => [JSON.stringify(d), d]));
-  return [...unique]
-    .sort(([a, x], [b, y]) => compareText(x.code, y.code) || compareText(a, b))
-    .map(([, d]) => d);
 }
 
 /** Size of every proposed policy, for reports. */
