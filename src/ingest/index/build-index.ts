@@ -13,12 +13,11 @@ import { compareText } from '../../util/compare-text.js';
 import { discoverLogFiles, type LogFile } from '../local/discover.js';
 import { scanLogFile } from '../local/stream/file-scanner.js';
 import type { FileScan } from '../reference.js';
-import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
-import { FOLDED_PARAM, foldCallMap } from '../fold.js';
-import { callFromKey, mergeCallRows, mergeCounters } from '../call-rows.js';
+import { foldCallMap } from '../fold.js';
+import { mergeCallRows } from '../call-rows.js';
 import type { CallRow, UsageQuery } from '../../model.js';
-import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
-import { openIndex, queryRows, sqlString } from './index-store.js';
+import { inTransaction, openIndex, queryRows, sqlString } from './index-store.js';
+import { appendCalls, markDirty, refreshDirtyDays, type Piece } from './rollups.js';
 import { withWorkingCopy } from '../../util/atomic-file.js';
 
 export interface IndexUpdateOptions {
@@ -60,170 +59,6 @@ function describeError(cause: unknown): string {
 async function daysOf(connection: DuckDBConnection, paths: string): Promise<string[]> {
   const rows = await queryRows(connection, `SELECT DISTINCT day FROM calls WHERE list_contains(${paths}, file)`);
   return rows.map((r) => String(r['day']));
-}
-
-interface Piece {
-  day: string;
-  file: string;
-  roleName: string | null;
-  calls: Map<string, CallRow>;
-  /**
-   * Stored rows the fold cannot change (see `foldable`), by call key, kept as counters: never
-   * parsed, merged by key only. Only pieces read back from the index have them.
-   */
-  plain?: Map<string, Counters>;
-}
-
-interface Counters {
-  roleArn: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-/**
- * The request keys a stored call key must hold for `foldCallMap` to change its row: the S3
- * object key (folding) and the non-resource keys (dropped), as they appear in `callKey`'s JSON
- * (`["name",`). A row holding none of them has no fold family and loses no key, so the fold leaves
- * it as it is and merging it by key is all a rollup does to it; rows holding one are parsed and
- * folded. A false positive (the text inside a value, where JSON escapes the quotes anyway) only
- * costs a parse.
- */
-const FOLD_MARKS = [...new Set([FOLDED_PARAM, ...nonResourceParams.rows.map((r) => r.param)])].map((p) => `[${JSON.stringify(p)},`);
-const foldable = (key: string): boolean => FOLD_MARKS.some((mark) => key.includes(mark));
-
-/**
- * Appends folded call maps to `table`: `calls` (with a file column), `calls_day`, or
- * `calls_block` (with a level column).
- */
-async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls_day' | 'calls_block', pieces: Iterable<Piece>, level = 0): Promise<void> {
-  const appender = await connection.createAppender(table);
-  try {
-    for (const piece of pieces) {
-      for (const rows of [piece.calls, piece.plain ?? []]) {
-        for (const [key, row] of rows) {
-          if (table === 'calls_block') appender.appendTinyInt(level);
-          appender.appendVarchar(piece.day);
-          if (table === 'calls') appender.appendVarchar(piece.file);
-          appender.appendVarchar(row.roleArn);
-          if (piece.roleName === null) appender.appendNull();
-          else appender.appendVarchar(piece.roleName);
-          appender.appendVarchar(key);
-          appender.appendBigInt(BigInt(row.count));
-          appender.appendVarchar(row.firstSeen);
-          appender.appendVarchar(row.lastSeen);
-          appender.endRow();
-        }
-      }
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-/** The piece of `roleName` in `pieces`, created empty when missing. */
-function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | null): Piece {
-  const id = roleName ?? '\u0000';
-  let piece = pieces.get(id);
-  if (piece === undefined) {
-    piece = { day, file: '', roleName, calls: new Map(), plain: new Map() };
-    pieces.set(id, piece);
-  }
-  return piece;
-}
-
-/**
- * The rows of `from` (a FROM ... WHERE clause over `calls`, `calls_day` or `calls_block`) as
- * pieces of `day`, merged by role and call; rows the fold cannot change are left unparsed.
- */
-async function readPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
-  // Merged in DuckDB first: `calls` holds a call once per file it is in (a day of the 10M-event
-  // bench: 13,946 rows, 8,545 calls).
-  const rows = await queryRows(
-    connection,
-    `SELECT c_role, c_role_name, call, SUM(records) AS records, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen ${from} GROUP BY c_role, c_role_name, call`,
-  );
-  const pieces = new Map<string, Piece>();
-  for (const r of rows) {
-    const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
-    const piece = pieceOf(pieces, day, roleName);
-    const key = String(r['call']);
-    const counters = { count: Number(r['records']), firstSeen: String(r['first_seen']), lastSeen: String(r['last_seen']) };
-    if (foldable(key)) mergeCounters(piece.calls, key, { ...callFromKey(key), ...counters });
-    else mergeCounters(piece.plain ?? new Map(), key, { roleArn: String(r['c_role']), ...counters });
-  }
-  return pieces;
-}
-
-/**
- * Rebuilds `calls_day` for `days` from the per-file rows (merged across files and folded per
- * role, which by the fold's algebra equals one fold over the day's records), and every block of
- * `calls_block` holding one of them, each from its two halves one level down (again equal to one
- * fold over the block's records). Depth first: a rebuilt half is merged into its parent from
- * memory, an unchanged half is read from the index, and only O(levels) blocks are held at once.
- * Blocks holding no changed day are neither read nor written.
- */
-async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
-  const changed = [...new Set(days)].filter(isDay).map(dayNumber).sort((a, b) => a - b); // records without a readable time have no day
-  const holdsChanged = (start: number, size: number): boolean => changed.some((n) => n >= start && n < start + size);
-  /** The rebuilt block of `level` starting at day number `start`, or undefined when it holds no changed day. */
-  const rebuild = async (level: number, start: number): Promise<Map<string, Piece> | undefined> => {
-    if (!holdsChanged(start, 2 ** level)) return undefined;
-    const day = dayString(start);
-    let pieces: Map<string, Piece>;
-    if (level === 0) {
-      await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
-      pieces = await readPieces(connection, day, `FROM calls WHERE day = '${day}'`);
-      for (const piece of pieces.values()) foldCallMap(piece.calls);
-      await appendCalls(connection, 'calls_day', pieces.values());
-      return pieces;
-    }
-    const halves: Array<Map<string, Piece>> = [];
-    for (const half of halvesOf(day, level)) {
-      const below = level - 1;
-      const from = below === 0 ? `FROM calls_day WHERE day = '${half}'` : `FROM calls_block WHERE level = ${below} AND day = '${half}'`;
-      halves.push((await rebuild(below, dayNumber(half))) ?? (await readPieces(connection, half, from)));
-    }
-    const [first = new Map<string, Piece>(), second = new Map<string, Piece>()] = halves;
-    pieces = new Map();
-    for (const half of [first, second]) {
-      for (const piece of half.values()) {
-        const merged = pieceOf(pieces, day, piece.roleName);
-        for (const [key, row] of piece.calls) mergeCounters(merged.calls, key, row);
-        for (const [key, row] of piece.plain ?? []) mergeCounters(merged.plain ?? new Map(), key, row);
-      }
-    }
-    // A half alone is already folded (fold is idempotent): only two non-empty halves fold again.
-    if (first.size > 0 && second.size > 0) for (const piece of pieces.values()) foldCallMap(piece.calls);
-    await connection.run(`DELETE FROM calls_block WHERE level = ${level} AND day = '${day}'`);
-    await appendCalls(connection, 'calls_block', pieces.values(), level);
-    return pieces;
-  };
-  const size = 2 ** blockLevels;
-  const tops = new Set(changed.map((n) => Math.floor(n / size) * size));
-  for (const top of [...tops].sort((a, b) => a - b)) await rebuild(blockLevels, top);
-}
-
-/**
- * Records days whose per-file rows changed, in the same transaction as the change. Their
- * `calls_day` rows are rebuilt once at the end of the run (`refreshDirtyDays`), not after every
- * batch (a day spans many batches); a run that stops before that leaves them listed, the next run
- * rebuilds them first, and queries refuse an index with dirty days.
- */
-async function markDirty(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
-  const valid = [...new Set(days)].filter(isDay);
-  if (valid.length === 0) return;
-  await connection.run(`INSERT INTO dirty_days VALUES ${valid.map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
-}
-
-/** Rebuilds `calls_day` and `calls_block` for every dirty day, in one transaction. */
-async function refreshDirtyDays(connection: DuckDBConnection, blockLevels: number): Promise<void> {
-  await inTransaction(connection, async () => {
-    const days = (await queryRows(connection, `SELECT day FROM dirty_days ORDER BY day`)).map((r) => String(r['day']));
-    await refreshDays(connection, days, blockLevels);
-    await connection.run(`DELETE FROM dirty_days`);
-  });
 }
 
 /** One file's scan for the index (scanText in rollup mode). */
@@ -289,18 +124,6 @@ async function storeBatch(connection: DuckDBConnection, scanned: readonly Scanne
     files.closeSync();
   }
   return scanned.filter(({ scan }) => scan.records > 0 && scan.validRecords === 0).map(({ file }) => file.path);
-}
-
-async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    const value = await work();
-    await connection.run('COMMIT');
-    return value;
-  } catch (cause) {
-    await connection.run('ROLLBACK');
-    throw cause;
-  }
 }
 
 /**

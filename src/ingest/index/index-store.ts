@@ -125,3 +125,16 @@ async function readMeta(connection: DuckDBConnection): Promise<Map<string, strin
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const value = await work();
+    await connection.run('COMMIT');
+    return value;
+  } catch (cause) {
+    await connection.run('ROLLBACK');
+    throw cause;
+  }
+}
