@@ -14,7 +14,9 @@ import { matchPolicy } from './match-policy.js';
 import { readPolicyFile, type PolicyRead } from './read-policy.js';
 import { rewritePolicyFile, type FileRewrite } from './rewrite.js';
 import type { SamRenderOptions } from '../render/sam.js';
-import { isSamTemplateFile, rewriteSamTemplateFile } from './sam-pr.js';
+import { isSamTemplateFile, rewriteSamTemplateFile, samFunctionIds } from './sam-pr.js';
+import { isCloudFormationTemplate, parseTemplate } from './cloudformation-read.js';
+import { matchTemplatePolicy, noMatchMessage, rewriteTemplatePolicy } from './cloudformation-rewrite.js';
 
 export interface PrPlan {
   role: string;
@@ -78,9 +80,14 @@ export function shareLabel(share: PolicyShare): string {
  */
 export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
   const { plan } = input;
+  const policies = plan.policies.map(shareLabel).join(', ') || 'none';
+  if (isCloudFormationTemplate(input.file, input.fileText)) {
+    const found = matchTemplatePolicy(input.file, input.fileText, input.resource, plan.policies);
+    if (found.kind !== 'matched') throw noMatchMessage(input.file, plan.roleName, policies, found);
+    return { share: found.share, read: found.read, expressions: found.expressions };
+  }
   const read = readPolicyFile(input.file, input.fileText, input.resource, { template: input.template === true });
   const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
-  const policies = plan.policies.map(shareLabel).join(', ') || 'none';
   const match = matchPolicy(read, plan.policies);
   if (!match.matched) {
     const closest = match.closest === undefined ? '' : `; closest: ${shareLabel(match.closest)}, ${Math.round(match.similarity * 100)}% of action entries shared`;
@@ -117,9 +124,34 @@ export function chooseShare(
   return { share, read, expressions: match.expressions };
 }
 
+/**
+ * Writes `doc` where the file's policy (`read`, from matchedShare) lives; `expressions` maps values
+ * of `doc` back to the expressions (Terraform, CloudFormation intrinsics) they stood for.
+ */
+export function writePolicy(
+  input: Pick<PrPlanInput, 'file' | 'fileText' | 'resource' | 'template'>,
+  read: PolicyRead,
+  doc: PolicyShare['proposed'],
+  expressions: ReadonlyMap<string, string>,
+): FileRewrite {
+  if (isCloudFormationTemplate(input.file, input.fileText)) return rewriteTemplatePolicy(input.file, input.fileText, read.target, doc, expressions);
+  return rewritePolicyFile(input.file, input.fileText, doc, input.resource, expressions, { template: input.template === true });
+}
+
+/**
+ * A YAML file `pr` hands to the SAM path: `--resource` names one of its AWS::Serverless::Function
+ * resources, or it has functions and no CloudFormation IAM policy to match.
+ */
+export function isSamTarget(file: string, text: string, resource: string | undefined): boolean {
+  if (!isSamTemplateFile(file)) return false;
+  const functions = samFunctionIds(text);
+  if (resource !== undefined) return functions.includes(resource);
+  return functions.length > 0 && (!isCloudFormationTemplate(file, text) || parseTemplate(file, text).policies.length === 0);
+}
+
 export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
-  const sam = isSamTemplateFile(input.file);
+  const sam = isSamTarget(input.file, input.fileText, input.resource);
   let share: PolicyShare | undefined;
   let rewrite: FileRewrite;
   if (sam) rewrite = rewriteSamTemplateFile(input.file, input.fileText, plan, input.resource, input.sam);
@@ -129,7 +161,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     rewrite =
       share.change === 'unchanged' || share.change === 'grace'
         ? { content: input.fileText, target: chosen.read.target }
-        : rewritePolicyFile(input.file, input.fileText, share.proposed, input.resource, chosen.expressions, { template: input.template === true });
+        : writePolicy(input, chosen.read, share.proposed, chosen.expressions);
   }
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
   const branch = prBranch(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`, input.now);

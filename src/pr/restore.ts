@@ -12,8 +12,7 @@ import type { MinimizePlan, PolicyDocument, Statement } from '../model.js';
 import { count, plural } from '../render/format.js';
 import { compareText } from '../util/compare-text.js';
 import { IAMTRIM_TRAILER } from './git.js';
-import { matchedShare, prBranch, prFileChange, type PrPlan, type PrPlanInput } from './plan.js';
-import { rewritePolicyFile } from './rewrite.js';
+import { matchedShare, prBranch, prFileChange, writePolicy, type PrPlan, type PrPlanInput } from './plan.js';
 
 export const RESTORE_SID = 'IamtrimRestore';
 
@@ -118,7 +117,7 @@ export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals
   const added = restoreStatements(selection.restore);
   const kept = read.document.Statement.filter((s) => !(typeof s.Sid === 'string' && s.Sid.startsWith(RESTORE_SID)));
   const document: PolicyDocument = { ...read.document, Statement: [...kept, ...added] };
-  const rewrite = rewritePolicyFile(input.file, input.fileText, document, input.resource, read.expressions);
+  const rewrite = writePolicy(input, read, document, read.expressions);
   const target = rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`;
   const title = `iamtrim: restore ${plural(selection.restore.length, 'denied call')} of ${plan.roleName}`;
   return {

@@ -8,12 +8,11 @@ import { InputError, UsageError } from '../../errors.js';
 import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
-import { buildPrPlan, matchedShare, renderDryRun } from '../../pr/plan.js';
+import { buildPrPlan, isSamTarget, matchedShare, renderDryRun } from '../../pr/plan.js';
 import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
 import { buildRestorePlan } from '../../pr/restore.js';
-import { isSamTemplateFile } from '../../pr/sam-pr.js';
 import type { MinimizePlan, PolicyShare } from '../../model.js';
 import { errorCode } from '../../util/error-code.js';
 import { readFile } from 'node:fs/promises';
@@ -121,7 +120,7 @@ async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined
 export function registerPr(program: Command, ctx: CommandContext): void {
   const command = program
     .command('pr')
-    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform or SAM)')
+    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform, CloudFormation or SAM)')
     .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
   addRoleTargetOptions(command, 'the role to minimize');
   addWindowOptions(command);
@@ -129,8 +128,8 @@ export function registerPr(program: Command, ctx: CommandContext): void {
   addProposalOptions(command);
   command
     .option('--repo <path>', 'the git repository holding the policy', '.')
-    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf or a SAM template.yaml')
-    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a SAM template: the function\'s logical id')
+    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation template (.yaml/.json) or a SAM template.yaml')
+    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME; in a SAM template: the function\'s logical id')
     .option('--base <branch>', 'the branch the pull request merges into', 'main')
     .option('--remote <name>', 'the git remote on GitHub', 'origin')
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
@@ -180,7 +179,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         delete opts.resource;
         fileText = followed;
       }
-      if (saved !== undefined && isSamTemplateFile(opts.file)) {
+      if (saved !== undefined && isSamTarget(opts.file, fileText, opts.resource)) {
         throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
       }
       if (opts.restore === true) {
@@ -202,7 +201,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
       const { plan, target, catalog } = computed ?? { plan: saved as MinimizePlan, target: { role: (saved as MinimizePlan).role }, catalog: undefined };
       const template = reference?.template === true;
-      const shared = isSamTemplateFile(opts.file) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
+      const shared = isSamTarget(opts.file, fileText, opts.resource) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
       const sam = catalog === undefined ? undefined : { ...('resolution' in target && target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p: string) => expandActionPattern(catalog, p) };
       const prPlan = buildPrPlan({
         plan,
