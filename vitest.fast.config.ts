@@ -9,12 +9,16 @@ import base from './vitest.config.js';
 export const SLOW = [
   // Chromium
   'test/drift-html.test.ts',
+  'test/drift-html-accounts.test.ts',
+  'test/drift-html-org.test.ts',
   // real git repositories
   'test/pr-github.test.ts',
   'test/pr-shared.test.ts',
+  'test/pr-restore.test.ts',
   'test/sam-pr.test.ts',
   'test/secrets.test.ts',
   'test/action.test.ts',
+  'test/github-action-doc.test.ts',
   // usage index builds (DuckDB) and the SQL harness
   'test/index.test.ts',
   'test/index-blocks.test.ts',
@@ -23,7 +27,6 @@ export const SLOW = [
   'test/ingest-cases-sql.test.ts',
   'test/injection.test.ts',
   'test/drift.test.ts',
-  'test/drift-real.test.ts',
   // the built CLI as a child process, npm pack, generated demo accounts
   'test/stream-scan.test.ts',
   'test/pack-install.test.ts',
@@ -36,6 +39,7 @@ export const SLOW = [
   'test/demo-generate.test.ts',
   'test/strict-differential.test.ts',
   'test/acceptance-real-datasets.test.ts',
+  'test/drift-real.test.ts',
   'test/fail-safe-property.test.ts',
 ];
 

@@ -1,6 +1,10 @@
 /**
- * The command-line conventions AWS users type without thinking (issue 22 item 3), each through
- * the built CLI: global output levels, the version, the environment variables, the hints.
+ * The command-line conventions AWS users type without thinking (issue 22 item 3): global output
+ * levels, the version, the environment variables, the hints. What lives at the process boundary
+ * (global flags, the SDK's credential chain reading the environment, colour, files written
+ * relative to the working folder, runs that must make no AWS call) runs the built CLI; what only
+ * the argument parser and the commands decide (formats, role names, completion scripts) runs
+ * in-process (helpers/run-cli.ts): the same `main`, without a child process per case.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAthenaStandIn } from './athena-stand-in.js';
 import { assertBuilt, ROOT_DIR, runBuilt, runBuiltAsync } from './helpers/built-cli.js';
+import { runCli } from './helpers/run-cli.js';
 
 const FIXTURE = join(ROOT_DIR, 'fixtures', 'lambda-s3-dynamodb');
 const MINIMIZE = ['minimize', '--role', 'orders-api', '--end', '2026-10-22T00:00:00Z', '--logs', join(FIXTURE, 'logs'), '--iam', join(FIXTURE, 'iam.json')];
@@ -144,53 +149,53 @@ describe('AWS environment: Region, profile, credentials', () => {
 });
 
 describe('--output, --out and the format', () => {
-  it('--output json is the format, as in the AWS CLI, and writes no file named json', () => {
+  it('--output json is the format, as in the AWS CLI, and writes no file named json', async () => {
     const viaOutput = runBuilt([...MINIMIZE, '--output', 'json'], { cwd: dir });
-    const viaFormat = runBuilt([...MINIMIZE, '--format', 'json']);
+    const viaFormat = await runCli([...MINIMIZE, '--format', 'json']);
     expect(viaOutput.code).toBe(0);
     expect(viaOutput.out).toBe(viaFormat.out);
     expect(JSON.parse(viaOutput.out)).toHaveProperty('proposed');
     expect(existsSync(join(dir, 'json'))).toBe(false);
   });
 
-  it('--output with a file name is refused with the --out hint; --output and a different --format conflict', () => {
-    const file = runBuilt([...MINIMIZE, '--output', 'policy.json']);
+  it('--output with a file name is refused with the --out hint; --output and a different --format conflict', async () => {
+    const file = await runCli([...MINIMIZE, '--output', 'policy.json']);
     expect(file.code).toBe(2);
     expect(file.err).toMatch(/--output policy\.json: --output is the output format, as in the AWS CLI: text, json, .*\n {2}hint: to write a file, use --out policy\.json/);
-    const both = runBuilt([...MINIMIZE, '--output', 'json', '--format', 'terraform']);
+    const both = await runCli([...MINIMIZE, '--output', 'json', '--format', 'terraform']);
     expect(both.code).toBe(2);
     expect(both.err).toContain('--format terraform and --output json: pass one of them');
   });
 
   it('--out FILE.json without --format writes JSON; .tf writes Terraform; .yaml asks which YAML', async () => {
     const jsonFile = join(dir, 'p.json');
-    expect(runBuilt([...MINIMIZE, '--out', jsonFile]).code).toBe(0);
+    expect((await runCli([...MINIMIZE, '--out', jsonFile])).code).toBe(0);
     expect(JSON.parse(await readFile(jsonFile, 'utf8'))).toHaveProperty('proposed');
     const tfFile = join(dir, 'p.tf');
-    expect(runBuilt([...MINIMIZE, '--out', tfFile]).code).toBe(0);
+    expect((await runCli([...MINIMIZE, '--out', tfFile])).code).toBe(0);
     expect(await readFile(tfFile, 'utf8')).toMatch(/^data "aws_iam_policy_document"/m);
-    const yaml = runBuilt([...MINIMIZE, '--out', join(dir, 'p.yaml')]);
+    const yaml = await runCli([...MINIMIZE, '--out', join(dir, 'p.yaml')]);
     expect(yaml.code).toBe(2);
     expect(yaml.err).toContain('which YAML? pass --format cloudformation or --format sam');
     // An explicit --format wins over the extension.
     const textFile = join(dir, 'explicit.json');
-    expect(runBuilt([...MINIMIZE, '--format', 'text', '--out', textFile]).code).toBe(0);
+    expect((await runCli([...MINIMIZE, '--format', 'text', '--out', textFile])).code).toBe(0);
     expect(() => JSON.parse(readFileSync(textFile, 'utf8'))).toThrow();
   });
 });
 
 describe('role names as IAM matches them', () => {
-  it('--role ORDERS-API finds orders-api (IAM role names are unique regardless of case)', () => {
-    const exact = runBuilt([...MINIMIZE, '--format', 'json']);
-    const upper = runBuilt([...MINIMIZE.map((a) => (a === 'orders-api' ? 'ORDERS-API' : a)), '--format', 'json']);
+  it('--role ORDERS-API finds orders-api (IAM role names are unique regardless of case)', async () => {
+    const exact = await runCli([...MINIMIZE, '--format', 'json']);
+    const upper = await runCli([...MINIMIZE.map((a) => (a === 'orders-api' ? 'ORDERS-API' : a)), '--format', 'json']);
     expect(upper.code).toBe(0);
     expect(upper.out).toBe(exact.out);
   });
 });
 
 describe('grammar of the status lines', () => {
-  it('usage with no events by any role says "no events by any role"', () => {
-    const r = runBuilt(['usage', '--all-roles', '--logs', join(FIXTURE, 'logs'), '--end', '2020-01-01T00:00:00Z']);
+  it('usage with no events by any role says "no events by any role"', async () => {
+    const r = await runCli(['usage', '--all-roles', '--logs', join(FIXTURE, 'logs'), '--end', '2020-01-01T00:00:00Z']);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^iamtrim: no events by any role between /);
   });
@@ -206,8 +211,8 @@ describe('version, completion, colour', () => {
     }
   });
 
-  it('completion bash completes commands, flags and flag values in a real bash', () => {
-    const script = runBuilt(['completion', 'bash']);
+  it('completion bash completes commands, flags and flag values in a real bash', async () => {
+    const script = await runCli(['completion', 'bash']);
     expect(script.code).toBe(0);
     const file = join(dir, 'iamtrim.bash');
     writeFileSync(file, script.out);
@@ -222,24 +227,24 @@ describe('version, completion, colour', () => {
     expect(complete(['iamtrim', 'athena', 'se'])).toEqual(['setup']);
     expect(complete(['iamtrim', 'athena', 'setup', '--buc'])).toEqual(['--bucket']);
     // Every flag minimize --help lists is offered.
-    const help = runBuilt(['minimize', '--help']).out;
+    const help = (await runCli(['minimize', '--help'])).out;
     const flags = [...help.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1] ?? '').filter((f) => f !== '--help');
     expect(flags.length).toBeGreaterThan(20);
     const offered = complete(['iamtrim', 'minimize', '--']);
     for (const flag of flags) expect(offered).toContain(flag);
   });
 
-  it('completion zsh wraps the bash words; completion fish names every command (shells not installed here: checked as text)', () => {
-    const zsh = runBuilt(['completion', 'zsh']);
+  it('completion zsh wraps the bash words; completion fish names every command (shells not installed here: checked as text)', async () => {
+    const zsh = await runCli(['completion', 'zsh']);
     expect(zsh.out).toMatch(/^#compdef iamtrim\n/);
     expect(zsh.out).toContain('bashcompinit');
     expect(zsh.out).toContain('complete -o default -F _iamtrim iamtrim');
-    const fish = runBuilt(['completion', 'fish']).out;
+    const fish = (await runCli(['completion', 'fish'])).out;
     for (const command of ['minimize', 'usage', 'drift', 'pr', 'index', 'athena', 'demo', 'completion', 'version']) {
       expect(fish).toContain(`complete -c iamtrim -n __fish_use_subcommand -a ${command} `);
     }
     expect(fish).toContain("-l format -x -a 'text json terraform cloudformation sam'");
-    expect(runBuilt(['completion', 'tcsh']).code).toBe(2);
+    expect((await runCli(['completion', 'tcsh'])).code).toBe(2);
   });
 
   it('errors are coloured only when asked (FORCE_COLOR) and never under NO_COLOR; a pipe gets none', () => {

@@ -2,17 +2,19 @@
  * Regressions (issue 21 item 2, D7): a policy tightened after a run, and the next week's logs show
  * AccessDenied on calls that used to work. Drift must lead with them, name role, action, resource,
  * last success and first denial, and exit 1 under --fail-on regression. Records follow CloudTrail's
- * documented shape (AssumedRole userIdentity with a sessionIssuer; AccessDenied errorCode).
+ * documented shape (AssumedRole userIdentity with a sessionIssuer; AccessDenied errorCode). The CLI
+ * runs in-process (helpers/run-cli.ts) with the clock after the last log day.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../src/drift/report.js';
-import { runBuilt } from './helpers/built-cli.js';
+import { runCli } from './helpers/run-cli.js';
 
 const ACCOUNT = '123456789012';
 const ROLE = 'nightly-export';
+const run = (args: string[]) => runCli(args, { now: '2026-12-01T00:00:00Z' });
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE}`;
 const BUCKET = 'exports-123456789012';
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111aaaa-22bb-33cc-44dd-555555eeeeee`;
@@ -142,11 +144,11 @@ describe('drift regressions', () => {
   it('run 1 (before the change): none; run 2 (a week later): Decrypt no longer granted (from the history), GetObject denied after working', async () => {
     const history = join(dir, 'history.duckdb');
     const common = ['drift', '--logs', join(dir, 'logs'), '--history', history, '--days', '7'];
-    const first = runBuilt([...common, '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-08T00:00:00Z', '--out', join(dir, 'out1'), '--fail-on', 'regression']);
+    const first = await run([...common, '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-08T00:00:00Z', '--out', join(dir, 'out1'), '--fail-on', 'regression']);
     expect(first.code, first.err).toBe(0);
     expect((await report(join(dir, 'out1'))).regressions).toEqual([]);
 
-    const second = runBuilt([...common, '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', join(dir, 'out2'), '--fail-on', 'regression']);
+    const second = await run([...common, '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', join(dir, 'out2'), '--fail-on', 'regression']);
     expect(second.code).toBe(1);
     expect(second.err).toContain('--fail-on regression: condition met');
     expect(second.err).toMatch(/warning: 2 regression\(s\)/);
@@ -184,14 +186,14 @@ describe('drift regressions', () => {
 
   it('one window over both weeks: Decrypt used in the window and no longer granted, with its resource and first denial', async () => {
     const out = join(dir, 'out-both');
-    const r1 = runBuilt(['drift', '--logs', join(dir, 'logs'), '--no-history', '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
+    const r1 = await run(['drift', '--logs', join(dir, 'logs'), '--no-history', '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
     expect(r1.code).toBe(0); // no --fail-on: the regressions are reported, the run succeeds
     const decrypt = (await report(out)).regressions.find((x) => x.action === 'kms:Decrypt');
     expect(decrypt).toEqual({ role: ROLE, roleArn: ROLE_ARN, action: 'kms:Decrypt', resource: KEY, cause: 'not-granted', lastSuccess: '2026-11-07T02:00:05Z', firstDenial: '2026-11-08T02:00:05Z' });
   });
 
-  it('minimize --format json lists the calls that worked and are no longer granted', () => {
-    const r = runBuilt(['minimize', '--role', ROLE, '--logs', join(dir, 'logs'), '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--format', 'json']);
+  it('minimize --format json lists the calls that worked and are no longer granted', async () => {
+    const r = await run(['minimize', '--role', ROLE, '--logs', join(dir, 'logs'), '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--format', 'json']);
     expect(r.code, r.err).toBe(0);
     const plan = JSON.parse(r.out) as { regressions: Array<{ action: string; cause: string; lastSuccess: string }> };
     expect(plan.regressions.map((x) => [x.action, x.cause, x.lastSuccess])).toEqual([['kms:Decrypt', 'not-granted', '2026-11-07T02:00:05Z']]);
@@ -201,16 +203,16 @@ describe('drift regressions', () => {
 describe("drift's suggested commands", () => {
   it('carry the source flags as given (--index here), and the suggested minimize runs', async () => {
     const index = join(dir, 'usage.index');
-    const built = runBuilt(['index', '--logs', join(dir, 'logs'), '--index', index]);
+    const built = await run(['index', '--logs', join(dir, 'logs'), '--index', index]);
     expect(built.code, built.err).toBe(0);
     const out = join(dir, 'out-index');
-    const r = runBuilt(['drift', '--index', index, '--no-history', '--days', '14', '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
+    const r = await run(['drift', '--index', index, '--no-history', '--days', '14', '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
     expect(r.code, r.err).toBe(0);
     const role = (await report(out)).roles.find((x) => x.name === ROLE);
     expect(role?.minimize).toContain(`--index ${index}`);
     expect(role?.minimize).not.toContain('--logs');
     const args = (role?.minimize ?? '').split(' ').slice(1); // drop "iamtrim"; no word needs quoting here
-    const again = runBuilt([...args, '--format', 'json']);
+    const again = await run([...args, '--format', 'json']);
     expect(again.code, again.err).toBe(0);
     expect((JSON.parse(again.out) as { role: string }).role).toBe(ROLE_ARN);
   });

@@ -115,7 +115,7 @@ describe('objectArnHead', () => {
         const key = other ?? arn.slice(cut % (arn.length + 1));
         expect(objectArnHead(arn, key)).toBe(regex(arn, key));
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
     expect(objectArnHead('arn:aws:s3:::bucket/a/b.txt', 'a/b.txt')).toBe('arn:aws:s3:::bucket/');
     expect(objectArnHead('arn:aws:s3:::bucket/a/b.txt', 'b.txt')).toBeUndefined();
@@ -129,7 +129,7 @@ describe('foldCallMap algebra', () => {
         const once = foldCallRows(input);
         expect(foldCallRows(once)).toEqual(once);
       }),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
@@ -150,7 +150,7 @@ describe('foldCallMap algebra', () => {
         expect(foldCallRows(union(foldCallRows(b), foldCallRows(a)))).toEqual(whole);
         expect(foldCallRows([...input].reverse())).toEqual(whole);
       }),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
@@ -165,7 +165,7 @@ describe('foldCallMap algebra', () => {
         const incremental = [...map.values()].sort((x, y) => (callKey(x) < callKey(y) ? -1 : callKey(x) > callKey(y) ? 1 : 0));
         expect(incremental).toEqual(foldCallRows(input));
       }),
-      { numRuns: 50 },
+      { numRuns: 25 },
     );
   });
 
@@ -186,7 +186,7 @@ describe('foldCallMap algebra', () => {
         // rows() leaves the state as it was.
         expect(sorted(calls.rows())).toEqual(whole);
       }),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
@@ -219,7 +219,7 @@ describe('foldCallMap algebra', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 });

@@ -1,10 +1,12 @@
 /**
  * `minimize --diff` (D12): one per-permission view in every format, and the format's own output is
- * never replaced by a diff. Through the built CLI on the lambda-s3-dynamodb scenario.
+ * never replaced by a diff. Through the CLI in-process (helpers/run-cli.ts: the same `main` the
+ * built CLI runs) on the lambda-s3-dynamodb scenario.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ROOT_DIR, runBuilt } from './helpers/built-cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT_DIR } from './helpers/built-cli.js';
+import { runCli } from './helpers/run-cli.js';
 
 const FIXTURE = join(ROOT_DIR, 'fixtures', 'lambda-s3-dynamodb');
 // The fixture's trail logs its S3 and DynamoDB data events (trail-event-selectors.json, as its golden
@@ -18,7 +20,10 @@ interface Plan {
 }
 
 describe('minimize --diff', () => {
-  const json = JSON.parse(runBuilt([...ARGS, '--format', 'json', '--diff']).out) as Plan;
+  let json: Plan;
+  beforeAll(async () => {
+    json = JSON.parse((await runCli([...ARGS, '--format', 'json', '--diff'])).out) as Plan;
+  });
 
   it('classifies every granted action once: removed + narrowed + kept = granted; kept and narrowed = the proposal', () => {
     const d = json.permissionDiff;
@@ -35,8 +40,8 @@ describe('minimize --diff', () => {
     expect(d.removed).toBeGreaterThan(0);
   });
 
-  it('the text view lists the same changes, one line each, with the counts of the JSON', () => {
-    const text = runBuilt([...ARGS, '--diff']).out;
+  it('the text view lists the same changes, one line each, with the counts of the JSON', async () => {
+    const text = (await runCli([...ARGS, '--diff'])).out;
     const d = json.permissionDiff;
     expect(text).toContain(`${d.narrowed} narrowed, ${d.kept} kept as they are, ${d.removed} removed`);
     const removedLines = [...text.matchAll(/^- removed {3}(\S+?)(?:: all (\d+) granted actions)?$/gm)];
@@ -45,10 +50,10 @@ describe('minimize --diff', () => {
     expect(text.match(/^ {2}kept {6}\S+: /gm)).toHaveLength(d.kept);
   });
 
-  it('--format terraform, cloudformation and sam --diff keep their whole output, with the view as comments', () => {
+  it('--format terraform, cloudformation and sam --diff keep their whole output, with the view as comments', async () => {
     for (const format of ['terraform', 'cloudformation', 'sam']) {
-      const plain = runBuilt([...ARGS, '--format', format]);
-      const diff = runBuilt([...ARGS, '--format', format, '--diff']);
+      const plain = await runCli([...ARGS, '--format', format]);
+      const diff = await runCli([...ARGS, '--format', format, '--diff']);
       expect(diff.code).toBe(0);
       expect(diff.out.endsWith(plain.out)).toBe(true);
       const head = diff.out.slice(0, diff.out.length - plain.out.length);

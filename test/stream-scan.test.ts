@@ -20,7 +20,7 @@ import { callKey } from '../src/ingest/call-rows.js';
 import type { UsageQuery, UsageScan } from '../src/model.js';
 import { compareText } from '../src/util/compare-text.js';
 import { escapeKeys, pick, recordArb } from './helpers/cloudtrail-arbitraries.js';
-import { familyOf, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
+import { familyOf, FOLD_LIMIT, foldCallRows, FoldingCalls, scanIdentity } from '../src/ingest/fold.js';
 
 const ALL_TIME: UsageQuery = { roles: { kind: 'all' }, window: { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' } };
 const DATASETS = join('..', 'shared', 'datasets', 'cloudtrail');
@@ -76,7 +76,7 @@ describe.skipIf(!NATIVE)('the native path equals the reference path (skipped whe
     let root = '';
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-'));
-      await generateDemo({ outDir: root, now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 6_000, seed: 11 });
+      await generateDemo({ outDir: root, now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 3_000, seed: 11 });
     }, 60_000);
     afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -181,7 +181,7 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
         );
         expect([...scan.dataSources].sort()).toEqual([...data].sort());
       }),
-      { numRuns: 400 },
+      { numRuns: 200 },
     );
   });
 
@@ -299,7 +299,7 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
         for (const [identity, row] of scan.calls) folding.add({ ...row }, identity, scan.families?.get(identity));
         expect(folding.rows().sort((a, b) => compareText(callKey(a), callKey(b)))).toEqual(foldCallRows(expected));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -338,12 +338,14 @@ describe('local source bad files', () => {
 });
 
 describe('local source memory', () => {
+  const KEYS = 3_000;
   let root = '';
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'iamtrim-stream-big-'));
     await mkdir(join(root, 'logs'));
-    // One file (an export) with 30,000 distinct object keys: more than a scan holds before folding.
-    const records = Array.from({ length: 30_000 }, (_, i) => ({
+    // One file (an export) with 3,000 distinct object keys: 30 times what a scan holds before
+    // folding a family (FOLD_LIMIT, fold.ts), so the file folds while it is scanned.
+    const records = Array.from({ length: KEYS }, (_, i) => ({
       eventTime: `2026-02-01T${String(10 + (i % 10)).padStart(2, '0')}:00:00Z`,
       eventSource: 's3.amazonaws.com',
       eventName: 'GetObject',
@@ -360,11 +362,12 @@ describe('local source memory', () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('folds the object keys of one file past the in-scan fold threshold, as DuckDB does', async () => {
+    expect(KEYS).toBeGreaterThan(10 * FOLD_LIMIT);
     const [native, reference] = await bothPaths(join(root, 'logs'), ALL_TIME);
     expect(native).toEqual(reference);
     const rows = (native as { rows: Array<{ params: Record<string, string>; count: number; foldedDepth?: number }> }).rows;
     expect(rows.map((r) => [r.params['key'], r.count, r.foldedDepth])).toEqual(
-      Array.from({ length: 7 }, (_, k) => [`uploads/${k}/*`, Math.floor(30_000 / 7) + (k < 30_000 % 7 ? 1 : 0), 2]),
+      Array.from({ length: 7 }, (_, k) => [`uploads/${k}/*`, Math.floor(KEYS / 7) + (k < KEYS % 7 ? 1 : 0), 2]),
     );
   });
 });
