@@ -3,7 +3,11 @@
     {
       "target_name": "iamtrim_scan",
       "sources": [
-        "scan.c",
+        "scan-json.c",
+        "scan-walk.c",
+        "scan-values.c",
+        "scan-group.c",
+        "scan-napi.c",
         "gunzip.c",
         "vendor/libdeflate/lib/deflate_decompress.c",
         "vendor/libdeflate/lib/crc32.c",

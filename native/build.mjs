@@ -1,4 +1,4 @@
-// Builds the native record locator (scan.c) and gunzip (gunzip.c, vendored libdeflate) with node-gyp when it is missing or older than its
+// Builds the native record locator (scan.h, scan-*.c) and gunzip (gunzip.c, vendored libdeflate) with node-gyp when it is missing or older than its
 // sources; `npm run build` (and so `npm install`, `npm run demo`, `npm pack`) calls it. Without a
 // C toolchain the build says so and scans take the reference path (same results, slower): it
 // never fails the build. IAMTRIM_NATIVE=0 skips it.
@@ -27,7 +27,7 @@ function copyPrebuild() {
   copyFileSync(output, join(dir, 'iamtrim_scan.node'));
 }
 const output = join(here, 'build', 'Release', 'iamtrim_scan.node');
-const sources = ['scan.c', 'gunzip.c', 'binding.gyp', 'vendor/libdeflate/lib/deflate_decompress.c'].map((f) => join(here, f));
+const sources = ['scan.h', 'scan-json.c', 'scan-walk.c', 'scan-values.c', 'scan-group.c', 'scan-napi.c', 'gunzip.c', 'binding.gyp', 'vendor/libdeflate/lib/deflate_decompress.c'].map((f) => join(here, f));
 
 function upToDate() {
   if (!existsSync(output)) return false;

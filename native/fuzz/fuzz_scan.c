@@ -1,5 +1,6 @@
 /*
- * libFuzzer harness for the record locator (native/scan.c), built with AddressSanitizer and
+ * libFuzzer harness for the record locator (native/scan.h and the scan-*.c it declares, all but
+ * the N-API binding scan-napi.c), built with AddressSanitizer and
  * UndefinedBehaviorSanitizer by native/fuzz/run.sh (docs/fuzzing.md). The first input byte picks
  * the file shape (wrapped, array, lines), the rest is the file. Besides memory errors it checks:
  *
@@ -9,8 +10,7 @@
  * - the rows of an accepted file: record and field spans inside the input and in order, string
  *   ids below the string count, no more records than the limit.
  */
-#define IAMTRIM_NO_NAPI
-#include "../scan.c"
+#include "../scan.h"
 
 #include <stdio.h>
 

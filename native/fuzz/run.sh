@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses of the native code (fuzz_scan.c: the record locator; fuzz_gunzip.c:
+# Builds the libFuzzer harnesses of the native code (fuzz_scan.c: the record locator, scan-*.c but
+# the N-API binding; fuzz_gunzip.c:
 # gzip framing and libdeflate) with AddressSanitizer and UndefinedBehaviorSanitizer, and runs each
 # for a share of SECONDS (default 120: the smoke run .ci/run starts). See docs/fuzzing.md.
 #
@@ -31,7 +32,8 @@ mkdir -p "$build"
 vendor="$here/../vendor/libdeflate"
 libdeflate=("$vendor/lib/deflate_decompress.c" "$vendor/lib/crc32.c" "$vendor/lib/utils.c" "$vendor/lib/x86/cpu_features.c" "$vendor/lib/arm/cpu_features.c")
 flags=(-g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -I "$vendor")
-clang "${flags[@]}" -o "$build/fuzz_scan" "$here/fuzz_scan.c" "${libdeflate[@]}"
+scan=("$here/../scan-json.c" "$here/../scan-walk.c" "$here/../scan-values.c" "$here/../scan-group.c")
+clang "${flags[@]}" -o "$build/fuzz_scan" "$here/fuzz_scan.c" "${scan[@]}" "${libdeflate[@]}"
 clang "${flags[@]}" -o "$build/fuzz_gunzip" "$here/fuzz_gunzip.c" "${libdeflate[@]}"
 
 jobs="${FUZZ_JOBS:-1}"

@@ -58,7 +58,7 @@ export function foldKey(key: string, depth: number): string {
 /**
  * The length of the `arn:<partition>:s3:::<bucket>/` head of `arn` (an S3 object ARN's, up to the
  * object key), or 0 when it has none: `/^arn:[^:]+:s3:::[^/]+\//`, spelled out (it runs per row of
- * a scan; native/scan.c's object_arn_head is the same test).
+ * a scan; native/scan-values.c's object_arn_head is the same test).
  */
 export function objectArnHeadLength(arn: string): number {
   if (!arn.startsWith('arn:')) return 0;

@@ -1,0 +1,168 @@
+/*
+ * Equal bytes, equal id; equal ids, equal group (scan.h). The hash of a byte span keyed by the
+ * scan's per-process seed, the open-addressing tables of spans (strings, requestParameters and
+ * resources values, their classes), string ids, and each record's group.
+ */
+#include "scan.h"
+
+/* The high and low halves of a 64x64-bit product folded together (wyhash's mum). */
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+  __uint128_t r = (__uint128_t)a * b;
+  return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+  uint64_t ha = a >> 32, la = (uint32_t)a, hb = b >> 32, lb = (uint32_t)b;
+  uint64_t hi = ha * hb, mid1 = ha * lb, mid2 = la * hb, lo = la * lb;
+  uint64_t t = lo + (mid1 << 32);
+  uint64_t carry = t < lo;
+  uint64_t low = t + (mid2 << 32);
+  carry += low < t;
+  hi += (mid1 >> 32) + (mid2 >> 32) + carry;
+  return low ^ hi;
+#endif
+}
+
+/*
+ * A hash of a byte span, 8 bytes a step, keyed by the scan's per-process seed (k0, k1): keys
+ * chosen to collide offline do not collide here, and a table's probe runs stay short whatever
+ * the bytes an attacker wrote into a record.
+ */
+uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len) {
+  uint64_t h = sc->k0 ^ len;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    h = mum(w ^ sc->k1, h ^ 0x9E3779B97F4A7C15ull);
+  }
+  uint64_t w = 0;
+  memcpy(&w, p + i, len - i);
+  h = mum(w ^ sc->k1 ^ ((uint64_t)(len - i) << 59), h ^ sc->k0 ^ 0xC4CEB9FE1A85EC53ull);
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+int table_init(Table *t) {
+  t->mask = 1023;
+  t->count = 0;
+  t->slots = malloc((t->mask + 1) * sizeof(Slot));
+  if (t->slots == NULL) return 0;
+  for (size_t i = 0; i <= t->mask; i++) t->slots[i].id = -1;
+  return 1;
+}
+
+static void grow_table(Scan *sc, Table *t) {
+  size_t cap = (t->mask + 1) * 2;
+  Slot *slots = malloc(cap * sizeof(Slot));
+  if (slots == NULL) fail(sc, E_NO_MEMORY, 0);
+  for (size_t i = 0; i < cap; i++) slots[i].id = -1;
+  for (size_t i = 0; i <= t->mask; i++) {
+    Slot *old = &t->slots[i];
+    if (old->id < 0) continue;
+    size_t k = old->hash & (cap - 1);
+    while (slots[k].id >= 0) k = (k + 1) & (cap - 1);
+    slots[k] = *old;
+  }
+  free(t->slots);
+  t->slots = slots;
+  t->mask = cap - 1;
+}
+
+/* The id of the bytes base[start, start + len) in `t` (hash `h`), all of whose entries are in
+   `base`; *fresh is set when it is new. */
+int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh) {
+  const uint8_t *p = base + start;
+  size_t k = h & t->mask;
+  for (;;) {
+    Slot *slot = &t->slots[k];
+    if (slot->id < 0) break;
+    if (slot->hash == h && slot->len == len && memcmp(base + slot->start, p, len) == 0) {
+      *fresh = 0;
+      return slot->id;
+    }
+    k = (k + 1) & t->mask;
+  }
+  int32_t id = (int32_t)t->count++;
+  Slot *slot = &t->slots[k];
+  slot->hash = h;
+  slot->id = id;
+  slot->start = start;
+  slot->len = len;
+  if (t->count * 2 > t->mask + 1) grow_table(sc, t);
+  *fresh = 1;
+  return id;
+}
+
+/* The id of the string content [start, start + len), new ids numbered from 0 per file. */
+int32_t intern(Scan *sc, size_t start, size_t len) {
+  int fresh;
+  int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc, sc->s + start, len), start, len, &fresh);
+  if (!fresh) return id;
+  if ((size_t)id == sc->token_cap) {
+    size_t cap = sc->token_cap * 2;
+    size_t *grown = realloc(sc->tokens, cap * 2 * sizeof(size_t));
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    sc->tokens = grown;
+    sc->token_cap = cap;
+  }
+  sc->tokens[2 * id] = start;
+  sc->tokens[2 * id + 1] = len;
+  return id;
+}
+
+void push(Scan *sc, Ints *list, int32_t value) {
+  if (list->len == list->cap) {
+    size_t cap = list->cap == 0 ? 1024 : list->cap * 2;
+    int32_t *grown = realloc(list->data, cap * sizeof(int32_t));
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    list->data = grown;
+    list->cap = cap;
+  }
+  list->data[list->len++] = value;
+}
+
+/* The fields a record's group is keyed on: all but its time. */
+#define FIRST_GROUP_FIELD F_EVENT_TYPE
+
+/*
+ * Gives record k a group: records whose fields other than eventTime and @timestamp have equal
+ * ids share one (groups numbered from 0 in order of first record). A record with another field
+ * that is not a plain string (its id is RAW whatever the value) is a group of its own.
+ */
+void group_record(Scan *sc, size_t k) {
+  const int32_t *row = sc->rows + k * STRIDE;
+  uint64_t h = sc->k0;
+  int alone = 0;
+  for (int f = FIRST_GROUP_FIELD; f < F_COUNT; f++) {
+    int32_t id = row[2 + 3 * f];
+    if (id <= RAW && f != F_REQUEST_PARAMETERS && f != F_RESOURCES) alone = 1;
+    h = mum(h ^ (uint32_t)id, sc->k1 ^ 0xFF51AFD7ED558CCDull);
+  }
+  int32_t group = (int32_t)sc->group_count;
+  if (!alone) {
+    Table *t = &sc->groups;
+    uint32_t hash = (uint32_t)(h ^ (h >> 32));
+    size_t i = hash & t->mask;
+    for (;;) {
+      Slot *slot = &t->slots[i];
+      if (slot->id < 0) break;
+      if (slot->hash == hash) {
+        const int32_t *other = sc->rows + slot->start * STRIDE;
+        int f = FIRST_GROUP_FIELD;
+        while (f < F_COUNT && other[2 + 3 * f] == row[2 + 3 * f]) f++;
+        if (f == F_COUNT) {
+          push(sc, &sc->group_of, slot->id);
+          return;
+        }
+      }
+      i = (i + 1) & t->mask;
+    }
+    Slot *slot = &t->slots[i];
+    slot->hash = hash;
+    slot->id = group;
+    slot->start = k;
+    slot->len = 0;
+    if (++t->count * 2 > t->mask + 1) grow_table(sc, t);
+  }
+  sc->group_count++;
+  push(sc, &sc->group_of, group);
+}

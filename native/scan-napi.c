@@ -1,0 +1,162 @@
+/*
+ * The N-API binding of the record locator (scan.h): locate() runs a scan over a Uint8Array and
+ * returns its rows, strings, listings and groups; the module also exports gunzip (gunzip.c), the
+ * row stride, the field count and the ABI record-index.ts checks.
+ */
+#include <node_api.h>
+#include "scan.h"
+
+/* An Int32Array holding a copy of `list`. */
+static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) {
+  napi_value buffer;
+  void *data;
+  size_t bytes = list->len * sizeof(int32_t);
+  napi_status status = napi_create_arraybuffer(env, bytes, &data, &buffer);
+  if (status != napi_ok) return status;
+  if (bytes > 0) memcpy(data, list->data, bytes);
+  return napi_create_typedarray(env, napi_int32_array, list->len, buffer, 0, out);
+}
+
+/* The interface version record-index.ts checks (a module built from other scan-*.c is stale). */
+#define ABI 2
+
+/*
+ * locate(bytes: Uint8Array, shape: 0 wrapped | 1 array | 2 lines, paramNames: string,
+ *   maxDepth: number, maxRecords: number, seed: Uint8Array(16)) -> { rows: Int32Array, count,
+ *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
+ *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorCode?: string,
+ *   errorAt?: number, errorEnd?: number }
+ * paramNames: per request-key member, "2" if only read as the S3 object key, "1" if only read as
+ * a scalar, else "0", its name and "\n" (ids in that order). With an error, no rows.
+ */
+static napi_value locate(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) {
+    napi_throw_type_error(env, NULL, "locate(bytes, shape, paramNames, maxDepth, maxRecords, seed) takes six arguments");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length, offset, seed_length;
+  void *data, *seed;
+  napi_value arraybuffer;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "locate: bytes must be a Uint8Array");
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[5], &type, &seed_length, &seed, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array || seed_length != 16) {
+    napi_throw_type_error(env, NULL, "locate: seed must be a Uint8Array of 16 bytes");
+    return NULL;
+  }
+  if (length >= 0x7fffffff) {
+    napi_throw_range_error(env, NULL, "locate: input over 2 GiB");
+    return NULL;
+  }
+  int32_t shape;
+  double max_depth, max_records;
+  if (napi_get_value_int32(env, argv[1], &shape) != napi_ok || shape < SHAPE_WRAPPED || shape > SHAPE_LINES ||
+      napi_get_value_double(env, argv[3], &max_depth) != napi_ok || napi_get_value_double(env, argv[4], &max_records) != napi_ok ||
+      !(max_depth >= 1 && max_depth <= 1e9) || !(max_records >= 0 && max_records <= 2e9)) {
+    napi_throw_type_error(env, NULL, "locate: shape, maxDepth or maxRecords out of range");
+    return NULL;
+  }
+  size_t names_length;
+  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "locate: paramNames must be a string");
+    return NULL;
+  }
+  char *names_text = malloc(names_length + 1);
+  if (names_text == NULL) {
+    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, argv[2], names_text, names_length + 1, &names_length) != napi_ok) {
+    free(names_text);
+    napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
+    return NULL;
+  }
+
+  Scan sc;
+  Names names;
+  scan_run(&sc, &names, names_text, data, length, shape, (size_t)max_depth, (size_t)max_records, seed);
+  napi_value result = NULL;
+  if (sc.error == E_NO_MEMORY) {
+    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
+    goto done;
+  }
+  {
+    napi_value rows_buffer, rows, count, strings;
+    void *rows_data;
+    size_t bytes = sc.row_count * STRIDE * sizeof(int32_t);
+    if (napi_create_arraybuffer(env, bytes, &rows_data, &rows_buffer) != napi_ok) goto failed;
+    if (bytes > 0) memcpy(rows_data, sc.rows, bytes);
+    if (napi_create_typedarray(env, napi_int32_array, sc.row_count * STRIDE, rows_buffer, 0, &rows) != napi_ok) goto failed;
+    if (napi_create_uint32(env, (uint32_t)sc.row_count, &count) != napi_ok) goto failed;
+    size_t string_count = sc.error == E_NONE ? sc.strings.count : 0;
+    if (napi_create_array_with_length(env, string_count, &strings) != napi_ok) goto failed;
+    for (size_t id = 0; id < string_count; id++) {
+      const char *p = (const char *)sc.s + sc.tokens[2 * id];
+      size_t len = sc.tokens[2 * id + 1];
+      int ascii = 1;
+      size_t k = 0;
+      for (; k + 8 <= len && ascii; k += 8) {
+        uint64_t w;
+        memcpy(&w, p + k, 8);
+        ascii = (w & 0x8080808080808080ull) == 0;
+      }
+      for (; k < len && ascii; k++) ascii = (uint8_t)p[k] < 0x80;
+      napi_value str;
+      if ((ascii ? napi_create_string_latin1(env, p, len, &str) : napi_create_string_utf8(env, p, len, &str)) != napi_ok) goto failed;
+      if (napi_set_element(env, strings, (uint32_t)id, str) != napi_ok) goto failed;
+    }
+    if (napi_create_object(env, &result) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "rows", rows) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "count", count) != napi_ok) goto failed;
+    if (napi_set_named_property(env, result, "strings", strings) != napi_ok) goto failed;
+    const Ints *lists[] = {&sc.params_reduced.parts, &sc.params_reduced.at, &sc.resources_reduced.parts, &sc.resources_reduced.at, &sc.group_of};
+    const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt", "groups"};
+    for (int k = 0; k < 5; k++) {
+      napi_value list;
+      Ints empty = {NULL, 0, 0};
+      if (int32_array(env, sc.error == E_NONE ? lists[k] : &empty, &list) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, keys[k], list) != napi_ok) goto failed;
+    }
+    if (sc.error != E_NONE) {
+      napi_value message, code, error_at, error_end;
+      if (napi_create_string_utf8(env, MESSAGES[sc.error], NAPI_AUTO_LENGTH, &message) != napi_ok) goto failed;
+      if (napi_create_string_utf8(env, CODES[sc.error], NAPI_AUTO_LENGTH, &code) != napi_ok) goto failed;
+      if (napi_create_double(env, (double)sc.error_at, &error_at) != napi_ok) goto failed;
+      if (napi_create_double(env, (double)sc.error_end, &error_end) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "error", message) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorCode", code) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorAt", error_at) != napi_ok) goto failed;
+      if (napi_set_named_property(env, result, "errorEnd", error_end) != napi_ok) goto failed;
+    }
+    goto done;
+  }
+failed:
+  result = NULL;
+  napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
+done:
+  scan_free(&sc, &names);
+  free(names_text);
+  return result;
+}
+
+/* gunzip.c */
+napi_value iamtrim_gunzip(napi_env env, napi_callback_info info);
+
+NAPI_MODULE_INIT() {
+  napi_value fn, gunzip, stride, fields, abi;
+  if (napi_create_function(env, "locate", NAPI_AUTO_LENGTH, locate, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "locate", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "gunzip", NAPI_AUTO_LENGTH, iamtrim_gunzip, NULL, &gunzip) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "gunzip", gunzip) != napi_ok) return NULL;
+  if (napi_create_int32(env, STRIDE, &stride) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "stride", stride) != napi_ok) return NULL;
+  if (napi_create_int32(env, F_COUNT, &fields) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "fields", fields) != napi_ok) return NULL;
+  if (napi_create_int32(env, ABI, &abi) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "abi", abi) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,352 @@
+/*
+ * requestParameters and resources values (scan.h): the members a scan reads listed (the
+ * request-key members, each resource's ARN and arn), values with equal listings given one class
+ * (RAW - class), and the S3 object key left out of classes so that one class spans the objects
+ * of one call (VALUE_KEY, VALUE_OBJECT; each record's own key at KEY_AT).
+ */
+#include "scan.h"
+
+/*
+ * skip_value inside a value skip_value has already passed (so it cannot fail): the index after
+ * the value at i.
+ */
+static size_t skip_listed(Scan *sc, size_t i) { return skip_value(sc, i); }
+
+/* The id of the plain key token [start, end) (quotes included) in `names`, or -1. */
+static int name_id(const Scan *sc, const Names *names, size_t start, size_t end) {
+  size_t len = end - start - 2;
+  if (len > LONGEST_NAME) return -1;
+  const uint8_t *key = sc->s + start + 1;
+  for (size_t k = names->from[len]; k < names->from[len + 1]; k++) {
+    if (names->names[k].name[0] == key[0] && memcmp(names->names[k].name, key, len) == 0) return names->names[k].id;
+  }
+  return -1;
+}
+
+/* How a listed value reads (the fourth int of its entry). */
+#define VALUE_JSON 0  /* decode its bytes */
+#define VALUE_PLAIN 1 /* a string without escapes: its bytes between the quotes */
+#define VALUE_INERT 2 /* gives nothing, whatever its bytes: read as null */
+/* A string without escapes, the only member read as the S3 object key: the class leaves its bytes
+   out, so requests that differ only in the object read share it; each record's own key is at
+   KEY_AT in its row. */
+#define VALUE_KEY 3
+/* A string without escapes, an S3 object ARN (`arn:<partition>:s3:::<bucket>/<key>`) whose key
+   is the record's object key (VALUE_KEY): the class keeps only its `arn:...:s3:::<bucket>/` head.
+   A record whose object ARNs are not its key's gets the class with every value's bytes. */
+#define VALUE_OBJECT 4
+
+/* A member value [start, end) as listed, just skipped (so sc->plain is its own if a string):
+   which member, where, and how it reads. `inert`: the value gives nothing (see list_members). */
+static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end, int inert) {
+  int plain = sc->s[start] == '"' && sc->plain;
+  push(sc, parts, which);
+  push(sc, parts, (int32_t)start);
+  push(sc, parts, (int32_t)end);
+  push(sc, parts, inert ? VALUE_INERT : plain ? VALUE_PLAIN : VALUE_JSON);
+}
+
+/* Whether a listed value gives nothing to what the scan reads from it: null (no key reads null);
+   for a request-key member read only as a scalar, an object or array; for ARN or arn, anything
+   but a non-empty string. Such values share a class whatever their bytes. */
+static int inert(const Scan *sc, const Names *names, int arn, int id, size_t start, size_t end) {
+  uint8_t c = sc->s[start];
+  if (arn) return c != '"' || end - start == 2;
+  if (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) return 1;
+  return (c == '{' || c == '[') && names->scalar[id];
+}
+
+/*
+ * Lists the members of the object at i that `names` holds, into parts: their count m, then
+ * (name id, value start, value end, plain) per member in document order, duplicates included (a
+ * decoder assigns them in order, so the last wins as in JSON.parse). Returns 0 when a member name
+ * has an escape or the object's syntax is broken: the caller then marks the value unlisted, and
+ * the scan decodes its bytes (and reports what is wrong) as it did before values were listed.
+ */
+static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int arn) {
+  size_t count_at = parts->len;
+  push(sc, parts, 0);
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == '}') return 1;
+  for (;;) {
+    if (at(sc, j) != '"') return 0;
+    size_t key_end = skip_string(sc, j);
+    if (!sc->plain) return 0; /* an escape in the member name */
+    int id;
+    if (arn) {
+      size_t len = key_end - j - 2;
+      id = len == 3 && memcmp(sc->s + j + 1, "ARN", 3) == 0 ? 0 : len == 3 && memcmp(sc->s + j + 1, "arn", 3) == 0 ? 1 : -1;
+    } else {
+      id = name_id(sc, names, j, key_end);
+    }
+    j = skip_space(sc, key_end);
+    if (at(sc, j) != ':') return 0;
+    size_t start = skip_space(sc, j + 1);
+    size_t end = skip_listed(sc, start);
+    if (end == 0) return 0;
+    if (id >= 0) {
+      push_value(sc, parts, id, start, end, inert(sc, names, arn, id, start, end));
+      parts->data[count_at]++;
+    }
+    j = skip_space(sc, end);
+    if (at(sc, j) == '}') return 1;
+    if (at(sc, j) != ',') return 0;
+    j = skip_space(sc, j + 1);
+  }
+}
+
+/* Lists requestParameters value [start, ...) at the end of parts: -1 (not an object, an escaped
+   member name or broken syntax: decode the bytes), or the request-key members as list_members
+   gives them. */
+static void list_params(Scan *sc, size_t start) {
+  Ints *parts = &sc->params_reduced.parts;
+  size_t mark = parts->len;
+  if (sc->s[start] == '{' && list_members(sc, parts, start, sc->param_names, 0)) return;
+  parts->len = mark;
+  push(sc, parts, -1);
+}
+
+/* Lists resources value [start, ...) at the end of parts: -1 (not an array, an escaped member
+   name, broken syntax), or the element count e, then per element -1 (not an object) or its ARN
+   and arn members (ids 0, 1) as list_members gives them. */
+static void list_resources(Scan *sc, size_t start) {
+  Ints *parts = &sc->resources_reduced.parts;
+  size_t mark = parts->len;
+  if (sc->s[start] == '[') {
+    push(sc, parts, 0);
+    size_t j = skip_space(sc, start + 1);
+    int ok = 1;
+    if (at(sc, j) != ']') {
+      for (;;) {
+        size_t end = skip_listed(sc, j);
+        if (end == 0) {
+          ok = 0;
+          break;
+        }
+        parts->data[mark]++;
+        if (sc->s[j] != '{') push(sc, parts, -1);
+        else if (!list_members(sc, parts, j, NULL, 1)) {
+          ok = 0;
+          break;
+        }
+        j = skip_space(sc, end);
+        if (at(sc, j) == ']') break;
+        if (at(sc, j) != ',') {
+          ok = 0;
+          break;
+        }
+        j = skip_space(sc, j + 1);
+      }
+    }
+    if (ok) return;
+  }
+  parts->len = mark;
+  push(sc, parts, -1);
+}
+
+static void put(Scan *sc, const void *p, size_t len) {
+  Bytes *b = &sc->canon;
+  if (b->len + len > b->cap) {
+    size_t cap = b->cap == 0 ? 65536 : b->cap;
+    while (cap < b->len + len) cap *= 2;
+    uint8_t *grown = realloc(b->data, cap);
+    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
+    b->data = grown;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, len);
+  b->len += len;
+}
+
+static void put_int(Scan *sc, int32_t value) { put(sc, &value, sizeof value); }
+
+/* The length of the `arn:<partition>:s3:::<bucket>/` head of the string p[0, len), or 0 when it
+   has none (fold.ts's objectArnHead: /^arn:[^:]+:s3:::[^/]+\//). */
+static size_t object_arn_head(const uint8_t *p, size_t len) {
+  if (len < 4 || memcmp(p, "arn:", 4) != 0) return 0;
+  size_t i = 4;
+  while (i < len && p[i] != ':') i++;
+  if (i == 4 || len - i < 6 || memcmp(p + i, ":s3:::", 6) != 0) return 0;
+  size_t bucket = i + 6, j = bucket;
+  while (j < len && p[j] != '/') j++;
+  return j == bucket || j == len ? 0 : j + 1;
+}
+
+/* Marks the object key of the request parameters listed at parts[mark..] (VALUE_KEY): the one
+   member read as the S3 object key, when there is exactly one and it is a plain string. Its
+   offset from `start` and length go to param_key. */
+static void mark_object_key(Scan *sc, size_t mark, size_t start) {
+  int32_t *parts = sc->params_reduced.parts.data;
+  int32_t m = parts[mark];
+  size_t key = 0;
+  int found = 0;
+  for (int32_t e = 0; e < m; e++) {
+    size_t k = mark + 1 + 4 * (size_t)e;
+    if (!sc->param_names->object_key[parts[k]]) continue;
+    found++;
+    key = k;
+  }
+  if (found == 1 && parts[key + 3] == VALUE_PLAIN) {
+    parts[key + 3] = VALUE_KEY;
+    push(sc, &sc->param_key, parts[key + 1] - (int32_t)start);
+    push(sc, &sc->param_key, parts[key + 2] - parts[key + 1]);
+  } else {
+    push(sc, &sc->param_key, -1);
+    push(sc, &sc->param_key, -1);
+  }
+}
+
+/* Marks the S3 object ARNs of the resources listed at parts[mark..] (VALUE_OBJECT) and lists
+   their key suffixes (offsets from `start`) in resource_suffixes. */
+static void mark_object_arns(Scan *sc, size_t mark, size_t start) {
+  int32_t *parts = sc->resources_reduced.parts.data;
+  size_t k = mark;
+  int32_t elements = parts[k++];
+  size_t from = sc->suffixes.len;
+  for (int32_t e = 0; e < elements; e++) {
+    int32_t m = parts[k++];
+    for (; m > 0; m--, k += 4) {
+      if (parts[k + 3] != VALUE_PLAIN) continue;
+      size_t head = object_arn_head(sc->s + parts[k + 1] + 1, (size_t)(parts[k + 2] - parts[k + 1]) - 2);
+      if (head == 0) continue;
+      parts[k + 3] = VALUE_OBJECT;
+      if (sc->suffixes.len == from) push(sc, &sc->suffixes, 0);
+      sc->suffixes.data[from]++;
+      push(sc, &sc->suffixes, parts[k + 1] + 1 + (int32_t)head - (int32_t)start);
+      push(sc, &sc->suffixes, parts[k + 2] - 1 - (parts[k + 1] + 1 + (int32_t)head));
+    }
+  }
+  push(sc, &sc->resource_suffixes, sc->suffixes.len == from ? -1 : (int32_t)from);
+}
+
+/* Appends the m listed values at parts[k..] as (id, length, bytes); returns the index after them. */
+static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
+  for (; m > 0; m--, k += 4) {
+    put_int(sc, parts[k]);
+    if (parts[k + 3] == VALUE_INERT || parts[k + 3] == VALUE_KEY) {
+      put_int(sc, parts[k + 3] == VALUE_INERT ? -1 : -2);
+      continue;
+    }
+    size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
+    if (parts[k + 3] == VALUE_OBJECT) {
+      len = object_arn_head(sc->s + parts[k + 1] + 1, len - 2);
+      put_int(sc, -3);
+      put_int(sc, (int32_t)len);
+      put(sc, sc->s + parts[k + 1] + 1, len);
+      continue;
+    }
+    put_int(sc, (int32_t)len);
+    put(sc, sc->s + parts[k + 1], len);
+  }
+  return k;
+}
+
+/*
+ * The class of the value [start, end) just listed at parts[mark..]: values whose listings hold the
+ * same members with the same bytes in the same order share a class (the scan reduces them alike);
+ * an unlisted value is its own class. A new class keeps its listing (at[class] = mark); a known
+ * one drops it.
+ */
+static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, size_t mark, size_t start, size_t end) {
+  size_t from = sc->canon.len;
+  const int32_t *parts = r->parts.data;
+  size_t k = mark;
+  int32_t head = parts[k++];
+  put_int(sc, head);
+  if (head < 0) {
+    put(sc, sc->s + start, end - start);
+  } else if (!resources) {
+    put_values(sc, parts, k, head);
+  } else {
+    for (int32_t e = 0; e < head; e++) {
+      int32_t m = parts[k++];
+      put_int(sc, m);
+      if (m > 0) k = put_values(sc, parts, k, m);
+    }
+  }
+  size_t len = sc->canon.len - from;
+  int fresh;
+  int32_t id = table_id(sc, classes, sc->canon.data, hash_span(sc, sc->canon.data + from, len), from, len, &fresh);
+  if (fresh) {
+    push(sc, &r->at, (int32_t)mark);
+  } else {
+    r->parts.len = mark;
+    sc->canon.len = from;
+  }
+  return id;
+}
+
+/* The id (RAW - class) of the requestParameters or resources value [start, end). */
+int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
+  Table *spans = params ? &sc->params : &sc->resources;
+  Ints *class_of = params ? &sc->param_class : &sc->resource_class;
+  int fresh;
+  int32_t n = table_id(sc, spans, sc->s, hash_span(sc, sc->s + start, end - start), start, end - start, &fresh);
+  if (params) sc->record_params = n;
+  else sc->record_resources = n;
+  if (!fresh) return RAW - class_of->data[n];
+  Reduced *r = params ? &sc->params_reduced : &sc->resources_reduced;
+  size_t mark = r->parts.len;
+  if (params) {
+    list_params(sc, start);
+    if (r->parts.data[mark] >= 0) mark_object_key(sc, mark, start);
+    else {
+      push(sc, &sc->param_key, -1);
+      push(sc, &sc->param_key, -1);
+    }
+  } else {
+    list_resources(sc, start);
+    if (r->parts.data[mark] >= 0) mark_object_arns(sc, mark, start);
+    else push(sc, &sc->resource_suffixes, -1);
+    push(sc, &sc->resource_exact, -1);
+    push(sc, &sc->resource_span, (int32_t)start);
+    push(sc, &sc->resource_span, (int32_t)end);
+  }
+  int32_t cls = classify(sc, r, params ? &sc->param_classes : &sc->resource_classes, !params, mark, start, end);
+  push(sc, class_of, cls);
+  return RAW - cls;
+}
+
+/* The class of resources span n with every listed value's bytes (no VALUE_OBJECT), for a record
+   whose object ARNs are not its object key's. */
+static int32_t exact_resources_class(Scan *sc, int32_t n) {
+  if (sc->resource_exact.data[n] >= 0) return sc->resource_exact.data[n];
+  /* Listed again from the span's first bytes, this time without VALUE_OBJECT. */
+  size_t start = (size_t)sc->resource_span.data[2 * n], end = (size_t)sc->resource_span.data[2 * n + 1];
+  Reduced *r = &sc->resources_reduced;
+  size_t mark = r->parts.len;
+  list_resources(sc, start);
+  int32_t cls = classify(sc, r, &sc->resource_classes, 1, mark, start, end);
+  sc->resource_exact.data[n] = cls;
+  return cls;
+}
+
+/*
+ * Settles the current record's object key: its span goes to KEY_AT when its requestParameters
+ * have one (VALUE_KEY), and its resources keep their class (VALUE_OBJECT) only when every object
+ * ARN's suffix is that key; otherwise they take the class with every value's bytes.
+ */
+void settle_object_key(Scan *sc) {
+  int32_t *row = sc->row;
+  size_t key_start = 0, key_len = 0;
+  int keyed = 0;
+  if (sc->record_params >= 0 && sc->param_key.data[2 * sc->record_params] >= 0) {
+    key_start = (size_t)row[3 + 3 * F_REQUEST_PARAMETERS] + (size_t)sc->param_key.data[2 * sc->record_params];
+    key_len = (size_t)sc->param_key.data[2 * sc->record_params + 1];
+    row[KEY_AT] = (int32_t)key_start;
+    row[KEY_AT + 1] = (int32_t)(key_start + key_len);
+    keyed = 1;
+  }
+  if (sc->record_resources < 0) return;
+  int32_t from = sc->resource_suffixes.data[sc->record_resources];
+  if (from < 0) return;
+  int ok = keyed;
+  const int32_t *suffixes = sc->suffixes.data + from;
+  size_t base = (size_t)row[3 + 3 * F_RESOURCES];
+  /* The key's bytes between its quotes, against each suffix (which excludes the closing quote). */
+  for (int32_t i = 0; i < suffixes[0] && ok; i++) {
+    size_t off = (size_t)suffixes[1 + 2 * i], len = (size_t)suffixes[2 + 2 * i];
+    ok = len == key_len - 2 && memcmp(sc->s + base + off, sc->s + key_start + 1, len) == 0;
+  }
+  if (!ok) row[2 + 3 * F_RESOURCES] = RAW - exact_resources_class(sc, sc->record_resources);
+}
