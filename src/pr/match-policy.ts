@@ -20,7 +20,7 @@ export type PolicyMatch =
  * backtracking search: an expression may match several literals, and the first choice may be the
  * one another entry needs). Undefined when there is no complete pairing.
  */
-function pairAll<A, B, P>(left: readonly A[], right: readonly B[], pair: (a: A, b: B) => P[] | undefined): P[] | undefined {
+export function pairAll<A, B, P>(left: readonly A[], right: readonly B[], pair: (a: A, b: B) => P[] | undefined): P[] | undefined {
   if (left.length !== right.length) return undefined;
   const used = new Array<boolean>(right.length).fill(false);
   const out: P[][] = [];
@@ -62,7 +62,7 @@ function unique(values: readonly string[], caseInsensitive: boolean): string[] {
 }
 
 /** The (read, literal) pairs of two equal statements; undefined when they differ. */
-function pairStatements(read: Statement, literal: Statement): Array<[string, string]> | undefined {
+export function pairStatements(read: Statement, literal: Statement): Array<[string, string]> | undefined {
   if (read.Effect !== literal.Effect) return undefined;
   const pairs: Array<[string, string]> = [];
   for (const [key, caseInsensitive] of LISTS) {
@@ -90,7 +90,7 @@ function similarity(read: readonly Statement[], literal: readonly Statement[]): 
   return all === 0 ? 0 : shared / all;
 }
 
-function dedupe(statements: readonly Statement[]): Statement[] {
+export function dedupe(statements: readonly Statement[]): Statement[] {
   const seen = new Map<string, Statement>();
   for (const s of statements) {
     const { Sid: _sid, ...rest } = s;

@@ -17,6 +17,9 @@ import type { SamRenderOptions } from '../render/sam.js';
 import { isSamTemplateFile, rewriteSamTemplateFile, samFunctionIds } from './sam-pr.js';
 import { isCloudFormationTemplate, parseTemplate } from './cloudformation-read.js';
 import { matchTemplatePolicy, noMatchMessage, rewriteTemplatePolicy } from './cloudformation-rewrite.js';
+import { isServerlessConfig } from './serverless-framework.js';
+import { matchServerless, type ServerlessMatch } from './serverless-match.js';
+import { rewriteServerlessList } from './serverless-rewrite.js';
 
 export interface PrPlan {
   role: string;
@@ -78,8 +81,17 @@ export function shareLabel(share: PolicyShare): string {
  * The role's policy the file holds, proven by matching the two documents, and its share; refused
  * (InputError, exit 3) when the file's policy is none of the role's, or its share cannot be written.
  */
-export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template'>): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template'>): {
+  share: PolicyShare;
+  read: PolicyRead;
+  expressions: Map<string, string>;
+  serverless?: ServerlessMatch;
+} {
   const { plan } = input;
+  if (isServerlessConfig(input.file, input.fileText)) {
+    const serverless = matchServerless(input.file, input.fileText, input.resource, plan.roleName, plan.policies);
+    return { share: serverless.share, read: serverless.read, expressions: serverless.expressions, serverless };
+  }
   const policies = plan.policies.map(shareLabel).join(', ') || 'none';
   if (isCloudFormationTemplate(input.file, input.fileText)) {
     const found = matchTemplatePolicy(input.file, input.fileText, input.resource, plan.policies);
@@ -104,7 +116,7 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
  */
 export function chooseShare(
   input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template'>,
-): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string> } {
+): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string>; serverless?: ServerlessMatch } {
   const { plan } = input;
   const matched = matchedShare(input);
   const { read } = matched;
@@ -121,7 +133,7 @@ export function chooseShare(
       hint: `${share.kind === 'inline' ? 'delete the inline policy' : 'detach the policy from the role'} by hand after review; iamtrim does not delete policies`,
     });
   }
-  return { share, read, expressions: match.expressions };
+  return { share, read, expressions: match.expressions, ...(match.serverless !== undefined ? { serverless: match.serverless } : {}) };
 }
 
 /**
@@ -133,7 +145,9 @@ export function writePolicy(
   read: PolicyRead,
   doc: PolicyShare['proposed'],
   expressions: ReadonlyMap<string, string>,
+  serverless?: ServerlessMatch,
 ): FileRewrite {
+  if (serverless !== undefined) return rewriteServerlessList(input.file, input.fileText, serverless.list, doc, expressions, serverless.framework);
   if (isCloudFormationTemplate(input.file, input.fileText)) return rewriteTemplatePolicy(input.file, input.fileText, read.target, doc, expressions);
   return rewritePolicyFile(input.file, input.fileText, doc, input.resource, expressions, { template: input.template === true });
 }
@@ -161,7 +175,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     rewrite =
       share.change === 'unchanged' || share.change === 'grace'
         ? { content: input.fileText, target: chosen.read.target }
-        : writePolicy(input, chosen.read, share.proposed, chosen.expressions);
+        : writePolicy(input, chosen.read, share.proposed, chosen.expressions, chosen.serverless);
   }
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
   const branch = prBranch(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`, input.now);

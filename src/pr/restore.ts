@@ -106,7 +106,7 @@ function restoreBody(plan: MinimizePlan, selection: RestoreSelection, target: st
 /** The restore pull request as a value, for the file's policy proven to be the role's (matchedShare). */
 export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals' | 'sam'>): PrPlan & { selection: RestoreSelection } {
   const { plan } = input;
-  const { read } = matchedShare(input);
+  const { read, serverless } = matchedShare(input);
   const selection = selectRestorePairs(plan);
   if (selection.restore.length === 0) {
     const why = plan.denied.length === 0 ? 'no denied calls in the window' : `every denied pair is out of reach of an Allow (${selection.skipped[0]?.reason ?? ''})`;
@@ -117,7 +117,7 @@ export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals
   const added = restoreStatements(selection.restore);
   const kept = read.document.Statement.filter((s) => !(typeof s.Sid === 'string' && s.Sid.startsWith(RESTORE_SID)));
   const document: PolicyDocument = { ...read.document, Statement: [...kept, ...added] };
-  const rewrite = writePolicy(input, read, document, read.expressions);
+  const rewrite = writePolicy(input, read, document, read.expressions, serverless);
   const target = rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`;
   const title = `iamtrim: restore ${plural(selection.restore.length, 'denied call')} of ${plan.roleName}`;
   return {

@@ -120,7 +120,7 @@ async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined
 export function registerPr(program: Command, ctx: CommandContext): void {
   const command = program
     .command('pr')
-    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform, CloudFormation or SAM)')
+    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform, CloudFormation, SAM or serverless.yml)')
     .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
   addRoleTargetOptions(command, 'the role to minimize');
   addWindowOptions(command);
@@ -128,8 +128,8 @@ export function registerPr(program: Command, ctx: CommandContext): void {
   addProposalOptions(command);
   command
     .option('--repo <path>', 'the git repository holding the policy', '.')
-    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation template (.yaml/.json) or a SAM template.yaml')
-    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME; in a SAM template: the function\'s logical id')
+    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation template (.yaml/.json), a SAM template.yaml or a serverless.yml')
+    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME; in a SAM template: the function\'s logical id; in a serverless.yml: provider or functions.NAME')
     .option('--base <branch>', 'the branch the pull request merges into', 'main')
     .option('--remote <name>', 'the git remote on GitHub', 'origin')
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')

@@ -1,0 +1,305 @@
+/**
+ * Reads the IAM statements of a Serverless Framework `serverless.yml` where `pr` would rewrite
+ * them: `provider.iam.role.statements` (v3+), the older `provider.iamRoleStatements`, and
+ * `functions.<name>.iamRoleStatements` (the serverless-iam-roles-per-function plugin). Nothing is
+ * evaluated: Serverless variables (`${self:...}`, `${opt:...}`, `${env:...}`, `${cf:...}`),
+ * pseudo-parameters (`#{AWS::Region}`) and CloudFormation intrinsics (`!Sub`, `!GetAtt`, `Ref:`,
+ * `Fn::Join`) become expression marks (see hcl-value.ts) that match any text, and each maps back to
+ * its source text so the rewrite puts the expression, never a literal ARN, back in place.
+ */
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node, type Pair, type YAMLSeq } from 'yaml';
+import { InputError } from '../errors.js';
+import type { ConditionBlock, PolicyDocument, Statement } from '../model.js';
+import { expressionMark } from './hcl-value.js';
+import type { PolicyRead } from './read-policy.js';
+
+/** One statements list of the file, and the role the framework makes from it. */
+export interface ServerlessList {
+  /** What `--resource` names: `provider` or `functions.<name>`. */
+  resource: string;
+  /** Where it is: `provider.iam.role.statements`. */
+  path: string;
+  /** The function, for a per-function role. */
+  fn?: string;
+  /** The role name the framework gives it, `.+` standing for what only a deploy knows (stage, region). */
+  roleName: RegExp;
+  /** Set when the list exists but the framework does not use it as written (why, in one line). */
+  ignored?: string;
+  node?: YAMLSeq;
+  /** Start of the key (`statements:`), for messages and an empty list. */
+  keyStart: number;
+}
+
+export interface ServerlessFile {
+  doc: Document;
+  lists: ServerlessList[];
+}
+
+const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+/** Intrinsics that stand for one string: kept as an expression. */
+const ONE_VALUE = new Set(['Ref', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join', 'Fn::ImportValue', 'Fn::Select', 'Fn::FindInMap', 'Fn::Base64']);
+const TAGS = new Set(['!Ref', '!GetAtt', '!Sub', '!Join', '!ImportValue', '!Select', '!FindInMap', '!Base64']);
+
+function parse(text: string): Document | undefined {
+  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: false, version: '1.1' });
+  return doc.errors.length > 0 ? undefined : doc;
+}
+
+function get(map: unknown, key: string): Pair | undefined {
+  if (!isMap(map)) return undefined;
+  return map.items.find((p): p is Pair => isPair(p) && isScalar(p.key) && p.key.value === key);
+}
+
+function literal(node: unknown): string | undefined {
+  return isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value) : undefined;
+}
+
+/** A `serverless.yml`: YAML whose top level has `service` and `provider` (a CloudFormation/SAM template has neither). */
+export function isServerlessConfig(file: string, text: string): boolean {
+  if (!/\.ya?ml$/i.test(file)) return false;
+  const doc = parse(text);
+  return doc !== undefined && get(doc.contents, 'service') !== undefined && get(doc.contents, 'provider') !== undefined && get(doc.contents, 'Resources') === undefined;
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A name as written, variables standing for any text. */
+function namePattern(parts: ReadonlyArray<string | undefined>): RegExp {
+  return new RegExp(`^${parts.map((p) => (p === undefined || /[$#]\{/.test(p) ? '.+' : escape(p))).join('-')}$`);
+}
+
+/** `service: name` or `service: { name: ... }`. */
+function serviceName(doc: Document): string | undefined {
+  const value = get(doc.contents, 'service')?.value;
+  return literal(value) ?? literal(get(value, 'name')?.value);
+}
+
+function pluginNames(doc: Document): string[] {
+  const plugins = get(doc.contents, 'plugins')?.value;
+  const list = isSeq(plugins) ? plugins : get(plugins, 'modules')?.value;
+  return isSeq(list) ? list.items.map(literal).filter((p): p is string => p !== undefined) : [];
+}
+
+function keyStart(pair: Pair): number {
+  return isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+}
+
+function asList(file: string, path: string, pair: Pair): YAMLSeq | string {
+  const value = pair.value;
+  if (isSeq(value)) return value.flow === true ? `${path} is a flow-style list ([...]); iamtrim rewrites block lists only` : value;
+  if (isScalar(value) && typeof value.value === 'string' && /\$\{/.test(value.value)) {
+    return `${path} is ${value.value}: the statements come from a variable iamtrim cannot follow`;
+  }
+  return `${path} is not a list of statements`;
+}
+
+/** Every statements list of the file, with the role the framework makes from each. */
+export function serverlessFile(file: string, text: string): ServerlessFile {
+  const doc = parse(text);
+  if (doc === undefined) throw new InputError(`${file}: not valid YAML`);
+  const service = serviceName(doc);
+  const provider = get(doc.contents, 'provider')?.value;
+  const stage = literal(get(provider, 'stage')?.value);
+  const region = literal(get(provider, 'region')?.value);
+  const lists: ServerlessList[] = [];
+  const iamRole = get(get(provider, 'iam')?.value, 'role')?.value;
+  const customRole = get(provider, 'role') !== undefined || (iamRole !== undefined && !isMap(iamRole));
+  const providerName = literal(get(iamRole, 'name')?.value);
+  const providerRole = providerName !== undefined ? namePattern([providerName]) : namePattern([service, stage, region, 'lambdaRole']);
+  for (const [pair, path] of [
+    [get(iamRole, 'statements'), 'provider.iam.role.statements'],
+    [get(provider, 'iamRoleStatements'), 'provider.iamRoleStatements'],
+  ] as const) {
+    if (pair === undefined) continue;
+    const list = asList(file, path, pair);
+    const shadowed = path === 'provider.iamRoleStatements' && lists.length > 0 ? 'provider.iam.role.statements is set, so the framework ignores provider.iamRoleStatements' : undefined;
+    const ignored = customRole ? `provider sets a role of its own, so the framework ignores ${path}` : (shadowed ?? (typeof list === 'string' ? list : undefined));
+    lists.push({ resource: 'provider', path, roleName: providerRole, keyStart: keyStart(pair), ...(typeof list === 'string' ? {} : { node: list }), ...(ignored !== undefined ? { ignored } : {}) });
+  }
+  const perFunction = pluginNames(doc).includes('serverless-iam-roles-per-function');
+  const functions = get(doc.contents, 'functions')?.value;
+  for (const item of isMap(functions) ? functions.items : []) {
+    const fn = literal(item.key);
+    const pair = get(item.value, 'iamRoleStatements');
+    if (fn === undefined || pair === undefined) continue;
+    const path = `functions.${fn}.iamRoleStatements`;
+    const list = asList(file, path, pair);
+    const custom = literal(get(item.value, 'iamRoleStatementsName')?.value);
+    const inherit = get(item.value, 'iamRoleStatementsInherit')?.value;
+    const ignored = !perFunction
+      ? `${path}: serverless-iam-roles-per-function is not in plugins, so the framework ignores function-level statements`
+      : get(item.value, 'role') !== undefined
+        ? `${path}: the function also sets role, which the per-function plugin refuses`
+        : isScalar(inherit) && inherit.value === true
+          ? `${path}: iamRoleStatementsInherit adds the provider statements to this role too; iamtrim rewrites a role whose statements are all in one list`
+          : typeof list === 'string'
+            ? list
+            : undefined;
+    lists.push({
+      resource: `functions.${fn}`,
+      path,
+      fn,
+      roleName: custom !== undefined ? namePattern([custom]) : namePattern([service, stage, fn, region, 'lambdaRole']),
+      keyStart: keyStart(pair),
+      ...(typeof list === 'string' ? {} : { node: list }),
+      ...(ignored !== undefined ? { ignored } : {}),
+    });
+  }
+  return { doc, lists };
+}
+
+/** The source text of a node as written (its tag included), on one line. */
+function sourceOf(text: string, node: Node): string {
+  const [start, end] = node.range ?? [0, 0];
+  let from = start;
+  if (node.tag !== undefined) {
+    const at = text.lastIndexOf(node.tag, start);
+    if (at >= 0 && /^\s*$/.test(text.slice(at + node.tag.length, start))) from = at;
+  }
+  const raw = text.slice(from, end).trimEnd();
+  if (!raw.includes('\n')) return raw;
+  if (isScalar(node)) return `${node.tag !== undefined ? `${node.tag} ` : ''}${JSON.stringify(String(node.value))}`;
+  // A block mapping or list written over several lines: the same expression in flow style.
+  const clone = node.clone();
+  if (!isNode(clone)) return raw.replace(/\s*\n\s*/g, ' ');
+  visit(clone, {
+    Map: (_, m) => void (m.flow = true),
+    Seq: (_, s) => void (s.flow = true),
+  });
+  if (isMap(clone) || isSeq(clone)) clone.flow = true;
+  return stringify(clone, { lineWidth: 0, version: '1.1' }).trimEnd();
+}
+
+interface Reader {
+  file: string;
+  text: string;
+  where: string;
+  expressions: Map<string, string>;
+  marks: number;
+}
+
+function refuse(r: Reader, node: Node | undefined, what: string): never {
+  const line = node?.range !== undefined && node.range !== null ? r.text.slice(0, node.range[0]).split('\n').length : undefined;
+  throw new InputError(`${r.file}${line !== undefined ? `:${line}` : ''} ${r.where}: ${what}`, {
+    hint: 'inline the statement as literal YAML (variables inside a value are fine), or edit this list by hand from iamtrim minimize --format json (policies[])',
+  });
+}
+
+/** `${...}` / `#{...}` (balanced, nested) in a string -> marks; `${!x}` in `!Sub` is a literal. */
+function markVariables(r: Reader, value: string, sub: boolean): string {
+  let out = '';
+  let i = 0;
+  while (i < value.length) {
+    const open = (value[i] === '$' || value[i] === '#') && value[i + 1] === '{';
+    if (!open || (sub && value[i + 2] === '!')) {
+      out += value[i] ?? '';
+      i++;
+      continue;
+    }
+    let depth = 0;
+    let j = i + 1;
+    for (; j < value.length; j++) {
+      if (value[j] === '{') depth++;
+      else if (value[j] === '}' && --depth === 0) break;
+    }
+    out += expressionMark(r.marks++);
+    i = j + 1;
+  }
+  return out;
+}
+
+/** A string value of a statement: literal, a string with variables, or an intrinsic (one mark). */
+function readString(r: Reader, node: unknown): string {
+  if (isAlias(node) || (node as Node | undefined)?.anchor !== undefined) refuse(r, node as Node, 'an anchor or alias inside the statements; iamtrim cannot rewrite them without changing what else refers to them');
+  if (isScalar(node) && node.tag === undefined) {
+    const value = node.value;
+    if (typeof value !== 'string') {
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      refuse(r, node, 'an empty value');
+    }
+    const read = markVariables(r, value, false);
+    if (read !== value) r.expressions.set(read, sourceOf(r.text, node));
+    return read;
+  }
+  if (isScalar(node) && node.tag !== undefined) {
+    if (!TAGS.has(node.tag)) refuse(r, node, `${node.tag} may stand for a list or nothing; iamtrim keeps only intrinsics that stand for one string`);
+    const read = node.tag === '!Sub' && typeof node.value === 'string' ? markVariables(r, node.value, true) : expressionMark(r.marks++);
+    r.expressions.set(read, sourceOf(r.text, node));
+    return read;
+  }
+  const intrinsic = isMap(node) && node.items.length === 1 ? literal(node.items[0]?.key) : undefined;
+  if ((isMap(node) || isSeq(node)) && node.tag !== undefined) {
+    if (!TAGS.has(node.tag)) refuse(r, node, `${node.tag} may stand for a list or nothing; iamtrim keeps only intrinsics that stand for one string`);
+    const read = expressionMark(r.marks++);
+    r.expressions.set(read, sourceOf(r.text, node));
+    return read;
+  }
+  if (isMap(node) && intrinsic !== undefined && ONE_VALUE.has(intrinsic)) {
+    const inner = node.items[0]?.value;
+    const read = intrinsic === 'Fn::Sub' && isScalar(inner) && typeof inner.value === 'string' ? markVariables(r, inner.value, true) : expressionMark(r.marks++);
+    r.expressions.set(read, sourceOf(r.text, node));
+    return read;
+  }
+  refuse(r, node as Node, intrinsic !== undefined ? `${intrinsic} may stand for a list or nothing; iamtrim keeps only intrinsics that stand for one string` : 'a mapping or list where a string belongs');
+}
+
+function readStrings(r: Reader, node: unknown): string | string[] {
+  if (isSeq(node) && node.tag === undefined) {
+    if (node.anchor !== undefined) refuse(r, node, 'an anchor inside the statements');
+    return node.items.map((item) => readString(r, item));
+  }
+  return readString(r, node);
+}
+
+function readCondition(r: Reader, node: unknown): ConditionBlock {
+  if (!isMap(node) || node.tag !== undefined) refuse(r, node as Node, 'a Condition that is not a literal mapping');
+  const out: ConditionBlock = {};
+  for (const op of node.items) {
+    const name = literal(op.key);
+    if (name === undefined || !isMap(op.value)) refuse(r, op.value as Node, 'a Condition operator that is not a mapping of keys');
+    const block: Record<string, string | string[]> = {};
+    for (const entry of op.value.items) {
+      const key = literal(entry.key);
+      if (key === undefined) refuse(r, entry.value as Node, 'a Condition key that is not a string');
+      block[markVariables(r, key, false)] = readStrings(r, entry.value);
+    }
+    out[name] = block;
+  }
+  return out;
+}
+
+function readStatement(r: Reader, node: unknown): Statement {
+  if (isScalar(node) && typeof node.value === 'string' && /[$#]\{/.test(node.value)) {
+    refuse(r, node, `the statement is ${node.value}, a variable that hides a whole statement iamtrim cannot read or prove`);
+  }
+  if (isAlias(node)) refuse(r, undefined, 'a statement that is an alias (*name); iamtrim cannot rewrite it without changing what else refers to it');
+  if (!isMap(node) || node.tag !== undefined) refuse(r, node as Node, 'a statement that is not a literal mapping');
+  if (node.anchor !== undefined) refuse(r, node, 'an anchor on a statement; iamtrim cannot rewrite it without changing what else refers to it');
+  const statement: Record<string, unknown> = {};
+  for (const pair of node.items) {
+    const key = literal(pair.key);
+    const range = isScalar(pair.key) ? pair.key.range : undefined;
+    if (key === '<<' || (range !== undefined && range !== null && r.text.slice(range[0], range[1]) === '<<')) refuse(r, pair.value as Node, 'a merge key (<<) inside the statements');
+    if (key === undefined || !STATEMENT_KEYS.has(key)) refuse(r, pair.value as Node, `${key ?? 'a key'} is not a statement element (Sid, Effect, Action, NotAction, Resource, NotResource, Condition)`);
+    if (key === 'Effect' || key === 'Sid') {
+      const value = literal(pair.value);
+      if (value === undefined || (key === 'Effect' && value !== 'Allow' && value !== 'Deny') || /[$#]\{/.test(value)) {
+        refuse(r, pair.value as Node, `${key} is not a literal${key === 'Effect' ? ' "Allow" or "Deny"' : ''}`);
+      }
+      statement[key] = value;
+    } else if (key === 'Condition') statement[key] = readCondition(r, pair.value);
+    else statement[key] = readStrings(r, pair.value);
+  }
+  if (statement['Effect'] === undefined) refuse(r, node, 'a statement without Effect');
+  return statement as unknown as Statement;
+}
+
+/** The statements of one list as a policy document, expressions marked. */
+export function readServerlessList(file: string, text: string, list: ServerlessList): PolicyRead {
+  if (list.ignored !== undefined) throw new InputError(`${file}: ${list.ignored}`, { hint: 'point --file at the file that defines the role\'s policy, or --resource at another list' });
+  const r: Reader = { file, text, where: list.path, expressions: new Map(), marks: 0 };
+  const node = list.node;
+  if (node === undefined) refuse(r, undefined, 'not a list of statements');
+  const document: PolicyDocument = { Version: '2012-10-17', Statement: node.items.map((item) => readStatement(r, item)) };
+  return { document, expressions: r.expressions, target: list.path };
+}

@@ -1,0 +1,130 @@
+/**
+ * Writes a policy's share into the statements list of a `serverless.yml` as a pure function of the
+ * text: only the list's own lines change, every other byte of the file stays as it was. What the
+ * framework's own statements already grant (logging, stream reads: serverless-match.ts) is left out,
+ * since the framework writes it again on deploy. Where the share keeps exactly the value an
+ * expression stood for (`!GetAtt Table.Arn`, `${self:custom.arn}`), the expression is written back.
+ */
+import { stringify } from 'yaml';
+import { InternalError } from '../errors.js';
+import { asList, wildcardRegExp } from '../iam/expand.js';
+import type { PolicyDocument, Statement } from '../model.js';
+import { EXPRESSION_MARK } from './hcl-value.js';
+import type { FileRewrite } from './rewrite.js';
+import { readServerlessList, serverlessFile, type ServerlessList } from './serverless-framework.js';
+
+/** `pattern` grants every expansion of `value` (a `?` in the pattern could not stand for a `*` of the value). */
+function covers(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  if (/[*?]/.test(value) && pattern.includes('?')) return false;
+  return wildcardRegExp(pattern, caseInsensitive).test(value);
+}
+
+function plainAllow(s: Statement): boolean {
+  return s.Effect === 'Allow' && s.NotAction === undefined && s.NotResource === undefined && s.Resource !== undefined && (s.Condition === undefined || Object.keys(s.Condition).length === 0);
+}
+
+/** The statements without the actions the framework's own statements grant on all their resources. */
+export function withoutFrameworkGrants(statements: readonly Statement[], framework: readonly Statement[]): Statement[] {
+  const grants = framework.filter(plainAllow);
+  const out: Statement[] = [];
+  for (const s of statements) {
+    if (!plainAllow(s) || grants.length === 0) {
+      out.push(s);
+      continue;
+    }
+    const resources = asList(s.Resource);
+    const kept = asList(s.Action).filter(
+      (action) => !resources.every((resource) => grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false)))),
+    );
+    if (kept.length === 0) continue;
+    out.push({ ...s, Action: kept.length === 1 ? (kept[0] as string) : kept });
+  }
+  return out;
+}
+
+const KEY_ORDER = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'] as const;
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** How the file indents: its list items under a key (`key:\n  - a` vs `key:\n- a`) and its mapping step. */
+function styleOf(text: string, list: ServerlessList): { indentSeq: boolean; indent: number } {
+  const span = text.slice(list.node?.range?.[0] ?? 0, list.node?.range?.[1] ?? 0);
+  const nested = /\n([ \t]*)[A-Za-z]+:[ \t]*(?:#.*)?\r?\n([ \t]*)- /.exec(span);
+  const indentSeq = nested === null || (nested[2] ?? '').length > (nested[1] ?? '').length;
+  const mapping = /\n([ \t]*)Condition:[ \t]*\r?\n([ \t]*)\S/.exec(span);
+  const indent = mapping === null ? 2 : Math.max(1, (mapping[2] ?? '').length - (mapping[1] ?? '').length);
+  return { indentSeq, indent };
+}
+
+/** `doc`'s statements into `list` of the file; `expressions`: literal -> the file's expression source. */
+export function rewriteServerlessList(
+  file: string,
+  text: string,
+  list: ServerlessList,
+  doc: PolicyDocument,
+  expressions: ReadonlyMap<string, string>,
+  framework: readonly Statement[],
+): FileRewrite {
+  const node = list.node;
+  const range = node?.range;
+  if (node === undefined || range === undefined || range === null) throw new InternalError(`${file} ${list.path}: no list to rewrite`);
+  const tokens = new Map<string, string>();
+  const token = (value: string): string => {
+    const source = expressions.get(value);
+    if (source === undefined) return value;
+    const t = `IAMTRIMEXPRESSION${tokens.size}X`;
+    tokens.set(t, source);
+    return t;
+  };
+  const tokenValue = (v: string | number | boolean): string | number | boolean => (typeof v === 'string' ? token(v) : v);
+  const statements = withoutFrameworkGrants(doc.Statement, framework).map((s) => {
+    const out: Record<string, unknown> = {};
+    for (const key of KEY_ORDER) {
+      const value = s[key];
+      if (value === undefined) continue;
+      if (key === 'Condition') {
+        out[key] = Object.fromEntries(
+          Object.entries(s.Condition ?? {}).map(([op, block]) => [
+            op,
+            Object.fromEntries(Object.entries(block).map(([k, v]) => [token(k), Array.isArray(v) ? (v as ReadonlyArray<string | number | boolean>).map(tokenValue) : tokenValue(v as string | number | boolean)])),
+          ]),
+        );
+      } else out[key] = key === 'Sid' || key === 'Effect' ? value : asList(value as string | string[]).map(token);
+    }
+    return out;
+  });
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const { indentSeq, indent } = styleOf(text, list);
+  const column = range[0] - lineStart(text, range[0]);
+  const start = lineStart(text, range[0]);
+  const end = range[1];
+  let content: string;
+  if (statements.length === 0) {
+    // Nothing beyond what the framework writes itself: an empty list on the key's line.
+    const colon = text.indexOf(':', list.keyStart);
+    content = `${text.slice(0, colon + 1)} []${eol}${text.slice(end)}`;
+  } else {
+    let body = stringify(statements, { indent, indentSeq, lineWidth: 0, version: '1.1' });
+    for (const [t, source] of tokens) body = body.split(t).join(source);
+    const lines = body.replace(/\n$/, '').split('\n').map((line) => ' '.repeat(column) + line);
+    const tail = /\r?\n$/.test(text.slice(start, end)) ? eol : '';
+    content = text.slice(0, start) + lines.join(eol) + tail + text.slice(end);
+  }
+  check(file, content, list, statements.length);
+  return { content, target: list.path };
+}
+
+/** The written file parses and the list reads back with the statements written: else a bug, never a half-written file. */
+function check(file: string, content: string, list: ServerlessList, count: number): void {
+  try {
+    if (content.includes(EXPRESSION_MARK)) throw new Error('an expression mark was left in the text');
+    const again = serverlessFile(file, content).lists.find((l) => l.path === list.path);
+    if (again === undefined) throw new Error(`${list.path} is gone`);
+    const read = count === 0 ? 0 : readServerlessList(file, content, again).document.Statement.length;
+    if (read !== count) throw new Error(`${list.path} reads back ${read} statements, ${count} written`);
+  } catch (error) {
+    throw new InternalError(`${file}: the rewritten ${list.path} does not read back (${(error as Error).message}); nothing was written`);
+  }
+}
