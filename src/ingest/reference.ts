@@ -49,12 +49,48 @@ function field(value: unknown, key: string): unknown {
 
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
+/** Days of each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written by the `length` ASCII digits of `text` at `at`, or -1 when one is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Whether `raw` is `YYYY-MM-DDTHH:MM:SSZ` naming a second that exists in the proleptic Gregorian
+ * calendar (as Date counts), hours 00-23: exactly the canonical strings normalTime's Date round
+ * trip gives back unchanged (test/normal-time.test.ts holds the two equal).
+ */
+function isCanonicalSecond(raw: string): boolean {
+  if (raw.length !== 20 || raw[4] !== '-' || raw[7] !== '-' || raw[10] !== 'T' || raw[13] !== ':' || raw[16] !== ':' || raw[19] !== 'Z') return false;
+  const year = digits(raw, 0, 4);
+  const month = digits(raw, 5, 2);
+  const day = digits(raw, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0))) return false;
+  const hour = digits(raw, 11, 2);
+  const minute = digits(raw, 14, 2);
+  const second = digits(raw, 17, 2);
+  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
+}
+
 /**
  * A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time.
  * The pattern alone does not make a time: "2026-02-81T10:00:00Z" (found by the differential
  * test, test/strict-differential.test.ts) and "2026-02-30T10:00:00Z" are not dates.
  */
 export function normalTime(raw: string): string | null {
+  // CloudTrail writes this form: a real second in it is its own normal form, told by its digits
+  // (Date.parse and toISOString cost 16 % of a worker's scan when run for every distinct time).
+  if (isCanonicalSecond(raw)) return raw;
   const ms = Date.parse(raw);
   if (Number.isNaN(ms)) return null;
   const time = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
