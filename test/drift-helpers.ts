@@ -153,3 +153,13 @@ export function findChromium(): string | undefined {
   }
   return undefined;
 }
+
+/** Where the browser tests keep their screenshots for a human to look at: `test-artifacts/` in the checkout (git-ignored). */
+export const ARTEFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
+
+/** Width and height of a PNG file's image, from its IHDR chunk; throws when the bytes are not a PNG. */
+export function pngSize(bytes: Buffer): { width: number; height: number } {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(signature) || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new Error('not a PNG file');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}

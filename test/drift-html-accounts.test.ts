@@ -2,7 +2,7 @@
  * report.html at organization scale, in real Chromium: a generated organization of 20 accounts and
  * 500 roles (one authorization-details file per account, long role names and paths), one drift run
  * over a small log set touching every account, then the page at 1,280 and 1,920 px: no horizontal
- * overflow and every section present. Screenshots go to a temp folder (printed), never committed.
+ * overflow and every section present. Screenshots go to `test-artifacts/` (git-ignored), never committed.
  * Skipped, saying so, only when no Chromium is found.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { loadCatalog } from '../src/iam/catalog.js';
 import { createMapper } from '../src/mapping/map-call.js';
 import type { DriftReport } from '../src/drift/report.js';
 import { renderDriftHtml } from '../src/render/drift-html.js';
-import { findChromium, manyRolesSnapshot, pickCalls, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
+import { ARTEFACTS, findChromium, manyRolesSnapshot, pickCalls, pngSize, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
 
 const CHROMIUM = findChromium();
 if (CHROMIUM === undefined) console.warn('drift-html-accounts: SKIPPED, no Chromium found (install it with `apt-get install -y chromium`)');
@@ -26,8 +26,6 @@ if (CHROMIUM === undefined) console.warn('drift-html-accounts: SKIPPED, no Chrom
 const NOW = new Date('2026-06-01T00:00:00Z');
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => String(100000000000 + i * 7919));
 const ROLES_PER_ACCOUNT = 25;
-/** Screenshots are kept here (outside the repository) for a human to look at. */
-const ARTEFACTS = join(tmpdir(), 'iamtrim-drift-accounts-artefacts');
 let dir: string;
 let html: string;
 let report: DriftReport;
@@ -59,7 +57,7 @@ function chromium(args: string[]): string {
 async function probePage(): Promise<string> {
   const text = await readFile(html, 'utf8');
   const probe =
-    `<script>window.addEventListener('load',function(){Array.prototype.forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});var ids=['regressions','cards','trend-chart','changes-section','accounts','roles','service-linked'];` +
+    `<script>window.addEventListener('load',function(){Array.prototype.forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});var ids=['regressions','cards','trend-chart','account-trends','changes-section','accounts','roles','service-linked'];` +
     `var p=document.createElement('pre');p.id='probe';p.textContent=JSON.stringify({scrollWidth:document.documentElement.scrollWidth,innerWidth:window.innerWidth,` +
     `present:ids.filter(function(i){return document.getElementById(i)!==null;}),groups:document.querySelectorAll('#roles tbody').length,rows:document.querySelectorAll('#roles tr.role').length,` +
     `wideCells:Array.prototype.filter.call(document.querySelectorAll('#roles td'),function(td){return td.scrollWidth>td.clientWidth+1;}).length});document.body.appendChild(p);});</script>`;
@@ -125,13 +123,15 @@ describe('report.html for 20 accounts and 500 roles', () => {
         const probe = JSON.parse((json ?? '{}').replace(/&quot;/g, '"')) as { scrollWidth: number; innerWidth: number; present: string[]; groups: number; rows: number; wideCells: number };
         expect(probe.innerWidth).toBe(width);
         expect(probe.scrollWidth).toBeLessThanOrEqual(probe.innerWidth);
-        expect(probe.present).toEqual(['regressions', 'cards', 'trend-chart', 'changes-section', 'accounts', 'roles', 'service-linked']);
+        expect(probe.present).toEqual(['regressions', 'cards', 'trend-chart', 'account-trends', 'changes-section', 'accounts', 'roles', 'service-linked']);
         expect(probe.groups).toBe(20);
         expect(probe.rows).toBe(500);
         expect(probe.wideCells).toBe(0);
-        const shot = join(ARTEFACTS, `report-${width}.png`);
+        const shot = join(ARTEFACTS, `drift-accounts-${width}.png`);
+        await rm(shot, { force: true });
         chromium([`--screenshot=${shot}`, `--window-size=${width},1600`, '--virtual-time-budget=10000', pathToFileURL(html).href]);
         expect(existsSync(shot)).toBe(true);
+        expect(pngSize(await readFile(shot))).toEqual({ width, height: 1600 });
         expect((await stat(shot)).size).toBeGreaterThan(20_000);
         console.info(`drift-html-accounts: screenshot ${shot}`);
       }, 300_000);

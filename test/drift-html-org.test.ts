@@ -2,7 +2,8 @@
  * report.html at organisation scale (issue 22 item 1): 500 roles over 20 accounts (one
  * authorization-details file per account, `--iam DIR`), rendered by the built CLI, measured in
  * headless Chromium at 1,280 and 1,920 px: no horizontal overflow (scrollWidth <= innerWidth), the
- * sections present. Screenshots are kept as artefacts in the OS temp folder (not committed).
+ * sections present, every role's detail row. Screenshots at both widths are kept in
+ * `test-artifacts/` (git-ignored), checked to be PNGs of the window's size.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuilt } from './helpers/built-cli.js';
+import { ARTEFACTS, pngSize } from './drift-helpers.js';
 
 const CHROMIUM = ['chromium', 'chromium-browser', 'google-chrome']
   .map((name) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim())
@@ -20,7 +22,6 @@ if (CHROMIUM === undefined) console.warn('drift-html-org: SKIPPED, no Chromium f
 const ACCOUNTS = 20;
 const ROLES_PER_ACCOUNT = 25;
 const SERVICES = ['s3', 'dynamodb', 'sqs', 'sns', 'lambda', 'ec2', 'kms', 'logs', 'cloudwatch', 'ssm', 'secretsmanager', 'iam'];
-const ARTEFACTS = join(tmpdir(), 'iamtrim-drift-org');
 
 let dir = '';
 let html = '';
@@ -84,22 +85,29 @@ afterAll(async () => {
 
 describe.skipIf(CHROMIUM === undefined)('report.html, 500 roles over 20 accounts, in Chromium', () => {
   it.each([1280, 1920])('%i px: no horizontal overflow, every role row and section present (screenshot kept)', async (width) => {
-    // A probe appended to a copy: the page's own CSP allows inline scripts.
-    const probe = '<script>document.addEventListener("DOMContentLoaded",function(){var p=document.createElement("pre");p.id="measure";p.textContent=JSON.stringify({sw:document.documentElement.scrollWidth,iw:window.innerWidth,rows:document.querySelectorAll("#roles tr.role").length,regressions:!!document.getElementById("regressions")});document.body.appendChild(p);});</script>';
+    // A probe appended to a copy (the page's own CSP allows inline scripts): every role's details opened, then measured.
+    const sections = ['regressions', 'cards', 'trend-chart', 'account-trends', 'changes-section', 'accounts', 'roles', 'service-linked'];
+    const probe =
+      '<script>document.addEventListener("DOMContentLoaded",function(){document.querySelectorAll("#roles details").forEach(function(d){d.open=true;});' +
+      'var p=document.createElement("pre");p.id="measure";p.textContent=JSON.stringify({sw:document.documentElement.scrollWidth,iw:window.innerWidth,rows:document.querySelectorAll("#roles tr.role").length,' +
+      `details:Array.prototype.filter.call(document.querySelectorAll("#roles tr.role-detail"),function(d){return d.getBoundingClientRect().height>0;}).length,present:${JSON.stringify(sections)}.filter(function(i){return document.getElementById(i)!==null;})});document.body.appendChild(p);});</script>`;
     const copy = join(dir, `measure-${width}.html`);
     await writeFile(copy, html.replace('</body>', `${probe}</body>`));
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--window-size=${width},1000`, '--virtual-time-budget=5000'];
     const dom = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--user-data-dir=${join(dir, `profile-${width}`)}`, '--dump-dom', pathToFileURL(copy).href], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
     const measured = /<pre id="measure">([^<]*)<\/pre>/.exec(dom.stdout)?.[1];
     expect(measured, dom.stderr.slice(0, 500)).toBeDefined();
-    const m = JSON.parse((measured ?? '{}').replace(/&quot;/g, '"')) as { sw: number; iw: number; rows: number; regressions: boolean };
+    const m = JSON.parse((measured ?? '{}').replace(/&quot;/g, '"')) as { sw: number; iw: number; rows: number; details: number; present: string[] };
     expect(m.iw).toBe(width);
     expect(m.sw).toBeLessThanOrEqual(m.iw);
     expect(m.rows).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
-    expect(m.regressions).toBe(true);
+    expect(m.details).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
+    expect(m.present).toEqual(sections);
     await mkdir(ARTEFACTS, { recursive: true });
-    const shot = join(ARTEFACTS, `report-${width}.png`);
+    const shot = join(ARTEFACTS, `drift-org-${width}.png`);
+    await rm(shot, { force: true });
     spawnSync(CHROMIUM ?? 'chromium', [...flags, `--user-data-dir=${join(dir, `shot-${width}`)}`, `--screenshot=${shot}`, pathToFileURL(join(dir, 'out', 'report.html')).href], { timeout: 90_000 });
+    expect(pngSize(await readFile(shot))).toEqual({ width, height: 1000 });
     expect((await stat(shot)).size).toBeGreaterThan(10_000);
   }, 180_000);
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,7 @@ import { main } from '../src/cli/main.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { loadCatalog } from '../src/iam/catalog.js';
 import { createMapper } from '../src/mapping/map-call.js';
-import { findChromium, manyRolesSnapshot, pickCalls, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
+import { ARTEFACTS, findChromium, manyRolesSnapshot, pngSize, pickCalls, writeCloudTrailFile, type FabricatedCall } from './drift-helpers.js';
 
 const CHROMIUM = findChromium();
 if (CHROMIUM === undefined) {
@@ -23,8 +23,8 @@ if (CHROMIUM === undefined) {
 const NOW = new Date('2026-06-01T00:00:00Z');
 let dir: string;
 let html: string;
-/** The screenshot is kept here (outside the repository) for a human to look at. */
-const SHOT = join(tmpdir(), 'iamtrim-drift-report.png');
+/** The screenshot is kept here (git-ignored) for a human to look at. */
+const SHOT = join(ARTEFACTS, 'drift-report-1280.png');
 
 function chromium(args: string[]): string {
   const profile = join(dir, `profile-${Math.random().toString(16).slice(2)}`);
@@ -114,6 +114,8 @@ describe.skipIf(CHROMIUM === undefined)('report.html in headless Chromium', () =
     chromium([`--screenshot=${shot}`, '--window-size=1280,2000', '--virtual-time-budget=5000', `${pathToFileURL(html).href}#sort=unused`]);
     expect(existsSync(shot)).toBe(true);
     expect((await stat(shot)).size).toBeGreaterThan(20_000);
+    expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2000 });
+    await mkdir(ARTEFACTS, { recursive: true });
     await copyFile(shot, SHOT);
     console.info(`drift-html: screenshot saved to ${SHOT}`);
   }, 120_000);

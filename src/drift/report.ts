@@ -20,6 +20,13 @@ export interface RoleTrend {
   used: (number | null)[];
 }
 
+/** A used action of a role: successful calls in the window and the last one's time ('' when the usage kept none). */
+export interface UsedAction {
+  action: string;
+  count: number;
+  lastSeen: string;
+}
+
 export interface DriftRole {
   name: string;
   arn: string;
@@ -42,6 +49,8 @@ export interface DriftRole {
   /** With `--last-accessed`: granted actions not seen in the window that IAM saw attempted within the days (kept, not unused). */
   lastAccessedKept?: LastAccessedKeep[];
   usedActions: string[];
+  /** `usedActions` with their call counts and last-seen times, same order. */
+  usedLastSeen: UsedAction[];
   /** Unused actions, with a whole service written `service:*` when every catalogue action of it is unused. */
   unusedActions: string[];
   usedNotGranted: string[];

@@ -21,6 +21,7 @@ import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Re
 import type { DriftAccount, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 import { roleKind } from './role-kind.js';
+import { usedWithLastSeen } from './used-actions.js';
 import type { Retirement } from './report.js';
 
 /**
@@ -224,6 +225,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       unobservable: diff.unobservable.length,
       ...(report !== undefined ? { lastAccessedKept: diff.recentlyAccessed } : {}),
       usedActions: diff.used,
+      usedLastSeen: usedWithLastSeen(deps.catalog, roleUsage, diff.used),
       unusedActions: compactActions(deps.catalog, diff.unused),
       usedNotGranted: diff.usedNotGranted,
       risks,

@@ -4,9 +4,12 @@
  * SVG on the server side, so the chart shows even with scripts off. The small script only sorts:
  * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
  */
+import { accountTrend } from '../drift/apply-history.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
-import type { DriftReport, DriftRole } from '../drift/report.js';
+import type { DriftReport } from '../drift/report.js';
 import type { AntiPattern, ServerlessDriftSection } from '../drift/lambda-drift.js';
+import { escapeHtml, trendChart } from './drift-html-chart.js';
+import { COLGROUP, COLUMNS, roleRows } from './drift-html-role.js';
 import { count, plural } from './format.js';
 
 function antiPatternsHtml(list: readonly AntiPattern[]): string {
@@ -41,139 +44,12 @@ export function serverlessHtml(section: ServerlessDriftSection | undefined): str
   return parts.join('\n');
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-interface Series {
-  label: string;
-  cls: string;
-  values: (number | null)[];
-}
-
-/**
- * A line chart of the series over the run times, with axis labels. The y axis is logarithmic
- * (log10 of 1 + value, labelled at powers of ten): granted counts run to tens of thousands while
- * used ones are often in the tens, and on a linear axis the used line would lie flat on zero.
- * Each line ends with its latest value written out.
- */
-export function trendChart(runs: readonly string[], series: readonly Series[], width = 720, height = 240): string {
-  const pad = { left: 64, right: 120, top: 16, bottom: 36 };
-  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const top = Math.max(1, Math.ceil(Math.log10(1 + Math.max(1, ...all))));
-  const x = (i: number): number =>
-    runs.length <= 1 ? pad.left + (width - pad.left - pad.right) / 2 : pad.left + (i * (width - pad.left - pad.right)) / (runs.length - 1);
-  const y = (v: number): number => pad.top + (height - pad.top - pad.bottom) * (1 - Math.log10(1 + Math.max(0, v)) / top);
-  const parts: string[] = [
-    `<svg id="trend-chart" role="img" aria-label="granted vs used actions over ${runs.length} run(s), logarithmic scale" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
-    `<line class="axis" x1="${pad.left}" y1="${y(0)}" x2="${width - pad.right}" y2="${y(0)}"/>`,
-    `<line class="axis" x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${y(0)}"/>`,
-    `<text class="tick" x="12" y="${(pad.top + y(0)) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.top + y(0)) / 2})">actions (log scale)</text>`,
-  ];
-  for (let p = 0; p <= top; p++) {
-    const v = p === 0 ? 0 : 10 ** p;
-    parts.push(`<text class="tick" x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${count(v)}</text>`);
-    if (p > 0) parts.push(`<line class="grid" x1="${pad.left}" y1="${y(v).toFixed(1)}" x2="${width - pad.right}" y2="${y(v).toFixed(1)}"/>`);
-  }
-  const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
-  runs.forEach((at, i) => {
-    if (i % labelEvery === 0 || i === runs.length - 1) {
-      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${height - 12}" text-anchor="${runs.length > 1 && i === runs.length - 1 ? 'end' : runs.length > 1 && i === 0 ? 'start' : 'middle'}">${escapeHtml(at.slice(0, 10))}</text>`);
-    }
-  });
-  for (const s of series) {
-    const points = s.values
-      .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
-      .filter((p): p is string => p !== null);
-    parts.push(`<polyline class="line ${s.cls}" data-series="${escapeHtml(s.label)}" points="${points.join(' ')}"/>`);
-    for (const p of points) {
-      const [px, py] = p.split(',');
-      parts.push(`<circle class="dot ${s.cls}" cx="${px ?? 0}" cy="${py ?? 0}" r="3"/>`);
-    }
-    const lastIndex = s.values.reduce<number>((last, v, i) => (v === null ? last : i), -1);
-    const last = s.values[lastIndex];
-    if (last !== undefined && last !== null) {
-      parts.push(`<text class="value ${s.cls}" x="${(x(lastIndex) + 8).toFixed(1)}" y="${(y(last) + 4).toFixed(1)}">${escapeHtml(`${count(last)} ${s.label}`)}</text>`);
-    }
-  }
-  parts.push('</svg>');
-  return parts.join('');
-}
-
-function sparkline(role: DriftRole): string {
-  const n = role.trend.granted.length;
-  const w = 90;
-  const h = 22;
-  const max = Math.max(1, ...role.trend.granted.map((v) => v ?? 0));
-  const line = (values: (number | null)[], cls: string): string => {
-    const pts = values
-      .map((v, i) => (v === null ? null : `${(n <= 1 ? w / 2 : (i * (w - 4)) / (n - 1) + 2).toFixed(1)},${(h - 2 - ((h - 4) * v) / max).toFixed(1)}`))
-      .filter((p): p is string => p !== null);
-    return pts.length === 1 ? `<circle class="${cls}" cx="${pts[0]?.split(',')[0] ?? 0}" cy="${pts[0]?.split(',')[1] ?? 0}" r="2"/>` : `<polyline class="line ${cls}" points="${pts.join(' ')}"/>`;
-  };
-  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" aria-label="trend">${line(role.trend.granted, 'granted')}${line(role.trend.used, 'used')}</svg>`;
-}
-
-const COLUMNS: { key: string; label: string; numeric: boolean }[] = [
-  { key: 'rank', label: '#', numeric: true },
-  { key: 'name', label: 'role', numeric: false },
-  { key: 'status', label: 'status', numeric: false },
-  { key: 'granted', label: 'granted', numeric: true },
-  { key: 'used', label: 'used', numeric: true },
-  { key: 'unused', label: 'unused', numeric: true },
-  { key: 'unusedpct', label: 'unused %', numeric: true },
-  { key: 'unobservable', label: 'unobservable', numeric: true },
-  { key: 'risk', label: 'risky unused', numeric: true },
-  { key: 'denied', label: 'denied', numeric: true },
-  { key: 'last', label: 'last activity', numeric: false },
-];
-
-function roleRow(role: DriftRole, rank: number): string {
-  const denied = role.deniedAttempts.reduce((s, d) => s + d.count, 0);
-  const risky = role.risks.filter((r) => r.unusedCount > 0);
-  const last = role.lastActivity?.at ?? '';
-  const attrs = {
-    rank,
-    name: role.name,
-    arn: role.arn,
-    status: role.status,
-    granted: role.granted,
-    used: role.used,
-    unused: role.unused,
-    unusedpct: role.unusedPercent,
-    unobservable: role.unobservable,
-    risk: role.riskScore,
-    denied,
-    last,
-  };
-  const data = Object.entries(attrs)
-    .map(([k, v]) => `data-${k}="${escapeHtml(String(v))}"`)
-    .join(' ');
-  const riskCell =
-    risky.length === 0
-      ? '—'
-      : risky
-          .map((f) => `<span class="risk ${f.severity}" title="${escapeHtml(`${f.reason}: ${f.unused.slice(0, 10).join(', ')}`)}">${escapeHtml(f.rule)}</span>`)
-          .join(' ');
-  return (
-    `<tr class="role" ${data}><td>${rank}</td>` +
-    `<td class="name"><details><summary title="${escapeHtml(role.arn)}">${escapeHtml(role.name)}</summary><div class="more"><p>${escapeHtml(role.kind.label)}: ${escapeHtml(role.kind.advice)}</p>` +
-    (role.retire !== undefined
-      ? `<p class="retire"><b>Retire it</b>: ${escapeHtml(role.retire.check)}.${role.retire.instanceProfiles.length > 0 ? ` Instance profiles: ${escapeHtml(role.retire.instanceProfiles.join(', '))}.` : ''}${role.retire.lambdaFunctions.length > 0 ? ` Lambda functions: ${escapeHtml(role.retire.lambdaFunctions.join(', '))}.` : ''}</p><pre>${escapeHtml(role.retire.commands.join('\n'))}</pre>`
-      : `<code>${escapeHtml(role.minimize)}</code>`) +
-    `<p>unused: ${escapeHtml(role.unusedActions.slice(0, 40).join(', '))}${role.unusedActions.length > 40 ? ` … ${role.unusedActions.length - 40} more` : ''}</p></div></details></td>` +
-    `<td>${role.status === 'active' ? 'active' : '<span class="idle">no activity</span>'}</td>` +
-    `<td>${count(role.granted)}</td><td>${count(role.used)}</td><td>${count(role.unused)}</td><td>${role.unusedPercent}%</td>` +
-    `<td>${count(role.unobservable)}</td><td>${riskCell}</td><td>${count(denied)}</td>` +
-    `<td>${escapeHtml(last.slice(0, 10) || 'never')}${role.lastActivity?.source === 'iam-role-last-used' ? ' (IAM)' : ''}</td>` +
-    `<td>${sparkline(role)}</td></tr>`
-  );
-}
-
 /*
  * Layout for organization scale (500 roles over 20 accounts, 1,280 px): the role table has a fixed
  * layout with bounded columns, long names and ARNs wrap anywhere, risk tags never wrap inside
- * (a tag too long for its cell is cut with an ellipsis; its title says it all).
+ * (a tag too long for its cell is cut with an ellipsis; the role's detail row spells it out).
+ * A role's detail row spans the table and shows while the details of its name are open (`:has`,
+ * and the script's toggle listener where `:has` is missing).
  */
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2733;background:#f7f8fa;overflow-wrap:anywhere}
@@ -190,7 +66,10 @@ th[aria-sort=descending]::after{content:" \\25BC"}th[aria-sort=ascending]::after
 .idle{color:#b54708}summary{cursor:pointer}.more{text-align:left;font-size:12px}.more pre{white-space:pre-wrap;word-break:break-all}code{font-size:12px;word-break:break-all}
 svg .line{fill:none;stroke-width:2}svg .granted{stroke:#b42318;fill:#b42318}svg .used{stroke:#027a48;fill:#027a48}svg polyline.line{fill:none}
 svg .axis{stroke:#98a2b3}svg .grid{stroke:#e6e9ee}svg .tick{font-size:11px;fill:#5b6673}svg text.value{font-size:12px;stroke:none}.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
-#trend-chart{max-width:100%;height:auto}
+svg.trend{max-width:100%;height:auto}
+.account-trends{display:flex;flex-wrap:wrap;gap:6px}.account-trends figure{margin:0;background:#fff;border:1px solid #dde2e8;border-radius:6px;padding:4px 6px}.account-trends figcaption{font-size:12px}
+#roles tr.role-detail{display:none}#roles tr.role-detail.open,#roles tr.role:has(details[open])+tr.role-detail{display:table-row}#roles tr[hidden]{display:none!important}
+#roles tr.role-detail td{text-align:left;background:#fbfcfd}.more p{margin:4px 0}.more ul{margin:2px 0 6px;padding-left:18px}.seen,.more-risks{color:#5b6673}.more-risks{font-size:12px;white-space:nowrap}
 ul.changes li{margin:2px 0}`;
 
 const SCRIPT = `
@@ -205,13 +84,14 @@ const SCRIPT = `
       var c=numeric[key]?(Number(x)-Number(y)):(x<y?-1:x>y?1:0);
       if(c===0)c=(a.dataset.name<b.dataset.name?-1:1)*(dir==='asc'?1:-1);
       return dir==='asc'?c:-c;});
-    rows.forEach(function(r){body.appendChild(r);});});
+    rows.forEach(function(r){var d=r.nextElementSibling;body.appendChild(r);if(d&&d.classList.contains('role-detail'))body.appendChild(d);});});
     Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th){th.removeAttribute('aria-sort');if(th.dataset.key===key)th.setAttribute('aria-sort',dir==='asc'?'ascending':'descending');});
     table.setAttribute('data-sorted',key+':'+dir);
   }
   var input=document.getElementById('role-filter');
   function filterBy(q){q=q.toLowerCase();var shown=0;
-    Array.prototype.forEach.call(table.querySelectorAll('tr.role'),function(r){var hit=q===''||(r.dataset.arn||'').toLowerCase().indexOf(q)>=0;r.hidden=!hit;if(hit)shown++;});
+    Array.prototype.forEach.call(table.querySelectorAll('tr.role'),function(r){var hit=q===''||(r.dataset.arn||'').toLowerCase().indexOf(q)>=0;r.hidden=!hit;if(hit)shown++;
+      var d=r.nextElementSibling;if(d&&d.classList.contains('role-detail'))d.hidden=!hit;});
     Array.prototype.forEach.call(table.tBodies,function(b){b.hidden=b.querySelector('tr.role:not([hidden])')===null;});
     table.setAttribute('data-shown',String(shown));}
   if(input)input.addEventListener('input',function(){filterBy(input.value);});
@@ -221,8 +101,24 @@ const SCRIPT = `
   table.tHead.addEventListener('click',function(e){var th=e.target.closest('th');if(!th||!th.dataset.key)return;
     var cur=table.getAttribute('data-sorted')||'';var dir=cur===th.dataset.key+':desc'?'asc':cur===th.dataset.key+':asc'?'desc':(numeric[th.dataset.key]?'desc':'asc');
     history.replaceState(null,'','#sort='+th.dataset.key+':'+dir);sortBy(th.dataset.key,dir);});
+  table.addEventListener('toggle',function(e){var t=e.target;if(!t||t.tagName!=='DETAILS')return;var tr=t.closest('tr');var d=tr&&tr.nextElementSibling;
+    if(d&&d.classList.contains('role-detail'))d.classList.toggle('open',t.open);},true);
   window.addEventListener('hashchange',fromHash);fromHash();
 })();`;
+
+/** With several accounts: each account's granted and used trend, small multiples on the same log axis kind. */
+function accountTrendsHtml(report: DriftReport): string {
+  if (report.accounts.length <= 1) return '';
+  const figures = report.accounts.map((a) => {
+    const trend = accountTrend(report.roles, a.account);
+    const chart = trendChart(report.trend.runs, [
+      { label: 'granted', cls: 'granted', values: trend.granted },
+      { label: 'used', cls: 'used', values: trend.used },
+    ], { width: 232, height: 104, compact: true });
+    return `<figure data-account="${escapeHtml(a.account)}"><figcaption>${escapeHtml(a.account || 'unknown')}: ${count(a.granted)} granted, ${count(a.used)} used</figcaption>${chart}</figure>`;
+  });
+  return `<h3>By account (log scale)</h3><div id="account-trends" class="account-trends">${figures.join('')}</div>`;
+}
 
 function card(label: string, value: string, alert = false): string {
   return `<div class="card${alert ? ' alert' : ''}"><b>${escapeHtml(value)}</b>${escapeHtml(label)}</div>`;
@@ -264,11 +160,6 @@ function regressionsHtml(report: DriftReport): string {
   );
 }
 
-/** Column widths of the role table (fixed layout): the role name takes what is left. */
-const COLGROUP =
-  '<colgroup><col style="width:44px"><col><col style="width:92px"><col style="width:72px"><col style="width:64px"><col style="width:72px">' +
-  '<col style="width:72px"><col style="width:104px"><col style="width:190px"><col style="width:64px"><col style="width:100px"><col style="width:110px"></colgroup>';
-
 function accountId(account: string): string {
   return `account-${account === '' ? 'unknown' : account}`;
 }
@@ -296,14 +187,14 @@ function accountsHtml(report: DriftReport): string {
  */
 function roleBodies(report: DriftReport): string {
   const ranked = report.roles.map((r, i) => ({ role: r, rank: i + 1 }));
-  if (report.accounts.length <= 1) return `<tbody>\n${ranked.map((r) => roleRow(r.role, r.rank)).join('\n')}\n</tbody>`;
+  if (report.accounts.length <= 1) return `<tbody>\n${ranked.map((r) => roleRows(r.role, r.rank)).join('\n')}\n</tbody>`;
   return report.accounts
     .map((a) => {
       const mine = ranked.filter((r) => r.role.account === a.account);
       const head =
         `<tr class="account-head"><th colspan="${COLUMNS.length + 1}">Account ${escapeHtml(a.account || 'unknown')} · ${escapeHtml(plural(a.roles - a.serviceLinked, 'editable role'))}, ` +
         `${count(a.active)} active · ${count(a.granted)} granted, ${count(a.used)} used, ${count(a.unused)} unused (${a.unusedPercent}%) · ${escapeHtml(plural(a.rolesWithRiskyUnused, 'role'))} with risky unused</th></tr>`;
-      return `<tbody id="${accountId(a.account)}" data-account="${escapeHtml(a.account)}">${head}\n${mine.map((r) => roleRow(r.role, r.rank)).join('\n')}\n</tbody>`;
+      return `<tbody id="${accountId(a.account)}" data-account="${escapeHtml(a.account)}">${head}\n${mine.map((r) => roleRows(r.role, r.rank)).join('\n')}\n</tbody>`;
     })
     .join('\n');
 }
@@ -333,10 +224,11 @@ ${card('editable roles', count(s.roles - s.serviceLinked))}${card('unused roles'
 ${trendChart(report.trend.runs, [
   { label: 'granted', cls: 'granted', values: report.trend.granted },
   { label: 'used', cls: 'used', values: report.trend.used },
-])}
+], { id: 'trend-chart' })}
+${accountTrendsHtml(report)}
 <h2 id="changes-section">Changes since the previous run</h2>
 ${changesHtml(report)}
-<h2>Roles (click a header to sort)</h2>
+<h2>Roles (click a header to sort, a name for its used actions, risks and advice)</h2>
 <p><label>Filter roles by name, path or account: <input id="role-filter" type="search" placeholder="part of the role ARN"></label></p>
 ${accountsHtml(report)}<table id="roles">${COLGROUP}<thead><tr>${header}</tr></thead>
 ${bodies}
