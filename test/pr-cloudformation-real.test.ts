@@ -10,16 +10,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
-import type { PolicyDocument, PolicyShare, Statement } from '../src/model.js';
+import type { PolicyDocument } from '../src/model.js';
 import { matchTemplatePolicy, rewriteTemplatePolicy } from '../src/pr/cloudformation-rewrite.js';
-import { ACCOUNT, CFN_TAGS, parseCfn, resolveCfn } from './helpers/cloudformation.js';
+import { ACCOUNT, at, dropActions, plain, resolveCfn, share, span } from './helpers/cloudformation.js';
 
 const IAC = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'iac');
 const present = existsSync(join(IAC, 'cloudformation', 'widdix-ecs-cluster.yaml'));
 const why = present ? '' : ' (skipped: ../shared/datasets/iac is absent beside this checkout)';
 
-export interface RealCase {
+interface RealCase {
   file: string;
   /** Path to the PolicyDocument in the parsed template. */
   path: Array<string | number>;
@@ -106,39 +105,6 @@ const CASES: RealCase[] = [
 
 const read = (file: string): string => readFileSync(join(IAC, file), 'utf8');
 
-/** The template as plain values (intrinsics as `{Fn::Sub: ...}`): JSON.parse for JSON, YAML 1.1 with the tags otherwise. */
-function plain(file: string, text: string): unknown {
-  return file.endsWith('.json') ? JSON.parse(text) : parseCfn(text).toJS();
-}
-
-function at(value: unknown, path: ReadonlyArray<string | number>): unknown {
-  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], value);
-}
-
-/** The source span of the document at `path` (end without trailing whitespace), from the yaml parser. */
-function span(text: string, path: ReadonlyArray<string | number>): [number, number] {
-  const node = parseDocument(text, { customTags: CFN_TAGS, uniqueKeys: false }).getIn(path, true) as { range?: [number, number, number] } | undefined;
-  const range = node?.range;
-  if (range === undefined) throw new Error(`no node at ${path.join('.')}`);
-  const end = range[1] - (/\s*$/.exec(text.slice(range[0], range[1]))?.[0].length ?? 0);
-  return [range[0], end];
-}
-
-export function dropActions(doc: PolicyDocument, drop: readonly string[]): PolicyDocument {
-  const gone = new Set(drop.map((a) => a.toLowerCase()));
-  const statements = doc.Statement.flatMap((s): Statement[] => {
-    if (s.Action === undefined) return [s];
-    const actions = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => !gone.has(a.toLowerCase()));
-    if (actions.length === 0) return [];
-    return [{ ...s, Action: Array.isArray(s.Action) ? actions : (actions[0] ?? '') }];
-  });
-  return { Version: doc.Version ?? '2012-10-17', Statement: statements };
-}
-
-export function share(current: PolicyDocument, proposed: PolicyDocument): PolicyShare {
-  return { kind: 'inline', name: 'p', awsManaged: false, change: 'edit', current, proposed, grantedActions: 2, keptActions: 1, removedActions: [] };
-}
-
 describe('CloudFormation templates from public repositories', () => {
   for (const c of CASES) {
     it.skipIf(!present)(`${c.file} ${c.path.slice(1, -1).join('.')}: only the policy span changes, intrinsics survive${why}`, () => {
@@ -154,7 +120,7 @@ describe('CloudFormation templates from public repositories', () => {
       expect(after.endsWith(before.slice(end))).toBe(true);
       const written = after.slice(start, after.length - (before.length - end));
       for (const source of c.kept) expect(written).toContain(source);
-      for (const action of c.drop) expect(written.toLowerCase()).not.toContain(action.toLowerCase());
+      for (const action of c.drop) expect(written.toLowerCase().split(/[\s'"[\],]+/)).not.toContain(action.toLowerCase());
       expect(written).not.toContain(ACCOUNT);
       // Evaluating the new file gives exactly the proposal: each intrinsic is back where its value is.
       expect(resolveCfn(at(plain(c.file, after), c.path))).toEqual(proposed);

@@ -1,9 +1,6 @@
 /**
- * Finds the identity policies a CloudFormation template (YAML or JSON) defines and reads each as
- * `pr` reads other formats: `AWS::IAM::Role`/`User`/`Group` `Properties.Policies[].PolicyDocument`
- * (also a policy under `!If [Cond, {...}, !Ref AWS::NoValue]`), and `PolicyDocument` of
- * `AWS::IAM::Policy`, `ManagedPolicy`, `RolePolicy`, `UserPolicy`, `GroupPolicy`. The YAML parser
- * gives each document's source range, so a rewrite replaces that span and nothing else.
+ * Reads one policy document of a CloudFormation template (a node of the `yaml` parser's tree) as
+ * `pr` reads other formats; template-policies.ts finds the documents.
  *
  * Intrinsic functions are not evaluated: `!Ref X`, `!GetAtt X.Arn`, `!ImportValue`, `!Select` and
  * `!FindInMap` read as one expression mark (any text), `!Sub 'arn:${AWS::Partition}:s3:::${B}/*'`
@@ -12,8 +9,7 @@
  * (`!If` or `!Split` inside a statement, a document that is itself `!Sub` of JSON text, anchors
  * and aliases) makes that policy refused with the reason, never guessed.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { InputError } from '../errors.js';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PolicyDocument, Statement } from '../model.js';
 import { expressionMark } from './hcl-value.js';
 import type { PolicyRead } from './read-policy.js';
@@ -32,25 +28,17 @@ export interface TemplatePolicy {
   result: { kind: 'read'; read: PolicyRead } | { kind: 'refused'; reason: string };
 }
 
-export interface ParsedTemplate {
-  doc: Document;
-  text: string;
-  json: boolean;
-  policies: TemplatePolicy[];
-}
-
-const DOCUMENT_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
-const PRINCIPAL_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
 /** Intrinsics that stand for one string value: read as one expression mark. */
 const SCALAR_INTRINSICS = new Set(['Ref', 'Fn::GetAtt', 'Fn::ImportValue', 'Fn::Select', 'Fn::FindInMap', 'Fn::Base64', 'Fn::GetParam']);
 
-class Refusal extends Error {}
+/** A policy iamtrim cannot read without evaluating the template; its message is the reason. */
+export class Refusal extends Error {}
 
-function keyName(pair: Pair): string | undefined {
+export function keyName(pair: Pair): string | undefined {
   return isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
 }
 
-function valueOf(map: YAMLMap, name: string): unknown {
+export function valueOf(map: YAMLMap, name: string): unknown {
   return map.items.find((p) => isPair(p) && keyName(p) === name)?.value;
 }
 
@@ -68,7 +56,7 @@ export function intrinsicName(node: unknown): string | undefined {
 }
 
 /** The intrinsic's argument node (the tagged node itself for a short form). */
-function intrinsicArgument(node: Node): unknown {
+export function intrinsicArgument(node: Node): unknown {
   return node.tag !== undefined && node.tag.startsWith('!') ? node : (node as YAMLMap).items[0]?.value;
 }
 
@@ -91,7 +79,7 @@ function flowText(node: unknown): string {
 }
 
 /** The text to write an intrinsic back with: its own source when that fits on one line in place, else flow YAML. */
-function intrinsicSource(text: string, node: Node): string {
+export function intrinsicSource(text: string, node: Node): string {
   const start = sourceStart(text, node);
   const source = text.slice(start, node.range?.[1] ?? start).trimEnd();
   const inline = isScalar(node) || ((isSeq(node) || isMap(node)) && node.flow === true);
@@ -103,18 +91,18 @@ function subTemplate(template: string, mark: () => string): string {
   return template.replace(/\$\{(!?)([^}]*)\}/g, (_, bang: string, body: string) => (bang === '!' ? `\${${body}}` : mark()));
 }
 
-interface ReadState {
+export interface ReadState {
   text: string;
   expressions: Map<string, string>;
   marks: number;
 }
 
-function mark(state: ReadState): string {
+export function mark(state: ReadState): string {
   return expressionMark(state.marks++);
 }
 
 /** The string an intrinsic stands for, with marks for what only CloudFormation can resolve. */
-function intrinsicString(state: ReadState, node: Node, name: string): string {
+export function intrinsicString(state: ReadState, node: Node, name: string): string {
   const arg = intrinsicArgument(node);
   if (SCALAR_INTRINSICS.has(name)) return mark(state);
   if (name === 'Fn::Sub') {
@@ -167,12 +155,12 @@ function readNode(state: ReadState, node: unknown): unknown {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads the PolicyDocument node as a document with marks, or throws a Refusal. */
-export function readTemplateDocument(text: string, node: unknown): PolicyRead {
+export function readTemplateDocument(text: string, node: unknown): Omit<PolicyRead, 'target'> {
   const name = intrinsicName(node);
   if (name !== undefined) throw new Refusal(`the PolicyDocument is built with ${name}${name === 'Fn::Sub' ? ' (JSON text with substitutions)' : ''}, not written out`);
   if (!isMap(node)) throw new Refusal('the PolicyDocument is not a mapping');
@@ -194,90 +182,6 @@ export function readTemplateDocument(text: string, node: unknown): PolicyRead {
     throw new Refusal('a statement names a Principal, so it is not an identity policy');
   }
   const document: PolicyDocument = { ...(typeof value['Version'] === 'string' ? { Version: value['Version'] } : {}), Statement: read as Statement[] };
-  return { document, expressions: state.expressions, target: '' };
+  return { document, expressions: state.expressions };
 }
 
-/** Whether the text is a CloudFormation template (a top-level `Resources` mapping of typed resources). */
-export function isCloudFormationTemplate(file: string, text: string): boolean {
-  if (!/\.(ya?ml|json|template)$/i.test(file)) return false;
-  const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent' });
-  if (doc.errors.length > 0 || !isMap(doc.contents)) return false;
-  const resources = valueOf(doc.contents, 'Resources');
-  return isMap(resources) && resources.items.some((p) => isMap(p.value) && isScalar(valueOf(p.value, 'Type')));
-}
-
-function candidate(text: string, id: string, label: string, logicalId: string, policyName: string | undefined, node: unknown): TemplatePolicy | undefined {
-  if (!(isScalar(node) || isSeq(node) || isMap(node)) && !isAlias(node)) return undefined;
-  let result: TemplatePolicy['result'];
-  try {
-    result = { kind: 'read', read: { ...readTemplateDocument(text, node), target: id } };
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    result = { kind: 'refused', reason: error.message };
-  }
-  return { id, label, logicalId, policyName, node: node as Node, result };
-}
-
-/** An inline policy of a role, user or group: `{PolicyName, PolicyDocument}`, possibly under `!If`. */
-function inlinePolicies(text: string, logicalId: string, type: string, policies: unknown): TemplatePolicy[] {
-  const base = `Resources.${logicalId}.Properties.Policies`;
-  const short = type.replace('AWS::IAM::', '');
-  if (!isSeq(policies) || intrinsicName(policies) !== undefined) {
-    const name = intrinsicName(policies);
-    return name === undefined ? [] : [refused(base, `${logicalId} (${type}) Policies`, logicalId, `its Policies list is built with ${name}`, policies)];
-  }
-  const out: TemplatePolicy[] = [];
-  policies.items.forEach((item, i) => {
-    const branches: Array<{ node: unknown; where: string }> = [];
-    const name = intrinsicName(item);
-    if (name === 'Fn::If' && (isSeq(item) || isMap(item))) {
-      const arg = intrinsicArgument(item);
-      // The policy exists only when the condition holds; IAM having it proves it held. The other branch is AWS::NoValue.
-      if (isSeq(arg) && arg.items.length === 3) {
-        const condition = isScalar(arg.items[0]) ? String(arg.items[0].value) : '?';
-        arg.items.slice(1).forEach((b, n) => {
-          if (isMap(b) && intrinsicName(b) === undefined) branches.push({ node: b, where: `${base}[${i}] (Fn::If ${condition}, ${n === 0 ? 'true' : 'false'})` });
-        });
-      }
-    } else if (isMap(item) && name === undefined) branches.push({ node: item, where: `${base}[${i}]` });
-    else if (name !== undefined) out.push(refused(`${base}[${i}]`, `${logicalId} (${type}) Policies[${i}]`, logicalId, `the policy is built with ${name}`, item));
-    for (const branch of branches) {
-      const map = branch.node as YAMLMap;
-      const policyName = valueOf(map, 'PolicyName');
-      const literal = isScalar(policyName) && intrinsicName(policyName) === undefined && typeof policyName.value === 'string' ? policyName.value : undefined;
-      const found = candidate(text, branch.where, `${logicalId} (${short}) policy ${literal ?? `#${i + 1}`}`, logicalId, literal, valueOf(map, 'PolicyDocument'));
-      if (found !== undefined) out.push(found);
-    }
-  });
-  return out;
-}
-
-function refused(id: string, label: string, logicalId: string, reason: string, node: unknown): TemplatePolicy {
-  return { id, label, logicalId, policyName: undefined, node: node as Node, result: { kind: 'refused', reason } };
-}
-
-/** Parses a template and lists its identity policies, in file order (`version` 1.1 to read as CloudFormation's YAML 1.1 reader does). */
-export function parseTemplate(file: string, text: string, version: '1.1' | '1.2' = '1.2'): ParsedTemplate {
-  const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent', version });
-  if (doc.errors.length > 0) throw new InputError(`--file ${file}: not valid YAML (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`);
-  if (!isMap(doc.contents)) throw new InputError(`--file ${file}: not a CloudFormation template (the top level is not a mapping)`);
-  const resources = valueOf(doc.contents, 'Resources');
-  if (!isMap(resources)) throw new InputError(`--file ${file}: not a CloudFormation template (no Resources mapping)`);
-  const policies: TemplatePolicy[] = [];
-  for (const pair of resources.items) {
-    const logicalId = keyName(pair);
-    const resource = pair.value;
-    if (logicalId === undefined || !isMap(resource)) continue;
-    const typeNode = valueOf(resource, 'Type');
-    const type = isScalar(typeNode) && typeof typeNode.value === 'string' ? typeNode.value : '';
-    if (!DOCUMENT_TYPES.has(type) && !PRINCIPAL_TYPES.has(type)) continue;
-    const properties = valueOf(resource, 'Properties');
-    if (!isMap(properties) || intrinsicName(properties) !== undefined) continue;
-    if (DOCUMENT_TYPES.has(type)) {
-      const id = `Resources.${logicalId}.Properties.PolicyDocument`;
-      const found = candidate(text, id, `${logicalId} (${type})`, logicalId, undefined, valueOf(properties, 'PolicyDocument'));
-      if (found !== undefined) policies.push(found);
-    } else policies.push(...inlinePolicies(text, logicalId, type, valueOf(properties, 'Policies')));
-  }
-  return { doc, text, json: /^\s*\{/.test(text), policies };
-}

@@ -1,6 +1,6 @@
 /**
  * `pr` on a CloudFormation template: finds which of the template's policies is one of the role's
- * (cloudformation-read.ts reads them; match-policy.ts proves it) and rewrites that policy
+ * (template-policies.ts finds and reads them; match-policy.ts proves it) and rewrites that policy
  * document's span with its share, as YAML 1.1 reads it (`Version: '2012-10-17'` quoted) or as JSON
  * in a JSON template. Everything outside the span stays byte for byte. An intrinsic function is
  * written back as it was wherever the new document keeps exactly the value it stood for; the
@@ -12,7 +12,8 @@ import { asList } from '../iam/expand.js';
 import type { ConditionBlock, PolicyDocument, PolicyShare, Statement } from '../model.js';
 import { hasExpression, matchesRead } from './hcl-value.js';
 import { matchPolicy } from './match-policy.js';
-import { parseTemplate, sourceStart, type TemplatePolicy } from './cloudformation-read.js';
+import { sourceStart, type TemplatePolicy } from './cloudformation-read.js';
+import { parseTemplate } from './template-policies.js';
 import type { PolicyRead } from './read-policy.js';
 import type { FileRewrite } from './rewrite.js';
 
@@ -76,7 +77,9 @@ export function matchTemplatePolicy(file: string, text: string, resource: string
   for (const policy of selected) {
     if (policy.result.kind !== 'read') continue;
     const { read } = policy.result;
-    const match = matchPolicy(read, shares);
+    // The share of the same name first: a literal PolicyName, or the name SAM gives an item.
+    const ordered = [...shares].sort((a, b) => Number(b.name === policy.policyName) - Number(a.name === policy.policyName));
+    const match = matchPolicy(read, ordered);
     if (match.matched) {
       const expressions = new Map([...conditionExpressions(read, match.share), ...match.expressions]);
       matches.push({ kind: 'matched', policy, read, share: match.share, expressions });
@@ -85,8 +88,15 @@ export function matchTemplatePolicy(file: string, text: string, resource: string
       closest = match.closest;
     }
   }
-  if (matches.length > 1) return { kind: 'ambiguous', policies: matches.map((m) => m.policy) };
-  if (matches[0] !== undefined) return matches[0];
+  // Documents with intrinsics can match one policy alike (two DynamoDBCrudPolicy items on `!Ref`
+  // tables): the policy's name in IAM then tells which is that policy.
+  const chosen = matches.filter((m) => {
+    const same = matches.filter((o) => o.share === m.share);
+    const named = same.filter((o) => o.policy.policyName === o.share.name);
+    return same.length === 1 || named.length !== 1 || named[0] === m;
+  });
+  if (chosen.length > 1) return { kind: 'ambiguous', policies: chosen.map((m) => m.policy) };
+  if (chosen[0] !== undefined) return chosen[0];
   return { kind: 'none', closest, similarity: Math.max(similarity, 0), refused: selected.filter((p) => p.result.kind === 'refused'), considered: selected.length };
 }
 

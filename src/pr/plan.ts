@@ -13,9 +13,7 @@ import { IAMTRIM_TRAILER } from './git.js';
 import { matchPolicy } from './match-policy.js';
 import { readPolicyFile, type PolicyRead } from './read-policy.js';
 import { rewritePolicyFile, type FileRewrite } from './rewrite.js';
-import type { SamRenderOptions } from '../render/sam.js';
-import { isSamTemplateFile, rewriteSamTemplateFile, samFunctionIds } from './sam-pr.js';
-import { isCloudFormationTemplate, parseTemplate } from './cloudformation-read.js';
+import { isCloudFormationTemplate } from './template-policies.js';
 import { matchTemplatePolicy, noMatchMessage, rewriteTemplatePolicy } from './cloudformation-rewrite.js';
 import { isServerlessConfig } from './serverless-framework.js';
 import { matchServerless, type ServerlessMatch } from './serverless-match.js';
@@ -32,7 +30,7 @@ export interface PrPlan {
   body: string;
   commitMessage: string;
   file: { path: string; target: string; before: string; after: string };
-  /** The policy written (absent for a SAM function: its Policies are the role's whole grant). */
+  /** The policy written (absent for a restore PR, which adds statements to the policy as it is). */
   share?: PolicyShare;
   /** Unified diff of the file, as the PR will show it. */
   fileDiff: string;
@@ -52,8 +50,6 @@ export interface PrPlanInput {
   shared?: PolicyShare;
   /** Every principal the rewritten policy is attached to (default: the role). */
   principals?: readonly string[];
-  /** For a SAM template.yaml: the function context and catalogue for policy templates. */
-  sam?: SamRenderOptions;
 }
 
 /** Git ref-safe role name: role names may hold `+=,.@` which refs partly forbid. */
@@ -152,46 +148,22 @@ export function writePolicy(
   return rewritePolicyFile(input.file, input.fileText, doc, input.resource, expressions, { template: input.template === true });
 }
 
-/**
- * A YAML file `pr` hands to the SAM path: `--resource` names one of its AWS::Serverless::Function
- * resources, or it has functions and no CloudFormation IAM policy to match.
- */
-export function isSamTarget(file: string, text: string, resource: string | undefined): boolean {
-  if (!isSamTemplateFile(file)) return false;
-  const functions = samFunctionIds(text);
-  if (resource !== undefined) return functions.includes(resource);
-  return functions.length > 0 && (!isCloudFormationTemplate(file, text) || parseTemplate(file, text).policies.length === 0);
-}
-
 export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
-  const sam = isSamTarget(input.file, input.fileText, input.resource);
-  let share: PolicyShare | undefined;
-  let rewrite: FileRewrite;
-  if (sam) rewrite = rewriteSamTemplateFile(input.file, input.fileText, plan, input.resource, input.sam);
-  else {
-    const chosen = chooseShare(input);
-    share = chosen.share;
-    rewrite =
-      share.change === 'unchanged' || share.change === 'grace'
-        ? { content: input.fileText, target: chosen.read.target }
-        : writePolicy(input, chosen.read, share.proposed, chosen.expressions, chosen.serverless);
-  }
+  const chosen = chooseShare(input);
+  const { share } = chosen;
+  const rewrite: FileRewrite =
+    share.change === 'unchanged' || share.change === 'grace'
+      ? { content: input.fileText, target: chosen.read.target }
+      : writePolicy(input, chosen.read, share.proposed, chosen.expressions, chosen.serverless);
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
-  const branch = prBranch(share === undefined ? plan.roleName : `${plan.roleName}-${share.name}`, input.now);
+  const branch = prBranch(`${plan.roleName}-${share.name}`, input.now);
   const title = prTitle(plan, share);
   const commitMessage = [
     title,
     '',
-    ...(share !== undefined
-      ? [
-          `Keeps ${count(share.keptActions)} of the ${count(share.grantedActions)} actions ${share.name} grants, for what ${plan.roleName} used`,
-          `between ${plan.window.start} and ${plan.window.end}, and removes ${count(share.removedActions.length)} from ${rewrite.target}.`,
-        ]
-      : [
-          `Keeps the ${count(plan.used.length)} actions ${plan.roleName} used between ${plan.window.start} and ${plan.window.end}`,
-          `and removes ${count(plan.unused.length)} unused actions from ${rewrite.target}.`,
-        ]),
+    `Keeps ${count(share.keptActions)} of the ${count(share.grantedActions)} actions ${share.name} grants, for what ${plan.roleName} used`,
+    `between ${plan.window.start} and ${plan.window.end}, and removes ${count(share.removedActions.length)} from ${rewrite.target}.`,
     `All ${count(plan.verification.observedCalls)} observed calls are allowed by the new policy.`,
     '',
     IAMTRIM_TRAILER,
@@ -204,14 +176,14 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
     title,
     body: renderPrBody({
       plan,
-      ...(share !== undefined ? { share } : {}),
+      share,
       principals: input.principals ?? [plan.role],
       target: rewrite.target === input.file ? input.file : `${input.file} ${rewrite.target}`,
-      diff: share !== undefined ? renderPolicyDiff([share.current], [share.proposed], share.name) : renderPolicyDiff(plan.current, plan.proposed, plan.roleName),
+      diff: renderPolicyDiff([share.current], [share.proposed], share.name),
       version: input.version,
     }),
     commitMessage,
-    ...(share !== undefined ? { share } : {}),
+    share,
     ...prFileChange(input.file, rewrite.target, input.fileText, rewrite.content),
   };
 }

@@ -104,7 +104,7 @@ function restoreBody(plan: MinimizePlan, selection: RestoreSelection, target: st
 }
 
 /** The restore pull request as a value, for the file's policy proven to be the role's (matchedShare). */
-export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals' | 'sam'>): PrPlan & { selection: RestoreSelection } {
+export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals'>): PrPlan & { selection: RestoreSelection } {
   const { plan } = input;
   const { read, serverless } = matchedShare(input);
   const selection = selectRestorePairs(plan);

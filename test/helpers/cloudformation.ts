@@ -5,6 +5,7 @@
  * plausible stack, to write the policy "as IAM has it" and to read the rewritten file back.
  */
 import { parseDocument, YAMLMap, type Document, type ScalarTag, type CollectionTag } from 'yaml';
+import type { PolicyDocument, PolicyShare, Statement } from '../../src/model.js';
 
 const NAMES = ['Ref', 'Condition', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'ImportValue', 'If', 'FindInMap', 'Base64', 'GetAZs', 'Equals', 'Not', 'And', 'Or', 'Cidr'];
 
@@ -93,3 +94,37 @@ export function resolveCfn(value: unknown): unknown {
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, resolveCfn(v)]));
 }
+
+/** The template as plain values (intrinsics as `{Fn::Sub: ...}`): JSON.parse for JSON, YAML 1.1 with the tags otherwise. */
+export function plain(file: string, text: string): unknown {
+  return file.endsWith('.json') ? JSON.parse(text) : parseCfn(text).toJS();
+}
+
+export function at(value: unknown, path: ReadonlyArray<string | number>): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], value);
+}
+
+/** The source span of the document at `path` (end without trailing whitespace), from the yaml parser. */
+export function span(text: string, path: ReadonlyArray<string | number>): [number, number] {
+  const node = parseDocument(text, { customTags: CFN_TAGS, uniqueKeys: false }).getIn(path, true) as { range?: [number, number, number] } | undefined;
+  const range = node?.range;
+  if (range === undefined) throw new Error(`no node at ${path.join('.')}`);
+  const end = range[1] - (/\s*$/.exec(text.slice(range[0], range[1]))?.[0].length ?? 0);
+  return [range[0], end];
+}
+
+export function dropActions(doc: PolicyDocument, drop: readonly string[]): PolicyDocument {
+  const gone = new Set(drop.map((a) => a.toLowerCase()));
+  const statements = doc.Statement.flatMap((s): Statement[] => {
+    if (s.Action === undefined) return [s];
+    const actions = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => !gone.has(a.toLowerCase()));
+    if (actions.length === 0) return [];
+    return [{ ...s, Action: Array.isArray(s.Action) ? actions : (actions[0] ?? '') }];
+  });
+  return { Version: doc.Version ?? '2012-10-17', Statement: statements };
+}
+
+export function share(current: PolicyDocument, proposed: PolicyDocument): PolicyShare {
+  return { kind: 'inline', name: 'p', awsManaged: false, change: 'edit', current, proposed, grantedActions: 2, keptActions: 1, removedActions: [] };
+}
+

@@ -8,7 +8,7 @@ import { InputError, UsageError } from '../../errors.js';
 import { applyPrPlan } from '../../pr/apply.js';
 import { Git } from '../../pr/git.js';
 import { GitHub, parseGitHubRemote, parseRepoFlag } from '../../pr/github.js';
-import { buildPrPlan, isSamTarget, matchedShare, renderDryRun } from '../../pr/plan.js';
+import { buildPrPlan, matchedShare, renderDryRun } from '../../pr/plan.js';
 import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
@@ -20,7 +20,6 @@ import type { CommandContext } from '../context.js';
 import type { CliIo } from '../io.js';
 import { addSourceOptions, addWindowOptions, parseWindow } from '../options.js';
 import { addProposalOptions, planFromFlags, type PlanFromFlags, type ProposalFlags } from '../proposal-flags.js';
-import { expandActionPattern } from '../../iam/expand.js';
 import { addRoleTargetOptions } from '../role-target.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -128,8 +127,8 @@ export function registerPr(program: Command, ctx: CommandContext): void {
   addProposalOptions(command);
   command
     .option('--repo <path>', 'the git repository holding the policy', '.')
-    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation template (.yaml/.json), a SAM template.yaml or a serverless.yml')
-    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME; in a SAM template: the function\'s logical id; in a serverless.yml: provider or functions.NAME')
+    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation or SAM template (.yaml/.json) or a serverless.yml')
+    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation or SAM template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME, when several of its policies are the role\'s; in a serverless.yml: provider or functions.NAME')
     .option('--base <branch>', 'the branch the pull request merges into', 'main')
     .option('--remote <name>', 'the git remote on GitHub', 'origin')
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
@@ -179,9 +178,6 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         delete opts.resource;
         fileText = followed;
       }
-      if (saved !== undefined && isSamTarget(opts.file, fileText, opts.resource)) {
-        throw new UsageError(`--plan with a SAM template (${opts.file}) is not supported`, { hint: 'leave out --plan to compute the plan, or point --file at a JSON or Terraform policy' });
-      }
       if (opts.restore === true) {
         // A role whose calls now all fail has no usage to keep: that is the case --restore is for.
         const plan = saved ?? (await planFromFlags({ ...opts, allowEmpty: true }, ctx)).plan;
@@ -199,10 +195,9 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         return;
       }
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
-      const { plan, target, catalog } = computed ?? { plan: saved as MinimizePlan, target: { role: (saved as MinimizePlan).role }, catalog: undefined };
+      const plan = computed?.plan ?? (saved as MinimizePlan);
       const template = reference?.template === true;
-      const shared = isSamTarget(opts.file, fileText, opts.resource) ? undefined : await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
-      const sam = catalog === undefined ? undefined : { ...('resolution' in target && target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p: string) => expandActionPattern(catalog, p) };
+      const shared = await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
       const prPlan = buildPrPlan({
         plan,
         file: opts.file,
@@ -211,7 +206,6 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         base: { branch: opts.base, commit: baseCommit },
         now: ctx.io.now(),
         version,
-        ...(sam !== undefined ? { sam } : {}),
         ...(shared !== undefined ? { shared: shared.share, principals: shared.principals } : {}),
         template,
       });
