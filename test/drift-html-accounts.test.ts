@@ -146,6 +146,9 @@ describe('report.html for 20 accounts and 500 roles', () => {
       expect(visible).toHaveLength(report.roles.filter((r) => r.name.startsWith('ci-deploy-')).length);
       expect(visible.length).toBeGreaterThan(0);
       expect(visible.every((r) => r.includes('data-name="ci-deploy-'))).toBe(true);
+      // A hidden role's detail row is hidden with it.
+      const details = [...byName.matchAll(/<tr class="role-detail"[^>]*>/g)].map((m) => m[0]);
+      expect(details.filter((d) => !/\shidden(=""|\s|>)/.test(d))).toHaveLength(visible.length);
       const account = ACCOUNTS[3] ?? '';
       const byAccount = chromium(['--dump-dom', '--virtual-time-budget=10000', `${url}#filter=${account}`]);
       expect(byAccount).toContain('data-shown="25"');

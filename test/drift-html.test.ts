@@ -101,6 +101,10 @@ describe.skipIf(CHROMIUM === undefined)('report.html in headless Chromium', () =
     const unused = rowAttr(byUnused, 'unused').map(Number);
     expect(unused).toHaveLength(24);
     expect(unused).toEqual([...unused].sort((a, b) => b - a));
+    // Each role's detail row moved with it: right after its role row, its command naming the same role.
+    const pairs = [...byUnused.matchAll(/<tr class="role"[^>]*data-name="([^"]*)"[^>]*>[\s\S]*?<\/tr>\s*<tr class="role-detail"[^>]*>([\s\S]*?)<\/tr>/g)];
+    expect(pairs).toHaveLength(24);
+    for (const [, name, detail] of pairs) expect(detail).toMatch(new RegExp(`--role(-name)? ${name ?? '-'}\\b`));
     // The default order (by risk) differs from the unused order, so the script really moved rows.
     expect(rowAttr(plain, 'unused').map(Number)).not.toEqual(unused);
 
