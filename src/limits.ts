@@ -65,10 +65,10 @@ function bytes(n: number): string {
 export const limitReason = {
   fileBytes: (limit: number, compressed: boolean): string =>
     `${compressed ? 'decompresses to' : 'is'} more than ${bytes(limit)}, the size limit per log file (${LIMIT_ENV.fileBytes}); split it into smaller files`,
-  depth: (limit: number, at?: number): string =>
-    `nests more than ${limit} objects or arrays deep${at === undefined ? '' : ` at byte ${at}`}, past the nesting limit (${LIMIT_ENV.depth}); CloudTrail records never nest this deep`,
-  records: (limit: number, at?: number): string =>
-    `holds more than ${limit.toLocaleString('en-US')} records${at === undefined ? '' : ` (the one at byte ${at} is past it)`}, the limit per log file (${LIMIT_ENV.records}); split it into smaller files`,
+  depth: (limit: number, at: number): string =>
+    `nests more than ${limit} objects or arrays deep at byte ${at}, past the nesting limit (${LIMIT_ENV.depth}); CloudTrail records never nest this deep`,
+  records: (limit: number, at: number): string =>
+    `holds more than ${limit.toLocaleString('en-US')} records (the one at byte ${at} is past it), the limit per log file (${LIMIT_ENV.records}); split it into smaller files`,
 };
 
 /**
@@ -98,7 +98,24 @@ export class BadLogFileError extends Error {
   }
 }
 
-/** A member the scan reads, twice in one object (`name` as written, quotes included). */
-export function duplicateReason(name: string, at?: number): string {
-  return `member ${name} appears twice in one object${at === undefined ? '' : ` at byte ${at}`}; CloudTrail never writes a member twice, so the file is corrupt or was altered`;
+/**
+ * Why a walk of a file's bytes refused it (the native walker's, or strict-parse.ts's on the
+ * reference path: the same words either way): `code` is json, shape, duplicate (the member name
+ * spans bytes at..end), depth or records; `what` the walk's message for json and shape.
+ */
+export function walkRefusal(bytes: Buffer, code: string, what: string, at: number, end: number, limits: ScanLimits): BadLogFileError {
+  switch (code) {
+    case 'depth':
+      return new BadLogFileError(limitReason.depth(limits.depth, at));
+    case 'records':
+      return new BadLogFileError(limitReason.records(limits.records, at));
+    case 'duplicate': {
+      const name = bytes.toString('utf8', at, Math.min(end, at + 80));
+      return new BadLogFileError(`member ${name} appears twice in one object at byte ${at}; CloudTrail never writes a member twice, so the file is corrupt or was altered`);
+    }
+    case 'shape':
+      return new BadLogFileError(`not a CloudTrail log: ${what} at byte ${at}`);
+    default:
+      return new BadLogFileError(`invalid JSON: ${what} at byte ${at}; the file is not valid JSON`);
+  }
 }

@@ -7,7 +7,10 @@
  * The reference reads a file as: gzip by Node's zlib (members concatenated); more decompressed
  * bytes than the size limit, or bytes that are not UTF-8, refused (JSON.parse of a Buffer decoded
  * as UTF-8 would replace them with U+FFFD, i.e. silently change the evidence); then
- * parseLogRecords; then scanRecords.
+ * parseLogRecords; then scanRecords. A file parseLogRecords refuses is refused by the scanner in
+ * the same words, at the same byte; and JSON.parse stays the judge of what is JSON: a file of one
+ * document (wrapped or array) the reference accepts, JSON.parse accepts, and one it refuses as
+ * invalid JSON, JSON.parse refuses.
  *
  * 1,200 mutants in the suite; `npm run fuzz:diff -- --files 10000 [--seed N]` runs more (its
  * figures are in docs/fuzzing.md). IAMTRIM_DIFF_FILES and IAMTRIM_DIFF_SEED set the same.
@@ -36,7 +39,8 @@ const query: UsageQuery = { roles: { kind: 'all' }, window };
 const dir = mkdtempSync(join(tmpdir(), 'iamtrim-diff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type ReferenceRead = { ok: true; scan: FileScan } | { ok: false; why: string };
+/** `text`: the bytes parseLogRecords read, when they got that far. */
+type ReferenceRead = ({ ok: true; scan: FileScan } | { ok: false; why: string }) & { text?: string };
 
 /** The reference's reading of a file as on disk (see the header). */
 function referenceRead(path: string, limits: ScanLimits): ReferenceRead {
@@ -51,11 +55,22 @@ function referenceRead(path: string, limits: ScanLimits): ReferenceRead {
   }
   if (bytes.length > limits.fileBytes) return { ok: false, why: 'size' };
   if (!isUtf8(bytes)) return { ok: false, why: 'not UTF-8' };
+  const text = bytes.toString('utf8');
   try {
-    return { ok: true, scan: scanRecords(parseLogRecords(bytes.toString('utf8'), shapeOf(path, bytes), limits), query) };
+    return { ok: true, scan: scanRecords(parseLogRecords(text, shapeOf(path, bytes), limits), query), text };
   } catch (cause) {
-    if (cause instanceof BadLogFileError) return { ok: false, why: cause.message };
+    if (cause instanceof BadLogFileError) return { ok: false, why: cause.message, text };
     throw cause;
+  }
+}
+
+/** Whether JSON.parse reads `text` (one leading byte order mark aside). */
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ''));
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -85,6 +100,11 @@ describe(`the scanner (${walkerName()} walker) equals the strict reference on mu
       const label = `mutant ${compared} (${m.kind}, ${m.name}, seed ${SEED}): reference ${ref.ok ? 'accepts' : `refuses (${ref.why})`}, scanner ${got.ok ? 'accepts' : `refuses (${got.reason})`}`;
       expect(got.ok, label).toBe(ref.ok);
       if (got.ok && ref.ok) expect(comparable(got.scan), label).toEqual(comparable(ref.scan));
+      if (!got.ok && !ref.ok && ref.text !== undefined) expect(got.reason, label).toBe(ref.why);
+      if (ref.text !== undefined && shapeOf(path, Buffer.from(ref.text)) !== 'lines') {
+        if (ref.ok) expect(parses(ref.text), label).toBe(true);
+        else if (ref.why.startsWith('invalid JSON')) expect(parses(ref.text), label).toBe(false);
+      }
       const t = tally.get(m.kind) ?? { accepted: 0, rejected: 0 };
       if (got.ok) t.accepted++;
       else t.rejected++;

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       doc: { type: 'string', default: 'docs/performance.md' },
       // minimize's policy stage grows faster than linearly in distinct resources; skip it to measure the scan at volume.
       'skip-minimize': { type: 'boolean', default: false },
-      // The reference path (IAMTRIM_NATIVE=0: JSON.parse per file, zlib) on the same files, for
+      // The reference path (IAMTRIM_NATIVE=0: strict-parse.ts and JSON.parse per record, zlib) on the same files, for
       // volumes up to this many events (several times slower, so not at 10M by default).
       'reference-up-to': { type: 'string', default: '0' },
       // Keep an existing bench-data/index-N.duckdb instead of timing a fresh build (the build at

@@ -1,7 +1,7 @@
 /**
  * Reading one log file for a scan or an index build, and the per-thread state of a stream scan.
  * A file is scanned by the native walker (scan-text.ts) where it loads, else by the reference
- * path (reference.ts scanRecords over JSON.parse of the file): the same FileScan either way.
+ * path (reference.ts scanRecords over strict-parse.ts's records): the same FileScan either way.
  * FileScanner keeps the call groups of the files that read cleanly, folded as they arrive
  * (FoldingCalls, fold.ts), so memory follows distinct usage patterns; it runs in a worker thread
  * or, where no worker can be started (tests running the TypeScript sources), in the main thread.
@@ -31,15 +31,6 @@ export function shapeOf(path: string, bytes: Buffer): FileShape {
   return isDeliveryFile(path) ? 'wrapped' : shapeOfHead(bytes.toString('utf8', 0, Math.min(bytes.length, 4096)));
 }
 
-/**
- * The records a file's text holds, as JSON.parse reads them under the native walker's rules
- * (strict-parse.ts): the `Records` array of a wrapped file's object, the elements of a top-level
- * array, or each top-level object (JSON lines). Throws BadLogFileError for a file to refuse.
- */
-export function parseLogText(text: string, shape: FileShape): unknown[] {
-  return parseLogRecords(text, shape, scanLimits());
-}
-
 export interface ScanOptions {
   /** The usage index's per-day pieces and coverage instead of calls (reference.ts FileScan). */
   rollup?: boolean;
@@ -55,7 +46,7 @@ export interface ScanOptions {
 export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, options: ScanOptions = {}): FileScan {
   const native = options.reference !== true && bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
   if (native !== null) return scanText(native, bytes, shape, query, options.rollup, options.foldDepth);
-  return scanRecords(parseLogText(bytes.toString('utf8'), shape), query, options.rollup);
+  return scanRecords(parseLogRecords(bytes, shape, scanLimits()), query, options.rollup);
 }
 
 /**

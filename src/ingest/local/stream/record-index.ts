@@ -2,7 +2,7 @@
  * Where each CloudTrail record's fields are, in one file's JSON bytes: the layout of the
  * {@link RecordIndex} the native walker (`native/scan.c`) returns, and its loader. What a scan
  * does with the fields is scan-text.ts's. Where the module cannot load (not built, or
- * `IAMTRIM_NATIVE=0`), scans take the reference path instead (`reference.ts`: JSON.parse per file).
+ * `IAMTRIM_NATIVE=0`), scans take the reference path instead (strict-parse.ts, then `reference.ts` scanRecords).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../../errors.js';
-import { BadLogFileError, duplicateReason, limitReason, scanLimits } from '../../../limits.js';
+import { scanLimits, walkRefusal } from '../../../limits.js';
 import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { FOLDED_PARAM } from '../../fold.js';
 import type { FileShape } from '../discover.js';
@@ -243,23 +243,9 @@ export function locateRecords(module: NativeModule, bytes: Buffer, shape: FileSh
     resources: { parts: result.resources, at: result.resourcesAt },
     groups: result.groups,
   };
-  if (result.error !== undefined) index.error = nativeError(bytes, result, limits.depth, limits.records);
-  return index;
-}
-
-/** Why the native walk refused the file, worded for the user (a limit named with its setting). */
-function nativeError(bytes: Buffer, result: NativeResult, depth: number, records: number): BadLogFileError {
-  const at = result.errorAt ?? 0;
-  switch (result.errorCode) {
-    case 'depth':
-      return new BadLogFileError(limitReason.depth(depth, at));
-    case 'records':
-      return new BadLogFileError(limitReason.records(records, at));
-    case 'duplicate':
-      return new BadLogFileError(duplicateReason(bytes.toString('utf8', at, Math.min(result.errorEnd ?? at, at + 80)), at));
-    case 'shape':
-      return new BadLogFileError(`not a CloudTrail log: ${result.error ?? ''} at byte ${at}`);
-    default:
-      return new BadLogFileError(`invalid JSON: ${result.error ?? ''} at byte ${at}; the file is not valid JSON`);
+  if (result.error !== undefined) {
+    const at = result.errorAt ?? 0;
+    index.error = walkRefusal(bytes, result.errorCode ?? 'json', result.error, at, result.errorEnd ?? at, limits);
   }
+  return index;
 }

@@ -1,211 +1,201 @@
 /**
- * The records of one log file's text by JSON.parse, held to the same rules as the native walker
- * (native/scan.c): the reference path where the native module does not load, and what
+ * The records of one log file by JSON.parse, held to the native walker's rules (native/scan-json.c, scan-walk.c)
+ * and refused in its words: the reference path where the native module does not load, and what
  * test/strict-differential.test.ts holds the walker to, file by file.
  *
- * - One leading byte order mark is ignored (RFC 8259 section 8.1 lets a parser ignore one).
- * - Text: `JSON.parse`; for JSON lines each top-level value (whitespace between) is parsed alone.
- * - Shape (discover.ts's FileShape): wrapped is an object with a `Records` array (its elements
- *   are the records; other members, a nested `Records` among them, are not read); array is one
- *   JSON array; lines are record objects.
- * - Duplicate member names among those a scan reads (the wrapper's `Records`; a record's fields,
- *   `userIdentity`, `sessionContext`, `sessionIssuer` and theirs) make the file bad; elsewhere the
- *   last wins, as in JSON.parse.
- * - Nesting deeper than the depth limit, or more records than the records limit: a bad file.
+ * The bytes are first checked in the walker's order, and the first problem refuses the file
+ * with the walker's message at the same byte (limits.ts walkRefusal):
+ * - strict JSON (RFC 8259), after one leading byte order mark (section 8.1 lets a parser ignore one);
+ * - the shape (discover.ts's FileShape): wrapped is an object with a `Records` array (its
+ *   elements are the records; other members, a nested `Records` among them, are not read);
+ *   array is one JSON array; lines are record objects separated by whitespace;
+ * - no more than the depth limit of objects and arrays open at once, nor records than the limit;
+ * - no member name a scan reads (the wrapper's `Records`; a record's fields, `userIdentity`,
+ *   `sessionContext`, `sessionIssuer` and theirs) twice in one object; elsewhere the last wins,
+ *   as in JSON.parse.
+ * Only then is each record JSON.parse'd: a file past the records limit costs no parsed record.
  *
  * The caller has read the bytes within the size limit and checked they are UTF-8 (file-scanner.ts).
  */
-import { BadLogFileError, duplicateReason, limitReason, type ScanLimits } from '../../../limits.js';
+import { BadLogFileError, walkRefusal, type ScanLimits } from '../../../limits.js';
 import type { FileShape } from '../discover.js';
 
-/** The member names a scan reads, per object it walks. */
-const READ = {
-  wrapper: ['Records'],
-  record: ['eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId', 'eventCategory', 'errorCode', 'userIdentity', 'requestParameters', 'resources'],
-  identity: ['accountId', 'invokedBy', 'sessionContext'],
-  session: ['sessionIssuer'],
-  issuer: ['type', 'arn', 'userName'],
+/** The members a scan reads in an object, and the objects among them whose members it reads. */
+interface Reads {
+  names: readonly string[];
+  inner?: Readonly<Record<string, Reads>>;
+}
+const ISSUER: Reads = { names: ['type', 'arn', 'userName'] };
+const SESSION: Reads = { names: ['sessionIssuer'], inner: { sessionIssuer: ISSUER } };
+const IDENTITY: Reads = { names: ['accountId', 'invokedBy', 'sessionContext'], inner: { sessionContext: SESSION } };
+const RECORD: Reads = {
+  names: ['eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId', 'eventCategory', 'errorCode', 'userIdentity', 'requestParameters', 'resources'],
+  inner: { userIdentity: IDENTITY },
 };
+const WRAPPER: Reads = { names: ['Records'] };
 
-/** Objects parsed by `parseKeys` carry their repeated member names here. */
-const REPEATED = Symbol('repeated member names');
-type Parsed = { [REPEATED]?: Set<string> } & Record<string, unknown>;
+const END = 'unexpected end of input';
 
 /**
- * JSON.parse again, keeping which member names an object repeats. Only called on text JSON.parse
- * accepted, so it needs no error handling; recursive (the text's depth is within the limit).
+ * The records of a file's bytes (or text) held as `shape` says, or a BadLogFileError saying why
+ * the file is refused.
  */
-function parseKeys(text: string): unknown {
-  let i = 0;
-  const space = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
+export function parseLogRecords(input: Buffer | string, shape: FileShape, limits: ScanLimits): unknown[] {
+  const s = typeof input === 'string' ? Buffer.from(input) : input;
+  const n = s.length;
+  const at = (i: number): number => (i < n ? (s[i] ?? -1) : -1);
+  const digit = (i: number): boolean => at(i) >= 0x30 && at(i) <= 0x39;
+  const fail = (code: string, what: string, i: number, end = i): never => {
+    throw walkRefusal(s, code, what, i, end, limits);
   };
-  const string = (): string => {
-    const start = i++;
-    let escaped = false;
-    while (text[i] !== '"') {
-      if (text[i] === '\\') {
-        escaped = true;
-        i++;
-      }
-      i++;
-    }
-    i++;
-    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
+  const space = (i: number): number => {
+    for (let c = at(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = at(++i));
+    return i;
   };
-  const value = (): unknown => {
-    space();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const out: Parsed = {};
-      space();
-      if (text[i] === '}') {
-        i++;
-        return out;
-      }
-      for (;;) {
-        space();
-        const key = string();
-        space();
-        i++; // ':'
-        const v = value();
-        if (Object.hasOwn(out, key)) (out[REPEATED] ??= new Set()).add(key);
-        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-        space();
-        if (text[i++] === '}') return out;
-      }
-    }
-    if (c === '[') {
-      i++;
-      const out: unknown[] = [];
-      space();
-      if (text[i] === ']') {
-        i++;
-        return out;
-      }
-      for (;;) {
-        out.push(value());
-        space();
-        if (text[i++] === ']') return out;
-      }
-    }
-    if (c === '"') return string();
-    const start = i;
-    while (i < text.length && !',]} \t\n\r'.includes(text[i] ?? '')) i++;
-    return JSON.parse(text.slice(start, i));
-  };
-  return value();
-}
-
-function isObject(v: unknown): v is Parsed {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The first name of `names` that `object` repeats, if any. */
-function repeated(object: unknown, names: readonly string[]): string | undefined {
-  if (!isObject(object)) return undefined;
-  return names.find((n) => object[REPEATED]?.has(n) === true);
-}
-
-function recordDuplicate(record: unknown): string | undefined {
-  if (!isObject(record)) return undefined;
-  const identity = record['userIdentity'];
-  const session = isObject(identity) ? identity['sessionContext'] : undefined;
-  const issuer = isObject(session) ? session['sessionIssuer'] : undefined;
-  return repeated(record, READ.record) ?? repeated(identity, READ.identity) ?? repeated(session, READ.session) ?? repeated(issuer, READ.issuer);
-}
-
-/** The most objects and arrays open at once in valid JSON text. */
-function depthOf(text: string): number {
+  /** Each record's [start, end) in turn. */
+  const spans: number[] = [];
   let depth = 0;
-  let deepest = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
-    else if (c === '}' || c === ']') depth--;
-  }
-  return deepest;
-}
+  let recordsFound = false;
 
-/**
- * JSON lines: the top-level values of `text`, each JSON.parse'd alone. A value's end is found by
- * counting brackets outside strings; JSON.parse then judges each piece, so a cut in a wrong place
- * can only make a piece invalid, never an invalid text valid.
- */
-function splitLines(text: string): string[] | undefined {
-  const pieces: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
-    if (i >= text.length) return pieces;
-    if (text[i] !== '{') return undefined;
-    const start = i;
-    let depth = 0;
-    for (; i < text.length; i++) {
-      const c = text[i];
-      if (c === '"') {
-        for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      } else if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
-        if (--depth === 0) break;
+  /** i at an opening quote: the index after the closing one. */
+  const string = (i: number): number => {
+    for (let j = i + 1; ; ) {
+      const c = at(j);
+      if (c === 0x22) return j + 1;
+      if (c < 0) fail('json', 'unterminated string', i);
+      if (c < 0x20) fail('json', 'raw control character in a string', j);
+      if (c !== 0x5c) {
+        j++;
+        continue;
       }
+      const e = at(j + 1);
+      if (e < 0) fail('json', 'unterminated string', i);
+      if (e === 0x75 ? !/^[0-9a-fA-F]{4}$/.test(s.toString('latin1', j + 2, Math.min(n, j + 6))) : !'"\\/bfnrt'.includes(String.fromCharCode(e))) {
+        fail('json', 'invalid escape in a string', j);
+      }
+      j += e === 0x75 ? 6 : 2;
     }
-    pieces.push(text.slice(start, ++i));
-  }
-}
+  };
 
-function invalid(cause: unknown): BadLogFileError {
-  return new BadLogFileError(`invalid JSON: ${cause instanceof Error ? cause.message : String(cause)}; the file is not valid JSON`);
-}
-
-/** The first member a scan reads that a record (or an object in it that the scan reads) repeats. */
-function firstDuplicate(records: readonly unknown[]): string | undefined {
-  for (const record of records) {
-    const name = recordDuplicate(record);
-    if (name !== undefined) return name;
-  }
-  return undefined;
-}
-
-/**
- * The records of `text` (a file's UTF-8 text) held as `shape` says, or a BadLogFileError saying
- * why the file is refused.
- */
-export function parseLogRecords(text: string, shape: FileShape, limits: ScanLimits): unknown[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const pieces = shape === 'lines' ? splitLines(body) : [body];
-  if (pieces === undefined) throw new BadLogFileError('not a CloudTrail log: a JSON lines file holds a value that is not a record object');
-  if (pieces.length === 0) throw new BadLogFileError('invalid JSON: no JSON value; the file is not valid JSON');
-  const values: unknown[] = [];
-  for (const piece of pieces) {
-    try {
-      values.push(JSON.parse(piece));
-    } catch (cause) {
-      throw invalid(cause);
+  /** i at a number, true, false or null: the index after it. */
+  const scalar = (i: number): number => {
+    const c = at(i);
+    const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
+    if (word !== undefined) {
+      if (s.toString('latin1', i, i + word.length) !== word) fail('json', 'invalid literal (JSON has only true, false and null)', i);
+      return i + word.length;
     }
-    if (depthOf(piece) > limits.depth) throw new BadLogFileError(limitReason.depth(limits.depth));
-  }
-  let records: unknown[];
+    let j = c === 0x2d ? i + 1 : i;
+    if (at(j) === 0x30) j++;
+    else if (digit(j)) while (digit(j)) j++;
+    else if (c < 0) fail('json', END, i);
+    else fail('json', c === 0x2d ? 'invalid number' : 'expected a value', j);
+    if (at(j) === 0x2e) {
+      if (!digit(++j)) fail('json', 'invalid number', j);
+      while (digit(j)) j++;
+    }
+    if (at(j) === 0x65 || at(j) === 0x45) {
+      if (at(++j) === 0x2b || at(j) === 0x2d) j++;
+      if (!digit(j)) fail('json', 'invalid number', j);
+      while (digit(j)) j++;
+    }
+    return j;
+  };
+
+  /** Enters the container at i, past the nesting limit a refusal. */
+  const enter = (i: number): void => {
+    if (depth >= limits.depth) fail('depth', '', i);
+    depth++;
+  };
+
+  /** i at a value: the index after it. `reads`: the members read when it is an object. */
+  const value = (i: number, reads?: Reads): number => {
+    const c = at(i);
+    if (c === 0x22) return string(i);
+    if (c !== 0x7b && c !== 0x5b) return scalar(i);
+    enter(i);
+    const close = c === 0x7b ? 0x7d : 0x5d;
+    const seen = new Set<string>();
+    let j = space(i + 1);
+    for (let first = true; ; first = false) {
+      if (first && at(j) === close) break;
+      if (c === 0x5b) j = value(j);
+      else {
+        if (at(j) !== 0x22) fail('json', j >= n ? END : 'expected a member name', j);
+        const keyEnd = string(j);
+        const name = reads === undefined ? '' : (JSON.parse(s.toString('utf8', j, keyEnd)) as string);
+        const read = reads?.names.includes(name) === true;
+        if (read && seen.has(name)) fail('duplicate', '', j, keyEnd);
+        if (read) seen.add(name);
+        j = space(keyEnd);
+        if (at(j) !== 0x3a) fail('json', j >= n ? END : 'expected ":"', j);
+        j = space(j + 1);
+        if (reads === WRAPPER && read) {
+          recordsFound = true;
+          if (at(j) !== 0x5b) fail('shape', '"Records" is not an array', j);
+          j = records(j);
+        } else j = value(j, read ? reads?.inner?.[name] : undefined);
+      }
+      j = space(j);
+      if (at(j) === close) break;
+      if (at(j) !== 0x2c) fail('json', at(j) < 0 ? END : close === 0x7d ? 'expected "," or "}"' : 'expected "," or "]"', j);
+      j = space(j + 1);
+    }
+    depth--;
+    return j + 1;
+  };
+
+  /** One record: any value, counted, its members read when it is an object. */
+  const record = (i: number): number => {
+    if (spans.length / 2 >= limits.records) fail('records', '', i);
+    const end = value(i, RECORD);
+    spans.push(i, end);
+    return end;
+  };
+
+  /** i at the `[` of an array of records: the index after it. */
+  const records = (i: number): number => {
+    enter(i);
+    let j = space(i + 1);
+    for (let first = true; ; first = false) {
+      if (first && at(j) === 0x5d) break;
+      j = space(record(j));
+      if (at(j) === 0x5d) break;
+      if (at(j) !== 0x2c) fail('json', at(j) < 0 ? END : 'expected "," or "]"', j);
+      j = space(j + 1);
+    }
+    depth--;
+    return j + 1;
+  };
+
+  let j = space(n >= 3 && s[0] === 0xef && s[1] === 0xbb && s[2] === 0xbf ? 3 : 0);
+  if (j >= n) fail('json', 'no JSON value', j);
   if (shape === 'lines') {
-    if (!values.every(isObject)) throw new BadLogFileError('not a CloudTrail log: a JSON lines file holds a value that is not a record object');
-    records = pieces.map(parseKeys);
-  } else if (shape === 'array') {
-    if (!Array.isArray(values[0])) throw new BadLogFileError('not a CloudTrail log: expected a JSON array of records');
-    records = parseKeys(body) as unknown[];
+    while (j < n) {
+      if (s[j] !== 0x7b) fail('shape', 'a JSON lines file holds a value that is not a record object', j);
+      j = space(record(j));
+    }
   } else {
-    const wrapper = parseKeys(body);
-    if (!isObject(wrapper)) throw new BadLogFileError('not a CloudTrail log: expected the {"Records":[...]} object of a CloudTrail delivery file');
-    if (repeated(wrapper, READ.wrapper) !== undefined) throw new BadLogFileError(duplicateReason('"Records"'));
-    if (!Object.hasOwn(wrapper, 'Records')) throw new BadLogFileError('not a CloudTrail log: no "Records" array: not a CloudTrail delivery file');
-    const list = wrapper['Records'];
-    if (!Array.isArray(list)) throw new BadLogFileError('not a CloudTrail log: "Records" is not an array');
-    records = list;
+    const start = j;
+    if (shape === 'array') {
+      if (s[j] !== 0x5b) fail('shape', 'expected a JSON array of records', j);
+      j = records(j);
+    } else {
+      if (s[j] !== 0x7b) fail('shape', 'expected the {"Records":[...]} object of a CloudTrail delivery file', j);
+      j = value(j, WRAPPER);
+      if (!recordsFound) fail('shape', 'no "Records" array: not a CloudTrail delivery file', start);
+    }
+    j = space(j);
+    if (j < n) fail('json', 'text after the end of the JSON document', j);
   }
-  const duplicate = firstDuplicate(records);
-  if (duplicate !== undefined) throw new BadLogFileError(duplicateReason(JSON.stringify(duplicate)));
-  if (records.length > limits.records) throw new BadLogFileError(limitReason.records(limits.records));
-  return records;
+  const out: unknown[] = [];
+  for (let k = 0; k < spans.length; k += 2) {
+    try {
+      out.push(JSON.parse(s.toString('utf8', spans[k], spans[k + 1])));
+    } catch (cause) {
+      // Text the check above passed is JSON: this is a bug in the check, still a bad file.
+      throw new BadLogFileError(`invalid JSON: ${(cause as Error).message}; the file is not valid JSON`);
+    }
+  }
+  return out;
 }
