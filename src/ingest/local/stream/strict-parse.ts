@@ -1,7 +1,7 @@
 /**
- * The records of one log file by JSON.parse, held to the native walker's rules (native/scan-json.c, scan-walk.c)
- * and refused in its words: the reference path where the native module does not load, and what
- * test/strict-differential.test.ts holds the walker to, file by file.
+ * The records of one log file by JSON.parse, held to the native walker's rules (native/scan-json.c
+ * and scan-walk.c) and refused in its words: the reference path where the native module does not
+ * load, and what test/strict-differential.test.ts holds the walker to, file by file.
  *
  * The bytes are first checked in the walker's order, and the first problem refuses the file
  * with the walker's message at the same byte (limits.ts walkRefusal):
