@@ -192,6 +192,19 @@ describe('CloudFormation policy documents written in other styles', () => {
     expect(after).toContain("Resource: !Sub 'arn:aws:s3:::${AWS::StackName}-orders/*'\r\n      Roles: [app]");
   });
 
+  it('a document with its marks written back as read (what --restore does) keeps every intrinsic and adds only the new statement', () => {
+    const block = ['', '        Version: "2012-10-17"', '        Statement:', '          - Effect: Allow', '            Action: [s3:GetObject, s3:PutObject]', "            Resource: [!Sub 'arn:aws:s3:::${AWS::StackName}-orders/*', !GetAtt Table.Arn]"].join('\n');
+    const text = policyTemplate(block);
+    const match = matchTemplatePolicy('t.yaml', text, undefined, [share(current, proposed)]);
+    if (match.kind !== 'matched') throw new Error(match.kind);
+    const added = { Sid: 'IamtrimRestore', Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:orders' };
+    const doc: PolicyDocument = { ...match.read.document, Statement: [...match.read.document.Statement, added] };
+    const after = rewriteTemplatePolicy('t.yaml', text, match.read.target, doc, match.read.expressions).content;
+    expect(after).toContain("- !Sub 'arn:aws:s3:::${AWS::StackName}-orders/*'\n              - !GetAtt Table.Arn");
+    const written = resolveCfn((parseCfn(after).toJS() as { Resources: { P: { Properties: { PolicyDocument: unknown } } } }).Resources.P.Properties.PolicyDocument);
+    expect(written).toEqual({ Version: '2012-10-17', Statement: [{ ...current.Statement[0] }, added] });
+  });
+
   it('--resource picks the policy by logical id or LOGICAL_ID.POLICY_NAME, and an unknown one is a usage error naming those found', () => {
     const text = `Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: a\n          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}\n        - PolicyName: b\n          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}\n`;
     const same: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };

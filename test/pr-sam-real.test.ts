@@ -156,6 +156,15 @@ describe('SAM templates from public repositories', () => {
     expect(picked.kind === 'matched' ? [picked.policy.id, picked.share.name] : picked.kind).toEqual(['Resources.StreamProcessor.Properties.Policies[1]', 'StreamProcessorRolePolicy1']);
   });
 
+  it.skipIf(!present)(`shopping-cart-service.yaml: an AWS::IAM::Policy listing two roles is refused (each role holds its own inline copy)${why}`, () => {
+    const policies = parseTemplate('template.yaml', read('shopping-cart-service.yaml')).policies;
+    const result = (id: string): unknown => policies.find((p) => p.logicalId === id)?.result;
+    for (const id of ['LambdaLoggingPolicy', 'DynamoDBReadPolicy']) {
+      expect(result(id)).toEqual({ kind: 'refused', reason: 'it is an inline policy of 2 principals (!Ref ListCartRole, !Ref AddToCartRole); trimmed for one it would take from the others' });
+    }
+    expect((result('DynamoDBWritePolicy') as { kind: string }).kind).toBe('read');
+  });
+
   it.skipIf(!present)(`lambda-power-tuning.yml: a flow mapping the yaml parser rejects is refused, naming the line${why}`, () => {
     expect(() => parseTemplate('template.yml', read('lambda-power-tuning.yml'))).toThrow(/--file template\.yml: not YAML iamtrim can read \(Flow map in block collection must be sufficiently indented and end with a \} at line 90, column 5/);
   });

@@ -9,7 +9,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
-import { intrinsicArgument, intrinsicName, keyName, readTemplateDocument, Refusal, valueOf, type TemplatePolicy } from './cloudformation-read.js';
+import { intrinsicArgument, intrinsicName, intrinsicSource, keyName, readTemplateDocument, Refusal, valueOf, type TemplatePolicy } from './cloudformation-read.js';
 import type { PolicyRead } from './read-policy.js';
 import { readSamTemplateItem } from './sam-item-read.js';
 
@@ -112,11 +112,38 @@ export function parseTemplate(file: string, text: string, version: '1.1' | '1.2'
     if (SAM_TYPES.has(type)) policies.push(...samPolicies(text, json, logicalId, type, properties));
     else if (DOCUMENT_TYPES.has(type)) {
       const id = `Resources.${logicalId}.Properties.PolicyDocument`;
-      const found = candidate(text, id, `${logicalId} (${type})`, logicalId, undefined, valueOf(properties, 'PolicyDocument'));
+      const label = `${logicalId} (${type})`;
+      const nameNode = valueOf(properties, type === 'AWS::IAM::ManagedPolicy' ? 'ManagedPolicyName' : 'PolicyName');
+      const policyName = isScalar(nameNode) && intrinsicName(nameNode) === undefined && typeof nameNode.value === 'string' ? nameNode.value : undefined;
+      const shared = type === 'AWS::IAM::Policy' ? sharedInline(text, properties) : undefined;
+      const found =
+        shared !== undefined
+          ? refused(id, label, logicalId, shared, valueOf(properties, 'PolicyDocument'))
+          : candidate(text, id, label, logicalId, policyName, valueOf(properties, 'PolicyDocument'));
       if (found !== undefined) policies.push(found);
     } else policies.push(...inlinePolicies(text, logicalId, type, valueOf(properties, 'Policies')));
   }
   return { doc, text, json, policies };
+}
+
+/**
+ * An `AWS::IAM::Policy` is an inline policy of each role, user and group it lists: IAM holds one
+ * copy per principal, so the snapshot cannot tell they are one. Trimmed for one role it would take
+ * from the others; the reason it is refused, or undefined when it has one principal.
+ */
+function sharedInline(text: string, properties: YAMLMap): string | undefined {
+  const principals: string[] = [];
+  for (const key of ['Roles', 'Users', 'Groups']) {
+    const list = valueOf(properties, key);
+    if (list === undefined || list === null) continue;
+    const name = intrinsicName(list);
+    if (!isSeq(list) || name !== undefined) return `its ${key} list is built with ${name ?? 'something other than a list'}, so who else has it is unknown`;
+    for (const item of list.items) {
+      principals.push(isScalar(item) && intrinsicName(item) === undefined ? String(item.value) : intrinsicName(item) !== undefined ? intrinsicSource(text, item as Node) : '?');
+    }
+  }
+  if (principals.length <= 1) return undefined;
+  return `it is an inline policy of ${principals.length} principals (${principals.join(', ')}); trimmed for one it would take from the others`;
 }
 
 /**
