@@ -65,7 +65,7 @@ const CALLS: Call[][] = [
   ],
 ];
 
-function roleDetail(account: string, name: string, actions: readonly string[]): Record<string, unknown> {
+function roleDetail(account: string, name: string, actions: readonly string[], statement: Record<string, unknown> = { Action: actions }): Record<string, unknown> {
   return {
     Path: '/',
     RoleName: name,
@@ -74,7 +74,7 @@ function roleDetail(account: string, name: string, actions: readonly string[]): 
     CreateDate: '2025-01-01T00:00:00Z',
     AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
     InstanceProfileList: [],
-    RolePolicyList: [{ PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] } }],
+    RolePolicyList: [{ PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...statement, Resource: '*' }] } }],
     AttachedManagedPolicies: [],
     Tags: [],
   };
@@ -133,7 +133,7 @@ beforeAll(async () => {
     await mkdir(iam);
     const snapshot = (roles: unknown[]) => JSON.stringify({ RoleDetailList: roles, Policies: [], UserDetailList: [], GroupDetailList: [] });
     await writeFile(join(iam, `${A}.json`), snapshot([roleDetail(A, 'queue-reader', QUEUE_GRANTS[run] ?? []), roleDetail(A, 'policy-writer', WRITER_GRANTS)]));
-    await writeFile(join(iam, `${B}.json`), snapshot([roleDetail(B, 'admin', ['*'])]));
+    await writeFile(join(iam, `${B}.json`), snapshot([roleDetail(B, 'admin', ['*']), roleDetail(B, 'all-but-iam', [], { NotAction: ['iam:*'] })]));
     const end = ENDS[run] ?? '';
     await mkdir(join(dir, `logs${run}`));
     await writeFile(join(dir, `logs${run}`, 'trail.json'), JSON.stringify({ Records: (CALLS[run] ?? []).map((c, i) => record(c, end, run * 100 + i)) }));
@@ -189,6 +189,10 @@ describe('report.html: a role in detail, after three runs', () => {
     // The admin role granted `*`: the wildcard rule names the pattern and lists unused actions behind it, capped.
     const admin = rowsOf(page, 'admin').detail;
     expect(admin).toMatch(/<span class="risk high">[a-z-]+<\/span>[^<]*<span class="reason">[^<]+<\/span> Granted as <code>\*<\/code>, [\d,]+ unused actions: <code>([^<,]+, ){9}[^<,]+<\/code> and [\d,]+ more/);
+    // NotAction iam:*: the unused actions behind it are listed, and none of them is an iam action.
+    const notAction = /<span class="reason">[^<]+<\/span> Granted as <code>NotAction iam:\*<\/code>, [\d,]+ unused actions: <code>([^<]+)<\/code>/.exec(rowsOf(page, 'all-but-iam').detail)?.[1] ?? '';
+    expect(notAction.split(', ')).toHaveLength(10);
+    expect(notAction).not.toMatch(/(^|, )iam:/);
   });
 
   it('draws each role\'s and each account\'s granted/used trend with three points, the values of the three runs', () => {

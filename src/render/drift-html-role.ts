@@ -7,6 +7,7 @@
  */
 import type { DriftRole } from '../drift/report.js';
 import type { RiskFinding } from '../drift/risk.js';
+import { wildcardRegExp } from '../iam/expand.js';
 import { escapeHtml, sparkline } from './drift-html-chart.js';
 import { count, plural } from './format.js';
 
@@ -67,9 +68,14 @@ function usedHtml(role: DriftRole): string {
 function riskActions(role: DriftRole, finding: RiskFinding): string {
   const wildcard = finding.unused.some((p) => p === '*' || p.endsWith(':*') || p.startsWith('NotAction '));
   if (!wildcard) return `Unused: ${codeList(finding.unused, RISK_ACTIONS_SHOWN)}`;
-  const services = finding.unused.filter((p) => p.endsWith(':*')).map((p) => p.slice(0, -1));
-  const behind = services.length === 0 ? role.unusedActions : role.unusedActions.filter((a) => services.some((s) => a.startsWith(s)));
+  const behind = role.unusedActions.filter((a) => finding.unused.some((p) => coveredBy(a, p)));
   return `Granted as ${codeList(finding.unused, RISK_ACTIONS_SHOWN)}, ${escapeHtml(plural(finding.unusedCount, 'unused action'))}: ${codeList(behind, RISK_ACTIONS_SHOWN)}`;
+}
+
+/** Whether an unused action (or `service:*`) lies behind a wildcard pattern: `*`, `service:*`, or `NotAction a,b`. */
+function coveredBy(action: string, pattern: string): boolean {
+  if (!pattern.startsWith('NotAction ')) return wildcardRegExp(pattern, true).test(action);
+  return !pattern.slice('NotAction '.length).split(',').some((p) => wildcardRegExp(p, true).test(action));
 }
 
 /** Each risky unused permission: its rule, severity and category, the reason, and the actions. */
