@@ -33,6 +33,11 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/** The strings of a JSON list parameter; none when the parameter is absent or not a list. */
+function jsonStrings(text: string | undefined): string[] {
+  return text === undefined ? [] : stringList(parseJson(text));
+}
+
 function put(out: ParamValues, name: string, values: string[]): void {
   if (values.length > 0) out[name] = values;
 }
@@ -274,13 +279,14 @@ function deriveEc2Ids(p: (name: string) => string | undefined, out: ParamValues)
   const target = p('target');
   if (target !== undefined) ids.push(target);
   const defined = (v: string | undefined): v is string => v !== undefined;
-  for (const item of items(p('instancesSet'))) ids.push(...[stringMember(item, 'instanceId'), stringMember(item, 'imageId')].filter(defined));
+  const instancesSet = items(p('instancesSet'));
+  for (const item of instancesSet) ids.push(...[stringMember(item, 'instanceId'), stringMember(item, 'imageId')].filter(defined));
   for (const item of items(p('resourcesSet'))) ids.push(...[stringMember(item, 'resourceId')].filter(defined));
   for (const item of items(p('groupSet'))) ids.push(...[stringMember(item, 'groupId')].filter(defined));
   const instanceIds = p('instanceIds');
   if (instanceIds !== undefined) ids.push(...stringList(parseJson(instanceIds)));
-  for (const [prefix, name] of EC2_ID_KINDS) put(out, name, [...new Set(ids.filter((id) => id.startsWith(prefix)))].sort());
-  const launches = items(p('instancesSet')).filter((item) => stringMember(item, 'imageId') !== undefined);
+  if (ids.length > 0) for (const [prefix, name] of EC2_ID_KINDS) put(out, name, [...new Set(ids.filter((id) => id.startsWith(prefix)))].sort());
+  const launches = instancesSet.filter((item) => stringMember(item, 'imageId') !== undefined);
   put(out, 'ec2KeyNames', [...new Set(launches.map((item) => stringMember(item, 'keyName')).filter(defined))].sort());
   // A launch creates its volumes: RunInstances is authorized on volume/* (EC2 User Guide, RunInstances policies).
   if (launches.length > 0) put(out, 'ec2LaunchedVolumes', ['*']);
@@ -291,7 +297,7 @@ function deriveEcs(p: (name: string) => string | undefined, out: ParamValues): v
   const cluster = p('cluster');
   const clusterName = cluster === undefined ? 'default' : nameOf(cluster);
   const service = p('service');
-  const services = [...(service !== undefined ? [service] : []), ...stringList(parseJson(p('services') ?? '[]'))];
+  const services = [...(service !== undefined ? [service] : []), ...jsonStrings(p('services'))];
   put(out, 'ecsServiceClusters', services.filter((x) => !isArn(x)).length > 0 ? [clusterName] : []);
   put(out, 'ecsServiceNames', services.filter((x) => !isArn(x)));
   put(out, 'ecsServiceArns', services.filter(isArn));
@@ -319,7 +325,10 @@ function deriveEventRules(p: (name: string) => string | undefined, out: ParamVal
 export function deriveParams(params: Record<string, string>, ctx: CallContext): ParamValues {
   const out: ParamValues = {};
   for (const [name, value] of Object.entries(params)) if (value !== '') out[name] = [value];
-  const p = (name: string): string | undefined => (params[name] === '' ? undefined : params[name]);
+  const p = (name: string): string | undefined => {
+    const value = params[name];
+    return value === '' ? undefined : value;
+  };
   const queueUrl = p('queueUrl');
   if (queueUrl !== undefined) deriveQueueUrl(queueUrl, ctx, out);
   const functionName = p('functionName');
@@ -377,11 +386,11 @@ export function deriveParams(params: Record<string, string>, ctx: CallContext): 
   // AWS-owned documents (`AWS-*`) have ARNs without an account; StartSession without a document uses
   // SSM-SessionManagerRunShell (Session Manager preferences document, created in the account).
   if (document !== undefined && !isArn(document)) put(out, document.startsWith('AWS-') ? 'ssmAwsDocument' : 'ssmOwnDocument', [document]);
-  const alarms = [...(p('alarmName') !== undefined ? [p('alarmName') ?? ''] : []), ...stringList(parseJson(p('alarmNames') ?? '[]'))];
-  put(out, 'alarmNamesList', [...new Set(alarms)].sort());
-  const buildIds = stringList(parseJson(p('ids') ?? '[]')).map((id) => (isArn(id) ? nameOf(id) : id));
-  put(out, 'buildIdProjects', [...new Set(buildIds.map((id) => id.split(':')[0] ?? '').filter((x) => x !== ''))].sort());
-  put(out, 'resourceArnsList', stringList(parseJson(p('resourceArns') ?? '[]')).filter(isArn));
+  const alarms = [...(p('alarmName') !== undefined ? [p('alarmName') ?? ''] : []), ...jsonStrings(p('alarmNames'))];
+  if (alarms.length > 0) put(out, 'alarmNamesList', [...new Set(alarms)].sort());
+  const buildIds = jsonStrings(p('ids')).map((id) => (isArn(id) ? nameOf(id) : id));
+  if (buildIds.length > 0) put(out, 'buildIdProjects', [...new Set(buildIds.map((id) => id.split(':')[0] ?? '').filter((x) => x !== ''))].sort());
+  put(out, 'resourceArnsList', jsonStrings(p('resourceArns')).filter(isArn));
   const zone = p('hostedZoneId');
   if (zone !== undefined) put(out, 'hostedZoneIdTrimmed', [zone.replace(/^\/?hostedzone\//, '')]);
   const id = p('id');

@@ -167,11 +167,14 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     ctx: CallContext,
     diagnostics: Diagnostic[],
   ): RequiredPermission {
-    const params: Record<string, string> = { ...row.params };
-    for (const [target, from] of Object.entries(bind ?? {})) {
-      const value = row.params[from];
-      if (value === undefined) delete params[target];
-      else params[target] = value;
+    let params = row.params;
+    if (bind !== undefined) {
+      params = { ...row.params };
+      for (const [target, from] of Object.entries(bind)) {
+        const value = row.params[from];
+        if (value === undefined) delete params[target];
+        else params[target] = value;
+      }
     }
     const derived = deriveParams(params, ctx);
     if (bind !== undefined) {
@@ -197,6 +200,9 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     return permission;
   }
 
+  /** Per role ARN, its partition (rows of one role share it). */
+  const partitions = new Map<string, string>();
+
   return (row) => {
     const ignoredRow = ignored.get(keyOf(row.eventSource, row.eventName)) ?? ignored.get(keyOf(row.eventSource, '*'));
     if (ignoredRow !== undefined) return { kind: 'ignored', reason: `${ignoredRow.kind}: ${ignoredRow.reason}`, diagnostics: [] };
@@ -213,8 +219,10 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       });
     }
     const outcome = classified.outcome;
+    let partition = partitions.get(row.roleArn);
+    if (partition === undefined) partitions.set(row.roleArn, (partition = arnPartition(row.roleArn) ?? 'aws'));
     const ctx: CallContext = {
-      partition: arnPartition(row.roleArn) ?? 'aws',
+      partition,
       region: row.awsRegion,
       account: row.recipientAccountId,
     };

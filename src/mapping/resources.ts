@@ -32,6 +32,13 @@ export interface ResolvedResources {
   diagnostics: Diagnostic[];
 }
 
+/** One of an action's resource types, with its ARN format. */
+interface ResourceTypeFormat {
+  name: string;
+  required: boolean;
+  fmt: ArnFormat;
+}
+
 const CONTEXT_VARIABLES = new Set(['Partition', 'Region', 'Account']);
 
 function commonPrefix(values: readonly string[]): string {
@@ -85,14 +92,36 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
     return out;
   }
 
-  /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
+  /** Per service, resource type and eventName: buildersOf's answer (the same for every call). */
+  const builderLists = new Map<string, CompiledBuilder[]>();
+
   /** The builders of a type that apply to the call (rows with `eventNames` only to those calls). */
   function buildersOf(service: string, type: string, eventName: string | undefined): CompiledBuilder[] {
-    return (byType.get(`${service}/${type}`.toLowerCase()) ?? []).filter(
-      (b) => b.row.eventNames === undefined || (eventName !== undefined && b.row.eventNames.includes(eventName)),
-    );
+    const key = `${service}/${type}\u0000${eventName ?? '\u0001'}`;
+    let list = builderLists.get(key);
+    if (list === undefined) {
+      list = (byType.get(`${service}/${type}`.toLowerCase()) ?? []).filter(
+        (b) => b.row.eventNames === undefined || (eventName !== undefined && b.row.eventNames.includes(eventName)),
+      );
+      builderLists.set(key, list);
+    }
+    return list;
   }
 
+  /** Per action, its resource types whose ARN format the catalogue knows. */
+  const typesOf = new Map<CatalogAction, ResourceTypeFormat[]>();
+  function formatsOf(action: CatalogAction): ResourceTypeFormat[] {
+    let types = typesOf.get(action);
+    if (types === undefined) {
+      types = action.resourceTypes
+        .map((t) => ({ name: t.name, required: t.required, fmt: format(action.service, t.name) }))
+        .filter((t): t is ResourceTypeFormat => t.fmt !== undefined);
+      typesOf.set(action, types);
+    }
+    return types;
+  }
+
+  /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
   function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext, eventName: string | undefined): { arn: string; known: number } {
     for (const b of buildersOf(service, type, eventName)) {
       if (b.whole) continue;
@@ -115,9 +144,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
     resolve(action, params, resourceArns, ctx, options = {}) {
       const diagnostics: Diagnostic[] = [];
       if (action.resourceTypes.length === 0) return { resources: ['*'], diagnostics };
-      const all = action.resourceTypes
-        .map((t) => ({ name: t.name, required: t.required, fmt: format(action.service, t.name) }))
-        .filter((t): t is { name: string; required: boolean; fmt: ArnFormat } => t.fmt !== undefined);
+      const all = formatsOf(action);
       if (all.length === 0) return { resources: ['*'], diagnostics };
       const required = options.anyResourceType === true ? [] : all.filter((t) => t.required);
       const types = all;
