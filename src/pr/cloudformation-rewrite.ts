@@ -16,6 +16,7 @@ import { sourceStart, type TemplatePolicy } from './cloudformation-read.js';
 import { parseTemplate } from './template-policies.js';
 import type { PolicyRead } from './read-policy.js';
 import type { FileRewrite } from './rewrite.js';
+import { inlineEntry, TEMPLATE_YAML } from '../render/sam-yaml.js';
 
 export type TemplateMatch =
   | { kind: 'matched'; policy: TemplatePolicy; read: PolicyRead; share: PolicyShare; expressions: Map<string, string> }
@@ -100,18 +101,6 @@ export function matchTemplatePolicy(file: string, text: string, resource: string
   return { kind: 'none', closest, similarity: Math.max(similarity, 0), refused: selected.filter((p) => p.result.kind === 'refused'), considered: selected.length };
 }
 
-/** Wire key order for statements, as people write them and AWS documents show them. */
-const STATEMENT_ORDER = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'] as const;
-
-function ordered(doc: PolicyDocument): Record<string, unknown> {
-  const statements = doc.Statement.map((s) => {
-    const out: Record<string, unknown> = {};
-    for (const key of STATEMENT_ORDER) if (s[key] !== undefined) out[key] = s[key];
-    return out;
-  });
-  return { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: statements };
-}
-
 /** Replaces every value an expression stood for with a token, so the printed text can take the source back. */
 function tokenize(doc: PolicyDocument, expressions: ReadonlyMap<string, string>): { doc: PolicyDocument; tokens: Map<string, string> } {
   const tokens = new Map<string, string>();
@@ -161,8 +150,7 @@ function spanText(text: string, json: boolean, policy: TemplatePolicy, doc: Reco
     body = JSON.stringify(doc, null, unit);
     continuation = /^[ \t]*/.exec(linePrefix)?.[0] ?? '';
   } else if (isMap(policy.node) && policy.node.flow !== true) {
-    // YAML 1.1 rules, as CloudFormation reads templates: '2012-10-17' and 'yes' stay quoted strings.
-    body = stringify(doc, { indent: 2, indentSeq: true, lineWidth: 0, singleQuote: true, version: '1.1' }).trimEnd();
+    body = stringify(doc, TEMPLATE_YAML).trimEnd();
     continuation = ' '.repeat(linePrefix.length);
     quoted = false;
   } else {
@@ -184,7 +172,7 @@ export function rewriteTemplatePolicy(file: string, text: string, id: string, do
   const span = text.slice(start, range[1]);
   const end = range[1] - (/\s*$/.exec(span)?.[0].length ?? 0);
   const { doc: tokenized, tokens } = tokenize(doc, expressions);
-  const content = text.slice(0, start) + spanText(text, parsed.json, policy, ordered(tokenized), tokens) + text.slice(end);
+  const content = text.slice(0, start) + spanText(text, parsed.json, policy, inlineEntry(tokenized), tokens) + text.slice(end);
   checkRewrite(file, content, parsed.json, id, doc);
   return { content, target: `${id} (${policy.label})` };
 }

@@ -6,8 +6,14 @@ import { stringify } from 'yaml';
 import type { PolicyDocument, Statement } from '../model.js';
 import type { SamPolicies } from '../policy/sam-policies.js';
 
+/**
+ * Block YAML for CloudFormation and SAM templates, under YAML 1.1 rules as CloudFormation reads
+ * them: '2012-10-17', 'yes', 'on' and '0777' stay quoted strings.
+ */
+export const TEMPLATE_YAML = { indent: 2, indentSeq: true, lineWidth: 0, singleQuote: true, version: '1.1' } as const;
+
 /** Wire key order for statements: how people write them and how AWS docs show them. */
-function orderedStatement(s: Statement): Record<string, unknown> {
+export function orderedStatement(s: Statement): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'] as const) {
     if (s[key] !== undefined) out[key] = s[key];
@@ -15,7 +21,8 @@ function orderedStatement(s: Statement): Record<string, unknown> {
   return out;
 }
 
-function inlineEntry(doc: PolicyDocument): Record<string, unknown> {
+/** A policy document with its statements in wire key order (`pr` writes these into templates too). */
+export function inlineEntry(doc: PolicyDocument): Record<string, unknown> {
   return { ...(doc.Version !== undefined ? { Version: doc.Version } : {}), Statement: doc.Statement.map(orderedStatement) };
 }
 
@@ -32,8 +39,7 @@ export function samPolicyItems(policies: SamPolicies): unknown[] {
  * `indent` shifts every line (to paste under a function's `Properties:`).
  */
 export function samPoliciesYaml(policies: SamPolicies, indent = 0): string {
-  // YAML 1.1 rules, as CloudFormation reads templates: '2012-10-17' and 'yes' stay quoted strings.
-  const text = stringify({ Policies: samPolicyItems(policies) }, { indent: 2, indentSeq: true, lineWidth: 0, singleQuote: true, version: '1.1' });
+  const text = stringify({ Policies: samPolicyItems(policies) }, TEMPLATE_YAML);
   if (indent === 0) return text;
   const pad = ' '.repeat(indent);
   return text
