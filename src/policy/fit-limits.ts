@@ -52,14 +52,14 @@ export function fitToLimits(input: FitInput): FitResult {
   let statements = mergeStatements(input.statements);
   const limit = input.policyType === 'managed' ? IAM_LIMITS.managedPolicySize : IAM_LIMITS.inlinePolicySizeTotal;
   const maxPolicies = input.policyType === 'managed' ? IAM_LIMITS.managedPoliciesPerRole : 1;
-  let packed = pack(statements, limit, maxPolicies);
+  let packed = packStatements(statements, limit, maxPolicies);
   const added: { pattern: string; actions: ActionId[] }[] = [];
   while (packed === undefined) {
     const widened = widenOnce(input, statements);
     if (widened === undefined) break;
     statements = mergeStatements(widened.statements);
     added.push({ pattern: widened.pattern, actions: widened.added });
-    packed = pack(statements, limit, maxPolicies);
+    packed = packStatements(statements, limit, maxPolicies);
   }
   for (const a of added)
     diagnostics.push({
@@ -88,7 +88,7 @@ export function fitToLimits(input: FitInput): FitResult {
 }
 
 /** First-fit decreasing over canonical statements; oversized statements are cut by actions first. */
-function pack(statements: readonly Statement[], limit: number, maxPolicies: number): PolicyDocument[] | undefined {
+export function packStatements(statements: readonly Statement[], limit: number, maxPolicies: number): PolicyDocument[] | undefined {
   const whole = canonicalPolicy({ Statement: [...statements] });
   if (policySize(whole) <= limit) return [whole];
   if (maxPolicies === 1) return undefined;

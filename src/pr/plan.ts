@@ -18,6 +18,7 @@ import { matchTemplatePolicy, noMatchMessage, rewriteTemplatePolicy } from './cl
 import { isServerlessConfig } from './serverless-framework.js';
 import { matchServerless, type ServerlessMatch } from './serverless-match.js';
 import { rewriteServerlessList } from './serverless-rewrite.js';
+import { documentsWithinLimits, writeSplitPolicy } from './split-documents.js';
 
 export interface PrPlan {
   role: string;
@@ -152,9 +153,13 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
   const chosen = chooseShare(input);
   const { share } = chosen;
-  const rewrite: FileRewrite =
-    share.change === 'unchanged' || share.change === 'grace'
-      ? { content: input.fileText, target: chosen.read.target }
+  const kept = share.change === 'unchanged' || share.change === 'grace';
+  // A share over IAM's size limits is written as several documents where the format can hold them.
+  const documents = kept ? [share.proposed] : documentsWithinLimits(share, plan.policies, input.file);
+  const rewrite: FileRewrite = kept
+    ? { content: input.fileText, target: chosen.read.target }
+    : documents.length > 1
+      ? writeSplitPolicy(input.file, input.fileText, input.resource, documents, chosen.expressions)
       : writePolicy(input, chosen.read, share.proposed, chosen.expressions, chosen.serverless);
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
   const branch = prBranch(`${plan.roleName}-${share.name}`, input.now);
