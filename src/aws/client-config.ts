@@ -39,7 +39,11 @@ export interface AwsClientConfig {
 /** Retries per call. Adaptive mode also rate-limits the client after a throttle. */
 export const AWS_MAX_ATTEMPTS = 6;
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,576}$/;
+/** An IAM role ARN (any partition, path allowed). */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,576}$/;
+
+/** Every AssumeRole iamtrim makes (`--assume-role`, `--assume-role-pattern`): the session CloudTrail records, one hour. */
+export const ASSUME_ROLE_SESSION = { RoleSessionName: 'iamtrim', DurationSeconds: 3600 } as const;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** The Region from the flag or the environment, in the AWS CLI's order; undefined leaves it to the profile. */
@@ -140,7 +144,7 @@ export function awsClientConfig(options: AwsOptions, env: AwsEnv = {}): AwsClien
       ? explained
       : fromTemporaryCredentials({
           masterCredentials: explained,
-          params: { RoleArn: options.assumeRole, RoleSessionName: 'iamtrim', DurationSeconds: 3600 },
+          params: { RoleArn: options.assumeRole, ...ASSUME_ROLE_SESSION },
           clientConfig: {
             ...(region !== undefined ? { region } : {}),
             ...(options.profile !== undefined ? { profile: options.profile } : {}),

@@ -161,12 +161,24 @@ export interface DriftReport {
    * window without logs. Absent when there is none.
    */
   alerts?: DriftAlert[];
+  /**
+   * Accounts asked for (`--assume-role-pattern`, `--accounts`) whose roles are not in this report:
+   * the role could not be assumed or IAM not read (the reason), or the logs hold no evidence of the
+   * account (`no evidence in the logs`). Their roles are neither used nor unused. Absent when none.
+   */
+  accountsNotEvaluated?: DriftAccountNotEvaluated[];
   /** Roles grouped by Lambda function (with --lambda) and statement-level anti-patterns. */
   serverless?: ServerlessDriftSection;
 }
 
+/** An account whose roles were not evaluated, and why ("not evaluated: <reason>"). */
+export interface DriftAccountNotEvaluated {
+  account: string;
+  reason: string;
+}
+
 export interface DriftAlert {
-  code: 'account-mismatch' | 'accounts-without-logs' | 'partial-window';
+  code: 'account-mismatch' | 'accounts-without-logs' | 'accounts-not-evaluated' | 'accounts-without-evidence' | 'partial-window';
   message: string;
   /** For account-mismatch and accounts-without-logs: the snapshot's accounts and the logs'. */
   accounts?: { snapshot: string[]; logs: string[] };

@@ -18,7 +18,8 @@ import { accountOfArn, evidenceDiagnostics, noEvidenceMessage, windowGaps } from
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 import { compactActions } from './compact-actions.js';
 import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Regression } from './regressions.js';
-import type { DriftAccount, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import type { DriftAccount, DriftAccountNotEvaluated, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import { notEvaluatedAlerts } from './accounts.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 import { roleKind } from './role-kind.js';
 import { usedWithLastSeen } from './used-actions.js';
@@ -68,6 +69,11 @@ export interface DriftDeps {
   risk: RiskMatcher;
   /** The trail's event selectors (`--trail-config`, `--trail`); without them unobservability is inferred per resource. */
   trailSelection?: TrailSelection;
+  /**
+   * The one scan, when it was made before the snapshot (`--assume-role-pattern` reads the accounts
+   * the logs name): for every role (`{kind:'all'}`), so `source` is not asked again.
+   */
+  scanned?: UsageScan;
 }
 
 export interface DriftInput {
@@ -87,6 +93,10 @@ export interface DriftInput {
   functions?: ReadonlyArray<{ name: string; role: string }>;
   /** IAM last-accessed reports by lower-case role name (`--last-accessed`), read within `days`. */
   lastAccessed?: { reports: ReadonlyMap<string, LastAccessedReport>; days: number };
+  /** Accounts asked for whose IAM was not read (`--assume-role-pattern`), with the reason: reported, never dropped. */
+  notEvaluated?: readonly DriftAccountNotEvaluated[];
+  /** Arguments the minimize command of a role needs for its account (the role to assume there), already quoted. */
+  accountArgs?: (account: string) => string;
 }
 
 export interface DriftResult {
@@ -154,7 +164,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       ? { kind: 'all' }
       : { kind: 'roles', arns: roles.map((r) => r.arn), names: [] };
   // The one scan: all selected roles at once.
-  const scan = await deps.source.scan({ roles: filter, window: input.window });
+  const scan = deps.scanned ?? (await deps.source.scan({ roles: filter, window: input.window }));
   if (scan.evidence.events === 0 && !input.allowEmpty) {
     throw new InputError(noEvidenceMessage(`any of the ${roles.length} ${roles.length === 1 ? 'role' : 'roles'}`, input.window, scan.evidence), {
       hint: "widen --days, check --logs points at this account's trail, or pass --allow-empty to report every role as unused",
@@ -233,7 +243,13 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       riskScore: riskScore(risks),
       deniedAttempts: diff.deniedAttempts,
       lastActivity,
-      minimize: `iamtrim minimize --role ${shellQuote(manyAccounts ? grant.arn : grant.name)}${input.minimizeArgs === '' ? '' : ` ${input.minimizeArgs}`}`,
+      minimize: [
+        `iamtrim minimize --role ${shellQuote(manyAccounts ? grant.arn : grant.name)}`,
+        input.minimizeArgs,
+        input.accountArgs?.(accountOfArn(grant.arn) ?? '') ?? '',
+      ]
+        .filter((part) => part !== '')
+        .join(' '),
       kind: { id: kind.kind, label: kind.label, advice: kind.advice },
       ...(retire !== undefined ? { retire } : {}),
       trend: { granted: [], used: [] },
@@ -297,7 +313,8 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     trend: { runs: [generatedAt], granted: [granted], used: [used] },
     diagnostics: mergeDiagnostics([...diagnostics, ...usage.roles.filter((r) => selected.has(r.role)).flatMap((r) => r.diagnostics.filter((d) => d.severity !== 'info'))]),
   };
-  const alerts = driftAlerts(deps.iam, input.window, scan);
+  const alerts = [...notEvaluatedAlerts(input.notEvaluated ?? [], deps.iam.roles.length), ...driftAlerts(deps.iam, input.window, scan)];
+  if ((input.notEvaluated ?? []).length > 0) report.accountsNotEvaluated = [...(input.notEvaluated ?? [])];
   if (alerts.length > 0) report.alerts = alerts;
   for (const role of driftRoles) role.trend = { granted: [role.granted], used: [role.used] };
   const record: RunRecord = {

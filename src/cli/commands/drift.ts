@@ -22,6 +22,10 @@ import { buildIamSnapshot, buildLastAccessedAll, buildTrailSelection, buildUsage
 import { parseLastAccessedDays } from '../proposal-flags.js';
 import { readLambdaFunctionsFile } from '../../iam/lambda-functions.js';
 import { buildServerlessSection } from '../../drift/lambda-drift.js';
+import { historyOfAccounts, NO_EVIDENCE } from '../../drift/accounts.js';
+import { snapshotAccounts } from '../../iam/snapshot-file.js';
+import { accountOfArn } from '../../app/minimize.js';
+import { accountArgsOf, liveAccountsPlan, readLiveAccounts } from '../drift-live-accounts.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -42,6 +46,8 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   trailConfig?: string;
   trail?: string;
   retireAfterDays: number;
+  assumeRolePattern?: string;
+  accounts?: string;
 }
 
 
@@ -76,7 +82,9 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
     .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is unobservable, exactly, instead of inferred per resource from the logs")
     .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
-    .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json');
+    .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json')
+    .option('--assume-role-pattern <arn>', "live IAM of many accounts: assume this role in each (arn:aws:iam::{account}:role/NAME), accounts from the logs or --accounts")
+    .option('--accounts <ids>', 'with --assume-role-pattern: these accounts (comma-separated 12-digit ids) instead of those the logs name');
   addWindowOptions(command);
   addSourceOptions(command);
   command.action(async (opts: DriftOptions) => {
@@ -85,16 +93,27 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         hint: 'drop --no-history, or use --fail-on any-unused',
       });
     }
+    const plan = await liveAccountsPlan(opts);
+    if (plan !== undefined && opts.lastAccessed === 'live') {
+      throw new UsageError('--last-accessed live and --assume-role-pattern: last-accessed data is read in one account only', {
+        hint: 'pass --last-accessed DIR with one <role>.json per role, or drop --last-accessed',
+      });
+    }
     const now = ctx.io.now();
     const window = parseWindow(opts, now);
     const functions = opts.lambda !== undefined ? await readLambdaFunctionsFile(opts.lambda) : undefined;
     const source = await buildUsageSource(opts, ctx.io);
-    const snapshot = buildIamSnapshot(opts, ctx.io.env);
+    // With --assume-role-pattern the scan comes first: it names the accounts whose IAM to read.
+    const scanned = plan !== undefined ? await source.scan({ roles: { kind: 'all' }, window }) : undefined;
+    const live = plan !== undefined && scanned !== undefined ? await readLiveAccounts(plan, scanned, window, opts, ctx.io) : undefined;
+    const snapshot = live !== undefined ? Promise.resolve(live.iam) : buildIamSnapshot(opts, ctx.io.env);
     const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
     const trailSelection = await buildTrailSelection(opts, ctx.io.env);
+    const sourceArgs = givenSourceArgs(command);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
-      ...givenSourceArgs(command),
+      // Each role's minimize assumes its own account's role instead (accountArgs).
+      ...(plan !== undefined ? sourceArgs.filter((a, i) => a !== '--assume-role' && sourceArgs[i - 1] !== '--assume-role') : sourceArgs),
       ...(opts.trailConfig !== undefined ? ['--trail-config', opts.trailConfig] : []),
       ...(opts.trail !== undefined ? ['--trail', opts.trail] : []),
       '--days',
@@ -119,7 +138,14 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       lastAccessed = { reports: read.reports, days: opts.lastAccessedDays };
     }
     const { report, record, denials } = await runDrift(
-      { ...data, source, iam, risk: createRiskMatcher(data.catalog), ...(trailSelection !== undefined ? { trailSelection } : {}) },
+      {
+        ...data,
+        source,
+        iam,
+        risk: createRiskMatcher(data.catalog),
+        ...(trailSelection !== undefined ? { trailSelection } : {}),
+        ...(scanned !== undefined ? { scanned } : {}),
+      },
       {
         window,
         include: opts.roles,
@@ -131,22 +157,27 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         retireAfterDays: opts.retireAfterDays,
         ...(functions !== undefined ? { functions: functions.map((f) => ({ name: f.name, role: f.role })) } : {}),
         ...(lastAccessed !== undefined ? { lastAccessed } : {}),
+        ...(live !== undefined && plan !== undefined ? { notEvaluated: live.notEvaluated, accountArgs: accountArgsOf(plan) } : {}),
       },
     );
+    const notEvaluated = live?.notEvaluated ?? [];
     const store = opts.history === false ? undefined : await openHistoryStore(opts.history ?? DEFAULT_HISTORY);
     try {
       let final = report;
       if (store !== undefined) {
-        const history: HistoryView = await store.read();
+        const stored: HistoryView = await store.read();
+        // Accounts missing from this run are left out of the comparison: not "removed", nor new on their return.
+        const history = notEvaluated.length > 0 ? historyOfAccounts(stored, new Set(snapshotAccounts(iam)), accountOfArn) : stored;
         final = applyHistory(data.catalog, report, record, history, denials);
       }
       final = { ...final, serverless: buildServerlessSection(final, iam, functions, opts.lambda) };
       await mkdir(opts.out, { recursive: true });
       for (const [file, render] of Object.entries(DRIFT_OUTPUTS)) await writeFileAtomic(join(opts.out, file), render(final));
-      if (store !== undefined) await store.append(record);
+      // A run missing accounts is not stored: the next complete run compares with the last complete one.
+      if (store !== undefined && notEvaluated.length === 0) await store.append(record);
       ctx.io.notice(
         `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} ${final.summary.roles === 1 ? 'role' : 'roles'} from one scan of the logs` +
-          `${store !== undefined ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
+          `${store !== undefined && notEvaluated.length === 0 ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
       );
       if (final.regressions.length > 0) {
         ctx.io.err(`warning: ${final.regressions.length} regression(s): calls that worked are no longer granted or now denied; see Regressions in ${join(opts.out, 'report.md')}\n`);
@@ -154,6 +185,16 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       if (failOnMet(final, opts.failOn)) {
         ctx.io.err(`--fail-on ${opts.failOn ?? ''}: condition met\n`);
         ctx.result = ExitCode.Findings;
+      }
+      if (notEvaluated.length > 0) {
+        const evaluated = snapshotAccounts(iam).length;
+        ctx.io.err(
+          `iamtrim: ${notEvaluated.length} of ${notEvaluated.length + evaluated} accounts not evaluated (${notEvaluated
+            .map((a) => `${a.account}: ${a.reason}`)
+            .join('; ')}); the report covers the other ${evaluated}${store !== undefined ? ' and the run is not stored in the history' : ''}\n`,
+        );
+        // The contract (docs/errors.md): 4 when an account's role or IAM could not be read, 3 when only evidence is missing.
+        ctx.result = notEvaluated.some((a) => a.reason !== NO_EVIDENCE) ? ExitCode.Upstream : ExitCode.InvalidInput;
       }
     } finally {
       store?.close();
