@@ -103,6 +103,8 @@ beforeAll(async () => {
   for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false']] as const) git(work, 'config', k, v);
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   await writeFile(join(work, 'unrelated.yaml'), UNRELATED);
+  // As in lambda-power-tuning.yml: a flow mapping whose closing brace is not indented, which the yaml parser rejects.
+  await writeFile(join(work, 'broken.yaml'), 'Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      VpcConfig: !If [UseVpc, {\n        SubnetIds: !Ref Subnets\n    }, !Ref AWS::NoValue]\n');
   git(work, 'add', '.');
   git(work, 'commit', '--quiet', '-m', 'initial');
 }, 120_000);
@@ -152,6 +154,14 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
     expect(run.code).toBe(3);
     expect(run.err).toMatch(/none of its 1 IAM policies is one of app-api's policies; closest: app-api-data/);
     expect(run.err.trim().split('\n')[0]).not.toMatch(/^\s+at /);
+  }, 60_000);
+
+  it('refuses a YAML file it cannot parse in one line naming the file and the parser\'s reason, writing nothing', async () => {
+    const run = await runCli(args('broken.yaml'), { now: '2026-03-01T06:00:00Z' });
+    expect(run.code).toBe(3);
+    expect(run.err).toMatch(/^iamtrim: --file broken\.yaml: not YAML iamtrim can read \(Flow map in block collection must be sufficiently indented/);
+    expect(run.err).not.toMatch(/\n\s+at /);
+    expect(run.out).toBe('');
   }, 60_000);
 });
 

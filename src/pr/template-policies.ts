@@ -15,6 +15,7 @@ import { readSamTemplateItem } from './sam-item-read.js';
 
 const DOCUMENT_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
 const PRINCIPAL_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
+const HINT = 'pr reads CloudFormation and SAM templates (.yaml/.json), serverless.yml, policy .json and Terraform .tf files';
 const SAM_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Serverless::StateMachine']);
 
 export interface ParsedTemplate {
@@ -24,9 +25,11 @@ export interface ParsedTemplate {
   policies: TemplatePolicy[];
 }
 
-/** Whether the text is a CloudFormation template (a top-level `Resources` mapping of typed resources). */
+/** Whether `pr` reads the file as a CloudFormation template: any YAML file, a JSON file with a top-level `Resources` mapping of typed resources. */
 export function isCloudFormationTemplate(file: string, text: string): boolean {
-  if (!/\.(ya?ml|json|template)$/i.test(file)) return false;
+  // A YAML file that is not a serverless.yml can only be a template: parseTemplate says what is wrong with it.
+  if (/\.ya?ml$/i.test(file)) return true;
+  if (!/\.(json|template)$/i.test(file)) return false;
   const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent' });
   if (doc.errors.length > 0 || !isMap(doc.contents)) return false;
   const resources = valueOf(doc.contents, 'Resources');
@@ -94,10 +97,10 @@ function refused(id: string, label: string, logicalId: string, reason: string, n
 /** Parses a template and lists its identity policies, in file order (`version` 1.1 to read as CloudFormation's YAML 1.1 reader does). */
 export function parseTemplate(file: string, text: string, version: '1.1' | '1.2' = '1.2'): ParsedTemplate {
   const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent', version });
-  if (doc.errors.length > 0) throw new InputError(`--file ${file}: not YAML iamtrim can read (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`);
-  if (!isMap(doc.contents)) throw new InputError(`--file ${file}: not a CloudFormation template (the top level is not a mapping)`);
+  if (doc.errors.length > 0) throw new InputError(`--file ${file}: not YAML iamtrim can read (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`, { hint: HINT });
+  if (!isMap(doc.contents)) throw new InputError(`--file ${file}: not a CloudFormation template (the top level is not a mapping)`, { hint: HINT });
   const resources = valueOf(doc.contents, 'Resources');
-  if (!isMap(resources)) throw new InputError(`--file ${file}: not a CloudFormation template (no Resources mapping)`);
+  if (!isMap(resources)) throw new InputError(`--file ${file}: not a CloudFormation template (no Resources mapping)`, { hint: HINT });
   const json = /^\s*\{/.test(text);
   const policies: TemplatePolicy[] = [];
   for (const pair of resources.items) {
