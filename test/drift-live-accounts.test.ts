@@ -180,6 +180,26 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
     expect((await readReport(join(dir, 'out-next'))).history.runs).toBe(1);
   }, 120_000);
 
+  it('an account missing after a complete run: its roles are not "removed" from the history, and the run is not stored', async () => {
+    const history = join(dir, 'history-missing.duckdb');
+    const first = await drift(join(dir, 'out-h1'), '--assume-role-pattern', PATTERN, '--accounts', `${A},${B}`, '--history', history);
+    expect(first.code).toBe(0);
+    // Next time B's role cannot be assumed.
+    sts.on(AssumeRoleCommand, { RoleArn: roleFor(B) }).rejects(accessDenied(B));
+    const second = await drift(join(dir, 'out-h2'), '--assume-role-pattern', PATTERN, '--accounts', `${A},${B}`, '--history', history);
+    expect(second.code).toBe(4);
+    const report = await readReport(join(dir, 'out-h2'));
+    expect(report.accountsNotEvaluated?.map((a) => a.account)).toEqual([B]);
+    expect(report.changes?.previousRun).toBe(NOW);
+    // Compared with A's share of the previous run only: B's 3 roles are missing evidence, not removed.
+    expect(report.changes?.rolesRemoved).toEqual([]);
+    expect(report.changes?.rolesAdded).toEqual([]);
+    const third = await drift(join(dir, 'out-h3'), '--assume-role-pattern', PATTERN, '--accounts', `${A},${B}`, '--history', history);
+    // The first run and this one: the partial second run was not stored (it would make 3).
+    expect((await readReport(join(dir, 'out-h3'))).history.runs).toBe(2);
+    expect(third.code).toBe(4);
+  }, 120_000);
+
   it('--accounts: only those are read; one the logs never mention is "no evidence in the logs" (exit 3), not unused', async () => {
     const out = join(dir, 'out-given');
     const run = await drift(out, '--assume-role-pattern', PATTERN, '--accounts', `${D},${A}`, '--no-history');
