@@ -149,6 +149,18 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
     expect(git(work, 'status', '--porcelain')).toBe('');
   }, 60_000);
 
+  it('pr --plan writes the reviewed plan into the template: the same file diff as computing it', async () => {
+    const planFile = join(dir, 'plan.json');
+    const minimize = await runCli(['minimize', '--role', 'app-api', '--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile, '--format', 'json', '--out', planFile], { now: '2026-03-01T06:00:00Z' });
+    expect(minimize.code, minimize.err).toBe(0);
+    const fromPlan = await runCli(['pr', '--plan', planFile, '--repo', work, '--file', 'template.yaml', '--resource', 'AppApiRole', '--dry-run'], { now: '2026-03-01T06:00:00Z' });
+    expect(fromPlan.code, fromPlan.err).toBe(0);
+    const computed = await runCli([...args('template.yaml'), '--resource', 'AppApiRole'], { now: '2026-03-01T06:00:00Z' });
+    const diff = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
+    expect(diff(fromPlan.out)).toContain('+                Action: s3:GetObject');
+    expect(diff(fromPlan.out)).toBe(diff(computed.out));
+  }, 60_000);
+
   it('refuses a template that holds none of the role\'s policies, naming the closest', async () => {
     const run = await runCli(args('unrelated.yaml'), { now: '2026-03-01T06:00:00Z' });
     expect(run.code).toBe(3);
