@@ -227,6 +227,24 @@ describe('CloudFormation policy documents written in other styles', () => {
     expect(written).toEqual({ Version: '2012-10-17', Statement: [{ ...current.Statement[0] }, added] });
   });
 
+  it('a SAM policy template in a JSON template is written as an inline document with JSON Fn::Sub', () => {
+    const text = `${JSON.stringify({ Transform: 'AWS::Serverless-2016-10-31', Resources: { Fn: { Type: 'AWS::Serverless::Function', Properties: { Handler: 'index.handler', Policies: ['AWSLambdaBasicExecutionRole', { S3ReadPolicy: { BucketName: { Ref: 'Uploads' } } }] } } } }, null, 2)}\n`;
+    // S3ReadPolicy as the SAM policy template list documents it, for bucket `uploads`.
+    const inIam: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:GetObjectVersion', 's3:GetLifecycleConfiguration'], Resource: ['arn:aws:s3:::uploads', 'arn:aws:s3:::uploads/*'] }],
+    };
+    const kept: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::uploads/*' }] };
+    const match = matchTemplatePolicy('template.json', text, undefined, [{ ...share(inIam, kept), name: 'FnRolePolicy1' }]);
+    if (match.kind !== 'matched') throw new Error(match.kind);
+    expect(match.policy.id).toBe('Resources.Fn.Properties.Policies[1]');
+    const after = rewriteTemplatePolicy('template.json', text, match.read.target, kept, match.expressions).content;
+    expect(after).toContain('"Resource": {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${BucketName}/*", {"BucketName": {"Ref": "Uploads"}}]}');
+    const parsed = JSON.parse(after) as { Resources: { Fn: { Properties: { Policies: unknown[] } } } };
+    expect(parsed.Resources.Fn.Properties.Policies[0]).toBe('AWSLambdaBasicExecutionRole');
+    expect(resolveCfn(parsed.Resources.Fn.Properties.Policies[1])).toEqual(kept);
+  });
+
   it('--resource picks the policy by logical id or LOGICAL_ID.POLICY_NAME, and an unknown one is a usage error naming those found', () => {
     const text = `Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: a\n          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}\n        - PolicyName: b\n          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]}\n`;
     const same: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
