@@ -16,6 +16,7 @@ export const SLOW = [
   'test/pr-shared.test.ts',
   'test/pr-restore.test.ts',
   'test/sam-pr.test.ts',
+  'test/pr-cloudformation.test.ts',
   'test/secrets.test.ts',
   'test/action.test.ts',
   'test/github-action-doc.test.ts',
