@@ -8,6 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffPermissions } from '../src/diff/diff-permissions.js';
+import { groupRecords, type CloudTrailRecord } from '../src/ingest/reference.js';
+import { createMapper } from '../src/mapping/map-call.js';
+import { reduceUsage } from '../src/usage/reduce.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
 import { asList, expandActionPattern } from '../src/iam/expand.js';
@@ -23,6 +26,13 @@ interface Scenario {
   used: { action: string; resources: string[]; via?: string[] }[];
   /** Shorthand for many used actions: every catalogue action matching `pattern` except `except`. */
   usedExpand?: { pattern: string; resources: string[]; except?: string[] }[];
+  /**
+   * CloudTrail records by role/app, taken through the production mapping (the reference
+   * attribution, `createMapper`, `reduceUsage`): what they map to is added to `used`.
+   */
+  records?: CloudTrailRecord[];
+  /** The pairs AWS authorizes for `records`, written from its documentation: the proposal must allow each (iam-simulate). */
+  authorized?: { action: string; resource: string }[];
   denied?: { action: string; count: number; lastSeen: string }[];
   options?: Partial<ProposalOptions>;
   /** Request context under which the observed calls succeeded (for iam-simulate). */
@@ -46,13 +56,23 @@ const scenarios = readdirSync(dir)
   .sort()
   .map((f) => ({ name: f.replace(/\.json$/, ''), scenario: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Scenario }));
 
+/** What the records' calls needed, as the production mapping says (see Scenario.records). */
+function mappedRecords(records: readonly CloudTrailRecord[]): Scenario['used'] {
+  if (records.length === 0) return [];
+  const window = { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' };
+  const rows = groupRecords(records, { kind: 'all' }, window);
+  const evidence: Evidence = { source: 'test', files: 1, bytes: 1, skippedFiles: [], records: records.length, invalidRecords: 0, events: records.length, covered: { first: window.start, last: window.end }, dataEventSources: [] };
+  const report = reduceUsage({ window, rows, evidence }, createMapper(catalog));
+  return report.roles.flatMap((r) => r.used.map((u) => ({ action: u.action, resources: u.resources })));
+}
+
 function build(s: Scenario): { grant: RoleGrant; usage: RoleUsage; evidence: Evidence } {
   const expanded = (s.usedExpand ?? []).flatMap((e) =>
     expandActionPattern(catalog, e.pattern)
       .filter((a) => !(e.except ?? []).includes(a))
       .map((action) => ({ action, resources: e.resources })),
   );
-  const used: Scenario['used'] = [...s.used, ...expanded];
+  const used: Scenario['used'] = [...s.used, ...expanded, ...mappedRecords(s.records ?? [])];
   const grant: RoleGrant = {
     arn: `arn:aws:iam::${ACCOUNT}:role/app`,
     name: 'app',
@@ -175,6 +195,8 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
         expect(await simulate(proposal.policies, boundary, u.action, concrete(r), context), `${u.action} ${r}`).toBe('Allowed');
       }
     }
+    for (const pair of scenario.authorized ?? [])
+      expect(await simulate(proposal.policies, boundary, pair.action, pair.resource, context), `${pair.action} ${pair.resource} (authorized)`).toBe('Allowed');
     // Probes: every concrete pair the proposal names, plus the scenario's own probes.
     const probes = [...(scenario.probes ?? [])];
     for (const s of proposal.policies.flatMap((d) => d.Statement)) {

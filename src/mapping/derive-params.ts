@@ -290,6 +290,9 @@ function deriveEc2Ids(p: (name: string) => string | undefined, out: ParamValues)
   put(out, 'ec2KeyNames', [...new Set(launches.map((item) => stringMember(item, 'keyName')).filter(defined))].sort());
   // A launch creates its volumes: RunInstances is authorized on volume/* (EC2 User Guide, RunInstances policies).
   if (launches.length > 0) put(out, 'ec2LaunchedVolumes', ['*']);
+  // Tag-on-create: the resource types the tag specifications tag; `*` for one that names none.
+  const tagged = items(p('tagSpecificationSet')).map((item) => stringMember(item, 'resourceType') ?? '*');
+  put(out, 'ec2TaggedResourceTypes', [...new Set(tagged)].sort());
 }
 
 /** ECS: the cluster name (`default` when the request names none), services and task definitions. */

@@ -62,6 +62,16 @@ function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
   if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions: ${[...new Set(unknown)].join(', ')}`);
 }
 
+/** One permission of a table row, as the mapper applies it (tables.ts `permissionSpec`). */
+interface PermissionOptions {
+  bind?: Record<string, string> | undefined;
+  fromParamsOnly: boolean;
+  onlyWith?: string | undefined;
+  anyResourceType: boolean;
+  exceptParam?: string | undefined;
+  typesFrom?: string | undefined;
+}
+
 /** Optional inputs of the mapper beyond the catalogue and the tables. */
 export interface MapperOptions {
   /**
@@ -157,16 +167,8 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     return out;
   }
 
-  function permissionFor(
-    action: CatalogAction,
-    bind: Record<string, string> | undefined,
-    fromParamsOnly: boolean,
-    anyResourceType: boolean,
-    exceptParam: string | undefined,
-    row: CallRow,
-    ctx: CallContext,
-    diagnostics: Diagnostic[],
-  ): RequiredPermission {
+  function permissionFor(spec: PermissionOptions, action: CatalogAction, row: CallRow, ctx: CallContext, diagnostics: Diagnostic[]): RequiredPermission {
+    const { bind, fromParamsOnly, anyResourceType, exceptParam } = spec;
     let params = row.params;
     if (bind !== undefined) {
       params = { ...row.params };
@@ -193,9 +195,24 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       const rest = resourceArns.filter((a) => a !== except && !a.endsWith(`/${except}`));
       if (rest.length > 0) resourceArns = rest;
     }
-    const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType, eventName: row.eventName });
-    diagnostics.push(...resolved.diagnostics);
-    const permission: RequiredPermission = { action: action.id, resources: resolved.resources };
+    const onlyTypes = spec.typesFrom === undefined ? undefined : (derived[spec.typesFrom] ?? []);
+    let resources: string[];
+    if (onlyTypes !== undefined && (onlyTypes.length === 0 || onlyTypes.some((t) => !action.resourceTypes.some((r) => r.name === t)))) {
+      // The request names a type the action does not list (or none): the call worked, so the
+      // permission stays, on `*`, and the plan says why.
+      diagnostics.push({
+        code: 'resource-not-derived',
+        severity: 'warning',
+        message: `${action.id} for ${row.eventName}: the request's resource types (${onlyTypes.join(', ') || 'none named'}) are not all resource types of ${action.id}; using *`,
+        subject: action.id,
+      });
+      resources = ['*'];
+    } else {
+      const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType, eventName: row.eventName, ...(onlyTypes === undefined ? {} : { onlyTypes }) });
+      diagnostics.push(...resolved.diagnostics);
+      resources = resolved.resources;
+    }
+    const permission: RequiredPermission = { action: action.id, resources };
     if (row.invokedBy !== null && row.invokedBy !== '') permission.via = `${action.id} by ${row.invokedBy}`;
     return permission;
   }
@@ -229,7 +246,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     const prefix = prefixOf(row.eventSource);
     const name = normaliseName(row.eventSource, prefix, row.eventName);
     const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
-    const specs =
+    const specs: (PermissionOptions & { action: CatalogAction | undefined })[] =
       tableRow?.permissions.map((p) => ({
         action: catalog.action(p.action),
         bind: p.bind,
@@ -237,15 +254,14 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         onlyWith: p.onlyWith,
         anyResourceType: p.anyResourceType === true,
         exceptParam: p.exceptParam,
-      })) ?? [
-        { action: defaultAction(row.eventSource, prefix, name), bind: undefined, fromParamsOnly: false, onlyWith: undefined, anyResourceType: false, exceptParam: undefined },
-      ];
+        typesFrom: p.resourceTypesFrom,
+      })) ?? [{ action: defaultAction(row.eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }];
     const present = specs.some((s) => s.onlyWith !== undefined) ? deriveParams(row.params, ctx) : {};
     const permissions: RequiredPermission[] = [];
     for (const spec of specs) {
       if (spec.action === undefined) continue;
       if (spec.onlyWith !== undefined && present[spec.onlyWith] === undefined) continue;
-      permissions.push(permissionFor(spec.action, spec.bind, spec.fromParamsOnly, spec.anyResourceType, spec.exceptParam, row, ctx, diagnostics));
+      permissions.push(permissionFor(spec, spec.action, row, ctx, diagnostics));
     }
     if (permissions.length === 0) {
       diagnostics.push({

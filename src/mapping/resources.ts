@@ -25,6 +25,8 @@ export interface ResolveOptions {
   anyResourceType?: boolean;
   /** The call's eventName: builder rows with `eventNames` apply only to those calls. */
   eventName?: string;
+  /** Only these of the action's resource types, each required (see `resourceTypesFrom` in tables.ts). */
+  onlyTypes?: readonly string[];
 }
 
 export interface ResolvedResources {
@@ -144,9 +146,9 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
     resolve(action, params, resourceArns, ctx, options = {}) {
       const diagnostics: Diagnostic[] = [];
       if (action.resourceTypes.length === 0) return { resources: ['*'], diagnostics };
-      const all = formatsOf(action);
+      const all = options.onlyTypes === undefined ? formatsOf(action) : formatsOf(action).filter((t) => options.onlyTypes?.includes(t.name) === true);
       if (all.length === 0) return { resources: ['*'], diagnostics };
-      const required = options.anyResourceType === true ? [] : all.filter((t) => t.required);
+      const required = options.onlyTypes !== undefined ? all : options.anyResourceType === true ? [] : all.filter((t) => t.required);
       const types = all;
 
       // resources[]: each ARN goes to the most specific of the action's formats it matches.

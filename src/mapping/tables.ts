@@ -43,6 +43,12 @@ const permissionSpec = z.strictObject({
    * and kms:ReEncryptFrom is checked on the source only. An alias matches nothing, so both stay.
    */
   exceptParam: z.string().min(1).optional(),
+  /**
+   * A derived parameter naming resource types of the action: the permission is needed on each of
+   * them, and on no other type (tag-on-create: `ec2:CreateTags` on the types the request's tag
+   * specifications tag). A type the action does not have, or none, gives `*` with a warning.
+   */
+  resourceTypesFrom: z.string().min(1).optional(),
 });
 
 const eventActionRow = z.strictObject({
