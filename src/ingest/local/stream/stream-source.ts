@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallRow, SkippedFile, UsageQuery, UsageScan } from '../../../model.js';
 import { foldCallMap } from '../../fold.js';
-import { mergeCallRows } from '../../call-rows.js';
+import { callKey, mergeCounters } from '../../call-rows.js';
 import { discoverLogFiles, type LogFile } from '../discover.js';
 import { errorCode } from '../../../util/error-code.js';
 import { finishLocalScan, type FileStats } from '../scan-result.js';
@@ -174,7 +174,9 @@ async function scanStarted(query: UsageQuery, options: LocalSourceOptions, worke
     }
   });
   const calls = new Map<string, CallRow>();
-  for (const rows of parts) mergeCallRows(calls, rows);
+  // The parts are this scan's own (parsed from the workers' JSON, or the scanner's copies): merged
+  // without another copy of every row.
+  for (const rows of parts) for (const row of rows) mergeCounters(calls, callKey(row), row);
   foldCallMap(calls);
   return finishLocalScan(query, { logs: options.logs, skipBadFiles: options.skipBadFiles, discovery, calls, fileStats, badFiles, dataSources });
 }
