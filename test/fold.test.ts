@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FOLD_LADDER, FOLD_LIMIT, foldCallMap, foldCallRows, FoldingCalls, foldKey, isFoldedPrefix, objectArnHead } from '../src/ingest/fold.js';
 import { groupRecords } from '../src/ingest/reference.js';
-import { callKey, mergeCallRows } from '../src/ingest/call-rows.js';
+import { callKey, mergeCallRows, sortCallRows } from '../src/ingest/call-rows.js';
 import type { CallRow } from '../src/model.js';
 import table from '../src/mapping/data/non-resource-params.json' with { type: 'json' };
 import { createMapper } from '../src/mapping/map-call.js';
@@ -67,6 +67,32 @@ function union(...parts: CallRow[][]): CallRow[] {
 
 const familyOf = (r: CallRow): string => JSON.stringify([r.eventName, r.params['bucketName']]);
 
+/**
+ * The rule of fold.ts's header read literally, for the generator's raw rows: per family, its
+ * distinct keys; past FOLD_LIMIT, the deepest ladder depth that leaves at most FOLD_LIMIT folded
+ * keys (else 0), the key and object ARN folded to it and the depth on the row; equal rows merged.
+ */
+function foldByTheRule(input: CallRow[]): CallRow[] {
+  const keys = new Map<string, Set<string>>();
+  for (const r of input) {
+    const k = r.params['key'];
+    if (k !== undefined) keys.set(familyOf(r), (keys.get(familyOf(r)) ?? new Set()).add(k));
+  }
+  const depths = new Map<string, number>();
+  for (const [family, set] of keys) {
+    if (set.size > FOLD_LIMIT) depths.set(family, FOLD_LADDER.find((d) => new Set([...set].map((k) => foldKey(k, d))).size <= FOLD_LIMIT) ?? 0);
+  }
+  const folded = input.map((r): CallRow => {
+    const depth = depths.get(familyOf(r));
+    const k = r.params['key'];
+    if (depth === undefined || k === undefined) return r;
+    const bucket = r.params['bucketName'] ?? '';
+    const prefix = foldKey(k, depth);
+    return { ...r, params: { ...r.params, key: prefix }, resourceArns: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${prefix}`].sort(), foldedDepth: depth };
+  });
+  return sortCallRows(union(folded));
+}
+
 describe('foldKey', () => {
   it('keeps the first d segments and appends /* only when the key is longer', () => {
     expect(foldKey('logs/2026/01/a.gz', 2)).toBe('logs/2026/*');
@@ -123,6 +149,15 @@ describe('objectArnHead', () => {
 });
 
 describe('foldCallMap algebra', () => {
+  it('folds as the rule reads', () => {
+    fc.assert(
+      fc.property(rows, (input) => {
+        expect(foldCallRows(input)).toEqual(foldByTheRule(input));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('is idempotent', () => {
     fc.assert(
       fc.property(rows, (input) => {

@@ -25,7 +25,7 @@
 import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
 import { compareText } from '../util/compare-text.js';
-import { callKey, mergeCounters } from './call-rows.js';
+import { callKey, mergeCounters, sortedRows } from './call-rows.js';
 
 /**
  * Distinct object keys per family before folding starts. 100 keeps every family whose objects a
@@ -73,21 +73,6 @@ export function objectArnHead(arn: string, key: string): string | undefined {
   const end = arn.length - key.length;
   if (end <= 0 || !arn.endsWith(key) || objectArnHeadLength(arn) !== end) return undefined;
   return arn.slice(0, end);
-}
-
-interface Member {
-  mapKey: string;
-  row: CallRow;
-  key: string;
-}
-
-interface Family {
-  /** The family's parts, for rebuilding rows. */
-  heads: string[];
-  others: string[];
-  members: Member[];
-  /** Shallowest depth present; Infinity when no member is folded. */
-  minDepth: number;
 }
 
 export function familyOf(row: CallRow, key: string): { id: string; heads: string[]; others: string[] } {
@@ -150,54 +135,25 @@ export function dropNonResourceParams(row: CallRow): CallRow {
   return { ...row, params };
 }
 
-/** Adds `row` into `map` under its callKey, merging counters with a row already there. */
-function mergeInto(map: Map<string, CallRow>, row: CallRow): void {
-  mergeCounters(map, callKey(row), row);
-}
-
 /**
- * Folds the rows of `map` (keyed by `callKey`) in place and returns it. Linear in the map's size:
- * cheap enough to call after every batch. Rows first lose their non-resource request keys
- * (dropNonResourceParams); rows without an S3 object key are otherwise untouched.
+ * Folds the rows of `map` (keyed by `callKey`, or by any identity equal for equal calls) in place
+ * and returns it: the rule above, applied by a FoldingCalls to the rows it can change (rows with
+ * an S3 object key, rows with a non-resource request key to drop), which go back in under their
+ * callKey; the others keep their entry. Linear in the map's size: cheap enough after every batch.
  */
 export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
-  const dropped: CallRow[] = [];
+  // No family of a map this small can pass FOLD_LIMIT keys, and with no folded row there is no
+  // depth to carry over: only rows that lose a request key change.
+  let small = map.size <= FOLD_LIMIT;
+  if (small) for (const row of map.values()) if (row.foldedDepth !== undefined) small = false;
+  const calls = new FoldingCalls();
   for (const [mapKey, row] of map) {
     const kept = dropNonResourceParams(row);
-    if (kept === row) continue;
+    if (kept === row && (small || row.params[FOLDED_PARAM] === undefined)) continue;
     map.delete(mapKey);
-    dropped.push(kept);
+    calls.add(kept);
   }
-  for (const row of dropped) mergeInto(map, row);
-  // Fast path: no family can exceed FOLD_LIMIT keys in a map that small, and with no folded row
-  // there is no depth to carry over to new rows.
-  if (map.size <= FOLD_LIMIT) {
-    let folded = false;
-    for (const row of map.values()) if (row.foldedDepth !== undefined) folded = true;
-    if (!folded) return map;
-  }
-  const families = new Map<string, Family>();
-  for (const [mapKey, row] of map) {
-    const key = row.params[FOLDED_PARAM];
-    if (key === undefined) continue;
-    const { id, heads, others } = familyOf(row, key);
-    let family = families.get(id);
-    if (family === undefined) {
-      family = { heads, others, members: [], minDepth: Infinity };
-      families.set(id, family);
-    }
-    family.members.push({ mapKey, row, key });
-    if (row.foldedDepth !== undefined && row.foldedDepth < family.minDepth) family.minDepth = row.foldedDepth;
-  }
-  for (const family of families.values()) {
-    const keys = new Set(family.members.map((m) => m.key));
-    const depth = chooseDepth(keys, family.minDepth);
-    if (depth === Infinity) continue;
-    if (family.minDepth === depth && family.members.every((m) => m.row.foldedDepth === depth)) continue;
-    for (const m of family.members) map.delete(m.mapKey);
-    const merged = family.members.map((m) => foldedRow(m.row, family, foldKey(m.key, depth), depth));
-    for (const row of merged) mergeInto(map, row);
-  }
+  for (const [key, row] of calls.byCallKey()) mergeCounters(map, key, row);
   return map;
 }
 
@@ -216,8 +172,8 @@ interface FoldingFamily {
 }
 
 /**
- * Call rows folded as they arrive: `rows()` equals `foldCallMap` over every row added (tested in
- * test/fold.test.ts), at a few microseconds a row instead of a re-fold of the whole map. Rows are
+ * Call rows folded as they arrive, by the rule above (test/fold.test.ts holds it to a literal
+ * reading of the rule), at a few microseconds a row instead of a re-fold of the whole map. Rows are
  * kept per family; a family at depth d folds each new key to d on arrival (the composition rule
  * above) and is re-folded, from d down the ladder, only when it holds more than FOLD_LIMIT keys.
  * The scan of a file adds its groups here (file-scanner.ts): most rows of a busy role fall into
@@ -281,12 +237,17 @@ export class FoldingCalls {
     }
   }
 
-  /** The rows so far, folded as foldCallMap folds them (in no particular order). */
+  /** The rows so far, folded (copies, in no particular order). */
   rows(): CallRow[] {
+    return [...this.byCallKey().values()];
+  }
+
+  /** The rows so far, folded (copies), by callKey. */
+  byCallKey(): Map<string, CallRow> {
     const map = new Map<string, CallRow>();
-    for (const row of this.exact.values()) mergeInto(map, { ...row });
-    for (const family of this.families.values()) for (const row of family.byKey.values()) mergeInto(map, { ...row });
-    return [...map.values()];
+    for (const row of this.exact.values()) mergeCounters(map, callKey(row), { ...row });
+    for (const family of this.families.values()) for (const row of family.byKey.values()) mergeCounters(map, callKey(row), { ...row });
+    return map;
   }
 }
 
@@ -301,10 +262,9 @@ export function scanIdentity(familyId: string, key: string, depth = Infinity): s
 
 /** Merges rows with equal call keys, folds, and returns the rows in `sortCallRows` order. */
 export function foldCallRows(rows: Iterable<CallRow>): CallRow[] {
-  const map = new Map<string, CallRow>();
-  for (const row of rows) mergeInto(map, { ...row });
-  foldCallMap(map);
-  return [...map.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
+  const calls = new FoldingCalls();
+  for (const row of rows) calls.add({ ...row });
+  return sortedRows(calls.byCallKey());
 }
 
 /**
