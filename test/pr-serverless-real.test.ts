@@ -43,7 +43,7 @@ interface Rewritten {
 function rewrite(path: string, role: string, current: PolicyDocument, proposed: PolicyDocument, resource?: string): Rewritten {
   const before = read(path);
   const match = matchServerless(path, before, resource, role, [share(`${role}-policy`, current, proposed)]);
-  const after = rewriteServerlessList(path, before, match.list, match.share.proposed, match.expressions, match.framework).content;
+  const after = rewriteServerlessList(path, before, match, match.share.proposed, match.expressions).content;
   const range = match.list.node?.range ?? [0, 0];
   return { before, after, span: [before.lastIndexOf('\n', range[0] - 1) + 1, range[1]] };
 }
@@ -201,6 +201,43 @@ describe('Serverless Framework serverless.yml on real files', () => {
     expect(matchServerless(path, text, 'eventbridge', 'custom-role', [share('p', firehose, firehose)]).list.resource).toBe('functions.eventbridge');
   });
 
+  describe('serverless-stack-demo-ext-api: a statement from ${file(../../serverless.common.yml):lambdaPolicyXRay}, followed', () => {
+    const common = 'sst-demo-ext-api/serverless.common.yml';
+    const includes = (): Map<string, string> => new Map([[common, read(common)]]);
+    const xray: Statement = { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
+
+    it.skipIf(!present)(`notes-api: the reference kept as written, the table statement trimmed, !ImportValue kept${why}`, () => {
+      const path = 'sst-demo-ext-api/services/notes-api/serverless.yml';
+      const before = read(path);
+      const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/dev-notes-ext-infra-notes`;
+      const actions = ['DescribeTable', 'Query', 'Scan', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((a) => `dynamodb:${a}`);
+      const current = doc(logs('notes-app-ext-notes-api'), xray, { Effect: 'Allow', Action: actions, Resource: table });
+      const proposed = doc(xray, { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: table });
+      const match = matchServerless(path, before, undefined, 'notes-app-ext-notes-api-dev-us-east-1-lambdaRole', [share('p', current, proposed)], includes());
+      expect(match.read.included.map((i) => i.path)).toEqual([common]);
+      const after = rewriteServerlessList(path, before, match, proposed, match.expressions).content;
+      const range = match.list.node?.range ?? [0, 0];
+      expectOnlySpan({ before, after, span: [before.lastIndexOf('\n', range[0] - 1) + 1, range[1]] });
+      expect(after).toContain('  iamRoleStatements:\n    - ${file(../../serverless.common.yml):lambdaPolicyXRay}\n    - Effect: Allow\n');
+      expect(after).toContain('- !ImportValue ${self:custom.sstApp}-ExtTableArn');
+      expect(after).not.toContain('dynamodb:Scan');
+      expect(after).not.toContain('xray:PutTraceSegments');
+    });
+
+    it.skipIf(!present)(`billing-api: a share that drops part of the shared statement is refused, the shared file named${why}`, () => {
+      const path = 'sst-demo-ext-api/services/billing-api/serverless.yml';
+      const before = read(path);
+      const parameter = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/stripeSecretKey/*`;
+      const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:dev-note-purchased`;
+      const current = doc(logs('notes-app-ext-billing-api'), xray, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameter }, { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
+      const proposed = doc({ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' }, { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
+      const match = matchServerless(path, before, undefined, 'notes-app-ext-billing-api-dev-us-east-1-lambdaRole', [share('p', current, proposed)], includes());
+      expect(() => rewriteServerlessList(path, before, match, proposed, match.expressions)).toThrow(
+        /\$\{file\(\.\.\/\.\.\/serverless\.common\.yml\):lambdaPolicyXRay\} grants xray:PutTelemetryRecords on \*, which the share drops; iamtrim does not edit sst-demo-ext-api\/serverless.common.yml/,
+      );
+    });
+  });
+
   it.skipIf(!present)(`a policy that is not the file's: refused naming the closest match${why}`, () => {
     const path = 'sls-examples-ruby-step-functions-callback.yml';
     const other = doc({ Effect: 'Allow', Action: ['states:SendTaskSuccess', 'ec2:RunInstances'], Resource: '*' });
@@ -212,7 +249,7 @@ describe('Serverless Framework serverless.yml on real files', () => {
   describe('files pr cannot edit are refused with the reason', () => {
     const current = doc({ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' });
     const cases: Array<[string, RegExp]> = [
-      ['sst-demo-ext-api/services/notes-api/serverless.yml', /provider.iamRoleStatements: the statement is \$\{file\(\.\.\/\.\.\/serverless\.common\.yml\):lambdaPolicyXRay\}, a variable that hides a whole statement/],
+      ['sst-demo-ext-api/services/notes-api/serverless.yml', /provider.iamRoleStatements: the statement is \$\{file\(\.\.\/\.\.\/serverless\.common\.yml\):lambdaPolicyXRay\}, from a file iamtrim cannot follow \(sst-demo-ext-api\/serverless.common.yml is not in the repository\)/],
       ['sst-demo-ext-api/services/billing-api/serverless.yml', /billing-api\/serverless.yml:\d+ provider.iamRoleStatements: the statement is \$\{file\(/],
       ['sls-examples-node-dynamic-image-resizer.yml', /functions.resize.iamRoleStatements: serverless-iam-roles-per-function is not in plugins, so the framework ignores function-level statements/],
     ];

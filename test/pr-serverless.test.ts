@@ -111,6 +111,10 @@ beforeAll(async () => {
   git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
   await writeFile(join(work, 'serverless.yml'), HEAD + STATEMENTS + TAIL);
   await writeFile(join(work, 'billing.yml'), OTHER);
+  // The same service with its Reports statement kept in a file other services include too.
+  const [messaging, reports] = STATEMENTS.split('        - Sid: Reports\n');
+  await writeFile(join(work, 'shared.yml'), `reports:\n  Sid: Reports\n${(reports ?? '').replace(/^ {10}/gm, '  ')}`);
+  await writeFile(join(work, 'with-include.yml'), `${HEAD}${messaging ?? ''}        - \${file(./shared.yml):reports}\n${TAIL}`);
   git(work, 'add', '.');
   git(work, 'commit', '--quiet', '-m', 'initial');
   git(work, 'push', '--quiet', 'origin', 'main');
@@ -169,6 +173,14 @@ describe('pr on a serverless.yml', () => {
     expect(checked).toBeGreaterThan(2);
   }, 120_000);
 
+  it('follows a `- ${file(./shared.yml):reports}` statement through git; refuses to narrow what the shared file grants (exit 3)', async () => {
+    const io = testIo({});
+    const code = await main(['node', 'iamtrim', 'pr', '--role', 'queue-worker', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--repo', work, '--file', 'with-include.yml', '--dry-run'], io);
+    expect(code, io.stderr).toBe(3);
+    expect(io.stderr).toMatch(/with-include.yml provider.iam.role.statements: \$\{file\(\.\/shared.yml\):reports\} grants s3:(Put|Get)Object on arn:aws:s3:::reports-\$\{aws:accountId\}\/\*, which the share drops; iamtrim does not edit shared.yml/);
+    expect(io.stdout).toBe('');
+  }, 120_000);
+
   it('refuses a serverless.yml whose statements are not the role\'s (exit 3), naming the closest policy', async () => {
     const refs = git(remote, 'for-each-ref');
     const io = testIo({});
@@ -214,7 +226,7 @@ describe('serverless.yml lists pr cannot prove or rewrite are refused in one lin
     const iam: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::b/*', Condition: condition }] };
     const proposed: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*', Condition: condition }] };
     const match = matchServerless('serverless.yml', text, undefined, 'r', [{ ...shares[0], current: iam, proposed } as PolicyShare]);
-    const after = rewriteServerlessList('serverless.yml', text, match.list, proposed, match.expressions, match.framework).content;
+    const after = rewriteServerlessList('serverless.yml', text, match, proposed, match.expressions).content;
     expect(after).toContain('aws:SourceVpce: ${self:custom.vpce}');
     expect(after).not.toContain('vpce-0abc');
     expect(after).not.toContain('s3:PutObject');
@@ -228,7 +240,7 @@ describe('serverless.yml lists pr cannot prove or rewrite are refused in one lin
     const proposed: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: logGroup }] };
     const match = matchServerless('serverless.yml', text, undefined, 'r', [{ ...shares[0], current: iam, proposed } as PolicyShare]);
     expect(match.framework).toHaveLength(1);
-    const after = rewriteServerlessList('serverless.yml', text, match.list, proposed, match.expressions, match.framework).content;
+    const after = rewriteServerlessList('serverless.yml', text, match, proposed, match.expressions).content;
     expect(after).toBe(`${head}  iamRoleStatements: []\n    # trailing comment\nfunctions: {}\n`);
   });
 });

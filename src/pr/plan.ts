@@ -47,6 +47,8 @@ export interface PrPlanInput {
   version: string;
   /** The file is a Terraform template (read by templatefile()): `${...}` are expressions. */
   template?: boolean;
+  /** For a serverless.yml: the files its `- ${file(path):key}` statements come from (see serverlessIncludes). */
+  serverlessIncludes?: ReadonlyMap<string, string>;
   /** A shared managed policy: the union of every attached principal's share of it (see unionShares). */
   shared?: PolicyShare;
   /** Every principal the rewritten policy is attached to (default: the role). */
@@ -78,7 +80,7 @@ export function shareLabel(share: PolicyShare): string {
  * The role's policy the file holds, proven by matching the two documents, and its share; refused
  * (InputError, exit 3) when the file's policy is none of the role's, or its share cannot be written.
  */
-export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template'>): {
+export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'template' | 'serverlessIncludes'>): {
   share: PolicyShare;
   read: PolicyRead;
   expressions: Map<string, string>;
@@ -86,7 +88,7 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
 } {
   const { plan } = input;
   if (isServerlessConfig(input.file, input.fileText)) {
-    const serverless = matchServerless(input.file, input.fileText, input.resource, plan.roleName, plan.policies);
+    const serverless = matchServerless(input.file, input.fileText, input.resource, plan.roleName, plan.policies, input.serverlessIncludes);
     return { share: serverless.share, read: serverless.read, expressions: serverless.expressions, serverless };
   }
   const policies = plan.policies.map(shareLabel).join(', ') || 'none';
@@ -112,7 +114,7 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
  * managed policy is attached to) replaces the role's own share of that policy.
  */
 export function chooseShare(
-  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template'>,
+  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template' | 'serverlessIncludes'>,
 ): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string>; serverless?: ServerlessMatch } {
   const { plan } = input;
   const matched = matchedShare(input);
@@ -144,7 +146,7 @@ export function writePolicy(
   expressions: ReadonlyMap<string, string>,
   serverless?: ServerlessMatch,
 ): FileRewrite {
-  if (serverless !== undefined) return rewriteServerlessList(input.file, input.fileText, serverless.list, doc, expressions, serverless.framework);
+  if (serverless !== undefined) return rewriteServerlessList(input.file, input.fileText, serverless, doc, expressions);
   if (isCloudFormationTemplate(input.file, input.fileText)) return rewriteTemplatePolicy(input.file, input.fileText, read.target, doc, expressions);
   return rewritePolicyFile(input.file, input.fileText, doc, input.resource, expressions, { template: input.template === true });
 }

@@ -7,7 +7,7 @@
  * `Fn::Join`) become expression marks (see hcl-value.ts) that match any text, and each maps back to
  * its source text so the rewrite puts the expression, never a literal ARN, back in place.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node, type Pair, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node, type Pair, type Scalar, type YAMLSeq } from 'yaml';
 import { InputError } from '../errors.js';
 import type { ConditionBlock, PolicyDocument, Statement } from '../model.js';
 import { expressionMark } from './hcl-value.js';
@@ -170,10 +170,54 @@ function sourceOf(text: string, node: Node): string {
   return stringify(clone, { lineWidth: 0, version: '1.1' }).trimEnd();
 }
 
+/** A statement the list takes whole from another file (`- ${file(../common.yml):xray}`), followed there. */
+export interface IncludedStatement {
+  /** The list item as written: `${file(../../serverless.common.yml):lambdaPolicyXRay}`. */
+  source: string;
+  /** The file it was followed to, relative to the repository. */
+  path: string;
+  statement: Statement;
+}
+
+/** The statements of a list; `included` are the ones another file holds (also in `document`). */
+export type ServerlessRead = PolicyRead & { included: IncludedStatement[] };
+
+const INCLUDE = /^\$\{file\(\s*([^)\s$]+)\s*\):([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\}$/;
+
+/** `path` of a `${file(path)}` in `file`, relative to the repository; undefined when it leaves it. */
+function includePath(file: string, path: string): string | undefined {
+  if (path.startsWith('/')) return undefined;
+  const parts = file.split('/').slice(0, -1);
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/** The files the file's lists take whole statements from (`- ${file(path):key}`), relative to the repository. */
+export function serverlessIncludes(file: string, text: string): string[] {
+  const out = new Set<string>();
+  for (const list of serverlessFile(file, text).lists) {
+    for (const item of list.node?.items ?? []) {
+      const m = isScalar(item) && typeof item.value === 'string' ? INCLUDE.exec(item.value) : null;
+      const path = m === null ? undefined : includePath(file, m[1] ?? '');
+      if (path !== undefined) out.add(path);
+    }
+  }
+  return [...out];
+}
+
 interface Reader {
   file: string;
   text: string;
   where: string;
+  /** Text of the files `${file(...)}` statements come from, by path relative to the repository. */
+  includes: ReadonlyMap<string, string>;
+  included: IncludedStatement[];
   expressions: Map<string, string>;
   marks: number;
 }
@@ -268,7 +312,30 @@ function readCondition(r: Reader, node: unknown): ConditionBlock {
   return out;
 }
 
+/** `- ${file(path):key}`: the statement in that file, when the repository holds it and it is a plain grant. */
+function readIncluded(r: Reader, node: Scalar, source: string, m: RegExpExecArray): Statement {
+  const path = includePath(r.file, m[1] ?? '');
+  const text = path === undefined ? undefined : r.includes.get(path);
+  if (path === undefined || text === undefined) {
+    refuse(r, node, `the statement is ${source}, from a file iamtrim cannot follow${path === undefined ? ' (outside the repository)' : ` (${path} is not in the repository)`}`);
+  }
+  const doc = parseDocument(text, { uniqueKeys: false, version: '1.1' });
+  let value: unknown = doc.errors.length > 0 ? undefined : doc.contents;
+  for (const key of (m[2] ?? '').split('.')) value = get(value, key)?.value;
+  const inner: Reader = { ...r, file: path, text, where: m[2] ?? '', included: [] };
+  if (!isMap(value)) refuse(inner, undefined, `not found as a statement (${source} in ${r.file} ${r.where})`);
+  const statement = readStatement(inner, value);
+  r.marks = inner.marks;
+  if (statement.Condition !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined || statement.Resource === undefined) {
+    refuse(r, node, `the statement is ${source}, which has a Condition, NotAction or NotResource; iamtrim keeps such a shared statement only by hand`);
+  }
+  r.included.push({ source, path, statement });
+  return statement;
+}
+
 function readStatement(r: Reader, node: unknown): Statement {
+  const include = isScalar(node) && typeof node.value === 'string' ? INCLUDE.exec(node.value) : null;
+  if (include !== null && isScalar(node)) return readIncluded(r, node, String(node.value), include);
   if (isScalar(node) && typeof node.value === 'string' && /[$#]\{/.test(node.value)) {
     refuse(r, node, `the statement is ${node.value}, a variable that hides a whole statement iamtrim cannot read or prove`);
   }
@@ -295,11 +362,11 @@ function readStatement(r: Reader, node: unknown): Statement {
 }
 
 /** The statements of one list as a policy document, expressions marked. */
-export function readServerlessList(file: string, text: string, list: ServerlessList): PolicyRead {
+export function readServerlessList(file: string, text: string, list: ServerlessList, includes: ReadonlyMap<string, string> = new Map()): ServerlessRead {
   if (list.ignored !== undefined) throw new InputError(`${file}: ${list.ignored}`, { hint: 'point --file at the file that defines the role\'s policy, or --resource at another list' });
-  const r: Reader = { file, text, where: list.path, expressions: new Map(), marks: 0 };
+  const r: Reader = { file, text, where: list.path, includes, included: [], expressions: new Map(), marks: 0 };
   const node = list.node;
   if (node === undefined) refuse(r, undefined, 'not a list of statements');
   const document: PolicyDocument = { Version: '2012-10-17', Statement: node.items.map((item) => readStatement(r, item)) };
-  return { document, expressions: r.expressions, target: list.path };
+  return { document, expressions: r.expressions, target: list.path, included: r.included };
 }

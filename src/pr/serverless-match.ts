@@ -14,8 +14,7 @@ import type { PolicyShare, Statement } from '../model.js';
 import table from './data/serverless-framework-statements.json' with { type: 'json' };
 import { EXPRESSION_MARK, matchesRead } from './hcl-value.js';
 import { dedupe, matchPolicy, pairAll, pairStatements } from './match-policy.js';
-import type { PolicyRead } from './read-policy.js';
-import { readServerlessList, serverlessFile, type ServerlessList } from './serverless-framework.js';
+import { readServerlessList, serverlessFile, type ServerlessList, type ServerlessRead } from './serverless-framework.js';
 
 const SHAPES = table.rows.map((row) => ({ effect: row.effect, actions: [...new Set(row.actions.map((a) => a.toLowerCase()))].sort().join(' ') }));
 
@@ -28,18 +27,20 @@ export function isFrameworkStatement(s: Statement): boolean {
 
 export interface ServerlessMatch {
   share: PolicyShare;
-  read: PolicyRead;
+  read: ServerlessRead;
   /** literal value in IAM -> expression source text in the file */
   expressions: Map<string, string>;
   list: ServerlessList;
   /** The policy's statements the framework writes itself (the ones no statement of the file pairs with). */
   framework: Statement[];
+  /** The files `- ${file(path):key}` statements were followed to (see serverlessIncludes). */
+  includes: ReadonlyMap<string, string>;
 }
 
 const PHANTOM = Symbol('framework statement');
 
 /** The file's statements paired with the policy's, the rest framework statements; undefined when they differ. */
-function matchList(read: PolicyRead, list: ServerlessList, share: PolicyShare): ServerlessMatch | undefined {
+function matchList(read: ServerlessRead, list: ServerlessList, share: PolicyShare, includes: ReadonlyMap<string, string>): ServerlessMatch | undefined {
   const mine = dedupe(read.document.Statement);
   const theirs = dedupe(share.current.Statement);
   if (mine.length > theirs.length) return undefined;
@@ -61,7 +62,7 @@ function matchList(read: PolicyRead, list: ServerlessList, share: PolicyShare): 
     if (source !== undefined) expressions.set(literal, source);
   }
   for (const mine of read.document.Statement) conditionExpressions(mine, theirs, read.expressions, expressions);
-  return { share, read, expressions, list, framework };
+  return { share, read, expressions, list, framework, includes };
 }
 
 /** Expressions inside a statement's Condition (keys and values): paired with the literal IAM holds where one literal fits. */
@@ -93,7 +94,14 @@ function label(share: PolicyShare): string {
  * The list of `file` that is one of the role's inline policies, and that policy's share. `resource`
  * (`provider`, `functions.NAME` or `NAME`) chooses the list; without it every list is tried.
  */
-export function matchServerless(file: string, text: string, resource: string | undefined, roleName: string, shares: readonly PolicyShare[]): ServerlessMatch {
+export function matchServerless(
+  file: string,
+  text: string,
+  resource: string | undefined,
+  roleName: string,
+  shares: readonly PolicyShare[],
+  includes: ReadonlyMap<string, string> = new Map(),
+): ServerlessMatch {
   const { lists } = serverlessFile(file, text);
   const inline = shares.filter((s) => s.kind === 'inline');
   const all = shares.map(label).join(', ') || 'none';
@@ -115,15 +123,15 @@ export function matchServerless(file: string, text: string, resource: string | u
   let failure: InputError | undefined;
   let closest: { list: ServerlessList; share: PolicyShare; similarity: number } | undefined;
   for (const list of usable) {
-    let read: PolicyRead;
+    let read: ServerlessRead;
     try {
-      read = readServerlessList(file, text, list);
+      read = readServerlessList(file, text, list, includes);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       failure ??= error;
       continue;
     }
-    const found = inline.map((share) => matchList(read, list, share)).filter((m): m is ServerlessMatch => m !== undefined);
+    const found = inline.map((share) => matchList(read, list, share, includes)).filter((m): m is ServerlessMatch => m !== undefined);
     matches.push(...found);
     const near = matchPolicy(read, shares);
     if (!near.matched && near.closest !== undefined && (closest === undefined || near.similarity > closest.similarity)) closest = { list, share: near.closest, similarity: near.similarity };

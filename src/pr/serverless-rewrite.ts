@@ -6,12 +6,12 @@
  * expression stood for (`!GetAtt Table.Arn`, `${self:custom.arn}`), the expression is written back.
  */
 import { stringify } from 'yaml';
-import { InternalError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import { asList, wildcardRegExp } from '../iam/expand.js';
 import type { PolicyDocument, Statement } from '../model.js';
 import { EXPRESSION_MARK } from './hcl-value.js';
 import type { FileRewrite } from './rewrite.js';
-import { readServerlessList, serverlessFile, type ServerlessList } from './serverless-framework.js';
+import { readServerlessList, serverlessFile, type IncludedStatement, type ServerlessList } from './serverless-framework.js';
 
 /** `pattern` grants every expansion of `value` (a `?` in the pattern could not stand for a `*` of the value). */
 function covers(pattern: string, value: string, caseInsensitive: boolean): boolean {
@@ -58,15 +58,42 @@ function styleOf(text: string, list: ServerlessList): { indentSeq: boolean; inde
   return { indentSeq, indent };
 }
 
-/** `doc`'s statements into `list` of the file; `expressions`: literal -> the file's expression source. */
-export function rewriteServerlessList(
-  file: string,
-  text: string,
-  list: ServerlessList,
-  doc: PolicyDocument,
-  expressions: ReadonlyMap<string, string>,
-  framework: readonly Statement[],
-): FileRewrite {
+/** Where a list is written: the list, the framework's own statements, the statements it takes from other files. */
+export interface ServerlessTarget {
+  list: ServerlessList;
+  framework: readonly Statement[];
+  read?: { included: readonly IncludedStatement[]; expressions?: ReadonlyMap<string, string> };
+  includes?: ReadonlyMap<string, string>;
+}
+
+/** Whether `doc` still grants every action on every resource of `s` (Allows without conditions). */
+function keeps(doc: PolicyDocument, s: Statement): { action: string; resource: string } | undefined {
+  const grants = doc.Statement.filter(plainAllow);
+  for (const action of asList(s.Action)) {
+    for (const resource of asList(s.Resource)) {
+      if (!grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false)))) return { action, resource };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `doc`'s statements into the list; `expressions`: literal -> the file's expression source. A
+ * statement the list takes from another file stays a reference, written as it was: refused when
+ * `doc` drops part of it (iamtrim does not edit a file other services may share).
+ */
+export function rewriteServerlessList(file: string, text: string, target: ServerlessTarget, doc: PolicyDocument, expressions: ReadonlyMap<string, string>): FileRewrite {
+  const { list, framework } = target;
+  const included = target.read?.included ?? [];
+  for (const i of included) {
+    const dropped = keeps(doc, i.statement);
+    if (dropped !== undefined) {
+      const shown = (v: string): string => target.read?.expressions?.get(v) ?? v.replace(/\uE000\uE001\d+\uE002/g, '${...}');
+      throw new InputError(`${file} ${list.path}: ${i.source} grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; iamtrim does not edit ${i.path}, which other services may include too`, {
+        hint: `edit ${i.path} by hand, or copy the statement into the list so iamtrim can trim it`,
+      });
+    }
+  }
   const node = list.node;
   const range = node?.range;
   if (node === undefined || range === undefined || range === null) throw new InternalError(`${file} ${list.path}: no list to rewrite`);
@@ -79,7 +106,8 @@ export function rewriteServerlessList(
     return t;
   };
   const tokenValue = (v: string | number | boolean): string | number | boolean => (typeof v === 'string' ? token(v) : v);
-  const statements = withoutFrameworkGrants(doc.Statement, framework).map((s) => {
+  const own = doc.Statement.filter((s) => !included.some((i) => i.statement === s));
+  const statements = withoutFrameworkGrants(own, [...framework, ...included.map((i) => i.statement)]).map((s) => {
     const out: Record<string, unknown> = {};
     for (const key of KEY_ORDER) {
       const value = s[key];
@@ -101,28 +129,29 @@ export function rewriteServerlessList(
   const start = lineStart(text, range[0]);
   const end = range[1];
   let content: string;
-  if (statements.length === 0) {
+  const references = included.map((i) => `- ${i.source}`);
+  if (statements.length === 0 && references.length === 0) {
     // Nothing beyond what the framework writes itself: an empty list on the key's line.
     const colon = text.indexOf(':', list.keyStart);
     content = `${text.slice(0, colon + 1)} []${eol}${text.slice(end)}`;
   } else {
-    let body = stringify(statements, { indent, indentSeq, lineWidth: 0, version: '1.1' });
+    let body = statements.length === 0 ? '' : stringify(statements, { indent, indentSeq, lineWidth: 0, version: '1.1' });
     for (const [t, source] of tokens) body = body.split(t).join(source);
-    const lines = body.replace(/\n$/, '').split('\n').map((line) => ' '.repeat(column) + line);
+    const lines = [...references, ...(body === '' ? [] : body.replace(/\n$/, '').split('\n'))].map((line) => ' '.repeat(column) + line);
     const tail = /\r?\n$/.test(text.slice(start, end)) ? eol : '';
     content = text.slice(0, start) + lines.join(eol) + tail + text.slice(end);
   }
-  check(file, content, list, statements.length);
+  check(file, content, list, references.length + statements.length, target.includes ?? new Map());
   return { content, target: list.path };
 }
 
 /** The written file parses and the list reads back with the statements written: else a bug, never a half-written file. */
-function check(file: string, content: string, list: ServerlessList, count: number): void {
+function check(file: string, content: string, list: ServerlessList, count: number, includes: ReadonlyMap<string, string>): void {
   try {
     if (content.includes(EXPRESSION_MARK)) throw new Error('an expression mark was left in the text');
     const again = serverlessFile(file, content).lists.find((l) => l.path === list.path);
     if (again === undefined) throw new Error(`${list.path} is gone`);
-    const read = count === 0 ? 0 : readServerlessList(file, content, again).document.Statement.length;
+    const read = count === 0 ? 0 : readServerlessList(file, content, again, includes).document.Statement.length;
     if (read !== count) throw new Error(`${list.path} reads back ${read} statements, ${count} written`);
   } catch (error) {
     throw new InternalError(`${file}: the rewritten ${list.path} does not read back (${(error as Error).message}); nothing was written`);

@@ -13,6 +13,7 @@ import { policyFileReference } from '../../pr/rewrite.js';
 import { unionShares } from '../../policy/per-policy.js';
 import { parseSavedPlan } from '../../pr/saved-plan.js';
 import { buildRestorePlan } from '../../pr/restore.js';
+import { isServerlessConfig, serverlessIncludes } from '../../pr/serverless-framework.js';
 import type { MinimizePlan, PolicyShare } from '../../model.js';
 import { errorCode } from '../../util/error-code.js';
 import { readFile } from 'node:fs/promises';
@@ -178,10 +179,18 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         delete opts.resource;
         fileText = followed;
       }
+      // A serverless.yml's `- ${file(path):key}` statements: the files they come from, as committed on the base.
+      const includes = new Map<string, string>();
+      if (isServerlessConfig(opts.file, fileText)) {
+        for (const path of serverlessIncludes(opts.file, fileText)) {
+          const included = await git.readFile(baseCommit, path);
+          if (included !== undefined) includes.set(path, included);
+        }
+      }
       if (opts.restore === true) {
         // A role whose calls now all fail has no usage to keep: that is the case --restore is for.
         const plan = saved ?? (await planFromFlags({ ...opts, allowEmpty: true }, ctx)).plan;
-        const restorePlan = buildRestorePlan({ plan, file: opts.file, fileText, resource: opts.resource, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
+        const restorePlan = buildRestorePlan({ plan, file: opts.file, fileText, resource: opts.resource, serverlessIncludes: includes, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
         for (const s of restorePlan.selection.skipped) ctx.io.notice(`not restored: ${s.pair.action} on ${s.pair.resource}: ${s.reason}\n`);
         if (dryRun) {
           ctx.io.out(renderDryRun(restorePlan));
@@ -197,7 +206,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
       const plan = computed?.plan ?? (saved as MinimizePlan);
       const template = reference?.template === true;
-      const shared = await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template }).share, computed);
+      const shared = await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template, serverlessIncludes: includes }).share, computed);
       const prPlan = buildPrPlan({
         plan,
         file: opts.file,
@@ -208,6 +217,7 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         version,
         ...(shared !== undefined ? { shared: shared.share, principals: shared.principals } : {}),
         template,
+        serverlessIncludes: includes,
       });
       if (prPlan.file.after === prPlan.file.before) {
         const share = prPlan.share;
