@@ -173,6 +173,19 @@ describe('pr on a serverless.yml', () => {
     expect(checked).toBeGreaterThan(2);
   }, 120_000);
 
+  it('--plan writes the reviewed plan into the serverless.yml, the same diff as a computed run', async () => {
+    const planFile = join(dir, 'plan.json');
+    expect(await main(['node', 'iamtrim', 'minimize', '--role', 'queue-worker', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--format', 'json', '--out', planFile], testIo({}))).toBe(0);
+    const fromPlan = testIo({});
+    expect(await main(['node', 'iamtrim', 'pr', '--plan', planFile, '--repo', work, '--file', 'serverless.yml', '--dry-run'], fromPlan), fromPlan.stderr).toBe(0);
+    const computed = testIo({});
+    expect(await main(['node', 'iamtrim', 'pr', '--role', 'queue-worker', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--repo', work, '--file', 'serverless.yml', '--dry-run'], computed)).toBe(0);
+    const diffOf = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
+    expect(diffOf(fromPlan.stdout)).toContain('+++ b/serverless.yml');
+    expect(diffOf(fromPlan.stdout)).toContain('-            - sqs:*');
+    expect(diffOf(fromPlan.stdout)).toBe(diffOf(computed.stdout));
+  }, 120_000);
+
   it('follows a `- ${file(./shared.yml):reports}` statement through git; refuses to narrow what the shared file grants (exit 3)', async () => {
     const io = testIo({});
     const code = await main(['node', 'iamtrim', 'pr', '--role', 'queue-worker', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--repo', work, '--file', 'with-include.yml', '--dry-run'], io);
