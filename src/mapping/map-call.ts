@@ -59,7 +59,11 @@ function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
     ...tables.namePrefixActions.map((r) => r.action),
   ].filter((a) => catalog.action(a) === undefined);
   if (catalog.action('iam:PassRole') === undefined) unknown.push('iam:PassRole');
-  if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions: ${[...new Set(unknown)].join(', ')}`);
+  for (const p of tables.eventActions.flatMap((r) => r.permissions)) {
+    const types = catalog.action(p.action)?.resourceTypes.map((t) => t.name) ?? [];
+    for (const t of p.resourceTypes ?? []) if (!types.includes(t)) unknown.push(`${p.action} resource type ${t}`);
+  }
+  if (unknown.length > 0) throw new Error(`mapping tables name unknown IAM actions or resource types: ${[...new Set(unknown)].join(', ')}`);
 }
 
 /** One permission of a table row, as the mapper applies it (tables.ts `permissionSpec`). */
@@ -70,6 +74,7 @@ interface PermissionOptions {
   anyResourceType: boolean;
   exceptParam?: string | undefined;
   typesFrom?: string | undefined;
+  types?: readonly string[] | undefined;
 }
 
 /** Optional inputs of the mapper beyond the catalogue and the tables. */
@@ -195,7 +200,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       const rest = resourceArns.filter((a) => a !== except && !a.endsWith(`/${except}`));
       if (rest.length > 0) resourceArns = rest;
     }
-    const onlyTypes = spec.typesFrom === undefined ? undefined : (derived[spec.typesFrom] ?? []);
+    const onlyTypes = spec.types ?? (spec.typesFrom === undefined ? undefined : (derived[spec.typesFrom] ?? []));
     let resources: string[];
     if (onlyTypes !== undefined && (onlyTypes.length === 0 || onlyTypes.some((t) => !action.resourceTypes.some((r) => r.name === t)))) {
       // The request names a type the action does not list (or none): the call worked, so the
@@ -255,6 +260,7 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         anyResourceType: p.anyResourceType === true,
         exceptParam: p.exceptParam,
         typesFrom: p.resourceTypesFrom,
+        types: p.resourceTypes,
       })) ?? [{ action: defaultAction(row.eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }];
     const present = specs.some((s) => s.onlyWith !== undefined) ? deriveParams(row.params, ctx) : {};
     const permissions: RequiredPermission[] = [];

@@ -49,6 +49,8 @@ const permissionSpec = z.strictObject({
    * specifications tag). A type the action does not have, or none, gives `*` with a warning.
    */
   resourceTypesFrom: z.string().min(1).optional(),
+  /** The same, with the types written in the row (ECS tag-on-create: `ecs:TagResource` on the `cluster` CreateCluster makes). */
+  resourceTypes: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const eventActionRow = z.strictObject({
