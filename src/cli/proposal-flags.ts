@@ -56,7 +56,7 @@ export function addProposalOptions(command: Command): Command {
         .default(14)
         .argParser(parseGraceDays),
     )
-    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is kept as unobservable, exactly, instead of inferred per resource from the logs")
+    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output; with --lake, get-event-data-store output): what the trail does not log is kept as unobservable, exactly, instead of inferred per resource from the logs")
     .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
     .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
 }
@@ -118,7 +118,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     opts.lastAccessed === undefined
       ? undefined
       : { report: await buildLastAccessed(opts.lastAccessed, findRole(iam, target.role), opts, ctx.io.env), days: opts.lastAccessedDays };
-  const trailSelection = await buildTrailSelection(opts, ctx.io.env);
+  const trailSelection = await buildTrailSelection(opts, ctx.io);
   const grant = findRole(iam, target.role);
   const sharing = new Set([grant.arn]);
   for (const p of grant.policies) for (const arn of p.attachedTo ?? []) if (iam.roles.some((r) => r.arn === arn)) sharing.add(arn);

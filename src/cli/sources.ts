@@ -149,15 +149,21 @@ export async function buildLastAccessedAll(
 }
 
 /**
- * The trail's event selectors for `--trail-config FILE` (aws cloudtrail get-event-selectors output)
- * or `--trail NAME|ARN` (GetTrail and GetEventSelectors with the AWS flags); undefined with neither.
+ * The trail's event selectors for `--trail-config FILE` (aws cloudtrail get-event-selectors output,
+ * or get-event-data-store output) or `--trail NAME|ARN` (GetTrail and GetEventSelectors with the AWS
+ * flags); with `--lake` and neither, the event data store's own (GetEventDataStore); else undefined.
  */
 export async function buildTrailSelection(
-  options: AwsFlagOptions & { trailConfig?: string; trail?: string },
-  env: RunIo['env'],
+  options: AwsFlagOptions & { trailConfig?: string; trail?: string; lake?: string },
+  io: Pick<RunIo, 'env' | 'err'>,
 ): Promise<TrailSelection | undefined> {
   if (options.trailConfig !== undefined && options.trail !== undefined) {
     throw new UsageError('pass --trail-config FILE or --trail NAME, not both');
+  }
+  if (options.lake !== undefined && options.trail !== undefined) {
+    throw new UsageError("--lake and --trail: a trail's selectors say nothing about what an event data store collects", {
+      hint: 'drop --trail (the store\'s own selectors are read with cloudtrail:GetEventDataStore), or pass --trail-config FILE with `aws cloudtrail get-event-data-store` output',
+    });
   }
   const { parseTrailConfig } = await import('../diff/trail-selectors.js');
   if (options.trailConfig !== undefined) {
@@ -181,15 +187,19 @@ export async function buildTrailSelection(
     }
     return parseTrailConfig(json, `--trail-config ${file}`);
   }
-  if (options.trail === undefined) return undefined;
-  const [{ CloudTrailClient }, { awsClientConfig }, { readLiveTrailSelection }] = await Promise.all([
-    import('@aws-sdk/client-cloudtrail'),
-    import('../aws/client-config.js'),
-    import('../diff/trail-selectors-live.js'),
-  ]);
-  const client = new CloudTrailClient(awsClientConfig(options, env));
+  if (options.trail === undefined && options.lake === undefined) return undefined;
+  const [{ CloudTrailClient }, { awsClientConfig }] = await Promise.all([import('@aws-sdk/client-cloudtrail'), import('../aws/client-config.js')]);
+  const client = new CloudTrailClient(awsClientConfig(options, io.env));
   try {
-    return await readLiveTrailSelection(client, options.trail);
+    if (options.trail !== undefined) return await (await import('../diff/trail-selectors-live.js')).readLiveTrailSelection(client, options.trail);
+    const lake = options.lake ?? '';
+    const selection = await (await import('../diff/event-data-store-selectors-live.js')).readLiveEventDataStoreSelection(client, lake);
+    if (selection.unknown === true) {
+      io.err(
+        `warning: cloudtrail:GetEventDataStore was denied for ${lake}: its selectors are unknown, so every data-event permission is kept (see "event data store selectors unknown"); grant cloudtrail:GetEventDataStore, or pass --trail-config FILE with \`aws cloudtrail get-event-data-store --event-data-store ${lake}\` output\n`,
+      );
+    }
+    return selection;
   } finally {
     client.destroy();
   }

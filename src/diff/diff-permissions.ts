@@ -154,7 +154,7 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
     recentlyAccessed,
     unmappedKeeps: failSafe.unmapped,
     unobservableParts: unobservableParts.sort((a, b) => compareText(a.action, b.action)),
-    observability: observabilityBasis(input.trailSelection),
+    observability: observabilityBasis(input.trailSelection, grant.arn),
   };
 }
 

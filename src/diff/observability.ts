@@ -118,11 +118,42 @@ export interface ObservabilityContext {
   seen: SeenDataResources;
 }
 
+/** The reason every data-event permission is kept with when a store's selectors could not be read. */
+export const EVENT_DATA_STORE_SELECTORS_UNKNOWN = 'event data store selectors unknown (cloudtrail:GetEventDataStore was denied): its data events may not be collected';
+
+/**
+ * Where an event data store's reach leaves the role's calls out of the evidence: a store of its
+ * home Region only; a store that is not organization-enabled, of another account than the role's.
+ */
+export function eventDataStoreNotes(selection: TrailSelection, roleArn: string | undefined): string[] {
+  const arn = /^arn:[^:]+:cloudtrail:([^:]+):(\d{12}):/.exec(selection.trail ?? '');
+  const notes: string[] = [];
+  if (selection.multiRegion === false) {
+    notes.push(
+      `the event data store collects the events of its home Region${arn !== null ? ` (${arn[1]})` : ''} only: calls in other Regions are not in the evidence, so a permission used only there shows as unused`,
+    );
+  }
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn ?? '')?.[1];
+  if (selection.organization !== true && arn !== null && roleAccount !== undefined && roleAccount !== arn[2]) {
+    notes.push(`the event data store is not organization-enabled and belongs to account ${arn[2]}: it holds no events of account ${roleAccount}, where the role is`);
+  }
+  return notes;
+}
+
 /** How unobservability was decided, for the plan and the text. */
-export function observabilityBasis(selection: TrailSelection | undefined): ObservabilityBasis {
-  return selection !== undefined
-    ? { basis: 'trail-selectors', source: selection.source, ...(selection.trail !== null ? { trail: selection.trail } : {}) }
-    : { basis: 'inferred-from-logs' };
+export function observabilityBasis(selection: TrailSelection | undefined, roleArn?: string): ObservabilityBasis {
+  if (selection === undefined) return { basis: 'inferred-from-logs' };
+  if (selection.owner === 'event-data-store') {
+    const notes = eventDataStoreNotes(selection, roleArn);
+    return {
+      basis: 'event-data-store-selectors',
+      source: selection.source,
+      ...(selection.trail !== null ? { eventDataStore: selection.trail } : {}),
+      ...(selection.unknown === true ? { selectorsUnknown: true as const } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
+    };
+  }
+  return { basis: 'trail-selectors', source: selection.source, ...(selection.trail !== null ? { trail: selection.trail } : {}) };
 }
 
 /**
@@ -137,9 +168,16 @@ export function unobservedParts(
   ctx: ObservabilityContext,
 ): { reason: string; resources?: string[] } | undefined {
   const rule = observabilityRule(action);
+  const selection = ctx.selection;
+  if (selection?.unknown === true) {
+    // Unknown selectors: management events judged as without selectors; every data-event
+    // permission kept wherever it is granted, used or not.
+    const { selection: _unknown, ...withoutSelection } = ctx;
+    if (rule?.kind !== 'data-event') return unobservedParts(action, patterns, withoutSelection);
+    return { reason: EVENT_DATA_STORE_SELECTORS_UNKNOWN, resources: [...patterns] };
+  }
   const readOnly = isReadOnlyAction(ctx.catalog, action);
   const name = action.slice(action.indexOf(':') + 1);
-  const selection = ctx.selection;
   if (rule === undefined) {
     if (selection === undefined) return undefined;
     const eventSource = managementSourceOf(action);

@@ -28,11 +28,24 @@ export interface FieldSelector {
 }
 
 export interface TrailSelection {
-  /** Where the selectors came from: `--trail-config FILE` or `GetEventSelectors <trail>`. */
+  /** Where the selectors came from: `--trail-config FILE`, `GetEventSelectors <trail>` or `GetEventDataStore <store>`. */
   source: string;
+  /** The trail's ARN, or the event data store's (`owner: 'event-data-store'`). */
   trail: string | null;
+  /** Whose selectors: a trail's (the default) or a CloudTrail Lake event data store's. */
+  owner?: 'trail' | 'event-data-store';
   basic: BasicSelector[];
   advanced: FieldSelector[][];
+  /**
+   * The selectors could not be read (GetEventDataStore denied): data events are not known to be
+   * collected, so no data-event permission is called unused; management events are judged as
+   * without selectors.
+   */
+  unknown?: true;
+  /** An event data store's reach: false when it collects its home Region's events only. */
+  multiRegion?: boolean;
+  /** An event data store's reach: true when it collects the events of every account of the organization. */
+  organization?: boolean;
 }
 
 /** One kind of event on a resource pattern: what a selector must log for the pattern to be observable. */
@@ -50,7 +63,7 @@ export interface EventQuery {
 
 function fail(source: string, what: string): never {
   throw new InputError(`${source}: ${what}`, {
-    hint: 'pass the output of `aws cloudtrail get-event-selectors --trail-name NAME` (JSON), optionally with `aws cloudtrail get-trail` output in a JSON array beside it',
+    hint: 'pass the output of `aws cloudtrail get-event-selectors --trail-name NAME` (JSON), optionally with `aws cloudtrail get-trail` output in a JSON array beside it; with --lake, `aws cloudtrail get-event-data-store --event-data-store ID`',
   });
 }
 
@@ -77,6 +90,16 @@ export function parseTrailConfig(json: unknown, source: string): TrailSelection 
     if (selection !== undefined) fail(source, 'two get-event-selectors outputs; pass one trail');
     selection = parseSelectors(d, source);
     if (typeof d['TrailARN'] === 'string') trail = d['TrailARN'];
+    // `aws cloudtrail get-event-data-store` output: the same advanced selectors, a store's reach.
+    if (typeof d['EventDataStoreArn'] === 'string') {
+      trail = d['EventDataStoreArn'];
+      selection = {
+        ...selection,
+        owner: 'event-data-store',
+        ...(typeof d['MultiRegionEnabled'] === 'boolean' ? { multiRegion: d['MultiRegionEnabled'] } : {}),
+        ...(typeof d['OrganizationEnabled'] === 'boolean' ? { organization: d['OrganizationEnabled'] } : {}),
+      };
+    }
   }
   if (selection === undefined) fail(source, 'get-trail output alone does not hold the event selectors; add get-event-selectors output');
   return { ...selection, trail };
@@ -203,5 +226,6 @@ export function selectionCovers(selection: TrailSelection, q: EventQuery): boole
 
 /** What the selectors leave out, in words, for the reason shown with a kept permission. */
 export function describeSelection(selection: TrailSelection): string {
-  return `the trail's event selectors (${selection.source}${selection.trail !== null ? `, ${selection.trail}` : ''})`;
+  const whose = selection.owner === 'event-data-store' ? "the event data store's selectors" : "the trail's event selectors";
+  return `${whose} (${selection.source}${selection.trail !== null ? `, ${selection.trail}` : ''})`;
 }

@@ -17,9 +17,14 @@ export interface UnobservablePermission {
   resources?: string[];
 }
 
-/** How unobservability was decided: from the trail's own event selectors, or inferred from the logs. */
+/**
+ * How unobservability was decided: from the trail's own event selectors, from a CloudTrail Lake
+ * event data store's selectors (`selectorsUnknown` when they could not be read: every data-event
+ * permission kept; `notes` when the store's reach leaves the role's calls out), or inferred from the logs.
+ */
 export type ObservabilityBasis =
   | { basis: 'trail-selectors'; source: string; trail?: string }
+  | { basis: 'event-data-store-selectors'; source: string; eventDataStore?: string; selectorsUnknown?: true; notes?: string[] }
   | { basis: 'inferred-from-logs' };
 
 /** What the self-check proved, and what it could not (calls kept through the fail-safe). */

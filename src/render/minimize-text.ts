@@ -84,9 +84,14 @@ export function renderMinimizeText(plan: MinimizePlan): string {
     lines.push(
       o.basis === 'trail-selectors'
         ? `What the logs cannot show: from the trail's event selectors (${o.source}${o.trail !== undefined ? `, ${o.trail}` : ''}).`
-        : "What the logs cannot show: inferred per resource from the logs (pass --trail-config or --trail for the trail's own event selectors).",
+        : o.basis === 'event-data-store-selectors'
+          ? o.selectorsUnknown === true
+            ? `What the logs cannot show: the event data store's selectors are unknown (${o.source} denied): every data-event permission kept; grant cloudtrail:GetEventDataStore or pass --trail-config FILE (aws cloudtrail get-event-data-store output).`
+            : `What the logs cannot show: from the event data store's selectors (${o.source}${o.eventDataStore !== undefined ? `, ${o.eventDataStore}` : ''}).`
+          : "What the logs cannot show: inferred per resource from the logs (pass --trail-config or --trail for the trail's own event selectors).",
     );
   }
+  if (plan.observability.basis === 'event-data-store-selectors') for (const note of plan.observability.notes ?? []) lines.push(`Evidence coverage: ${note}.`);
   const la = plan.lastAccessed;
   if (la !== undefined) {
     lines.push(

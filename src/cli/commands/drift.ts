@@ -108,7 +108,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     const live = plan !== undefined && scanned !== undefined ? await readLiveAccounts(plan, scanned, window, opts, ctx.io) : undefined;
     const snapshot = live !== undefined ? Promise.resolve(live.iam) : buildIamSnapshot(opts, ctx.io.env);
     const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
-    const trailSelection = await buildTrailSelection(opts, ctx.io.env);
+    const trailSelection = await buildTrailSelection(opts, ctx.io);
     const sourceArgs = givenSourceArgs(command);
     const minimizeArgs = [
       ...(opts.iam !== undefined ? ['--iam', opts.iam] : []),
