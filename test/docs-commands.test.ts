@@ -4,7 +4,8 @@
  * `<!-- needs-github -->` is checked for its flags only (it needs a real account or repository);
  * every other command is run, through the built CLI, in a folder holding the demo account as the
  * docs name it (`./logs`, `iam.json`, `lambda-functions.json`), and must exit 0 (or 1, drift's
- * "findings"). Lines running other tools (npm, aws, git) are not iamtrim's to check here: CI runs
+ * "findings"). The --help texts and the demo account come from the CLI in-process
+ * (helpers/run-cli.ts: the same `main`). Lines running other tools (npm, aws, git) are not iamtrim's to check here: CI runs
  * the npm ones (`.ci/run`), and the aws ones need AWS.
  */
 import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR, runBuilt } from './helpers/built-cli.js';
+import { runCli } from './helpers/run-cli.js';
 
 interface DocCommand {
   file: string;
@@ -65,24 +67,24 @@ export function docCommands(file: string, markdown: string): DocCommand[] {
 }
 
 const helpCache = new Map<string, string>();
-function helpOf(path: readonly string[]): string {
+async function helpOf(path: readonly string[]): Promise<string> {
   const key = path.join(' ');
   const cached = helpCache.get(key);
   if (cached !== undefined) return cached;
-  const r = runBuilt([...path, '--help']);
+  const r = await runCli([...path, '--help']);
   expect(r.code, `iamtrim ${key} --help`).toBe(0);
   helpCache.set(key, r.out);
   return r.out;
 }
 
 /** The command path (`minimize`, `athena setup`) and the flags a documented command uses. */
-function parseCommand(text: string): { path: string[]; flags: string[]; args: string[] } {
+async function parseCommand(text: string): Promise<{ path: string[]; flags: string[]; args: string[] }> {
   const all = words(text).slice(1);
   const path: string[] = [];
   for (const w of all) {
     if (w.startsWith('-')) break;
     path.push(w);
-    if (!helpOf(path).includes('Commands:')) break;
+    if (!(await helpOf(path)).includes('Commands:')) break;
   }
   const flags = all.map((w) => w.replace(/^\[/, '').replace(/\]$/, '')).filter((w) => /^--?[a-zA-Z]/.test(w)).map((w) => w.split('=')[0] ?? w);
   return { path, flags, args: all };
@@ -94,7 +96,7 @@ const COMMANDS = (await Promise.all(FILES.map(async (f) => docCommands(f, await 
 let work = '';
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'iamtrim-docs-'));
-  const demo = runBuilt(['--quiet', 'demo', '--dir', join(work, '.demo'), '--events', '4000']);
+  const demo = await runCli(['--quiet', 'demo', '--dir', join(work, '.demo'), '--events', '4000'], { now: new Date().toISOString() });
   expect(demo.code).toBe(0);
   await symlink(join(work, '.demo', 'logs'), join(work, 'logs'));
   await symlink(join(work, '.demo', 'iam.json'), join(work, 'iam.json'));
@@ -111,14 +113,14 @@ describe('commands in README.md and docs/', () => {
     expect(COMMANDS.some((c) => /npx/.test(c.text))).toBe(false);
   });
 
-  it.each(COMMANDS.map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: every flag exists', (_name, c) => {
-    const { path, flags } = parseCommand(c.text);
-    const help = `${helpOf(path)}\n${helpOf([])}`;
+  it.each(COMMANDS.map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: every flag exists', async (_name, c) => {
+    const { path, flags } = await parseCommand(c.text);
+    const help = `${await helpOf(path)}\n${await helpOf([])}`;
     for (const flag of flags) expect(help, `${c.file}:${c.line} ${flag} in iamtrim ${path.join(' ')} --help`).toMatch(new RegExp(`(^|[\\s,])${flag.replace(/[-]/g, '\\-')}[\\s,<\\[]`, 'm'));
   });
 
-  it.each(COMMANDS.filter((c) => c.offline).map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: runs against the demo account', (_name, c) => {
-    const r = runBuilt(parseCommand(c.text).args, { cwd: work });
+  it.each(COMMANDS.filter((c) => c.offline).map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: runs against the demo account', async (_name, c) => {
+    const r = runBuilt((await parseCommand(c.text)).args, { cwd: work });
     expect([0, 1], `${c.text}\n${r.err}`).toContain(r.code);
   });
 });
