@@ -4,7 +4,7 @@
  */
 import { CloudTrailClient, GetTrailCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { createTableDdl } from '../src/ingest/athena/setup-ddl.js';
@@ -12,6 +12,8 @@ import { startAthenaStandIn, useStandInEnv } from './athena-stand-in.js';
 
 const cloudtrail = mockClient(CloudTrailClient);
 afterEach(() => cloudtrail.reset());
+// Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+afterAll(() => cloudtrail.restore());
 
 function io(): CliIo & { stdout: string; stderr: string } {
   const self = {

@@ -95,6 +95,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // Files share a worker's modules (vitest.config.ts): the clients are real again for the next file.
+  sts.restore();
+  iam.restore();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,7 @@
  */
 import { CloudTrailClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../src/aws/client-config.js';
 import { UpstreamError, UsageError } from '../src/errors.js';
 import { buildLakeStatement, lakeSource } from '../src/ingest/cloudtrail-api/lake-source.js';
@@ -18,6 +18,8 @@ const EDS = 'arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/EXAMPLE-f8
 
 const ct = mockClient(CloudTrailClient);
 afterEach(() => ct.reset());
+// Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+afterAll(() => ct.restore());
 
 const clock = { now: () => 0, sleep: async () => undefined };
 

@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InputError, UpstreamError } from '../src/errors.js';
 import {
   lastAccessedKeeps,
@@ -98,6 +98,8 @@ describe('last-accessed rule', () => {
 describe('live last-accessed', () => {
   const iam = mockClient(IAMClient);
   afterEach(() => iam.reset());
+  // Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+  afterAll(() => iam.restore());
   const client = new IAMClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
   const roles = [
     { arn: `arn:aws:iam::${ACCOUNT}:role/reports`, name: 'reports' },

@@ -11,7 +11,7 @@ import {
   ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { RESULT_COLUMNS } from './athena-expected-rows.js';
@@ -23,6 +23,8 @@ const DOC = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3
 
 const iam = mockClient(IAMClient);
 afterEach(() => iam.reset());
+// Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+afterAll(() => iam.restore());
 
 function row(key: string): Cell[] {
   const v: Record<string, Cell> = {

@@ -14,7 +14,7 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, InputError, UpstreamError } from '../src/errors.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import { readAccountIam, readRoleIam } from '../src/iam/live-iam.js';
@@ -31,6 +31,8 @@ const encode = (doc: unknown): string => encodeURIComponent(JSON.stringify(doc))
 
 const iam = mockClient(IAMClient);
 afterEach(() => iam.reset());
+// Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+afterAll(() => iam.restore());
 
 const fileShape = {
   RoleDetailList: [

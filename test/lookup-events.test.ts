@@ -5,7 +5,7 @@
  */
 import { CloudTrailClient, LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../src/aws/client-config.js';
 import { ExitCode, UpstreamError, UsageError } from '../src/errors.js';
 import { LOOKUP_DATA_EVENTS_NOTE, lookupEventsSource } from '../src/ingest/cloudtrail-api/lookup-source.js';
@@ -20,6 +20,8 @@ const NOW = Date.parse('2026-03-01T00:00:00Z');
 
 const ct = mockClient(CloudTrailClient);
 afterEach(() => ct.reset());
+// Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+afterAll(() => ct.restore());
 
 function record(i: number, role: string): CloudTrailRecord {
   return {

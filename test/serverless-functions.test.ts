@@ -130,6 +130,8 @@ describe('function -> role on the demo account', () => {
 describe('function -> role live (Lambda API stubbed with aws-sdk-client-mock)', () => {
   const lambda = mockClient(LambdaClient);
   beforeEach(() => lambda.reset());
+  // Files share a worker's modules (vitest.config.ts): the client is real again for the next file.
+  afterAll(() => lambda.restore());
   const client = new LambdaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 
   it('reads the role from GetFunctionConfiguration and the sharing functions from ListFunctions pages', async () => {
