@@ -6,12 +6,6 @@
  */
 #include "scan.h"
 
-/*
- * skip_value inside a value skip_value has already passed (so it cannot fail): the index after
- * the value at i.
- */
-static size_t skip_listed(Scan *sc, size_t i) { return skip_value(sc, i); }
-
 /* The id of the plain key token [start, end) (quotes included) in `names`, or -1. */
 static int name_id(const Scan *sc, const Names *names, size_t start, size_t end) {
   size_t len = end - start - 2;
@@ -82,7 +76,7 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
     j = skip_space(sc, key_end);
     if (at(sc, j) != ':') return 0;
     size_t start = skip_space(sc, j + 1);
-    size_t end = skip_listed(sc, start);
+    size_t end = skip_value(sc, start);
     if (end == 0) return 0;
     if (id >= 0) {
       push_value(sc, parts, id, start, end, inert(sc, names, arn, id, start, end));
@@ -118,7 +112,7 @@ static void list_resources(Scan *sc, size_t start) {
     int ok = 1;
     if (at(sc, j) != ']') {
       for (;;) {
-        size_t end = skip_listed(sc, j);
+        size_t end = skip_value(sc, j);
         if (end == 0) {
           ok = 0;
           break;

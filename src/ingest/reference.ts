@@ -10,9 +10,9 @@
  */
 import ignoredEvents from '../mapping/data/ignored-events.json' with { type: 'json' };
 import { extractRequestKeys } from '../mapping/request-keys.js';
-import type { CallRow, RoleFilter, TimeWindow, UsageQuery } from '../model.js';
+import type { CallRow, Evidence, RoleFilter, TimeWindow, UsageQuery, UsageScan } from '../model.js';
 import { compareText } from '../util/compare-text.js';
-import { mergeCounters, callKey, mergeCallRows, sortedRows } from './call-rows.js';
+import { mergeCounters, callKey, sortedRows } from './call-rows.js';
 import { foldCallMap } from './fold.js';
 
 /** The fields of a CloudTrail record the usage query reads. Everything is optional: records lie. */
@@ -195,16 +195,11 @@ export function inWindow(window: TimeWindow, eventTime: string): boolean {
  * Groups whole records the way the usage query does: counted records (attributeRecord) of a
  * selected role inside the window. S3 object keys are folded past `FOLD_LIMIT` per call (fold.ts).
  */
-export function groupRecords(records: Iterable<CloudTrailRecord>, filter: RoleFilter, window: TimeWindow, options: { fold?: boolean } = {}): CallRow[] {
-  const groups = new Map<string, CallRow>();
-  for (const record of records) {
-    const call = attributeRecord(record);
-    if (call === undefined || !roleFilterMatches(filter, call.roleArn, call.roleName) || !inWindow(window, call.eventTime)) continue;
-    mergeCounters(groups, callKey(call.row), { ...call.row, count: 1, firstSeen: call.eventTime, lastSeen: call.eventTime });
-  }
+export function groupRecords(records: Iterable<unknown>, filter: RoleFilter, window: TimeWindow, options: { fold?: boolean } = {}): CallRow[] {
+  const { calls } = scanRecords(records, { roles: filter, window }, options);
   // `fold: false` gives the SQL's unfolded groups (what Athena returns before folding).
-  if (options.fold !== false) foldCallMap(groups);
-  return sortedRows(groups);
+  if (options.fold !== false) foldCallMap(calls);
+  return sortedRows(calls);
 }
 
 /** One file's share of the usage query: what a scan of its records gives. */
@@ -267,9 +262,10 @@ export function pieceCalls(pieces: Map<string, DayPiece>, day: string, roleName:
 /**
  * The usage query over one file's top-level values (`records`): what every scan of a file must
  * give (scan-text.ts gives the same from the bytes). `rollup`: the usage index's per-day pieces
- * and coverage instead of `calls`.
+ * and coverage instead of `calls`; `fold: false`: no fold as the groups grow.
  */
-export function scanRecords(records: Iterable<unknown>, query: UsageQuery, rollup = false): FileScan {
+export function scanRecords(records: Iterable<unknown>, query: UsageQuery, options: { rollup?: boolean | undefined; fold?: boolean } = {}): FileScan {
+  const rollup = options.rollup === true;
   const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
   const pieces = new Map<string, DayPiece>();
   const coverage = new Map<string, CoverageCount>();
@@ -301,7 +297,7 @@ export function scanRecords(records: Iterable<unknown>, query: UsageQuery, rollu
     const size = calls.size;
     mergeCounters(calls, callKey(call.row), { ...call.row, count: 1, firstSeen: time, lastSeen: time });
     // A single large file (an export of millions of records) is folded as it grows.
-    if (calls.size > size && ++rows >= foldAt) {
+    if (options.fold !== false && calls.size > size && ++rows >= foldAt) {
       rows = 0;
       if (rollup) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
       else rows = foldCallMap(out.calls).size;
@@ -312,51 +308,54 @@ export function scanRecords(records: Iterable<unknown>, query: UsageQuery, rollu
 }
 
 /**
- * Collects records that arrive as JSON text, page by page (LookupEvents, CloudTrail Lake): counts
- * them, counts the ones that are not CloudTrail records (not JSON, no time, no eventSource: the
- * same rule as the SQL's `valid`), tracks the time span they cover, and groups the valid ones.
+ * Collects records that arrive as JSON text, page by page (LookupEvents, CloudTrail Lake): each
+ * page is scanned as a file's records are (scanRecords; a text that is not JSON counts as a record
+ * that is not a CloudTrail one), and its groups are folded into the rest, so memory stays bounded.
  */
 export interface RecordTextCollector {
   addPage(texts: Iterable<string | undefined>): void;
-  records(): number;
-  invalid(): number;
-  covered(): { first: string | null; last: string | null };
-  rows(): CallRow[];
+  /** The scan so far, read from `source` (`bytes` scanned; data event sources: those the rows show, or none). */
+  result(source: string, bytes: number, dataEvents: 'rows' | 'none'): UsageScan;
 }
 
-export function collectRecordTexts(filter: RoleFilter, window: TimeWindow): RecordTextCollector {
+export function collectRecordTexts(query: UsageQuery): RecordTextCollector {
   const calls = new Map<string, CallRow>();
   let records = 0;
-  let invalid = 0;
+  let valid = 0;
   let first: string | null = null;
   let last: string | null = null;
   return {
     addPage(texts) {
-      const parsed: CloudTrailRecord[] = [];
+      const parsed: unknown[] = [];
       for (const text of texts) {
         records++;
-        let record: unknown;
         try {
-          record = JSON.parse(text ?? '');
+          parsed.push(JSON.parse(text ?? ''));
         } catch {
-          invalid++;
-          continue;
+          // Not JSON: counted, never read.
         }
-        const time = record !== null && typeof record === 'object' ? recordTime(record as CloudTrailRecord) : null;
-        if (time === null || typeof (record as CloudTrailRecord).eventSource !== 'string') {
-          invalid++;
-          continue;
-        }
-        if (first === null || time < first) first = time;
-        if (last === null || time > last) last = time;
-        parsed.push(record as CloudTrailRecord);
       }
-      mergeCallRows(calls, groupRecords(parsed, filter, window));
-      foldCallMap(calls); // page by page: memory stays bounded, the result equals one fold at the end
+      const scan = scanRecords(parsed, query);
+      valid += scan.validRecords;
+      if (scan.first !== null && (first === null || scan.first < first)) first = scan.first;
+      if (scan.last !== null && (last === null || scan.last > last)) last = scan.last;
+      for (const [key, row] of scan.calls) mergeCounters(calls, key, row);
+      foldCallMap(calls); // page by page: the result equals one fold at the end
     },
-    records: () => records,
-    invalid: () => invalid,
-    covered: () => ({ first, last }),
-    rows: () => sortedRows(calls),
+    result(source, bytes, dataEvents) {
+      const rows = sortedRows(calls);
+      const evidence: Evidence = {
+        source,
+        files: 0,
+        bytes,
+        skippedFiles: [],
+        records,
+        invalidRecords: records - valid,
+        events: rows.reduce((sum, r) => sum + r.count, 0),
+        covered: { first, last },
+        dataEventSources: dataEvents === 'none' ? [] : [...new Set(rows.filter((r) => r.eventCategory === 'Data').map((r) => r.eventSource))].sort(compareText),
+      };
+      return { window: query.window, rows, evidence };
+    },
   };
 }

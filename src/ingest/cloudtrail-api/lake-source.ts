@@ -3,14 +3,14 @@
  * StartQuery has no parameter binding for ad-hoc SQL, so every value placed in the statement is
  * first checked against a strict pattern (role ARNs, times we format, the event data store ID);
  * nothing else can reach the SQL. The statement returns each matching event's JSON, grouped here
- * with `groupRecords` (reference.ts: the one rule of which records count). Lake statuses end in FINISHED;
+ * with `collectRecordTexts` (reference.ts: the one rule of which records count). Lake statuses end in FINISHED;
  * FAILED, CANCELLED and TIMED_OUT end the run.
  */
 import { CloudTrailClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UpstreamError, UsageError } from '../../errors.js';
-import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
+import type { UsageQuery, UsageScan } from '../../model.js';
 import { countedEventTypeSql } from '../query.js';
 import { collectRecordTexts } from '../reference.js';
 import type { UsageSource } from '../source.js';
@@ -68,7 +68,7 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
     async scan(query: UsageQuery): Promise<UsageScan> {
       const statement = buildLakeStatement(options.eventDataStore, query);
       const client = options.client ?? new CloudTrailClient(options.aws);
-      const collected = collectRecordTexts(query.roles, query.window);
+      const collected = collectRecordTexts(query);
       let bytesScanned = 0;
       try {
         const started = await callAws('cloudtrail:StartQuery', () => client.send(new StartQueryCommand({ QueryStatement: statement })));
@@ -100,20 +100,8 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
       } finally {
         if (options.client === undefined) client.destroy();
       }
-      const rows = collected.rows();
-      const evidence: Evidence = {
-        source: description,
-        files: 0,
-        bytes: bytesScanned,
-        skippedFiles: [],
-        records: collected.records(),
-        invalidRecords: collected.invalid(),
-        events: rows.reduce((sum, r) => sum + r.count, 0),
-        covered: collected.covered(),
-        // The statement selects the role's events only, so it cannot tell which services log data events.
-        dataEventSources: [...new Set(rows.filter((r) => r.eventCategory === 'Data').map((r) => r.eventSource))].sort(),
-      };
-      return { window: query.window, rows, evidence };
+      // The statement selects the role's events only, so it cannot tell which services log data events.
+      return collected.result(description, bytesScanned, 'rows');
     },
   };
 }

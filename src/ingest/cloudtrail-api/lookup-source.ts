@@ -3,7 +3,7 @@
  * S3. It returns management events only, for the last 90 days, one Region per call, 50 events a
  * page, at 2 requests/second. `Username` holds the session name, not the role, so events are
  * filtered on our side: each `CloudTrailEvent` JSON string is parsed and grouped with
- * `groupRecords`. Data events never appear here; the source says so, and reports no data-event
+ * `collectRecordTexts` (reference.ts). Data events never appear here; the source says so, and reports no data-event
  * coverage, so data-plane permissions stay "unobservable", never "unused".
  */
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -11,7 +11,7 @@ import type { AwsClientConfig } from '../../aws/client-config.js';
 import { callAws } from '../../aws/errors.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
-import type { Evidence, UsageQuery, UsageScan } from '../../model.js';
+import type { UsageQuery, UsageScan } from '../../model.js';
 import { collectRecordTexts } from '../reference.js';
 import type { UsageSource } from '../source.js';
 import { createRateLimiter, type Clock } from './rate-limit.js';
@@ -47,7 +47,7 @@ export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
           hint: `use --days ${LOOKUP_RETENTION_DAYS} or less, or --athena / --logs for longer windows (missing days are not "unused")`,
         });
       }
-      const collected = collectRecordTexts(query.roles, query.window);
+      const collected = collectRecordTexts(query);
       for (const region of [...new Set(options.regions)].sort(compareText)) {
         const client = options.client?.(region) ?? new CloudTrailClient({ ...options.aws, region });
         // One limiter per Region: the quota is per account and Region.
@@ -74,20 +74,8 @@ export function lookupEventsSource(options: LookupSourceOptions): UsageSource {
           if (options.client === undefined) client.destroy();
         }
       }
-      const rows = collected.rows();
-      const evidence: Evidence = {
-        source: description,
-        files: 0,
-        bytes: 0,
-        skippedFiles: [],
-        records: collected.records(),
-        invalidRecords: collected.invalid(),
-        events: rows.reduce((sum, r) => sum + r.count, 0),
-        covered: collected.covered(),
-        // Event history has no data events at all: no service's data plane is observed.
-        dataEventSources: [],
-      };
-      return { window: query.window, rows, evidence };
+      // Event history has no data events at all: no service's data plane is observed.
+      return collected.result(description, 0, 'none');
     },
   };
 }

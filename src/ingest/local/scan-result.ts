@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
+import { sortedRows } from '../call-rows.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
 import type { Discovery } from './discover.js';
 import { deliveryCoverage, deliveryKeyOf, logAccounts } from './coverage.js';
@@ -46,16 +47,10 @@ export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): Usage
       { hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)' },
     );
   }
-  if (calls.size > 0 && [...calls.values()].some((c) => c.firstSeen === 'null')) {
-    throw new Error('usage query returned a call group without a time');
-  }
-
   const stats = [...fileStats.values()];
   const firsts = stats.map((s) => s.first).filter((t): t is string => t !== null).sort(compareText);
   const lasts = stats.map((s) => s.last).filter((t): t is string => t !== null).sort(compareText);
-  // The map is keyed by callKey already: sorting its entries is sortCallRows without
-  // re-serialising every key per comparison (that cost seconds at 100k rows).
-  const rows = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
+  const rows = sortedRows(calls);
   const totalBytes = discovery.files.reduce((sum, f) => sum + f.size, 0);
   const evidence: Evidence = {
     source: `local logs ${parts.logs}`,

@@ -46,7 +46,7 @@ export interface ScanOptions {
 export function scanBytes(bytes: Buffer, shape: FileShape, query: UsageQuery, options: ScanOptions = {}): FileScan {
   const native = options.reference !== true && bytes.length < NATIVE_MAX_BYTES ? nativeWalker() : null;
   if (native !== null) return scanText(native, bytes, shape, query, options.rollup, options.foldDepth);
-  return scanRecords(parseLogRecords(bytes, shape, scanLimits()), query, options.rollup);
+  return scanRecords(parseLogRecords(bytes, shape, scanLimits()), query, { rollup: options.rollup });
 }
 
 /**
