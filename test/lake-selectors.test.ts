@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { CloudTrailClient, GetEventDataStoreCommand, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseTrailConfig } from '../src/diff/trail-selectors.js';
+import { observabilityBasis } from '../src/diff/observability.js';
 import { runCli } from './helpers/run-cli.js';
 import { simulate } from './helpers/simulate.js';
 
@@ -241,5 +243,30 @@ describe('minimize --lake reads the event data store selectors', () => {
     const r = await runCli([...base(), '--trail', 'main']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--lake and --trail');
+  });
+  it('an unknown event data store is an input error naming it (exit 3), before any query runs', async () => {
+    ct.on(GetEventDataStoreCommand).rejects(
+      Object.assign(new Error('The specified event data store was not found.'), {
+        name: 'EventDataStoreNotFoundException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const r = await runCli(base());
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`--lake ${EDS_ID}: no such event data store`);
+    expect(ct.commandCalls(StartQueryCommand)).toHaveLength(0);
+  });
+});
+
+describe('event data store reach (MultiRegionEnabled, OrganizationEnabled)', () => {
+  const basis = (doc: Record<string, unknown>, role: string) => observabilityBasis(parseTrailConfig(store(MANAGEMENT_ONLY, doc), 'eds.json'), role);
+  it('a store of one account that is not organization-enabled holds no events of a role in another account', () => {
+    expect(basis({}, `arn:aws:iam::444455556666:role/app`)).toMatchObject({
+      notes: [
+        'the event data store is not organization-enabled and belongs to account 111122223333: it holds no events of account 444455556666, where the role is',
+      ],
+    });
+    expect(basis({ OrganizationEnabled: true }, `arn:aws:iam::444455556666:role/app`)).not.toHaveProperty('notes');
+    expect(basis({}, ROLE)).not.toHaveProperty('notes');
   });
 });
