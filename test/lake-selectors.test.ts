@@ -239,6 +239,15 @@ describe('minimize --lake reads the event data store selectors', () => {
     expect(text.out).toContain('Evidence coverage: the event data store collects the events of its home Region (us-east-1) only');
   });
 
+  it("--trail-config with a trail's get-event-selectors output is refused with --lake, naming the file", async () => {
+    const file = join(dir, 'trail.json');
+    await writeFile(file, JSON.stringify({ TrailARN: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`, AdvancedEventSelectors: BUCKET_A_DATA }));
+    const r = await runCli([...base(), '--trail-config', file]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`--trail-config ${file}: with --lake it must hold the event data store's selectors`);
+    expect(r.err).toContain('get-event-data-store');
+  });
+
   it('--lake with --trail is refused: a trail says nothing about what a store collects', async () => {
     const r = await runCli([...base(), '--trail', 'main']);
     expect(r.code).toBe(2);

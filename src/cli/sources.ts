@@ -185,7 +185,13 @@ export async function buildTrailSelection(
         hint: 'aws cloudtrail get-event-selectors --trail-name NAME > trail.json',
       });
     }
-    return parseTrailConfig(json, `--trail-config ${file}`);
+    const selection = parseTrailConfig(json, `--trail-config ${file}`);
+    if (options.lake !== undefined && selection.owner !== 'event-data-store') {
+      throw new InputError(`--trail-config ${file}: with --lake it must hold the event data store's selectors, not a trail's (no EventDataStoreArn)`, {
+        hint: `aws cloudtrail get-event-data-store --event-data-store ${options.lake} > eds.json`,
+      });
+    }
+    return selection;
   }
   if (options.trail === undefined && options.lake === undefined) return undefined;
   const [{ CloudTrailClient }, { awsClientConfig }] = await Promise.all([import('@aws-sdk/client-cloudtrail'), import('../aws/client-config.js')]);
