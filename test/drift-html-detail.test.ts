@@ -123,6 +123,7 @@ function rowsOf(page: string, name: string): { row: string; detail: string } {
 
 let dir: string;
 let page: string;
+let markdown: string;
 let report: DriftReport;
 
 beforeAll(async () => {
@@ -145,6 +146,7 @@ beforeAll(async () => {
     expect(code, errors.join('')).toBe(0);
   }
   page = await readFile(join(dir, 'out2', 'report.html'), 'utf8');
+  markdown = await readFile(join(dir, 'out2', 'report.md'), 'utf8');
   report = JSON.parse(await readFile(join(dir, 'out2', 'report.json'), 'utf8')) as DriftReport;
 }, 240_000);
 
@@ -266,4 +268,34 @@ describe('report.html: a role in detail, after three runs', () => {
     chromium([`--screenshot=${shot}`, '--window-size=1280,2400', pathToFileURL(opened).href]);
     expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2400 });
   }, 120_000);
+});
+
+describe('report.md: the same detail, compactly, after three runs', () => {
+  it('lists each shown role\'s used actions, last call first, with the day of the last call', () => {
+    // The days counted from the fixture: 19, 40 and 80 hours before 2026-06-24T00:00Z.
+    expect(markdown).toContain(
+      `- \`${A}/queue-reader\`: \`logs:DescribeLogGroups\` (2026-06-23), \`logs:DescribeLogStreams\` (2026-06-22), \`logs:FilterLogEvents\` (2026-06-20)\n`,
+    );
+    expect(markdown).toContain(`- \`${A}/policy-writer\`: \`iam:GetRole\` (2026-06-23)\n`);
+    // The list follows the role table it belongs to.
+    expect(markdown.indexOf('Used actions, last call first')).toBeGreaterThan(markdown.indexOf('## Roles by account'));
+  });
+
+  it('names the concrete unused actions of each risk: listed ones, and for `*` the actions behind it, capped', () => {
+    const writer = /### 111111111111\/policy-writer\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
+    expect(writer).toMatch(/^- \*\*iam-put-policy\*\* \(privilege-escalation, high\): `iam:PutRolePolicy`\. /m);
+    expect(writer).not.toContain('iam:GetRole');
+    const admin = /### 222222222222\/admin\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
+    const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more\./.exec(admin);
+    expect(star, admin.slice(0, 400)).not.toBeNull();
+    // The admin role used one action of its `*`: every unused one (granted minus used minus unobservable) is behind it; 8 shown.
+    const admin1 = report.roles.find((r) => r.name === 'admin');
+    expect(admin1?.used).toBe(1);
+    expect(Number((star?.[1] ?? '0').replace(/,/g, ''))).toBe((admin1?.granted ?? 0) - 1 - (admin1?.unobservable ?? 0));
+    expect(star?.[2]).not.toContain('logs:DescribeLogGroups');
+    // NotAction iam:*: the actions behind it are listed, none of them iam.
+    const notAction = /granted as `NotAction iam:\*`, [\d,]+ unused actions: ([^.]+) and [\d,]+ more\./.exec(markdown)?.[1] ?? '';
+    expect(notAction.split(', ')).toHaveLength(8);
+    expect(notAction).not.toContain('`iam:');
+  });
 });

@@ -137,6 +137,9 @@ function antiPatternLines(list: readonly AntiPattern[], fn: string | undefined, 
   return list.map((a) => `- **${a.kind}** (${a.severity}) in ${a.where}: ${a.detail}. ${a.reason}; ${fn !== undefined ? a.fix.replace('<name>', fn) : a.fixRole.replace('<role>', role)}.`);
 }
 
+/** Roles whose anti-patterns report.md spells out (as many as its role table): at 500 roles they took 400 KB. */
+const MARKDOWN_ANTI_PATTERN_ROLES = 40;
+
 /** Markdown for the drift report; empty when there is nothing to say. */
 export function renderServerlessMarkdown(section: ServerlessDriftSection | undefined): string[] {
   if (section === undefined || (section.groups.length === 0 && section.otherRoles.length === 0)) return [];
@@ -154,7 +157,9 @@ export function renderServerlessMarkdown(section: ServerlessDriftSection | undef
   }
   if (section.otherRoles.length > 0) {
     lines.push(section.functionsSource !== null ? '## Anti-patterns in other roles' : '## Anti-patterns', '');
-    for (const r of section.otherRoles) lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined, r.role), '');
+    for (const r of section.otherRoles.slice(0, MARKDOWN_ANTI_PATTERN_ROLES)) lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined, r.role), '');
+    const more = section.otherRoles.length - MARKDOWN_ANTI_PATTERN_ROLES;
+    if (more > 0) lines.push(`${more} more ${more === 1 ? 'role' : 'roles'} with anti-patterns in report.json / report.html.`, '');
   }
   return lines;
 }

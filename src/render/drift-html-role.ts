@@ -7,7 +7,7 @@
  */
 import type { DriftRole } from '../drift/report.js';
 import type { RiskFinding } from '../drift/risk.js';
-import { wildcardRegExp } from '../iam/expand.js';
+import { riskActions, usedByLastCall } from '../drift/role-detail.js';
 import { escapeHtml, sparkline } from './drift-html-chart.js';
 import { count, plural } from './format.js';
 
@@ -54,28 +54,17 @@ function codeList(items: readonly string[], shown: number): string {
 /** Used actions, most recent call first (then by name), each with the day of its last call. */
 function usedHtml(role: DriftRole): string {
   if (role.usedLastSeen.length === 0) return `<p class="used-actions"><b>Used</b>: none in the window.</p>`;
-  const ordered = [...role.usedLastSeen].sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : a.action < b.action ? -1 : 1));
-  const items = ordered.map(
+  const items = usedByLastCall(role).map(
     (u) => `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
   );
   return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${capped(items, USED_SHOWN)}</p>`;
 }
 
-/**
- * The concrete unused actions behind a finding: its own list, except for wildcard rules whose
- * `unused` are the patterns (`*`, `s3:*`): those are shown with the unused actions they cover.
- */
-function riskActions(role: DriftRole, finding: RiskFinding): string {
-  const wildcard = finding.unused.some((p) => p === '*' || p.endsWith(':*') || p.startsWith('NotAction '));
-  if (!wildcard) return `Unused: ${codeList(finding.unused, RISK_ACTIONS_SHOWN)}`;
-  const behind = role.unusedActions.filter((a) => finding.unused.some((p) => coveredBy(a, p)));
-  return `Granted as ${codeList(finding.unused, RISK_ACTIONS_SHOWN)}, ${escapeHtml(plural(finding.unusedCount, 'unused action'))}: ${codeList(behind, RISK_ACTIONS_SHOWN)}`;
-}
-
-/** Whether an unused action (or `service:*`) lies behind a wildcard pattern: `*`, `service:*`, or `NotAction a,b`. */
-function coveredBy(action: string, pattern: string): boolean {
-  if (!pattern.startsWith('NotAction ')) return wildcardRegExp(pattern, true).test(action);
-  return !pattern.slice('NotAction '.length).split(',').some((p) => wildcardRegExp(p, true).test(action));
+/** A finding's concrete unused actions; for a wildcard rule the pattern and the unused actions behind it. */
+function riskActionsHtml(role: DriftRole, finding: RiskFinding): string {
+  const { patterns, actions } = riskActions(role, finding);
+  if (patterns === null) return `Unused: ${codeList(actions, RISK_ACTIONS_SHOWN)}`;
+  return `Granted as ${codeList(patterns, RISK_ACTIONS_SHOWN)}, ${escapeHtml(plural(finding.unusedCount, 'unused action'))}: ${codeList(actions, RISK_ACTIONS_SHOWN)}`;
 }
 
 /** Each risky unused permission: its rule, severity and category, the reason, and the actions. */
@@ -85,7 +74,7 @@ function risksHtml(role: DriftRole): string {
   const items = risky.map(
     (f) =>
       `<li><span class="risk ${f.severity}">${escapeHtml(f.rule)}</span> ${escapeHtml(f.severity)}, ${escapeHtml(f.category.replace(/-/g, ' '))}: ` +
-      `<span class="reason">${escapeHtml(f.reason)}.</span> ${riskActions(role, f)}</li>`,
+      `<span class="reason">${escapeHtml(f.reason)}.</span> ${riskActionsHtml(role, f)}</li>`,
   );
   return `<div class="risk-details"><b>Risky unused (${count(risky.length)})</b><ul>${items.join('')}</ul></div>`;
 }

@@ -7,10 +7,14 @@ import { count, plural } from './format.js';
 import { compareText } from '../util/compare-text.js';
 import { renderServerlessMarkdown } from '../drift/lambda-drift.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
+import { riskActions, usedByLastCall } from '../drift/role-detail.js';
 
 /** Rows of the ranked role table; the rest is in report.json. */
 export const MARKDOWN_ROLE_ROWS = 40;
 const LIST_ITEMS = 12;
+/** Used actions written per role, and concrete actions per risk (report.html shows 12 and 10). */
+const USED_ITEMS = 6;
+const RISK_ITEMS = 8;
 
 function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -43,6 +47,20 @@ function trendText(role: DriftRole): string {
 function roleRow(role: DriftRole, rank: number): string {
   const risky = role.risks.filter((r) => r.unusedCount > 0).map((r) => r.rule);
   return `| ${rank} | ${code(role.name)} | ${count(role.granted)} | ${count(role.used)} | ${count(role.unused)} (${role.unusedPercent}%) | ${count(role.unobservable)} | ${risky.length > 0 ? cell(risky.join(', ')) : '—'} | ${count(role.deniedAttempts.reduce((s, d) => s + d.count, 0))} | ${lastActivity(role)} | ${trendText(role)} |`;
+}
+
+/** `a` (2026-06-23), `b` (2026-06-20) and N more: the used actions, last call first, with its day. */
+function usedText(role: DriftRole): string {
+  const used = usedByLastCall(role);
+  if (used.length === 0) return 'none in the window';
+  const shown = used.slice(0, USED_ITEMS).map((u) => `${code(u.action)} (${u.lastSeen.slice(0, 10) || 'no call recorded'})`).join(', ');
+  return used.length > USED_ITEMS ? `${shown} and ${count(used.length - USED_ITEMS)} more` : shown;
+}
+
+/** Under a role table: each listed role's used actions, so a reviewer sees what it needs before what it does not. */
+function usedLines(report: DriftReport, roles: readonly DriftRole[]): string[] {
+  if (roles.length === 0) return [];
+  return ['', 'Used actions, last call first (day of the last call):', '', ...roles.map((r) => `- ${code(roleLabel(report, r))}: ${usedText(r)}`)];
 }
 
 function changesSection(changes: DriftChanges | null, report: DriftReport): string[] {
@@ -117,7 +135,9 @@ function rolesSection(report: DriftReport): string[] {
   const active = report.roles.filter((r) => r.status === 'active');
   if (report.accounts.length <= 1) {
     const lines = ['## Roles, riskiest excess first', '', ...ROLE_HEADER];
-    active.slice(0, MARKDOWN_ROLE_ROWS).forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    const shown = active.slice(0, MARKDOWN_ROLE_ROWS);
+    shown.forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    lines.push(...usedLines(report, shown));
     if (active.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(active.length - MARKDOWN_ROLE_ROWS)} more roles in report.json / report.html.`);
     return lines;
   }
@@ -142,7 +162,9 @@ function rolesSection(report: DriftReport): string[] {
       continue;
     }
     lines.push(...ROLE_HEADER);
-    mine.slice(0, perAccount).forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    const shown = mine.slice(0, perAccount);
+    shown.forEach((role, i) => lines.push(roleRow(role, i + 1)));
+    lines.push(...usedLines(report, shown));
     if (mine.length > perAccount) lines.push('', `${count(mine.length - perAccount)} more roles of this account in report.json / report.html.`);
   }
   return lines;
@@ -193,9 +215,11 @@ export function renderDriftMarkdown(report: DriftReport): string {
   const risky = report.roles.filter((r) => r.riskyUnused > 0);
   if (risky.length === 0) lines.push('None.');
   for (const role of risky.slice(0, 15)) {
-    lines.push(`### ${role.name}`, '');
+    lines.push(`### ${roleLabel(report, role)}`, '');
     for (const f of role.risks.filter((r) => r.unusedCount > 0)) {
-      lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${list(f.unused, 6)}${f.unusedCount > f.unused.length ? ` (${count(f.unusedCount)} actions)` : ''}. ${f.reason}.`);
+      const { patterns, actions } = riskActions(role, f);
+      const concrete = patterns === null ? list(actions, RISK_ITEMS) : `granted as ${list(patterns, RISK_ITEMS)}, ${plural(f.unusedCount, 'unused action')}: ${list(actions, RISK_ITEMS)}`;
+      lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${concrete}. ${f.reason}.`);
     }
     lines.push('', role.retire !== undefined ? 'Unused: retire it (see Unused roles) rather than minimize it.' : `${role.kind.label}: ${role.kind.advice}. Minimize: ${code(role.minimize)}`, '');
   }
