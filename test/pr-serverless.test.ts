@@ -227,9 +227,9 @@ describe('serverless.yml lists pr cannot prove or rewrite are refused in one lin
     });
   }
 
-  it('iamRoleStatementsInherit is refused; a function list without it is matched', () => {
+  it('a function list is matched with iamRoleStatementsInherit when the provider has no statements to inherit', () => {
     const text = `${head}plugins:\n  - serverless-iam-roles-per-function\nfunctions:\n  a:\n    iamRoleStatementsInherit: true\n    iamRoleStatements:\n      - Effect: Allow\n        Action: s3:GetObject\n        Resource: "*"\n`;
-    expect(() => matchServerless('serverless.yml', text, 'a', 'r', shares)).toThrow(/iamRoleStatementsInherit adds the provider statements to this role too/);
+    expect(matchServerless('serverless.yml', text, 'a', 'r', shares).read.included).toEqual([]);
     expect(matchServerless('serverless.yml', text.replace('    iamRoleStatementsInherit: true\n', ''), undefined, 'r', shares).list.resource).toBe('functions.a');
   });
 
@@ -255,5 +255,48 @@ describe('serverless.yml lists pr cannot prove or rewrite are refused in one lin
     expect(match.framework).toHaveLength(1);
     const after = rewriteServerlessList('serverless.yml', text, match, proposed, match.expressions).content;
     expect(after).toBe(`${head}  iamRoleStatements: []\n    # trailing comment\nfunctions: {}\n`);
+  });
+});
+
+describe('iamRoleStatementsInherit: the provider statements are the function role\'s too', () => {
+  const text = `service: svc
+plugins:
+  - serverless-iam-roles-per-function
+provider:
+  name: aws
+  iamRoleStatements:
+    - Effect: Allow
+      Action: xray:PutTraceSegments
+      Resource: "*"
+functions:
+  a:
+    iamRoleStatementsInherit: true
+    iamRoleStatements:
+      - Effect: Allow
+        Action:
+          - s3:GetObject
+          - s3:PutObject
+        Resource: arn:aws:s3:::b/*
+`;
+  const xray: Statement = { Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' };
+  const s3: Statement = { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::b/*' };
+  const logs: Statement = { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:us-east-1:1:log-group:/aws/lambda/svc-dev-a:*:*' };
+  const current: PolicyDocument = { Version: '2012-10-17', Statement: [logs, xray, s3] };
+  const share = (proposed: PolicyDocument): PolicyShare => ({ kind: 'inline', name: 'svc-dev-lambda', awsManaged: false, change: 'edit', current, proposed, grantedActions: 4, keptActions: 2, removedActions: [] });
+
+  it('matches the function list with the provider statements, writes only the function\'s part', () => {
+    const proposed: PolicyDocument = { Version: '2012-10-17', Statement: [xray, { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }] };
+    const match = matchServerless('serverless.yml', text, undefined, 'svc-dev-a-us-east-1-lambdaRole', [share(proposed)]);
+    expect(match.list.resource).toBe('functions.a');
+    const after = rewriteServerlessList('serverless.yml', text, match, proposed, match.expressions).content;
+    expect(after).toBe(text.replace('        Action:\n          - s3:GetObject\n          - s3:PutObject\n        Resource: arn:aws:s3:::b/*\n', '        Action:\n          - s3:GetObject\n        Resource:\n          - arn:aws:s3:::b/*\n'));
+  });
+
+  it('refuses a share that drops a provider statement (the default role\'s too), and an empty function list', () => {
+    const withoutXray: PolicyDocument = { Version: '2012-10-17', Statement: [s3] };
+    const match = matchServerless('serverless.yml', text, 'a', 'r', [share(withoutXray)]);
+    expect(() => rewriteServerlessList('serverless.yml', text, match, withoutXray, match.expressions)).toThrow(/provider.iamRoleStatements\[0\] \(iamRoleStatementsInherit\) grants xray:PutTraceSegments on \*, which the share drops; the provider's list is the default role's too/);
+    const onlyXray: PolicyDocument = { Version: '2012-10-17', Statement: [xray] };
+    expect(() => rewriteServerlessList('serverless.yml', text, match, onlyXray, match.expressions)).toThrow(/an empty list would make the per-function plugin give a the default role instead/);
   });
 });

@@ -28,6 +28,8 @@ export interface ServerlessList {
   node?: YAMLSeq;
   /** Start of the key (`statements:`), for messages and an empty list. */
   keyStart: number;
+  /** iamRoleStatementsInherit: the provider's list, whose statements this function's role has too. */
+  inherits?: ServerlessList;
 }
 
 export interface ServerlessFile {
@@ -117,6 +119,8 @@ export function serverlessFile(file: string, text: string): ServerlessFile {
     lists.push({ resource: 'provider', path, roleName: providerRole, keyStart: keyStart(pair), ...(typeof list === 'string' ? {} : { node: list }), ...(ignored !== undefined ? { ignored } : {}) });
   }
   const perFunction = pluginNames(doc).includes('serverless-iam-roles-per-function');
+  const defaultSetting = get(get(get(doc.contents, 'custom')?.value, 'serverless-iam-roles-per-function')?.value, 'defaultInherit')?.value;
+  const defaultInherit = isScalar(defaultSetting) && defaultSetting.value === true;
   const functions = get(doc.contents, 'functions')?.value;
   for (const item of isMap(functions) ? functions.items : []) {
     const fn = literal(item.key);
@@ -125,13 +129,15 @@ export function serverlessFile(file: string, text: string): ServerlessFile {
     const path = `functions.${fn}.iamRoleStatements`;
     const list = asList(file, path, pair);
     const custom = literal(get(item.value, 'iamRoleStatementsName')?.value);
-    const inherit = get(item.value, 'iamRoleStatementsInherit')?.value;
+    const own = get(item.value, 'iamRoleStatementsInherit')?.value;
+    const inherit = isScalar(own) && typeof own.value === 'boolean' ? own.value : defaultInherit;
+    const inherits = inherit ? lists.find((l) => l.resource === 'provider' && l.ignored === undefined) : undefined;
     const ignored = !perFunction
       ? `${path}: serverless-iam-roles-per-function is not in plugins, so the framework ignores function-level statements`
       : get(item.value, 'role') !== undefined
         ? `${path}: the function also sets role, which the per-function plugin refuses`
-        : isScalar(inherit) && inherit.value === true
-          ? `${path}: iamRoleStatementsInherit adds the provider statements to this role too; iamtrim rewrites a role whose statements are all in one list`
+        : inherit && inherits === undefined && lists.some((l) => l.resource === 'provider')
+          ? `${path}: iamRoleStatementsInherit adds provider statements iamtrim cannot read to this role`
           : typeof list === 'string'
             ? list
             : undefined;
@@ -143,6 +149,7 @@ export function serverlessFile(file: string, text: string): ServerlessFile {
       keyStart: keyStart(pair),
       ...(typeof list === 'string' ? {} : { node: list }),
       ...(ignored !== undefined ? { ignored } : {}),
+      ...(inherits !== undefined ? { inherits } : {}),
     });
   }
   return { doc, lists };
@@ -172,7 +179,9 @@ function sourceOf(text: string, node: Node): string {
 
 /** A statement the list takes whole from another file (`- ${file(../common.yml):xray}`), followed there. */
 export interface IncludedStatement {
-  /** The list item as written: `${file(../../serverless.common.yml):lambdaPolicyXRay}`. */
+  /** `file`: an item of the list, `- ${file(path):key}`; `provider`: inherited from the provider's list. */
+  from: 'file' | 'provider';
+  /** The list item as written: `${file(../../serverless.common.yml):lambdaPolicyXRay}`, or where it is inherited from. */
   source: string;
   /** The file it was followed to, relative to the repository. */
   path: string;
@@ -329,7 +338,7 @@ function readIncluded(r: Reader, node: Scalar, source: string, m: RegExpExecArra
   if (statement.Condition !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined || statement.Resource === undefined) {
     refuse(r, node, `the statement is ${source}, which has a Condition, NotAction or NotResource; iamtrim keeps such a shared statement only by hand`);
   }
-  r.included.push({ source, path, statement });
+  r.included.push({ from: 'file', source, path, statement });
   return statement;
 }
 
@@ -368,5 +377,16 @@ export function readServerlessList(file: string, text: string, list: ServerlessL
   const node = list.node;
   if (node === undefined) refuse(r, undefined, 'not a list of statements');
   const document: PolicyDocument = { Version: '2012-10-17', Statement: node.items.map((item) => readStatement(r, item)) };
+  const provider = list.inherits;
+  if (provider?.node !== undefined) {
+    // The provider's statements are this role's too, but they live in (and are trimmed through) the provider's list.
+    const inner: Reader = { ...r, where: provider.path, included: [] };
+    provider.node.items.forEach((item, i) => {
+      const statement = readStatement(inner, item);
+      document.Statement.push(statement);
+      r.included.push({ from: 'provider', source: `${provider.path}[${i}]`, path: provider.path, statement });
+    });
+    r.marks = inner.marks;
+  }
   return { document, expressions: r.expressions, target: list.path, included: r.included };
 }

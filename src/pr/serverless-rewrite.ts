@@ -89,6 +89,11 @@ export function rewriteServerlessList(file: string, text: string, target: Server
     const dropped = keeps(doc, i.statement);
     if (dropped !== undefined) {
       const shown = (v: string): string => target.read?.expressions?.get(v) ?? v.replace(/\uE000\uE001\d+\uE002/g, '${...}');
+      if (i.from === 'provider') {
+        throw new InputError(`${file} ${list.path}: ${i.source} (iamRoleStatementsInherit) grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; the provider's list is the default role's too`, {
+          hint: 'trim the provider statements with --resource provider for the default role, or set iamRoleStatementsInherit: false and copy what this function needs',
+        });
+      }
       throw new InputError(`${file} ${list.path}: ${i.source} grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; iamtrim does not edit ${i.path}, which other services may include too`, {
         hint: `edit ${i.path} by hand, or copy the statement into the list so iamtrim can trim it`,
       });
@@ -129,7 +134,13 @@ export function rewriteServerlessList(file: string, text: string, target: Server
   const start = lineStart(text, range[0]);
   const end = range[1];
   let content: string;
-  const references = included.map((i) => `- ${i.source}`);
+  const references = included.filter((i) => i.from === 'file').map((i) => `- ${i.source}`);
+  const inherited = included.length - references.length;
+  if (statements.length === 0 && references.length === 0 && list.fn !== undefined) {
+    throw new InputError(`${file} ${list.path}: everything the share keeps is granted by the framework's own statements${inherited > 0 ? ' and the provider\'s' : ''}, and an empty list would make the per-function plugin give ${list.fn} the default role instead`, {
+      hint: `remove iamRoleStatements from ${list.fn} by hand if the default role is what it should have`,
+    });
+  }
   if (statements.length === 0 && references.length === 0) {
     // Nothing beyond what the framework writes itself: an empty list on the key's line.
     const colon = text.indexOf(':', list.keyStart);
@@ -141,17 +152,17 @@ export function rewriteServerlessList(file: string, text: string, target: Server
     const tail = /\r?\n$/.test(text.slice(start, end)) ? eol : '';
     content = text.slice(0, start) + lines.join(eol) + tail + text.slice(end);
   }
-  check(file, content, list, references.length + statements.length, target.includes ?? new Map());
+  check(file, content, list, references.length + statements.length, inherited, target.includes ?? new Map());
   return { content, target: list.path };
 }
 
 /** The written file parses and the list reads back with the statements written: else a bug, never a half-written file. */
-function check(file: string, content: string, list: ServerlessList, count: number, includes: ReadonlyMap<string, string>): void {
+function check(file: string, content: string, list: ServerlessList, count: number, inherited: number, includes: ReadonlyMap<string, string>): void {
   try {
     if (content.includes(EXPRESSION_MARK)) throw new Error('an expression mark was left in the text');
     const again = serverlessFile(file, content).lists.find((l) => l.path === list.path);
     if (again === undefined) throw new Error(`${list.path} is gone`);
-    const read = count === 0 ? 0 : readServerlessList(file, content, again, includes).document.Statement.length;
+    const read = count === 0 ? 0 : readServerlessList(file, content, again, includes).document.Statement.length - inherited;
     if (read !== count) throw new Error(`${list.path} reads back ${read} statements, ${count} written`);
   } catch (error) {
     throw new InternalError(`${file}: the rewritten ${list.path} does not read back (${(error as Error).message}); nothing was written`);
