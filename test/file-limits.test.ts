@@ -124,7 +124,7 @@ describe('a stale native module', () => {
       }
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(ExitCode.Usage);
-      expect((error as UsageError).message).toBe('native scanner x.node was built from another version of native/scan.c');
+      expect((error as UsageError).message).toBe('native scanner x.node was built from another version of native/scan-*.c');
       expect((error as UsageError).hint).toBe('run npm run build');
     }
   });

@@ -39,7 +39,8 @@ export function countsEventType(eventType: unknown): boolean {
   return typeof eventType === 'string' && COUNTED_EVENT_TYPES.includes(eventType);
 }
 
-function text(value: unknown): string | null {
+/** A non-empty string, else null. */
+export function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Athena as a usage source: one parameterised, grouped query per scan (all requested roles at
  * once), so Athena does the scanning and only distinct usage comes back. Result rows become the
- * same CallRows and Evidence the local DuckDB path produces.
+ * same CallRows and Evidence as a scan of the logs (test/ingest-cases-sql.test.ts runs its SQL
+ * on the cases).
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { AwsClientConfig } from '../../aws/client-config.js';

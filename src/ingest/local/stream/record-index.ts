@@ -1,6 +1,6 @@
 /**
  * Where each CloudTrail record's fields are, in one file's JSON bytes: the layout of the
- * {@link RecordIndex} the native walker (`native/scan.c`) returns, and its loader. What a scan
+ * {@link RecordIndex} the native walker (`native/scan-*.c`) returns, and its loader. What a scan
  * does with the fields is scan-text.ts's. Where the module cannot load (not built, or
  * `IAMTRIM_NATIVE=0`), scans take the reference path instead (strict-parse.ts, then `reference.ts` scanRecords).
  */
@@ -15,7 +15,7 @@ import { membersReadOnlyAs, REQUEST_KEY_MEMBER_SCALAR, REQUEST_KEY_MEMBERS } fro
 import { FOLDED_PARAM } from '../../fold.js';
 import type { FileShape } from '../discover.js';
 
-/** The fields located per record, in row order (native/scan.c's enum). */
+/** The fields located per record, in row order (native/scan.h's enum). */
 export const FIELDS = [
   'eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId',
   'eventCategory', 'errorCode', 'requestParameters', 'resources',
@@ -125,13 +125,13 @@ interface NativeResult {
   resourcesAt: Int32Array;
   groups: Int32Array;
   error?: string;
-  /** json, shape, duplicate, depth or records (scan.c's CODES). */
+  /** json, shape, duplicate, depth or records (scan-walk.c's CODES). */
   errorCode?: string;
   errorAt?: number;
   errorEnd?: number;
 }
 export interface NativeModule {
-  /** native/scan.c: the records of `bytes`, checked strictly (see locateRecords). */
+  /** native/scan-*.c: the records of `bytes`, checked strictly (see locateRecords). */
   locate(bytes: Uint8Array, shape: number, paramNames: string, maxDepth: number, maxRecords: number, seed: Uint8Array): NativeResult;
   /** native/gunzip.c: inflates a gzip file into `output`; the bytes written, or -1 when `output` is too small. */
   gunzip(input: Uint8Array, output: Uint8Array): number;
@@ -140,7 +140,7 @@ export interface NativeModule {
   abi: number;
 }
 
-/** scan.c's ABI: the interface this file calls (a module built from another scan.c has another). */
+/** scan-napi.c's ABI: the interface this file calls (a module built from other sources has another). */
 const NATIVE_ABI = 2;
 /** The key of the walk's hashes, random per thread: keys chosen to collide offline do not collide here. */
 const HASH_SEED = new Uint8Array(randomBytes(16));
@@ -172,7 +172,7 @@ let loadError: UsageError | undefined;
 
 /**
  * The native walker, or null when none is present or it is turned off with IAMTRIM_NATIVE=0.
- * The first candidate that loads and was built from this scan.c wins; when one is present but
+ * The first candidate that loads and was built from these sources wins; when one is present but
  * none qualifies, the first refusal is a UsageError with the fix.
  */
 export function nativeWalker(): NativeModule | null {
@@ -187,7 +187,7 @@ export function nativeWalker(): NativeModule | null {
       nativePath = path;
       return native;
     } catch (cause) {
-      // Built for another Node.js, platform or scan.c, or half written.
+      // Built for another Node.js, platform or sources, or half written.
       const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
       refused ??= cause instanceof UsageError ? cause : new UsageError(`native scanner ${path} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
     }
@@ -206,13 +206,13 @@ export function walkerDescription(): string {
 }
 
 /**
- * The loaded module, if it was built from this scan.c; a module built from another version would
+ * The loaded module, if it was built from these sources; a module built from another version would
  * misread rows, so it is refused: a user error (exit 2) with the fix, never a crash.
  */
 export function checkNativeModule(loaded: unknown, path: string): NativeModule {
   const m = loaded as Partial<NativeModule> | null;
   if (m === null || typeof m !== 'object' || m.abi !== NATIVE_ABI || m.stride !== STRIDE || m.fields !== FIELDS.length || typeof m.gunzip !== 'function' || typeof m.locate !== 'function') {
-    throw new UsageError(`native scanner ${path} was built from another version of native/scan.c`, { hint: 'run npm run build' });
+    throw new UsageError(`native scanner ${path} was built from another version of native/scan-*.c`, { hint: 'run npm run build' });
   }
   return m as NativeModule;
 }

@@ -10,14 +10,10 @@
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { compareText } from '../../../util/compare-text.js';
 import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, objectArnHeadLength, scanIdentity } from '../../fold.js';
-import { attributedRole, countCoverage, FOLD_FLOOR, inWindow, normalTime, pieceCalls, roleFilterMatches, type CoverageCount, type DayPiece, type FileScan } from '../../reference.js';
+import { attributedRole, countCoverage, FOLD_FLOOR, inWindow, normalTime, pieceCalls, roleFilterMatches, text, type CoverageCount, type DayPiece, type FileScan } from '../../reference.js';
 import { FieldReader, type ReducedArns } from './field-reader.js';
 import { ABSENT, FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
 import type { FileShape } from '../discover.js';
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 /** A `requestParameters` or `resources` value reduced for grouping, with its JSON. */
 interface Reduced<T> {
@@ -181,8 +177,8 @@ export function scanText(
     const awsRegion = text(f.value(FIELD.awsRegion)) ?? '';
     const recipientAccountId = text(f.value(FIELD.recipientAccountId)) ?? text(f.value(FIELD['userIdentity.accountId'])) ?? '';
     const eventCategory = group.category ?? '';
-    const errorCode = text(f.value(FIELD.errorCode)) ?? null;
-    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy'])) ?? null;
+    const errorCode = text(f.value(FIELD.errorCode));
+    const invokedBy = text(f.value(FIELD['userIdentity.invokedBy']));
     // The group's identity within this file starts with the JSON of these fields (resolveCall).
     const json = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy]);
     return { json: json.slice(0, -1), roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, roleName: typeof name === 'string' ? name : null };
@@ -280,7 +276,7 @@ export function scanText(
       if (f.id(FIELD['@timestamp']) <= RAW) f.value(FIELD['@timestamp']);
     } else {
       const raw = text(f.value(FIELD.eventTime)) ?? text(f.value(FIELD['@timestamp']));
-      time = raw === undefined ? null : normalTime(raw);
+      time = raw === null ? null : normalTime(raw);
     }
     const g = index.groups[k] ?? -1;
     let group = groups[g];
