@@ -27,6 +27,10 @@ describe('tables are valid data', () => {
     const bad = { ...tables, eventActions: [{ eventSource: 'lambda.amazonaws.com', eventName: 'Invoke', permissions: [{ action: 'lambda:Invoke' }], reason: 'a wrong row' }] };
     expect(() => createMapper(catalog, bad)).toThrow(/lambda:Invoke/);
   });
+  it('refuses to build a mapper over a row naming a resource type its action does not have', () => {
+    const row = { eventSource: 'ecs.amazonaws.com', eventName: 'CreateCluster', permissions: [{ action: 'ecs:TagResource', resourceTypes: ['bucket'] }], reason: 'a wrong row' };
+    expect(() => createMapper(catalog, { ...tables, eventActions: [row] })).toThrow(/ecs:TagResource resource type bucket/);
+  });
   it.each(tables.eventActions.flatMap((r) => r.permissions.map((p) => [`${r.eventSource} ${r.eventName}`, p.action])))(
     'event-actions %s emits %s, which exists in the catalogue',
     (_event, action) => expect(catalog.action(action)?.id).toBe(action),
@@ -157,5 +161,33 @@ describe('unmapped ratchet', () => {
   it('has no duplicate entries', () => {
     const keys = tables.unmappedRatchet.map((r) => `${r.eventSource} ${r.eventName}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+// Tag-on-create (EC2 User Guide, supported-iam-actions-tagging): a tag specification whose
+// resource type the request does not name, or that ec2:CreateTags does not list, keeps the action
+// on `*` and says so; the types it names get the action on their resources, and no other type.
+describe('tag-on-create with resource types from the request', () => {
+  const run = (items: unknown[]): MappedCall =>
+    map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', params: { tagSpecificationSet: JSON.stringify(items) } }));
+  const createTags = (m: MappedCall): string[] | undefined => (m.kind === 'mapped' ? m.permissions.find((p) => p.action === 'ec2:CreateTags')?.resources : undefined);
+  it('an item naming no resource type: ec2:CreateTags on * with a warning naming it', () => {
+    const m = run([{ tags: [{ key: 'Name', value: 'web' }] }]);
+    expect(createTags(m)).toEqual(['*']);
+    expect(m.diagnostics.some((d) => d.severity === 'warning' && d.subject === 'ec2:CreateTags' && d.message.includes('using *'))).toBe(true);
+  });
+  it('a resource type ec2:CreateTags does not list: on * with a warning', () => {
+    const m = run([{ resourceType: 'not-a-type', tags: [] }]);
+    expect(createTags(m)).toEqual(['*']);
+    expect(m.diagnostics.some((d) => d.severity === 'warning' && d.message.includes('not-a-type'))).toBe(true);
+  });
+  it('instance and volume: ec2:CreateTags on those two types only, in the call\'s account and Region', () => {
+    const resources = createTags(run([{ resourceType: 'instance', tags: [] }, { resourceType: 'volume', tags: [] }])) ?? [];
+    expect(resources).toHaveLength(2);
+    expect(resources.some((r) => r.startsWith('arn:aws:ec2:eu-west-1:123456789012:instance/'))).toBe(true);
+    expect(resources.some((r) => r.startsWith('arn:aws:ec2:eu-west-1:123456789012:volume/'))).toBe(true);
+  });
+  it('without tag specifications: no ec2:CreateTags', () => {
+    expect(actions(map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' })))).toEqual(['ec2:RunInstances']);
   });
 });
