@@ -92,7 +92,7 @@ describe('drift --iam DIR (one snapshot per account)', () => {
     expect(report.roles.filter((r) => r.name === 'svc-0001').map((r) => r.account).sort()).toEqual([A, B]);
     expect((report.alerts ?? []).filter((a) => a.code !== 'partial-window')).toEqual([]);
     const md = await readFile(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('## Accounts (2)');
+    expect(md).toContain('## Accounts (2 evaluated)');
     expect(md.indexOf(`### Account ${A}`)).toBeGreaterThan(md.indexOf('## Roles by account'));
     expect(md.indexOf(`### Account ${B}`)).toBeGreaterThan(md.indexOf(`### Account ${A}`));
     // svc-0001 has no activity in either account: the unused list names both, by account.

@@ -213,6 +213,16 @@ describe('report.html: a role in detail, after three runs', () => {
     const usedA = used.map((u) => u + 1);
     expect(seriesOf(figure, 'granted').values).toBe(grantedA.join(','));
     expect(seriesOf(figure, 'used').values).toBe(usedA.join(','));
+    // report.json carries the same series (the page draws them from there): 5,5,7 granted, 2,3,4 used.
+    expect(grantedA).toEqual([5, 5, 7]);
+    expect(report.accounts.find((a) => a.account === A)?.trend).toEqual({ granted: grantedA, used: usedA });
+    // Account B: admin used one action each run, all-but-iam none.
+    const usedB = CALLS.map((calls) => new Set(calls.filter((c) => c.account === B).map((c) => c.name)).size);
+    expect(usedB).toEqual([1, 1, 1]);
+    const trendB = report.accounts.find((a) => a.account === B)?.trend;
+    expect(trendB?.used).toEqual(usedB);
+    expect(trendB?.granted).toHaveLength(3);
+    expect(trendB?.granted.every((g) => g !== null && g > 10_000)).toBe(true);
     expect(seriesOf(figure, 'granted').points).toHaveLength(3);
     expect(seriesOf(figure, 'used').points).toHaveLength(3);
     // Higher values are drawn higher (smaller y), on one axis for both lines.

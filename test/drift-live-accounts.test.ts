@@ -171,7 +171,16 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
     for (const role of report.roles) expect(role.minimize).toContain(`--assume-role ${roleFor(role.account)}`);
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain(`${C} not evaluated: sts:AssumeRole`);
-    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain(`${C} not evaluated: sts:AssumeRole`);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`${C} not evaluated: sts:AssumeRole`);
+    // The accounts tables list C too, in account order, with its reason (not only the alert at the top).
+    const table = md.slice(md.indexOf('## Accounts ('), md.indexOf('## Roles by account'));
+    expect(table).toContain('## Accounts (2 evaluated, 1 not evaluated)');
+    expect([...table.matchAll(/^\| `(\d{12})` \| (yes|\*\*no\*\*)/gm)].map((m) => [m[1], m[2]])).toEqual([[A, 'yes'], [B, 'yes'], [C, '**no**']]);
+    expect(table).toMatch(new RegExp(`^\\| \`${C}\` \\| \\*\\*no\\*\\*: sts:AssumeRole ${roleFor(C)} failed: AccessDenied`, 'm'));
+    const accounts = /<table id="accounts"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect([...accounts.matchAll(/<tr( class="not-evaluated")? data-account="(\d{12})"/g)].map((m) => [m[2], m[1] !== undefined])).toEqual([[A, false], [B, false], [C, true]]);
+    expect(accounts).toMatch(new RegExp(`data-account="${C}"><td>${C}</td><td colspan="9"><b class="idle">not evaluated</b>: sts:AssumeRole ${roleFor(C)} failed: AccessDenied`));
 
     expect(run.err).toContain(`warning: account ${C} not evaluated: sts:AssumeRole`);
     expect(run.err).toContain(`iamtrim: 1 of 3 accounts not evaluated (${C}: sts:AssumeRole`);
@@ -217,6 +226,13 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
     expect(report.unusedRoles.length).toBe(5 - (active.get(A) ?? 0));
     const alert = report.alerts?.find((a) => a.code === 'accounts-without-evidence');
     expect(alert?.message).toContain(`${D} not evaluated: no evidence in the logs`);
+    // One account evaluated: the accounts table still shows, with D and why.
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Accounts (1 evaluated, 1 not evaluated)');
+    expect(md).toContain(`| \`${D}\` | **no**: no evidence in the logs |`);
+    expect(md).toMatch(new RegExp(`^\\| \`${A}\` \\| yes \\| yes \\| 5 \\|`, 'm'));
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`<tr class="not-evaluated" data-account="${D}"><td>${D}</td><td colspan="9"><b class="idle">not evaluated</b>: no evidence in the logs</td></tr>`);
     expect(run.err).toContain(`iamtrim: 1 of 2 accounts not evaluated (${D}: no evidence in the logs)`);
   }, 120_000);
 

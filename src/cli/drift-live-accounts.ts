@@ -5,7 +5,8 @@
  * `--iam DIR` merges files. Accounts not read are returned with their reason, for the report.
  */
 import type { DriftAccountNotEvaluated } from '../drift/report.js';
-import { logAccounts, shellQuote } from '../drift/run-drift.js';
+import { logAccounts } from '../drift/accounts.js';
+import { shellQuote } from '../drift/run-drift.js';
 import { NO_EVIDENCE, planAccounts } from '../drift/accounts.js';
 import { InputError, UpstreamError, UsageError } from '../errors.js';
 import type { IamSnapshot, TimeWindow, UsageScan } from '../model.js';

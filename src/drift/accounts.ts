@@ -1,9 +1,12 @@
 /**
- * Which accounts a live multi-account drift run reads (`--assume-role-pattern`), and how the ones
- * it could not evaluate are reported. Pure: the accounts come from the scan and the flags.
+ * The accounts of a drift report: which a live multi-account run reads (`--assume-role-pattern`),
+ * how the ones it could not evaluate are reported, and each account's totals and trend. Pure: the
+ * accounts come from the scan, the flags and the roles.
  */
+import type { UsageScan } from '../model.js';
 import { compareText } from '../util/compare-text.js';
-import type { DriftAccountNotEvaluated, DriftAlert, HistoryView } from './report.js';
+import { percent } from '../util/percent.js';
+import type { DriftAccount, DriftAccountNotEvaluated, DriftAlert, DriftRole, HistoryView, RoleTrend } from './report.js';
 
 /** The reason given for an account of `--accounts` that the logs never mention. */
 export const NO_EVIDENCE = 'no evidence in the logs';
@@ -60,5 +63,54 @@ export function historyOfAccounts(history: HistoryView, evaluated: ReadonlySet<s
     ...history,
     previous: history.previous === null ? null : { ...history.previous, roles: history.previous.roles.filter((r) => keep(r.arn)) },
     trend: history.trend.map((t) => ({ ...t, roles: new Map([...t.roles].filter(([arn]) => keep(arn))) })),
+  };
+}
+
+/** The 12-digit accounts the logs come from (delivery paths and recipientAccountId), sorted. */
+export function logAccounts(scan: UsageScan): string[] {
+  return [...new Set([...(scan.evidence.accounts ?? []), ...scan.rows.map((r) => r.recipientAccountId).filter((a) => /^\d{12}$/.test(a))])].sort(compareText);
+}
+
+/** Per-account totals of the editable roles, by account id, with whether the logs hold the account. */
+export function accountTotals(roles: readonly DriftRole[], logs: readonly string[]): DriftAccount[] {
+  const accounts = [...new Set(roles.map((r) => r.account))].sort(compareText);
+  return accounts.map((account) => {
+    const all = roles.filter((r) => r.account === account);
+    const editable = all.filter((r) => !r.serviceLinked);
+    const granted = editable.reduce((s, r) => s + r.granted, 0);
+    const unused = editable.reduce((s, r) => s + r.unused, 0);
+    const used = editable.reduce((s, r) => s + r.used, 0);
+    return {
+      account,
+      logs: logs.length === 0 ? null : logs.includes(account),
+      roles: all.length,
+      active: editable.filter((r) => r.status === 'active').length,
+      noActivity: editable.filter((r) => r.status === 'no-activity').length,
+      serviceLinked: all.length - editable.length,
+      granted,
+      used,
+      unused,
+      unusedPercent: percent(unused, granted),
+      rolesWithRiskyUnused: editable.filter((r) => r.riskyUnused > 0).length,
+      // This run only (null without an editable role, as accountTrend); applyHistory puts the earlier runs before it.
+      trend: editable.length > 0 ? { granted: [granted], used: [used] } : { granted: [null], used: [null] },
+    };
+  });
+}
+
+/**
+ * One account's granted and used trend over `runs` runs (aligned with the report's `trend.runs`):
+ * per run, the sums over its editable roles (as the report-wide trend sums every editable role);
+ * null for a run none of them was in.
+ */
+export function accountTrend(roles: readonly DriftRole[], account: string, runs: number): RoleTrend {
+  const mine = roles.filter((r) => r.account === account && !r.serviceLinked);
+  const sum = (key: 'granted' | 'used', i: number): number | null => {
+    const values = mine.map((r) => r.trend[key][i] ?? null).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : values.reduce((s, v) => s + v, 0);
+  };
+  return {
+    granted: Array.from({ length: runs }, (_, i) => sum('granted', i)),
+    used: Array.from({ length: runs }, (_, i) => sum('used', i)),
   };
 }

@@ -6,7 +6,8 @@
 import { type IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import { compactActions } from './compact-actions.js';
-import type { DriftChanges, DriftReport, DriftRole, HistoryView, RoleChange, RoleRecord, RoleTrend, RunRecord } from './report.js';
+import { accountTrend } from './accounts.js';
+import type { DriftChanges, DriftReport, HistoryView, RoleChange, RoleRecord, RunRecord } from './report.js';
 import { historyRegressions, sortRegressions, type Denial } from './regressions.js';
 
 function minus(a: readonly string[], b: ReadonlySet<string>): string[] {
@@ -90,10 +91,12 @@ export function applyHistory(
     for (const [arn, counts] of t.roles) if (editable.has(arn)) total += counts[key];
     return total;
   };
+  const roles = report.roles.map(withTrend);
   return {
     ...report,
     regressions: sortRegressions(regressions),
-    roles: report.roles.map(withTrend),
+    accounts: report.accounts.map((a) => ({ ...a, trend: accountTrend(roles, a.account, runs.length) })),
+    roles,
     serviceLinked: report.serviceLinked.map(withTrend),
     history: { store: history.store, runs: history.runs + 1, previousRun: history.previous?.at ?? null },
     changes: history.previous === null ? null : compareRuns(catalog, history.previous, record),
@@ -102,22 +105,5 @@ export function applyHistory(
       granted: [...history.trend.map((t) => sum(t, 'granted')), report.summary.granted],
       used: [...history.trend.map((t) => sum(t, 'used')), report.summary.used],
     },
-  };
-}
-
-/**
- * One account's granted and used trend: per run, the sums over its editable roles (as the
- * report-wide trend sums every editable role); null for a run none of them was in.
- */
-export function accountTrend(roles: readonly DriftRole[], account: string): RoleTrend {
-  const mine = roles.filter((r) => r.account === account && !r.serviceLinked);
-  const runs = Math.max(0, ...mine.map((r) => r.trend.granted.length));
-  const sum = (key: 'granted' | 'used', i: number): number | null => {
-    const values = mine.map((r) => r.trend[key][i] ?? null).filter((v): v is number => v !== null);
-    return values.length === 0 ? null : values.reduce((s, v) => s + v, 0);
-  };
-  return {
-    granted: Array.from({ length: runs }, (_, i) => sum('granted', i)),
-    used: Array.from({ length: runs }, (_, i) => sum('used', i)),
   };
 }

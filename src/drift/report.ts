@@ -124,6 +124,11 @@ export interface DriftAccount extends Omit<DriftSummary, 'deniedAttempts'> {
   account: string;
   /** Whether the logs come from this account: null when the logs do not say which accounts they hold. */
   logs: boolean | null;
+  /**
+   * Granted and used over the runs of `DriftReport.trend.runs`, summed over the account's editable
+   * roles of this run (as the report-wide trend); null for a run none of them was in.
+   */
+  trend: RoleTrend;
 }
 
 export interface DriftReport {

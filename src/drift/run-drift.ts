@@ -18,8 +18,9 @@ import { accountOfArn, evidenceDiagnostics, noEvidenceMessage, windowGaps } from
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
 import { compactActions } from './compact-actions.js';
 import { denialsByRole, sortRegressions, windowRegressions, type Denial, type Regression } from './regressions.js';
-import type { DriftAccount, DriftAccountNotEvaluated, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
-import { notEvaluatedAlerts } from './accounts.js';
+import type { DriftAccountNotEvaluated, DriftAlert, DriftReport, DriftRole, LastActivity, RoleRecord, RunRecord } from './report.js';
+import { accountTotals, logAccounts, notEvaluatedAlerts } from './accounts.js';
+import { percent } from '../util/percent.js';
 import { riskScore, type RiskMatcher } from './risk.js';
 import { roleKind } from './role-kind.js';
 import { usedWithLastSeen } from './used-actions.js';
@@ -136,10 +137,6 @@ function lastActivityOf(usage: RoleUsage, grant: RoleGrant): LastActivity | null
   for (const call of usage.calls) if (last === null || call.lastSeen > last) last = call.lastSeen;
   if (last !== null) return { at: last, source: 'cloudtrail' };
   return grant.lastUsed !== undefined ? { at: grant.lastUsed, source: 'iam-role-last-used' } : null;
-}
-
-function percent(part: number, whole: number): number {
-  return whole === 0 ? 0 : Math.round((1000 * part) / whole) / 10;
 }
 
 /** Ranks editable roles: heaviest risky-unused first, then most unused, then by name. */
@@ -326,35 +323,6 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     roles: records.sort((a, b) => compareText(a.arn, b.arn)),
   };
   return { report, record, denials };
-}
-
-/** The 12-digit accounts the logs come from (delivery paths and recipientAccountId), sorted. */
-export function logAccounts(scan: UsageScan): string[] {
-  return [...new Set([...(scan.evidence.accounts ?? []), ...scan.rows.map((r) => r.recipientAccountId).filter((a) => /^\d{12}$/.test(a))])].sort(compareText);
-}
-
-/** Per-account totals of the editable roles, by account id, with whether the logs hold the account. */
-export function accountTotals(roles: readonly DriftRole[], logs: readonly string[]): DriftAccount[] {
-  const accounts = [...new Set(roles.map((r) => r.account))].sort(compareText);
-  return accounts.map((account) => {
-    const all = roles.filter((r) => r.account === account);
-    const editable = all.filter((r) => !r.serviceLinked);
-    const granted = editable.reduce((s, r) => s + r.granted, 0);
-    const unused = editable.reduce((s, r) => s + r.unused, 0);
-    return {
-      account,
-      logs: logs.length === 0 ? null : logs.includes(account),
-      roles: all.length,
-      active: editable.filter((r) => r.status === 'active').length,
-      noActivity: editable.filter((r) => r.status === 'no-activity').length,
-      serviceLinked: all.length - editable.length,
-      granted,
-      used: editable.reduce((s, r) => s + r.used, 0),
-      unused,
-      unusedPercent: percent(unused, granted),
-      rolesWithRiskyUnused: editable.filter((r) => r.riskyUnused > 0).length,
-    };
-  });
 }
 
 /**

@@ -4,13 +4,13 @@
  * SVG on the server side, so the chart shows even with scripts off. The small script only sorts:
  * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
  */
-import { accountTrend } from '../drift/apply-history.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
 import type { DriftReport } from '../drift/report.js';
 import type { AntiPattern, ServerlessDriftSection } from '../drift/lambda-drift.js';
 import { escapeHtml, trendChart } from './drift-html-chart.js';
 import { COLGROUP, COLUMNS, roleRows } from './drift-html-role.js';
 import { count, plural } from './format.js';
+import { compareText } from '../util/compare-text.js';
 
 function antiPatternsHtml(list: readonly AntiPattern[]): string {
   if (list.length === 0) return '';
@@ -106,14 +106,13 @@ const SCRIPT = `
   window.addEventListener('hashchange',fromHash);fromHash();
 })();`;
 
-/** With several accounts: each account's granted and used trend, small multiples on the same log axis kind. */
+/** With several accounts: each account's granted and used trend (report.json `accounts[].trend`), small multiples on the same log axis kind. */
 function accountTrendsHtml(report: DriftReport): string {
   if (report.accounts.length <= 1) return '';
   const figures = report.accounts.map((a) => {
-    const trend = accountTrend(report.roles, a.account);
     const chart = trendChart(report.trend.runs, [
-      { label: 'granted', cls: 'granted', values: trend.granted },
-      { label: 'used', cls: 'used', values: trend.used },
+      { label: 'granted', cls: 'granted', values: a.trend.granted },
+      { label: 'used', cls: 'used', values: a.trend.used },
     ], { width: 232, height: 104, compact: true });
     return `<figure data-account="${escapeHtml(a.account)}"><figcaption>${escapeHtml(a.account || 'unknown')}: ${count(a.granted)} granted, ${count(a.used)} used</figcaption>${chart}</figure>`;
   });
@@ -164,20 +163,32 @@ function accountId(account: string): string {
   return `account-${account === '' ? 'unknown' : account}`;
 }
 
-/** With several accounts: one row per account with its totals, linking to its group of roles. */
+/**
+ * With several accounts, or accounts asked for and not evaluated: one row per account with its
+ * totals (linking to its group of roles), and each account not evaluated with its reason.
+ */
 function accountsHtml(report: DriftReport): string {
-  if (report.accounts.length <= 1) return '';
-  const rows = report.accounts
-    .map(
-      (a) =>
-        `<tr><td><a href="#${accountId(a.account)}">${escapeHtml(a.account || 'unknown')}</a></td><td>${a.logs === null ? 'not said' : a.logs ? 'yes' : '<b class="idle">none</b>'}</td>` +
+  const missing = report.accountsNotEvaluated ?? [];
+  if (report.accounts.length <= 1 && missing.length === 0) return '';
+  const several = report.accounts.length > 1;
+  const rows = [
+    ...report.accounts.map((a) => ({
+      account: a.account,
+      row:
+        `<tr data-account="${escapeHtml(a.account)}"><td>${several ? `<a href="#${accountId(a.account)}">${escapeHtml(a.account || 'unknown')}</a>` : escapeHtml(a.account || 'unknown')}</td><td>yes</td>` +
+        `<td>${a.logs === null ? 'not said' : a.logs ? 'yes' : '<b class="idle">none</b>'}</td>` +
         `<td>${count(a.roles)}</td><td>${count(a.active)}</td><td>${count(a.noActivity)}</td><td>${count(a.granted)}</td><td>${count(a.used)}</td>` +
         `<td>${count(a.unused)} (${a.unusedPercent}%)</td><td>${count(a.rolesWithRiskyUnused)}</td></tr>`,
-    )
-    .join('');
+    })),
+    ...missing.map((m) => ({
+      account: m.account,
+      row: `<tr class="not-evaluated" data-account="${escapeHtml(m.account)}"><td>${escapeHtml(m.account)}</td><td colspan="9"><b class="idle">not evaluated</b>: ${escapeHtml(m.reason)}</td></tr>`,
+    })),
+  ].sort((x, y) => compareText(x.account, y.account));
+  const title = `${plural(report.accounts.length, 'account')} evaluated${missing.length > 0 ? `, ${count(missing.length)} not evaluated` : ''}`;
   return (
-    `<h3>${escapeHtml(plural(report.accounts.length, 'account'))}</h3><table id="accounts" class="plain"><thead><tr><th>account</th><th>logs</th><th>roles</th><th>active</th><th>no activity</th><th>granted</th><th>used</th><th>unused</th><th>roles with risky unused</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table><h3>Roles by account</h3>`
+    `<h3>${escapeHtml(title)}</h3><table id="accounts" class="plain"><thead><tr><th>account</th><th>evaluated</th><th>logs</th><th>roles</th><th>active</th><th>no activity</th><th>granted</th><th>used</th><th>unused</th><th>roles with risky unused</th></tr></thead>` +
+    `<tbody>${rows.map((r) => r.row).join('')}</tbody></table>${several ? '<h3>Roles by account</h3>' : ''}`
   );
 }
 

@@ -128,31 +128,45 @@ function logsCell(logs: boolean | null): string {
 }
 
 /**
- * The ranked role table; with several accounts (`--iam DIR`), a totals table per account first and
- * the roles grouped under their account (the row budget shared between accounts, at least 5 each).
+ * The accounts table: with several accounts, or with accounts asked for and not evaluated (their
+ * reason in the row: the role could not be assumed, or no evidence in the logs), in account order.
+ */
+function accountsTable(report: DriftReport): string[] {
+  const missing = report.accountsNotEvaluated ?? [];
+  if (report.accounts.length <= 1 && missing.length === 0) return [];
+  const dash = ' — |'.repeat(8);
+  const rows = [
+    ...report.accounts.map((a) => ({
+      account: a.account,
+      row: `| ${code(a.account || 'unknown')} | yes | ${logsCell(a.logs)} | ${count(a.roles)} | ${count(a.active)} | ${count(a.noActivity)} | ${count(a.granted)} | ${count(a.used)} | ${count(a.unused)} (${a.unusedPercent}%) | ${count(a.rolesWithRiskyUnused)} |`,
+    })),
+    ...missing.map((m) => ({ account: m.account, row: `| ${code(m.account)} | **no**: ${cell(m.reason)} |${dash}` })),
+  ].sort((a, b) => compareText(a.account, b.account));
+  return [
+    `## Accounts (${count(report.accounts.length)} evaluated${missing.length > 0 ? `, ${count(missing.length)} not evaluated` : ''})`,
+    '',
+    '| account | evaluated | logs | roles | active | no activity | granted | used | unused | risky unused roles |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => r.row),
+    '',
+  ];
+}
+
+/**
+ * The ranked role table; with several accounts (`--iam DIR`), the roles grouped under their
+ * account (the row budget shared between accounts, at least 5 each), after the accounts table.
  */
 function rolesSection(report: DriftReport): string[] {
   const active = report.roles.filter((r) => r.status === 'active');
   if (report.accounts.length <= 1) {
-    const lines = ['## Roles, riskiest excess first', '', ...ROLE_HEADER];
+    const lines = [...accountsTable(report), '## Roles, riskiest excess first', '', ...ROLE_HEADER];
     const shown = active.slice(0, MARKDOWN_ROLE_ROWS);
     shown.forEach((role, i) => lines.push(roleRow(role, i + 1)));
     lines.push(...usedLines(report, shown));
     if (active.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(active.length - MARKDOWN_ROLE_ROWS)} more roles in report.json / report.html.`);
     return lines;
   }
-  const lines = [
-    `## Accounts (${count(report.accounts.length)})`,
-    '',
-    '| account | logs | roles | active | no activity | granted | used | unused | risky unused roles |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...report.accounts.map(
-      (a) =>
-        `| ${code(a.account || 'unknown')} | ${logsCell(a.logs)} | ${count(a.roles)} | ${count(a.active)} | ${count(a.noActivity)} | ${count(a.granted)} | ${count(a.used)} | ${count(a.unused)} (${a.unusedPercent}%) | ${count(a.rolesWithRiskyUnused)} |`,
-    ),
-    '',
-    '## Roles by account, riskiest excess first',
-  ];
+  const lines = [...accountsTable(report), '## Roles by account, riskiest excess first'];
   const perAccount = Math.max(5, Math.floor(MARKDOWN_ROLE_ROWS / report.accounts.length));
   for (const a of report.accounts) {
     const mine = active.filter((r) => r.account === a.account);
