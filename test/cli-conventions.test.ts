@@ -1,10 +1,11 @@
 /**
  * The command-line conventions AWS users type without thinking (issue 22 item 3): global output
  * levels, the version, the environment variables, the hints. What lives at the process boundary
- * (global flags, the SDK's credential chain reading the environment, colour, files written
- * relative to the working folder, runs that must make no AWS call) runs the built CLI; what only
- * the argument parser and the commands decide (formats, role names, completion scripts) runs
- * in-process (helpers/run-cli.ts): the same `main`, without a child process per case.
+ * (the SDK's credential chain reading the environment, files written relative to the working
+ * folder, runs that must make no AWS call, the built CLI's version) runs dist/bin.js; what `main`
+ * decides from its arguments and its io (output levels, formats, role names, completion scripts,
+ * colour from the environment it is given) runs in-process (helpers/run-cli.ts), without a child
+ * process per case.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -29,40 +30,40 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('--quiet, --verbose, --debug', () => {
+describe('--quiet, --verbose, --debug', async () => {
   it('by default a notice ("wrote FILE") goes to stderr; --quiet, before or after the command, silences it', async () => {
     const out = join(dir, 'default.txt');
-    const plain = runBuilt([...MINIMIZE, '--out', out]);
+    const plain = await runCli([...MINIMIZE, '--out', out]);
     expect(plain.code).toBe(0);
     expect(plain.err).toBe(`wrote ${out}\n`);
     for (const args of [['--quiet', ...MINIMIZE], [...MINIMIZE, '-q']]) {
       const quietOut = join(dir, `quiet-${args[0]}.txt`);
-      const quiet = runBuilt([...args, '--out', quietOut]);
+      const quiet = await runCli([...args, '--out', quietOut]);
       expect(quiet.code).toBe(0);
       expect(quiet.err).toBe('');
       expect(await readFile(quietOut, 'utf8')).toBe(await readFile(out, 'utf8'));
     }
   });
 
-  it('--quiet never silences an error', () => {
-    const r = runBuilt(['--quiet', 'minimize', '--role', 'orders-api', '--logs', join(FIXTURE, 'logs'), '--iam', join(dir, 'missing.json')]);
+  it('--quiet never silences an error', async () => {
+    const r = await runCli(['--quiet', 'minimize', '--role', 'orders-api', '--logs', join(FIXTURE, 'logs'), '--iam', join(dir, 'missing.json')]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^iamtrim: --iam .*missing\.json: cannot read it \(ENOENT\)\n {2}hint: /);
   });
 
-  it('--verbose adds detail lines on stderr and leaves stdout byte for byte as without it', () => {
-    const plain = runBuilt(MINIMIZE);
-    const verbose = runBuilt([...MINIMIZE, '--verbose']);
+  it('--verbose adds detail lines on stderr and leaves stdout byte for byte as without it', async () => {
+    const plain = await runCli(MINIMIZE);
+    const verbose = await runCli([...MINIMIZE, '--verbose']);
     expect(verbose.code).toBe(0);
     expect(verbose.out).toBe(plain.out);
     expect(plain.err).not.toContain('verbose:');
     expect(verbose.err).toMatch(/^verbose: iamtrim \d+\.\d+\.\d+ minimize on Node \d+/m);
   });
 
-  it('--debug prints the cause of an error the user can fix; without it, no stack trace', () => {
+  it('--debug prints the cause of an error the user can fix; without it, no stack trace', async () => {
     const args = ['minimize', '--role', 'orders-api', '--logs', join(FIXTURE, 'logs'), '--iam', join(dir, 'missing.json')];
-    const plain = runBuilt(args);
-    const debug = runBuilt(['--debug', ...args]);
+    const plain = await runCli(args);
+    const debug = await runCli(['--debug', ...args]);
     expect(debug.code).toBe(plain.code);
     expect(plain.err).not.toMatch(/\n\s+at /);
     expect(debug.err).toContain('cause (--debug): Error: ENOENT');
@@ -204,8 +205,12 @@ describe('grammar of the status lines', () => {
 describe('version, completion, colour', () => {
   it('--version, -V and `iamtrim version` print package.json\'s version', async () => {
     const { version } = JSON.parse(await readFile(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string };
-    for (const args of [['--version'], ['-V'], ['version']]) {
-      const r = runBuilt(args);
+    // The built CLI once (dist/ reads package.json from its own place), the other spellings in-process.
+    const built = runBuilt(['--version']);
+    expect(built.code).toBe(0);
+    expect(built.out).toBe(`${version}\n`);
+    for (const args of [['-V'], ['version']]) {
+      const r = await runCli(args);
       expect(r.code).toBe(0);
       expect(r.out).toBe(`${version}\n`);
     }
@@ -247,12 +252,14 @@ describe('version, completion, colour', () => {
     expect((await runCli(['completion', 'tcsh'])).code).toBe(2);
   });
 
-  it('errors are coloured only when asked (FORCE_COLOR) and never under NO_COLOR; a pipe gets none', () => {
+  it('errors are coloured only when asked (FORCE_COLOR) and never under NO_COLOR; a pipe gets none', async () => {
+    // In-process: the environment and whether stderr is a terminal reach the CLI through its io
+    // (cli/io.ts), which runCli sets as a pipe's (not interactive).
     const args = ['minimize', '--role', 'orders-api', '--logs', join(FIXTURE, 'logs'), '--iam', join(dir, 'missing.json')];
     const ESC = '\u001b[';
-    expect(runBuilt(args).err).not.toContain(ESC);
-    expect(runBuilt(args, { env: { FORCE_COLOR: '1' } }).err).toContain(`${ESC}1;31miamtrim:`);
-    const noColour = runBuilt(args, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect((await runCli(args)).err).not.toContain(ESC);
+    expect((await runCli(args, { env: { FORCE_COLOR: '1' } })).err).toContain(`${ESC}1;31miamtrim:`);
+    const noColour = await runCli(args, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(noColour.code).toBe(3);
     expect(noColour.err).not.toContain(ESC);
   });
