@@ -10,7 +10,7 @@ import { compareText } from '../../util/compare-text.js';
 import { UpstreamError } from '../../errors.js';
 import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { PARAM_COLUMNS } from '../query.js';
-import { mergeCallRows } from '../call-rows.js';
+import { mergeCallRows, sortedRows } from '../call-rows.js';
 import { foldCallMap } from '../fold.js';
 import type { UsageSource } from '../source.js';
 import { buildAthenaUsageQuery, type AthenaTableRef } from './athena-query.js';
@@ -111,8 +111,7 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
     }
   }
   // S3 object keys folded past FOLD_LIMIT per call, as every source does (see fold.ts).
-  foldCallMap(calls);
-  const rows = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, r]) => r);
+  const rows = sortedRows(foldCallMap(calls));
   const evidence: Evidence = {
     source: description,
     // Athena reads S3 objects we never see; bytes are what it scanned (billed), files unknown.

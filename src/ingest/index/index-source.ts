@@ -11,13 +11,13 @@ import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import type { CallRow, Evidence, UsageQuery, UsageScan } from '../../model.js';
 import { foldCallMap } from '../fold.js';
-import { callFromKey } from '../call-rows.js';
+import { callFromKey, sortedRows } from '../call-rows.js';
 import type { UsageSource } from '../source.js';
 import { coverWindow, wholeDays } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';
 import { deliveryCoverage, deliveryKeyOf, logAccounts } from '../local/coverage.js';
 
-/** One call group as the index query packs it (see scanUsageIndex). */
+/** A value of a DuckDB row as text (null and absent: null). */
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 /** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
@@ -84,7 +84,6 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     const calls = new Map<string, CallRow>();
     for (const r of rows) calls.set(r.call, { ...callFromKey(r.call), count: Number(r.n), firstSeen: r.f, lastSeen: r.l });
     rows.length = 0;
-    foldCallMap(calls);
 
     const day = (name: string): string => `'${name}'`; // days come from wholeDays: digits and dashes only
     const sources = await queryRows(
@@ -102,8 +101,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     // Delivery coverage from the indexed files' names and paths, as a cold scan computes it.
     const indexed = await queryRows(connection, `SELECT path FROM files ORDER BY path`);
     const keys = indexed.map((r) => deliveryKeyOf(String(r['path'])));
-    // sortCallRows' order: the map is keyed by callKey.
-    const sorted = [...calls.entries()].sort((a, b) => compareText(a[0], b[0])).map(([, row]) => row);
+    const sorted = sortedRows(foldCallMap(calls));
     const f = files[0] ?? {};
     const evidence: Evidence = {
       source: `usage index ${indexPath}`,
