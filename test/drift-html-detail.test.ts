@@ -293,8 +293,12 @@ describe('report.md: the same detail, compactly, after three runs', () => {
 
   it('names the concrete unused actions of each risk: listed ones, and for `*` the actions behind it, capped', () => {
     const writer = /### 111111111111\/policy-writer\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
-    expect(writer).toMatch(/^- \*\*iam-put-policy\*\* \(privilege-escalation, high\): `iam:PutRolePolicy`\. /m);
+    expect(writer).toMatch(/^- \*\*iam-put-policy\*\* \(privilege-escalation, high\): `iam:PutRolePolicy`\.$/m);
     expect(writer).not.toContain('iam:GetRole');
+    // Its reason, from the risk table, is written once: at the first role with the rule (admin ranks first).
+    const reason = risks.rows.find((r) => r.id === 'iam-put-policy')?.reason ?? '-';
+    expect(markdown.split(reason)).toHaveLength(2);
+    expect(markdown.indexOf(reason)).toBeLessThan(markdown.indexOf('### 111111111111/policy-writer'));
     const admin = /### 222222222222\/admin\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
     const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more\./.exec(admin);
     expect(star, admin.slice(0, 400)).not.toBeNull();

@@ -228,12 +228,16 @@ export function renderDriftMarkdown(report: DriftReport): string {
   lines.push('', '## Risky unused permissions', '');
   const risky = report.roles.filter((r) => r.riskyUnused > 0);
   if (risky.length === 0) lines.push('None.');
+  else lines.push("Each rule's reason is written at the first role that has it.", '');
+  // At 500 roles the same dozen reasons repeated under every admin role took most of this section.
+  const explained = new Set<string>();
   for (const role of risky.slice(0, 15)) {
     lines.push(`### ${roleLabel(report, role)}`, '');
     for (const f of role.risks.filter((r) => r.unusedCount > 0)) {
       const { patterns, actions } = riskActions(role, f);
       const concrete = patterns === null ? list(actions, RISK_ITEMS) : `granted as ${list(patterns, RISK_ITEMS)}, ${plural(f.unusedCount, 'unused action')}: ${list(actions, RISK_ITEMS)}`;
-      lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${concrete}. ${f.reason}.`);
+      lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${concrete}.${explained.has(f.rule) ? '' : ` ${f.reason}.`}`);
+      explained.add(f.rule);
     }
     lines.push('', role.retire !== undefined ? 'Unused: retire it (see Unused roles) rather than minimize it.' : `${role.kind.label}: ${role.kind.advice}. Minimize: ${code(role.minimize)}`, '');
   }
