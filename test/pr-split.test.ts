@@ -3,7 +3,7 @@
  * characters is written as several `aws_iam_policy` resources in Terraform, each attached where the
  * original is (its attachments copied), each within the limit; iam-simulate allows every observed
  * call with the parts together and still denies one never made. An inline share over the 10,240
- * characters a role's inline policies share, a JSON file, a CloudFormation template and a policy
+ * characters a role's inline policies share, a JSON file, a template handed to the Terraform writer and a policy
  * whose attachment is not in the file are refused with the reason.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
@@ -136,7 +136,7 @@ resource "aws_iam_policy_attachment" "data" {
     const alone = TF.slice(0, TF.indexOf('resource "aws_iam_role_policy_attachment"'));
     expect(() => writeSplitPolicy('iam.tf', alone, undefined, documents, new Map())).toThrow(/holds no attachment of aws_iam_policy.data: the other parts would be attached to nothing/);
     expect(() => writeSplitPolicy('p.json', JSON.stringify(current), undefined, documents, new Map())).toThrow(/the share needs \d+ managed policies of at most 6,144 characters; a JSON policy file holds one document/);
-    expect(() => writeSplitPolicy('t.yaml', 'Resources: {}\n', undefined, documents, new Map())).toThrow(/iamtrim writes several documents into Terraform only so far/);
+    expect(() => writeSplitPolicy('t.yaml', 'Resources: {}\n', undefined, documents, new Map())).toThrow(/iamtrim writes several documents into Terraform and CloudFormation templates only/);
     const small: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: observed.slice(0, 60).map(([, r]) => r) }] };
     const inline: PolicyShare = { ...managed, kind: 'inline', name: 'app-inline', proposed: small };
     delete inline.arn;

@@ -69,6 +69,17 @@ export function sourceStart(text: string, node: Node): number {
   return at;
 }
 
+/** The end of the last thing a node holds, leaving out the trailing comments a block node's range takes in. */
+export function contentEnd(node: unknown): number {
+  if (isPair(node)) return contentEnd(node.value ?? node.key);
+  if ((isMap(node) || isSeq(node)) && node.flow !== true) {
+    const last = node.items[node.items.length - 1];
+    if (last !== undefined) return contentEnd(last);
+  }
+  const range = (node as Node | null)?.range;
+  return range === undefined || range === null ? 0 : range[1];
+}
+
 /** YAML flow text of a node (one line): for intrinsics written over several lines in block style. */
 function flowText(node: unknown): string {
   const tag = isScalar(node) || isSeq(node) || isMap(node) ? (typeof node.tag === 'string' && node.tag.startsWith('!') && !node.tag.startsWith('!!') ? `${node.tag} ` : '') : '';

@@ -12,7 +12,7 @@ import { asList } from '../iam/expand.js';
 import type { ConditionBlock, PolicyDocument, PolicyShare, Statement } from '../model.js';
 import { hasExpression, matchesRead } from './hcl-value.js';
 import { matchPolicy } from './match-policy.js';
-import { sourceStart, type TemplatePolicy } from './cloudformation-read.js';
+import { contentEnd, sourceStart, type TemplatePolicy } from './cloudformation-read.js';
 import { parseTemplate } from './template-policies.js';
 import type { PolicyRead } from './read-policy.js';
 import type { FileRewrite } from './rewrite.js';
@@ -169,8 +169,9 @@ export function rewriteTemplatePolicy(file: string, text: string, id: string, do
   const range = policy.node.range;
   if (range === undefined || range === null) throw new Error(`internal: template policy ${id} has no source range`);
   const start = sourceStart(text, policy.node);
-  const span = text.slice(start, range[1]);
-  const end = range[1] - (/\s*$/.exec(span)?.[0].length ?? 0);
+  // The span ends with its last value: comments after it (its range takes them in) stay.
+  const span = text.slice(start, contentEnd(policy.node));
+  const end = start + span.trimEnd().length;
   const { doc: tokenized, tokens } = tokenize(doc, expressions);
   const content = text.slice(0, start) + spanText(text, parsed.json, policy, inlineEntry(tokenized), tokens) + text.slice(end);
   checkRewrite(file, content, parsed.json, id, doc);

@@ -19,6 +19,7 @@ import { isServerlessConfig } from './serverless-framework.js';
 import { matchServerless, type ServerlessMatch } from './serverless-match.js';
 import { rewriteServerlessList } from './serverless-rewrite.js';
 import { documentsWithinLimits, writeSplitPolicy } from './split-documents.js';
+import { writeSplitTemplatePolicy } from './cloudformation-split.js';
 
 export interface PrPlan {
   role: string;
@@ -151,6 +152,14 @@ export function writePolicy(
   return rewritePolicyFile(input.file, input.fileText, doc, input.resource, expressions, { template: input.template === true });
 }
 
+/** Several documents where the file's policy lives: a template's managed policy gets sibling resources, Terraform sibling blocks. */
+function writeSplit(input: PrPlanInput, chosen: ReturnType<typeof chooseShare>, documents: PolicyShare['proposed'][]): FileRewrite {
+  if (chosen.serverless === undefined && isCloudFormationTemplate(input.file, input.fileText)) {
+    return writeSplitTemplatePolicy(input.file, input.fileText, chosen.read.target, documents, chosen.expressions);
+  }
+  return writeSplitPolicy(input.file, input.fileText, input.resource, documents, chosen.expressions);
+}
+
 export function buildPrPlan(input: PrPlanInput): PrPlan {
   const { plan } = input;
   const chosen = chooseShare(input);
@@ -161,7 +170,7 @@ export function buildPrPlan(input: PrPlanInput): PrPlan {
   const rewrite: FileRewrite = kept
     ? { content: input.fileText, target: chosen.read.target }
     : documents.length > 1
-      ? writeSplitPolicy(input.file, input.fileText, input.resource, documents, chosen.expressions)
+      ? writeSplit(input, chosen, documents)
       : writePolicy(input, chosen.read, share.proposed, chosen.expressions, chosen.serverless);
   // One pull request per policy: a role whose policies live in several files gets one PR for each.
   const branch = prBranch(`${plan.roleName}-${share.name}`, input.now);

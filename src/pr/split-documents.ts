@@ -4,8 +4,9 @@
  * exact: no wildcards added); a role's inline policies share 10,240 characters between them, so
  * splitting one into several inline policies would not help and is refused. Several documents are
  * written where the format can hold them: a Terraform `aws_iam_policy` gets sibling resources
- * `NAME_part2`, ... with copies of its attachments in the same file. A JSON file holds one document
- * and other formats are not written in several parts yet: refused with the reason, never half-written.
+ * `NAME_part2`, ... with copies of its attachments in the same file; a template's
+ * `AWS::IAM::ManagedPolicy` gets sibling resources (cloudformation-split.ts). A JSON file holds one
+ * document and other formats are not written in several parts: refused with the reason, never half-written.
  */
 import { InputError } from '../errors.js';
 import type { PolicyDocument, PolicyShare } from '../model.js';
@@ -50,12 +51,12 @@ function refuse(where: string, what: string, hint: string): never {
   throw new InputError(`--file ${where}: ${what}`, { hint });
 }
 
-/** `documents` (two or more) where the file's policy lives: only Terraform can take several. */
+/** `documents` (two or more) where a Terraform file's policy lives; templates go to cloudformation-split.ts. */
 export function writeSplitPolicy(file: string, text: string, resource: string | undefined, documents: readonly PolicyDocument[], expressions: ReadonlyMap<string, string>): FileRewrite {
   const parts = `${documents.length} managed policies of at most ${count(IAM_LIMITS.managedPolicySize)} characters`;
   const hint = 'iamtrim minimize --format json shows the documents (policies[]); create and attach the others by hand, or use --resources generalize';
   if (!file.endsWith('.tf')) {
-    refuse(file, `the share needs ${parts}; ${file.endsWith('.json') ? 'a JSON policy file holds one document' : 'iamtrim writes several documents into Terraform only so far'}`, hint);
+    refuse(file, `the share needs ${parts}; ${file.endsWith('.json') ? 'a JSON policy file holds one document' : 'iamtrim writes several documents into Terraform and CloudFormation templates only'}`, hint);
   }
   const { block, blocks } = locateTerraformPolicy(file, text, resource);
   const where = `${file}:${lineOf(text, block.start)} ${addressOf(block)}`;
