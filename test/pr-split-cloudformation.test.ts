@@ -6,7 +6,7 @@
  * and a JSON template written here: the file parses as CloudFormation reads it, only those spans
  * change, each part is within 6,144 characters as IAM counts them (whitespace left out), and
  * iam-simulate allows every observed call with the parts as written and denies calls never made.
- * A policy the parts could not follow (exported in Outputs, a Condition, DependsOn) is refused.
+ * A policy the parts could not follow (exported in Outputs, a Condition, DependsOn, its ARN, an anchor) is refused.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { existsSync, readFileSync } from 'node:fs';
@@ -163,6 +163,43 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
     for (const [action, resource] of calls) expect(await allowed(docs, action, resource), `${action} ${resource}`).toBe('Allowed');
     expect(await allowed(docs, 's3:DeleteObject', `${BUCKET}/reports/2026-02-01/x.json`)).not.toBe('Allowed');
     expect(await allowed(docs, 's3:PutObject', `${BUCKET}/reports/2026-02-01/never-written.json`)).not.toBe('Allowed');
+  });
+
+  const YAML_TEMPLATE = `Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      ManagedPolicyArns: [!Ref AppData]   # the data policy
+  AppData:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      ManagedPolicyName: 'app-data'
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: "s3:*", Resource: ["arn:aws:s3:::orders-data", "arn:aws:s3:::orders-data/*"]}
+# end of template
+`;
+
+  it('a YAML template attaching it in a flow list: the parts\' refs join the list; a quoted name gets its suffix inside the quotes', async () => {
+    const calls = observedCalls(true);
+    const current = resolveCfn(at(plain('t.yaml', YAML_TEMPLATE), ['Resources', 'AppData', 'Properties', 'PolicyDocument'])) as PolicyDocument;
+    const managed = managedShare('app-data', current, calls);
+    const documents = documentsWithinLimits(managed, [managed], 't.yaml');
+    const out = writeSplitTemplatePolicy('t.yaml', YAML_TEMPLATE, 'Resources.AppData.Properties.PolicyDocument', documents, new Map());
+    expect(() => parseCfn(out.content)).not.toThrow();
+    const refs = documents.map((_, i) => (i === 0 ? '!Ref AppData' : `!Ref AppDataPart${i + 1}`)).join(', ');
+    expect(out.content).toContain(`      ManagedPolicyArns: [${refs}]   # the data policy\n`);
+    expect(out.content).toContain("  AppDataPart2:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: 'app-data-part2'\n");
+    expect(out.content.endsWith('\n# end of template\n')).toBe(true);
+    const { ids, docs } = partsOf('t.yaml', out.content, 'AppData');
+    expect(ids.length).toBe(documents.length);
+    for (const doc of docs) expect(iamSize(doc)).toBeLessThanOrEqual(6144);
+    for (const [action, resource] of calls) expect(await allowed(docs, action, resource), `${action} ${resource}`).toBe('Allowed');
+    expect(await allowed(docs, 's3:DeleteObject', `${BUCKET}/reports/2026-02-01/x.json`)).not.toBe('Allowed');
+    const anchored = YAML_TEMPLATE.replace("ManagedPolicyName: 'app-data'", "ManagedPolicyName: &name 'app-data'");
+    expect(() => writeSplitTemplatePolicy('t.yaml', anchored, 'Resources.AppData.Properties.PolicyDocument', documents, new Map())).toThrow(/AppData holds an anchor \(&name\), which a copy would define twice/);
   });
 
   it('refused with the reason where the parts could not follow: exported in Outputs, a Condition, DependsOn on it, attached by its ARN', () => {
