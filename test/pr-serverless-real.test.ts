@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument, PolicyShare, Statement } from '../src/model.js';
-import { readServerlessList, serverlessFile } from '../src/pr/serverless-framework.js';
+import { serverlessFile } from '../src/pr/serverless-framework.js';
+import { readServerlessList } from '../src/pr/serverless-read.js';
 import { matchServerless } from '../src/pr/serverless-match.js';
 import { rewriteServerlessList } from '../src/pr/serverless-rewrite.js';
 

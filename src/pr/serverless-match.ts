@@ -14,7 +14,8 @@ import type { PolicyShare, Statement } from '../model.js';
 import table from './data/serverless-framework-statements.json' with { type: 'json' };
 import { EXPRESSION_MARK, matchesRead } from './hcl-value.js';
 import { dedupe, matchPolicy, pairAll, pairStatements } from './match-policy.js';
-import { readServerlessList, serverlessFile, type ServerlessList, type ServerlessRead } from './serverless-framework.js';
+import { serverlessFile, type ServerlessList } from './serverless-framework.js';
+import { readServerlessList, type ServerlessRead } from './serverless-read.js';
 
 const SHAPES = table.rows.map((row) => ({ effect: row.effect, actions: [...new Set(row.actions.map((a) => a.toLowerCase()))].sort().join(' ') }));
 

@@ -11,7 +11,8 @@ import { asList, wildcardRegExp } from '../iam/expand.js';
 import type { PolicyDocument, Statement } from '../model.js';
 import { EXPRESSION_MARK } from './hcl-value.js';
 import type { FileRewrite } from './rewrite.js';
-import { readServerlessList, serverlessFile, type IncludedStatement, type ServerlessList } from './serverless-framework.js';
+import { serverlessFile, type ServerlessList } from './serverless-framework.js';
+import { readServerlessList, type IncludedStatement } from './serverless-read.js';
 
 /** `pattern` grants every expansion of `value` (a `?` in the pattern could not stand for a `*` of the value). */
 function covers(pattern: string, value: string, caseInsensitive: boolean): boolean {
