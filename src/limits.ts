@@ -56,7 +56,11 @@ export function scanLimits(): ScanLimits {
 
 /** Bytes for a message: "1 GiB (1073741824 bytes)". */
 function bytes(n: number): string {
-  const units: Array<[number, string]> = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const units: Array<[number, string]> = [
+    [1024 ** 3, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, unit] of units) if (n >= size && n % size === 0) return `${n / size} ${unit} (${n} bytes)`;
   return `${n} bytes`;
 }
@@ -111,7 +115,9 @@ export function walkRefusal(bytes: Buffer, code: string, what: string, at: numbe
       return new BadLogFileError(limitReason.records(limits.records, at));
     case 'duplicate': {
       const name = bytes.toString('utf8', at, Math.min(end, at + 80));
-      return new BadLogFileError(`member ${name} appears twice in one object at byte ${at}; CloudTrail never writes a member twice, so the file is corrupt or was altered`);
+      return new BadLogFileError(
+        `member ${name} appears twice in one object at byte ${at}; CloudTrail never writes a member twice, so the file is corrupt or was altered`,
+      );
     }
     case 'shape':
       return new BadLogFileError(`not a CloudTrail log: ${what} at byte ${at}`);

@@ -93,9 +93,7 @@ describe.skipIf(!present)('real CloudTrail datasets', () => {
     const run = await runCli(['usage', '--all-roles', '--logs', file, ...WIDE]);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.out) as UsageReport;
-    expect(summarise(report)).toEqual([
-      { role: 'arn:aws:iam::111111111111:role/someRole', used: ['autoscaling:DescribeLaunchConfigurations'], denied: {} },
-    ]);
+    expect(summarise(report)).toEqual([{ role: 'arn:aws:iam::111111111111:role/someRole', used: ['autoscaling:DescribeLaunchConfigurations'], denied: {} }]);
     // The call was made by AWS Config on the role's behalf: still usage of the role.
     expect(report.roles[0]?.calls[0]?.mapping).toBe('mapped');
   });
@@ -113,7 +111,13 @@ describe.skipIf(!present)('real CloudTrail datasets', () => {
   });
 
   it('OTRF JSON lines without eventTime: the instance-profile role read S3 (data events)', async () => {
-    const run = await runCli(['usage', '--all-roles', '--logs', join(DATASETS, 'otrf-security-datasets', 'ec2_proxy_s3_exfiltration_2020-09-14011940.json'), ...WIDE]);
+    const run = await runCli([
+      'usage',
+      '--all-roles',
+      '--logs',
+      join(DATASETS, 'otrf-security-datasets', 'ec2_proxy_s3_exfiltration_2020-09-14011940.json'),
+      ...WIDE,
+    ]);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.out) as UsageReport;
     const role = report.roles.find((r) => r.role.endsWith('MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0'));
@@ -122,16 +126,24 @@ describe.skipIf(!present)('real CloudTrail datasets', () => {
       ['s3:ListAllMyBuckets', 2],
       ['s3:ListBucket', 7],
     ]);
-    expect(role?.used.find((u) => u.action === 's3:GetObject')?.resources).toEqual([
-      'arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/ring.txt',
-    ]);
+    expect(role?.used.find((u) => u.action === 's3:GetObject')?.resources).toEqual(['arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/ring.txt']);
     expect(report.evidence.dataEventSources).toEqual(['s3.amazonaws.com']);
   });
 
   it.each(STRATUS.filter((e) => e.used.length > 0))('minimize $role proposes exactly the used actions', async (expected) => {
     const iam = adminSnapshot([expected.role]);
     const run = await runCli([
-      'minimize', '--role', expected.role, '--iam', iam, '--logs', join(DATASETS, 'stratus-red-team'), '--format', 'json', '--drop-unobservable', ...STRATUS_WINDOW,
+      'minimize',
+      '--role',
+      expected.role,
+      '--iam',
+      iam,
+      '--logs',
+      join(DATASETS, 'stratus-red-team'),
+      '--format',
+      'json',
+      '--drop-unobservable',
+      ...STRATUS_WINDOW,
     ]);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);

@@ -47,7 +47,11 @@ function step(id: string): Step {
 }
 
 /** Runs a step's script with bash; returns the exit code, output and the GITHUB_OUTPUT lines. */
-async function runStep(s: Step, env: Record<string, string>, cwd: string): Promise<{ code: number; out: string; err: string; outputs: Record<string, string> }> {
+async function runStep(
+  s: Step,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number; out: string; err: string; outputs: Record<string, string> }> {
   const outputFile = join(dir, `output-${Math.random().toString(36).slice(2)}`);
   await writeFile(outputFile, '');
   const r = spawnSync('bash', ['-e', '-c', s.run ?? ''], { cwd, encoding: 'utf8', env: childEnv({ GITHUB_OUTPUT: outputFile, ...env }) });
@@ -76,7 +80,7 @@ describe('action.yml', () => {
     const log = join(dir, 'npm-calls');
     await writeFile(join(stubs, 'npm'), `#!/bin/sh\necho "$PWD $*" >> '${log}'\n`);
     await chmod(join(stubs, 'npm'), 0o755);
-    const r = await runStep(step('Install iamtrim from the action\'s checkout'), { PATH: `${stubs}:${process.env['PATH'] ?? ''}` }, ROOT_DIR);
+    const r = await runStep(step("Install iamtrim from the action's checkout"), { PATH: `${stubs}:${process.env['PATH'] ?? ''}` }, ROOT_DIR);
     expect(r.code).toBe(0);
     expect(await readFile(log, 'utf8')).toBe(`${ROOT_DIR} ci --no-audit --no-fund\n`);
     expect(r.out).toMatch(/^\d+\.\d+\.\d+\n$/);
@@ -91,7 +95,11 @@ describe('action.yml', () => {
     expect(existsSync(join(dir, 'out', 'report.html'))).toBe(true);
     const findings = await runStep(
       step('run'),
-      { ...env, IAMTRIM_REPORT_DIR: 'out2', IAMTRIM_ARGS: `--days 30 --logs ${join(demo, 'logs')} --iam ${join(demo, 'iam.json')} --no-history --fail-on any-unused` },
+      {
+        ...env,
+        IAMTRIM_REPORT_DIR: 'out2',
+        IAMTRIM_ARGS: `--days 30 --logs ${join(demo, 'logs')} --iam ${join(demo, 'iam.json')} --no-history --fail-on any-unused`,
+      },
       dir,
     );
     expect(findings.code).toBe(1);
@@ -101,15 +109,27 @@ describe('action.yml', () => {
   it('pr: the URL the CLI prints becomes pr-url; a dry run leaves it empty; another command is refused', async () => {
     const fake = join(dir, 'fake-pr.js');
     await writeFile(fake, "process.stdout.write('opened pull request #7: https://github.com/acme/infra/pull/7\\nbranch iamtrim/app-api-20261207\\n');\n");
-    const opened = await runStep(step('run'), { IAMTRIM_COMMAND: 'pr', IAMTRIM_ARGS: '--role app-api', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: fake, GITHUB_TOKEN: 't' }, dir);
+    const opened = await runStep(
+      step('run'),
+      { IAMTRIM_COMMAND: 'pr', IAMTRIM_ARGS: '--role app-api', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: fake, GITHUB_TOKEN: 't' },
+      dir,
+    );
     expect(opened.code).toBe(0);
     expect(opened.outputs['pr-url']).toBe('https://github.com/acme/infra/pull/7');
     const silent = join(dir, 'fake-dry.js');
     await writeFile(silent, "process.stdout.write('title: ...\\n');\n");
-    const dry = await runStep(step('run'), { IAMTRIM_COMMAND: 'pr', IAMTRIM_ARGS: '--dry-run', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: silent, GITHUB_TOKEN: '' }, dir);
+    const dry = await runStep(
+      step('run'),
+      { IAMTRIM_COMMAND: 'pr', IAMTRIM_ARGS: '--dry-run', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: silent, GITHUB_TOKEN: '' },
+      dir,
+    );
     expect(dry.code).toBe(0);
     expect(dry.outputs['pr-url']).toBe('');
-    const other = await runStep(step('run'), { IAMTRIM_COMMAND: 'minimize', IAMTRIM_ARGS: '', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: BIN, GITHUB_TOKEN: '' }, dir);
+    const other = await runStep(
+      step('run'),
+      { IAMTRIM_COMMAND: 'minimize', IAMTRIM_ARGS: '', IAMTRIM_REPORT_DIR: '', IAMTRIM_BIN: BIN, GITHUB_TOKEN: '' },
+      dir,
+    );
     expect(other.code).toBe(2);
     expect(other.err).toContain("command must be drift or pr, not 'minimize'");
   });

@@ -64,7 +64,23 @@ describe('iamtrim minimize --athena', () => {
     const stand = await startAthenaStandIn({ states: ['RUNNING', 'SUCCEEDED'], bytesScanned: 3 * 1024 ** 3, result: (s) => expectedAthenaRows(records, s) });
     const remote = io();
     const code = await withStandIn(stand, () =>
-      main(['node', 'iamtrim', ...common, '--athena', '--athena-database', 'trail', '--athena-table', 'cloudtrail_org', '--athena-output', 's3://results/iamtrim/', '--region', 'eu-west-1'], remote),
+      main(
+        [
+          'node',
+          'iamtrim',
+          ...common,
+          '--athena',
+          '--athena-database',
+          'trail',
+          '--athena-table',
+          'cloudtrail_org',
+          '--athena-output',
+          's3://results/iamtrim/',
+          '--region',
+          'eu-west-1',
+        ],
+        remote,
+      ),
     );
     expect(remote.stderr).toContain('athena: scanned 3');
     expect(remote.stderr).toMatch(/athena query q-1: RUNNING .*\n.*athena query q-1: SUCCEEDED/s);
@@ -77,11 +93,29 @@ describe('iamtrim minimize --athena', () => {
     expect(b.evidence.events).toBe(a.evidence.events);
   }, 90_000);
 
-  it('exits 4 with Athena\'s reason when the query fails, and writes no policy', async () => {
+  it("exits 4 with Athena's reason when the query fails, and writes no policy", async () => {
     const stand = await startAthenaStandIn({ states: ['FAILED'], reason: 'TABLE_NOT_FOUND: line 3:8: Table awsdatacatalog.trail.nope does not exist' });
     const out = io();
     const code = await withStandIn(stand, () =>
-      main(['node', 'iamtrim', 'minimize', '--role', 'app-api', '--days', '10', '--end', manifest.window.end, '--iam', manifest.iamFile, '--athena', '--athena-table', 'nope'], out),
+      main(
+        [
+          'node',
+          'iamtrim',
+          'minimize',
+          '--role',
+          'app-api',
+          '--days',
+          '10',
+          '--end',
+          manifest.window.end,
+          '--iam',
+          manifest.iamFile,
+          '--athena',
+          '--athena-table',
+          'nope',
+        ],
+        out,
+      ),
     );
     expect(code).toBe(4);
     expect(out.stdout).toBe('');

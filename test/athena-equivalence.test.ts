@@ -109,8 +109,8 @@ describe('Athena path = local path', () => {
     expect(sql).toMatch(/try\(from_iso8601_timestamp\(eventtime\)\) >= from_iso8601_timestamp\(\?/);
     expect(sql).toContain('GROUPING SETS');
     expect(sql).toContain('useridentity.sessioncontext.sessionissuer.arn');
-    expect(sql).toContain("json_extract_scalar(rp, '$[\"key\"]')");
-    expect(sql).toContain("json_extract_scalar(rp, '$[\"Key\"]')");
+    expect(sql).toContain('json_extract_scalar(rp, \'$["key"]\')');
+    expect(sql).toContain('json_extract_scalar(rp, \'$["Key"]\')');
     const questionMarks = (sql.match(/\?/g) ?? []).length;
     expect(start.ExecutionParameters).toHaveLength(questionMarks);
     expect(start.ExecutionParameters).toContain(`'${role?.arn ?? ''}'`);

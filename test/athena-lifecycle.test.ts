@@ -28,7 +28,9 @@ afterEach(async () => {
   standIn = undefined;
 });
 
-async function withStandIn(script: StandInScript): Promise<{ stand: StandIn; sleeps: number[]; progress: AthenaProgress[]; source: ReturnType<typeof athenaSource> }> {
+async function withStandIn(
+  script: StandInScript,
+): Promise<{ stand: StandIn; sleeps: number[]; progress: AthenaProgress[]; source: ReturnType<typeof athenaSource> }> {
   const stand = await startAthenaStandIn(script);
   standIn = stand;
   restore = useStandInEnv(stand.url);
@@ -104,7 +106,7 @@ describe('athena query lifecycle', () => {
     expect(results[0]?.body['NextToken']).toBeUndefined();
   });
 
-  it('ends a FAILED query with Athena\'s reason as an UpstreamError', async () => {
+  it("ends a FAILED query with Athena's reason as an UpstreamError", async () => {
     const { source } = await withStandIn({ states: ['RUNNING', 'FAILED'], reason: 'HIVE_BAD_DATA: Error parsing field value' });
     const error = await failure(source.scan(QUERY));
     expect(error).toBeInstanceOf(UpstreamError);
@@ -156,7 +158,9 @@ describe('athena query lifecycle', () => {
           path: '/service/',
           accountId: '111122223333',
           serviceLinked: false,
-          policies: [{ kind: 'inline', name: 'p', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } }],
+          policies: [
+            { kind: 'inline', name: 'p', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } },
+          ],
         },
       ],
     };

@@ -56,12 +56,27 @@ async function withStandIn<T>(stand: StandIn, run: () => Promise<T>): Promise<T>
   }
 }
 
-const rollupArgs = ['node', 'iamtrim', 'athena', 'rollup', '--athena-database', 'cloudtrail', '--athena-table', 'org_logs', '--rollup-table', 'usage_rollup', '--region', 'eu-west-1'];
+const rollupArgs = [
+  'node',
+  'iamtrim',
+  'athena',
+  'rollup',
+  '--athena-database',
+  'cloudtrail',
+  '--athena-table',
+  'org_logs',
+  '--rollup-table',
+  'usage_rollup',
+  '--region',
+  'eu-west-1',
+];
 
 describe('rollup SQL', () => {
   it('CTAS: Parquet partitioned by day, whole-day predicates, day last, only generated values', () => {
     const sql = buildRollupCtas({ ...ref, accounts: ['123456789012'] }, '2026-02-01', '2026-02-27');
-    expect(sql).toMatch(/^CREATE TABLE "cloudtrail"\."usage_rollup"\nWITH \(format = 'PARQUET', write_compression = 'SNAPPY', partitioned_by = ARRAY\['day'\]\)\nAS SELECT /);
+    expect(sql).toMatch(
+      /^CREATE TABLE "cloudtrail"\."usage_rollup"\nWITH \(format = 'PARQUET', write_compression = 'SNAPPY', partitioned_by = ARRAY\['day'\]\)\nAS SELECT /,
+    );
     // Delivery-date partitions padded a day either side; the event-time window is the whole days.
     expect(sql).toContain("day BETWEEN '2026/01/31' AND '2026/02/28'");
     expect(sql).toContain("account IN ('123456789012')");
@@ -76,7 +91,10 @@ describe('rollup SQL', () => {
     expect(sql).toContain("WHERE grouping_set <> 'files' AND day IS NOT NULL");
     // Every quoted literal is an identifier-free generated value: days, timestamps, the account, SQL constants.
     const literals = [...sql.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? '');
-    for (const l of literals) expect(l).toMatch(/^(\d{4}[-/]\d{2}[-/]\d{2}(T00:00:00Z)?|\d{12}|PARQUET|SNAPPY|day|AwsApiCall|Role|Data|UTC|calls|coverage|files|%Y-%m-%dT%H:%i:%sZ|\$.*| |)$/);
+    for (const l of literals)
+      expect(l).toMatch(
+        /^(\d{4}[-/]\d{2}[-/]\d{2}(T00:00:00Z)?|\d{12}|PARQUET|SNAPPY|day|AwsApiCall|Role|Data|UTC|calls|coverage|files|%Y-%m-%dT%H:%i:%sZ|\$.*| |)$/,
+      );
   });
 
   it('refuses names that are not plain identifiers', () => {
@@ -113,9 +131,7 @@ describe('rollup SQL', () => {
       const clause = [...sql.slice(0, m.index).matchAll(/\b(SELECT|WHERE|FROM|GROUP BY|HAVING)\b/g)].pop();
       expect(clause?.[1]).toBe('WHERE');
     }
-    expect(() => buildRollupUsageQuery(ref, { roles: { kind: 'all' }, window: { ...window, end: '2026-03-01T10:00:00Z' } } as never)).toThrow(
-      /whole UTC days/,
-    );
+    expect(() => buildRollupUsageQuery(ref, { roles: { kind: 'all' }, window: { ...window, end: '2026-03-01T10:00:00Z' } } as never)).toThrow(/whole UTC days/);
   });
 });
 
@@ -167,7 +183,7 @@ describe('iamtrim athena rollup', () => {
     expect(same.stdout).toContain('is up to date');
   }, 30_000);
 
-  it('exits 4 with Athena\'s reason when a statement FAILED', async () => {
+  it("exits 4 with Athena's reason when a statement FAILED", async () => {
     const stand = await startAthenaStandIn({ states: ['FAILED'], reason: 'HIVE_TOO_MANY_OPEN_PARTITIONS: too many partitions' });
     const out = io('2026-03-03T01:00:00Z');
     const code = await withStandIn(stand, () => main(rollupArgs, out));
@@ -239,7 +255,12 @@ describe('--athena-rollup = --athena for whole days', () => {
   };
 
   it('gives the plain Athena plan for app-api, from one query on the rollup', async () => {
-    const input = { role: 'app-api', window, allowEmpty: false, proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' } } as const;
+    const input = {
+      role: 'app-api',
+      window,
+      allowEmpty: false,
+      proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' },
+    } as const;
     const plain = await runMinimize({ ...data, iam, source: athenaSource({ ...common, database: 'cloudtrail', table: 'org_logs' }) }, input);
     const before = standIn.starts.length;
     const rolled = await runMinimize({ ...data, iam, source: athenaRollupSource({ ...common, database: 'cloudtrail', rollup: 'usage_rollup' }) }, input);
@@ -254,21 +275,49 @@ describe('--athena-rollup = --athena for whole days', () => {
 
   it('gives the same usage for many roles', async () => {
     const roles = manifest.roles.map((r) => r.name).slice(0, 8);
-    const plain = await runUsage({ mapCall: data.mapCall, iam, source: athenaSource({ ...common, database: 'cloudtrail', table: 'org_logs' }) }, { roles, window });
-    const rolled = await runUsage({ mapCall: data.mapCall, iam, source: athenaRollupSource({ ...common, database: 'cloudtrail', rollup: 'usage_rollup' }) }, { roles, window });
+    const plain = await runUsage(
+      { mapCall: data.mapCall, iam, source: athenaSource({ ...common, database: 'cloudtrail', table: 'org_logs' }) },
+      { roles, window },
+    );
+    const rolled = await runUsage(
+      { mapCall: data.mapCall, iam, source: athenaRollupSource({ ...common, database: 'cloudtrail', rollup: 'usage_rollup' }) },
+      { roles, window },
+    );
     expect(rolled.roles.length).toBeGreaterThan(3);
     expect(rolled.roles).toEqual(plain.roles);
   }, 60_000);
 
   it('runs from the CLI: `usage --athena-rollup` defaults --end to today 00:00 UTC and prints the cost', async () => {
     const out = io('2026-03-01T09:30:00Z');
-    const code = await main(['node', 'iamtrim', 'usage', '--role', 'app-api', '--days', '14', '--iam', manifest.iamFile, '--athena-rollup', 'usage_rollup', '--athena-database', 'cloudtrail'], out);
+    const code = await main(
+      [
+        'node',
+        'iamtrim',
+        'usage',
+        '--role',
+        'app-api',
+        '--days',
+        '14',
+        '--iam',
+        manifest.iamFile,
+        '--athena-rollup',
+        'usage_rollup',
+        '--athena-database',
+        'cloudtrail',
+      ],
+      out,
+    );
     expect(out.stderr).toContain('athena: scanned');
     expect(code).toBe(0);
     const last = standIn.starts[standIn.starts.length - 1];
     expect(last?.ExecutionParameters?.slice(0, 2)).toEqual(["'2026-02-15'", "'2026-03-01'"]);
     const partial = io('2026-03-01T09:30:00Z');
-    expect(await main(['node', 'iamtrim', 'usage', '--role', 'app-api', '--end', '2026-03-01T09:00:00Z', '--iam', manifest.iamFile, '--athena-rollup', 'usage_rollup'], partial)).toBe(2);
+    expect(
+      await main(
+        ['node', 'iamtrim', 'usage', '--role', 'app-api', '--end', '2026-03-01T09:00:00Z', '--iam', manifest.iamFile, '--athena-rollup', 'usage_rollup'],
+        partial,
+      ),
+    ).toBe(2);
     expect(partial.stderr).toContain('answers whole UTC days');
     const both = io('2026-03-01T09:30:00Z');
     expect(await main(['node', 'iamtrim', 'usage', '--role', 'x', '--iam', manifest.iamFile, '--athena', '--athena-rollup', 'r'], both)).toBe(2);

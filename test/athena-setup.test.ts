@@ -42,7 +42,26 @@ describe('athena setup', () => {
   it('prints partition-projection DDL for a single-account multi-Region trail', async () => {
     cloudtrail.on(GetTrailCommand, { Name: 'main' }).resolves({ Trail: SINGLE });
     const out = io();
-    expect(await main(['node', 'iamtrim', 'athena', 'setup', '--trail', 'main', '--database', 'security', '--table', 'cloudtrail_main', '--print-only', '--region', 'eu-west-1'], out)).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'iamtrim',
+          'athena',
+          'setup',
+          '--trail',
+          'main',
+          '--database',
+          'security',
+          '--table',
+          'cloudtrail_main',
+          '--print-only',
+          '--region',
+          'eu-west-1',
+        ],
+        out,
+      ),
+    ).toBe(0);
     const ddl = out.stdout;
     expect(ddl).toContain('CREATE DATABASE IF NOT EXISTS `security`');
     expect(ddl).toContain('CREATE EXTERNAL TABLE IF NOT EXISTS `security`.`cloudtrail_main`');

@@ -72,8 +72,21 @@ describe('writeFileAtomic', () => {
 });
 
 describe('--out through main()', () => {
-  const args = (out: string, logs = join(BASE, 'logs')): string[] =>
-    ['minimize', '--role', 'app-api', '--end', '2026-03-01T00:00:00Z', '--logs', logs, '--iam', join(BASE, 'iam.json'), '--format', 'json', '--out', out];
+  const args = (out: string, logs = join(BASE, 'logs')): string[] => [
+    'minimize',
+    '--role',
+    'app-api',
+    '--end',
+    '2026-03-01T00:00:00Z',
+    '--logs',
+    logs,
+    '--iam',
+    join(BASE, 'iam.json'),
+    '--format',
+    'json',
+    '--out',
+    out,
+  ];
 
   it('writes the output file and says so on stderr', async () => {
     const out = join(dir, 'plan.json');

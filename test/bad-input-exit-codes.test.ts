@@ -109,7 +109,21 @@ describe('the coverage guard does not refuse complete logs', () => {
     try {
       const now = new Date('2026-03-01T00:00:00Z');
       const m = await generateDemo({ outDir: dir, now, days: 30, events: 3000, seed: 3 });
-      const r = await runCli(['minimize', '--role', 'app-api', '--days', '30', '--end', m.window.end, '--logs', m.logsDir, '--iam', m.iamFile, '--format', 'json']);
+      const r = await runCli([
+        'minimize',
+        '--role',
+        'app-api',
+        '--days',
+        '30',
+        '--end',
+        m.window.end,
+        '--logs',
+        m.logsDir,
+        '--iam',
+        m.iamFile,
+        '--format',
+        'json',
+      ]);
       expect(r.exit, r.stderr).toBe(0);
       expect(r.stdout).not.toContain('partial-window');
     } finally {

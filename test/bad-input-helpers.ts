@@ -13,10 +13,7 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(
-  args: readonly string[],
-  options: { env?: Record<string, string | undefined>; io?: Partial<CliIo> } = {},
-): Promise<CliRun> {
+export async function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; io?: Partial<CliIo> } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {

@@ -87,10 +87,21 @@ const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 const bin = join(ROOT_DIR, 'dist', 'bin.js');
 /** Whether `nobody` can read the built CLI: not when the checkout sits in a private (0700) folder. */
 function nobodyReaches(): boolean {
-  const probe = spawnSync(setpriv ?? '', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(bin)}, require('fs').constants.R_OK)`], {
-    env: { PATH: process.env['PATH'] ?? '' },
-    timeout: 30_000,
-  });
+  const probe = spawnSync(
+    setpriv ?? '',
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      `require('fs').accessSync(${JSON.stringify(bin)}, require('fs').constants.R_OK)`,
+    ],
+    {
+      env: { PATH: process.env['PATH'] ?? '' },
+      timeout: 30_000,
+    },
+  );
   return probe.status === 0;
 }
 const skipWhy = !IS_ROOT

@@ -74,7 +74,10 @@ const STRICT_GENERATORS: Record<string, (logs: string) => Promise<void>> = {
   'duplicate-user-identity': (logs) =>
     writeFile(join(logs, deliveryName('identity')), gzipSync(`{"Records":[${oneRecord().replace('{', '{"userIdentity":{"type":"Root"},')}]}`)),
   'deep-nesting': (logs) =>
-    writeFile(join(logs, deliveryName('deep')), gzipSync(`{"Records":[${oneRecord().replace('{"tableName"', `{"filter":${'['.repeat(5000)}${']'.repeat(5000)},"tableName"`)}]}`)),
+    writeFile(
+      join(logs, deliveryName('deep')),
+      gzipSync(`{"Records":[${oneRecord().replace('{"tableName"', `{"filter":${'['.repeat(5000)}${']'.repeat(5000)},"tableName"`)}]}`),
+    ),
   'nul-bomb': (logs) => writeFile(join(logs, deliveryName('nul')), gzipSync(Buffer.alloc(2 * 1024 * 1024))),
   'size-limit': (logs) => writeFile(join(logs, deliveryName('large')), gzipSync(`{"Records":[${Array.from({ length: 400 }, oneRecord).join(',')}]}`)),
   'records-limit': (logs) => writeFile(join(logs, deliveryName('many')), gzipSync(`{"Records":[${Array.from({ length: 41 }, oneRecord).join(',')}]}`)),
@@ -83,14 +86,12 @@ const STRICT_GENERATORS: Record<string, (logs: string) => Promise<void>> = {
 /** Inputs that cannot live in git nicely (binary, symlinks), made in the case's temp folder. */
 const GENERATORS: Record<string, (logs: string) => Promise<void>> = {
   'truncated-gz': async (logs) => {
-    const records = Array.from({ length: 200 }, (_, i) =>
-      appApiRecord(`2026-02-${String(1 + (i % 27)).padStart(2, '0')}T12:00:00Z`, { tableName: `t${i}` }),
-    );
+    const records = Array.from({ length: 200 }, (_, i) => appApiRecord(`2026-02-${String(1 + (i % 27)).padStart(2, '0')}T12:00:00Z`, { tableName: `t${i}` }));
     const gz = gzipSync(JSON.stringify({ Records: records }));
     await writeFile(join(logs, 'truncated.json.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
   },
   'large-request-parameters': async (logs) => {
-    const record = appApiRecord('2026-02-15T00:00:00Z', { tableName: 'orders', blob: 'FILLER'.repeat(100 * 1024 / 6) });
+    const record = appApiRecord('2026-02-15T00:00:00Z', { tableName: 'orders', blob: 'FILLER'.repeat((100 * 1024) / 6) });
     await writeFile(join(logs, 'large.json'), JSON.stringify({ Records: [record] }));
   },
   'invalid-utf8': async (logs) => {
@@ -177,7 +178,10 @@ describe('bad-input corpus (fixtures/bad/cases.json)', () => {
       .filter((e) => e.isDirectory() && e.name !== '_base')
       .map((e) => e.name)
       .sort();
-    const withFolders = corpus.cases.filter((c) => c.logs.includes('case') || c.iam === 'case').map((c) => c.id).sort();
+    const withFolders = corpus.cases
+      .filter((c) => c.logs.includes('case') || c.iam === 'case')
+      .map((c) => c.id)
+      .sort();
     expect(folders).toEqual(withFolders);
     expect(new Set(corpus.cases.map((c) => c.id)).size).toBe(corpus.cases.length);
   });

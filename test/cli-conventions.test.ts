@@ -36,7 +36,10 @@ describe('--quiet, --verbose, --debug', async () => {
     const plain = await runCli([...MINIMIZE, '--out', out]);
     expect(plain.code).toBe(0);
     expect(plain.err).toBe(`wrote ${out}\n`);
-    for (const args of [['--quiet', ...MINIMIZE], [...MINIMIZE, '-q']]) {
+    for (const args of [
+      ['--quiet', ...MINIMIZE],
+      [...MINIMIZE, '-q'],
+    ]) {
       const quietOut = join(dir, `quiet-${args[0]}.txt`);
       const quiet = await runCli([...args, '--out', quietOut]);
       expect(quiet.code).toBe(0);
@@ -107,7 +110,10 @@ describe('AWS environment: Region, profile, credentials', () => {
   });
 
   it('a missing Region names --region, AWS_REGION and AWS_DEFAULT_REGION (exit 2), not "service health"', () => {
-    for (const args of [['athena', 'setup', '--trail', 'main'], ['minimize', '--function', 'orders-api', '--logs', LOGS, '--iam', join(FIXTURE, 'iam.json')]]) {
+    for (const args of [
+      ['athena', 'setup', '--trail', 'main'],
+      ['minimize', '--function', 'orders-api', '--logs', LOGS, '--iam', join(FIXTURE, 'iam.json')],
+    ]) {
       const r = runBuilt(args, { env: KEYS });
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/no AWS Region given\n {2}hint: pass --region .*AWS_REGION or AWS_DEFAULT_REGION/);
@@ -118,7 +124,9 @@ describe('AWS environment: Region, profile, credentials', () => {
   it('an unknown profile is named, from --profile or AWS_PROFILE (exit 2)', () => {
     const flag = runBuilt(['minimize', '--role', 'orders-api', '--logs', LOGS, '--profile', 'prod-typo', '--region', 'eu-west-1']);
     expect(flag.code).toBe(2);
-    expect(flag.err).toMatch(/--profile prod-typo: no such profile in \/nonexistent\/config or \/nonexistent\/credentials\n {2}hint: .*aws configure list-profiles/);
+    expect(flag.err).toMatch(
+      /--profile prod-typo: no such profile in \/nonexistent\/config or \/nonexistent\/credentials\n {2}hint: .*aws configure list-profiles/,
+    );
     const env = runBuilt(['minimize', '--role', 'orders-api', '--logs', LOGS, '--region', 'eu-west-1'], { env: { AWS_PROFILE: 'prod-typo' } });
     expect(env.code).toBe(2);
     expect(env.err).toContain('AWS_PROFILE prod-typo: no such profile');
@@ -129,7 +137,10 @@ describe('AWS environment: Region, profile, credentials', () => {
     const startUrl = 'https://example.awsapps.com/start';
     await mkdir(join(home, '.aws', 'sso', 'cache'), { recursive: true });
     const config = join(home, '.aws', 'config');
-    await writeFile(config, `[profile dev]\nsso_start_url = ${startUrl}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\nregion = eu-west-1\n`);
+    await writeFile(
+      config,
+      `[profile dev]\nsso_start_url = ${startUrl}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\nregion = eu-west-1\n`,
+    );
     // The legacy SSO token cache: ~/.aws/sso/cache/<sha1 of the start URL>.json, here expired.
     await writeFile(
       join(home, '.aws', 'sso', 'cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
@@ -162,7 +173,9 @@ describe('--output, --out and the format', () => {
   it('--output with a file name is refused with the --out hint; --output and a different --format conflict', async () => {
     const file = await runCli([...MINIMIZE, '--output', 'policy.json']);
     expect(file.code).toBe(2);
-    expect(file.err).toMatch(/--output policy\.json: --output is the output format, as in the AWS CLI: text, json, .*\n {2}hint: to write a file, use --out policy\.json/);
+    expect(file.err).toMatch(
+      /--output policy\.json: --output is the output format, as in the AWS CLI: text, json, .*\n {2}hint: to write a file, use --out policy\.json/,
+    );
     const both = await runCli([...MINIMIZE, '--output', 'json', '--format', 'terraform']);
     expect(both.code).toBe(2);
     expect(both.err).toContain('--format terraform and --output json: pass one of them');
@@ -203,7 +216,7 @@ describe('grammar of the status lines', () => {
 });
 
 describe('version, completion, colour', () => {
-  it('--version, -V and `iamtrim version` print package.json\'s version', async () => {
+  it("--version, -V and `iamtrim version` print package.json's version", async () => {
     const { version } = JSON.parse(await readFile(join(ROOT_DIR, 'package.json'), 'utf8')) as { version: string };
     // The built CLI once (dist/ reads package.json from its own place), the other spellings in-process.
     const built = runBuilt(['--version']);
@@ -222,7 +235,14 @@ describe('version, completion, colour', () => {
     const file = join(dir, 'iamtrim.bash');
     writeFileSync(file, script.out);
     const complete = (words: string[]): string[] => {
-      const r = spawnSync('bash', ['-c', `source '${file}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _iamtrim; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `source '${file}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _iamtrim; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
       return r.stdout.split('\n').filter((w) => w !== '');
     };
@@ -267,7 +287,19 @@ describe('version, completion, colour', () => {
 
 describe('athena --print-only without AWS', () => {
   it('athena setup --print-only --bucket B --account A --region R prints the DDL with no credentials and no Region lookups', () => {
-    const r = runBuilt(['athena', 'setup', '--print-only', '--bucket', 'trail-logs', '--prefix', '/org/', '--account', '123456789012', '--region', 'eu-west-1']);
+    const r = runBuilt([
+      'athena',
+      'setup',
+      '--print-only',
+      '--bucket',
+      'trail-logs',
+      '--prefix',
+      '/org/',
+      '--account',
+      '123456789012',
+      '--region',
+      'eu-west-1',
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("LOCATION 's3://trail-logs/org/AWSLogs/123456789012/CloudTrail/'");
     expect(r.out).toMatch(/'projection.region.values'='eu-west-1[,']/);

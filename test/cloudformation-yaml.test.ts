@@ -31,7 +31,12 @@ describe('--format cloudformation under YAML 1.1', () => {
         },
       ],
     };
-    const text = renderCloudFormation({ role: 'arn:aws:iam::123456789012:role/app', roleName: 'app', window: { start: '2026-01-01T00:00:00Z', end: '2026-01-31T00:00:00Z' }, proposed: [doc] });
+    const text = renderCloudFormation({
+      role: 'arn:aws:iam::123456789012:role/app',
+      roleName: 'app',
+      window: { start: '2026-01-01T00:00:00Z', end: '2026-01-31T00:00:00Z' },
+      proposed: [doc],
+    });
     expect(text).toMatch(/Version: ["']2012-10-17["']/);
     const [resource] = Object.values(readBack(text));
     expect(resource?.Properties.PolicyDocument).toEqual(doc);

@@ -24,15 +24,24 @@ function files(region: string, hours: number, keep: (day: string) => boolean, ac
 describe('deliveryKeyOf', () => {
   it('reads the account, region, day and hour from a delivery file name', () => {
     expect(deliveryKeyOf('/logs/x/111122223333_CloudTrail_eu-west-1_20260203T2355Z_AbC123dEf456.json.gz')).toEqual({
-      account: '111122223333', region: 'eu-west-1', day: '2026-02-03', hour: '23',
+      account: '111122223333',
+      region: 'eu-west-1',
+      day: '2026-02-03',
+      hour: '23',
     });
   });
   it('reads the folder layout, with or without an organization id level, when the name is not a delivery name', () => {
     expect(deliveryKeyOf('/s/AWSLogs/111122223333/CloudTrail/us-east-1/2026/02/03/export.json')).toEqual({
-      account: '111122223333', region: 'us-east-1', day: '2026-02-03', hour: null,
+      account: '111122223333',
+      region: 'us-east-1',
+      day: '2026-02-03',
+      hour: null,
     });
     expect(deliveryKeyOf('/s/AWSLogs/o-exampleorg1/444455556666/CloudTrail/ap-south-1/2026/12/31/part.json.gz')).toEqual({
-      account: '444455556666', region: 'ap-south-1', day: '2026-12-31', hour: null,
+      account: '444455556666',
+      region: 'ap-south-1',
+      day: '2026-12-31',
+      hour: null,
     });
   });
   it('gives null for files without a dated delivery path (coverage unknown, never invented)', () => {
@@ -71,7 +80,10 @@ describe('deliveryCoverage', () => {
   });
 
   it('the stretches before the first and after the last delivered day are the edges, not inside gaps', () => {
-    const c = deliveryCoverage(files('us-east-1', 8, (d) => d >= '2026-02-04' && d <= '2026-02-07'), WINDOW);
+    const c = deliveryCoverage(
+      files('us-east-1', 8, (d) => d >= '2026-02-04' && d <= '2026-02-07'),
+      WINDOW,
+    );
     expect(c.gaps).toEqual([]);
   });
 

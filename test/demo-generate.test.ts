@@ -11,7 +11,10 @@ const OPTIONS = { now: NOW, days: 30, events: 6_000, seed: 7 } as const;
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 async function treeHash(dir: string): Promise<string> {
@@ -83,7 +86,8 @@ describe('generateDemo', () => {
     expect(logs.length).toBe(manifest.files);
     expect(digests.length).toBe(manifest.digestFiles);
     expect(digests.length).toBeGreaterThan(0);
-    const logPattern = /AWSLogs\/123456789012\/CloudTrail\/(us-east-1|eu-west-1)\/(\d{4})\/(\d{2})\/(\d{2})\/123456789012_CloudTrail_\1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
+    const logPattern =
+      /AWSLogs\/123456789012\/CloudTrail\/(us-east-1|eu-west-1)\/(\d{4})\/(\d{2})\/(\d{2})\/123456789012_CloudTrail_\1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
     for (const file of logs) {
       const match = logPattern.exec(file);
       expect(match, file).not.toBeNull();
@@ -111,7 +115,18 @@ describe('generateDemo', () => {
     const start = Date.parse(manifest.window.start);
     const end = Date.parse(manifest.window.end);
     for (const { record } of records) {
-      for (const field of ['eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'eventID', 'eventType', 'recipientAccountId', 'eventCategory']) {
+      for (const field of [
+        'eventVersion',
+        'userIdentity',
+        'eventTime',
+        'eventSource',
+        'eventName',
+        'awsRegion',
+        'eventID',
+        'eventType',
+        'recipientAccountId',
+        'eventCategory',
+      ]) {
         expect(record[field], `${field} in ${record.eventID}`).toBeDefined();
       }
       expect(record.eventTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
@@ -123,7 +138,9 @@ describe('generateDemo', () => {
         for (const field of ['requestID', 'readOnly', 'managementEvent', 'tlsDetails', 'userAgent', 'sourceIPAddress']) expect(record[field]).toBeDefined();
         const issuer = record.userIdentity.sessionContext?.sessionIssuer;
         expect(issuer?.arn).toMatch(/^arn:aws:iam::123456789012:role\//);
-        expect(record.userIdentity.arn).toBe(`arn:aws:sts::123456789012:assumed-role/${issuer?.userName ?? ''}/${record.userIdentity.arn?.split('/')[2] ?? ''}`);
+        expect(record.userIdentity.arn).toBe(
+          `arn:aws:sts::123456789012:assumed-role/${issuer?.userName ?? ''}/${record.userIdentity.arn?.split('/')[2] ?? ''}`,
+        );
       }
     }
   });
@@ -137,7 +154,9 @@ describe('generateDemo', () => {
     }
     const app = manifest.roles.find((r) => r.name === 'app-api');
     expect(app?.arn).toBe('arn:aws:iam::123456789012:role/service/app-api');
-    expect(app?.usedActions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 'kms:Decrypt', 'secretsmanager:GetSecretValue']));
+    expect(app?.usedActions).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 'kms:Decrypt', 'secretsmanager:GetSecretValue']),
+    );
     expect(app?.usedActions).not.toContain('s3:DeleteObject');
     expect(app?.deniedActions).toEqual(['s3:DeleteObject']);
     expect(manifest.roles.find((r) => r.name === 'ci-deploy')?.usedActions).toContain('iam:PassRole');
@@ -149,7 +168,7 @@ describe('generateDemo', () => {
       const names = new Set(events.map((e) => `${e.eventSource.split('.')[0] ?? ''}:${e.eventName.replace(/20\d{6}v?\d*$/, '')}`));
       for (const action of role.usedActions.filter((a) => a !== 'iam:PassRole')) {
         const [service] = action.split(':');
-        const fromService = [...names].filter((n) => n.startsWith(`${service === 'cloudwatch' ? 'monitoring' : service ?? ''}:`));
+        const fromService = [...names].filter((n) => n.startsWith(`${service === 'cloudwatch' ? 'monitoring' : (service ?? '')}:`));
         expect(fromService.length, `${role.name} ${action}`).toBeGreaterThan(0);
       }
       const errors = events.filter((e) => e.errorCode === 'AccessDenied' || e.errorCode === 'Client.UnauthorizedOperation');
@@ -161,7 +180,12 @@ describe('generateDemo', () => {
 
   it('writes iam.json in the authorization-details shape with a URL-encoded inline document', async () => {
     const iam: unknown = JSON.parse(await readFile(manifest.iamFile, 'utf8'));
-    expect(iam).toMatchObject({ UserDetailList: expect.any(Array), GroupDetailList: expect.any(Array), RoleDetailList: expect.any(Array), Policies: expect.any(Array) });
+    expect(iam).toMatchObject({
+      UserDetailList: expect.any(Array),
+      GroupDetailList: expect.any(Array),
+      RoleDetailList: expect.any(Array),
+      Policies: expect.any(Array),
+    });
     const text = JSON.stringify(iam);
     for (const role of manifest.roles) expect(text).toContain(`"Arn":"${role.arn}"`);
     expect(text).toMatch(/"PolicyDocument":"%7B%22Version%22/);

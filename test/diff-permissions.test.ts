@@ -58,9 +58,11 @@ describe('observability table', () => {
 
 describe('diffPermissions', () => {
   it('gives each granted action a coverage-aware verdict', () => {
-    const grant = grantOf(
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetBucketLocation', 's3:ListAllMyBuckets', 'iam:PassRole', 'dynamodb:GetItem'], Resource: '*' },
-    );
+    const grant = grantOf({
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetBucketLocation', 's3:ListAllMyBuckets', 'iam:PassRole', 'dynamodb:GetItem'],
+      Resource: '*',
+    });
     const usage = usageOf(
       [
         { action: 's3:getbucketlocation', resources: ['arn:aws:s3:::b'] },
@@ -81,7 +83,10 @@ describe('diffPermissions', () => {
     expect(diff.unobservable[2]?.reason).toContain('no data events for s3.amazonaws.com');
     expect(diff.observability).toEqual({ basis: 'inferred-from-logs' });
     // The trail's selectors logging every table's data events make it observable, hence unused.
-    const allTables = parseTrailConfig({ EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::DynamoDB::Table', Values: ['arn:aws:dynamodb'] }] }] }, 'test');
+    const allTables = parseTrailConfig(
+      { EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::DynamoDB::Table', Values: ['arn:aws:dynamodb'] }] }] },
+      'test',
+    );
     const exact = diffPermissions({ catalog, grant, usage, evidence: evidence(['dynamodb.amazonaws.com']), trailSelection: allTables });
     expect(exact.unused).toEqual(['dynamodb:GetItem', 's3:ListAllMyBuckets']);
     expect(exact.observability).toEqual({ basis: 'trail-selectors', source: 'test' });
@@ -132,7 +137,12 @@ describe('selfCheck', () => {
       {
         Statement: [
           { Effect: 'Allow' as const, Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
-          { Effect: 'Deny' as const, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/secret/*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } },
+          {
+            Effect: 'Deny' as const,
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::b/secret/*',
+            Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+          },
         ],
       },
     ];

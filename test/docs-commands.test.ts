@@ -86,7 +86,10 @@ async function parseCommand(text: string): Promise<{ path: string[]; flags: stri
     path.push(w);
     if (!(await helpOf(path)).includes('Commands:')) break;
   }
-  const flags = all.map((w) => w.replace(/^\[/, '').replace(/\]$/, '')).filter((w) => /^--?[a-zA-Z]/.test(w)).map((w) => w.split('=')[0] ?? w);
+  const flags = all
+    .map((w) => w.replace(/^\[/, '').replace(/\]$/, ''))
+    .filter((w) => /^--?[a-zA-Z]/.test(w))
+    .map((w) => w.split('=')[0] ?? w);
   return { path, flags, args: all };
 }
 
@@ -116,11 +119,17 @@ describe('commands in README.md and docs/', () => {
   it.each(COMMANDS.map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: every flag exists', async (_name, c) => {
     const { path, flags } = await parseCommand(c.text);
     const help = `${await helpOf(path)}\n${await helpOf([])}`;
-    for (const flag of flags) expect(help, `${c.file}:${c.line} ${flag} in iamtrim ${path.join(' ')} --help`).toMatch(new RegExp(`(^|[\\s,])${flag.replace(/[-]/g, '\\-')}[\\s,<\\[]`, 'm'));
+    for (const flag of flags)
+      expect(help, `${c.file}:${c.line} ${flag} in iamtrim ${path.join(' ')} --help`).toMatch(
+        new RegExp(`(^|[\\s,])${flag.replace(/[-]/g, '\\-')}[\\s,<\\[]`, 'm'),
+      );
   });
 
-  it.each(COMMANDS.filter((c) => c.offline).map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))('%s: runs against the demo account', async (_name, c) => {
-    const r = runBuilt((await parseCommand(c.text)).args, { cwd: work });
-    expect([0, 1], `${c.text}\n${r.err}`).toContain(r.code);
-  });
+  it.each(COMMANDS.filter((c) => c.offline).map((c) => [`${c.file}:${c.line} ${c.text.slice(0, 70)}`, c] as const))(
+    '%s: runs against the demo account',
+    async (_name, c) => {
+      const r = runBuilt((await parseCommand(c.text)).args, { cwd: work });
+      expect([0, 1], `${c.text}\n${r.err}`).toContain(r.code);
+    },
+  );
 });

@@ -89,7 +89,12 @@ describe('drift --iam DIR (one snapshot per account)', () => {
       // The same name lives in both accounts: the command names the role by ARN.
       expect(role.minimize).toContain(`--role ${role.arn}`);
     }
-    expect(report.roles.filter((r) => r.name === 'svc-0001').map((r) => r.account).sort()).toEqual([A, B]);
+    expect(
+      report.roles
+        .filter((r) => r.name === 'svc-0001')
+        .map((r) => r.account)
+        .sort(),
+    ).toEqual([A, B]);
     expect((report.alerts ?? []).filter((a) => a.code !== 'partial-window')).toEqual([]);
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain('## Accounts (2 evaluated)');
@@ -105,7 +110,18 @@ describe('drift --iam DIR (one snapshot per account)', () => {
     const report = await readReport(join(dir, 'out-both'));
     const role = report.roles.find((r) => r.account === B && r.status === 'active');
     expect(role).toBeDefined();
-    const { code, err } = await run(['minimize', '--role', role?.arn ?? '', '--iam', join(dir, 'iam'), '--logs', join(dir, 'logs-both'), '--out', join(dir, 'min.json'), '--allow-partial-window']);
+    const { code, err } = await run([
+      'minimize',
+      '--role',
+      role?.arn ?? '',
+      '--iam',
+      join(dir, 'iam'),
+      '--logs',
+      join(dir, 'logs-both'),
+      '--out',
+      join(dir, 'min.json'),
+      '--allow-partial-window',
+    ]);
     expect(err).toBe(`wrote ${join(dir, 'min.json')}\n`);
     expect(code).toBe(0);
     expect(await readFile(join(dir, 'min.json'), 'utf8')).toContain(role?.arn ?? '?');

@@ -56,9 +56,7 @@ export function eventFor(mapCall: CallMapper, role: RoleGrant, action: string): 
  * starting at `offset` in the sorted grant (so a later run can pick other ones).
  */
 export function pickCalls(catalog: IamCatalog, mapCall: CallMapper, role: RoleGrant, count: number, offset = 0): FabricatedCall[] {
-  const candidates = [...grantedActions(catalog, role)]
-    .sort()
-    .filter((a) => ['List', 'Read'].includes(catalog.action(a)?.accessLevel ?? ''));
+  const candidates = [...grantedActions(catalog, role)].sort().filter((a) => ['List', 'Read'].includes(catalog.action(a)?.accessLevel ?? ''));
   const picked: FabricatedCall[] = [];
   for (const action of candidates) {
     const call = eventFor(mapCall, role, action);
@@ -134,9 +132,7 @@ export function manyRolesSnapshot(count: number, accountId = '111122223333'): un
       CreateDate: '2025-01-01T00:00:00Z',
       AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
       InstanceProfileList: [],
-      RolePolicyList: [
-        { PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: granted, Resource: '*' }] } },
-      ],
+      RolePolicyList: [{ PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: granted, Resource: '*' }] } }],
       AttachedManagedPolicies: [],
       Tags: [],
       RoleLastUsed: {},

@@ -34,7 +34,10 @@ let report: DriftReport;
 function accountSnapshot(account: string): unknown {
   const raw = manyRolesSnapshot(ROLES_PER_ACCOUNT, account) as { RoleDetailList: { RoleName: string; Arn: string; Path: string }[] };
   raw.RoleDetailList.forEach((r, i) => {
-    const name = `${i % 2 === 0 ? 'platform-data-ingestion-pipeline-worker' : 'ci-deploy'}-${account.slice(-4)}-${String(i).padStart(3, '0')}`.padEnd(i % 3 === 0 ? 64 : 20, 'x');
+    const name = `${i % 2 === 0 ? 'platform-data-ingestion-pipeline-worker' : 'ci-deploy'}-${account.slice(-4)}-${String(i).padStart(3, '0')}`.padEnd(
+      i % 3 === 0 ? 64 : 20,
+      'x',
+    );
     r.RoleName = name;
     r.Path = i % 4 === 0 ? '/application/team-platform/ingestion/' : '/';
     r.Arn = `arn:aws:iam::${account}:role${r.Path}${name}`;
@@ -46,7 +49,18 @@ function chromium(args: string[]): string {
   const profile = join(dir, `profile-${Math.random().toString(16).slice(2)}`);
   const run = spawnSync(
     CHROMIUM ?? 'chromium',
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      ...args,
+    ],
     { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 },
   );
   if (run.error !== undefined) throw run.error;
@@ -119,7 +133,14 @@ describe('report.html for 20 accounts and 500 roles', () => {
         const dom = chromium(['--dump-dom', `--window-size=${width},1000`, '--virtual-time-budget=10000', pathToFileURL(file).href]);
         const json = /<pre id="probe">([^<]*)<\/pre>/.exec(dom)?.[1];
         expect(json, 'the probe script ran').toBeDefined();
-        const probe = JSON.parse((json ?? '{}').replace(/&quot;/g, '"')) as { scrollWidth: number; innerWidth: number; present: string[]; groups: number; rows: number; wideCells: number };
+        const probe = JSON.parse((json ?? '{}').replace(/&quot;/g, '"')) as {
+          scrollWidth: number;
+          innerWidth: number;
+          present: string[];
+          groups: number;
+          rows: number;
+          wideCells: number;
+        };
         expect(probe.innerWidth).toBe(width);
         expect(probe.scrollWidth).toBeLessThanOrEqual(probe.innerWidth);
         expect(probe.present).toEqual(['regressions', 'cards', 'trend-chart', 'account-trends', 'changes-section', 'accounts', 'roles', 'service-linked']);

@@ -17,7 +17,8 @@ import risks from '../src/drift/data/risk.json' with { type: 'json' };
 import { ARTEFACTS, findChromium, pngSize } from './drift-helpers.js';
 
 const CHROMIUM = findChromium();
-if (CHROMIUM === undefined) console.warn('drift-html-detail: the in-browser check is SKIPPED, no Chromium found (install it with `apt-get install -y chromium`)');
+if (CHROMIUM === undefined)
+  console.warn('drift-html-detail: the in-browser check is SKIPPED, no Chromium found (install it with `apt-get install -y chromium`)');
 
 const A = '111111111111';
 const B = '222222222222';
@@ -65,14 +66,22 @@ const CALLS: Call[][] = [
   ],
 ];
 
-function roleDetail(account: string, name: string, actions: readonly string[], statement: Record<string, unknown> = { Action: actions }): Record<string, unknown> {
+function roleDetail(
+  account: string,
+  name: string,
+  actions: readonly string[],
+  statement: Record<string, unknown> = { Action: actions },
+): Record<string, unknown> {
   return {
     Path: '/',
     RoleName: name,
     RoleId: `AROA${account}${name.length}`,
     Arn: `arn:aws:iam::${account}:role/${name}`,
     CreateDate: '2025-01-01T00:00:00Z',
-    AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
     InstanceProfileList: [],
     RolePolicyList: [{ PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...statement, Resource: '*' }] } }],
     AttachedManagedPolicies: [],
@@ -84,7 +93,12 @@ function record(call: Call, end: string, index: number): Record<string, unknown>
   const arn = `arn:aws:iam::${call.account}:role/${call.role}`;
   return {
     eventVersion: '1.09',
-    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${call.account}:assumed-role/${call.role}/s`, accountId: call.account, sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: call.account, userName: call.role } } },
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${call.account}:assumed-role/${call.role}/s`,
+      accountId: call.account,
+      sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: call.account, userName: call.role } },
+    },
     eventTime: isoHoursBefore(end, call.hoursBefore),
     eventSource: `${call.source}.amazonaws.com`,
     eventName: call.name,
@@ -109,7 +123,10 @@ function seriesOf(svg: string, cls: 'granted' | 'used'): { values: string; point
   const values = /data-values="([^"]*)"/.exec(el)?.[1] ?? '';
   const points = el.startsWith('<circle')
     ? [[Number(/cx="([^"]+)"/.exec(el)?.[1]), Number(/cy="([^"]+)"/.exec(el)?.[1])] as [number, number]]
-    : (/points="([^"]*)"/.exec(el)?.[1] ?? '').split(' ').filter((p) => p !== '').map((p) => p.split(',').map(Number) as [number, number]);
+    : (/points="([^"]*)"/.exec(el)?.[1] ?? '')
+        .split(' ')
+        .filter((p) => p !== '')
+        .map((p) => p.split(',').map(Number) as [number, number]);
   return { values, points };
 }
 
@@ -140,7 +157,23 @@ beforeAll(async () => {
     await writeFile(join(dir, `logs${run}`, 'trail.json'), JSON.stringify({ Records: (CALLS[run] ?? []).map((c, i) => record(c, end, run * 100 + i)) }));
     const errors: string[] = [];
     const code = await main(
-      ['node', 'iamtrim', 'drift', '--iam', iam, '--logs', join(dir, `logs${run}`), '--days', '7', '--end', end, '--out', join(dir, `out${run}`), '--history', history],
+      [
+        'node',
+        'iamtrim',
+        'drift',
+        '--iam',
+        iam,
+        '--logs',
+        join(dir, `logs${run}`),
+        '--days',
+        '7',
+        '--end',
+        end,
+        '--out',
+        join(dir, `out${run}`),
+        '--history',
+        history,
+      ],
       { out: () => undefined, err: (t) => errors.push(t), interactive: false, now: () => new Date(end), env: {} },
     );
     expect(code, errors.join('')).toBe(0);
@@ -190,14 +223,19 @@ describe('report.html: a role in detail, after three runs', () => {
     expect(item).not.toContain('iam:GetRole');
     // The admin role granted `*`: the wildcard rule names the pattern and lists unused actions behind it, capped.
     const admin = rowsOf(page, 'admin').detail;
-    expect(admin).toMatch(/<span class="risk high">[a-z-]+<\/span>[^<]*<span class="reason">[^<]+<\/span> Granted as <code>\*<\/code>, [\d,]+ unused actions: <code>([^<,]+, ){9}[^<,]+<\/code> and [\d,]+ more/);
+    expect(admin).toMatch(
+      /<span class="risk high">[a-z-]+<\/span>[^<]*<span class="reason">[^<]+<\/span> Granted as <code>\*<\/code>, [\d,]+ unused actions: <code>([^<,]+, ){9}[^<,]+<\/code> and [\d,]+ more/,
+    );
     // NotAction iam:*: the unused actions behind it are listed, and none of them is an iam action.
-    const notAction = /<span class="reason">[^<]+<\/span> Granted as <code>NotAction iam:\*<\/code>, [\d,]+ unused actions: <code>([^<]+)<\/code>/.exec(rowsOf(page, 'all-but-iam').detail)?.[1] ?? '';
+    const notAction =
+      /<span class="reason">[^<]+<\/span> Granted as <code>NotAction iam:\*<\/code>, [\d,]+ unused actions: <code>([^<]+)<\/code>/.exec(
+        rowsOf(page, 'all-but-iam').detail,
+      )?.[1] ?? '';
     expect(notAction.split(', ')).toHaveLength(10);
     expect(notAction).not.toMatch(/(^|, )iam:/);
   });
 
-  it('draws each role\'s and each account\'s granted/used trend with three points, the values of the three runs', () => {
+  it("draws each role's and each account's granted/used trend with three points, the values of the three runs", () => {
     // queue-reader: granted 3, 3, 5; used 1, 2, 3 (distinct actions called in each run).
     const queue = rowsOf(page, 'queue-reader').row;
     const used = CALLS.map((calls) => new Set(calls.filter((c) => c.role === 'queue-reader').map((c) => c.name)).size);
@@ -249,39 +287,62 @@ describe('report.html: a role in detail, after three runs', () => {
     for (let i = 0; i < 3; i++) expect((used.points[i]?.[1] ?? 0) - (granted.points[i]?.[1] ?? 0)).toBeGreaterThanOrEqual(8);
   });
 
-  it.skipIf(CHROMIUM === undefined)('in Chromium, a role\'s detail row shows only while its name is open (screenshot kept)', async () => {
-    const probe =
-      `<script>window.addEventListener('load',function(){var row=document.querySelector('tr.role[data-name="policy-writer"]');var detail=row.nextElementSibling;` +
-      `var before=detail.getBoundingClientRect().height;row.querySelector('details').open=true;setTimeout(function(){var p=document.createElement('pre');p.id='probe';` +
-      `p.textContent=JSON.stringify({before:before,after:detail.getBoundingClientRect().height,text:detail.innerText});document.body.appendChild(p);},50);});</script>`;
-    const file = join(dir, 'probe.html');
-    await writeFile(file, page.replace('</body>', `${probe}</body>`));
-    const chromium = (args: string[]) =>
-      spawnSync(
-        CHROMIUM ?? 'chromium',
-        ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', `--user-data-dir=${join(dir, `profile-${args.length}`)}`, '--virtual-time-budget=5000', ...args],
-        { encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' },
+  it.skipIf(CHROMIUM === undefined)(
+    "in Chromium, a role's detail row shows only while its name is open (screenshot kept)",
+    async () => {
+      const probe =
+        `<script>window.addEventListener('load',function(){var row=document.querySelector('tr.role[data-name="policy-writer"]');var detail=row.nextElementSibling;` +
+        `var before=detail.getBoundingClientRect().height;row.querySelector('details').open=true;setTimeout(function(){var p=document.createElement('pre');p.id='probe';` +
+        `p.textContent=JSON.stringify({before:before,after:detail.getBoundingClientRect().height,text:detail.innerText});document.body.appendChild(p);},50);});</script>`;
+      const file = join(dir, 'probe.html');
+      await writeFile(file, page.replace('</body>', `${probe}</body>`));
+      const chromium = (args: string[]) =>
+        spawnSync(
+          CHROMIUM ?? 'chromium',
+          [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            `--user-data-dir=${join(dir, `profile-${args.length}`)}`,
+            '--virtual-time-budget=5000',
+            ...args,
+          ],
+          { encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' },
+        );
+      const run = chromium(['--dump-dom', pathToFileURL(file).href]);
+      const json = /<pre id="probe">([^<]*)<\/pre>/.exec(run.stdout)?.[1];
+      expect(json, run.stderr.slice(0, 500)).toBeDefined();
+      const probed = JSON.parse(
+        (json ?? '{}')
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, '&')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>'),
+      ) as { before: number; after: number; text: string };
+      expect(probed.before).toBe(0);
+      expect(probed.after).toBeGreaterThan(20);
+      expect(probed.text).toContain('iam:PutRolePolicy');
+      expect(probed.text).toContain(risks.rows.find((r) => r.id === 'iam-put-policy')?.reason ?? '-');
+      // Every role opened, for a human to look at.
+      const opened = join(dir, 'opened.html');
+      await writeFile(
+        opened,
+        page.replace('</body>', `<script>document.querySelectorAll('#roles details').forEach(function(d){d.open=true;});</script></body>`),
       );
-    const run = chromium(['--dump-dom', pathToFileURL(file).href]);
-    const json = /<pre id="probe">([^<]*)<\/pre>/.exec(run.stdout)?.[1];
-    expect(json, run.stderr.slice(0, 500)).toBeDefined();
-    const probed = JSON.parse((json ?? '{}').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>')) as { before: number; after: number; text: string };
-    expect(probed.before).toBe(0);
-    expect(probed.after).toBeGreaterThan(20);
-    expect(probed.text).toContain('iam:PutRolePolicy');
-    expect(probed.text).toContain(risks.rows.find((r) => r.id === 'iam-put-policy')?.reason ?? '-');
-    // Every role opened, for a human to look at.
-    const opened = join(dir, 'opened.html');
-    await writeFile(opened, page.replace('</body>', `<script>document.querySelectorAll('#roles details').forEach(function(d){d.open=true;});</script></body>`));
-    await mkdir(ARTEFACTS, { recursive: true });
-    const shot = join(ARTEFACTS, 'drift-detail-1280.png');
-    chromium([`--screenshot=${shot}`, '--window-size=1280,2400', pathToFileURL(opened).href]);
-    expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2400 });
-  }, 120_000);
+      await mkdir(ARTEFACTS, { recursive: true });
+      const shot = join(ARTEFACTS, 'drift-detail-1280.png');
+      chromium([`--screenshot=${shot}`, '--window-size=1280,2400', pathToFileURL(opened).href]);
+      expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2400 });
+    },
+    120_000,
+  );
 });
 
 describe('report.md: the same detail, compactly, after three runs', () => {
-  it('lists each shown role\'s used actions, last call first, with the day of the last call', () => {
+  it("lists each shown role's used actions, last call first, with the day of the last call", () => {
     // The days counted from the fixture: 19, 40 and 80 hours before 2026-06-24T00:00Z.
     expect(markdown).toContain(
       `- \`${A}/queue-reader\`: \`logs:DescribeLogGroups\` (2026-06-23), \`logs:DescribeLogStreams\` (2026-06-22), \`logs:FilterLogEvents\` (2026-06-20)\n`,

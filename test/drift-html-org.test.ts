@@ -44,7 +44,10 @@ beforeAll(async () => {
         RoleId: `AROA${String(a).padStart(2, '0')}${String(i).padStart(15, '0')}`,
         Arn: arn,
         CreateDate: '2025-01-01T00:00:00Z',
-        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
         InstanceProfileList: [],
         RolePolicyList: [{ PolicyName: 'main', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: granted, Resource: '*' }] } }],
         AttachedManagedPolicies: [],
@@ -54,7 +57,12 @@ beforeAll(async () => {
         for (let k = 0; k < 3; k++) {
           records.push({
             eventVersion: '1.09',
-            userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/${name}/s`, accountId: account, sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: account, userName: name } } },
+            userIdentity: {
+              type: 'AssumedRole',
+              arn: `arn:aws:sts::${account}:assumed-role/${name}/s`,
+              accountId: account,
+              sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: account, userName: name } },
+            },
             eventTime: `2026-11-${String(10 + k).padStart(2, '0')}T01:00:00Z`,
             eventSource: 'logs.amazonaws.com',
             eventName: 'DescribeLogGroups',
@@ -74,40 +82,76 @@ beforeAll(async () => {
   }
   await writeFile(join(dir, 'logs', 'all.json'), JSON.stringify({ Records: records }));
   const started = Date.now();
-  const r = runBuilt(['drift', '--iam', join(dir, 'iam'), '--logs', join(dir, 'logs'), '--days', '30', '--end', '2026-11-20T00:00:00Z', '--no-history', '--out', join(dir, 'out')]);
+  const r = runBuilt([
+    'drift',
+    '--iam',
+    join(dir, 'iam'),
+    '--logs',
+    join(dir, 'logs'),
+    '--days',
+    '30',
+    '--end',
+    '2026-11-20T00:00:00Z',
+    '--no-history',
+    '--out',
+    join(dir, 'out'),
+  ]);
   expect(r.code, r.err).toBe(0);
   html = await readFile(join(dir, 'out', 'report.html'), 'utf8');
-  console.info(`drift-html-org: ${ACCOUNTS * ROLES_PER_ACCOUNT} roles, ${ACCOUNTS} accounts: drift ${Date.now() - started} ms, report.html ${(await stat(join(dir, 'out', 'report.html'))).size} bytes`);
+  console.info(
+    `drift-html-org: ${ACCOUNTS * ROLES_PER_ACCOUNT} roles, ${ACCOUNTS} accounts: drift ${Date.now() - started} ms, report.html ${(await stat(join(dir, 'out', 'report.html'))).size} bytes`,
+  );
 }, 180_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(CHROMIUM === undefined)('report.html, 500 roles over 20 accounts, in Chromium', () => {
-  it.each([1280, 1920])('%i px: no horizontal overflow, every role row and section present (screenshot kept)', async (width) => {
-    // A probe appended to a copy (the page's own CSP allows inline scripts): every role's details opened, then measured.
-    const sections = ['regressions', 'cards', 'trend-chart', 'account-trends', 'changes-section', 'accounts', 'roles', 'service-linked'];
-    const probe =
-      '<script>document.addEventListener("DOMContentLoaded",function(){document.querySelectorAll("#roles details").forEach(function(d){d.open=true;});' +
-      'var p=document.createElement("pre");p.id="measure";p.textContent=JSON.stringify({sw:document.documentElement.scrollWidth,iw:window.innerWidth,rows:document.querySelectorAll("#roles tr.role").length,' +
-      `details:Array.prototype.filter.call(document.querySelectorAll("#roles tr.role-detail"),function(d){return d.getBoundingClientRect().height>0;}).length,present:${JSON.stringify(sections)}.filter(function(i){return document.getElementById(i)!==null;})});document.body.appendChild(p);});</script>`;
-    const copy = join(dir, `measure-${width}.html`);
-    await writeFile(copy, html.replace('</body>', `${probe}</body>`));
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--window-size=${width},1000`, '--virtual-time-budget=5000'];
-    const dom = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--user-data-dir=${join(dir, `profile-${width}`)}`, '--dump-dom', pathToFileURL(copy).href], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
-    const measured = /<pre id="measure">([^<]*)<\/pre>/.exec(dom.stdout)?.[1];
-    expect(measured, dom.stderr.slice(0, 500)).toBeDefined();
-    const m = JSON.parse((measured ?? '{}').replace(/&quot;/g, '"')) as { sw: number; iw: number; rows: number; details: number; present: string[] };
-    expect(m.iw).toBe(width);
-    expect(m.sw).toBeLessThanOrEqual(m.iw);
-    expect(m.rows).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
-    expect(m.details).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
-    expect(m.present).toEqual(sections);
-    await mkdir(ARTEFACTS, { recursive: true });
-    const shot = join(ARTEFACTS, `drift-org-${width}.png`);
-    await rm(shot, { force: true });
-    spawnSync(CHROMIUM ?? 'chromium', [...flags, `--user-data-dir=${join(dir, `shot-${width}`)}`, `--screenshot=${shot}`, pathToFileURL(join(dir, 'out', 'report.html')).href], { timeout: 90_000 });
-    expect(pngSize(await readFile(shot))).toEqual({ width, height: 1000 });
-    expect((await stat(shot)).size).toBeGreaterThan(10_000);
-  }, 180_000);
+  it.each([1280, 1920])(
+    '%i px: no horizontal overflow, every role row and section present (screenshot kept)',
+    async (width) => {
+      // A probe appended to a copy (the page's own CSP allows inline scripts): every role's details opened, then measured.
+      const sections = ['regressions', 'cards', 'trend-chart', 'account-trends', 'changes-section', 'accounts', 'roles', 'service-linked'];
+      const probe =
+        '<script>document.addEventListener("DOMContentLoaded",function(){document.querySelectorAll("#roles details").forEach(function(d){d.open=true;});' +
+        'var p=document.createElement("pre");p.id="measure";p.textContent=JSON.stringify({sw:document.documentElement.scrollWidth,iw:window.innerWidth,rows:document.querySelectorAll("#roles tr.role").length,' +
+        `details:Array.prototype.filter.call(document.querySelectorAll("#roles tr.role-detail"),function(d){return d.getBoundingClientRect().height>0;}).length,present:${JSON.stringify(sections)}.filter(function(i){return document.getElementById(i)!==null;})});document.body.appendChild(p);});</script>`;
+      const copy = join(dir, `measure-${width}.html`);
+      await writeFile(copy, html.replace('</body>', `${probe}</body>`));
+      const flags = [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        `--window-size=${width},1000`,
+        '--virtual-time-budget=5000',
+      ];
+      const dom = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--user-data-dir=${join(dir, `profile-${width}`)}`, '--dump-dom', pathToFileURL(copy).href], {
+        encoding: 'utf8',
+        timeout: 90_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const measured = /<pre id="measure">([^<]*)<\/pre>/.exec(dom.stdout)?.[1];
+      expect(measured, dom.stderr.slice(0, 500)).toBeDefined();
+      const m = JSON.parse((measured ?? '{}').replace(/&quot;/g, '"')) as { sw: number; iw: number; rows: number; details: number; present: string[] };
+      expect(m.iw).toBe(width);
+      expect(m.sw).toBeLessThanOrEqual(m.iw);
+      expect(m.rows).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
+      expect(m.details).toBe(ACCOUNTS * ROLES_PER_ACCOUNT);
+      expect(m.present).toEqual(sections);
+      await mkdir(ARTEFACTS, { recursive: true });
+      const shot = join(ARTEFACTS, `drift-org-${width}.png`);
+      await rm(shot, { force: true });
+      spawnSync(
+        CHROMIUM ?? 'chromium',
+        [...flags, `--user-data-dir=${join(dir, `shot-${width}`)}`, `--screenshot=${shot}`, pathToFileURL(join(dir, 'out', 'report.html')).href],
+        { timeout: 90_000 },
+      );
+      expect(pngSize(await readFile(shot))).toEqual({ width, height: 1000 });
+      expect((await stat(shot)).size).toBeGreaterThan(10_000);
+    },
+    180_000,
+  );
 });

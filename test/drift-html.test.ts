@@ -62,13 +62,28 @@ beforeAll(async () => {
   const iam = parseAuthorizationDetails(raw, 'iam.json');
   const history = join(dir, 'h.duckdb');
   // Two runs, the second with more usage, so the trend has two points.
-  for (const [run, extra] of [[0, 0], [1, 3]] as const) {
-    const calls: FabricatedCall[] = iam.roles
-      .filter((_, i) => i % 3 !== 2)
-      .flatMap((role, i) => pickCalls(catalog, mapCall, role, 1 + (i % 5) + extra));
+  for (const [run, extra] of [
+    [0, 0],
+    [1, 3],
+  ] as const) {
+    const calls: FabricatedCall[] = iam.roles.filter((_, i) => i % 3 !== 2).flatMap((role, i) => pickCalls(catalog, mapCall, role, 1 + (i % 5) + extra));
     await writeCloudTrailFile(join(dir, `logs${run}`, 'trail.json'), calls, NOW);
     const code = await main(
-      ['node', 'iamtrim', 'drift', '--iam', join(dir, 'iam.json'), '--logs', join(dir, `logs${run}`), '--out', join(dir, 'out'), '--history', history, '--end', NOW.toISOString()],
+      [
+        'node',
+        'iamtrim',
+        'drift',
+        '--iam',
+        join(dir, 'iam.json'),
+        '--logs',
+        join(dir, `logs${run}`),
+        '--out',
+        join(dir, 'out'),
+        '--history',
+        history,
+        '--end',
+        NOW.toISOString(),
+      ],
       { out: () => undefined, err: () => undefined, interactive: false, now: () => new Date(NOW.getTime() + run * 86_400_000), env: {} },
     );
     expect(code).toBe(0);
@@ -85,7 +100,7 @@ describe.skipIf(CHROMIUM === undefined)('report.html in headless Chromium', () =
     const text = await readFile(html, 'utf8');
     expect(text).not.toMatch(/https?:\/\//);
     expect(text).not.toMatch(/<(link|img|iframe)\b/);
-    expect(text).toContain("Content-Security-Policy");
+    expect(text).toContain('Content-Security-Policy');
   });
 
   it('renders the rows and the trend chart, and sorts by the URL hash', () => {

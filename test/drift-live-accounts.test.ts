@@ -85,7 +85,12 @@ beforeAll(async () => {
   catalog = await loadCatalog();
   mapCall = createMapper(catalog);
   const calls: FabricatedCall[] = [];
-  for (const [account, count] of [[A, 5], [B, 3], [C, 2], [D, 2]] as const) {
+  for (const [account, count] of [
+    [A, 5],
+    [B, 3],
+    [C, 2],
+    [D, 2],
+  ] as const) {
     const raw = manyRolesSnapshot(count, account) as { RoleDetailList: RoleDetail[] };
     snapshots.set(account, raw);
     if (account !== D) calls.push(...callsOf(raw, account));
@@ -176,11 +181,21 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
     // The accounts tables list C too, in account order, with its reason (not only the alert at the top).
     const table = md.slice(md.indexOf('## Accounts ('), md.indexOf('## Roles by account'));
     expect(table).toContain('## Accounts (2 evaluated, 1 not evaluated)');
-    expect([...table.matchAll(/^\| `(\d{12})` \| (yes|\*\*no\*\*)/gm)].map((m) => [m[1], m[2]])).toEqual([[A, 'yes'], [B, 'yes'], [C, '**no**']]);
+    expect([...table.matchAll(/^\| `(\d{12})` \| (yes|\*\*no\*\*)/gm)].map((m) => [m[1], m[2]])).toEqual([
+      [A, 'yes'],
+      [B, 'yes'],
+      [C, '**no**'],
+    ]);
     expect(table).toMatch(new RegExp(`^\\| \`${C}\` \\| \\*\\*no\\*\\*: sts:AssumeRole ${roleFor(C)} failed: AccessDenied`, 'm'));
     const accounts = /<table id="accounts"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
-    expect([...accounts.matchAll(/<tr( class="not-evaluated")? data-account="(\d{12})"/g)].map((m) => [m[2], m[1] !== undefined])).toEqual([[A, false], [B, false], [C, true]]);
-    expect(accounts).toMatch(new RegExp(`data-account="${C}"><td>${C}</td><td colspan="9"><b class="idle">not evaluated</b>: sts:AssumeRole ${roleFor(C)} failed: AccessDenied`));
+    expect([...accounts.matchAll(/<tr( class="not-evaluated")? data-account="(\d{12})"/g)].map((m) => [m[2], m[1] !== undefined])).toEqual([
+      [A, false],
+      [B, false],
+      [C, true],
+    ]);
+    expect(accounts).toMatch(
+      new RegExp(`data-account="${C}"><td>${C}</td><td colspan="9"><b class="idle">not evaluated</b>: sts:AssumeRole ${roleFor(C)} failed: AccessDenied`),
+    );
 
     expect(run.err).toContain(`warning: account ${C} not evaluated: sts:AssumeRole`);
     expect(run.err).toContain(`iamtrim: 1 of 3 accounts not evaluated (${C}: sts:AssumeRole`);
@@ -232,7 +247,9 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
     expect(md).toContain(`| \`${D}\` | **no**: no evidence in the logs |`);
     expect(md).toMatch(new RegExp(`^\\| \`${A}\` \\| yes \\| yes \\| 5 \\|`, 'm'));
     const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect(html).toContain(`<tr class="not-evaluated" data-account="${D}"><td>${D}</td><td colspan="9"><b class="idle">not evaluated</b>: no evidence in the logs</td></tr>`);
+    expect(html).toContain(
+      `<tr class="not-evaluated" data-account="${D}"><td>${D}</td><td colspan="9"><b class="idle">not evaluated</b>: no evidence in the logs</td></tr>`,
+    );
     expect(run.err).toContain(`iamtrim: 1 of 2 accounts not evaluated (${D}: no evidence in the logs)`);
   }, 120_000);
 
@@ -256,7 +273,10 @@ describe('drift --assume-role-pattern (live IAM across accounts)', () => {
   }, 120_000);
 
   it.each([
-    [['--assume-role-pattern', 'arn:aws:iam::111111111111:role/iamtrim-reader'], '--assume-role-pattern arn:aws:iam::111111111111:role/iamtrim-reader: has no {account} placeholder'],
+    [
+      ['--assume-role-pattern', 'arn:aws:iam::111111111111:role/iamtrim-reader'],
+      '--assume-role-pattern arn:aws:iam::111111111111:role/iamtrim-reader: has no {account} placeholder',
+    ],
     [['--assume-role-pattern', 'arn:aws:iam::111111111111:role/reader-{account}'], '{account} must be the account field of the ARN'],
     [['--assume-role-pattern', 'arn:aws:iam::{account}:user/reader'], '--assume-role-pattern arn:aws:iam::{account}:user/reader: not an IAM role ARN'],
     [['--assume-role-pattern', PATTERN, '--accounts', '1111,222222222222'], '--accounts 1111,222222222222: 1111 is not a 12-digit AWS account id'],

@@ -97,7 +97,15 @@ describe('500 roles', () => {
     const started = performance.now();
     const { report } = await runDrift(
       { catalog, mapCall, source, iam, risk: createRiskMatcher(catalog) },
-      { window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() }, include: [], exclude: [], allowEmpty: false, minimizeArgs: '', now: NOW, toolVersion: 'test' },
+      {
+        window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() },
+        include: [],
+        exclude: [],
+        allowEmpty: false,
+        minimizeArgs: '',
+        now: NOW,
+        toolVersion: 'test',
+      },
     );
     const seconds = (performance.now() - started) / 1000;
     console.info(`drift-real: 500 roles, ${calls.length * 5} events, 1 scan, ${seconds.toFixed(1)} s (${(500 / seconds).toFixed(0)} roles/s)`);

@@ -36,7 +36,10 @@ function record(call: Call, i: number): Record<string, unknown> {
       principalId: `AROAEXAMPLE:${i}`,
       arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/job-${i}`,
       accountId: ACCOUNT,
-      sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: ROLE_ARN, accountId: ACCOUNT, userName: ROLE }, attributes: { creationDate: call.time, mfaAuthenticated: 'false' } },
+      sessionContext: {
+        sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: ROLE_ARN, accountId: ACCOUNT, userName: ROLE },
+        attributes: { creationDate: call.time, mfaAuthenticated: 'false' },
+      },
     },
     eventTime: call.time,
     eventSource: call.source,
@@ -84,9 +87,17 @@ function snapshot(withKms: boolean): unknown {
         RoleId: 'AROAEXAMPLE00000001',
         Arn: ROLE_ARN,
         CreateDate: '2025-01-01T00:00:00Z',
-        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
         InstanceProfileList: [],
-        RolePolicyList: [{ PolicyName: 'exports', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }] } }],
+        RolePolicyList: [
+          {
+            PolicyName: 'exports',
+            PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }] },
+          },
+        ],
         AttachedManagedPolicies: withKms ? [{ PolicyName: 'decrypt-exports', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/decrypt-exports` }] : [],
         Tags: [],
       },
@@ -99,7 +110,13 @@ function snapshot(withKms: boolean): unknown {
         DefaultVersionId: 'v1',
         AttachmentCount: withKms ? 1 : 0,
         IsAttachable: true,
-        PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] } }],
+        PolicyVersionList: [
+          {
+            VersionId: 'v1',
+            IsDefaultVersion: true,
+            Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] },
+          },
+        ],
       },
     ],
     UserDetailList: [],
@@ -144,11 +161,31 @@ describe('drift regressions', () => {
   it('run 1 (before the change): none; run 2 (a week later): Decrypt no longer granted (from the history), GetObject denied after working', async () => {
     const history = join(dir, 'history.duckdb');
     const common = ['drift', '--logs', join(dir, 'logs'), '--history', history, '--days', '7'];
-    const first = await run([...common, '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-08T00:00:00Z', '--out', join(dir, 'out1'), '--fail-on', 'regression']);
+    const first = await run([
+      ...common,
+      '--iam',
+      join(dir, 'iam-week1.json'),
+      '--end',
+      '2026-11-08T00:00:00Z',
+      '--out',
+      join(dir, 'out1'),
+      '--fail-on',
+      'regression',
+    ]);
     expect(first.code, first.err).toBe(0);
     expect((await report(join(dir, 'out1'))).regressions).toEqual([]);
 
-    const second = await run([...common, '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', join(dir, 'out2'), '--fail-on', 'regression']);
+    const second = await run([
+      ...common,
+      '--iam',
+      join(dir, 'iam-week2.json'),
+      '--end',
+      '2026-11-15T00:00:00Z',
+      '--out',
+      join(dir, 'out2'),
+      '--fail-on',
+      'regression',
+    ]);
     expect(second.code).toBe(1);
     expect(second.err).toContain('--fail-on regression: condition met');
     expect(second.err).toMatch(/warning: 2 regression\(s\)/);
@@ -186,14 +223,49 @@ describe('drift regressions', () => {
 
   it('one window over both weeks: Decrypt used in the window and no longer granted, with its resource and first denial', async () => {
     const out = join(dir, 'out-both');
-    const r1 = await run(['drift', '--logs', join(dir, 'logs'), '--no-history', '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
+    const r1 = await run([
+      'drift',
+      '--logs',
+      join(dir, 'logs'),
+      '--no-history',
+      '--days',
+      '14',
+      '--iam',
+      join(dir, 'iam-week2.json'),
+      '--end',
+      '2026-11-15T00:00:00Z',
+      '--out',
+      out,
+    ]);
     expect(r1.code).toBe(0); // no --fail-on: the regressions are reported, the run succeeds
     const decrypt = (await report(out)).regressions.find((x) => x.action === 'kms:Decrypt');
-    expect(decrypt).toEqual({ role: ROLE, roleArn: ROLE_ARN, action: 'kms:Decrypt', resource: KEY, cause: 'not-granted', lastSuccess: '2026-11-07T02:00:05Z', firstDenial: '2026-11-08T02:00:05Z' });
+    expect(decrypt).toEqual({
+      role: ROLE,
+      roleArn: ROLE_ARN,
+      action: 'kms:Decrypt',
+      resource: KEY,
+      cause: 'not-granted',
+      lastSuccess: '2026-11-07T02:00:05Z',
+      firstDenial: '2026-11-08T02:00:05Z',
+    });
   });
 
   it('minimize --format json lists the calls that worked and are no longer granted', async () => {
-    const r = await run(['minimize', '--role', ROLE, '--logs', join(dir, 'logs'), '--days', '14', '--iam', join(dir, 'iam-week2.json'), '--end', '2026-11-15T00:00:00Z', '--format', 'json']);
+    const r = await run([
+      'minimize',
+      '--role',
+      ROLE,
+      '--logs',
+      join(dir, 'logs'),
+      '--days',
+      '14',
+      '--iam',
+      join(dir, 'iam-week2.json'),
+      '--end',
+      '2026-11-15T00:00:00Z',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.err).toBe(0);
     const plan = JSON.parse(r.out) as { regressions: Array<{ action: string; cause: string; lastSuccess: string }> };
     expect(plan.regressions.map((x) => [x.action, x.cause, x.lastSuccess])).toEqual([['kms:Decrypt', 'not-granted', '2026-11-07T02:00:05Z']]);
@@ -206,7 +278,20 @@ describe("drift's suggested commands", () => {
     const built = await run(['index', '--logs', join(dir, 'logs'), '--index', index]);
     expect(built.code, built.err).toBe(0);
     const out = join(dir, 'out-index');
-    const r = await run(['drift', '--index', index, '--no-history', '--days', '14', '--iam', join(dir, 'iam-week1.json'), '--end', '2026-11-15T00:00:00Z', '--out', out]);
+    const r = await run([
+      'drift',
+      '--index',
+      index,
+      '--no-history',
+      '--days',
+      '14',
+      '--iam',
+      join(dir, 'iam-week1.json'),
+      '--end',
+      '2026-11-15T00:00:00Z',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
     const role = (await report(out)).roles.find((x) => x.name === ROLE);
     expect(role?.minimize).toContain(`--index ${index}`);

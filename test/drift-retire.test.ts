@@ -15,7 +15,10 @@ import { runBuilt } from './helpers/built-cli.js';
 let dir = '';
 let report: DriftReport;
 let md = '';
-let iam: { RoleDetailList: Array<{ RoleName: string; AttachedManagedPolicies: Array<{ PolicyArn: string }>; RolePolicyList: Array<{ PolicyName: string }> }>; Policies: Array<Record<string, unknown>> };
+let iam: {
+  RoleDetailList: Array<{ RoleName: string; AttachedManagedPolicies: Array<{ PolicyArn: string }>; RolePolicyList: Array<{ PolicyName: string }> }>;
+  Policies: Array<Record<string, unknown>>;
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-retire-'));
@@ -31,11 +34,26 @@ beforeAll(async () => {
     AttachmentCount: 0,
     PermissionsBoundaryUsageCount: 0,
     IsAttachable: true,
-    PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'athena:*', Resource: '*' }] } }],
+    PolicyVersionList: [
+      { VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'athena:*', Resource: '*' }] } },
+    ],
   });
   await writeFile(join(dir, 'iam.json'), JSON.stringify(iam));
   const demo = join(dir, 'demo');
-  const r = runBuilt(['drift', '--days', '30', '--logs', join(demo, 'logs'), '--iam', join(dir, 'iam.json'), '--lambda', join(demo, 'lambda-functions.json'), '--no-history', '--out', join(dir, 'out')]);
+  const r = runBuilt([
+    'drift',
+    '--days',
+    '30',
+    '--logs',
+    join(demo, 'logs'),
+    '--iam',
+    join(dir, 'iam.json'),
+    '--lambda',
+    join(demo, 'lambda-functions.json'),
+    '--no-history',
+    '--out',
+    join(dir, 'out'),
+  ]);
   expect(r.code, r.err).toBe(0);
   report = JSON.parse(await readFile(join(dir, 'out', 'report.json'), 'utf8')) as DriftReport;
   md = await readFile(join(dir, 'out', 'report.md'), 'utf8');
@@ -62,9 +80,15 @@ describe('unused roles and policies', () => {
     expect(report.roles.filter((r) => r.status === 'active').every((r) => r.retire === undefined)).toBe(true);
   });
 
-  it('each role\'s kind comes from its trust policy, and the advice fits it', () => {
+  it("each role's kind comes from its trust policy, and the advice fits it", () => {
     const kinds = Object.fromEntries(report.roles.map((r) => [r.name, r.kind.id]));
-    expect(kinds).toMatchObject({ 'app-api': 'lambda', 'queue-worker': 'ecs-task', 'ci-deploy': 'ci-deploy', 'data-pipeline': 'ec2-instance-profile', 'legacy-batch': 'ec2-instance-profile' });
+    expect(kinds).toMatchObject({
+      'app-api': 'lambda',
+      'queue-worker': 'ecs-task',
+      'ci-deploy': 'ci-deploy',
+      'data-pipeline': 'ec2-instance-profile',
+      'legacy-batch': 'ec2-instance-profile',
+    });
     expect(report.roles.find((r) => r.name === 'ci-deploy')?.kind.advice).toMatch(/deploy/);
   });
 

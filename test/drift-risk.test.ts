@@ -52,7 +52,15 @@ const everythingLogged = parseTrailConfig(
   {
     AdvancedEventSelectors: [
       { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-      { FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'] }] },
+      {
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          {
+            Field: 'resources.type',
+            Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'],
+          },
+        ],
+      },
     ],
   },
   'test: every event logged',

@@ -69,7 +69,15 @@ describe('drift on the demo account', () => {
     const source = counting(streamLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
     const { report } = await runDrift(
       { catalog, mapCall, source, iam, risk: createRiskMatcher(catalog) },
-      { window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() }, include: [], exclude: [], allowEmpty: false, minimizeArgs: '--iam iam.json', now: NOW, toolVersion: 'test' },
+      {
+        window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() },
+        include: [],
+        exclude: [],
+        allowEmpty: false,
+        minimizeArgs: '--iam iam.json',
+        now: NOW,
+        toolVersion: 'test',
+      },
     );
     expect(source.scans).toBe(1);
     expect(report.roles.map((r) => r.name).sort()).toEqual(['app-api', 'ci-deploy', 'data-pipeline', 'legacy-batch', 'queue-worker']);
@@ -94,7 +102,15 @@ describe('drift on the demo account', () => {
     const source = counting(streamLogsSource({ logs: join(dir, 'demo', 'logs'), skipBadFiles: false }));
     const { report } = await runDrift(
       { catalog, mapCall, source, iam, risk: createRiskMatcher(catalog) },
-      { window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() }, include: ['*-*'], exclude: ['ci-*', 'data-*'], allowEmpty: false, minimizeArgs: '', now: NOW, toolVersion: 'test' },
+      {
+        window: { start: '2026-05-02T00:00:00Z', end: NOW.toISOString() },
+        include: ['*-*'],
+        exclude: ['ci-*', 'data-*'],
+        allowEmpty: false,
+        minimizeArgs: '',
+        now: NOW,
+        toolVersion: 'test',
+      },
     );
     expect(source.scans).toBe(1);
     expect(report.roles.map((r) => r.name).sort()).toEqual(['app-api', 'legacy-batch', 'queue-worker']);
@@ -104,7 +120,20 @@ describe('drift on the demo account', () => {
     const logs = join(dir, 'demo', 'logs');
     const history = join(dir, 'history.duckdb');
     const out1 = join(dir, 'out1');
-    const first = await drift(['--iam', join(dir, 'demo', 'iam.json'), '--logs', logs, '--out', out1, '--history', history, '--fail-on', 'new-risk', '--end', NOW.toISOString()]);
+    const first = await drift([
+      '--iam',
+      join(dir, 'demo', 'iam.json'),
+      '--logs',
+      logs,
+      '--out',
+      out1,
+      '--history',
+      history,
+      '--fail-on',
+      'new-risk',
+      '--end',
+      NOW.toISOString(),
+    ]);
     expect(first.stderr).toContain('6 roles from one scan of the logs');
     expect(first.code).toBe(0); // the first run is the baseline: nothing is new yet
     const r1 = await readReport(out1);
@@ -117,7 +146,9 @@ describe('drift on the demo account', () => {
     const iam = parseAuthorizationDetails(raw, 'iam.json');
     const worker = iam.roles.find((r) => r.name === 'queue-worker')!;
     const before = new Set(r1.roles.find((r) => r.name === 'queue-worker')!.usedActions);
-    const fresh = pickCalls(catalog, mapCall, worker, 40).filter((c) => !before.has(c.action)).slice(0, 4);
+    const fresh = pickCalls(catalog, mapCall, worker, 40)
+      .filter((c) => !before.has(c.action))
+      .slice(0, 4);
     expect(fresh.length).toBeGreaterThan(0);
     await writeCloudTrailFile(join(logs, 'drift-extra.json'), fresh, NOW);
     const workerRaw = raw.RoleDetailList.find((r) => r['RoleName'] === 'queue-worker')!;
@@ -131,7 +162,10 @@ describe('drift on the demo account', () => {
     await writeFile(join(dir, 'iam2.json'), JSON.stringify(raw));
 
     const out2 = join(dir, 'out2');
-    const second = await drift(['--iam', join(dir, 'iam2.json'), '--logs', logs, '--out', out2, '--history', history, '--fail-on', 'new-risk', '--end', NOW.toISOString()], LATER);
+    const second = await drift(
+      ['--iam', join(dir, 'iam2.json'), '--logs', logs, '--out', out2, '--history', history, '--fail-on', 'new-risk', '--end', NOW.toISOString()],
+      LATER,
+    );
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('--fail-on new-risk: condition met');
     const r2 = await readReport(out2);
@@ -159,7 +193,10 @@ describe('drift on the demo account', () => {
     const store = await openHistoryStore(history);
     const stats2 = await store.stats();
     store.close();
-    await drift(['--iam', join(dir, 'iam2.json'), '--logs', logs, '--out', join(dir, 'out3'), '--history', history, '--end', NOW.toISOString()], new Date('2026-06-02T00:00:00Z'));
+    await drift(
+      ['--iam', join(dir, 'iam2.json'), '--logs', logs, '--out', join(dir, 'out3'), '--history', history, '--end', NOW.toISOString()],
+      new Date('2026-06-02T00:00:00Z'),
+    );
     const again = await openHistoryStore(history);
     const stats3 = await again.stats();
     again.close();

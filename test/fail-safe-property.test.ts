@@ -47,7 +47,11 @@ function readRecords(path: string): CloudTrailRecord[] {
     if (Array.isArray(list)) return list.filter(isRecord);
     return isRecord(parsed) ? [parsed] : [];
   } catch {
-    return text.split('\n').filter((l) => l.trim() !== '').map((l): unknown => JSON.parse(l)).filter(isRecord);
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l): unknown => JSON.parse(l))
+      .filter(isRecord);
   }
 }
 
@@ -165,7 +169,9 @@ async function deleteEachMapping(subject: Subject, mapperFor: (iam: IamSnapshot)
 
 describe('delete the mapping of any observed call: the fail-safe keeps it allowed and names it', () => {
   it('golden fixtures: every authorized call of every scenario', async () => {
-    const scenarios = readdirSync('fixtures').filter((n) => existsSync(join('fixtures', n, 'args.json'))).sort();
+    const scenarios = readdirSync('fixtures')
+      .filter((n) => existsSync(join('fixtures', n, 'args.json')))
+      .sort();
     expect(scenarios.length).toBeGreaterThanOrEqual(5);
     const total: Outcome = { calls: 0, pairs: 0, keptActions: 0, byMatch: {}, failures: [] };
     for (const name of scenarios) {
@@ -183,80 +189,116 @@ describe('delete the mapping of any observed call: the fail-safe keeps it allowe
     expect(total.calls).toBeGreaterThanOrEqual(20);
   }, 300_000);
 
-  it.skipIf(!datasetsPresent)('real CloudTrail datasets: every authorized call of every role, under the tightest grant that explains the logs', async () => {
-    const records = filesUnder(DATASETS).flatMap(readRecords);
-    const rows = groupRecords(records, { kind: 'all' }, ALL_TIME);
-    const roles = [...new Set(rows.map((r) => r.roleArn))].sort();
-    const total: Outcome = { calls: 0, pairs: 0, keptActions: 0, byMatch: {}, failures: [] };
-    for (const roleArn of roles) {
-      const own = rows.filter((r) => r.roleArn === roleArn);
-      const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-      const account = roleArn.split(':')[4] ?? '';
-      // The tightest grant: exactly the pairs the unmodified mapping derives for the authorized calls.
-      const byAction = new Map<string, Set<string>>();
-      for (const row of own) {
-        const mapped = base(row);
-        if (mapped.kind !== 'mapped' || mapped.outcome !== 'authorized') continue;
-        for (const p of mapped.permissions) for (const r of p.resources) byAction.set(p.action, (byAction.get(p.action) ?? new Set()).add(r));
+  it.skipIf(!datasetsPresent)(
+    'real CloudTrail datasets: every authorized call of every role, under the tightest grant that explains the logs',
+    async () => {
+      const records = filesUnder(DATASETS).flatMap(readRecords);
+      const rows = groupRecords(records, { kind: 'all' }, ALL_TIME);
+      const roles = [...new Set(rows.map((r) => r.roleArn))].sort();
+      const total: Outcome = { calls: 0, pairs: 0, keptActions: 0, byMatch: {}, failures: [] };
+      for (const roleArn of roles) {
+        const own = rows.filter((r) => r.roleArn === roleArn);
+        const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+        const account = roleArn.split(':')[4] ?? '';
+        // The tightest grant: exactly the pairs the unmodified mapping derives for the authorized calls.
+        const byAction = new Map<string, Set<string>>();
+        for (const row of own) {
+          const mapped = base(row);
+          if (mapped.kind !== 'mapped' || mapped.outcome !== 'authorized') continue;
+          for (const p of mapped.permissions) for (const r of p.resources) byAction.set(p.action, (byAction.get(p.action) ?? new Set()).add(r));
+        }
+        if (byAction.size === 0) continue;
+        const document: PolicyDocument = {
+          Version: '2012-10-17',
+          Statement: [...byAction]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([action, resources]) => ({ Effect: 'Allow', Action: action, Resource: [...resources].sort() })),
+        };
+        const grant: RoleGrant = {
+          arn: roleArn,
+          name,
+          path: roleArn.slice(roleArn.indexOf(':role/') + 5, roleArn.lastIndexOf('/') + 1) || '/',
+          accountId: account,
+          policies: [{ kind: 'inline', name: 'observed', document }],
+          serviceLinked: false,
+        };
+        const iam: IamSnapshot = { source: 'test', roles: [grant] };
+        const outcome = await deleteEachMapping({ label: roleArn, grant, iam, rows: own, window: ALL_TIME }, () => Promise.resolve(base));
+        addOutcome(total, outcome);
       }
-      if (byAction.size === 0) continue;
-      const document: PolicyDocument = {
-        Version: '2012-10-17',
-        Statement: [...byAction].sort(([a], [b]) => (a < b ? -1 : 1)).map(([action, resources]) => ({ Effect: 'Allow', Action: action, Resource: [...resources].sort() })),
-      };
-      const grant: RoleGrant = {
-        arn: roleArn,
-        name,
-        path: roleArn.slice(roleArn.indexOf(':role/') + 5, roleArn.lastIndexOf('/') + 1) || '/',
-        accountId: account,
-        policies: [{ kind: 'inline', name: 'observed', document }],
-        serviceLinked: false,
-      };
-      const iam: IamSnapshot = { source: 'test', roles: [grant] };
-      const outcome = await deleteEachMapping({ label: roleArn, grant, iam, rows: own, window: ALL_TIME }, () => Promise.resolve(base));
-      addOutcome(total, outcome);
-    }
-    console.log('fail-safe property, real datasets:', JSON.stringify({ roles: roles.length, ...total, failures: total.failures.length }));
-    expect(total.failures).toEqual([]);
-    expect(total.calls).toBeGreaterThanOrEqual(10);
-  }, 300_000);
+      console.log('fail-safe property, real datasets:', JSON.stringify({ roles: roles.length, ...total, failures: total.failures.length }));
+      expect(total.failures).toEqual([]);
+      expect(total.calls).toBeGreaterThanOrEqual(10);
+    },
+    300_000,
+  );
 
-  it.skipIf(!datasetsPresent)('real CloudTrail datasets, unmodified mapping, broad grants: every unmapped call is named and keeps its service\'s actions', async () => {
-    const records = filesUnder(DATASETS).flatMap(readRecords);
-    const rows = groupRecords(records, { kind: 'all' }, ALL_TIME);
-    const roles = [...new Set(rows.map((r) => r.roleArn))].sort();
-    const figures = { roles: roles.length, calls: 0, patternCalls: 0, unmappedCalls: 0, unmappedEvents: 0, unresolvedCalls: 0, unresolvedEvents: 0, keptActions: 0 };
-    const unnamed: string[] = [];
-    for (const roleArn of roles) {
-      const own = rows.filter((r) => r.roleArn === roleArn);
-      figures.calls += new Set(own.map((r) => `${r.eventSource} ${r.eventName}`)).size;
-      // The common broad grant: every action of each service the role called, on any resource.
-      const services = [...new Set(own.map((r) => prefixOf(r.eventSource)))].filter((s) => catalog.hasService(s)).sort();
-      const grant: RoleGrant = {
-        arn: roleArn,
-        name: roleArn.slice(roleArn.lastIndexOf('/') + 1),
-        path: '/',
-        accountId: roleArn.split(':')[4] ?? '',
-        policies: [{ kind: 'inline', name: 'broad', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: services.map((s) => `${s}:*`), Resource: '*' }] } }],
-        serviceLinked: false,
+  it.skipIf(!datasetsPresent)(
+    "real CloudTrail datasets, unmodified mapping, broad grants: every unmapped call is named and keeps its service's actions",
+    async () => {
+      const records = filesUnder(DATASETS).flatMap(readRecords);
+      const rows = groupRecords(records, { kind: 'all' }, ALL_TIME);
+      const roles = [...new Set(rows.map((r) => r.roleArn))].sort();
+      const figures = {
+        roles: roles.length,
+        calls: 0,
+        patternCalls: 0,
+        unmappedCalls: 0,
+        unmappedEvents: 0,
+        unresolvedCalls: 0,
+        unresolvedEvents: 0,
+        keptActions: 0,
       };
-      if (services.length === 0) continue;
-      const plan = await runMinimize(
-        { catalog, mapCall: base, iam: { source: 'test', roles: [grant] }, source: { description: 'test', scan: () => Promise.resolve({ window: ALL_TIME, rows: own, evidence: evidenceOf(own) }) } },
-        { role: roleArn, window: ALL_TIME, allowEmpty: true, allowPartialWindow: true, proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' } },
-      );
-      const f = plan.verification.failSafe;
-      figures.unmappedCalls += f.unmappedCalls;
-      figures.unmappedEvents += f.unmappedEvents;
-      figures.unresolvedCalls += f.unresolvedCalls;
-      figures.unresolvedEvents += f.unresolvedEvents;
-      figures.keptActions += f.actions;
-      // Calls whose resource the mapper could only write as a pattern (kept only where a grant is narrower).
-      figures.patternCalls += new Set(plan.used.flatMap((u) => (u.unresolved ?? []).flatMap((x) => x.calls))).size;
-      for (const u of plan.unmapped) if (u.count > u.denied && u.kept.length === 0) unnamed.push(`${roleArn}: ${u.eventSource} ${u.eventName}`);
-    }
-    console.log('fail-safe on the real datasets (unmodified mapping, broad grants):', JSON.stringify(figures));
-    expect(figures.calls).toBeGreaterThanOrEqual(15);
-    expect(unnamed).toEqual([]);
-  }, 300_000);
+      const unnamed: string[] = [];
+      for (const roleArn of roles) {
+        const own = rows.filter((r) => r.roleArn === roleArn);
+        figures.calls += new Set(own.map((r) => `${r.eventSource} ${r.eventName}`)).size;
+        // The common broad grant: every action of each service the role called, on any resource.
+        const services = [...new Set(own.map((r) => prefixOf(r.eventSource)))].filter((s) => catalog.hasService(s)).sort();
+        const grant: RoleGrant = {
+          arn: roleArn,
+          name: roleArn.slice(roleArn.lastIndexOf('/') + 1),
+          path: '/',
+          accountId: roleArn.split(':')[4] ?? '',
+          policies: [
+            {
+              kind: 'inline',
+              name: 'broad',
+              document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: services.map((s) => `${s}:*`), Resource: '*' }] },
+            },
+          ],
+          serviceLinked: false,
+        };
+        if (services.length === 0) continue;
+        const plan = await runMinimize(
+          {
+            catalog,
+            mapCall: base,
+            iam: { source: 'test', roles: [grant] },
+            source: { description: 'test', scan: () => Promise.resolve({ window: ALL_TIME, rows: own, evidence: evidenceOf(own) }) },
+          },
+          {
+            role: roleArn,
+            window: ALL_TIME,
+            allowEmpty: true,
+            allowPartialWindow: true,
+            proposal: { resources: 'generalize', dropUnobservable: false, policyType: 'managed' },
+          },
+        );
+        const f = plan.verification.failSafe;
+        figures.unmappedCalls += f.unmappedCalls;
+        figures.unmappedEvents += f.unmappedEvents;
+        figures.unresolvedCalls += f.unresolvedCalls;
+        figures.unresolvedEvents += f.unresolvedEvents;
+        figures.keptActions += f.actions;
+        // Calls whose resource the mapper could only write as a pattern (kept only where a grant is narrower).
+        figures.patternCalls += new Set(plan.used.flatMap((u) => (u.unresolved ?? []).flatMap((x) => x.calls))).size;
+        for (const u of plan.unmapped) if (u.count > u.denied && u.kept.length === 0) unnamed.push(`${roleArn}: ${u.eventSource} ${u.eventName}`);
+      }
+      console.log('fail-safe on the real datasets (unmodified mapping, broad grants):', JSON.stringify(figures));
+      expect(figures.calls).toBeGreaterThanOrEqual(15);
+      expect(unnamed).toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -76,15 +76,18 @@ function grantOf(documents: PolicyDocument[], path = '/'): RoleGrant {
   };
 }
 
-async function plan(
-  grant: RoleGrant,
-  rows: CallRow[],
-  mapCall: CallMapper,
-  options: { strict?: boolean } = {},
-): Promise<MinimizePlan> {
+async function plan(grant: RoleGrant, rows: CallRow[], mapCall: CallMapper, options: { strict?: boolean } = {}): Promise<MinimizePlan> {
   const iam: IamSnapshot = { source: 'test', roles: [grant] };
   return runMinimize(
-    { catalog, mapCall, iam, source: { description: 'test', scan: () => Promise.resolve({ window: WINDOW, rows: rows.map((r) => ({ ...r, roleArn: grant.arn })), evidence: EVIDENCE }) } },
+    {
+      catalog,
+      mapCall,
+      iam,
+      source: {
+        description: 'test',
+        scan: () => Promise.resolve({ window: WINDOW, rows: rows.map((r) => ({ ...r, roleArn: grant.arn })), evidence: EVIDENCE }),
+      },
+    },
     {
       role: grant.name,
       window: WINDOW,
@@ -112,7 +115,14 @@ describe('unmapped calls', () => {
     ];
     const p = await plan(grantOf([DYNAMO_GRANT]), rows, mapper);
     expect(p.unmapped).toEqual([
-      expect.objectContaining({ eventSource: 'dynamodb.amazonaws.com', eventName: 'GetItem', count: 7, denied: 0, kept: ['dynamodb:GetItem'], match: 'action' }),
+      expect.objectContaining({
+        eventSource: 'dynamodb.amazonaws.com',
+        eventName: 'GetItem',
+        count: 7,
+        denied: 0,
+        kept: ['dynamodb:GetItem'],
+        match: 'action',
+      }),
     ]);
     expect(p.kept).toEqual([
       { action: 'dynamodb:GetItem', reason: 'kept: unmapped call', calls: ['dynamodb.amazonaws.com GetItem'], events: 7, scope: 'named', resources: [TABLE] },
@@ -146,7 +156,9 @@ describe('unmapped calls', () => {
     // Never wider than today: another table stays denied.
     expect(await simulate(p.proposed, undefined, 'dynamodb:PartiQLSelect', `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/x`, ACCOUNT)).toBe('ImplicitlyDenied');
     const text = renderMinimizeText(p);
-    expect(text).toMatch(/^ {2}dynamodb\.amazonaws\.com ExecuteStatement x12: kept every granted dynamodb action: dynamodb:\S+, .* and \d+ more, see --format json$/m);
+    expect(text).toMatch(
+      /^ {2}dynamodb\.amazonaws\.com ExecuteStatement x12: kept every granted dynamodb action: dynamodb:\S+, .* and \d+ more, see --format json$/m,
+    );
   });
 
   it('an unmapped call of a service the role is not granted keeps nothing and says so; denied attempts keep nothing', async () => {
@@ -180,7 +192,7 @@ describe('unmapped calls', () => {
 });
 
 describe('unresolved resources', () => {
-  it('a pattern today\'s grant does not cover whole keeps the action on the granted resources it may name', async () => {
+  it("a pattern today's grant does not cover whole keeps the action on the granted resources it may name", async () => {
     // The event did not name the workgroup: the mapper wrote the narrowest pattern.
     const mapper = (r: CallRow): MappedCall =>
       r.eventSource === 'athena.amazonaws.com'
@@ -278,7 +290,19 @@ describe('the CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const args = (): string[] => ['minimize', '--role', 'app', '--iam', join(dir, 'iam.json'), '--logs', join(dir, 'logs'), '--end', '2026-10-31T00:00:00Z', '--days', '30'];
+  const args = (): string[] => [
+    'minimize',
+    '--role',
+    'app',
+    '--iam',
+    join(dir, 'iam.json'),
+    '--logs',
+    join(dir, 'logs'),
+    '--end',
+    '2026-10-31T00:00:00Z',
+    '--days',
+    '30',
+  ];
 
   it('keeps the service grant for an unmapped call and names it; --strict exits 3 with one line naming it', async () => {
     const kept = await runCli(args(), { now: '2026-10-31T00:00:00Z' });

@@ -86,7 +86,11 @@ function snapshot(): IamSnapshot {
         ]),
         // Grants only part of the folded prefixes: logs of one day, and uploads of one day.
         role(NARROW, [
-          { Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:aws:s3:::data/logs/2026/02/27/*', 'arn:aws:s3:::data/img/*', 'arn:aws:s3:::data/config/*'] },
+          {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: ['arn:aws:s3:::data/logs/2026/02/27/*', 'arn:aws:s3:::data/img/*', 'arn:aws:s3:::data/config/*'],
+          },
           { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::data/uploads/2026-02-27/*' },
           // Inside the folded tmp/2026-02-27/*: the only place DeleteObject is granted.
           { Effect: 'Allow', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::data/tmp/2026-02-27/1*' },
@@ -142,12 +146,13 @@ describe('folded S3 keys end to end', () => {
     for (const r of gets) expect(r.resourceArns).toEqual(['arn:aws:s3:::data', `arn:aws:s3:::data/${r.params['key']}`]);
     const puts = cold.rows.filter((r) => r.eventName === 'PutObject');
     // 390 uploads under 3 day prefixes: depth 2 keeps the days.
-    expect(puts.map((r) => [r.params['key'], r.foldedDepth, r.count])).toEqual(
-      DAYS.map((day) => [`uploads/${day}/*`, 2, 130]),
-    );
+    expect(puts.map((r) => [r.params['key'], r.foldedDepth, r.count])).toEqual(DAYS.map((day) => [`uploads/${day}/*`, 2, 130]));
     expect(cold.evidence.events).toBe(3 * (150 + 40 + 3 + 130 + 120));
     // One day alone (the index's per-day piece) folds differently, yet the merged answer is equal.
-    const oneDay = await scanLocalLogsStream({ ...query, window: { start: '2026-02-27T00:00:00Z', end: '2026-02-28T00:00:00Z' } }, { logs, skipBadFiles: false });
+    const oneDay = await scanLocalLogsStream(
+      { ...query, window: { start: '2026-02-27T00:00:00Z', end: '2026-02-28T00:00:00Z' } },
+      { logs, skipBadFiles: false },
+    );
     expect(oneDay.rows.filter((r) => r.eventName === 'GetObject').map((r) => [r.params['key'], r.foldedDepth])).toEqual([
       ['config/app-0.json', 4],
       ['config/app-1.json', 4],
@@ -223,7 +228,8 @@ describe('folded S3 keys end to end', () => {
     expect(allows(cold.proposed, 's3:DeleteObject', 'arn:aws:s3:::data/tmp/2026-02-27/2.tmp')).toBe(false);
     const grant = iam.roles.find((r) => r.arn === NARROW)?.policies.map((p) => p.document) ?? [];
     for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'])
-      for (const r of resources(action)) expect(grant.flatMap((d) => d.Statement).some((s) => [s.Resource ?? []].flat().some((g) => patternCovers(g, r)))).toBe(true);
+      for (const r of resources(action))
+        expect(grant.flatMap((d) => d.Statement).some((s) => [s.Resource ?? []].flat().some((g) => patternCovers(g, r)))).toBe(true);
     expect(allows(cold.proposed, 's3:GetObject', 'arn:aws:s3:::data/logs/2026/02/26/part-1.gz')).toBe(false);
     expect(cold.diagnostics.filter((d) => d.code === 'folded-resource-narrowed').map((d) => d.message)).toEqual([
       's3:DeleteObject on arn:aws:s3:::data/tmp/2026-02-27/* (folded S3 keys) is granted today only on arn:aws:s3:::data/tmp/2026-02-27/1*; only that is proposed',

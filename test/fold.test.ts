@@ -32,9 +32,7 @@ function row(bucket: string, key: string, extra: Partial<CallRow> = {}): CallRow
 // Keys with a shallow, repetitive top and a random tail, so that families cross the limit at
 // several depths of the ladder; `*` and `?` appear inside keys to show they are not read as folds.
 const segment = fc.constantFrom('a', 'b', 'logs', 'dt=2026-01-0*', 'x?y', '');
-const flat = fc
-  .tuple(fc.array(segment, { minLength: 0, maxLength: 9 }), fc.integer({ min: 0, max: 400 }))
-  .map(([head, n]) => [...head, `obj-${n}`].join('/'));
+const flat = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 9 }), fc.integer({ min: 0, max: 400 })).map(([head, n]) => [...head, `obj-${n}`].join('/'));
 // Deep, narrow trees (logs/2026/01/02/...): they fold at the deeper steps of the ladder.
 const deep = fc
   .tuple(fc.constantFrom('logs', 'img'), fc.array(fc.constantFrom('2026', '01', '02'), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 400 }))
@@ -88,7 +86,12 @@ function foldByTheRule(input: CallRow[]): CallRow[] {
     if (depth === undefined || k === undefined) return r;
     const bucket = r.params['bucketName'] ?? '';
     const prefix = foldKey(k, depth);
-    return { ...r, params: { ...r.params, key: prefix }, resourceArns: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${prefix}`].sort(), foldedDepth: depth };
+    return {
+      ...r,
+      params: { ...r.params, key: prefix },
+      resourceArns: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${prefix}`].sort(),
+      foldedDepth: depth,
+    };
   });
   return sortCallRows(union(folded));
 }
@@ -137,10 +140,18 @@ describe('objectArnHead', () => {
     const piece = fc.constantFrom('arn:', 'aws', ':', 's3', ':::', 'b', '/', 'k', '', 'x:y', 'arn:aws:s3:::', 'a/b', '::');
     const text = fc.array(piece, { maxLength: 7 }).map((p) => p.join(''));
     fc.assert(
-      fc.property(fc.oneof(text, text.map((t) => `arn:aws:s3:::${t}`)), fc.nat(), fc.oneof(text, fc.constant(null)), (arn, cut, other) => {
-        const key = other ?? arn.slice(cut % (arn.length + 1));
-        expect(objectArnHead(arn, key)).toBe(regex(arn, key));
-      }),
+      fc.property(
+        fc.oneof(
+          text,
+          text.map((t) => `arn:aws:s3:::${t}`),
+        ),
+        fc.nat(),
+        fc.oneof(text, fc.constant(null)),
+        (arn, cut, other) => {
+          const key = other ?? arn.slice(cut % (arn.length + 1));
+          expect(objectArnHead(arn, key)).toBe(regex(arn, key));
+        },
+      ),
       { numRuns: 1000 },
     );
     expect(objectArnHead('arn:aws:s3:::bucket/a/b.txt', 'a/b.txt')).toBe('arn:aws:s3:::bucket/');
@@ -194,7 +205,10 @@ describe('foldCallMap algebra', () => {
       fc.property(rows, fc.integer({ min: 1, max: 60 }), (input, size) => {
         const map = new Map<string, CallRow>();
         for (let i = 0; i < input.length; i += size) {
-          mergeCallRows(map, input.slice(i, i + size).map((r) => ({ ...r })));
+          mergeCallRows(
+            map,
+            input.slice(i, i + size).map((r) => ({ ...r })),
+          );
           foldCallMap(map);
         }
         const incremental = [...map.values()].sort((x, y) => (callKey(x) < callKey(y) ? -1 : callKey(x) > callKey(y) ? 1 : 0));
@@ -304,7 +318,12 @@ describe('foldCallMap rows', () => {
     }));
     const out = groupRecords(records, { kind: 'all' }, { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ params: { bucketName: 'data', key: 'in/*' }, foldedDepth: 1, count: 120, resourceArns: ['arn:aws:s3:::data', 'arn:aws:s3:::data/in/*'] });
+    expect(out[0]).toMatchObject({
+      params: { bucketName: 'data', key: 'in/*' },
+      foldedDepth: 1,
+      count: 120,
+      resourceArns: ['arn:aws:s3:::data', 'arn:aws:s3:::data/in/*'],
+    });
   });
 });
 

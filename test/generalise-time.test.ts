@@ -22,8 +22,18 @@ const P = 'arn:aws:s3:::bucket/';
 describe('pathPattern', () => {
   it('stars whole segments that vary with time or identity, keeps structure, never cuts inside a segment', () => {
     const days = ['2026-10-28', '2026-10-29', '2026-10-30'];
-    expect(pathPattern(P, days.map((d) => `${P}daily/${d}/a1b2c3d4e5f6.csv`))).toBe(`${P}daily/*`);
-    expect(pathPattern(P, days.map((d) => `${P}raw/orders/dt=${d}/part.parquet`))).toBe(`${P}raw/orders/dt=*/part.parquet`);
+    expect(
+      pathPattern(
+        P,
+        days.map((d) => `${P}daily/${d}/a1b2c3d4e5f6.csv`),
+      ),
+    ).toBe(`${P}daily/*`);
+    expect(
+      pathPattern(
+        P,
+        days.map((d) => `${P}raw/orders/dt=${d}/part.parquet`),
+      ),
+    ).toBe(`${P}raw/orders/dt=*/part.parquet`);
     expect(pathPattern(P, [`${P}logs/year=2026/month=11/day=03/hour=05/x.gz`, `${P}logs/year=2026/month=11/day=04/hour=06/x.gz`])).toBe(
       `${P}logs/year=*/month=*/day=*/hour=*/x.gz`,
     );
@@ -34,7 +44,9 @@ describe('pathPattern', () => {
     expect(pathPattern(P, [`${P}uploads/alice/x`, `${P}uploads/alfred/x`])).toBe(`${P}uploads/*/x`);
     // Depths differ: the last shared segment spans the rest.
     expect(pathPattern(P, [`${P}a/b`, `${P}a/b/c`])).toBe(`${P}a/*`);
-    expect(['2026-11-03', '20261103', 'dt=2026-11-03', '1699999999', '03', 'deadbeefcafe1234', '7f9c2ba4-e88f-11d3-a953-0800200c9a66'].every(isVariableSegment)).toBe(true);
+    expect(
+      ['2026-11-03', '20261103', 'dt=2026-11-03', '1699999999', '03', 'deadbeefcafe1234', '7f9c2ba4-e88f-11d3-a953-0800200c9a66'].every(isVariableSegment),
+    ).toBe(true);
     expect(['daily', 'curated', 'orders', 'data.parquet', 'v2', 'report.csv'].some(isVariableSegment)).toBe(false);
   });
 
@@ -54,7 +66,10 @@ describe('pathPattern', () => {
         fc.integer({ min: 0, max: formats.length - 1 }),
         date,
         fc.integer({ min: 1, max: 40 }),
-        fc.oneof(word.map((w) => `${w}.csv`), fc.constant('')),
+        fc.oneof(
+          word.map((w) => `${w}.csv`),
+          fc.constant(''),
+        ),
         (dirs, f, start, span, file) => {
           const format = formats[f] ?? formats[0]!;
           const keyOf = (d: Date, i: number): string => `${P}${dirs.join('/')}/${format(d)}/${file === '' ? `part-${String(i).padStart(5, '0')}.gz` : file}`;
@@ -81,25 +96,45 @@ async function allowed(policies: readonly PolicyDocument[], action: string, key:
 }
 
 describe('s3-data-prefixes golden fixture', () => {
-  it('the proposal allows the jobs\' keys of the next day, month and year, and denies an unrelated key', async () => {
+  it("the proposal allows the jobs' keys of the next day, month and year, and denies an unrelated key", async () => {
     const run = await runCli(
-      ['minimize', '--role', 'etl-loader', '--iam', 'fixtures/s3-data-prefixes/iam.json', '--logs', 'fixtures/s3-data-prefixes/logs', '--end', '2026-10-21T00:00:00Z', '--days', '20', '--format', 'json'],
+      [
+        'minimize',
+        '--role',
+        'etl-loader',
+        '--iam',
+        'fixtures/s3-data-prefixes/iam.json',
+        '--logs',
+        'fixtures/s3-data-prefixes/logs',
+        '--end',
+        '2026-10-21T00:00:00Z',
+        '--days',
+        '20',
+        '--format',
+        'json',
+      ],
       { now: '2026-10-21T00:00:00Z' },
     );
     expect(run.code).toBe(0);
     const plan = JSON.parse(run.out) as MinimizePlan;
     const bucket = 'arn:aws:s3:::datalake-123456789012';
     const account = '123456789012';
-    for (const [y, m, d] of [['2026', '10', '21'], ['2026', '11', '01'], ['2027', '01', '01']]) {
+    for (const [y, m, d] of [
+      ['2026', '10', '21'],
+      ['2026', '11', '01'],
+      ['2027', '01', '01'],
+    ]) {
       expect(await allowed(plan.proposed, 's3:GetObject', `${bucket}/raw/${y}/${m}/${d}/part-0000.parquet`, account), `raw ${y}-${m}-${d}`).toBe('Allowed');
-      expect(await allowed(plan.proposed, 's3:PutObject', `${bucket}/curated/orders/date=${y}-${m}-${d}/data.parquet`, account), `curated ${y}-${m}-${d}`).toBe('Allowed');
+      expect(await allowed(plan.proposed, 's3:PutObject', `${bucket}/curated/orders/date=${y}-${m}-${d}/data.parquet`, account), `curated ${y}-${m}-${d}`).toBe(
+        'Allowed',
+      );
     }
     expect(await allowed(plan.proposed, 's3:GetObject', `${bucket}/secrets/db.json`, account)).toBe('ImplicitlyDenied');
     expect(await allowed(plan.proposed, 's3:PutObject', `${bucket}/raw/2026/10/21/part-0000.parquet`, account)).toBe('ImplicitlyDenied');
   });
 });
 
-describe('the demo\'s time-partitioned jobs', () => {
+describe("the demo's time-partitioned jobs", () => {
   let dir = '';
   let manifest: DemoManifest;
   beforeAll(async () => {
@@ -113,7 +148,23 @@ describe('the demo\'s time-partitioned jobs', () => {
 
   async function proposal(role: string): Promise<PolicyDocument[]> {
     const run = await runCli(
-      ['minimize', '--role', role, '--iam', manifest.iamFile, '--logs', manifest.logsDir, '--trail-config', manifest.trailConfigFile, '--end', manifest.window.end, '--days', '30', '--format', 'json'],
+      [
+        'minimize',
+        '--role',
+        role,
+        '--iam',
+        manifest.iamFile,
+        '--logs',
+        manifest.logsDir,
+        '--trail-config',
+        manifest.trailConfigFile,
+        '--end',
+        manifest.window.end,
+        '--days',
+        '30',
+        '--format',
+        'json',
+      ],
       { now: manifest.window.end },
     );
     expect(run.code, run.err).toBe(0);

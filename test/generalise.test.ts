@@ -11,7 +11,11 @@ describe('withoutCovered', () => {
     fc.assert(
       fc.property(fc.array(pattern, { maxLength: 12 }), (input) => {
         const kept = withoutCovered(input);
-        for (const r of input) expect(kept.some((k) => k === r || patternCovers(k, r)), r).toBe(true);
+        for (const r of input)
+          expect(
+            kept.some((k) => k === r || patternCovers(k, r)),
+            r,
+          ).toBe(true);
         for (const a of kept) for (const b of kept) if (a !== b) expect(patternCovers(a, b), `${a} covers ${b}`).toBe(false);
         expect(withoutCovered([...input].reverse())).toEqual(kept);
         expect(withoutCovered(kept)).toEqual(kept);
@@ -22,7 +26,13 @@ describe('withoutCovered', () => {
 
   it('drops folded prefixes and objects under a wider prefix, keeps the rest', () => {
     expect(
-      withoutCovered(['arn:aws:s3:::b/public/img/*', 'arn:aws:s3:::b/public/*', 'arn:aws:s3:::b/public/a.html', 'arn:aws:s3:::b/private/x', 'arn:aws:s3:::b/public/*']),
+      withoutCovered([
+        'arn:aws:s3:::b/public/img/*',
+        'arn:aws:s3:::b/public/*',
+        'arn:aws:s3:::b/public/a.html',
+        'arn:aws:s3:::b/private/x',
+        'arn:aws:s3:::b/public/*',
+      ]),
     ).toEqual(['arn:aws:s3:::b/private/x', 'arn:aws:s3:::b/public/*']);
     expect(withoutCovered(['a**', 'a*'])).toEqual(['a*']);
   });

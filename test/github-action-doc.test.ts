@@ -40,7 +40,11 @@ let remote: string;
 let workflow: Workflow;
 let bin: string;
 let actionPath: string;
-let action: { inputs: Record<string, { default?: string }>; outputs: Record<string, { value: string }>; runs: { steps: Array<Step & { shell?: string; id?: string; 'working-directory'?: string }> } };
+let action: {
+  inputs: Record<string, { default?: string }>;
+  outputs: Record<string, { value: string }>;
+  runs: { steps: Array<Step & { shell?: string; id?: string; 'working-directory'?: string }> };
+};
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
@@ -81,7 +85,12 @@ function expand(text: string, ctx: Context): string {
 /** `key=value` lines a step appended to $GITHUB_OUTPUT. */
 async function outputsOf(file: string): Promise<Record<string, string>> {
   const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /** Runs a step as GitHub's ubuntu runners do (bash -eo pipefail), without blocking the stand-in's event loop. */

@@ -85,11 +85,18 @@ function dayRecords(i: number): Record<string, unknown>[] {
   );
   // Execution names change per call and are dropped (non-resource-params.json); SSM names are kept.
   for (let j = 0; j < 4; j++) {
-    out.push(record(WORKER, day, n++, 'states.amazonaws.com', 'StartExecution', { eventCategory: 'Management', requestParameters: { stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:flow`, name: `run-${i}-${j}` } }));
+    out.push(
+      record(WORKER, day, n++, 'states.amazonaws.com', 'StartExecution', {
+        eventCategory: 'Management',
+        requestParameters: { stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:flow`, name: `run-${i}-${j}` },
+      }),
+    );
   }
   out.push(record(WORKER, day, n++, 'ssm.amazonaws.com', 'GetParameter', { eventCategory: 'Management', requestParameters: { name: `/app/p${i % 4}` } }));
   const denied = i % 6 === 0 ? { errorCode: 'AccessDenied' } : {};
-  out.push(record(WORKER, day, n++, 'sqs.amazonaws.com', 'SendMessage', { eventCategory: 'Management', requestParameters: { queueUrl: 'https://sqs/q' }, ...denied }));
+  out.push(
+    record(WORKER, day, n++, 'sqs.amazonaws.com', 'SendMessage', { eventCategory: 'Management', requestParameters: { queueUrl: 'https://sqs/q' }, ...denied }),
+  );
   return out;
 }
 
@@ -104,14 +111,20 @@ async function writeLogs(logs: string): Promise<void> {
     const stamp = day.replace(/-/g, '');
     // Two files per day; the first also holds late records of the day before.
     const late = i > 0 && !EMPTY(i - 1) ? dayRecords(i - 1).slice(0, 5) : [];
-    await writeFile(join(dir, `${ACCOUNT}_CloudTrail_eu-west-1_${stamp}T0900Z_a.json.gz`), gzipSync(JSON.stringify({ Records: [...late, ...records.slice(0, half)] })));
+    await writeFile(
+      join(dir, `${ACCOUNT}_CloudTrail_eu-west-1_${stamp}T0900Z_a.json.gz`),
+      gzipSync(JSON.stringify({ Records: [...late, ...records.slice(0, half)] })),
+    );
     await writeFile(join(dir, `${ACCOUNT}_CloudTrail_eu-west-1_${stamp}T1800Z_b.json.gz`), gzipSync(JSON.stringify({ Records: records.slice(half) })));
   }
 }
 
 async function deliveryFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.json.gz')).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.json.gz'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 async function tableRows(index: string, sql: string): Promise<unknown[]> {
@@ -127,15 +140,14 @@ async function tableRows(index: string, sql: string): Promise<unknown[]> {
 }
 
 const midnight = (n: number): string => `${dayString(n)}T00:00:00Z`;
-const FILTERS: RoleFilter[] = [
-  { kind: 'all' },
-  { kind: 'roles', arns: [APP], names: [] },
-  { kind: 'roles', arns: [], names: ['worker'] },
-];
+const FILTERS: RoleFilter[] = [{ kind: 'all' }, { kind: 'roles', arns: [APP], names: [] }, { kind: 'roles', arns: [], names: ['worker'] }];
 /** A window of whole days around the indexed range (including empty and one-day windows). */
 const windows = fc
   .tuple(fc.integer({ min: FIRST - 5, max: FIRST + DAYS + 5 }), fc.integer({ min: 0, max: DAYS + 10 }), fc.integer({ min: 0, max: FILTERS.length - 1 }))
-  .map(([start, length, filter]): UsageQuery => ({ roles: FILTERS[filter] ?? { kind: 'all' }, window: { start: midnight(start), end: midnight(start + length) } }));
+  .map(([start, length, filter]): UsageQuery => ({
+    roles: FILTERS[filter] ?? { kind: 'all' },
+    window: { start: midnight(start), end: midnight(start + length) },
+  }));
 
 describe('day blocks: the cover of a window', () => {
   it('is disjoint, aligned, in order, exactly the window, and short', () => {
@@ -158,7 +170,8 @@ describe('day blocks: the cover of a window', () => {
     );
     expect(coverWindow('2025-12-01', '2026-03-01').length).toBeLessThanOrEqual(2 * BLOCK_LEVELS);
     // The index's default depth: any 90-day window is at most 10 blocks, any year at most 14.
-    const longest = (days: number): number => Math.max(...[...Array(2 ** BLOCK_LEVELS).keys()].map((s) => coverWindow(dayString(20_000 + s), dayString(20_000 + s + days)).length));
+    const longest = (days: number): number =>
+      Math.max(...[...Array(2 ** BLOCK_LEVELS).keys()].map((s) => coverWindow(dayString(20_000 + s), dayString(20_000 + s + days)).length));
     expect([longest(90), longest(365)]).toEqual([10, 14]);
     expect(coverWindow('2026-01-01', '2026-01-01')).toEqual([]);
   });

@@ -97,7 +97,7 @@ describe('usage index', () => {
     expect(actual.rows).toEqual(expected.rows);
   }, 120_000);
 
-  it('records bad files as skipped, names them with the reason, and keeps the good files\' rows', async () => {
+  it("records bad files as skipped, names them with the reason, and keeps the good files' rows", async () => {
     const dir = join(root, 'bad-logs');
     const files = await deliveryFiles(logs);
     const good = files.slice(0, 3);

@@ -15,17 +15,7 @@ import { runCli } from './bad-input-helpers.js';
 
 const WINDOW = { start: '2026-01-01T00:00:00Z', end: '2026-03-01T00:00:00Z' };
 const ACCOUNT = '111122223333';
-const HOSTILE = [
-  "x' OR '1'='1",
-  "app-api' --",
-  "'); DROP TABLE r; --",
-  'back\\slash',
-  'per%cent_',
-  'new\nline',
-  'quote"double',
-  "app-api'||'",
-  '*',
-];
+const HOSTILE = ["x' OR '1'='1", "app-api' --", "'); DROP TABLE r; --", 'back\\slash', 'per%cent_', 'new\nline', 'quote"double', "app-api'||'", '*'];
 
 function record(roleName: string, eventName: string): Record<string, unknown> {
   return {

@@ -59,13 +59,17 @@ describe('CloudTrail Lake source', () => {
   it.each(['FAILED', 'TIMED_OUT', 'CANCELLED'] as const)('ends a %s query with an UpstreamError', async (status) => {
     ct.on(StartQueryCommand).resolves({ QueryId: 'q1' });
     ct.on(GetQueryResultsCommand).resolves({ QueryStatus: status, ErrorMessage: 'boom' });
-    const error = await lakeSource({ eventDataStore: EDS, aws: awsClientConfig({}), clock }).scan(QUERY).catch((e: unknown) => e);
+    const error = await lakeSource({ eventDataStore: EDS, aws: awsClientConfig({}), clock })
+      .scan(QUERY)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).message).toContain(`${status}: boom`);
   });
 
   it('refuses values that could change the statement', () => {
-    expect(() => buildLakeStatement(EDS, { ...QUERY, roles: { kind: 'roles', arns: ["arn:aws:iam::111122223333:role/x' OR '1'='1"], names: [] } })).toThrow(UsageError);
+    expect(() => buildLakeStatement(EDS, { ...QUERY, roles: { kind: 'roles', arns: ["arn:aws:iam::111122223333:role/x' OR '1'='1"], names: [] } })).toThrow(
+      UsageError,
+    );
     expect(() => buildLakeStatement('eds; DROP', QUERY)).toThrow(UsageError);
   });
 });

@@ -110,7 +110,7 @@ describe('minimize --last-accessed', () => {
 });
 
 describe('drift --last-accessed', () => {
-  it('reads one report per role in one pass and keeps what IAM saw attempted out of each role\'s unused count', async () => {
+  it("reads one report per role in one pass and keeps what IAM saw attempted out of each role's unused count", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iamtrim-la-drift-'));
     const reports = join(dir, 'reports');
     mkdirSync(reports);

@@ -4,24 +4,14 @@
  * GetServiceLastAccessedDetails page: JobStatus IN_PROGRESS|COMPLETED|FAILED, JobType,
  * ServicesLastAccessed[].TrackedActionsLastAccessed, IsTruncated/Marker, Error).
  */
-import {
-  GenerateServiceLastAccessedDetailsCommand,
-  GetServiceLastAccessedDetailsCommand,
-  IAMClient,
-  NoSuchEntityException,
-} from '@aws-sdk/client-iam';
+import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InputError, UpstreamError } from '../src/errors.js';
-import {
-  lastAccessedKeeps,
-  parseLastAccessedDetails,
-  readLastAccessedPath,
-  readLiveLastAccessed,
-} from '../src/iam/last-accessed.js';
+import { lastAccessedKeeps, parseLastAccessedDetails, readLastAccessedPath, readLiveLastAccessed } from '../src/iam/last-accessed.js';
 
 const ACCOUNT = '111122223333';
 /** As `aws iam get-service-last-accessed-details` prints it (dates as ISO strings). */
@@ -38,7 +28,12 @@ const CLI_OUTPUT = {
       LastAuthenticatedEntity: `arn:aws:iam::${ACCOUNT}:role/reports`,
       TotalAuthenticatedEntities: 1,
       TrackedActionsLastAccessed: [
-        { ActionName: 'GetObject', LastAccessedEntity: `arn:aws:iam::${ACCOUNT}:role/reports`, LastAccessedTime: '2026-09-15T03:00:00+00:00', LastAccessedRegion: 'eu-west-1' },
+        {
+          ActionName: 'GetObject',
+          LastAccessedEntity: `arn:aws:iam::${ACCOUNT}:role/reports`,
+          LastAccessedTime: '2026-09-15T03:00:00+00:00',
+          LastAccessedRegion: 'eu-west-1',
+        },
         { ActionName: 'PutObject' },
         { ActionName: 'DeleteObject', LastAccessedTime: '2025-01-10T00:00:00+00:00' },
       ],
@@ -121,7 +116,9 @@ describe('live last-accessed', () => {
       .on(GetServiceLastAccessedDetailsCommand, { JobId: 'job-1' })
       .resolvesOnce({ JobStatus: 'IN_PROGRESS', JobCreationDate: new Date('2026-12-01T10:00:00Z'), ServicesLastAccessed: [] } as never)
       .resolvesOnce({ ...sdkShape, ServicesLastAccessed: sdkShape.ServicesLastAccessed.slice(0, 1), IsTruncated: true, Marker: 'm2' } as never);
-    iam.on(GetServiceLastAccessedDetailsCommand, { JobId: 'job-1', Marker: 'm2' }).resolves({ ...sdkShape, ServicesLastAccessed: sdkShape.ServicesLastAccessed.slice(1) } as never);
+    iam
+      .on(GetServiceLastAccessedDetailsCommand, { JobId: 'job-1', Marker: 'm2' })
+      .resolves({ ...sdkShape, ServicesLastAccessed: sdkShape.ServicesLastAccessed.slice(1) } as never);
     const result = await readLiveLastAccessed(client, roles, { concurrency: 2, pollMs: 5, sleep: async (ms) => void slept.push(ms) });
     expect(slept).toEqual([5]);
     expect(result.missing).toEqual([{ roleName: 'gone', reason: 'the role no longer exists (NoSuchEntity)' }]);
@@ -141,7 +138,9 @@ describe('live last-accessed', () => {
     } as never);
     await expect(readLiveLastAccessed(client, roles.slice(0, 1))).rejects.toThrow(/job for reports failed: report unavailable/);
     iam.reset();
-    iam.on(GenerateServiceLastAccessedDetailsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    iam
+      .on(GenerateServiceLastAccessedDetailsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const error = await readLiveLastAccessed(client, roles.slice(0, 1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).message).toMatch(/iam:GenerateServiceLastAccessedDetails failed: Throttling: Rate exceeded/);

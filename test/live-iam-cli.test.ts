@@ -28,14 +28,34 @@ afterAll(() => iam.restore());
 
 function row(key: string): Cell[] {
   const v: Record<string, Cell> = {
-    grouping_set: 'calls', c_role: ROLE, c_role_name: 'app', c_source: 's3.amazonaws.com', c_name: 'GetObject',
-    c_region: 'eu-west-1', c_account: '111122223333', c_category: 'Data', p_bucketName: 'data-bucket', p_key: key,
-    records: '3', valid_records: '3', first_seen: '2026-02-10T00:00:00Z', last_seen: '2026-02-11T00:00:00Z',
+    grouping_set: 'calls',
+    c_role: ROLE,
+    c_role_name: 'app',
+    c_source: 's3.amazonaws.com',
+    c_name: 'GetObject',
+    c_region: 'eu-west-1',
+    c_account: '111122223333',
+    c_category: 'Data',
+    p_bucketName: 'data-bucket',
+    p_key: key,
+    records: '3',
+    valid_records: '3',
+    first_seen: '2026-02-10T00:00:00Z',
+    last_seen: '2026-02-11T00:00:00Z',
   };
   return RESULT_COLUMNS.map((c) => v[c] ?? null);
 }
 function coverage(): Cell[] {
-  const v: Record<string, Cell> = { grouping_set: 'coverage', event_source: 's3.amazonaws.com', event_category: 'Data', in_window: 'true', records: '6', valid_records: '6', first_seen: '2026-02-10T00:00:00Z', last_seen: '2026-02-11T00:00:00Z' };
+  const v: Record<string, Cell> = {
+    grouping_set: 'coverage',
+    event_source: 's3.amazonaws.com',
+    event_category: 'Data',
+    in_window: 'true',
+    records: '6',
+    valid_records: '6',
+    first_seen: '2026-02-10T00:00:00Z',
+    last_seen: '2026-02-11T00:00:00Z',
+  };
   return RESULT_COLUMNS.map((c) => v[c] ?? null);
 }
 
@@ -46,10 +66,19 @@ describe('minimize --athena without --iam', () => {
     iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
     iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'app-broad', Arn: POLICY, DefaultVersionId: 'v3' } });
     iam.on(GetPolicyVersionCommand, { PolicyArn: POLICY, VersionId: 'v3' }).resolves({ PolicyVersion: { Document: encodeURIComponent(JSON.stringify(DOC)) } });
-    const stand = await startAthenaStandIn({ states: ['SUCCEEDED'], result: () => ({ columns: RESULT_COLUMNS, rows: [row('in/a.csv'), row('in/b.csv'), coverage()] }) });
+    const stand = await startAthenaStandIn({
+      states: ['SUCCEEDED'],
+      result: () => ({ columns: RESULT_COLUMNS, rows: [row('in/a.csv'), row('in/b.csv'), coverage()] }),
+    });
     const restore = useStandInEnv(stand.url);
     const out = { stdout: '', stderr: '' };
-    const io: CliIo = { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), interactive: false, now: () => new Date('2026-03-01T00:00:00Z'), env: process.env };
+    const io: CliIo = {
+      out: (t) => void (out.stdout += t),
+      err: (t) => void (out.stderr += t),
+      interactive: false,
+      now: () => new Date('2026-03-01T00:00:00Z'),
+      env: process.env,
+    };
     try {
       const code = await main(['node', 'iamtrim', 'minimize', '--role', 'app', '--days', '30', '--athena', '--format', 'json'], io);
       expect(out.stderr).not.toContain('iamtrim:');

@@ -47,8 +47,18 @@ const fileShape = {
     },
   ],
   Policies: [
-    { PolicyName: 'app-read', Arn: MANAGED_ARN, DefaultVersionId: 'v2', PolicyVersionList: [{ Document: MANAGED_DOC, VersionId: 'v2', IsDefaultVersion: true }] },
-    { PolicyName: 'boundary', Arn: BOUNDARY_ARN, DefaultVersionId: 'v1', PolicyVersionList: [{ Document: BOUNDARY_DOC, VersionId: 'v1', IsDefaultVersion: true }] },
+    {
+      PolicyName: 'app-read',
+      Arn: MANAGED_ARN,
+      DefaultVersionId: 'v2',
+      PolicyVersionList: [{ Document: MANAGED_DOC, VersionId: 'v2', IsDefaultVersion: true }],
+    },
+    {
+      PolicyName: 'boundary',
+      Arn: BOUNDARY_ARN,
+      DefaultVersionId: 'v1',
+      PolicyVersionList: [{ Document: BOUNDARY_DOC, VersionId: 'v1', IsDefaultVersion: true }],
+    },
   ],
 };
 
@@ -69,11 +79,17 @@ function mockOneRole(): void {
     .resolvesOnce({ AttachedPolicies: [], IsTruncated: true, Marker: 'm1' })
     .resolvesOnce({ AttachedPolicies: [{ PolicyName: 'app-read', PolicyArn: MANAGED_ARN }], IsTruncated: false });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['inline-sqs'], IsTruncated: false });
-  iam.on(GetRolePolicyCommand, { RoleName: 'app', PolicyName: 'inline-sqs' }).resolves({ RoleName: 'app', PolicyName: 'inline-sqs', PolicyDocument: encode(INLINE_DOC) });
+  iam
+    .on(GetRolePolicyCommand, { RoleName: 'app', PolicyName: 'inline-sqs' })
+    .resolves({ RoleName: 'app', PolicyName: 'inline-sqs', PolicyDocument: encode(INLINE_DOC) });
   iam.on(GetPolicyCommand, { PolicyArn: MANAGED_ARN }).resolves({ Policy: { PolicyName: 'app-read', Arn: MANAGED_ARN, DefaultVersionId: 'v2' } });
   iam.on(GetPolicyCommand, { PolicyArn: BOUNDARY_ARN }).resolves({ Policy: { PolicyName: 'boundary', Arn: BOUNDARY_ARN, DefaultVersionId: 'v1' } });
-  iam.on(GetPolicyVersionCommand, { PolicyArn: MANAGED_ARN, VersionId: 'v2' }).resolves({ PolicyVersion: { Document: encode(MANAGED_DOC), VersionId: 'v2', IsDefaultVersion: true } });
-  iam.on(GetPolicyVersionCommand, { PolicyArn: BOUNDARY_ARN, VersionId: 'v1' }).resolves({ PolicyVersion: { Document: encode(BOUNDARY_DOC), VersionId: 'v1', IsDefaultVersion: true } });
+  iam
+    .on(GetPolicyVersionCommand, { PolicyArn: MANAGED_ARN, VersionId: 'v2' })
+    .resolves({ PolicyVersion: { Document: encode(MANAGED_DOC), VersionId: 'v2', IsDefaultVersion: true } });
+  iam
+    .on(GetPolicyVersionCommand, { PolicyArn: BOUNDARY_ARN, VersionId: 'v1' })
+    .resolves({ PolicyVersion: { Document: encode(BOUNDARY_DOC), VersionId: 'v1', IsDefaultVersion: true } });
 }
 
 describe('live IAM, one role (per-role calls)', () => {
@@ -117,11 +133,24 @@ describe('live IAM, many roles (GetAccountAuthorizationDetails)', () => {
     const [role] = fileShape.RoleDetailList;
     const [managed, boundary] = fileShape.Policies;
     if (role === undefined || managed === undefined || boundary === undefined) throw new Error('fixture');
-    const other = { ...role, RoleName: 'worker', Arn: `arn:aws:iam::${ACCOUNT}:role/worker`, Path: '/', RolePolicyList: [{ PolicyName: 'i', PolicyDocument: encode(INLINE_DOC) }], RoleLastUsed: { LastUsedDate: new Date('2026-01-05T10:00:00.000Z') } };
+    const other = {
+      ...role,
+      RoleName: 'worker',
+      Arn: `arn:aws:iam::${ACCOUNT}:role/worker`,
+      Path: '/',
+      RolePolicyList: [{ PolicyName: 'i', PolicyDocument: encode(INLINE_DOC) }],
+      RoleLastUsed: { LastUsedDate: new Date('2026-01-05T10:00:00.000Z') },
+    };
     iam
       .on(GetAccountAuthorizationDetailsCommand)
       .resolvesOnce({
-        RoleDetailList: [{ ...role, RolePolicyList: [{ PolicyName: 'inline-sqs', PolicyDocument: encode(INLINE_DOC) }], RoleLastUsed: { LastUsedDate: new Date('2026-01-05T10:00:00.000Z') } }],
+        RoleDetailList: [
+          {
+            ...role,
+            RolePolicyList: [{ PolicyName: 'inline-sqs', PolicyDocument: encode(INLINE_DOC) }],
+            RoleLastUsed: { LastUsedDate: new Date('2026-01-05T10:00:00.000Z') },
+          },
+        ],
         Policies: [{ ...managed, PolicyVersionList: [{ Document: encode(MANAGED_DOC), VersionId: 'v2', IsDefaultVersion: true }] }],
         IsTruncated: true,
         Marker: 'page2',
@@ -132,7 +161,16 @@ describe('live IAM, many roles (GetAccountAuthorizationDetails)', () => {
         IsTruncated: false,
       });
     const live = await readAccountIam(new IAMClient({ region: 'us-east-1' }));
-    const file = parseAuthorizationDetails({ ...fileShape, RoleDetailList: [...fileShape.RoleDetailList, { ...other, RolePolicyList: [{ PolicyName: 'i', PolicyDocument: INLINE_DOC }], RoleLastUsed: { LastUsedDate: '2026-01-05T10:00:00.000Z' } }] }, 'x');
+    const file = parseAuthorizationDetails(
+      {
+        ...fileShape,
+        RoleDetailList: [
+          ...fileShape.RoleDetailList,
+          { ...other, RolePolicyList: [{ PolicyName: 'i', PolicyDocument: INLINE_DOC }], RoleLastUsed: { LastUsedDate: '2026-01-05T10:00:00.000Z' } },
+        ],
+      },
+      'x',
+    );
     expect(live.roles).toEqual(file.roles);
     expect(live.roles.map((r) => r.name)).toEqual(['app', 'worker']);
     const calls = iam.commandCalls(GetAccountAuthorizationDetailsCommand);

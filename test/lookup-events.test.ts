@@ -33,7 +33,11 @@ function record(i: number, role: string): CloudTrailRecord {
     recipientAccountId: '111122223333',
     eventCategory: 'Management',
     requestParameters: i % 3 === 0 ? { queueName: `q${i % 2}` } : { name: `/app/p${i % 4}` },
-    userIdentity: { type: 'AssumedRole', accountId: '111122223333', sessionContext: { sessionIssuer: { type: 'Role', arn: role, userName: role.slice(role.lastIndexOf('/') + 1) } } },
+    userIdentity: {
+      type: 'AssumedRole',
+      accountId: '111122223333',
+      sessionContext: { sessionIssuer: { type: 'Role', arn: role, userName: role.slice(role.lastIndexOf('/') + 1) } },
+    },
   };
 }
 
@@ -80,7 +84,13 @@ describe('LookupEvents source', () => {
   it('the rate limiter spaces calls without waiting when they are already slow', async () => {
     const clock = fakeClock();
     const slept: number[] = [];
-    const limiter = createRateLimiter(2, { now: clock.now, sleep: async (ms) => { slept.push(ms); await clock.sleep(ms); } });
+    const limiter = createRateLimiter(2, {
+      now: clock.now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        await clock.sleep(ms);
+      },
+    });
     await limiter();
     await limiter();
     await clock.sleep(2000);

@@ -148,7 +148,10 @@ const EVERYTHING_LOGGED = parseTrailConfig(
       {
         FieldSelectors: [
           { Field: 'eventCategory', Equals: ['Data'] },
-          { Field: 'resources.type', Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'] },
+          {
+            Field: 'resources.type',
+            Equals: ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream'],
+          },
         ],
       },
     ],
@@ -161,7 +164,13 @@ const EVERYTHING_LOGGED = parseTrailConfig(
  * in the caller's account: cross-account access also needs the resource's own policy, which is not
  * what the corpus specifies.
  */
-async function simulate(policies: readonly PolicyDocument[], principal: string, account: string, pair: Pair, context: Record<string, string | string[]>): Promise<string> {
+async function simulate(
+  policies: readonly PolicyDocument[],
+  principal: string,
+  account: string,
+  pair: Pair,
+  context: Record<string, string | string[]>,
+): Promise<string> {
   const simulation: Simulation = {
     request: { principal, action: pair.action, resource: { resource: pair.resource, accountId: account }, contextVariables: context },
     identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
@@ -190,7 +199,8 @@ function validate(file: string, corpus: CorpusFile): void {
     if (extra.length > 0) throw new Error(`${file} case "${c.name}": unknown keys ${extra.join(', ')}`);
     if (names.has(c.name)) throw new Error(`${file}: two cases named "${c.name}"`);
     names.add(c.name);
-    if (!/^https:\/\/(docs\.aws\.amazon\.com|aws\.amazon\.com)\//.test(c.doc ?? '')) throw new Error(`${file} case "${c.name}": doc must be an AWS documentation URL`);
+    if (!/^https:\/\/(docs\.aws\.amazon\.com|aws\.amazon\.com)\//.test(c.doc ?? ''))
+      throw new Error(`${file} case "${c.name}": doc must be an AWS documentation URL`);
     if (!Array.isArray(c.authorized)) throw new Error(`${file} case "${c.name}": authorized must be a list`);
     if (c.successful !== false && c.authorized.length === 0) throw new Error(`${file} case "${c.name}": a successful call authorizes at least one pair`);
   }

@@ -9,10 +9,7 @@ import { createMapper } from '../src/mapping/map-call.js';
 import { callRow } from './mapping-helpers.js';
 
 const oracleSchema = z.object({
-  sdk_method_iam_mappings: z.record(
-    z.string(),
-    z.array(z.object({ action: z.string(), conditions: z.unknown().optional() }).loose()),
-  ),
+  sdk_method_iam_mappings: z.record(z.string(), z.array(z.object({ action: z.string(), conditions: z.unknown().optional() }).loose())),
   sdk_service_mappings: z.record(z.string(), z.string()),
   sdk_permissionless_actions: z.array(z.string()),
   service_sdk_mappings: z.record(z.string(), z.array(z.string())),
@@ -78,9 +75,7 @@ export function compareWithOracle(catalog: IamCatalog, mapPath: string): OracleR
     }
     const eventSource = `${prefix}.amazonaws.com`;
     const eventName = method.slice(dot + 1);
-    const unconditional = [
-      ...new Set(entries.filter((e) => e.conditions === undefined && e.action !== 'iam:PassRole').map((e) => e.action)),
-    ].sort();
+    const unconditional = [...new Set(entries.filter((e) => e.conditions === undefined && e.action !== 'iam:PassRole').map((e) => e.action))].sort();
     // Actions of other services are dependent actions that service checks or calls on the caller's
     // behalf (they appear as their own events, often with invokedBy); counted separately.
     const ownService = unconditional.filter((a) => a.startsWith(`${prefix}:`));
@@ -89,8 +84,7 @@ export function compareWithOracle(catalog: IamCatalog, mapPath: string): OracleR
     if (primary.length === 0) continue;
     compared += 1;
     const mapped = mapper(callRow({ eventSource, eventName }));
-    const ours =
-      mapped.kind === 'mapped' ? [...new Set(mapped.permissions.filter((p) => p.action !== 'iam:PassRole').map((p) => p.action))].sort() : [];
+    const ours = mapped.kind === 'mapped' ? [...new Set(mapped.permissions.filter((p) => p.action !== 'iam:PassRole').map((p) => p.action))].sort() : [];
     const oracleCanonical = primary.map((a) => catalog.action(a)?.id ?? a);
     if (JSON.stringify(oracleCanonical.slice().sort()) === JSON.stringify(ours)) {
       exact += 1;

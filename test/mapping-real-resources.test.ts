@@ -38,7 +38,12 @@ const ID_TYPES: [RegExp, string][] = [
 ];
 
 function globMatches(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 
@@ -80,9 +85,11 @@ function namedBy(pattern: string, request: unknown, resourceArns: readonly strin
 }
 
 /** Error codes that prove authorization passed (the resource was looked up, a condition failed...). */
-const POST_AUTHORIZATION = /NotFound|^NoSuch|AlreadyExists|Conflict|InUse|LimitExceeded|QuotaExceeded|ConditionalCheckFailed|TransactionCanceled|TemporarilyUnmodifiable|DryRunOperation|InvalidState|IncorrectState|\.Duplicate$/;
+const POST_AUTHORIZATION =
+  /NotFound|^NoSuch|AlreadyExists|Conflict|InUse|LimitExceeded|QuotaExceeded|ConditionalCheckFailed|TransactionCanceled|TemporarilyUnmodifiable|DryRunOperation|InvalidState|IncorrectState|\.Duplicate$/;
 /** Error codes of calls that never proved use: authentication, throttling, validation. */
-const NO_USE = /Token|Signature|RequestExpired|UnrecognizedClient|AccessKeyId|Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|ProvisionedThroughput|Validation|Invalid|Malformed|MissingParameter|Serialization/;
+const NO_USE =
+  /Token|Signature|RequestExpired|UnrecognizedClient|AccessKeyId|Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|ProvisionedThroughput|Validation|Invalid|Malformed|MissingParameter|Serialization/;
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/;
 
 describe.skipIf(!realCloudTrailPresent)('real CloudTrail datasets: resources and outcomes', () => {
@@ -106,7 +113,9 @@ describe.skipIf(!realCloudTrailPresent)('real CloudTrail datasets: resources and
         }
       }
     }
-    console.log(`real-dataset wildcards: ${patterns} pattern resources over ${records.length} records, ${offenders.length} where the record names the resource`);
+    console.log(
+      `real-dataset wildcards: ${patterns} pattern resources over ${records.length} records, ${offenders.length} where the record names the resource`,
+    );
     expect(records.length).toBeGreaterThan(400);
     expect([...new Set(offenders)].sort()).toEqual([]);
   });
@@ -131,7 +140,9 @@ describe.skipIf(!realCloudTrailPresent)('real CloudTrail datasets: resources and
   });
 
   it('the wildcard check finds a named resource (the check can fail)', () => {
-    expect(namedBy('arn:aws:ec2:r:1:instance/*', { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } }, [])).toBe('instanceId=i-0123456789abcdef0');
+    expect(namedBy('arn:aws:ec2:r:1:instance/*', { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } }, [])).toBe(
+      'instanceId=i-0123456789abcdef0',
+    );
     expect(namedBy('arn:aws:cloudtrail:r:1:trail/*', { name: 'org-trail' }, [])).toBe('name=org-trail');
     expect(namedBy('arn:aws:rds:r:1:snapshot:*', { dBSnapshotIdentifier: 'nightly' }, [])).toBe('dBSnapshotIdentifier=nightly');
     expect(namedBy('arn:aws:acm:r:1:certificate/*', { certificateArn: 'arn:aws:acm:r:1:certificate/abc' }, [])).toBe('arn:aws:acm:r:1:certificate/abc');

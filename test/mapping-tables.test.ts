@@ -24,11 +24,19 @@ describe('tables are valid data', () => {
     );
   });
   it('refuses to build a mapper over a table naming an unknown action', () => {
-    const bad = { ...tables, eventActions: [{ eventSource: 'lambda.amazonaws.com', eventName: 'Invoke', permissions: [{ action: 'lambda:Invoke' }], reason: 'a wrong row' }] };
+    const bad = {
+      ...tables,
+      eventActions: [{ eventSource: 'lambda.amazonaws.com', eventName: 'Invoke', permissions: [{ action: 'lambda:Invoke' }], reason: 'a wrong row' }],
+    };
     expect(() => createMapper(catalog, bad)).toThrow(/lambda:Invoke/);
   });
   it('refuses to build a mapper over a row naming a resource type its action does not have', () => {
-    const row = { eventSource: 'ecs.amazonaws.com', eventName: 'CreateCluster', permissions: [{ action: 'ecs:TagResource', resourceTypes: ['bucket'] }], reason: 'a wrong row' };
+    const row = {
+      eventSource: 'ecs.amazonaws.com',
+      eventName: 'CreateCluster',
+      permissions: [{ action: 'ecs:TagResource', resourceTypes: ['bucket'] }],
+      reason: 'a wrong row',
+    };
     expect(() => createMapper(catalog, { ...tables, eventActions: [row] })).toThrow(/ecs:TagResource resource type bucket/);
   });
   it.each(tables.eventActions.flatMap((r) => r.permissions.map((p) => [`${r.eventSource} ${r.eventName}`, p.action])))(
@@ -54,10 +62,19 @@ describe('tables are valid data', () => {
 describe('event-actions rows map as the table says', () => {
   const unconditional = tables.eventActions.filter((r) => r.whenParams === undefined);
   // Without parameters, a permission that needs one (`onlyWith`: the per-item actions of a transaction) is not emitted.
-  it.each(unconditional.map((r) => [r.eventSource, r.eventName, r.permissions.filter((p) => p.onlyWith === undefined).map((p) => p.action).sort()] as const))(
-    '%s %s -> %j',
-    (eventSource, eventName, expected) => expect(actions(map(callRow({ eventSource, eventName })))).toEqual([...expected].sort()),
-  );
+  it.each(
+    unconditional.map(
+      (r) =>
+        [
+          r.eventSource,
+          r.eventName,
+          r.permissions
+            .filter((p) => p.onlyWith === undefined)
+            .map((p) => p.action)
+            .sort(),
+        ] as const,
+    ),
+  )('%s %s -> %j', (eventSource, eventName, expected) => expect(actions(map(callRow({ eventSource, eventName })))).toEqual([...expected].sort()));
   it.each([
     ['GetObject', { bucketName: 'b', key: 'k', versionId: 'v1' }, ['s3:GetObjectVersion']],
     ['HeadObject', { bucketName: 'b', key: 'k', versionId: 'v1' }, ['s3:GetObjectVersion']],
@@ -68,10 +85,18 @@ describe('event-actions rows map as the table says', () => {
     expect(actions(map(callRow({ eventSource: 's3.amazonaws.com', eventName, params: { ...params } })))).toEqual([...expected]),
   );
   it.each([
-    ['TransactWriteItems', { requestItems: '[{"operation":"Put","tableName":"a"},{"operation":"ConditionCheck","TableName":"b"}]' }, ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']],
+    [
+      'TransactWriteItems',
+      { requestItems: '[{"operation":"Put","tableName":"a"},{"operation":"ConditionCheck","TableName":"b"}]' },
+      ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+    ],
     ['TransactWriteItems', { requestItems: '[{"Update":{"TableName":"a"}},{"Delete":{"TableName":"a"}}]' }, ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
     ['ExecuteStatement', { statement: 'SELECT * FROM "Music"."ArtistIndex" WHERE Artist = ?' }, ['dynamodb:PartiQLSelect']],
-    ['BatchExecuteStatement', { requestItems: '[{"statement":"UPDATE Music SET A = 1"},{"statement":"DELETE FROM \\"Music\\" WHERE x = 2"}]' }, ['dynamodb:PartiQLDelete', 'dynamodb:PartiQLUpdate']],
+    [
+      'BatchExecuteStatement',
+      { requestItems: '[{"statement":"UPDATE Music SET A = 1"},{"statement":"DELETE FROM \\"Music\\" WHERE x = 2"}]' },
+      ['dynamodb:PartiQLDelete', 'dynamodb:PartiQLUpdate'],
+    ],
     ['ExecuteTransaction', { transactStatements: '[{"statement":"INSERT INTO Music VALUE {}"}]' }, ['dynamodb:PartiQLInsert']],
   ] as const)('DynamoDB %s with %j -> %j', (eventName, params, expected) =>
     expect(actions(map(callRow({ eventSource: 'dynamodb.amazonaws.com', eventName, params: { ...params } })))).toEqual([...expected]),
@@ -120,9 +145,8 @@ describe('ignored events', () => {
 
 describe('error codes', () => {
   const classify = createOutcomeClassifier();
-  it.each(tables.errorCodes.flatMap((r) => (r.examples ?? [r.pattern.replaceAll('*', '')]).map((e) => [e, r.outcome])))(
-    '%s -> %s',
-    (code, outcome) => expect(classify(code).outcome).toBe(outcome),
+  it.each(tables.errorCodes.flatMap((r) => (r.examples ?? [r.pattern.replaceAll('*', '')]).map((e) => [e, r.outcome])))('%s -> %s', (code, outcome) =>
+    expect(classify(code).outcome).toBe(outcome),
   );
   it('a denied call is mapped as a denied attempt, never authorized', () =>
     expect(map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', errorCode: 'Client.UnauthorizedOperation' }))).toMatchObject({
@@ -170,7 +194,8 @@ describe('unmapped ratchet', () => {
 describe('tag-on-create with resource types from the request', () => {
   const run = (items: unknown[]): MappedCall =>
     map(callRow({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', params: { tagSpecificationSet: JSON.stringify(items) } }));
-  const createTags = (m: MappedCall): string[] | undefined => (m.kind === 'mapped' ? m.permissions.find((p) => p.action === 'ec2:CreateTags')?.resources : undefined);
+  const createTags = (m: MappedCall): string[] | undefined =>
+    m.kind === 'mapped' ? m.permissions.find((p) => p.action === 'ec2:CreateTags')?.resources : undefined;
   it('an item naming no resource type: ec2:CreateTags on * with a warning naming it', () => {
     const m = run([{ tags: [{ key: 'Name', value: 'web' }] }]);
     expect(createTags(m)).toEqual(['*']);
@@ -181,8 +206,14 @@ describe('tag-on-create with resource types from the request', () => {
     expect(createTags(m)).toEqual(['*']);
     expect(m.diagnostics.some((d) => d.severity === 'warning' && d.message.includes('not-a-type'))).toBe(true);
   });
-  it('instance and volume: ec2:CreateTags on those two types only, in the call\'s account and Region', () => {
-    const resources = createTags(run([{ resourceType: 'instance', tags: [] }, { resourceType: 'volume', tags: [] }])) ?? [];
+  it("instance and volume: ec2:CreateTags on those two types only, in the call's account and Region", () => {
+    const resources =
+      createTags(
+        run([
+          { resourceType: 'instance', tags: [] },
+          { resourceType: 'volume', tags: [] },
+        ]),
+      ) ?? [];
     expect(resources).toHaveLength(2);
     expect(resources.some((r) => r.startsWith('arn:aws:ec2:eu-west-1:123456789012:instance/'))).toBe(true);
     expect(resources.some((r) => r.startsWith('arn:aws:ec2:eu-west-1:123456789012:volume/'))).toBe(true);

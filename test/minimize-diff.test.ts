@@ -11,7 +11,19 @@ import { runCli } from './helpers/run-cli.js';
 const FIXTURE = join(ROOT_DIR, 'fixtures', 'lambda-s3-dynamodb');
 // The fixture's trail logs its S3 and DynamoDB data events (trail-event-selectors.json, as its golden
 // args): without it, data-event actions granted on "*" stay on "*" (inferred per resource).
-const ARGS = ['minimize', '--role', 'orders-api', '--end', '2026-10-22T00:00:00Z', '--logs', join(FIXTURE, 'logs'), '--iam', join(FIXTURE, 'iam.json'), '--trail-config', join(FIXTURE, 'trail-event-selectors.json')];
+const ARGS = [
+  'minimize',
+  '--role',
+  'orders-api',
+  '--end',
+  '2026-10-22T00:00:00Z',
+  '--logs',
+  join(FIXTURE, 'logs'),
+  '--iam',
+  join(FIXTURE, 'iam.json'),
+  '--trail-config',
+  join(FIXTURE, 'trail-event-selectors.json'),
+];
 
 interface Plan {
   granted: { actions: number };
@@ -29,7 +41,9 @@ describe('minimize --diff', () => {
     const d = json.permissionDiff;
     expect(d.removed + d.narrowed + d.kept).toBe(json.granted.actions);
     expect(new Set(d.changes.map((c) => c.action)).size).toBe(d.changes.length);
-    const proposedActions = new Set(json.proposed.flatMap((doc) => doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : s.Action !== undefined ? [s.Action] : []))));
+    const proposedActions = new Set(
+      json.proposed.flatMap((doc) => doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : s.Action !== undefined ? [s.Action] : []))),
+    );
     expect(new Set(d.changes.filter((c) => c.change !== 'removed').map((c) => c.action))).toEqual(proposedActions);
     // The demo grants everything on "*": every action kept on fewer resources is narrowed from "*".
     for (const c of d.changes.filter((x) => x.change === 'narrowed')) {

@@ -45,7 +45,14 @@ describe('normalTime', () => {
     for (const year of [0, 4, 100, 1900, 1970, 2000, 2023, 2024, 2100, 2400, 9999]) {
       for (let month = 0; month <= 13; month++) {
         for (let day = 0; day <= 39; day++) {
-          for (const [h, m, s] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [12, 60, 0], [12, 0, 60], [99, 99, 99]] as const) {
+          for (const [h, m, s] of [
+            [0, 0, 0],
+            [23, 59, 59],
+            [24, 0, 0],
+            [12, 60, 0],
+            [12, 0, 60],
+            [99, 99, 99],
+          ] as const) {
             const raw = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}Z`;
             if (normalTime(raw) !== byDate(raw)) differ.push(raw);
             checked++;
@@ -60,9 +67,9 @@ describe('normalTime', () => {
   it('equals the Date round trip on canonical times with one character changed', () => {
     const base = fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true });
     const canonical = base.map((d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    const mutated = fc.tuple(canonical, fc.nat(21), fc.constantFrom(...'0123456789-:TZ .+/x'.split(''), '')).map(
-      ([time, at, c]) => time.slice(0, at) + c + time.slice(at + 1),
-    );
+    const mutated = fc
+      .tuple(canonical, fc.nat(21), fc.constantFrom(...'0123456789-:TZ .+/x'.split(''), ''))
+      .map(([time, at, c]) => time.slice(0, at) + c + time.slice(at + 1));
     fc.assert(
       fc.property(fc.oneof(canonical, mutated), (raw) => {
         expect(normalTime(raw)).toBe(byDate(raw));

@@ -32,7 +32,10 @@ beforeAll(async () => {
   expect(existsSync(join(CHECKOUT, 'dist', 'bin.js')) && existsSync(PREBUILT), `run npm run build first (it writes dist/ and ${PREBUILT})`).toBe(true);
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-pack-'));
   const npm = existsSync(NPM_CLI) ? [process.execPath, NPM_CLI] : ['npm'];
-  const out = execFileSync(npm[0] ?? 'npm', [...npm.slice(1), 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: CHECKOUT, encoding: 'utf8' });
+  const out = execFileSync(npm[0] ?? 'npm', [...npm.slice(1), 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: CHECKOUT,
+    encoding: 'utf8',
+  });
   const filename = (JSON.parse(out) as Array<{ filename: string }>)[0]?.filename ?? '';
   installed = join(dir, 'app', 'node_modules', 'iamtrim');
   await mkdir(installed, { recursive: true });
@@ -60,12 +63,26 @@ describe.skipIf(off)('npm pack, installed without a C toolchain (skipped with IA
   });
 
   it('runs iamtrim usage on the native walker from prebuilds/ and prints what the checkout prints', () => {
-    const args = ['usage', '--all-roles', '--logs', join(CHECKOUT, 'fixtures', 'lambda-s3-dynamodb', 'logs'), '--days', '30', '--end', '2026-10-22T00:00:00Z', '--verbose'];
+    const args = [
+      'usage',
+      '--all-roles',
+      '--logs',
+      join(CHECKOUT, 'fixtures', 'lambda-s3-dynamodb', 'logs'),
+      '--days',
+      '30',
+      '--end',
+      '2026-10-22T00:00:00Z',
+      '--verbose',
+    ];
     const env = { PATH: bin, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
     const run = spawnSync(join(bin, 'node'), [join(installed, 'dist', 'bin.js'), ...args], { cwd: dir, env, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toContain(`read by the native walker (${join(installed, 'prebuilds', prebuildTag(), 'iamtrim_scan.node')})`);
-    const checkout = spawnSync(process.execPath, [join(CHECKOUT, 'dist', 'bin.js'), ...args], { cwd: dir, env: { ...env, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8' });
+    const checkout = spawnSync(process.execPath, [join(CHECKOUT, 'dist', 'bin.js'), ...args], {
+      cwd: dir,
+      env: { ...env, PATH: process.env['PATH'] ?? '' },
+      encoding: 'utf8',
+    });
     expect(run.stdout).toBe(checkout.stdout);
     expect(JSON.parse(run.stdout).evidence.events).toBeGreaterThan(0);
   });

@@ -12,10 +12,21 @@ const merged: PolicyDocument[] = [{ Version: '2012-10-17', Statement: [{ Effect:
 
 function grant(versionDate: string, createDate = '2024-01-01T00:00:00Z'): RoleGrant {
   return {
-    arn: 'arn:aws:iam::123456789012:role/app', name: 'app', path: '/', accountId: '123456789012', serviceLinked: false, createDate,
+    arn: 'arn:aws:iam::123456789012:role/app',
+    name: 'app',
+    path: '/',
+    accountId: '123456789012',
+    serviceLinked: false,
+    createDate,
     policies: [
       { kind: 'inline', name: 'old-inline', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } },
-      { kind: 'managed', name: 'fresh', arn: 'arn:aws:iam::123456789012:policy/fresh', versionDate, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 'sqs:SendMessage'], Resource: '*' }] } },
+      {
+        kind: 'managed',
+        name: 'fresh',
+        arn: 'arn:aws:iam::123456789012:policy/fresh',
+        versionDate,
+        document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 'sqs:SendMessage'], Resource: '*' }] },
+      },
     ],
   };
 }

@@ -61,7 +61,17 @@ function mappedRecords(records: readonly CloudTrailRecord[]): Scenario['used'] {
   if (records.length === 0) return [];
   const window = { start: '2000-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z' };
   const rows = groupRecords(records, { kind: 'all' }, window);
-  const evidence: Evidence = { source: 'test', files: 1, bytes: 1, skippedFiles: [], records: records.length, invalidRecords: 0, events: records.length, covered: { first: window.start, last: window.end }, dataEventSources: [] };
+  const evidence: Evidence = {
+    source: 'test',
+    files: 1,
+    bytes: 1,
+    skippedFiles: [],
+    records: records.length,
+    invalidRecords: 0,
+    events: records.length,
+    covered: { first: window.start, last: window.end },
+    dataEventSources: [],
+  };
   const report = reduceUsage({ window, rows, evidence }, createMapper(catalog));
   return report.roles.flatMap((r) => r.used.map((u) => ({ action: u.action, resources: u.resources })));
 }
@@ -169,8 +179,7 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
     const text = JSON.stringify(first.policies);
     for (const c of scenario.expect?.contains ?? []) expect(text).toContain(c);
     for (const c of scenario.expect?.excludes ?? []) expect(text).not.toContain(c);
-    if (scenario.expect?.maxActions !== undefined)
-      expect(first.scope.after.actions).toBeLessThanOrEqual(scenario.expect.maxActions);
+    if (scenario.expect?.maxActions !== undefined) expect(first.scope.after.actions).toBeLessThanOrEqual(scenario.expect.maxActions);
     if (scenario.expect?.policies !== undefined) expect(first.policies.length).toBe(scenario.expect.policies);
     const codes = first.diagnostics.map((d) => d.code);
     for (const c of scenario.expect?.diagnostics ?? []) expect(codes).toContain(c);
@@ -202,18 +211,16 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
     for (const s of proposal.policies.flatMap((d) => d.Statement)) {
       if (s.Effect !== 'Allow' || s.NotResource !== undefined) continue;
       const actions = asList(s.Action).flatMap((a) => expandActionPattern(catalog, a));
-      for (const action of actions.slice(0, 40))
-        for (const r of asList(s.Resource)) if (r !== '*') probes.push({ action, resource: concrete(r) });
+      for (const action of actions.slice(0, 40)) for (const r of asList(s.Resource)) if (r !== '*') probes.push({ action, resource: concrete(r) });
     }
     for (const probe of probes) {
       const after = await simulate(proposal.policies, boundary, probe.action, probe.resource, context);
       if (after !== 'Allowed') continue;
       const before = await simulate(current, boundary, probe.action, probe.resource, context);
       expect(before, `${probe.action} ${probe.resource} newly allowed`).toBe('Allowed');
-      expect(
-        evaluate(current, probe, { boundary, denyConditions: 'assume-unmet' }).decision,
-        `our evaluator agrees on ${probe.action} ${probe.resource}`,
-      ).toBe('allowed');
+      expect(evaluate(current, probe, { boundary, denyConditions: 'assume-unmet' }).decision, `our evaluator agrees on ${probe.action} ${probe.resource}`).toBe(
+        'allowed',
+      );
     }
   });
 
@@ -226,11 +233,15 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
     const context = scenario.context ?? {};
     const union = shares.map((s) => s.proposed).filter((d) => d.Statement.length > 0);
     const probesOf = (docs: readonly PolicyDocument[]): { action: string; resource: string }[] =>
-      docs.flatMap((d) => d.Statement).flatMap((s) => {
-        if (s.Effect !== 'Allow' || s.NotResource !== undefined) return [];
-        const actions = asList(s.Action).flatMap((a) => expandActionPattern(catalog, a)).slice(0, 40);
-        return actions.flatMap((action) => asList(s.Resource).map((r) => ({ action, resource: concrete(r) })));
-      });
+      docs
+        .flatMap((d) => d.Statement)
+        .flatMap((s) => {
+          if (s.Effect !== 'Allow' || s.NotResource !== undefined) return [];
+          const actions = asList(s.Action)
+            .flatMap((a) => expandActionPattern(catalog, a))
+            .slice(0, 40);
+          return actions.flatMap((action) => asList(s.Resource).map((r) => ({ action, resource: concrete(r) })));
+        });
     // Each share grants nothing its own document does not (the boundary aside: it stays attached).
     for (const [i, share] of shares.entries()) {
       const own = grant.policies[i]?.document;

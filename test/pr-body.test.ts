@@ -14,7 +14,10 @@ import { count } from '../src/render/format.js';
 import { renderPolicyDiff } from '../src/render/policy-diff.js';
 import { PR_BODY_LIMIT, renderPrBody } from '../src/render/pr-body.js';
 
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<MinimizePlan, 'current'>;
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<
+  MinimizePlan,
+  'current'
+>;
 const plan: MinimizePlan = { ...fixture, current: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }] };
 
 describe('PR body', () => {
@@ -37,23 +40,25 @@ describe('PR body', () => {
     }
   });
 
-  it('states the self-check with the plan\'s own figures', () => {
+  it("states the self-check with the plan's own figures", () => {
     const v = plan.verification;
     expect(v.allowed).toBe(v.observedCalls);
-    expect(body).toContain(`✅ **Verified:** all ${count(v.observedCalls)} observed calls (distinct requests) are allowed by the new policy; it allows nothing`);
+    expect(body).toContain(
+      `✅ **Verified:** all ${count(v.observedCalls)} observed calls (distinct requests) are allowed by the new policy; it allows nothing`,
+    );
     const failed = renderPrBody({ plan: { ...plan, verification: { ...v, allowed: v.allowed - 1 } }, target: 't', diff: '', version: '0' });
     expect(failed).toContain(`❌ **Verified:** only ${count(v.allowed - 1)} of ${count(v.observedCalls)} observed calls`);
     expect(body.startsWith(`## Least privilege for \`${plan.roleName}\``)).toBe(true);
   });
 
-  it('cuts only the diff when the body would exceed GitHub\'s limit', () => {
+  it("cuts only the diff when the body would exceed GitHub's limit", () => {
     const huge = renderPrBody({ plan, target: 't', diff: '+x\n'.repeat(40_000), version: '0' });
     expect(huge.length).toBeLessThanOrEqual(PR_BODY_LIMIT);
     expect(huge).toContain('The diff is cut here');
     expect(huge).toContain('### Rolling back');
   });
 
-  it('writes the share of the policy the file holds, and refuses a file holding none of the role\'s policies', () => {
+  it("writes the share of the policy the file holds, and refuses a file holding none of the role's policies", () => {
     const [share] = plan.policies;
     if (share === undefined) throw new Error('the golden plan has no policies[]');
     const input = { plan, file: 'p.json', resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' };

@@ -130,14 +130,25 @@ describe('CloudFormation templates from public repositories', () => {
 });
 
 describe('CloudFormation templates iamtrim refuses, saying why', () => {
-  const anything = share({ Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] }, { Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] });
+  const anything = share(
+    { Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] },
+    { Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] },
+  );
 
   it.skipIf(!present)(`karpenter-getting-started.yaml: every PolicyDocument is !Sub of JSON text${why}`, () => {
     const found = matchTemplatePolicy('karpenter.yaml', read('cloudformation/karpenter-getting-started.yaml'), undefined, [anything]);
     expect(found.kind).toBe('none');
     if (found.kind !== 'none') return;
-    expect(found.refused.map((p) => p.logicalId)).toEqual(['NodeLifecyclePolicy', 'IAMIntegrationPolicy', 'EKSIntegrationPolicy', 'InterruptionPolicy', 'ZonalShiftPolicy', 'ResourceDiscoveryPolicy']);
-    for (const p of found.refused) expect(p.result).toEqual({ kind: 'refused', reason: 'the PolicyDocument is built with Fn::Sub (JSON text with substitutions), not written out' });
+    expect(found.refused.map((p) => p.logicalId)).toEqual([
+      'NodeLifecyclePolicy',
+      'IAMIntegrationPolicy',
+      'EKSIntegrationPolicy',
+      'InterruptionPolicy',
+      'ZonalShiftPolicy',
+      'ResourceDiscoveryPolicy',
+    ]);
+    for (const p of found.refused)
+      expect(p.result).toEqual({ kind: 'refused', reason: 'the PolicyDocument is built with Fn::Sub (JSON text with substitutions), not written out' });
   });
 
   it.skipIf(!present)(`s3-find-and-forget-deletion-flow.yaml: a statement under !If [WithKMS, ..., !Ref AWS::NoValue]${why}`, () => {
@@ -145,7 +156,9 @@ describe('CloudFormation templates iamtrim refuses, saying why', () => {
     const found = matchTemplatePolicy('deletion-flow.yaml', text, 'DeleteTaskRole', [anything]);
     expect(found.kind).toBe('none');
     if (found.kind !== 'none') return;
-    expect(found.refused.map((p) => p.result)).toEqual([{ kind: 'refused', reason: 'statement 5 is built with Fn::If, which depends on Conditions iamtrim cannot follow' }]);
+    expect(found.refused.map((p) => p.result)).toEqual([
+      { kind: 'refused', reason: 'statement 5 is built with Fn::If, which depends on Conditions iamtrim cannot follow' },
+    ]);
   });
 
   it.skipIf(!present)(`widdix-ecs-cluster.yaml: a role none of whose policies is in the template is refused, the closest named${why}`, () => {

@@ -100,11 +100,19 @@ beforeAll(async () => {
   manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 3_000, seed: 11 });
   work = join(dir, 'work');
   git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false']] as const) git(work, 'config', k, v);
+  for (const [k, v] of [
+    ['user.name', 'Dev'],
+    ['user.email', 'dev@example.com'],
+    ['commit.gpgsign', 'false'],
+  ] as const)
+    git(work, 'config', k, v);
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   await writeFile(join(work, 'unrelated.yaml'), UNRELATED);
   // As in lambda-power-tuning.yml: a flow mapping whose closing brace is not indented, which the yaml parser rejects.
-  await writeFile(join(work, 'broken.yaml'), 'Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      VpcConfig: !If [UseVpc, {\n        SubnetIds: !Ref Subnets\n    }, !Ref AWS::NoValue]\n');
+  await writeFile(
+    join(work, 'broken.yaml'),
+    'Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      VpcConfig: !If [UseVpc, {\n        SubnetIds: !Ref Subnets\n    }, !Ref AWS::NoValue]\n',
+  );
   git(work, 'add', '.');
   git(work, 'commit', '--quiet', '-m', 'initial');
 }, 120_000);
@@ -112,12 +120,26 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const args = (file: string): string[] => [
-  'pr', '--role', 'app-api', '--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile,
-  '--repo', work, '--file', file, '--dry-run',
+  'pr',
+  '--role',
+  'app-api',
+  '--days',
+  '20',
+  '--end',
+  '2026-03-01T00:00:00Z',
+  '--logs',
+  manifest.logsDir,
+  '--iam',
+  manifest.iamFile,
+  '--repo',
+  work,
+  '--file',
+  file,
+  '--dry-run',
 ];
 
 describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
-  it('asks which policy when the template holds several of the role\'s', async () => {
+  it("asks which policy when the template holds several of the role's", async () => {
     const run = await runCli(args('template.yaml'), { now: '2026-03-01T06:00:00Z' });
     expect(run.code).toBe(3);
     expect(run.err).toContain("2 of its policies are app-api's (AppApiRole (Role) policy app-api-data, AppCommon (AWS::IAM::ManagedPolicy))");
@@ -151,9 +173,30 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
 
   it('pr --plan writes the reviewed plan into the template: the same file diff as computing it', async () => {
     const planFile = join(dir, 'plan.json');
-    const minimize = await runCli(['minimize', '--role', 'app-api', '--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile, '--format', 'json', '--out', planFile], { now: '2026-03-01T06:00:00Z' });
+    const minimize = await runCli(
+      [
+        'minimize',
+        '--role',
+        'app-api',
+        '--days',
+        '20',
+        '--end',
+        '2026-03-01T00:00:00Z',
+        '--logs',
+        manifest.logsDir,
+        '--iam',
+        manifest.iamFile,
+        '--format',
+        'json',
+        '--out',
+        planFile,
+      ],
+      { now: '2026-03-01T06:00:00Z' },
+    );
     expect(minimize.code, minimize.err).toBe(0);
-    const fromPlan = await runCli(['pr', '--plan', planFile, '--repo', work, '--file', 'template.yaml', '--resource', 'AppApiRole', '--dry-run'], { now: '2026-03-01T06:00:00Z' });
+    const fromPlan = await runCli(['pr', '--plan', planFile, '--repo', work, '--file', 'template.yaml', '--resource', 'AppApiRole', '--dry-run'], {
+      now: '2026-03-01T06:00:00Z',
+    });
     expect(fromPlan.code, fromPlan.err).toBe(0);
     const computed = await runCli([...args('template.yaml'), '--resource', 'AppApiRole'], { now: '2026-03-01T06:00:00Z' });
     const diff = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
@@ -161,14 +204,14 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
     expect(diff(fromPlan.out)).toBe(diff(computed.out));
   }, 60_000);
 
-  it('refuses a template that holds none of the role\'s policies, naming the closest', async () => {
+  it("refuses a template that holds none of the role's policies, naming the closest", async () => {
     const run = await runCli(args('unrelated.yaml'), { now: '2026-03-01T06:00:00Z' });
     expect(run.code).toBe(3);
     expect(run.err).toMatch(/none of its 1 IAM policies is one of app-api's policies; closest: app-api-data/);
     expect(run.err.trim().split('\n')[0]).not.toMatch(/^\s+at /);
   }, 60_000);
 
-  it('refuses a YAML file it cannot parse in one line naming the file and the parser\'s reason, writing nothing', async () => {
+  it("refuses a YAML file it cannot parse in one line naming the file and the parser's reason, writing nothing", async () => {
     const run = await runCli(args('broken.yaml'), { now: '2026-03-01T06:00:00Z' });
     expect(run.code).toBe(3);
     expect(run.err).toMatch(/^iamtrim: --file broken\.yaml: not YAML iamtrim can read \(Flow map in block collection must be sufficiently indented/);
@@ -194,17 +237,32 @@ function policyTemplate(document: string, eol = '\n'): string {
 
 describe('CloudFormation policy documents written in other styles', () => {
   it('a flow-style document is written back as one flow line, its intrinsics kept', () => {
-    const text = policyTemplate("{Version: '2012-10-17', Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: [!Sub '${AWS::StackName}-orders/*', !GetAtt Table.Arn]}]}").replace("'${AWS::StackName}", "'arn:aws:s3:::${AWS::StackName}");
+    const text = policyTemplate(
+      "{Version: '2012-10-17', Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: [!Sub '${AWS::StackName}-orders/*', !GetAtt Table.Arn]}]}",
+    ).replace("'${AWS::StackName}", "'arn:aws:s3:::${AWS::StackName}");
     const match = matchTemplatePolicy('t.yaml', text, undefined, [share(current, proposed)]);
     expect(match.kind).toBe('matched');
     if (match.kind !== 'matched') return;
     const after = rewriteTemplatePolicy('t.yaml', text, match.read.target, proposed, match.expressions).content;
-    expect(after).toBe(policyTemplate('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": !Sub \'arn:aws:s3:::${AWS::StackName}-orders/*\'}]}'));
-    expect(resolveCfn((parseCfn(after).toJS() as { Resources: { P: { Properties: { PolicyDocument: unknown } } } }).Resources.P.Properties.PolicyDocument)).toEqual(proposed);
+    expect(after).toBe(
+      policyTemplate(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": !Sub \'arn:aws:s3:::${AWS::StackName}-orders/*\'}]}',
+      ),
+    );
+    expect(
+      resolveCfn((parseCfn(after).toJS() as { Resources: { P: { Properties: { PolicyDocument: unknown } } } }).Resources.P.Properties.PolicyDocument),
+    ).toEqual(proposed);
   });
 
   it('a CRLF template keeps CRLF in the new span', () => {
-    const block = ['', '        Version: "2012-10-17"', '        Statement:', '          - Effect: Allow', '            Action: [s3:GetObject, s3:PutObject]', "            Resource: [!Sub 'arn:aws:s3:::${AWS::StackName}-orders/*', !GetAtt Table.Arn]"].join('\r\n');
+    const block = [
+      '',
+      '        Version: "2012-10-17"',
+      '        Statement:',
+      '          - Effect: Allow',
+      '            Action: [s3:GetObject, s3:PutObject]',
+      "            Resource: [!Sub 'arn:aws:s3:::${AWS::StackName}-orders/*', !GetAtt Table.Arn]",
+    ].join('\r\n');
     const text = policyTemplate(block, '\r\n');
     const match = matchTemplatePolicy('t.yaml', text, undefined, [share(current, proposed)]);
     if (match.kind !== 'matched') throw new Error(match.kind);
@@ -215,7 +273,14 @@ describe('CloudFormation policy documents written in other styles', () => {
   });
 
   it('a document with its marks written back as read (what --restore does) keeps every intrinsic and adds only the new statement', () => {
-    const block = ['', '        Version: "2012-10-17"', '        Statement:', '          - Effect: Allow', '            Action: [s3:GetObject, s3:PutObject]', "            Resource: [!Sub 'arn:aws:s3:::${AWS::StackName}-orders/*', !GetAtt Table.Arn]"].join('\n');
+    const block = [
+      '',
+      '        Version: "2012-10-17"',
+      '        Statement:',
+      '          - Effect: Allow',
+      '            Action: [s3:GetObject, s3:PutObject]',
+      "            Resource: [!Sub 'arn:aws:s3:::${AWS::StackName}-orders/*', !GetAtt Table.Arn]",
+    ].join('\n');
     const text = policyTemplate(block);
     const match = matchTemplatePolicy('t.yaml', text, undefined, [share(current, proposed)]);
     if (match.kind !== 'matched') throw new Error(match.kind);
@@ -223,7 +288,9 @@ describe('CloudFormation policy documents written in other styles', () => {
     const doc: PolicyDocument = { ...match.read.document, Statement: [...match.read.document.Statement, added] };
     const after = rewriteTemplatePolicy('t.yaml', text, match.read.target, doc, match.read.expressions).content;
     expect(after).toContain("- !Sub 'arn:aws:s3:::${AWS::StackName}-orders/*'\n              - !GetAtt Table.Arn");
-    const written = resolveCfn((parseCfn(after).toJS() as { Resources: { P: { Properties: { PolicyDocument: unknown } } } }).Resources.P.Properties.PolicyDocument);
+    const written = resolveCfn(
+      (parseCfn(after).toJS() as { Resources: { P: { Properties: { PolicyDocument: unknown } } } }).Resources.P.Properties.PolicyDocument,
+    );
     expect(written).toEqual({ Version: '2012-10-17', Statement: [{ ...current.Statement[0] }, added] });
   });
 
@@ -232,7 +299,13 @@ describe('CloudFormation policy documents written in other styles', () => {
     // S3ReadPolicy as the SAM policy template list documents it, for bucket `uploads`.
     const inIam: PolicyDocument = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:GetObjectVersion', 's3:GetLifecycleConfiguration'], Resource: ['arn:aws:s3:::uploads', 'arn:aws:s3:::uploads/*'] }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:GetObjectVersion', 's3:GetLifecycleConfiguration'],
+          Resource: ['arn:aws:s3:::uploads', 'arn:aws:s3:::uploads/*'],
+        },
+      ],
     };
     const kept: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::uploads/*' }] };
     const match = matchTemplatePolicy('template.json', text, undefined, [{ ...share(inIam, kept), name: 'FnRolePolicy1' }]);
@@ -256,10 +329,26 @@ describe('CloudFormation policy documents written in other styles', () => {
 
   it.each([
     ['an anchor inside the document', "{Statement: [{Effect: Allow, Action: &a [s3:GetObject, s3:PutObject], Resource: '*'}]}", /anchor \(&a\)/],
-    ['a resource chosen with Fn::If', "{Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: !If [Prod, '*', !Ref AWS::NoValue]}]}", /Fn::If, which depends on Conditions/],
-    ['a resource list from Fn::Split', "{Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: !Split [',', !Ref Arns]}]}", /Fn::Split, whose length depends on the stack/],
-    ['a document written as !Sub JSON text', '!Sub \'{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}\'', /PolicyDocument is built with Fn::Sub \(JSON text with substitutions\)/],
-    ['a statement that is a Principal statement', "{Statement: [{Effect: Allow, Principal: '*', Action: [s3:GetObject, s3:PutObject], Resource: '*'}]}", /names a Principal/],
+    [
+      'a resource chosen with Fn::If',
+      "{Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: !If [Prod, '*', !Ref AWS::NoValue]}]}",
+      /Fn::If, which depends on Conditions/,
+    ],
+    [
+      'a resource list from Fn::Split',
+      "{Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: !Split [',', !Ref Arns]}]}",
+      /Fn::Split, whose length depends on the stack/,
+    ],
+    [
+      'a document written as !Sub JSON text',
+      '!Sub \'{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}\'',
+      /PolicyDocument is built with Fn::Sub \(JSON text with substitutions\)/,
+    ],
+    [
+      'a statement that is a Principal statement',
+      "{Statement: [{Effect: Allow, Principal: '*', Action: [s3:GetObject, s3:PutObject], Resource: '*'}]}",
+      /names a Principal/,
+    ],
   ])('refuses %s, saying why', (_, document, reason) => {
     const found = matchTemplatePolicy('t.yaml', policyTemplate(document), undefined, [share(current, proposed)]);
     expect(found.kind).toBe('none');

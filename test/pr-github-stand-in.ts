@@ -61,7 +61,14 @@ export async function startGitHubStandIn(owner: string, repo: string): Promise<G
       }
       if (req.method === 'POST' && path === base && body !== undefined) {
         if (pulls.some((p) => p.state === 'open' && p.head === body['head'])) return send(422, { message: 'A pull request already exists' });
-        const pull: StandInPull = { number: pulls.length + 1, state: 'open', title: String(body['title']), body: String(body['body']), head: String(body['head']), base: String(body['base']) };
+        const pull: StandInPull = {
+          number: pulls.length + 1,
+          state: 'open',
+          title: String(body['title']),
+          body: String(body['body']),
+          head: String(body['head']),
+          base: String(body['base']),
+        };
         pulls.push(pull);
         return send(201, toJson(pull));
       }

@@ -41,8 +41,30 @@ function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): CliIo & 
 }
 
 function prArgs(...extra: string[]): string[] {
-  return ['node', 'iamtrim', 'pr', '--role', 'app-api', '--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile,
-    '--repo', work, '--file', 'infra/iam.tf', '--resource', 'data.aws_iam_policy_document.app', '--github-api-url', github.url, ...extra];
+  return [
+    'node',
+    'iamtrim',
+    'pr',
+    '--role',
+    'app-api',
+    '--days',
+    '20',
+    '--end',
+    '2026-03-01T00:00:00Z',
+    '--logs',
+    manifest.logsDir,
+    '--iam',
+    manifest.iamFile,
+    '--repo',
+    work,
+    '--file',
+    'infra/iam.tf',
+    '--resource',
+    'data.aws_iam_policy_document.app',
+    '--github-api-url',
+    github.url,
+    ...extra,
+  ];
 }
 
 beforeAll(async () => {
@@ -53,7 +75,13 @@ beforeAll(async () => {
   work = join(dir, 'work');
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
   git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false'], [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git']]) git(work, 'config', k ?? '', v ?? '');
+  for (const [k, v] of [
+    ['user.name', 'Dev'],
+    ['user.email', 'dev@example.com'],
+    ['commit.gpgsign', 'false'],
+    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
+  ])
+    git(work, 'config', k ?? '', v ?? '');
   git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
   await mkdir(join(work, 'infra'));
   await writeFile(join(work, 'infra', 'iam.tf'), await readFile(join(import.meta.dirname, 'pr-files', 'main.tf'), 'utf8'));
@@ -90,7 +118,7 @@ describe('iamtrim pr', () => {
     for (const other of ['kms:Decrypt', 'secretsmanager:GetSecretValue', 'logs:']) expect(diff).not.toContain(other);
   }, 60_000);
 
-  it('refuses a file whose policy is none of the role\'s (exit 3), naming the closest match and the role\'s policies', async () => {
+  it("refuses a file whose policy is none of the role's (exit 3), naming the closest match and the role's policies", async () => {
     await mkdir(join(work, 'policies'), { recursive: true });
     await writeFile(join(work, 'policies', 'unrelated.json'), await readFile(join(import.meta.dirname, 'pr-files', 'unrelated.json'), 'utf8'));
     git(work, 'add', '.');
@@ -116,7 +144,14 @@ describe('iamtrim pr', () => {
     expect(posts[0]?.authorization).toBe(`token ${TOKEN}`);
     expect(posts[0]?.body).toMatchObject({ head: BRANCH, base: 'main' });
     const body = String(posts[0]?.body?.['body']);
-    for (const part of ['### Kept: used in the window', '### Removed from app-api-data: not used in the window', '**Verified:** all', '### Evidence', '### Rolling back', '```diff']) {
+    for (const part of [
+      '### Kept: used in the window',
+      '### Removed from app-api-data: not used in the window',
+      '**Verified:** all',
+      '### Evidence',
+      '### Rolling back',
+      '```diff',
+    ]) {
       expect(body).toContain(part);
     }
     // Truthful figures (D1): the policy rewritten, the ones that stay attached, every affected principal.
@@ -227,8 +262,23 @@ describe('iamtrim pr', () => {
     const planFile = join(dir, 'plan.json');
     const minimize = testIo({});
     const window = ['--days', '20', '--end', '2026-03-01T00:00:00Z', '--logs', manifest.logsDir, '--iam', manifest.iamFile];
-    expect(await main(['node', 'iamtrim', 'minimize', '--role', 'app-api', ...window, '--resources', 'service', '--format', 'json', '--out', planFile], minimize)).toBe(0);
-    const fromPlanArgs = ['node', 'iamtrim', 'pr', '--plan', planFile, '--repo', work, '--file', 'infra/iam.tf', '--resource', 'data.aws_iam_policy_document.app', '--dry-run'];
+    expect(
+      await main(['node', 'iamtrim', 'minimize', '--role', 'app-api', ...window, '--resources', 'service', '--format', 'json', '--out', planFile], minimize),
+    ).toBe(0);
+    const fromPlanArgs = [
+      'node',
+      'iamtrim',
+      'pr',
+      '--plan',
+      planFile,
+      '--repo',
+      work,
+      '--file',
+      'infra/iam.tf',
+      '--resource',
+      'data.aws_iam_policy_document.app',
+      '--dry-run',
+    ];
     const fromPlan = testIo({});
     expect(await main(fromPlanArgs, fromPlan)).toBe(0);
     const recomputed = testIo({});

@@ -42,39 +42,64 @@ function rendered(text: string, values: Record<string, string>): unknown {
 describe('Terraform file()/templatefile() on real files', () => {
   const logGroup = 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/gh-scale-up';
   it.skipIf(!present)(`scale-up.tf aws_iam_role_policy.scale_up_logging -> templatefile policies/lambda-cloudwatch.json: the expression survives${why}`, () => {
-    const current: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup}*` }] };
-    const proposed: PolicyDocument = { Version: '2012-10-17', Statement: [{ Sid: 'AllowLogs', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `${logGroup}*` }] };
+    const current: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup}*` }],
+    };
+    const proposed: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'AllowLogs', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `${logGroup}*` }],
+    };
     const out = rewrite('scale-up.tf', 'aws_iam_role_policy.scale_up_logging', current, proposed);
     expect(out.path).toBe('github-runner/policies/lambda-cloudwatch.json');
     expect(out.after).toContain('"${log_group_arn}*"');
     expect(out.after).not.toContain('CreateLogStream');
     expect(out.after).not.toContain('123456789012');
-    expect(rendered(out.after, { log_group_arn: logGroup })).toEqual({ Version: '2012-10-17', Statement: [{ Sid: 'AllowLogs', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `${logGroup}*` }] });
+    expect(rendered(out.after, { log_group_arn: logGroup })).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'AllowLogs', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `${logGroup}*` }],
+    });
   });
 
-  it.skipIf(!present)(`policies-runner.tf aws_iam_role_policy.ec2 -> templatefile policies/instance-ec2.json: a literal IAM variable stays escaped${why}`, () => {
-    const condition = { StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } };
-    const current: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*', Condition: condition }] };
-    const instances = 'arn:aws:ec2:eu-west-1:123456789012:instance/*';
-    const proposed: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: instances, Condition: condition }] };
-    const out = rewrite('policies-runner.tf', 'aws_iam_role_policy.ec2', current, proposed);
-    expect(out.after).toContain('"$${ec2:SourceInstanceARN}"');
-    expect(rendered(out.after, {})).toEqual(proposed);
-  });
+  it.skipIf(!present)(
+    `policies-runner.tf aws_iam_role_policy.ec2 -> templatefile policies/instance-ec2.json: a literal IAM variable stays escaped${why}`,
+    () => {
+      const condition = { StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } };
+      const current: PolicyDocument = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*', Condition: condition }],
+      };
+      const instances = 'arn:aws:ec2:eu-west-1:123456789012:instance/*';
+      const proposed: PolicyDocument = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: instances, Condition: condition }],
+      };
+      const out = rewrite('policies-runner.tf', 'aws_iam_role_policy.ec2', current, proposed);
+      expect(out.after).toContain('"$${ec2:SourceInstanceARN}"');
+      expect(rendered(out.after, {})).toEqual(proposed);
+    },
+  );
 
   it.skipIf(!present)(`policies-runner.tf aws_iam_role_policy.describe_tags -> file(): plain JSON, matched and left alone when nothing changes${why}`, () => {
     const reference = policyFileReference('github-runner/policies-runner.tf', read('github-runner/policies-runner.tf'), 'aws_iam_role_policy.describe_tags');
-    expect(reference).toEqual({ target: 'aws_iam_role_policy.describe_tags', path: 'github-runner/policies/instance-describe-tags-policy.json', template: false });
+    expect(reference).toEqual({
+      target: 'aws_iam_role_policy.describe_tags',
+      path: 'github-runner/policies/instance-describe-tags-policy.json',
+      template: false,
+    });
     const policy = readPolicyFile(reference?.path ?? '', read('github-runner/policies/instance-describe-tags-policy.json'), undefined);
     const doc: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*' }] };
     expect(matchPolicy(policy, [share(doc, doc)]).matched).toBe(true);
   });
 
-  it.skipIf(!present)(`scale-up.tf aws_iam_role_policy.scale_up -> policies/lambda-scale-up.json with %{ if } directives: refused with the reason${why}`, () => {
-    const reference = policyFileReference('github-runner/scale-up.tf', read('github-runner/scale-up.tf'), 'aws_iam_role_policy.scale_up');
-    expect(reference?.template).toBe(true);
-    expect(() => readPolicyFile(reference?.path ?? '', read('github-runner/policies/lambda-scale-up.json'), undefined, { template: true })).toThrow(
-      /uses directives \(%\{ if \}, %\{ for \}\); iamtrim cannot rewrite it/,
-    );
-  });
+  it.skipIf(!present)(
+    `scale-up.tf aws_iam_role_policy.scale_up -> policies/lambda-scale-up.json with %{ if } directives: refused with the reason${why}`,
+    () => {
+      const reference = policyFileReference('github-runner/scale-up.tf', read('github-runner/scale-up.tf'), 'aws_iam_role_policy.scale_up');
+      expect(reference?.template).toBe(true);
+      expect(() => readPolicyFile(reference?.path ?? '', read('github-runner/policies/lambda-scale-up.json'), undefined, { template: true })).toThrow(
+        /uses directives \(%\{ if \}, %\{ for \}\); iamtrim cannot rewrite it/,
+      );
+    },
+  );
 });

@@ -55,7 +55,7 @@ describe.each([
   ['aws_iam_role_policy.heredoc', 'policy = <<EOF', 'data "aws_iam_policy_document" "doc"'],
   ['data.aws_iam_policy_document.doc', 'data "aws_iam_policy_document" "doc"', '\u0000'],
 ])('%s', (address, spanStart, after) => {
-  it('matches the role\'s policy through its expressions and keeps them where the kept resource is the one they denote', async () => {
+  it("matches the role's policy through its expressions and keeps them where the kept resource is the one they denote", async () => {
     const read = readPolicyFile('references.tf', TF, address);
     const match = matchPolicy(read, [other, mine]);
     expect(match.matched).toBe(true);
@@ -90,7 +90,12 @@ describe.each([
 
 describe('matchPolicy on JSON', () => {
   it('ignores statement order, list order, Sids and action case; a different resource does not match', () => {
-    const text = JSON.stringify({ Statement: [{ Sid: 'X', Effect: 'Allow', Action: ['S3:*'], Resource: [ORDERS, `${ORDERS}/*`] }, { Effect: 'Allow', Action: 'dynamodb:*', Resource: TABLE }] });
+    const text = JSON.stringify({
+      Statement: [
+        { Sid: 'X', Effect: 'Allow', Action: ['S3:*'], Resource: [ORDERS, `${ORDERS}/*`] },
+        { Effect: 'Allow', Action: 'dynamodb:*', Resource: TABLE },
+      ],
+    });
     expect(matchPolicy(readPolicyFile('p.json', text, undefined), [mine]).matched).toBe(true);
     const changedText = text.replace('table/orders', 'table/other');
     expect(matchPolicy(readPolicyFile('p.json', changedText, undefined), [mine]).matched).toBe(false);

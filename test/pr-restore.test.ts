@@ -74,7 +74,15 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function io(env: Record<string, string>): CliIo & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t), interactive: false, now: () => new Date(END), env };
+  const o = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (o.stdout += t),
+    err: (t: string) => void (o.stderr += t),
+    interactive: false,
+    now: () => new Date(END),
+    env,
+  };
   return o;
 }
 
@@ -115,7 +123,13 @@ beforeAll(async () => {
   work = join(dir, 'work');
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
   git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false'], [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git']]) git(work, 'config', k!, v!);
+  for (const [k, v] of [
+    ['user.name', 'Dev'],
+    ['user.email', 'dev@example.com'],
+    ['commit.gpgsign', 'false'],
+    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
+  ])
+    git(work, 'config', k!, v!);
   git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
   await mkdir(join(work, 'policies'));
   await writeFile(join(work, 'policies', 'reports-job.json'), JSON.stringify(TIGHTENED, null, 2) + '\n');
@@ -130,8 +144,25 @@ afterAll(async () => {
 });
 
 const args = (...extra: string[]): string[] => [
-  'node', 'iamtrim', 'pr', '--restore', '--role', 'reports-job', '--days', '7', '--end', END, '--logs', logs, '--iam', iam,
-  '--repo', work, '--file', 'policies/reports-job.json', ...extra,
+  'node',
+  'iamtrim',
+  'pr',
+  '--restore',
+  '--role',
+  'reports-job',
+  '--days',
+  '7',
+  '--end',
+  END,
+  '--logs',
+  logs,
+  '--iam',
+  iam,
+  '--repo',
+  work,
+  '--file',
+  'policies/reports-job.json',
+  ...extra,
 ];
 
 describe('pr --restore', () => {
@@ -157,8 +188,11 @@ describe('pr --restore', () => {
     expect(body).toContain('2026-11-25T02:05:00Z');
   }, 120_000);
 
-  it('refuses a file that is not the role\'s policy, and says when there is nothing to restore', async () => {
-    await writeFile(join(work, 'policies', 'other.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] }));
+  it("refuses a file that is not the role's policy, and says when there is nothing to restore", async () => {
+    await writeFile(
+      join(work, 'policies', 'other.json'),
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] }),
+    );
     git(work, 'add', '.');
     git(work, 'commit', '--quiet', '-m', 'other');
     git(work, 'push', '--quiet', 'origin', 'main');

@@ -17,7 +17,13 @@ const doc: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [
     { Sid: 'AllowS3ab12cd34', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::acme-data/${aws:username}/*' },
-    { Sid: 'AllowSqs', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:orders', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+    {
+      Sid: 'AllowSqs',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: 'arn:aws:sqs:eu-west-1:123456789012:orders',
+      Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+    },
   ],
 };
 
@@ -52,7 +58,9 @@ describe('rewritePolicyFile', () => {
     expect(region.start).toBeGreaterThan(blockStart);
     expect(region.endBefore).toBeLessThan(MAIN_TF.indexOf('resource "aws_iam_policy" "app"'));
     // from `version` to the last statement is the policy: comments inside it described the old one
-    expect(out.content).toContain('data "aws_iam_policy_document" "app" {\n  version = "2012-10-17"\n\n  statement {\n    sid    = "AllowS3ab12cd34"\n    effect = "Allow"\n    actions = [');
+    expect(out.content).toContain(
+      'data "aws_iam_policy_document" "app" {\n  version = "2012-10-17"\n\n  statement {\n    sid    = "AllowS3ab12cd34"\n    effect = "Allow"\n    actions = [',
+    );
     expect(out.content).not.toContain('the wildcard grant');
     const before = await parsed(MAIN_TF);
     const after = await parsed(out.content);
@@ -118,7 +126,8 @@ describe('rewritePolicyFile', () => {
   });
 
   it('refuses a data source that merges other documents', () => {
-    const merged = 'data "aws_iam_policy_document" "m" {\n  source_policy_documents = [data.aws_iam_policy_document.a.json]\n  statement {\n    actions = ["s3:*"]\n    resources = ["*"]\n  }\n}\n';
+    const merged =
+      'data "aws_iam_policy_document" "m" {\n  source_policy_documents = [data.aws_iam_policy_document.a.json]\n  statement {\n    actions = ["s3:*"]\n    resources = ["*"]\n  }\n}\n';
     expect(() => rewritePolicyFile('m.tf', merged, doc, undefined)).toThrow(/other documents/);
   });
 

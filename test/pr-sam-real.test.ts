@@ -32,7 +32,18 @@ function dynamoDbCrud(table: string): PolicyDocument {
     Statement: [
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'],
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PutItem',
+          'dynamodb:Scan',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:ConditionCheckItem',
+        ],
         Resource: [TABLE(table), `${TABLE(table)}/index/*`],
       },
     ],
@@ -46,7 +57,17 @@ function s3Crud(bucket: string): PolicyDocument {
     Statement: [
       {
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration', 's3:DeleteObject'],
+        Action: [
+          's3:GetObject',
+          's3:ListBucket',
+          's3:GetBucketLocation',
+          's3:GetObjectVersion',
+          's3:PutObject',
+          's3:PutObjectAcl',
+          's3:GetLifecycleConfiguration',
+          's3:PutLifecycleConfiguration',
+          's3:DeleteObject',
+        ],
         Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
       },
     ],
@@ -146,27 +167,41 @@ describe('SAM templates from public repositories', () => {
     });
   }
 
-  it.skipIf(!present)(`s3-find-and-forget-stream-processor.yaml: both DynamoDBCrudPolicy items are the role's; --resource with SAM's policy name picks one${why}`, () => {
-    const text = read('s3-find-and-forget-stream-processor.yaml');
-    const jobs = { ...share(dynamoDbCrud('jobtablename'), dynamoDbCrud('jobtablename')), name: 'StreamProcessorRolePolicy0' };
-    const queue = { ...share(dynamoDbCrud('deletionqueuetablename'), dynamoDbCrud('deletionqueuetablename')), name: 'StreamProcessorRolePolicy1' };
-    const both = matchTemplatePolicy('template.yaml', text, undefined, [jobs, queue]);
-    expect(both.kind === 'ambiguous' ? both.policies.map((p) => p.id) : both.kind).toEqual(['Resources.StreamProcessor.Properties.Policies[0]', 'Resources.StreamProcessor.Properties.Policies[1]']);
-    const picked = matchTemplatePolicy('template.yaml', text, 'StreamProcessor.StreamProcessorRolePolicy1', [jobs, queue]);
-    expect(picked.kind === 'matched' ? [picked.policy.id, picked.share.name] : picked.kind).toEqual(['Resources.StreamProcessor.Properties.Policies[1]', 'StreamProcessorRolePolicy1']);
-  });
+  it.skipIf(!present)(
+    `s3-find-and-forget-stream-processor.yaml: both DynamoDBCrudPolicy items are the role's; --resource with SAM's policy name picks one${why}`,
+    () => {
+      const text = read('s3-find-and-forget-stream-processor.yaml');
+      const jobs = { ...share(dynamoDbCrud('jobtablename'), dynamoDbCrud('jobtablename')), name: 'StreamProcessorRolePolicy0' };
+      const queue = { ...share(dynamoDbCrud('deletionqueuetablename'), dynamoDbCrud('deletionqueuetablename')), name: 'StreamProcessorRolePolicy1' };
+      const both = matchTemplatePolicy('template.yaml', text, undefined, [jobs, queue]);
+      expect(both.kind === 'ambiguous' ? both.policies.map((p) => p.id) : both.kind).toEqual([
+        'Resources.StreamProcessor.Properties.Policies[0]',
+        'Resources.StreamProcessor.Properties.Policies[1]',
+      ]);
+      const picked = matchTemplatePolicy('template.yaml', text, 'StreamProcessor.StreamProcessorRolePolicy1', [jobs, queue]);
+      expect(picked.kind === 'matched' ? [picked.policy.id, picked.share.name] : picked.kind).toEqual([
+        'Resources.StreamProcessor.Properties.Policies[1]',
+        'StreamProcessorRolePolicy1',
+      ]);
+    },
+  );
 
   it.skipIf(!present)(`shopping-cart-service.yaml: an AWS::IAM::Policy listing two roles is refused (each role holds its own inline copy)${why}`, () => {
     const policies = parseTemplate('template.yaml', read('shopping-cart-service.yaml')).policies;
     const result = (id: string): unknown => policies.find((p) => p.logicalId === id)?.result;
     for (const id of ['LambdaLoggingPolicy', 'DynamoDBReadPolicy']) {
-      expect(result(id)).toEqual({ kind: 'refused', reason: 'it is an inline policy of 2 principals (!Ref ListCartRole, !Ref AddToCartRole); trimmed for one it would take from the others' });
+      expect(result(id)).toEqual({
+        kind: 'refused',
+        reason: 'it is an inline policy of 2 principals (!Ref ListCartRole, !Ref AddToCartRole); trimmed for one it would take from the others',
+      });
     }
     expect((result('DynamoDBWritePolicy') as { kind: string }).kind).toBe('read');
   });
 
   it.skipIf(!present)(`lambda-power-tuning.yml: a flow mapping the yaml parser rejects is refused, naming the line${why}`, () => {
-    expect(() => parseTemplate('template.yml', read('lambda-power-tuning.yml'))).toThrow(/--file template\.yml: not YAML iamtrim can read \(Flow map in block collection must be sufficiently indented and end with a \} at line 90, column 5/);
+    expect(() => parseTemplate('template.yml', read('lambda-power-tuning.yml'))).toThrow(
+      /--file template\.yml: not YAML iamtrim can read \(Flow map in block collection must be sufficiently indented and end with a \} at line 90, column 5/,
+    );
   });
 
   it.skipIf(!present)(`athena-dynamodb.yaml: a function that sets Role has no Policies of its own to match${why}`, () => {

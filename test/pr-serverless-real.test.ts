@@ -27,7 +27,10 @@ const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: '2012-10-
 const logs = (service: string): Statement => ({
   Effect: 'Allow',
   Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-  Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${service}-dev*:*`, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${service}-dev*:*:*`],
+  Resource: [
+    `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${service}-dev*:*`,
+    `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${service}-dev*:*:*`,
+  ],
 });
 
 function share(name: string, current: PolicyDocument, proposed: PolicyDocument): PolicyShare {
@@ -60,7 +63,9 @@ function expectOnlySpan(out: Rewritten): void {
 function actionsOf(path: string, text: string, resource: string): string[] {
   const list = serverlessFile(path, text).lists.find((l) => l.resource === resource && l.ignored === undefined);
   if (list === undefined) throw new Error(`no ${resource}`);
-  return readServerlessList(path, text, list).document.Statement.flatMap((s) => [s.Action ?? []].flat()).sort();
+  return readServerlessList(path, text, list)
+    .document.Statement.flatMap((s) => [s.Action ?? []].flat())
+    .sort();
 }
 
 describe('Serverless Framework serverless.yml on real files', () => {
@@ -69,7 +74,20 @@ describe('Serverless Framework serverless.yml on real files', () => {
     const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/puppies`;
     const domain = `arn:aws:es:us-east-1:${ACCOUNT}:domain/puppy-search`;
     const stream = `${table}/stream/2026-01-01T00:00:00.000`;
-    const dynamodb = ['BatchGetItem', 'DescribeReservedCapacity', 'DescribeReservedCapacityOfferings', 'DescribeStream', 'DescribeTable', 'GetItem', 'GetRecords', 'GetShardIterator', 'ListStreams', 'ListTables', 'Query', 'Scan'];
+    const dynamodb = [
+      'BatchGetItem',
+      'DescribeReservedCapacity',
+      'DescribeReservedCapacityOfferings',
+      'DescribeStream',
+      'DescribeTable',
+      'GetItem',
+      'GetRecords',
+      'GetShardIterator',
+      'ListStreams',
+      'ListTables',
+      'Query',
+      'Scan',
+    ];
     const current = doc(
       logs('aws-golang-dynamo-stream-to-elasticsearch'),
       { Effect: 'Allow', Action: dynamodb.map((a) => `dynamodb:${a}`), Resource: table },
@@ -80,7 +98,11 @@ describe('Serverless Framework serverless.yml on real files', () => {
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: table },
       { Effect: 'Allow', Action: 'es:ESHttpGet', Resource: `${domain}/*` },
       { Effect: 'Allow', Action: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: stream },
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/aws-golang-dynamo-stream-to-elasticsearch-dev-x:*` },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/aws-golang-dynamo-stream-to-elasticsearch-dev-x:*`,
+      },
     );
     const out = rewrite(path, 'aws-golang-dynamo-stream-to-elasticsearch-dev-us-east-1-lambdaRole', current, proposed);
     expectOnlySpan(out);
@@ -97,10 +119,25 @@ describe('Serverless Framework serverless.yml on real files', () => {
     const objects = 'arn:aws:s3:::sig-s3-uploader/test/*';
     const current = doc(
       logs('aws-python-pynamodb-s3-sigurl'),
-      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'], Resource: table },
+      {
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:Query',
+          'dynamodb:Scan',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:DescribeTable',
+        ],
+        Resource: table,
+      },
       { Effect: 'Allow', Action: 's3:*', Resource: objects },
     );
-    const proposed = doc({ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table }, { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects });
+    const proposed = doc(
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects },
+    );
     const out = rewrite(path, 'aws-python-pynamodb-s3-sigurl-test-us-east-1-lambdaRole', current, proposed);
     expectOnlySpan(out);
     expect(out.after).toContain('- ${self:custom.dynamodb_arn}');
@@ -118,7 +155,10 @@ describe('Serverless Framework serverless.yml on real files', () => {
       { Effect: 'Allow', Action: 'comprehend:DetectPiiEntities', Resource: '*' },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
     );
-    const proposed = doc({ Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' }, { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table });
+    const proposed = doc(
+      { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
+    );
     const out = rewrite(path, 'aws-ruby-step-functions-with-callback-dev-us-east-1-lambdaRole', current, proposed);
     expectOnlySpan(out);
     expect(out.after).toContain('- !GetAtt Table.Arn');
@@ -131,13 +171,20 @@ describe('Serverless Framework serverless.yml on real files', () => {
     const path = 'sls-authentication-boilerplate.yml';
     const dynamodb = 'arn:aws:dynamodb:us-east-1:*:*';
     const current = doc(
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:CreateLogGroup'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/serverless-authentication-dev*:*` },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:CreateLogGroup'],
+        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/serverless-authentication-dev*:*`,
+      },
       { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/serverless-authentication-dev*:*:*` },
       { Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: dynamodb },
       { Effect: 'Allow', Action: ['cognito-sync:*', 'cognito-identity:*'], Resource: 'arn:aws:cognito-identity:*:*:*' },
       { Effect: 'Allow', Action: 'cognito-idp:*', Resource: 'arn:aws:cognito-idp:*:*:*' },
     );
-    const proposed = doc({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: dynamodb }, { Effect: 'Allow', Action: 'cognito-idp:GetUser', Resource: 'arn:aws:cognito-idp:*:*:*' });
+    const proposed = doc(
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: dynamodb },
+      { Effect: 'Allow', Action: 'cognito-idp:GetUser', Resource: 'arn:aws:cognito-idp:*:*:*' },
+    );
     const out = rewrite(path, 'serverless-authentication-dev-us-east-1-lambdaRole', current, proposed);
     expectOnlySpan(out);
     expect(out.after).toContain('  iamRoleStatements:\n    - Effect: Allow\n      Action:\n      - dynamodb:PutItem\n');
@@ -158,7 +205,10 @@ describe('Serverless Framework serverless.yml on real files', () => {
       { Effect: 'Allow', Action: 's3:*', Resource: '*' },
       { Effect: 'Allow', Action: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListStreams'], Resource: stream },
     );
-    const proposed = doc({ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table }, { Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: stream });
+    const proposed = doc(
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
+      { Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: stream },
+    );
     const out = rewrite(path, 'MoonMail-v2-webhooks-dev-us-east-1-lambdaRole', current, proposed);
     expectOnlySpan(out);
     expect(out.after).not.toMatch(/dynamodb:\*|kinesis:\*|s3:\*|lambda:InvokeFunction/);
@@ -177,30 +227,46 @@ describe('Serverless Framework serverless.yml on real files', () => {
     expect(out.after).not.toContain('dynamodb:Scan');
   });
 
-  it.skipIf(!present)(`dazn-lambda-powertools: per-function roles, the list chosen by the role's name, !Ref kept and !GetAtt dropped with its action${why}`, () => {
-    const path = 'dazn-powertools-example.yml';
-    const topic = `arn:aws:sns:eu-west-2:${ACCOUNT}:lambda-powertools-demo`;
-    const table = `arn:aws:dynamodb:eu-west-2:${ACCOUNT}:table/demo-DynamoDBTable-1`;
-    const stream = `arn:aws:kinesis:eu-west-2:${ACCOUNT}:stream/demo-KinesisStream-1`;
-    const perFunctionLogs = (fn: string): Statement => ({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:eu-west-2:${ACCOUNT}:log-group:/aws/lambda/lambda-powertools-demo-dev-${fn}:*:*` });
-    const current = doc(
-      perFunctionLogs('kinesis'),
-      { Effect: 'Allow', Action: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListStreams'], Resource: stream },
-      { Effect: 'Allow', Action: 'sns:Publish', Resource: topic },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
-    );
-    const out = rewrite(path, 'lambda-powertools-demo-dev-kinesis-eu-west-2-lambdaRole', current, doc({ Effect: 'Allow', Action: 'sns:Publish', Resource: topic }));
-    expectOnlySpan(out);
-    expect(out.after.slice(out.span[0], out.after.length - (out.before.length - out.span[1]))).toBe('      - Effect: Allow\n        Action:\n          - sns:Publish\n        Resource:\n          - !Ref SnsTopic\n');
-    expect(actionsOf(path, out.after, 'functions.kinesis')).toEqual(['sns:Publish']);
-    // Four functions hold the same `sns:Publish` statement; the role's name says which one is firehose's.
-    const firehose = doc(perFunctionLogs('firehose'), { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
-    const text = read(path);
-    const chosen = matchServerless(path, text, undefined, 'lambda-powertools-demo-dev-firehose-eu-west-2-lambdaRole', [share('p', firehose, firehose)]);
-    expect(chosen.list.resource).toBe('functions.firehose');
-    expect(() => matchServerless(path, text, undefined, 'custom-role', [share('p', firehose, firehose)])).toThrow(/4 statements lists match custom-role's policy: pass --resource/);
-    expect(matchServerless(path, text, 'eventbridge', 'custom-role', [share('p', firehose, firehose)]).list.resource).toBe('functions.eventbridge');
-  });
+  it.skipIf(!present)(
+    `dazn-lambda-powertools: per-function roles, the list chosen by the role's name, !Ref kept and !GetAtt dropped with its action${why}`,
+    () => {
+      const path = 'dazn-powertools-example.yml';
+      const topic = `arn:aws:sns:eu-west-2:${ACCOUNT}:lambda-powertools-demo`;
+      const table = `arn:aws:dynamodb:eu-west-2:${ACCOUNT}:table/demo-DynamoDBTable-1`;
+      const stream = `arn:aws:kinesis:eu-west-2:${ACCOUNT}:stream/demo-KinesisStream-1`;
+      const perFunctionLogs = (fn: string): Statement => ({
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:eu-west-2:${ACCOUNT}:log-group:/aws/lambda/lambda-powertools-demo-dev-${fn}:*:*`,
+      });
+      const current = doc(
+        perFunctionLogs('kinesis'),
+        { Effect: 'Allow', Action: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListStreams'], Resource: stream },
+        { Effect: 'Allow', Action: 'sns:Publish', Resource: topic },
+        { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
+      );
+      const out = rewrite(
+        path,
+        'lambda-powertools-demo-dev-kinesis-eu-west-2-lambdaRole',
+        current,
+        doc({ Effect: 'Allow', Action: 'sns:Publish', Resource: topic }),
+      );
+      expectOnlySpan(out);
+      expect(out.after.slice(out.span[0], out.after.length - (out.before.length - out.span[1]))).toBe(
+        '      - Effect: Allow\n        Action:\n          - sns:Publish\n        Resource:\n          - !Ref SnsTopic\n',
+      );
+      expect(actionsOf(path, out.after, 'functions.kinesis')).toEqual(['sns:Publish']);
+      // Four functions hold the same `sns:Publish` statement; the role's name says which one is firehose's.
+      const firehose = doc(perFunctionLogs('firehose'), { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
+      const text = read(path);
+      const chosen = matchServerless(path, text, undefined, 'lambda-powertools-demo-dev-firehose-eu-west-2-lambdaRole', [share('p', firehose, firehose)]);
+      expect(chosen.list.resource).toBe('functions.firehose');
+      expect(() => matchServerless(path, text, undefined, 'custom-role', [share('p', firehose, firehose)])).toThrow(
+        /4 statements lists match custom-role's policy: pass --resource/,
+      );
+      expect(matchServerless(path, text, 'eventbridge', 'custom-role', [share('p', firehose, firehose)]).list.resource).toBe('functions.eventbridge');
+    },
+  );
 
   describe('serverless-stack-demo-ext-api: a statement from ${file(../../serverless.common.yml):lambdaPolicyXRay}, followed', () => {
     const common = 'sst-demo-ext-api/serverless.common.yml';
@@ -230,7 +296,12 @@ describe('Serverless Framework serverless.yml on real files', () => {
       const before = read(path);
       const parameter = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/stripeSecretKey/*`;
       const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:dev-note-purchased`;
-      const current = doc(logs('notes-app-ext-billing-api'), xray, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameter }, { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
+      const current = doc(
+        logs('notes-app-ext-billing-api'),
+        xray,
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameter },
+        { Effect: 'Allow', Action: 'sns:Publish', Resource: topic },
+      );
       const proposed = doc({ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' }, { Effect: 'Allow', Action: 'sns:Publish', Resource: topic });
       const match = matchServerless(path, before, undefined, 'notes-app-ext-billing-api-dev-us-east-1-lambdaRole', [share('p', current, proposed)], includes());
       expect(() => rewriteServerlessList(path, before, match, proposed, match.expressions)).toThrow(
@@ -250,9 +321,15 @@ describe('Serverless Framework serverless.yml on real files', () => {
   describe('files pr cannot edit are refused with the reason', () => {
     const current = doc({ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' });
     const cases: Array<[string, RegExp]> = [
-      ['sst-demo-ext-api/services/notes-api/serverless.yml', /provider.iamRoleStatements: the statement is \$\{file\(\.\.\/\.\.\/serverless\.common\.yml\):lambdaPolicyXRay\}, from a file iamtrim cannot follow \(sst-demo-ext-api\/serverless.common.yml is not in the repository\)/],
+      [
+        'sst-demo-ext-api/services/notes-api/serverless.yml',
+        /provider.iamRoleStatements: the statement is \$\{file\(\.\.\/\.\.\/serverless\.common\.yml\):lambdaPolicyXRay\}, from a file iamtrim cannot follow \(sst-demo-ext-api\/serverless.common.yml is not in the repository\)/,
+      ],
       ['sst-demo-ext-api/services/billing-api/serverless.yml', /billing-api\/serverless.yml:\d+ provider.iamRoleStatements: the statement is \$\{file\(/],
-      ['sls-examples-node-dynamic-image-resizer.yml', /functions.resize.iamRoleStatements: serverless-iam-roles-per-function is not in plugins, so the framework ignores function-level statements/],
+      [
+        'sls-examples-node-dynamic-image-resizer.yml',
+        /functions.resize.iamRoleStatements: serverless-iam-roles-per-function is not in plugins, so the framework ignores function-level statements/,
+      ],
     ];
     for (const [path, reason] of cases) {
       it.skipIf(!present)(`${path}${why}`, () => {

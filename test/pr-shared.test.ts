@@ -59,7 +59,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-pr-shared-'));
   manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 6_000, seed: 11 });
   // shared-data is attached to both roles, as `get-account-authorization-details` would list it.
-  const details = JSON.parse(await readFile(manifest.iamFile, 'utf8')) as { RoleDetailList: Array<Record<string, unknown>>; Policies: Array<Record<string, unknown>> };
+  const details = JSON.parse(await readFile(manifest.iamFile, 'utf8')) as {
+    RoleDetailList: Array<Record<string, unknown>>;
+    Policies: Array<Record<string, unknown>>;
+  };
   for (const role of details.RoleDetailList) {
     if (role['RoleName'] === 'app-api' || role['RoleName'] === 'queue-worker') {
       (role['AttachedManagedPolicies'] as Array<Record<string, string>>).push({ PolicyName: 'shared-data', PolicyArn: SHARED_ARN });
@@ -68,8 +71,14 @@ beforeAll(async () => {
     if (role['RoleName'] === 'queue-worker') role['RolePolicyList'] = [];
   }
   details.Policies.push({
-    PolicyName: 'shared-data', Arn: SHARED_ARN, Path: '/', DefaultVersionId: 'v1', AttachmentCount: 2, IsAttachable: true,
-    CreateDate: '2024-01-01T00:00:00+00:00', UpdateDate: '2024-01-01T00:00:00+00:00',
+    PolicyName: 'shared-data',
+    Arn: SHARED_ARN,
+    Path: '/',
+    DefaultVersionId: 'v1',
+    AttachmentCount: 2,
+    IsAttachable: true,
+    CreateDate: '2024-01-01T00:00:00+00:00',
+    UpdateDate: '2024-01-01T00:00:00+00:00',
     PolicyVersionList: [{ Document: SHARED, VersionId: 'v1', IsDefaultVersion: true, CreateDate: '2024-01-01T00:00:00+00:00' }],
   });
   iamFile = join(dir, 'iam-shared.json');
@@ -79,7 +88,13 @@ beforeAll(async () => {
   work = join(dir, 'work');
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
   git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false'], [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git']]) git(work, 'config', k ?? '', v ?? '');
+  for (const [k, v] of [
+    ['user.name', 'Dev'],
+    ['user.email', 'dev@example.com'],
+    ['commit.gpgsign', 'false'],
+    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
+  ])
+    git(work, 'config', k ?? '', v ?? '');
   git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
   await mkdir(join(work, 'policies'));
   await writeFile(join(work, 'policies', 'shared-data.json'), `${JSON.stringify(SHARED, null, 2)}\n`);
@@ -103,7 +118,13 @@ async function usageOf(role: string): Promise<RoleUsage> {
   return usage;
 }
 
-async function simulate(policies: readonly PolicyDocument[], boundary: PolicyDocument | undefined, role: string, action: string, resource: string): Promise<string> {
+async function simulate(
+  policies: readonly PolicyDocument[],
+  boundary: PolicyDocument | undefined,
+  role: string,
+  action: string,
+  resource: string,
+): Promise<string> {
   const simulation: Simulation = {
     request: { principal: role, action, resource: { resource, accountId: ACCOUNT }, contextVariables: { 'aws:RequestedRegion': 'eu-west-1' } },
     identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
@@ -116,9 +137,29 @@ async function simulate(policies: readonly PolicyDocument[], boundary: PolicyDoc
 }
 
 describe('pr on a customer-managed policy shared by two roles', () => {
-  it('minimizes it against both roles\' usage; iam-simulate allows every observed call of both afterwards', async () => {
+  it("minimizes it against both roles' usage; iam-simulate allows every observed call of both afterwards", async () => {
     const io = testIo();
-    const code = await main(['node', 'iamtrim', 'pr', '--role', 'app-api', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--repo', work, '--file', 'policies/shared-data.json', '--github-api-url', github.url], io);
+    const code = await main(
+      [
+        'node',
+        'iamtrim',
+        'pr',
+        '--role',
+        'app-api',
+        ...WINDOW,
+        '--logs',
+        manifest.logsDir,
+        '--iam',
+        iamFile,
+        '--repo',
+        work,
+        '--file',
+        'policies/shared-data.json',
+        '--github-api-url',
+        github.url,
+      ],
+      io,
+    );
     expect(code, io.stderr).toBe(0);
     const branch = 'iamtrim/app-api-shared-data-20260301';
     const after = JSON.parse(git(remote, 'show', `${branch}:policies/shared-data.json`)) as PolicyDocument;
@@ -150,10 +191,30 @@ describe('pr on a customer-managed policy shared by two roles', () => {
     expect(checked.get('queue-worker')).toBeGreaterThan(2);
   }, 120_000);
 
-  it('refuses a file that holds another role\'s policy (exit 3), writing nothing', async () => {
+  it("refuses a file that holds another role's policy (exit 3), writing nothing", async () => {
     const refs = git(remote, 'for-each-ref');
     const io = testIo();
-    const code = await main(['node', 'iamtrim', 'pr', '--role', 'app-api', ...WINDOW, '--logs', manifest.logsDir, '--iam', iamFile, '--repo', work, '--file', 'policies/queue-worker.json', '--github-api-url', github.url], io);
+    const code = await main(
+      [
+        'node',
+        'iamtrim',
+        'pr',
+        '--role',
+        'app-api',
+        ...WINDOW,
+        '--logs',
+        manifest.logsDir,
+        '--iam',
+        iamFile,
+        '--repo',
+        work,
+        '--file',
+        'policies/queue-worker.json',
+        '--github-api-url',
+        github.url,
+      ],
+      io,
+    );
     expect(code).toBe(3);
     expect(io.stderr).toContain("its policy is not one of app-api's policies");
     expect(io.stderr).toContain('shared-data (managed)');
@@ -165,11 +226,29 @@ describe('pr on a customer-managed policy shared by two roles', () => {
     for (const role of details.RoleDetailList) if (role['RoleName'] === 'app-api') role['CreateDate'] = '2026-02-20T00:00:00+00:00';
     const young = join(dir, 'iam-young.json');
     await writeFile(young, JSON.stringify(details));
-    const args = ['node', 'iamtrim', 'pr', '--role', 'app-api', ...WINDOW, '--logs', manifest.logsDir, '--iam', young, '--repo', work, '--file', 'policies/shared-data.json', '--dry-run'];
+    const args = [
+      'node',
+      'iamtrim',
+      'pr',
+      '--role',
+      'app-api',
+      ...WINDOW,
+      '--logs',
+      manifest.logsDir,
+      '--iam',
+      young,
+      '--repo',
+      work,
+      '--file',
+      'policies/shared-data.json',
+      '--dry-run',
+    ];
     const kept = testIo({});
     expect(await main(args, kept)).toBe(0);
     expect(kept.stdout).toBe('');
-    expect(kept.stderr).toContain('shared-data is kept as it is for app-api: the role was created on 2026-02-20, less than 14 days before 2026-03-01 (--grace-days)');
+    expect(kept.stderr).toContain(
+      'shared-data is kept as it is for app-api: the role was created on 2026-02-20, less than 14 days before 2026-03-01 (--grace-days)',
+    );
     const trimmed = testIo({});
     expect(await main([...args, '--grace-days', '0'], trimmed)).toBe(0);
     expect(trimmed.stdout).toContain('+++ b/policies/shared-data.json');

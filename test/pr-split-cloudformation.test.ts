@@ -34,7 +34,14 @@ function observedCalls(put: boolean): Array<[string, string]> {
 function proposal(calls: ReadonlyArray<[string, string]>): PolicyDocument {
   const byAction = new Map<string, string[]>();
   for (const [action, resource] of calls) byAction.set(action, [...(byAction.get(action) ?? []), resource]);
-  return { Version: '2012-10-17', Statement: [...byAction].map(([action, resources]): Statement => ({ Effect: 'Allow', Action: action, Resource: resources.length === 1 ? (resources[0] as string) : resources })) };
+  return {
+    Version: '2012-10-17',
+    Statement: [...byAction].map(([action, resources]): Statement => ({
+      Effect: 'Allow',
+      Action: action,
+      Resource: resources.length === 1 ? (resources[0] as string) : resources,
+    })),
+  };
 }
 
 /** IAM's count: the JSON text without whitespace (IAM User Guide, IAM and AWS STS quotas). */
@@ -54,7 +61,18 @@ async function allowed(policies: readonly PolicyDocument[], action: string, reso
 }
 
 function managedShare(name: string, current: PolicyDocument, calls: ReadonlyArray<[string, string]>): PolicyShare {
-  return { kind: 'managed', name, arn: `arn:aws:iam::123456789012:policy/${name}`, awsManaged: false, change: 'edit', current, proposed: proposal(calls), grantedActions: 40, keptActions: 3, removedActions: [] };
+  return {
+    kind: 'managed',
+    name,
+    arn: `arn:aws:iam::123456789012:policy/${name}`,
+    awsManaged: false,
+    change: 'edit',
+    current,
+    proposed: proposal(calls),
+    grantedActions: 40,
+    keptActions: 3,
+    removedActions: [],
+  };
 }
 
 /** The parts' documents as CloudFormation would create them, and their logical ids, from the new file. */
@@ -77,9 +95,20 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
     const calls = observedCalls(false);
     const current = resolveCfn(at(plain(NEPTUNE, text), ['Resources', 'NeptuneS3Policy', 'Properties', 'PolicyDocument'])) as PolicyDocument;
     const managed = managedShare('dev-app-neptune-s3-policy-eu-west-1', current, calls);
-    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<MinimizePlan, 'current'>;
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<
+      MinimizePlan,
+      'current'
+    >;
     const plan: MinimizePlan = { ...fixture, current: [current], policies: [managed] };
-    const pr = buildPrPlan({ plan, file: NEPTUNE, fileText: text, resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' });
+    const pr = buildPrPlan({
+      plan,
+      file: NEPTUNE,
+      fileText: text,
+      resource: undefined,
+      base: { branch: 'main', commit: 'abc' },
+      now: new Date(0),
+      version: '0',
+    });
     const after = pr.file.after;
     expect(() => parseCfn(after)).not.toThrow();
     const { ids, docs, parsed } = partsOf(NEPTUNE, after, 'NeptuneS3Policy');
@@ -92,7 +121,10 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
       expect(props['ManagedPolicyName']).toEqual({ 'Fn::Sub': `\${Env}-\${AppName}-neptune-s3-policy-\${AWS::Region}${i === 0 ? '' : `-part${i + 1}`}` });
     }
     // Every part attached to the role: its ManagedPolicyArns lists each.
-    expect(at(parsed, ['Resources', 'NeptuneRole', 'Properties', 'ManagedPolicyArns'])).toEqual([{ Ref: 'NeptuneCloudWatchPolicy' }, ...ids.map((id) => ({ Ref: id }))]);
+    expect(at(parsed, ['Resources', 'NeptuneRole', 'Properties', 'ManagedPolicyArns'])).toEqual([
+      { Ref: 'NeptuneCloudWatchPolicy' },
+      ...ids.map((id) => ({ Ref: id })),
+    ]);
     // Only those spans changed: the text before the role's refs, between them and the policy, and after it.
     const refLine = '        - !Ref NeptuneS3Policy\n';
     const cut = text.indexOf(refLine) + refLine.length;
@@ -182,7 +214,7 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
 # end of template
 `;
 
-  it('a YAML template attaching it in a flow list: the parts\' refs join the list; a quoted name gets its suffix inside the quotes', async () => {
+  it("a YAML template attaching it in a flow list: the parts' refs join the list; a quoted name gets its suffix inside the quotes", async () => {
     const calls = observedCalls(true);
     const current = resolveCfn(at(plain('t.yaml', YAML_TEMPLATE), ['Resources', 'AppData', 'Properties', 'PolicyDocument'])) as PolicyDocument;
     const managed = managedShare('app-data', current, calls);
@@ -199,7 +231,9 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
     for (const [action, resource] of calls) expect(await allowed(docs, action, resource), `${action} ${resource}`).toBe('Allowed');
     expect(await allowed(docs, 's3:DeleteObject', `${BUCKET}/reports/2026-02-01/x.json`)).not.toBe('Allowed');
     const anchored = YAML_TEMPLATE.replace("ManagedPolicyName: 'app-data'", "ManagedPolicyName: &name 'app-data'");
-    expect(() => writeSplitTemplatePolicy('t.yaml', anchored, 'Resources.AppData.Properties.PolicyDocument', documents, new Map())).toThrow(/AppData holds an anchor \(&name\), which a copy would define twice/);
+    expect(() => writeSplitTemplatePolicy('t.yaml', anchored, 'Resources.AppData.Properties.PolicyDocument', documents, new Map())).toThrow(
+      /AppData holds an anchor \(&name\), which a copy would define twice/,
+    );
   });
 
   it('refused with the reason where the parts could not follow: exported in Outputs, a Condition, DependsOn on it, attached by its ARN', () => {
@@ -210,11 +244,16 @@ describe('CloudFormation: a managed share over 6,144 characters as several AWS::
     const id = 'Resources.AppData.Properties.PolicyDocument';
     const split = (text: string): string => writeSplitTemplatePolicy('t.json', text, id, documents, new Map()).content;
     const exported = JSON_TEMPLATE.replace(/\n}\n$/, `,\n  "Outputs": {"DataPolicy": {"Value": {"Ref": "AppData"}, "Export": {"Name": "data-policy"}}}\n}\n`);
-    expect(() => split(exported)).toThrow(/t\.json AppData: the share needs \d+ managed policies of at most 6,144 characters, and it is used where the parts cannot follow: Outputs \(Ref\)/);
-    expect(() => split(JSON_TEMPLATE.replace('"Type": "AWS::IAM::ManagedPolicy",', '"Type": "AWS::IAM::ManagedPolicy", "Condition": "WithData",'))).toThrow(/AppData has a Condition/);
-    expect(() => split(JSON_TEMPLATE.replace('"Operator": {"Type": "AWS::IAM::User"}', '"Operator": {"Type": "AWS::IAM::User", "DependsOn": "AppData"}'))).toThrow(/used where the parts cannot follow: Resources\.Operator \(DependsOn\)/);
+    expect(() => split(exported)).toThrow(
+      /t\.json AppData: the share needs \d+ managed policies of at most 6,144 characters, and it is used where the parts cannot follow: Outputs \(Ref\)/,
+    );
+    expect(() => split(JSON_TEMPLATE.replace('"Type": "AWS::IAM::ManagedPolicy",', '"Type": "AWS::IAM::ManagedPolicy", "Condition": "WithData",'))).toThrow(
+      /AppData has a Condition/,
+    );
+    expect(() =>
+      split(JSON_TEMPLATE.replace('"Operator": {"Type": "AWS::IAM::User"}', '"Operator": {"Type": "AWS::IAM::User", "DependsOn": "AppData"}')),
+    ).toThrow(/used where the parts cannot follow: Resources\.Operator \(DependsOn\)/);
     const byArn = JSON_TEMPLATE.replace('{"Ref": "AppData"}', '"arn:aws:iam::123456789012:policy/app-data"');
     expect(() => split(byArn)).toThrow(/attached by its ARN \(arn:aws:iam::123456789012:policy\/app-data\)/);
   });
 });
-

@@ -30,11 +30,29 @@ observed.push(['s3:ListBucket', BUCKET]);
 function proposal(): PolicyDocument {
   const byAction = new Map<string, string[]>();
   for (const [action, resource] of observed) byAction.set(action, [...(byAction.get(action) ?? []), resource]);
-  return { Version: '2012-10-17', Statement: [...byAction].map(([action, resources]): Statement => ({ Effect: 'Allow', Action: action, Resource: resources.length === 1 ? (resources[0] as string) : resources })) };
+  return {
+    Version: '2012-10-17',
+    Statement: [...byAction].map(([action, resources]): Statement => ({
+      Effect: 'Allow',
+      Action: action,
+      Resource: resources.length === 1 ? (resources[0] as string) : resources,
+    })),
+  };
 }
 
 const current: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: [BUCKET, `${BUCKET}/*`] }] };
-const managed: PolicyShare = { kind: 'managed', name: 'app-data', arn: 'arn:aws:iam::123456789012:policy/app-data', awsManaged: false, change: 'edit', current, proposed: proposal(), grantedActions: 150, keptActions: 3, removedActions: [] };
+const managed: PolicyShare = {
+  kind: 'managed',
+  name: 'app-data',
+  arn: 'arn:aws:iam::123456789012:policy/app-data',
+  awsManaged: false,
+  change: 'edit',
+  current,
+  proposed: proposal(),
+  grantedActions: 150,
+  keptActions: 3,
+  removedActions: [],
+};
 
 const TF = `resource "aws_s3_bucket" "data" {
   bucket = "orders-data"
@@ -92,7 +110,9 @@ describe('a share over IAM size limits', () => {
     const parts = documents.map((_, i) => (i === 0 ? 'aws_iam_policy.data' : `aws_iam_policy.data_part${i + 1}`));
     for (let n = 2; n <= documents.length; n++) {
       expect(out.content).toContain(`resource "aws_iam_policy" "data_part${n}" {\n  name   = "app-data-part${n}"`);
-      expect(out.content).toContain(`resource "aws_iam_role_policy_attachment" "data_part${n}" {\n  role       = aws_iam_role.app.name\n  policy_arn = aws_iam_policy.data_part${n}.arn\n}`);
+      expect(out.content).toContain(
+        `resource "aws_iam_role_policy_attachment" "data_part${n}" {\n  role       = aws_iam_role.app.name\n  policy_arn = aws_iam_policy.data_part${n}.arn\n}`,
+      );
     }
     // The bucket's ARN, kept for s3:ListBucket, is written back as the reference.
     expect(out.content).toContain('aws_s3_bucket.data.arn');
@@ -125,35 +145,70 @@ resource "aws_iam_policy_attachment" "data" {
     const documents = documentsWithinLimits(managed, [managed], 'iam.tf');
     const out = writeSplitPolicy('iam.tf', tf, 'data.aws_iam_policy_document.data', documents, new Map());
     expect(await parseHcl('iam.tf', out.content)).toBeTruthy();
-    expect(out.content).toContain('resource "aws_iam_policy" "data_part2" {\n  name_prefix = "app-data-"\n  policy      = data.aws_iam_policy_document.data_part2.json\n}');
+    expect(out.content).toContain(
+      'resource "aws_iam_policy" "data_part2" {\n  name_prefix = "app-data-"\n  policy      = data.aws_iam_policy_document.data_part2.json\n}',
+    );
     expect(out.content).toContain('policy_arn = aws_iam_policy.data_part2.arn');
-    const written = documents.map((_, i) => readPolicyFile('iam.tf', out.content, i === 0 ? 'data.aws_iam_policy_document.data' : `data.aws_iam_policy_document.data_part${i + 1}`).document);
+    const written = documents.map(
+      (_, i) =>
+        readPolicyFile('iam.tf', out.content, i === 0 ? 'data.aws_iam_policy_document.data' : `data.aws_iam_policy_document.data_part${i + 1}`).document,
+    );
     for (const [action, resource] of observed) expect(await allowed(written, action, resource), `${action} ${resource}`).toBe('Allowed');
   });
 
   it('refused with the reason: no attachment in the file, a JSON file, a CloudFormation template, an inline share over 10,240 together', () => {
     const documents = documentsWithinLimits(managed, [managed], 'iam.tf');
     const alone = TF.slice(0, TF.indexOf('resource "aws_iam_role_policy_attachment"'));
-    expect(() => writeSplitPolicy('iam.tf', alone, undefined, documents, new Map())).toThrow(/holds no attachment of aws_iam_policy.data: the other parts would be attached to nothing/);
-    expect(() => writeSplitPolicy('p.json', JSON.stringify(current), undefined, documents, new Map())).toThrow(/the share needs \d+ managed policies of at most 6,144 characters; a JSON policy file holds one document/);
-    expect(() => writeSplitPolicy('t.yaml', 'Resources: {}\n', undefined, documents, new Map())).toThrow(/iamtrim writes several documents into Terraform and CloudFormation templates only/);
-    const small: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: observed.slice(0, 60).map(([, r]) => r) }] };
+    expect(() => writeSplitPolicy('iam.tf', alone, undefined, documents, new Map())).toThrow(
+      /holds no attachment of aws_iam_policy.data: the other parts would be attached to nothing/,
+    );
+    expect(() => writeSplitPolicy('p.json', JSON.stringify(current), undefined, documents, new Map())).toThrow(
+      /the share needs \d+ managed policies of at most 6,144 characters; a JSON policy file holds one document/,
+    );
+    expect(() => writeSplitPolicy('t.yaml', 'Resources: {}\n', undefined, documents, new Map())).toThrow(
+      /iamtrim writes several documents into Terraform and CloudFormation templates only/,
+    );
+    const small: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: observed.slice(0, 60).map(([, r]) => r) }],
+    };
     const inline: PolicyShare = { ...managed, kind: 'inline', name: 'app-inline', proposed: small };
     delete inline.arn;
     const other: PolicyShare = { ...inline, name: 'other', current: managed.proposed };
     expect(policySize(small)).toBeLessThan(10_240);
-    expect(() => documentsWithinLimits(inline, [inline, other], 'iam.tf')).toThrow(/the share of app-inline is [\d,]+ characters and the role's other inline policies [\d,]+, over the 10,240 IAM allows a role's inline policies together; splitting it into several inline policies would not help/);
+    expect(() => documentsWithinLimits(inline, [inline, other], 'iam.tf')).toThrow(
+      /the share of app-inline is [\d,]+ characters and the role's other inline policies [\d,]+, over the 10,240 IAM allows a role's inline policies together; splitting it into several inline policies would not help/,
+    );
     expect(documentsWithinLimits(inline, [inline], 'iam.tf')).toEqual([inline.proposed]);
   });
 
   it('pr writes the split through buildPrPlan', () => {
-    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<MinimizePlan, 'current'>;
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ci-deploy-admin', 'expected', 'minimize.json'), 'utf8')) as Omit<
+      MinimizePlan,
+      'current'
+    >;
     const plan: MinimizePlan = { ...fixture, current: [current], policies: [managed] };
-    const pr = buildPrPlan({ plan, file: 'iam.tf', fileText: TF, resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' });
+    const pr = buildPrPlan({
+      plan,
+      file: 'iam.tf',
+      fileText: TF,
+      resource: undefined,
+      base: { branch: 'main', commit: 'abc' },
+      now: new Date(0),
+      version: '0',
+    });
     expect(pr.file.after).toContain('resource "aws_iam_policy" "data_part2"');
     expect(pr.commitMessage).toContain('split for IAM');
-    expect(() => buildPrPlan({ plan, file: 'p.json', fileText: `${JSON.stringify(current, null, 2)}\n`, resource: undefined, base: { branch: 'main', commit: 'abc' }, now: new Date(0), version: '0' })).toThrow(
-      /a JSON policy file holds one document/,
-    );
+    expect(() =>
+      buildPrPlan({
+        plan,
+        file: 'p.json',
+        fileText: `${JSON.stringify(current, null, 2)}\n`,
+        resource: undefined,
+        base: { branch: 'main', commit: 'abc' },
+        now: new Date(0),
+        version: '0',
+      }),
+    ).toThrow(/a JSON policy file holds one document/);
   });
 });

@@ -59,7 +59,14 @@ const recordArb: fc.Arbitrary<CloudTrailRecord> = fc.record(
           accountId: maybe(fc.string()),
           invokedBy: maybe(fc.string()),
           sessionContext: maybe(
-            fc.record({ sessionIssuer: maybe(fc.record({ type: maybe(fc.constant('Role')), arn: maybe(fc.string()), userName: maybe(fc.string()) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+            fc.record(
+              {
+                sessionIssuer: maybe(
+                  fc.record({ type: maybe(fc.constant('Role')), arn: maybe(fc.string()), userName: maybe(fc.string()) }, { requiredKeys: [] }),
+                ),
+              },
+              { requiredKeys: [] },
+            ),
           ),
         },
         { requiredKeys: [] },
@@ -85,7 +92,12 @@ describe('parsers never throw anything but InputError', () => {
   });
 
   const statementish = fc.record(
-    { Effect: maybe(fc.constantFrom('Allow', 'Deny')), Action: maybe(fc.oneof(fc.string(), fc.array(fc.string()))), Resource: maybe(fc.string()), Condition: maybe(json) },
+    {
+      Effect: maybe(fc.constantFrom('Allow', 'Deny')),
+      Action: maybe(fc.oneof(fc.string(), fc.array(fc.string()))),
+      Resource: maybe(fc.string()),
+      Condition: maybe(json),
+    },
     { requiredKeys: [] },
   );
   const documentish = fc.oneof(
@@ -112,8 +124,12 @@ describe('parsers never throw anything but InputError', () => {
         RoleName: maybe(fc.string()),
         Arn: maybe(fc.string()),
         Path: maybe(fc.constantFrom('/', '/aws-service-role/')),
-        RolePolicyList: maybe(fc.array(fc.record({ PolicyName: maybe(fc.string()), PolicyDocument: maybe(fc.oneof(documentish, documentText)) }, { requiredKeys: [] }))),
-        AttachedManagedPolicies: maybe(fc.array(fc.record({ PolicyName: maybe(fc.string()), PolicyArn: maybe(fc.constantFrom('arn:aws:iam::1:policy/p', 'x')) }, { requiredKeys: [] }))),
+        RolePolicyList: maybe(
+          fc.array(fc.record({ PolicyName: maybe(fc.string()), PolicyDocument: maybe(fc.oneof(documentish, documentText)) }, { requiredKeys: [] })),
+        ),
+        AttachedManagedPolicies: maybe(
+          fc.array(fc.record({ PolicyName: maybe(fc.string()), PolicyArn: maybe(fc.constantFrom('arn:aws:iam::1:policy/p', 'x')) }, { requiredKeys: [] })),
+        ),
         PermissionsBoundary: maybe(fc.record({ PermissionsBoundaryArn: maybe(fc.constant('arn:aws:iam::1:policy/p')) }, { requiredKeys: [] })),
       },
       { requiredKeys: [] },
@@ -123,11 +139,18 @@ describe('parsers never throw anything but InputError', () => {
         PolicyName: maybe(fc.string()),
         Arn: maybe(fc.constant('arn:aws:iam::1:policy/p')),
         DefaultVersionId: maybe(fc.constant('v1')),
-        PolicyVersionList: maybe(fc.array(fc.record({ Document: maybe(documentish), VersionId: maybe(fc.constant('v1')), IsDefaultVersion: maybe(fc.boolean()) }, { requiredKeys: [] }))),
+        PolicyVersionList: maybe(
+          fc.array(
+            fc.record({ Document: maybe(documentish), VersionId: maybe(fc.constant('v1')), IsDefaultVersion: maybe(fc.boolean()) }, { requiredKeys: [] }),
+          ),
+        ),
       },
       { requiredKeys: [] },
     );
-    const file = fc.oneof(json, fc.record({ RoleDetailList: maybe(fc.array(roleish, { maxLength: 3 })), Policies: maybe(fc.array(policyish, { maxLength: 3 })) }, { requiredKeys: [] }));
+    const file = fc.oneof(
+      json,
+      fc.record({ RoleDetailList: maybe(fc.array(roleish, { maxLength: 3 })), Policies: maybe(fc.array(policyish, { maxLength: 3 })) }, { requiredKeys: [] }),
+    );
     fc.assert(
       fc.property(file, (raw) => onlyInputErrors(() => parseAuthorizationDetails(raw, 'iam.json'))),
       { numRuns: RUNS },
@@ -138,7 +161,15 @@ describe('parsers never throw anything but InputError', () => {
 describe('mapping never throws', () => {
   it('createMapper(catalog) on arbitrary CallRows', () => {
     const mapCall = createMapper(catalog);
-    const sources = ['s3.amazonaws.com', 'dynamodb.amazonaws.com', 'iam.amazonaws.com', 'kms.amazonaws.com', 'lambda.amazonaws.com', 'sts.amazonaws.com', 'ec2.amazonaws.com'];
+    const sources = [
+      's3.amazonaws.com',
+      'dynamodb.amazonaws.com',
+      'iam.amazonaws.com',
+      'kms.amazonaws.com',
+      'lambda.amazonaws.com',
+      'sts.amazonaws.com',
+      'ec2.amazonaws.com',
+    ];
     const events = ['GetObject', 'PutObject', 'GetItem', 'PassRole', 'CreateRole', 'Decrypt', 'Invoke', 'AssumeRole', 'RunInstances', 'ListBuckets'];
     const text = fc.oneof(fc.string(), fc.constant(''), fc.constant('*'), fc.constant('arn:aws:s3:::b/k'));
     const row: fc.Arbitrary<CallRow> = fc.record({
@@ -176,7 +207,10 @@ function policyArb(actions: readonly string[], withDeny = true): fc.Arbitrary<Po
   const statement: fc.Arbitrary<Statement> = fc.record({
     Effect: withDeny ? fc.constantFrom<'Allow' | 'Deny'>('Allow', 'Allow', 'Allow', 'Deny') : fc.constant<'Allow' | 'Deny'>('Allow'),
     Action: fc.oneof(action, fc.array(action, { minLength: 1, maxLength: 6 })),
-    Resource: fc.oneof(fc.constant('*'), fc.constantFrom('arn:aws:s3:::bucket-a/*', 'arn:aws:dynamodb:us-east-1:111122223333:table/orders', 'arn:aws:sqs:us-east-1:111122223333:jobs')),
+    Resource: fc.oneof(
+      fc.constant('*'),
+      fc.constantFrom('arn:aws:s3:::bucket-a/*', 'arn:aws:dynamodb:us-east-1:111122223333:table/orders', 'arn:aws:sqs:us-east-1:111122223333:jobs'),
+    ),
   });
   return fc.array(statement, { minLength: 1, maxLength: 5 }).map((Statement) => ({ Version: '2012-10-17', Statement }));
 }
@@ -185,10 +219,20 @@ describe('canonical output', () => {
   it('canonicalPolicy is idempotent', () => {
     const actions = ['s3:GetObject', 's3:PutObject', 'dynamodb:GetItem', 'sqs:SendMessage', 'kms:Decrypt'];
     const withCondition = policyArb(actions).chain((doc) =>
-      fc.record({ c: fc.option(fc.dictionary(fc.constantFrom('StringEquals', 'ArnLike'), fc.dictionary(fc.constantFrom('aws:SourceVpc', 'kms:ViaService'), fc.oneof(fc.string(), fc.array(fc.string())))), { nil: undefined }) }).map(({ c }) => ({
-        ...doc,
-        Statement: doc.Statement.map((s, i) => (i === 0 && c !== undefined ? { ...s, Sid: 'x', Condition: c } : s)),
-      })),
+      fc
+        .record({
+          c: fc.option(
+            fc.dictionary(
+              fc.constantFrom('StringEquals', 'ArnLike'),
+              fc.dictionary(fc.constantFrom('aws:SourceVpc', 'kms:ViaService'), fc.oneof(fc.string(), fc.array(fc.string()))),
+            ),
+            { nil: undefined },
+          ),
+        })
+        .map(({ c }) => ({
+          ...doc,
+          Statement: doc.Statement.map((s, i) => (i === 0 && c !== undefined ? { ...s, Sid: 'x', Condition: c } : s)),
+        })),
     );
     fc.assert(
       fc.property(withCondition, (doc) => {
@@ -205,8 +249,15 @@ describe('proposals: observed ⊆ proposed ⊆ granted (our evaluator)', () => {
   const SERVICES = ['s3', 'dynamodb', 'sqs', 'kms', 'logs'];
   const RESOURCES = ['*', 'arn:aws:s3:::bucket-a/key.txt', 'arn:aws:dynamodb:us-east-1:111122223333:table/orders', 'arn:aws:sqs:us-east-1:111122223333:jobs'];
   const EMPTY_EVIDENCE: Evidence = {
-    source: 'test', files: 1, bytes: 1, skippedFiles: [], records: 1, invalidRecords: 0, events: 1,
-    covered: { first: WINDOW.start, last: WINDOW.end }, dataEventSources: ['s3.amazonaws.com', 'dynamodb.amazonaws.com'],
+    source: 'test',
+    files: 1,
+    bytes: 1,
+    skippedFiles: [],
+    records: 1,
+    invalidRecords: 0,
+    events: 1,
+    covered: { first: WINDOW.start, last: WINDOW.end },
+    dataEventSources: ['s3.amazonaws.com', 'dynamodb.amazonaws.com'],
   };
 
   // Allow-only grants: a proposal must always be produced and satisfy both inclusions.
@@ -240,14 +291,24 @@ describe('proposals: observed ⊆ proposed ⊆ granted (our evaluator)', () => {
     fc.assert(
       fc.property(policyArb(actions, withDeny), usage, options, (current, used, opts) => {
         const grant: RoleGrant = {
-          arn: 'arn:aws:iam::111122223333:role/r', name: 'r', path: '/', accountId: '111122223333', serviceLinked: false,
+          arn: 'arn:aws:iam::111122223333:role/r',
+          name: 'r',
+          path: '/',
+          accountId: '111122223333',
+          serviceLinked: false,
           policies: [{ kind: 'inline', name: 'p', document: current }],
         };
         const permissionUsage: PermissionUsage[] = used
           .map((u) => ({ action: u.action, resources: [u.resource], count: u.count, firstSeen: WINDOW.start, lastSeen: WINDOW.start }))
           .sort((a, b) => (a.action < b.action ? -1 : 1));
         const roleUsage: RoleUsage = {
-          role: grant.arn, events: used.reduce((n, u) => n + u.count, 0), calls: [], used: permissionUsage, denied: [], unmapped: [], diagnostics: [],
+          role: grant.arn,
+          events: used.reduce((n, u) => n + u.count, 0),
+          calls: [],
+          used: permissionUsage,
+          denied: [],
+          unmapped: [],
+          diagnostics: [],
         };
         const diff = diffPermissions({ catalog, grant, usage: roleUsage, evidence: EMPTY_EVIDENCE });
         let proposal;

@@ -81,7 +81,10 @@ describe('readLogBytes', () => {
 
     it('reads a multi-member file whole, though ISIZE names only the last member', async () => {
       const half = text.length >> 1;
-      const path = await file(`multi-${walker}.json.gz`, Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half, half + 10)), gzipSync(text.slice(half + 10))]));
+      const path = await file(
+        `multi-${walker}.json.gz`,
+        Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half, half + 10)), gzipSync(text.slice(half + 10))]),
+      );
       expect(readLogBytes(path, walker).toString('utf8')).toBe(text);
     });
 
@@ -103,7 +106,11 @@ describe('readLogBytes', () => {
       smallIsize.writeUInt32LE(100, smallIsize.length - 4);
       const badCrc = Buffer.from(gz);
       badCrc.writeUInt32LE((badCrc.readUInt32LE(badCrc.length - 8) ^ 1) >>> 0, badCrc.length - 8);
-      for (const [name, bytes] of [['isize', bigIsize], ['small-isize', smallIsize], ['crc', badCrc]] as const) {
+      for (const [name, bytes] of [
+        ['isize', bigIsize],
+        ['small-isize', smallIsize],
+        ['crc', badCrc],
+      ] as const) {
         const path = await file(`${name}-${walker}.json.gz`, bytes);
         expect(() => readLogBytes(path, walker), name).toThrow(/incorrect (length|data) check/);
       }

@@ -4,7 +4,18 @@
  * to the reference path by test/ingest-cases.test.ts and test/stream-scan.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { FIELD, FIELDS, KEY_AT, locateRecords, nativeWalker, RAW, STRIDE, VALUE_KEY, VALUE_PLAIN, type NativeModule } from '../src/ingest/local/stream/record-index.js';
+import {
+  FIELD,
+  FIELDS,
+  KEY_AT,
+  locateRecords,
+  nativeWalker,
+  RAW,
+  STRIDE,
+  VALUE_KEY,
+  VALUE_PLAIN,
+  type NativeModule,
+} from '../src/ingest/local/stream/record-index.js';
 
 const OFF = process.env['IAMTRIM_NATIVE'] === '0';
 const native = OFF ? null : nativeWalker();
@@ -114,13 +125,22 @@ describe.skipIf(OFF)('native record locator (skipped with IAMTRIM_NATIVE=0)', ()
     expect(index.groups[2]).not.toBe(index.groups[0]);
     // The listing marks how each value reads.
     const { parts, at } = index.params;
-    const listed = (k: number): number[] => Array.from(parts.subarray((at[RAW - id(k, P)] ?? 0) + 1, (at[RAW - id(k, P)] ?? 0) + 1 + 4 * (parts[at[RAW - id(k, P)] ?? 0] ?? 0))).filter((_, i) => i % 4 === 3);
+    const listed = (k: number): number[] =>
+      Array.from(parts.subarray((at[RAW - id(k, P)] ?? 0) + 1, (at[RAW - id(k, P)] ?? 0) + 1 + 4 * (parts[at[RAW - id(k, P)] ?? 0] ?? 0))).filter(
+        (_, i) => i % 4 === 3,
+      );
     expect(listed(0)).toEqual([VALUE_PLAIN, VALUE_KEY]);
     expect(listed(5)).toEqual([VALUE_PLAIN, VALUE_PLAIN, VALUE_PLAIN]);
   });
 
   it('classes values by what the scan reads: inert members (null, objects read as scalars, empty ARNs) whatever their bytes', () => {
-    const params = ['{"key":{"orderId":"o-1"},"tableName":"t"}', '{"key":{"orderId":"o-2"},"tableName":"t"}', '{"key":null,"tableName":"t"}', '{"key":"k","tableName":"t"}', '{"key":{"orderId":"o-1"},"tableName":"u"}'];
+    const params = [
+      '{"key":{"orderId":"o-1"},"tableName":"t"}',
+      '{"key":{"orderId":"o-2"},"tableName":"t"}',
+      '{"key":null,"tableName":"t"}',
+      '{"key":"k","tableName":"t"}',
+      '{"key":{"orderId":"o-1"},"tableName":"u"}',
+    ];
     const resources = ['[{"ARN":{"a":1},"arn":"x"}]', '[{"ARN":null,"arn":"x"}]', '[{"ARN":"","arn":"x"}]', '[{"ARN":"y","arn":"x"}]'];
     const records = [...params.map((p) => `{"requestParameters":${p}}`), ...resources.map((r) => `{"resources":${r}}`)];
     const text = `[${records.join(',')}]`;

@@ -33,7 +33,12 @@ beforeAll(async () => {
   manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-11-22T10:00:00Z'), events: 3000, seed: 3 });
   work = join(dir, 'work');
   git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [['user.name', 'Dev'], ['user.email', 'dev@example.com'], ['commit.gpgsign', 'false']] as const) git(work, 'config', k, v);
+  for (const [k, v] of [
+    ['user.name', 'Dev'],
+    ['user.email', 'dev@example.com'],
+    ['commit.gpgsign', 'false'],
+  ] as const)
+    git(work, 'config', k, v);
   git(work, 'remote', 'add', 'origin', 'https://github.com/acme/orders.git');
   template = await readFile('test/sam-fixtures/template.yaml', 'utf8');
   await mkdir(join(work, 'app'));
@@ -47,17 +52,31 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('iamtrim pr on a SAM template', () => {
   const args = (file: string): string[] => [
-    'pr', '--function', 'orders-api', '--lambda', manifest.lambdaFile, '--iam', manifest.iamFile, '--logs', manifest.logsDir,
-    '--end', manifest.window.end, '--repo', work, '--file', file, '--dry-run',
+    'pr',
+    '--function',
+    'orders-api',
+    '--lambda',
+    manifest.lambdaFile,
+    '--iam',
+    manifest.iamFile,
+    '--logs',
+    manifest.logsDir,
+    '--end',
+    manifest.window.end,
+    '--repo',
+    work,
+    '--file',
+    file,
+    '--dry-run',
   ];
 
-  it('refuses a template none of whose Policies items is one of the role\'s policies, naming the closest', async () => {
+  it("refuses a template none of whose Policies items is one of the role's policies, naming the closest", async () => {
     const run = await runCli(args('app/template.yaml'), { now: manifest.window.end });
     expect(run.code).toBe(3);
     expect(run.err).toMatch(/none of its 3 IAM policies is one of app-api's policies; closest: app-api-data/);
   }, 60_000);
 
-  it('rewrites only the item that is the role\'s policy, with that policy\'s share', async () => {
+  it("rewrites only the item that is the role's policy, with that policy's share", async () => {
     const run = await runCli(args('app/matching.yaml'), { now: manifest.window.end });
     expect(run.code, run.err).toBe(0);
     expect(run.out).toContain('Resources.OrdersApiFunction.Properties.Policies[1]');
@@ -72,7 +91,9 @@ describe('iamtrim pr on a SAM template', () => {
     expect(git(work, 'status', '--porcelain')).toBe('');
 
     const policies = parseDocument(after, { version: '1.1', logLevel: 'silent' }).getIn(['Resources', 'OrdersApiFunction', 'Properties', 'Policies', 1]);
-    const item = (policies !== null && typeof policies === 'object' && 'toJSON' in policies && typeof policies.toJSON === 'function' ? policies.toJSON() : undefined) as PolicyDocument | undefined;
+    const item = (
+      policies !== null && typeof policies === 'object' && 'toJSON' in policies && typeof policies.toJSON === 'function' ? policies.toJSON() : undefined
+    ) as PolicyDocument | undefined;
     expect(item?.Version).toBe('2012-10-17');
     const actions = (item?.Statement ?? []).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     // Only what app-api-data granted: no kms/secrets/logs from app-common, no wildcard left.

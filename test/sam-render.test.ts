@@ -60,7 +60,11 @@ function probe(action: string, pattern: string): string {
     const type = entry?.resourceTypes[0];
     const format = type !== undefined && entry !== undefined ? catalog.resourceType(entry.service, type.name) : undefined;
     if (entry === undefined || entry.wildcardOnly || format === undefined) return '*';
-    return format.arn.replace('${Partition}', 'aws').replace('${Region}', 'eu-west-1').replace('${Account}', '123456789012').replace(/\$\{[^}]+\}/g, 'example');
+    return format.arn
+      .replace('${Partition}', 'aws')
+      .replace('${Region}', 'eu-west-1')
+      .replace('${Account}', '123456789012')
+      .replace(/\$\{[^}]+\}/g, 'example');
   }
   return pattern.replace(/\?/g, 'a').replace(/\*/g, 'example');
 }
@@ -75,7 +79,12 @@ async function simulated(policies: readonly PolicyDocument[], action: string, re
       ...(boundary !== undefined ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }] } : {}),
       // KMS authorizes only through the key policy; the default key policy delegates to IAM.
       ...(action.startsWith('kms:')
-        ? { resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }] } }
+        ? {
+            resourcePolicy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }],
+            },
+          }
         : {}),
     },
     {},
@@ -87,11 +96,15 @@ describe('SAM policy templates table', () => {
   it('has the templates the issue names, with AWS-discouraged ones marked', () => {
     const names = SAM_TEMPLATES.map((t) => t.name);
     for (const n of ['DynamoDBReadPolicy', 'S3ReadPolicy', 'SQSSendMessagePolicy', 'DynamoDBCrudPolicy', 'S3FullAccessPolicy']) expect(names).toContain(n);
-    expect(SAM_TEMPLATES.filter((t) => t.avoid !== undefined).map((t) => t.name).sort()).toEqual(['DynamoDBCrudPolicy', 'S3FullAccessPolicy']);
+    expect(
+      SAM_TEMPLATES.filter((t) => t.avoid !== undefined)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['DynamoDBCrudPolicy', 'S3FullAccessPolicy']);
     expect(names).toEqual([...names].sort());
   });
 
-  it('every template action is a real IAM action (or a pattern naming one), except SAM\'s SQS batch names', () => {
+  it("every template action is a real IAM action (or a pattern naming one), except SAM's SQS batch names", () => {
     // IAM authorizes the batch calls as sqs:ChangeMessageVisibility / sqs:DeleteMessage; SAM lists both names.
     const notIamActions = new Set(['sqs:ChangeMessageVisibilityBatch', 'sqs:DeleteMessageBatch']);
     const unknown = SAM_TEMPLATES.flatMap((t) => t.statements.flatMap((s) => s.Action)).filter((a) => expandActionPattern(catalog, a).length === 0);
@@ -114,7 +127,12 @@ describe('SAM policy templates table', () => {
   });
 
   it.each(SAM_TEMPLATES.map((t) => [t.name, t] as const))('%s: parameters read back from its own expansion', (_name, t) => {
-    const parameters = Object.fromEntries(Object.keys(t.parameters).map((p) => [p, p === 'SecretArn' || p === 'CertificateArn' ? `arn:aws:x:eu-west-1:123456789012:thing/${p}-v1` : `${p.toLowerCase()}-v1`]));
+    const parameters = Object.fromEntries(
+      Object.keys(t.parameters).map((p) => [
+        p,
+        p === 'SecretArn' || p === 'CertificateArn' ? `arn:aws:x:eu-west-1:123456789012:thing/${p}-v1` : `${p.toLowerCase()}-v1`,
+      ]),
+    );
     const expanded = expandTemplate({ template: t.name, parameters }, CTX);
     const found = expanded.flatMap((s) => asList(s.Resource)).flatMap((arn) => bindingsFromArn(t, arn, CTX));
     expect(found).toContainEqual(parameters);
@@ -123,7 +141,9 @@ describe('SAM policy templates table', () => {
 
 describe('template / inline split', () => {
   it('uses a template when the proposal grants all of it, and nothing is left inline', () => {
-    const proposed = [doc(allow(['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable'], [TABLE, `${TABLE}/index/*`]))];
+    const proposed = [
+      doc(allow(['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable'], [TABLE, `${TABLE}/index/*`])),
+    ];
     const sam = buildSamPolicies(proposed, { context: CTX, expandAction });
     expect(sam.templates).toEqual([{ template: 'DynamoDBReadPolicy', parameters: { TableName: 'orders' } }]);
     expect(sam.inline).toEqual([]);
@@ -163,13 +183,25 @@ describe('template / inline split', () => {
   it('action wildcards in templates count only through the catalogue (sqs:SendMessage*)', () => {
     const proposed = [doc(allow('sqs:SendMessage', 'arn:aws:sqs:eu-west-1:123456789012:jobs'))];
     expect(buildSamPolicies(proposed, { context: CTX }).templates).toEqual([]);
-    expect(buildSamPolicies(proposed, { context: CTX, expandAction }).templates).toEqual([{ template: 'SQSSendMessagePolicy', parameters: { QueueName: 'jobs' } }]);
+    expect(buildSamPolicies(proposed, { context: CTX, expandAction }).templates).toEqual([
+      { template: 'SQSSendMessagePolicy', parameters: { QueueName: 'jobs' } },
+    ]);
   });
 
   it('renders deterministic YAML that expands back within the proposal and covering it', async () => {
     const proposed = [
       doc(
-        allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:DeleteMessageBatch', 'sqs:ChangeMessageVisibility', 'sqs:ChangeMessageVisibilityBatch', 'sqs:GetQueueAttributes'], 'arn:aws:sqs:eu-west-1:123456789012:jobs'),
+        allow(
+          [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:DeleteMessageBatch',
+            'sqs:ChangeMessageVisibility',
+            'sqs:ChangeMessageVisibilityBatch',
+            'sqs:GetQueueAttributes',
+          ],
+          'arn:aws:sqs:eu-west-1:123456789012:jobs',
+        ),
         allow('sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:done'),
         allow('s3:GetObject', 'arn:aws:s3:::bucket/in/*'),
         allow('cloudwatch:PutMetricData', '*'),
@@ -180,10 +212,17 @@ describe('template / inline split', () => {
     expect(samPoliciesYaml(buildSamPolicies(proposed, { context: CTX, expandAction }))).toBe(text);
     expect(sam.templates.map((t) => t.template)).toEqual(['CloudWatchPutMetricPolicy', 'SNSPublishMessagePolicy', 'SQSPollerPolicy']);
     const back = expandRendered(text, CTX);
-    expect(statementsWithin(back.flatMap((d) => d.Statement), proposed, expandAction)).toBe(true);
+    expect(
+      statementsWithin(
+        back.flatMap((d) => d.Statement),
+        proposed,
+        expandAction,
+      ),
+    ).toBe(true);
     for (const p of pairs(proposed)) expect(evaluate(back, p).decision, JSON.stringify(p)).toBe('allowed');
     for (const p of pairs(back))
-      for (const action of expandActionPattern(catalog, p.action)) expect(await simulated(proposed, action, probe(action, p.resource)), `${action} ${p.resource}`).toBe('Allowed');
+      for (const action of expandActionPattern(catalog, p.action))
+        expect(await simulated(proposed, action, probe(action, p.resource)), `${action} ${p.resource}`).toBe('Allowed');
   });
 });
 
@@ -198,7 +237,19 @@ describe('minimize --function X --format sam on the demo account', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'iamtrim-sam-'));
     manifest = await generateDemo({ outDir: dir, now: new Date('2026-11-22T10:00:00Z'), events: 3000, seed: 11 });
-    const args = ['minimize', '--function', 'orders-webhook', '--lambda', manifest.lambdaFile, '--iam', manifest.iamFile, '--logs', manifest.logsDir, '--end', manifest.window.end];
+    const args = [
+      'minimize',
+      '--function',
+      'orders-webhook',
+      '--lambda',
+      manifest.lambdaFile,
+      '--iam',
+      manifest.iamFile,
+      '--logs',
+      manifest.logsDir,
+      '--end',
+      manifest.window.end,
+    ];
     const run = await runCli([...args, '--format', 'sam']);
     expect(run.code, run.err).toBe(0);
     sam = run.out;

@@ -38,7 +38,12 @@ function plantedRecord(): Record<string, unknown> {
     awsRegion: 'us-east-1',
     eventType: 'AwsApiCall',
     recipientAccountId: '111122223333',
-    requestParameters: { tableName: 'orders', clientToken: GITHUB_TOKEN, headers: { authorization: `AWS4-HMAC-SHA256 Credential=${AWS_KEY_ID}` }, secret: AWS_SECRET },
+    requestParameters: {
+      tableName: 'orders',
+      clientToken: GITHUB_TOKEN,
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${AWS_KEY_ID}` },
+      secret: AWS_SECRET,
+    },
   };
 }
 
@@ -53,8 +58,9 @@ beforeAll(async () => {
   await writeFile(join(badLogs, 'corrupt.json'), `{"Records": [{"token": "${GITHUB_TOKEN}", "key": "${AWS_KEY_ID}" ,,, "${AWS_SECRET}"`);
   repo = join(dir, 'repo');
   await mkdir(repo);
-  const document = (JSON.parse(await readFile(iam, 'utf8')) as { RoleDetailList: Array<{ RoleName: string; RolePolicyList: Array<{ PolicyDocument: unknown }> }> })
-    .RoleDetailList.find((r) => r.RoleName === 'app-api')?.RolePolicyList[0]?.PolicyDocument;
+  const document = (
+    JSON.parse(await readFile(iam, 'utf8')) as { RoleDetailList: Array<{ RoleName: string; RolePolicyList: Array<{ PolicyDocument: unknown }> }> }
+  ).RoleDetailList.find((r) => r.RoleName === 'app-api')?.RolePolicyList[0]?.PolicyDocument;
   await writeFile(join(repo, 'policy.json'), `${JSON.stringify(document, null, 2)}\n`);
   const git = (...args: string[]): void => {
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, stdio: 'ignore' });
@@ -74,7 +80,10 @@ async function filesUnder(path: string): Promise<string[]> {
 }
 
 async function expectNoSecrets(run: CliRun, outputs: string[] = []): Promise<void> {
-  const texts: Array<[string, string]> = [['stdout', run.stdout], ['stderr', run.stderr]];
+  const texts: Array<[string, string]> = [
+    ['stdout', run.stdout],
+    ['stderr', run.stderr],
+  ];
   for (const out of outputs) for (const file of await filesUnder(out)) texts.push([file, await readFile(file, 'utf8')]);
   for (const [where, text] of texts) for (const secret of SECRETS) expect(text.includes(secret), `${secret} in ${where}`).toBe(false);
 }
@@ -91,7 +100,11 @@ describe('no credential in any output', () => {
     ['usage --role', () => ['usage', '--role', 'app-api', ...window, '--logs', logs], 0],
     ['usage --all-roles', () => ['usage', '--all-roles', ...window, '--logs', logs, '--iam', iam], 0],
     ['minimize on a corrupt file quoting the secrets', () => ['minimize', '--role', 'app-api', ...window, '--logs', badLogs, '--iam', iam], 3],
-    ['minimize --skip-bad-files on it', () => ['minimize', '--role', 'app-api', ...window, '--logs', badLogs, '--iam', iam, '--skip-bad-files', '--format', 'json'], 0],
+    [
+      'minimize --skip-bad-files on it',
+      () => ['minimize', '--role', 'app-api', ...window, '--logs', badLogs, '--iam', iam, '--skip-bad-files', '--format', 'json'],
+      0,
+    ],
   ];
   for (const [name, args, exit] of cases) {
     it(name, async () => {
@@ -117,7 +130,23 @@ describe('no credential in any output', () => {
 
   it('pr --dry-run: title, body and diff', async () => {
     const r = await runCli(
-      ['pr', '--role', 'app-api', ...window, '--logs', logs, '--iam', iam, '--repo', repo, '--file', 'policy.json', '--github-repo', 'example/infra', '--dry-run'],
+      [
+        'pr',
+        '--role',
+        'app-api',
+        ...window,
+        '--logs',
+        logs,
+        '--iam',
+        iam,
+        '--repo',
+        repo,
+        '--file',
+        'policy.json',
+        '--github-repo',
+        'example/infra',
+        '--dry-run',
+      ],
       { env: ENV },
     );
     expect(r.exit, r.stderr).toBe(0);

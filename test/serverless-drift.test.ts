@@ -29,11 +29,27 @@ const rows: { name: string; statements: Statement[]; expected: AntiPatternKind[]
   { name: 'Action * on Resource *', statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }], expected: ['admin-wildcard'] },
   { name: 'Action * on one bucket is not admin', statements: [{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::b/*' }], expected: [] },
   { name: 'a Deny with * is no grant', statements: [{ Effect: 'Deny', Action: '*', Resource: '*' }], expected: [] },
-  { name: 'service wildcards, one finding each', statements: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*', 's3:GetObject'], Resource: '*' }], expected: ['service-wildcard', 'service-wildcard'] },
+  {
+    name: 'service wildcards, one finding each',
+    statements: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*', 's3:GetObject'], Resource: '*' }],
+    expected: ['service-wildcard', 'service-wildcard'],
+  },
   { name: 's3:Get* is not service-wide', statements: [{ Effect: 'Allow', Action: 's3:Get*', Resource: '*' }], expected: [] },
-  { name: 'DynamoDBCrudPolicy as SAM expands it', statements: expandTemplate({ template: 'DynamoDBCrudPolicy', parameters: { TableName: 'orders' } }, CTX), expected: ['sam-template-avoided'] },
-  { name: 'S3FullAccessPolicy (two statements)', statements: expandTemplate({ template: 'S3FullAccessPolicy', parameters: { BucketName: 'assets' } }, CTX), expected: ['sam-template-avoided', 'sam-template-avoided'] },
-  { name: 'DynamoDBReadPolicy is fine', statements: expandTemplate({ template: 'DynamoDBReadPolicy', parameters: { TableName: 'orders' } }, CTX), expected: [] },
+  {
+    name: 'DynamoDBCrudPolicy as SAM expands it',
+    statements: expandTemplate({ template: 'DynamoDBCrudPolicy', parameters: { TableName: 'orders' } }, CTX),
+    expected: ['sam-template-avoided'],
+  },
+  {
+    name: 'S3FullAccessPolicy (two statements)',
+    statements: expandTemplate({ template: 'S3FullAccessPolicy', parameters: { BucketName: 'assets' } }, CTX),
+    expected: ['sam-template-avoided', 'sam-template-avoided'],
+  },
+  {
+    name: 'DynamoDBReadPolicy is fine',
+    statements: expandTemplate({ template: 'DynamoDBReadPolicy', parameters: { TableName: 'orders' } }, CTX),
+    expected: [],
+  },
   {
     name: 'Crud actions on another resource shape are not the template',
     statements: [{ ...expandTemplate({ template: 'DynamoDBCrudPolicy', parameters: { TableName: 'orders' } }, CTX)[0], Resource: '*' } as Statement],
@@ -59,13 +75,32 @@ describe('drift --lambda on the demo account', () => {
   let manifest: DemoManifest;
   let markdown: string;
   let html: string;
-  let report: { serverless?: { functionsSource: string | null; groups: { role: string; functions: string[]; antiPatterns: { kind: string; detail: string }[] }[]; otherRoles: { role: string; antiPatterns: { kind: string }[] }[] } };
+  let report: {
+    serverless?: {
+      functionsSource: string | null;
+      groups: { role: string; functions: string[]; antiPatterns: { kind: string; detail: string }[] }[];
+      otherRoles: { role: string; antiPatterns: { kind: string }[] }[];
+    };
+  };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'iamtrim-sdrift-'));
     manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-11-22T10:00:00Z'), events: 2500, seed: 5 });
     const out = join(dir, 'out');
     const run = await runCli(
-      ['drift', '--iam', manifest.iamFile, '--logs', manifest.logsDir, '--end', manifest.window.end, '--lambda', manifest.lambdaFile, '--no-history', '--out', out],
+      [
+        'drift',
+        '--iam',
+        manifest.iamFile,
+        '--logs',
+        manifest.logsDir,
+        '--end',
+        manifest.window.end,
+        '--lambda',
+        manifest.lambdaFile,
+        '--no-history',
+        '--out',
+        out,
+      ],
       { now: manifest.window.end },
     );
     expect(run.code, run.err).toBe(0);

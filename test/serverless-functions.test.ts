@@ -12,13 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateDemo } from '../src/demo/generate.js';
 import { InputError, UpstreamError } from '../src/errors.js';
-import {
-  describeResolution,
-  parseLambdaFunctions,
-  readLambdaFunctionsFile,
-  resolveFunction,
-  type LambdaFunction,
-} from '../src/iam/lambda-functions.js';
+import { describeResolution, parseLambdaFunctions, readLambdaFunctionsFile, resolveFunction, type LambdaFunction } from '../src/iam/lambda-functions.js';
 import { resolveFunctionLive } from '../src/iam/lambda-live.js';
 import { resolveRoleTarget } from '../src/cli/role-target.js';
 import { UsageError } from '../src/errors.js';
@@ -43,7 +37,11 @@ describe('function -> role from list-functions output', () => {
   });
 
   it('resolves by name, by ARN and by qualified ARN, naming every function sharing the role', () => {
-    for (const ref of ['orders-api', 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api', 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api:live']) {
+    for (const ref of [
+      'orders-api',
+      'arn:aws:lambda:eu-west-1:123456789012:function:orders-api',
+      'arn:aws:lambda:eu-west-1:123456789012:function:orders-api:live',
+    ]) {
       const r = resolveFunction(functions, ref, 'f.json');
       expect(r.function.name).toBe('orders-api');
       expect(r.role).toBe(ROLE_A);

@@ -113,7 +113,9 @@ describe.skipIf(!NATIVE)('the native path equals the reference path (skipped whe
       expect(missing.status).toBe(3);
       expect(missing.stderr).toContain(`--logs ${join(root, 'no-such-folder')}: cannot read it (ENOENT)`);
       // The largest file: it holds calls by roles.
-      const files = readdirSync(join(root, 'logs'), { recursive: true }).map(String).filter((f) => f.endsWith('.json.gz'));
+      const files = readdirSync(join(root, 'logs'), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.json.gz'));
       const largest = files.sort((a, b) => statSync(join(root, 'logs', b)).size - statSync(join(root, 'logs', a)).size || a.localeCompare(b))[0] ?? '';
       const one = usage(join(root, 'logs', largest));
       expect(one.signal).toBeNull();
@@ -152,11 +154,15 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
         // JSON lines hold objects only; other shapes are the array and wrapped layouts' business.
         const list = layout === 'lines' ? records.filter((r) => r !== null && typeof r === 'object') : records;
         const text =
-          layout === 'array' ? JSON.stringify(list)
-          : layout === 'lines' ? list.map((r) => JSON.stringify(r)).join('\n')
-          : layout === 'wrapped-pretty' ? JSON.stringify({ Records: list, other: { Records: 1 } }, null, 2)
-          : layout === 'wrapped-escaped' ? escapeKeys(JSON.stringify({ Records: list }))
-          : JSON.stringify({ Records: list });
+          layout === 'array'
+            ? JSON.stringify(list)
+            : layout === 'lines'
+              ? list.map((r) => JSON.stringify(r)).join('\n')
+              : layout === 'wrapped-pretty'
+                ? JSON.stringify({ Records: list, other: { Records: 1 } }, null, 2)
+                : layout === 'wrapped-escaped'
+                  ? escapeKeys(JSON.stringify({ Records: list }))
+                  : JSON.stringify({ Records: list });
         const roles = oneRole ? { kind: 'roles' as const, arns: ['arn:aws:iam::123456789012:role/svc/worker'], names: ['app'] } : { kind: 'all' as const };
         if (text === '') {
           // JSON lines with no line is no JSON at all: a bad file, not one without records.
@@ -250,7 +256,7 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
     expect(expected.every((row) => !row.resourceArns.includes('arn:aws:s3:::b8'))).toBe(true);
   });
 
-  it('reads each record\'s own S3 object key when records differ only in the object they read', () => {
+  it("reads each record's own S3 object key when records differ only in the object they read", () => {
     // Many GetObject/PutObject records of a few families: the walk leaves the key out of their
     // classes (VALUE_KEY, VALUE_OBJECT), so one group spans many keys, and each record's row must
     // still be its own: its key, its object ARNs, the ARNs that are not its key's kept as they are.
@@ -270,11 +276,15 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
           const key = r.escaped ? JSON.stringify(r.key).replace(/[a-z]/, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : JSON.stringify(r.key);
           const own = JSON.stringify(`arn:aws:s3:::${r.bucket}/${r.key}`);
           const arns =
-            r.arn === 'own' ? [`{"ARN":${own}}`, `{"ARN":"arn:aws:s3:::${r.bucket}"}`]
-            : r.arn === 'other' ? [`{"ARN":"arn:aws:s3:::${r.bucket}/zz"}`, `{"ARN":${own}}`]
-            : r.arn === 'both' ? [`{"ARN":${own},"arn":"arn:aws:s3:::b9/q"}`]
-            : r.arn === 'lower' ? [`{"arn":${own}}`]
-            : [];
+            r.arn === 'own'
+              ? [`{"ARN":${own}}`, `{"ARN":"arn:aws:s3:::${r.bucket}"}`]
+              : r.arn === 'other'
+                ? [`{"ARN":"arn:aws:s3:::${r.bucket}/zz"}`, `{"ARN":${own}}`]
+                : r.arn === 'both'
+                  ? [`{"ARN":${own},"arn":"arn:aws:s3:::b9/q"}`]
+                  : r.arn === 'lower'
+                    ? [`{"arn":${own}}`]
+                    : [];
           const version = r.versionId === undefined ? '' : `,"versionId":"${r.versionId}"`;
           return (
             `{"eventTime":"2026-02-0${r.day}T10:00:00Z","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"${r.name}","awsRegion":"eu-west-1",` +
@@ -304,9 +314,17 @@ describe.skipIf(!NATIVE)('the native scan equals the reference path (skipped whe
   });
 
   it('rejects malformed JSON', () => {
-    const bad = ['{"Records":[{"eventTime":"x"}', '{"Records":[{"a":1]}', '{"Records":[{"a" 1}]}', '{"Records":[{"a":"unterminated}]}', '{"Records":[{"a":tr"ue}]}', '{"Records":[1,]}'];
+    const bad = [
+      '{"Records":[{"eventTime":"x"}',
+      '{"Records":[{"a":1]}',
+      '{"Records":[{"a" 1}]}',
+      '{"Records":[{"a":"unterminated}]}',
+      '{"Records":[{"a":tr"ue}]}',
+      '{"Records":[1,]}',
+    ];
     // Broken inside the requestParameters or resources of a record in scope (brackets match).
-    const call = '"eventTime":"2026-02-01T10:00:00Z","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"}}}';
+    const call =
+      '"eventTime":"2026-02-01T10:00:00Z","eventType":"AwsApiCall","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"}}}';
     bad.push(`{"Records":[{${call},"requestParameters":{"key" "x"}}]}`, `{"Records":[{${call},"resources":[{"ARN":"a"} {"ARN":"b"}]}]}`);
     for (const text of bad) {
       expect(() => scanBytes(Buffer.from(text), 'wrapped', { roles: { kind: 'all' }, window }), text).toThrow(/JSON/);
@@ -327,7 +345,9 @@ describe('local source bad files', () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('names each unreadable file and why, and keeps the good one', async () => {
-    await expect(scanLocalLogsStream(ALL_TIME, { logs: join(root, 'logs'), skipBadFiles: false, threads: 1 })).rejects.toThrow(/2 log file\(s\) could not be read/);
+    await expect(scanLocalLogsStream(ALL_TIME, { logs: join(root, 'logs'), skipBadFiles: false, threads: 1 })).rejects.toThrow(
+      /2 log file\(s\) could not be read/,
+    );
     const scan = await scanLocalLogsStream(ALL_TIME, { logs: join(root, 'logs'), skipBadFiles: true, threads: 1 });
     expect(scan.evidence.skippedFiles.map((f) => [f.file.replace(root, ''), f.reason.split(' ').slice(0, 2).join(' ')])).toEqual([
       ['/logs/broken.json', 'invalid JSON:'],

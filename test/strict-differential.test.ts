@@ -114,7 +114,10 @@ describe(`the scanner (${walkerName()} walker) equals the strict reference on mu
     const accepted = [...tally.values()].reduce((sum, t) => sum + t.accepted, 0);
     console.log(
       `differential: ${compared} files compared in ${((Date.now() - started) / 1000).toFixed(1)} s, ${accepted} accepted, ${compared - accepted} refused; ` +
-        [...tally.entries()].sort(([a], [b]) => compareText(a, b)).map(([k, t]) => `${k} ${t.accepted}/${t.rejected}`).join(', '),
+        [...tally.entries()]
+          .sort(([a], [b]) => compareText(a, b))
+          .map(([k, t]) => `${k} ${t.accepted}/${t.rejected}`)
+          .join(', '),
     );
     expect(compared).toBe(FILES);
     // The mutants exercise both sides: valid files read, invalid ones refused, in most kinds.

@@ -127,9 +127,7 @@ export function listForm(doc: PolicyDocument): unknown {
       Condition:
         s.Condition === undefined
           ? undefined
-          : Object.fromEntries(
-              Object.entries(s.Condition).map(([op, b]) => [op, Object.fromEntries(Object.entries(b).map(([k, v]) => [k, list(v)]))]),
-            ),
+          : Object.fromEntries(Object.entries(s.Condition).map(([op, b]) => [op, Object.fromEntries(Object.entries(b).map(([k, v]) => [k, list(v)]))])),
       Principal: principal(s.Principal),
       NotPrincipal: principal(s.NotPrincipal),
     })),

@@ -15,7 +15,12 @@ import { listForm, policyCorpus, policyFromHcl } from './terraform-policy-corpus
 type Json = Parameters<typeof policyFromHcl>[0][string];
 
 function planOf(name: string, docs: PolicyDocument[]): PolicyPlan {
-  return { role: `arn:aws:iam::123456789012:role/${name}`, roleName: name, window: { start: '2026-01-01T00:00:00Z', end: '2026-01-31T00:00:00Z' }, proposed: docs };
+  return {
+    role: `arn:aws:iam::123456789012:role/${name}`,
+    roleName: name,
+    window: { start: '2026-01-01T00:00:00Z', end: '2026-01-31T00:00:00Z' },
+    proposed: docs,
+  };
 }
 
 async function terraformRoundTrip(plan: PolicyPlan): Promise<PolicyDocument[]> {
@@ -46,7 +51,10 @@ describe('terraform renderer', () => {
     // 40 policies per file keeps the parser's WASM calls few; every policy is covered.
     for (let i = 0; i < realWorld.length; i += 40) {
       const chunk = realWorld.slice(i, i + 40);
-      const plan = planOf('corpus', chunk.map((e) => e.doc));
+      const plan = planOf(
+        'corpus',
+        chunk.map((e) => e.doc),
+      );
       const back = await terraformRoundTrip(plan);
       chunk.forEach((entry, j) => expect(listForm(back[j] as PolicyDocument), entry.name).toEqual(listForm(entry.doc)));
     }
@@ -64,7 +72,12 @@ describe('terraform renderer', () => {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'AllowS3', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::b/${aws:username}/*' },
-        { Effect: 'Deny', NotAction: 'iam:*', NotResource: ['arn:aws:iam::*:role/x', 'arn:aws:iam::*:role/y'], Condition: { Bool: { 'aws:SecureTransport': 'false' }, StringLike: { 's3:prefix': ['a/', '${aws:userid}/'] } } },
+        {
+          Effect: 'Deny',
+          NotAction: 'iam:*',
+          NotResource: ['arn:aws:iam::*:role/x', 'arn:aws:iam::*:role/y'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' }, StringLike: { 's3:prefix': ['a/', '${aws:userid}/'] } },
+        },
       ],
     };
     const [back] = await terraformRoundTrip(planOf('app-api', [doc]));
@@ -72,7 +85,10 @@ describe('terraform renderer', () => {
   });
 
   it('writes the converter layout: aligned attributes, &{} variables, one block per split policy', () => {
-    const doc: PolicyDocument = { Version: '2012-10-17', Statement: [{ Sid: 'A', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${aws:username}' }] };
+    const doc: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'A', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${aws:username}' }],
+    };
     const out = renderTerraform(planOf('app.api', [doc, doc]));
     expect(out).toContain('data "aws_iam_policy_document" "app_api_1" {');
     expect(out).toContain('data "aws_iam_policy_document" "app_api_2" {');

@@ -38,7 +38,13 @@ const BASIC_BUCKET_A = {
 const ADVANCED = {
   TrailARN: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`,
   AdvancedEventSelectors: [
-    { Name: 'Management events but KMS', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] }] },
+    {
+      Name: 'Management events but KMS',
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+      ],
+    },
     {
       Name: 'Reads of bucket-a',
       FieldSelectors: [
@@ -72,7 +78,10 @@ describe('parseTrailConfig and selectionCovers', () => {
   });
 
   it('basic selectors: arn:aws:s3 selects every bucket; ReadOnly leaves writes out', () => {
-    const s = parseTrailConfig({ EventSelectors: [{ ReadWriteType: 'ReadOnly', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] }, 'test');
+    const s = parseTrailConfig(
+      { EventSelectors: [{ ReadWriteType: 'ReadOnly', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] },
+      'test',
+    );
     expect(selectionCovers(s, s3Query('*', true))).toBe(true);
     expect(selectionCovers(s, s3Query('arn:aws:s3:::any/*', false))).toBe(false);
     // IncludeManagementEvents defaults to true; a ReadOnly selector leaves management writes out.
@@ -94,12 +103,32 @@ describe('parseTrailConfig and selectionCovers', () => {
     expect(selectionCovers(s, s3Query('arn:aws:s3:::bucket-a/*', false))).toBe(false);
     expect(selectionCovers(s, s3Query('arn:aws:s3:::bucket-b/*', true))).toBe(false);
     const byUser = parseTrailConfig(
-      { AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, { Field: 'userIdentity.arn', StartsWith: ['arn:aws:sts::1:assumed-role/x'] }] }] },
+      {
+        AdvancedEventSelectors: [
+          {
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+              { Field: 'userIdentity.arn', StartsWith: ['arn:aws:sts::1:assumed-role/x'] },
+            ],
+          },
+        ],
+      },
       'test',
     );
     expect(selectionCovers(byUser, s3Query('arn:aws:s3:::bucket-a/*', true))).toBe(false);
     const notB = parseTrailConfig(
-      { AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, { Field: 'resources.ARN', NotStartsWith: ['arn:aws:s3:::bucket-b/'] }] }] },
+      {
+        AdvancedEventSelectors: [
+          {
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+              { Field: 'resources.ARN', NotStartsWith: ['arn:aws:s3:::bucket-b/'] },
+            ],
+          },
+        ],
+      },
       'test',
     );
     expect(selectionCovers(notB, s3Query('arn:aws:s3:::bucket-a/*', false))).toBe(true);
@@ -111,7 +140,9 @@ describe('parseTrailConfig and selectionCovers', () => {
     expect(() => parseTrailConfig({ Trail: { Name: 'main' } }, '--trail-config t.json')).toThrow(InputError);
     expect(() => parseTrailConfig({ EventSelectors: [{ ReadWriteType: 'Sometimes' }] }, '--trail-config t.json')).toThrow(/ReadWriteType Sometimes/);
     // get-trail output beside it, in an array, names the trail.
-    expect(parseTrailConfig([{ Trail: { TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/x' } }, { EventSelectors: [] }], 't').trail).toBe('arn:aws:cloudtrail:us-east-1:1:trail/x');
+    expect(parseTrailConfig([{ Trail: { TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/x' } }, { EventSelectors: [] }], 't').trail).toBe(
+      'arn:aws:cloudtrail:us-east-1:1:trail/x',
+    );
   });
 });
 
@@ -129,7 +160,9 @@ describe('live: GetTrail and GetEventSelectors through the SDK', () => {
 
   it('an unknown trail is an input error naming it', async () => {
     const mock = mockClient(CloudTrailClient);
-    mock.on(GetTrailCommand).rejects(Object.assign(new Error('Unknown trail: nope for the user'), { name: 'TrailNotFoundException', $metadata: { httpStatusCode: 400 } }));
+    mock
+      .on(GetTrailCommand)
+      .rejects(Object.assign(new Error('Unknown trail: nope for the user'), { name: 'TrailNotFoundException', $metadata: { httpStatusCode: 400 } }));
     await expect(readLiveTrailSelection(new CloudTrailClient({ region: 'us-east-1' }), 'nope')).rejects.toThrow(/--trail nope: no such trail/);
     mock.restore();
   });
@@ -182,13 +215,21 @@ describe('one bucket with data events, one without (issue 19 done-when)', () => 
       JSON.stringify({
         RoleDetailList: [
           {
-            Path: '/', RoleName: 'reports', RoleId: 'AROAEXAMPLE', Arn: ROLE, CreateDate: '2025-01-01T00:00:00Z',
+            Path: '/',
+            RoleName: 'reports',
+            RoleId: 'AROAEXAMPLE',
+            Arn: ROLE,
+            CreateDate: '2025-01-01T00:00:00Z',
             AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
             RolePolicyList: [{ PolicyName: 'reports', PolicyDocument: policy }],
-            AttachedManagedPolicies: [], InstanceProfileList: [], Tags: [],
+            AttachedManagedPolicies: [],
+            InstanceProfileList: [],
+            Tags: [],
           },
         ],
-        UserDetailList: [], GroupDetailList: [], Policies: [],
+        UserDetailList: [],
+        GroupDetailList: [],
+        Policies: [],
       }),
     );
     await writeFile(join(dir, 'trail.json'), JSON.stringify(BASIC_BUCKET_A));
@@ -198,7 +239,22 @@ describe('one bucket with data events, one without (issue 19 done-when)', () => 
   });
 
   const minimize = async (extra: string[]) => {
-    const r = await runCli(['minimize', '--role', 'reports', '--logs', join(dir, 'logs.json'), '--iam', join(dir, 'iam.json'), '--end', '2026-03-01T00:00:00Z', '--days', '28', '--format', 'json', ...extra]);
+    const r = await runCli([
+      'minimize',
+      '--role',
+      'reports',
+      '--logs',
+      join(dir, 'logs.json'),
+      '--iam',
+      join(dir, 'iam.json'),
+      '--end',
+      '2026-03-01T00:00:00Z',
+      '--days',
+      '28',
+      '--format',
+      'json',
+      ...extra,
+    ]);
     expect(r.exit, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as {
       unused: string[];
@@ -215,9 +271,7 @@ describe('one bucket with data events, one without (issue 19 done-when)', () => 
     expect(plan.observability.basis).toBe('inferred-from-logs');
     expect(plan.unused).not.toContain('s3:PutObject');
     expect(plan.unobservable.find((u) => u.action === 's3:PutObject')?.resources).toEqual(['arn:aws:s3:::bucket-a/*', 'arn:aws:s3:::bucket-b/*']);
-    expect(plan.observability.partlyUnobservable).toEqual([
-      expect.objectContaining({ action: 's3:GetObject', resources: ['arn:aws:s3:::bucket-b/*'] }),
-    ]);
+    expect(plan.observability.partlyUnobservable).toEqual([expect.objectContaining({ action: 's3:GetObject', resources: ['arn:aws:s3:::bucket-b/*'] })]);
     expect(await allowed(plan, 's3:GetObject', 'arn:aws:s3:::bucket-b/any/key')).toBe(true);
     expect(await allowed(plan, 's3:PutObject', 'arn:aws:s3:::bucket-b/any/key')).toBe(true);
     expect(await allowed(plan, 's3:GetObject', 'arn:aws:s3:::bucket-c/x')).toBe(false);
@@ -237,7 +291,19 @@ describe('one bucket with data events, one without (issue 19 done-when)', () => 
   });
 
   it('the text output says which of the two was used', async () => {
-    const base = ['minimize', '--role', 'reports', '--logs', join(dir, 'logs.json'), '--iam', join(dir, 'iam.json'), '--end', '2026-03-01T00:00:00Z', '--days', '28'];
+    const base = [
+      'minimize',
+      '--role',
+      'reports',
+      '--logs',
+      join(dir, 'logs.json'),
+      '--iam',
+      join(dir, 'iam.json'),
+      '--end',
+      '2026-03-01T00:00:00Z',
+      '--days',
+      '28',
+    ];
     const inferred = await runCli(base);
     expect(inferred.stdout).toContain('inferred per resource from the logs');
     expect(inferred.stdout).toContain('s3:GetObject on arn:aws:s3:::bucket-b/*');

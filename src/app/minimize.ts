@@ -7,16 +7,7 @@ import { diffPermissions } from '../diff/diff-permissions.js';
 import { InputError } from '../errors.js';
 import { findRole } from '../iam/authorization-details.js';
 import type { IamCatalog } from '../iam/catalog.js';
-import type {
-  Diagnostic,
-  Evidence,
-  IamSnapshot,
-  MinimizePlan,
-  PlanUnmappedCall,
-  RoleGrant,
-  RoleUsage,
-  TimeWindow,
-} from '../model.js';
+import type { Diagnostic, Evidence, IamSnapshot, MinimizePlan, PlanUnmappedCall, RoleGrant, RoleUsage, TimeWindow } from '../model.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
 import type { UsageSource } from '../ingest/source.js';
 import { policyShares } from '../policy/per-policy.js';
@@ -168,7 +159,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
   }
   if (usage.events === 0 && !input.allowEmpty) {
     throw new InputError(noEvidenceMessage(`role ${grant.name}`, input.window, scan.evidence), {
-      hint: 'widen --days, check --logs points at this account\'s trail, or pass --allow-empty to propose from no evidence (removes every permission)',
+      hint: "widen --days, check --logs points at this account's trail, or pass --allow-empty to propose from no evidence (removes every permission)",
     });
   }
   const gaps = windowGaps(input.window, scan.evidence);
@@ -200,7 +191,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
   if (input.strict === true && diff.unmappedKeeps.length > 0) {
     const names = diff.unmappedKeeps.map((u) => `${u.call} x${u.events}`).join(', ');
     throw new InputError(`--strict: ${diff.unmappedKeeps.length} call(s) by ${grant.name} have no mapping: ${names}`, {
-      hint: 'add mapping rows for them (docs/mapping.md), or drop --strict to keep their service\'s granted actions through the fail-safe',
+      hint: "add mapping rows for them (docs/mapping.md), or drop --strict to keep their service's granted actions through the fail-safe",
     });
   }
   const proposal = proposePolicy({ catalog: deps.catalog, grant, usage, diff, options: input.proposal });
@@ -236,7 +227,12 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     calls: usage.calls,
     current: grant.policies.map((p) => p.document),
     proposed: proposal.policies,
-    policies: policyShares(deps.catalog, grant, proposal.policies, input.graceDays !== undefined ? { days: input.graceDays, now: input.window.end } : undefined),
+    policies: policyShares(
+      deps.catalog,
+      grant,
+      proposal.policies,
+      input.graceDays !== undefined ? { days: input.graceDays, now: input.window.end } : undefined,
+    ),
     verification: proposal.verification,
     scope: proposal.scope,
     ...(input.lastAccessed !== undefined
@@ -259,16 +255,15 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
  * Warnings that travel with a proposal made from incomplete evidence, so the output itself says
  * what is missing: skipped files (by name), invalid records, no events, uncovered days.
  */
-export function evidenceDiagnostics(
-  window: TimeWindow,
-  evidence: Evidence,
-  events: number,
-  gaps: readonly CoverageGap[],
-): Diagnostic[] {
+export function evidenceDiagnostics(window: TimeWindow, evidence: Evidence, events: number, gaps: readonly CoverageGap[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const skipped = evidence.skippedFiles;
   if (skipped.length > 0) {
-    const names = skipped.slice(0, 5).map((f) => f.file).join(', ') + (skipped.length > 5 ? `, … and ${skipped.length - 5} more` : '');
+    const names =
+      skipped
+        .slice(0, 5)
+        .map((f) => f.file)
+        .join(', ') + (skipped.length > 5 ? `, … and ${skipped.length - 5} more` : '');
     out.push({
       code: 'skipped-files',
       severity: 'warning',

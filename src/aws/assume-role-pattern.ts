@@ -28,7 +28,9 @@ export function parseRolePattern(pattern: string): RolePattern {
   }
   const fields = pattern.split(':');
   if (fields[4] !== PLACEHOLDER) {
-    throw new UsageError(`--assume-role-pattern ${pattern}: {account} must be the account field of the ARN (arn:aws:iam::{account}:role/NAME)`, { hint: EXAMPLE });
+    throw new UsageError(`--assume-role-pattern ${pattern}: {account} must be the account field of the ARN (arn:aws:iam::{account}:role/NAME)`, {
+      hint: EXAMPLE,
+    });
   }
   const roleArnFor = (account: string): string => pattern.split(PLACEHOLDER).join(account);
   if (!ROLE_ARN.test(roleArnFor('123456789012'))) {

@@ -59,11 +59,27 @@ async function main(): Promise<void> {
   if (volumes.some((v) => v <= tarballUpTo)) {
     tarball = await installTarball(resolve('.'), resolve(values.data, 'tarball'));
     // The installed package must run the native walker from its prebuilt binary, or the comparison means nothing.
-    const check = spawnSync(node, [tarball.bin, 'usage', '--all-roles', '--logs', resolve('fixtures/lambda-s3-dynamodb/logs'), '--days', '30', '--end', '2026-10-22T00:00:00Z', '--verbose'], {
-      env: { ...process.env, PATH: tarball.path },
-      encoding: 'utf8',
-    });
-    if (check.status !== 0 || !check.stderr.includes('native walker')) throw new Error(`the installed tarball did not run the native walker: ${check.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+    const check = spawnSync(
+      node,
+      [
+        tarball.bin,
+        'usage',
+        '--all-roles',
+        '--logs',
+        resolve('fixtures/lambda-s3-dynamodb/logs'),
+        '--days',
+        '30',
+        '--end',
+        '2026-10-22T00:00:00Z',
+        '--verbose',
+      ],
+      {
+        env: { ...process.env, PATH: tarball.path },
+        encoding: 'utf8',
+      },
+    );
+    if (check.status !== 0 || !check.stderr.includes('native walker'))
+      throw new Error(`the installed tarball did not run the native walker: ${check.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
   }
 
   for (const events of volumes) {
@@ -104,13 +120,20 @@ async function main(): Promise<void> {
       const libdeflate = await timed(`libdeflate-gunzip x${cores} #${run}`, () => measureLibdeflate(files, cores));
       if (libdeflate !== null) libdeflateRuns.push(libdeflate);
       usageRuns.push(
-        await timed(`usage #${run}`, () => measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-${events}.json`)])),
+        await timed(`usage #${run}`, () =>
+          measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-${events}.json`)]),
+        ),
       );
       const installed = events <= tarballUpTo ? tarball : null;
       if (installed !== null) {
         tarballRuns.push(
           await timed(`usage, installed tarball #${run}`, () =>
-            measureProcess(node, [installed.bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-tarball-${events}.json`)], [0], { ...process.env, PATH: installed.path }),
+            measureProcess(
+              node,
+              [installed.bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-tarball-${events}.json`)],
+              [0],
+              { ...process.env, PATH: installed.path },
+            ),
           ),
         );
       }
@@ -119,13 +142,39 @@ async function main(): Promise<void> {
     const usageRole = await timed('usage --role', () =>
       measureProcess(node, [bin, 'usage', '--role', ROLE, '--logs', logs, ...window, '--out', join(values.data, `usage-role-${events}.json`)]),
     );
-    const usageReference = events > Number(values['reference-up-to']) ? null : await timed('usage, reference path', () =>
-      measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-reference-${events}.json`)], [0], { ...process.env, IAMTRIM_NATIVE: '0' }),
-    );
+    const usageReference =
+      events > Number(values['reference-up-to'])
+        ? null
+        : await timed('usage, reference path', () =>
+            measureProcess(node, [bin, 'usage', '--all-roles', '--logs', logs, ...window, '--out', join(values.data, `usage-reference-${events}.json`)], [0], {
+              ...process.env,
+              IAMTRIM_NATIVE: '0',
+            }),
+          );
     const skipMinimize = values['skip-minimize'] === true;
-    const minimize = skipMinimize ? null : await timed('minimize', () =>
-      measureProcess(node, [bin, 'minimize', '--role', ROLE, '--iam', join(dir, 'iam.json'), '--logs', logs, ...window, '--format', 'json', '--out', join(values.data, `minimize-${events}.json`)], [0, 1]),
-    );
+    const minimize = skipMinimize
+      ? null
+      : await timed('minimize', () =>
+          measureProcess(
+            node,
+            [
+              bin,
+              'minimize',
+              '--role',
+              ROLE,
+              '--iam',
+              join(dir, 'iam.json'),
+              '--logs',
+              logs,
+              ...window,
+              '--format',
+              'json',
+              '--out',
+              join(values.data, `minimize-${events}.json`),
+            ],
+            [0, 1],
+          ),
+        );
     const indexFile = join(values.data, `index-${events}.duckdb`);
     let indexBuild: Awaited<ReturnType<typeof measureProcess>> | null = null;
     let indexed: Awaited<ReturnType<typeof measureProcess>> | null = null;
@@ -140,9 +189,28 @@ async function main(): Promise<void> {
       indexedUsage = await timed('usage --role --index', () =>
         measureProcess(node, [bin, 'usage', '--role', ROLE, '--index', indexFile, ...window, '--out', join(values.data, `usage-index-${events}.json`)]),
       );
-      if (!skipMinimize) indexed = await timed('minimize --index', () =>
-        measureProcess(node, [bin, 'minimize', '--role', ROLE, '--iam', join(dir, 'iam.json'), '--index', indexFile, ...window, '--format', 'json', '--out', join(values.data, `minimize-index-${events}.json`)], [0, 1]),
-      );
+      if (!skipMinimize)
+        indexed = await timed('minimize --index', () =>
+          measureProcess(
+            node,
+            [
+              bin,
+              'minimize',
+              '--role',
+              ROLE,
+              '--iam',
+              join(dir, 'iam.json'),
+              '--index',
+              indexFile,
+              ...window,
+              '--format',
+              'json',
+              '--out',
+              join(values.data, `minimize-index-${events}.json`),
+            ],
+            [0, 1],
+          ),
+        );
     }
     rows.push({
       events: records,

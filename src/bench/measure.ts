@@ -37,7 +37,12 @@ async function readPeakRss(pid: number): Promise<number | null> {
  * Runs `command args` with stdout to nowhere, polling VmHWM (the kernel's own peak RSS, so polling
  * only has to catch the process before it exits, not its peak).
  */
-export async function measureProcess(command: string, args: readonly string[], okCodes: readonly number[] = [0], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+export async function measureProcess(
+  command: string,
+  args: readonly string[],
+  okCodes: readonly number[] = [0],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measured> {
   const started = process.hrtime.bigint();
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';

@@ -126,10 +126,15 @@ export function renderBenchSection(rows: readonly BenchRow[], machine: string, c
   );
   for (const r of rows) {
     const withRss = (m: Measured | null): string => (m === null ? 'n/a' : `${secs(m.seconds)} s, ${rss(m)}`);
-    lines.push(`| ${r.events.toLocaleString('en-US')} | ${r.indexBuild === null && r.indexNoop !== null ? 'not timed (index reused)' : withRss(r.indexBuild)} | ${withRss(r.indexNoop)} | ${withRss(r.indexedUsage)} | ${withRss(r.indexedMinimize)} |`);
+    lines.push(
+      `| ${r.events.toLocaleString('en-US')} | ${r.indexBuild === null && r.indexNoop !== null ? 'not timed (index reused)' : withRss(r.indexBuild)} | ${withRss(r.indexNoop)} | ${withRss(r.indexedUsage)} | ${withRss(r.indexedMinimize)} |`,
+    );
   }
   lines.push('', 'Load average (1/5/15 min) when each measurement started:', '');
-  for (const r of rows) lines.push(`- ${r.events.toLocaleString('en-US')} records: ${r.loads.join('; ')}${r.generateSeconds === null ? '' : `; generated in ${secs(r.generateSeconds)} s`}`);
+  for (const r of rows)
+    lines.push(
+      `- ${r.events.toLocaleString('en-US')} records: ${r.loads.join('; ')}${r.generateSeconds === null ? '' : `; generated in ${secs(r.generateSeconds)} s`}`,
+    );
   lines.push('', BENCH_END, '');
   return lines.join('\n');
 }

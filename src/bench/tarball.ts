@@ -21,7 +21,10 @@ export async function installTarball(checkout: string, dir: string): Promise<Ins
   await mkdir(dir, { recursive: true });
   const npmCli = join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
   const npm = existsSync(npmCli) ? [process.execPath, npmCli] : ['npm'];
-  const out = execFileSync(npm[0] ?? 'npm', [...npm.slice(1), 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: checkout, encoding: 'utf8' });
+  const out = execFileSync(npm[0] ?? 'npm', [...npm.slice(1), 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: checkout,
+    encoding: 'utf8',
+  });
   const filename = (JSON.parse(out) as Array<{ filename: string }>)[0]?.filename ?? '';
   const installed = join(dir, 'app', 'node_modules', 'iamtrim');
   await mkdir(installed, { recursive: true });

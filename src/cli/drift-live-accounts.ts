@@ -65,7 +65,7 @@ export async function readLiveAccounts(
 ): Promise<LiveAccountsIam> {
   if (scan.evidence.events === 0 && flags.allowEmpty !== true) {
     throw new InputError(noEvidenceMessage('any role', window, scan.evidence), {
-      hint: 'widen --days, check --logs points at the accounts\' trails, or pass --allow-empty to report every role as unused',
+      hint: "widen --days, check --logs points at the accounts' trails, or pass --allow-empty to report every role as unused",
     });
   }
   const logs = logAccounts(scan);
@@ -75,7 +75,7 @@ export async function readLiveAccounts(
       plan.given === undefined
         ? `--assume-role-pattern: the logs name no account (${scan.evidence.source})`
         : `--accounts ${plan.given.join(',')}: none of them is in the logs (${logs.length === 0 ? 'the logs name no account' : `the logs hold ${logs.slice(0, 5).join(', ')}${logs.length > 5 ? ', …' : ''}`})`,
-      { hint: 'point --logs at the accounts\' trails, or name the accounts with --accounts' },
+      { hint: "point --logs at the accounts' trails, or name the accounts with --accounts" },
     );
   }
   const [{ readAccountsIam }, { awsClientConfig }, { mergeSnapshots }] = await Promise.all([
@@ -92,14 +92,16 @@ export async function readLiveAccounts(
     const first = live.notEvaluated[0];
     throw new UpstreamError(
       `--assume-role-pattern: none of the ${read.length} ${read.length === 1 ? 'account' : 'accounts'} could be read${first !== undefined ? ` (${first.account}: ${first.reason}${live.notEvaluated.length > 1 ? '; …' : ''})` : ''}`,
-      { hint: 'the base credentials must be allowed sts:AssumeRole on the pattern\'s role, and the role must trust them; see docs/permissions.md' },
+      { hint: "the base credentials must be allowed sts:AssumeRole on the pattern's role, and the role must trust them; see docs/permissions.md" },
     );
   }
   const iam = {
     ...mergeSnapshots(`--assume-role-pattern ${plan.pattern.pattern}`, live.parts),
     source: `live IAM through ${plan.pattern.pattern} (${live.parts.length} ${live.parts.length === 1 ? 'account' : 'accounts'})`,
   };
-  const notEvaluated = [...live.notEvaluated, ...noEvidence.map((account) => ({ account, reason: NO_EVIDENCE }))].sort((a, b) => compareText(a.account, b.account));
+  const notEvaluated = [...live.notEvaluated, ...noEvidence.map((account) => ({ account, reason: NO_EVIDENCE }))].sort((a, b) =>
+    compareText(a.account, b.account),
+  );
   return { iam, notEvaluated };
 }
 

@@ -23,10 +23,13 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ['pr', async () => (await import('./commands/pr.js')).registerPr],
   ['index', async () => (await import('./commands/index.js')).registerIndex],
   ['athena', async () => (await import('./commands/athena.js')).registerAthena],
-  ['demo', async () => {
-    const { registerDemo } = await import('./commands/demo.js');
-    return (program, ctx) => registerDemo(program, ctx, main);
-  }],
+  [
+    'demo',
+    async () => {
+      const { registerDemo } = await import('./commands/demo.js');
+      return (program, ctx) => registerDemo(program, ctx, main);
+    },
+  ],
 ];
 
 /** The level the global flags ask for; the loudest wins when several are given. */

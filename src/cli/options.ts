@@ -34,9 +34,7 @@ export interface OutputOptions {
 }
 
 export function addWindowOptions(command: Command): Command {
-  return command
-    .option('--days <n>', 'look-back window in days', '30')
-    .option('--end <iso-8601>', 'end of the window (exclusive); default now');
+  return command.option('--days <n>', 'look-back window in days', '30').option('--end <iso-8601>', 'end of the window (exclusive); default now');
 }
 
 /** The options each command got from addSourceOptions/addAwsOptions: the source descriptor. */

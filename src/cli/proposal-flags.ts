@@ -34,43 +34,51 @@ export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetO
 /** Adds the options that shape a proposal. */
 export function addProposalOptions(command: Command): Command {
   return command
-    .addOption(
-      new Option('--resources <mode>', 'how far observed resources are generalised')
-        .choices(['exact', 'generalize', 'service'])
-        .default('generalize'),
-    )
+    .addOption(new Option('--resources <mode>', 'how far observed resources are generalised').choices(['exact', 'generalize', 'service']).default('generalize'))
     .option('--drop-unobservable', 'also remove permissions whose use the logs cannot show')
-    .addOption(
-      new Option('--policy-type <type>', 'size limits to fit').choices(['managed', 'inline']).default('managed'),
-    )
+    .addOption(new Option('--policy-type <type>', 'size limits to fit').choices(['managed', 'inline']).default('managed'))
     .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
-    .option('--allow-partial-window', 'propose even when the logs miss part of the window (its edges, days inside it) or are from another account than the role (see docs/errors.md)')
-    .option('--last-accessed <file|dir|live>', "IAM last-accessed data (aws iam get-service-last-accessed-details output, a folder of <role>.json, or 'live'): keeps permissions attempted within --last-accessed-days")
+    .option(
+      '--allow-partial-window',
+      'propose even when the logs miss part of the window (its edges, days inside it) or are from another account than the role (see docs/errors.md)',
+    )
+    .option(
+      '--last-accessed <file|dir|live>',
+      "IAM last-accessed data (aws iam get-service-last-accessed-details output, a folder of <role>.json, or 'live'): keeps permissions attempted within --last-accessed-days",
+    )
     .addOption(
       new Option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days')
         .default(400)
         .argParser(parseLastAccessedDays),
     )
     .addOption(
-      new Option('--grace-days <n>', 'keep, as they are, policies whose current version (and every policy of a role) is younger than this many days: new grants may not have been used yet; 0 turns it off')
+      new Option(
+        '--grace-days <n>',
+        'keep, as they are, policies whose current version (and every policy of a role) is younger than this many days: new grants may not have been used yet; 0 turns it off',
+      )
         .default(14)
         .argParser(parseGraceDays),
     )
-    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output; with --lake, get-event-data-store output): what the trail does not log is kept as unobservable, exactly, instead of inferred per resource from the logs")
-    .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
-    .option('--strict', 'fail (exit 3) when a call has no mapping, instead of keeping its service\'s granted actions');
+    .option(
+      '--trail-config <file>',
+      "the trail's event selectors (aws cloudtrail get-event-selectors output; with --lake, get-event-data-store output): what the trail does not log is kept as unobservable, exactly, instead of inferred per resource from the logs",
+    )
+    .option('--trail <name|arn>', 'the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags')
+    .option('--strict', "fail (exit 3) when a call has no mapping, instead of keeping its service's granted actions");
 }
 
 /** `--last-accessed-days N`: a whole number of days, at least 1. */
 function parseGraceDays(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--grace-days ${value}: not a whole number of days`, { hint: 'for example --grace-days 14, or --grace-days 0 for no grace' });
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--grace-days ${value}: not a whole number of days`, { hint: 'for example --grace-days 14, or --grace-days 0 for no grace' });
   return n;
 }
 
 export function parseLastAccessedDays(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--last-accessed-days ${value}: not a whole number of days`, { hint: 'for example --last-accessed-days 400' });
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--last-accessed-days ${value}: not a whole number of days`, { hint: 'for example --last-accessed-days 400' });
   return n;
 }
 

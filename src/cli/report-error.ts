@@ -11,11 +11,7 @@ import type { CliIo } from './io.js';
 const SECRET_ENV = ['GITHUB_TOKEN', 'GH_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'] as const;
 
 /** Token shapes worth hiding even when they did not come from our environment (e.g. quoted from a file). */
-const SECRET_PATTERNS = [
-  /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{30,}\b/g,
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
-];
+const SECRET_PATTERNS = [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, /\bgithub_pat_[A-Za-z0-9_]{30,}\b/g, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g];
 
 /**
  * Replaces credentials in text: the values of the secret environment variables, and anything shaped

@@ -23,20 +23,18 @@ export interface RoleTarget {
 export function addRoleTargetOptions(command: Command, what = 'the role to work on'): Command {
   return command
     .option('--role <name|arn>', what)
-    .option('--function <name|arn>', "a Lambda function: work on its execution role (one of --role, --function)")
+    .option('--function <name|arn>', 'a Lambda function: work on its execution role (one of --role, --function)')
     .option('--lambda <file>', 'Lambda functions for --function: aws lambda list-functions > lambda-functions.json (default: ask the Lambda API)');
 }
 
 /** Resolves the flags to a role; `makeClient` is the seam tests use to stand in for Lambda. */
-export async function resolveRoleTarget(
-  options: RoleTargetOptions,
-  makeClient?: (nameOrArn: string) => LambdaClient,
-): Promise<RoleTarget> {
+export async function resolveRoleTarget(options: RoleTargetOptions, makeClient?: (nameOrArn: string) => LambdaClient): Promise<RoleTarget> {
   if (options.role !== undefined && options.function !== undefined) {
     throw new UsageError('pass one of --role and --function, not both', { hint: '--function resolves to its execution role' });
   }
   if (options.function === undefined) {
-    if (options.lambda !== undefined) throw new UsageError('--lambda needs --function', { hint: 'for example --function orders-api --lambda lambda-functions.json' });
+    if (options.lambda !== undefined)
+      throw new UsageError('--lambda needs --function', { hint: 'for example --function orders-api --lambda lambda-functions.json' });
     if (options.role === undefined) {
       throw new UsageError('no target: pass --role <name|arn> or --function <name|arn>', { hint: 'for example --role app-api or --function orders-api' });
     }

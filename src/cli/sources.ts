@@ -20,9 +20,7 @@ export function progressPrinter(io: RunIo): ((p: ScanProgress) => void) | undefi
   return (p) => {
     const pct = p.bytes === 0 ? 100 : Math.floor((100 * p.bytesDone) / p.bytes);
     const done = p.filesDone === p.files;
-    io.notice(
-      `\rscanning ${count(p.files)} log files: ${pct}% (${bytes(p.bytesDone)} of ${bytes(p.bytes)})${done ? `, ${count(p.records)} records` : ''}   `,
-    );
+    io.notice(`\rscanning ${count(p.files)} log files: ${pct}% (${bytes(p.bytesDone)} of ${bytes(p.bytes)})${done ? `, ${count(p.records)} records` : ''}   `);
     if (done) io.notice('\n');
   };
 }
@@ -39,7 +37,9 @@ export async function buildUsageSource(options: SourceOptions, io: RunIo): Promi
   }
   if (options.index !== undefined) {
     if (options.logs !== undefined) {
-      throw new UsageError('pass either --logs or --index, not both', { hint: 'update the index with `iamtrim index --logs DIR --index FILE`, then use --index' });
+      throw new UsageError('pass either --logs or --index, not both', {
+        hint: 'update the index with `iamtrim index --logs DIR --index FILE`, then use --index',
+      });
     }
     return (await import('../ingest/index/index-source.js')).usageIndexSource(options.index);
   }
@@ -69,10 +69,7 @@ export async function buildIamSnapshot(
   if (options.iam !== undefined) return readIamSnapshotFile(options.iam);
   const roles = typeof options.role === 'string' ? [options.role] : [...(options.role ?? [])];
   const [{ readLiveIam }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
-  return readLiveIam(
-    awsClientConfig(options, env),
-    roles,
-  ).catch((error: unknown) => {
+  return readLiveIam(awsClientConfig(options, env), roles).catch((error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
     // Without --iam the grant comes from live IAM; say so, and name the offline alternative.
     throw new UpstreamError(`no --iam FILE given, and live IAM could not be read: ${error.message}`, {
@@ -162,7 +159,7 @@ export async function buildTrailSelection(
   }
   if (options.lake !== undefined && options.trail !== undefined) {
     throw new UsageError("--lake and --trail: a trail's selectors say nothing about what an event data store collects", {
-      hint: 'drop --trail (the store\'s own selectors are read with cloudtrail:GetEventDataStore), or pass --trail-config FILE with `aws cloudtrail get-event-data-store` output',
+      hint: "drop --trail (the store's own selectors are read with cloudtrail:GetEventDataStore), or pass --trail-config FILE with `aws cloudtrail get-event-data-store` output",
     });
   }
   const { parseTrailConfig } = await import('../diff/trail-selectors.js');

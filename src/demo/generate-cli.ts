@@ -49,7 +49,9 @@ async function main(): Promise<void> {
     `${seconds.toFixed(1)} s, ${Math.round(manifest.events / seconds)} events/s`,
     `logs: ${manifest.logsDir}`,
     `iam:  ${manifest.iamFile}`,
-    ...manifest.roles.filter((r) => !r.name.startsWith('svc-')).map((r) => `  ${r.name.padEnd(22)} ${String(r.events).padStart(9)} events, ${r.usedActions.length} actions used, ${r.deniedActions.length} denied`),
+    ...manifest.roles
+      .filter((r) => !r.name.startsWith('svc-'))
+      .map((r) => `  ${r.name.padEnd(22)} ${String(r.events).padStart(9)} events, ${r.usedActions.length} actions used, ${r.deniedActions.length} denied`),
   ];
   const extra = manifest.roles.filter((r) => r.name.startsWith('svc-')).length;
   if (extra > 0) lines.push(`  + ${extra} svc-NNN roles`);

@@ -214,7 +214,10 @@ export async function generateDemo(options: DemoOptions): Promise<DemoManifest> 
           const fromEarlier = duplicates.filter((d) => !inThisSlot.has(d));
           chunk.push(...fromEarlier);
           duplicateRecords += fromEarlier.length;
-          pendingDuplicates.set(region, duplicates.filter((d) => inThisSlot.has(d)));
+          pendingDuplicates.set(
+            region,
+            duplicates.filter((d) => inThisSlot.has(d)),
+          );
         }
         await writer.writeLogFile(region, delivered + i / MAX_RECORDS_PER_FILE, chunk, bucket.oldest, bucket.newest, rng);
       }
@@ -286,7 +289,10 @@ function demoTrailSelectors(account: string): unknown {
       { Name: 'Management events', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
       ...dataTypes.map((type) => ({
         Name: `Data events: ${type}`,
-        FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: [type] }],
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: [type] },
+        ],
       })),
     ],
   };

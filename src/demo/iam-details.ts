@@ -13,7 +13,12 @@ export interface RoleUsageSummary {
 }
 
 const V = '2012-10-17';
-const allow = (action: string | string[], resource: string | string[] = '*', extra: JsonObject = {}): JsonObject => ({ Effect: 'Allow', Action: action, Resource: resource, ...extra });
+const allow = (action: string | string[], resource: string | string[] = '*', extra: JsonObject = {}): JsonObject => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
 const doc = (...statements: JsonObject[]): JsonObject => ({ Version: V, Statement: statements });
 
 /** Stable IAM-style unique ids (`AROA…`, `ANPA…`) derived from a name. */
@@ -68,25 +73,26 @@ function grantFor(role: RoleSpec, account: string, rng: Prng): Grant {
       };
     case 'queue-worker':
       return {
-        inline: [{
-          name: 'queue-worker-access',
-          urlEncoded: true,
-          document: doc(
-            allow(['sqs:*', 'sns:*'], '*', { Sid: 'Messaging', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }),
-            allow(['s3:PutObject', 's3:GetObject'], `arn:aws:s3:::reports-${account}/*`, { Sid: 'Reports' }),
-          ),
-        }],
+        inline: [
+          {
+            name: 'queue-worker-access',
+            urlEncoded: true,
+            document: doc(
+              allow(['sqs:*', 'sns:*'], '*', { Sid: 'Messaging', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }),
+              allow(['s3:PutObject', 's3:GetObject'], `arn:aws:s3:::reports-${account}/*`, { Sid: 'Reports' }),
+            ),
+          },
+        ],
         attached: [awsArn('AmazonS3ReadOnlyAccess')],
       };
     case 'ci-deploy':
       return {
-        inline: [{
-          name: 'deploy-everything',
-          document: doc(
-            allow('*'),
-            { Sid: 'NoUsersOrOrgs', Effect: 'Deny', Action: ['iam:*User*', 'organizations:*'], Resource: '*' },
-          ),
-        }],
+        inline: [
+          {
+            name: 'deploy-everything',
+            document: doc(allow('*'), { Sid: 'NoUsersOrOrgs', Effect: 'Deny', Action: ['iam:*User*', 'organizations:*'], Resource: '*' }),
+          },
+        ],
         attached: [],
       };
     case 'data-pipeline':
@@ -117,11 +123,13 @@ function customerPolicies(_account: string): Array<{ name: string; versions: Arr
     },
     {
       name: 'service-boundary',
-      versions: [{
-        id: 'v1',
-        created: '2023-02-03T14:01:10Z',
-        document: doc(allow(['s3:*', 'dynamodb:*', 'kms:*', 'secretsmanager:*', 'logs:*', 'sqs:*', 'sns:*'], '*', { Sid: 'ServiceBoundary' })),
-      }],
+      versions: [
+        {
+          id: 'v1',
+          created: '2023-02-03T14:01:10Z',
+          document: doc(allow(['s3:*', 'dynamodb:*', 'kms:*', 'secretsmanager:*', 'logs:*', 'sqs:*', 'sns:*'], '*', { Sid: 'ServiceBoundary' })),
+        },
+      ],
     },
   ];
 }
@@ -143,10 +151,19 @@ export function buildAuthorizationDetails(roles: readonly RoleSpec[], account: s
       Arn: `arn:aws:iam::${account}:role${role.path}${role.name}`,
       CreateDate: '2023-02-03T14:00:00+00:00',
       AssumeRolePolicyDocument: trustFor(role, account),
-      InstanceProfileList: role.kind === 'ec2' ? [{
-        Path: '/', InstanceProfileName: role.name, InstanceProfileId: iamId('AIPA', role.name),
-        Arn: `arn:aws:iam::${account}:instance-profile/${role.name}`, CreateDate: '2023-02-03T14:00:00+00:00', Roles: [],
-      }] : [],
+      InstanceProfileList:
+        role.kind === 'ec2'
+          ? [
+              {
+                Path: '/',
+                InstanceProfileName: role.name,
+                InstanceProfileId: iamId('AIPA', role.name),
+                Arn: `arn:aws:iam::${account}:instance-profile/${role.name}`,
+                CreateDate: '2023-02-03T14:00:00+00:00',
+                Roles: [],
+              },
+            ]
+          : [],
       RolePolicyList: grant.inline.map((p) => ({
         PolicyName: p.name,
         PolicyDocument: p.urlEncoded === true ? encodeURIComponent(JSON.stringify(p.document)) : p.document,
@@ -163,9 +180,16 @@ export function buildAuthorizationDetails(roles: readonly RoleSpec[], account: s
   for (const p of customerPolicies(account)) {
     const arn = `arn:aws:iam::${account}:policy/${p.name}`;
     policies.push({
-      PolicyName: p.name, PolicyId: iamId('ANPA', p.name), Arn: arn, Path: '/', DefaultVersionId: p.versions[0]?.id ?? 'v1',
-      AttachmentCount: attachCount.get(arn) ?? 0, PermissionsBoundaryUsageCount: boundaryCount.get(arn) ?? 0, IsAttachable: true,
-      CreateDate: iso(p.versions[p.versions.length - 1]?.created ?? '2023-02-03T14:00:00Z'), UpdateDate: iso(p.versions[0]?.created ?? '2023-02-03T14:00:00Z'),
+      PolicyName: p.name,
+      PolicyId: iamId('ANPA', p.name),
+      Arn: arn,
+      Path: '/',
+      DefaultVersionId: p.versions[0]?.id ?? 'v1',
+      AttachmentCount: attachCount.get(arn) ?? 0,
+      PermissionsBoundaryUsageCount: boundaryCount.get(arn) ?? 0,
+      IsAttachable: true,
+      CreateDate: iso(p.versions[p.versions.length - 1]?.created ?? '2023-02-03T14:00:00Z'),
+      UpdateDate: iso(p.versions[0]?.created ?? '2023-02-03T14:00:00Z'),
       PolicyVersionList: p.versions.map((v, i) => ({ Document: v.document, VersionId: v.id, IsDefaultVersion: i === 0, CreateDate: iso(v.created) })),
     });
   }
@@ -173,24 +197,56 @@ export function buildAuthorizationDetails(roles: readonly RoleSpec[], account: s
     const arn = `arn:aws:iam::aws:policy${p.path}${p.name}`;
     const def = p.versions.find((v) => v.IsDefaultVersion);
     policies.push({
-      PolicyName: p.name, PolicyId: p.policyId, Arn: arn, Path: p.path, DefaultVersionId: def?.VersionId ?? 'v1',
-      AttachmentCount: attachCount.get(arn) ?? 0, PermissionsBoundaryUsageCount: 0, IsAttachable: true,
-      CreateDate: iso(p.createDate), UpdateDate: iso(def?.CreateDate ?? p.createDate),
-      PolicyVersionList: p.versions.map((v) => ({ Document: v.Document, VersionId: v.VersionId, IsDefaultVersion: v.IsDefaultVersion, CreateDate: iso(v.CreateDate) })),
+      PolicyName: p.name,
+      PolicyId: p.policyId,
+      Arn: arn,
+      Path: p.path,
+      DefaultVersionId: def?.VersionId ?? 'v1',
+      AttachmentCount: attachCount.get(arn) ?? 0,
+      PermissionsBoundaryUsageCount: 0,
+      IsAttachable: true,
+      CreateDate: iso(p.createDate),
+      UpdateDate: iso(def?.CreateDate ?? p.createDate),
+      PolicyVersionList: p.versions.map((v) => ({
+        Document: v.Document,
+        VersionId: v.VersionId,
+        IsDefaultVersion: v.IsDefaultVersion,
+        CreateDate: iso(v.CreateDate),
+      })),
     });
   }
 
   return {
-    UserDetailList: [{
-      Path: '/', UserName: 'alice', UserId: 'AIDAZ3KQ7PLM2XNDE5QRT', Arn: `arn:aws:iam::${account}:user/alice`,
-      CreateDate: '2022-11-20T08:30:00+00:00', GroupList: ['developers'], AttachedManagedPolicies: [], Tags: [],
-    }],
-    GroupDetailList: [{
-      Path: '/', GroupName: 'developers', GroupId: iamId('AGPA', 'developers'), Arn: `arn:aws:iam::${account}:group/developers`,
-      CreateDate: '2022-11-20T08:29:00+00:00',
-      GroupPolicyList: [{ PolicyName: 'console-read', PolicyDocument: doc(allow(['iam:Get*', 'iam:List*', 's3:ListAllMyBuckets', 'ec2:Describe*', 'cloudwatch:Describe*', 'lambda:List*', 'cloudtrail:LookupEvents'])) }],
-      AttachedManagedPolicies: [],
-    }],
+    UserDetailList: [
+      {
+        Path: '/',
+        UserName: 'alice',
+        UserId: 'AIDAZ3KQ7PLM2XNDE5QRT',
+        Arn: `arn:aws:iam::${account}:user/alice`,
+        CreateDate: '2022-11-20T08:30:00+00:00',
+        GroupList: ['developers'],
+        AttachedManagedPolicies: [],
+        Tags: [],
+      },
+    ],
+    GroupDetailList: [
+      {
+        Path: '/',
+        GroupName: 'developers',
+        GroupId: iamId('AGPA', 'developers'),
+        Arn: `arn:aws:iam::${account}:group/developers`,
+        CreateDate: '2022-11-20T08:29:00+00:00',
+        GroupPolicyList: [
+          {
+            PolicyName: 'console-read',
+            PolicyDocument: doc(
+              allow(['iam:Get*', 'iam:List*', 's3:ListAllMyBuckets', 'ec2:Describe*', 'cloudwatch:Describe*', 'lambda:List*', 'cloudtrail:LookupEvents']),
+            ),
+          },
+        ],
+        AttachedManagedPolicies: [],
+      },
+    ],
     RoleDetailList: roleDetails,
     Policies: policies,
   };

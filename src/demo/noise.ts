@@ -54,8 +54,12 @@ export function buildNoiseRecord(rng: Prng, time: number, account: string, roles
     const record: JsonObject = {
       eventVersion: '1.08',
       userIdentity: { type: 'AWSService', invokedBy: principal },
-      eventTime, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', awsRegion: GLOBAL_REGION,
-      sourceIPAddress: principal, userAgent: principal,
+      eventTime,
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'AssumeRole',
+      awsRegion: GLOBAL_REGION,
+      sourceIPAddress: principal,
+      userAgent: principal,
       requestParameters: { roleArn: role.arn, roleSessionName: sessionName },
       responseElements: {
         credentials: { accessKeyId: `ASIA${rng.upperAlnum(16)}`, sessionToken: 'HIDDEN_DUE_TO_SECURITY_REASONS', expiration: isoSeconds(time + 43200) },
@@ -64,7 +68,11 @@ export function buildNoiseRecord(rng: Prng, time: number, account: string, roles
       ...common(),
       readOnly: true,
       resources: [{ accountId: account, type: 'AWS::IAM::Role', ARN: role.arn }],
-      eventType: 'AwsApiCall', managementEvent: true, recipientAccountId: account, sharedEventID: rng.uuid(), eventCategory: 'Management',
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: account,
+      sharedEventID: rng.uuid(),
+      eventCategory: 'Management',
     };
     return { record, region: GLOBAL_REGION };
   }
@@ -73,10 +81,23 @@ export function buildNoiseRecord(rng: Prng, time: number, account: string, roles
     const region = global ? GLOBAL_REGION : HOME_REGION;
     const service = source.slice(0, source.indexOf('.'));
     const record: JsonObject = {
-      eventVersion: '1.09', userIdentity: alice(account), eventTime, eventSource: source, eventName: name, awsRegion: region,
-      sourceIPAddress: ALICE_IP, userAgent: 'AWS Internal', requestParameters: null, responseElements: null,
-      ...common(), readOnly: true, eventType: 'AwsApiCall', managementEvent: true, recipientAccountId: account,
-      eventCategory: 'Management', tlsDetails: TLS(global ? `${service}.amazonaws.com` : `${service}.${region}.amazonaws.com`),
+      eventVersion: '1.09',
+      userIdentity: alice(account),
+      eventTime,
+      eventSource: source,
+      eventName: name,
+      awsRegion: region,
+      sourceIPAddress: ALICE_IP,
+      userAgent: 'AWS Internal',
+      requestParameters: null,
+      responseElements: null,
+      ...common(),
+      readOnly: true,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: account,
+      eventCategory: 'Management',
+      tlsDetails: TLS(global ? `${service}.amazonaws.com` : `${service}.${region}.amazonaws.com`),
       sessionCredentialFromConsole: 'true',
     };
     return { record, region };
@@ -85,23 +106,50 @@ export function buildNoiseRecord(rng: Prng, time: number, account: string, roles
     const record: JsonObject = {
       eventVersion: '1.09',
       userIdentity: { type: 'IAMUser', principalId: 'AIDAZ3KQ7PLM2XNDE5QRT', arn: `arn:aws:iam::${account}:user/alice`, accountId: account, userName: 'alice' },
-      eventTime, eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', awsRegion: GLOBAL_REGION,
-      sourceIPAddress: ALICE_IP, userAgent: ALICE_UA, requestParameters: null,
+      eventTime,
+      eventSource: 'signin.amazonaws.com',
+      eventName: 'ConsoleLogin',
+      awsRegion: GLOBAL_REGION,
+      sourceIPAddress: ALICE_IP,
+      userAgent: ALICE_UA,
+      requestParameters: null,
       responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAIdentifier: `arn:aws:iam::${account}:mfa/alice`, MFAUsed: 'Yes' },
-      eventID: rng.uuid(), readOnly: false, eventType: 'AwsConsoleSignIn', managementEvent: true, recipientAccountId: account,
-      eventCategory: 'Management', tlsDetails: TLS('signin.aws.amazon.com'),
+      additionalEventData: {
+        LoginTo: 'https://console.aws.amazon.com/console/home',
+        MobileVersion: 'No',
+        MFAIdentifier: `arn:aws:iam::${account}:mfa/alice`,
+        MFAUsed: 'Yes',
+      },
+      eventID: rng.uuid(),
+      readOnly: false,
+      eventType: 'AwsConsoleSignIn',
+      managementEvent: true,
+      recipientAccountId: account,
+      eventCategory: 'Management',
+      tlsDetails: TLS('signin.aws.amazon.com'),
     };
     return { record, region: GLOBAL_REGION };
   }
   const keyArn = `arn:aws:kms:${HOME_REGION}:${account}:key/0f3c2a5e-7b1d-4c8e-9a62-5d4e3f2a1b0c`;
   const record: JsonObject = {
-    eventVersion: '1.10', userIdentity: { accountId: account, invokedBy: 'kms.amazonaws.com' }, eventTime,
-    eventSource: 'kms.amazonaws.com', eventName: 'RotateKey', awsRegion: HOME_REGION, sourceIPAddress: 'kms.amazonaws.com',
-    userAgent: 'kms.amazonaws.com', requestParameters: null, responseElements: null,
-    additionalEventData: { keyId: keyArn }, eventID: rng.uuid(), readOnly: false,
+    eventVersion: '1.10',
+    userIdentity: { accountId: account, invokedBy: 'kms.amazonaws.com' },
+    eventTime,
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'RotateKey',
+    awsRegion: HOME_REGION,
+    sourceIPAddress: 'kms.amazonaws.com',
+    userAgent: 'kms.amazonaws.com',
+    requestParameters: null,
+    responseElements: null,
+    additionalEventData: { keyId: keyArn },
+    eventID: rng.uuid(),
+    readOnly: false,
     resources: [{ accountId: account, type: 'AWS::KMS::Key', ARN: keyArn }],
-    eventType: 'AwsServiceEvent', managementEvent: true, recipientAccountId: account, eventCategory: 'Management',
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: account,
+    eventCategory: 'Management',
   };
   return { record, region: HOME_REGION };
 }

@@ -165,14 +165,7 @@ const q = (value: string): string => JSON.stringify(value);
  * Builds one CloudTrail record for `spec` made by `session` at `time` (epoch seconds), as the JSON
  * text AWS writes (same field order as a `JSON.stringify` of the record object would give).
  */
-export function buildCallRecord(
-  spec: CallSpec,
-  session: Session,
-  homeRegion: string,
-  time: number,
-  rng: Prng,
-  account: string,
-): BuiltRecord {
+export function buildCallRecord(spec: CallSpec, session: Session, homeRegion: string, time: number, rng: Prng, account: string): BuiltRecord {
   const region = spec.region ?? (spec.global === true ? GLOBAL_REGION : homeRegion);
   const eventTime = isoSeconds(time);
   const out = spec.build({ rng, account, region, day: eventTime.slice(0, 10) });

@@ -23,8 +23,14 @@ function unusedSet(role: RoleRecord): Set<string> {
 export function compareRuns(catalog: IamCatalog, previous: RunRecord, current: RunRecord): DriftChanges {
   const before = new Map(previous.roles.map((r) => [r.arn, r]));
   const after = new Map(current.roles.map((r) => [r.arn, r]));
-  const rolesAdded = current.roles.filter((r) => !before.has(r.arn)).map((r) => r.name).sort(compareText);
-  const rolesRemoved = previous.roles.filter((r) => !after.has(r.arn)).map((r) => r.name).sort(compareText);
+  const rolesAdded = current.roles
+    .filter((r) => !before.has(r.arn))
+    .map((r) => r.name)
+    .sort(compareText);
+  const rolesRemoved = previous.roles
+    .filter((r) => !after.has(r.arn))
+    .map((r) => r.name)
+    .sort(compareText);
   const newRisks: string[] = [];
   const roles: RoleChange[] = [];
   for (const now of current.roles) {
@@ -44,13 +50,14 @@ export function compareRuns(catalog: IamCatalog, previous: RunRecord, current: R
       newGrants: compactActions(catalog, minus(now.granted, grantedThen)),
       removedGrants: compactActions(catalog, minus(then.granted, grantedNow)),
       newlyUsed: compactActions(catalog, minus(now.used, usedThen)),
-      newlyUnused: compactActions(catalog, [...unusedSet(now)].filter((a) => !unusedThen.has(a))),
+      newlyUnused: compactActions(
+        catalog,
+        [...unusedSet(now)].filter((a) => !unusedThen.has(a)),
+      ),
       newRisks: minus(now.riskRules, risksThen),
     };
     for (const rule of change.newRisks) newRisks.push(`${now.name}: ${rule}`);
-    const changed =
-      change.newGrants.length + change.removedGrants.length + change.newlyUsed.length + change.newlyUnused.length + change.newRisks.length >
-      0;
+    const changed = change.newGrants.length + change.removedGrants.length + change.newlyUsed.length + change.newlyUnused.length + change.newRisks.length > 0;
     if (changed) roles.push(change);
   }
   roles.sort((a, b) => compareText(a.name, b.name));

@@ -202,9 +202,7 @@ export async function openHistoryStore(path: string): Promise<HistoryStore> {
         staged.endRow();
       }
       staged.closeSync();
-      await connection.run(
-        `INSERT INTO action_sets SELECT s.* FROM staged_sets s ANTI JOIN action_sets a ON a.set_hash = s.set_hash`,
-      );
+      await connection.run(`INSERT INTO action_sets SELECT s.* FROM staged_sets s ANTI JOIN action_sets a ON a.set_hash = s.set_hash`);
       await connection.run('COMMIT');
       await connection.run('CHECKPOINT');
       appended = true;

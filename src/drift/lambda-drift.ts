@@ -15,7 +15,15 @@ import { SAM_TEMPLATES, type SamTemplate } from '../policy/sam-templates.js';
 const kindSchema = z.enum(['admin-wildcard', 'service-wildcard', 'sam-template-avoided']);
 const tableSchema = z.strictObject({
   $comment: z.string(),
-  rows: z.array(z.strictObject({ kind: kindSchema, severity: z.enum(['high', 'medium']), reason: z.string().min(10), fix: z.string().min(10), fixRole: z.string().min(10) })),
+  rows: z.array(
+    z.strictObject({
+      kind: kindSchema,
+      severity: z.enum(['high', 'medium']),
+      reason: z.string().min(10),
+      fix: z.string().min(10),
+      fixRole: z.string().min(10),
+    }),
+  ),
 });
 const ROWS = tableSchema.parse(table).rows;
 
@@ -124,9 +132,20 @@ export function buildServerlessSection(
   for (const role of [...report.roles].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const grant = iam.roles.find((g) => g.arn === role.arn);
     const antiPatterns = grant !== undefined ? findAntiPatterns(grant) : [];
-    const names = (functions ?? []).filter((f) => f.role === role.arn).map((f) => f.name).sort();
+    const names = (functions ?? [])
+      .filter((f) => f.role === role.arn)
+      .map((f) => f.name)
+      .sort();
     if (names.length > 0) {
-      groups.push({ role: role.name, roleArn: role.arn, functions: names, granted: role.granted, used: role.used, unusedPercent: role.unusedPercent, antiPatterns });
+      groups.push({
+        role: role.name,
+        roleArn: role.arn,
+        functions: names,
+        granted: role.granted,
+        used: role.used,
+        unusedPercent: role.unusedPercent,
+        antiPatterns,
+      });
     } else if (antiPatterns.length > 0) otherRoles.push({ role: role.name, roleArn: role.arn, antiPatterns });
   }
   return { functionsSource: functionsSource ?? null, groups, otherRoles };
@@ -134,7 +153,10 @@ export function buildServerlessSection(
 
 /** A function's role gets the function's fix; any other role (CI, ECS, EC2, ...) the role's, with its name (D6). */
 function antiPatternLines(list: readonly AntiPattern[], fn: string | undefined, role: string): string[] {
-  return list.map((a) => `- **${a.kind}** (${a.severity}) in ${a.where}: ${a.detail}. ${a.reason}; ${fn !== undefined ? a.fix.replace('<name>', fn) : a.fixRole.replace('<role>', role)}.`);
+  return list.map(
+    (a) =>
+      `- **${a.kind}** (${a.severity}) in ${a.where}: ${a.detail}. ${a.reason}; ${fn !== undefined ? a.fix.replace('<name>', fn) : a.fixRole.replace('<role>', role)}.`,
+  );
 }
 
 /** Roles whose anti-patterns report.md spells out (as many as its role table): at 500 roles they took 400 KB. */
@@ -157,7 +179,8 @@ export function renderServerlessMarkdown(section: ServerlessDriftSection | undef
   }
   if (section.otherRoles.length > 0) {
     lines.push(section.functionsSource !== null ? '## Anti-patterns in other roles' : '## Anti-patterns', '');
-    for (const r of section.otherRoles.slice(0, MARKDOWN_ANTI_PATTERN_ROLES)) lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined, r.role), '');
+    for (const r of section.otherRoles.slice(0, MARKDOWN_ANTI_PATTERN_ROLES))
+      lines.push(`### \`${r.role}\``, '', ...antiPatternLines(r.antiPatterns, undefined, r.role), '');
     const more = section.otherRoles.length - MARKDOWN_ANTI_PATTERN_ROLES;
     if (more > 0) lines.push(`${more} more ${more === 1 ? 'role' : 'roles'} with anti-patterns in report.json / report.html.`, '');
   }

@@ -74,7 +74,15 @@ export function windowRegressions(
     const u = usedBy.get(action);
     const resources = u === undefined || u.resources.length === 0 ? [null] : u.resources;
     for (const resource of resources) {
-      out.push({ role: role.name, roleArn: role.arn, action, resource, cause: 'not-granted', lastSuccess: u?.lastSeen ?? null, firstDenial: firstDenialOf(denials, action, resource) });
+      out.push({
+        role: role.name,
+        roleArn: role.arn,
+        action,
+        resource,
+        cause: 'not-granted',
+        lastSuccess: u?.lastSeen ?? null,
+        firstDenial: firstDenialOf(denials, action, resource),
+      });
     }
   }
   for (const u of usage.used) {
@@ -82,7 +90,8 @@ export function windowRegressions(
     for (const resource of u.resources.length === 0 ? [null] : u.resources) {
       // Denied after the first success on the same resource: the grant, or a condition, changed.
       const firstDenial = firstDenialOf(denials, u.action, resource, u.firstSeen);
-      if (firstDenial !== null) out.push({ role: role.name, roleArn: role.arn, action: u.action, resource, cause: 'denied-after-success', lastSuccess: u.lastSeen, firstDenial });
+      if (firstDenial !== null)
+        out.push({ role: role.name, roleArn: role.arn, action: u.action, resource, cause: 'denied-after-success', lastSuccess: u.lastSeen, firstDenial });
     }
   }
   return out;

@@ -135,7 +135,15 @@ export interface DriftReport {
   tool: { name: 'iamtrim'; version: string };
   generatedAt: string;
   window: TimeWindow;
-  evidence: { source: string; files: number; records: number; events: number; covered: { first: string | null; last: string | null }; dataEventSources: string[]; scans: number };
+  evidence: {
+    source: string;
+    files: number;
+    records: number;
+    events: number;
+    covered: { first: string | null; last: string | null };
+    dataEventSources: string[];
+    scans: number;
+  };
   iam: { source: string; roles: number };
   data: { iamData: string; riskTable: string };
   summary: DriftSummary;

@@ -11,13 +11,7 @@ import { compareText } from '../util/compare-text.js';
 import { asList, expandActionPattern } from '../iam/expand.js';
 import type { ActionId, RoleGrant } from '../model.js';
 
-const categorySchema = z.enum([
-  'privilege-escalation',
-  'data-exfiltration',
-  'resource-exposure',
-  'defense-evasion',
-  'broad-grant',
-]);
+const categorySchema = z.enum(['privilege-escalation', 'data-exfiltration', 'resource-exposure', 'defense-evasion', 'broad-grant']);
 const matchSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('actions'), actions: z.array(z.string()).min(1), resource: z.literal('*').optional() }),
   z.object({ kind: z.literal('combination'), groups: z.array(z.array(z.string()).min(1)).min(2) }),

@@ -9,13 +9,18 @@ import type { RiskFinding } from './risk.js';
 
 /** Used actions, most recent call first (then by name); an action without a recorded call last. */
 export function usedByLastCall(role: DriftRole): UsedAction[] {
-  return [...role.usedLastSeen].sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+  return [...role.usedLastSeen].sort((a, b) =>
+    a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : a.action < b.action ? -1 : a.action > b.action ? 1 : 0,
+  );
 }
 
 /** Whether an unused action (or `service:*`) lies behind a wildcard pattern: `*`, `service:*`, or `NotAction a,b`. */
 function coveredBy(action: string, pattern: string): boolean {
   if (!pattern.startsWith('NotAction ')) return wildcardRegExp(pattern, true).test(action);
-  return !pattern.slice('NotAction '.length).split(',').some((p) => wildcardRegExp(p, true).test(action));
+  return !pattern
+    .slice('NotAction '.length)
+    .split(',')
+    .some((p) => wildcardRegExp(p, true).test(action));
 }
 
 /**

@@ -12,7 +12,12 @@ import table from './data/role-kinds.json' with { type: 'json' };
 const rowSchema = z.strictObject({
   kind: z.enum(['service-linked', 'lambda', 'ecs-task', 'ec2-instance-profile', 'ci-deploy', 'cross-account', 'service']),
   label: z.string(),
-  match: z.strictObject({ serviceLinked: z.literal(true).optional(), service: z.string().optional(), federated: z.string().optional(), otherAccount: z.literal(true).optional() }),
+  match: z.strictObject({
+    serviceLinked: z.literal(true).optional(),
+    service: z.string().optional(),
+    federated: z.string().optional(),
+    otherAccount: z.literal(true).optional(),
+  }),
   advice: z.string().min(10),
   retire: z.string().min(10),
   reason: z.string().min(10),

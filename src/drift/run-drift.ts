@@ -40,10 +40,22 @@ export function retirementOf(
   days: number,
 ): Retirement {
   const name = shellQuote(grant.name);
-  const detach = grant.policies.filter((p) => p.kind === 'managed' && p.arn !== undefined).map((p) => p.arn ?? '').sort(compareText);
-  const deleteInline = grant.policies.filter((p) => p.kind === 'inline').map((p) => p.name).sort(compareText);
-  const instanceProfiles = (iam.instanceProfiles ?? []).filter((p) => p.roles.includes(grant.arn)).map((p) => p.name).sort(compareText);
-  const lambdaFunctions = functions.filter((f) => f.role === grant.arn).map((f) => f.name).sort(compareText);
+  const detach = grant.policies
+    .filter((p) => p.kind === 'managed' && p.arn !== undefined)
+    .map((p) => p.arn ?? '')
+    .sort(compareText);
+  const deleteInline = grant.policies
+    .filter((p) => p.kind === 'inline')
+    .map((p) => p.name)
+    .sort(compareText);
+  const instanceProfiles = (iam.instanceProfiles ?? [])
+    .filter((p) => p.roles.includes(grant.arn))
+    .map((p) => p.name)
+    .sort(compareText);
+  const lambdaFunctions = functions
+    .filter((f) => f.role === grant.arn)
+    .map((f) => f.name)
+    .sort(compareText);
   return {
     lastActivity,
     days,
@@ -117,7 +129,10 @@ function globMatcher(globs: readonly string[]): (role: RoleGrant) => boolean {
 export function selectRoles(iam: IamSnapshot, include: readonly string[], exclude: readonly string[]): RoleGrant[] {
   for (const glob of include) {
     if (!iam.roles.some(globMatcher([glob]))) {
-      const suggestions = closestNames(glob.replace(/[*?]/g, ''), iam.roles.map((r) => r.name));
+      const suggestions = closestNames(
+        glob.replace(/[*?]/g, ''),
+        iam.roles.map((r) => r.name),
+      );
       throw new UsageError(`--roles ${glob}: matches none of the ${iam.roles.length} roles in ${iam.source}`, {
         hint: suggestions.length > 0 ? `role names look like ${suggestions.join(', ')}` : 'check the account the snapshot came from',
       });
@@ -156,10 +171,7 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
       hint: 'narrow the --exclude glob',
     });
   }
-  const filter: RoleFilter =
-    roles.length === deps.iam.roles.length
-      ? { kind: 'all' }
-      : { kind: 'roles', arns: roles.map((r) => r.arn), names: [] };
+  const filter: RoleFilter = roles.length === deps.iam.roles.length ? { kind: 'all' } : { kind: 'roles', arns: roles.map((r) => r.arn), names: [] };
   // The one scan: all selected roles at once.
   const scan = deps.scanned ?? (await deps.source.scan({ roles: filter, window: input.window }));
   if (scan.evidence.events === 0 && !input.allowEmpty) {
@@ -302,13 +314,19 @@ export async function runDrift(deps: DriftDeps, input: DriftInput): Promise<Drif
     regressions: sortRegressions(regressions),
     accounts: accountTotals(driftRoles, logAccounts(scan)),
     roles: editable,
-    unusedRoles: editable.filter((r) => r.status === 'no-activity').map((r) => r.name).sort(compareText),
+    unusedRoles: editable
+      .filter((r) => r.status === 'no-activity')
+      .map((r) => r.name)
+      .sort(compareText),
     ...(deps.iam.unattachedPolicies !== undefined ? { unattachedPolicies: deps.iam.unattachedPolicies.map((p) => ({ arn: p.arn, name: p.name })) } : {}),
     serviceLinked,
     history: { store: null, runs: 0, previousRun: null },
     changes: null,
     trend: { runs: [generatedAt], granted: [granted], used: [used] },
-    diagnostics: mergeDiagnostics([...diagnostics, ...usage.roles.filter((r) => selected.has(r.role)).flatMap((r) => r.diagnostics.filter((d) => d.severity !== 'info'))]),
+    diagnostics: mergeDiagnostics([
+      ...diagnostics,
+      ...usage.roles.filter((r) => selected.has(r.role)).flatMap((r) => r.diagnostics.filter((d) => d.severity !== 'info')),
+    ]),
   };
   const alerts = [...notEvaluatedAlerts(input.notEvaluated ?? [], deps.iam.roles.length), ...driftAlerts(deps.iam, input.window, scan)];
   if ((input.notEvaluated ?? []).length > 0) report.accountsNotEvaluated = [...(input.notEvaluated ?? [])];
@@ -342,8 +360,7 @@ export function driftAlerts(iam: IamSnapshot, window: TimeWindow, scan: UsageSca
         `The logs are from account ${logs.slice(0, 5).join(', ')}${logs.length > 5 ? ` and ${logs.length - 5} more` : ''}, but the IAM snapshot ${iam.source} is account ${snapshot.join(', ')}: ` +
         `no call by its roles can be in these logs, so every role below reads as unused for want of evidence, not because it is unused. Point --logs at that account's trail.`,
     });
-  }
-  else if (logs.length > 0 && unlogged.length > 0) {
+  } else if (logs.length > 0 && unlogged.length > 0) {
     // Several snapshots (--iam DIR), logs from only some of their accounts: the others' roles have no evidence.
     const roles = iam.roles.filter((r) => unlogged.includes(accountOfArn(r.arn) ?? '')).length;
     alerts.push({
@@ -357,7 +374,8 @@ export function driftAlerts(iam: IamSnapshot, window: TimeWindow, scan: UsageSca
   const edges = windowGaps(window, scan.evidence);
   if (edges.length > 0 || (scan.evidence.coverage?.gaps.length ?? 0) > 0) {
     const diagnostic = evidenceDiagnostics(window, scan.evidence, 1, edges).find((d) => d.code === 'partial-window');
-    if (diagnostic !== undefined) alerts.push({ code: 'partial-window', message: `${diagnostic.message.charAt(0).toUpperCase()}${diagnostic.message.slice(1)}.` });
+    if (diagnostic !== undefined)
+      alerts.push({ code: 'partial-window', message: `${diagnostic.message.charAt(0).toUpperCase()}${diagnostic.message.slice(1)}.` });
   }
   return alerts;
 }

@@ -83,7 +83,16 @@ export function familyOf(row: CallRow, key: string): { id: string; heads: string
     if (head === undefined) others.push(arn);
     else heads.push(head);
   }
-  const head = JSON.stringify([row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy]);
+  const head = JSON.stringify([
+    row.roleArn,
+    row.eventSource,
+    row.eventName,
+    row.awsRegion,
+    row.recipientAccountId,
+    row.eventCategory,
+    row.errorCode,
+    row.invokedBy,
+  ]);
   return { id: familyIdOf(head.slice(0, -1), row.params, others, heads), heads, others };
 }
 

@@ -105,11 +105,9 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
   const requestParameters = d.field('requestParameters');
   const time = 't';
   const whereOnly = d.paramsInWhereOnly === true;
-  const windowOf = (expr: string): string =>
-    `(${expr} >= ${d.timestampParam('start')} AND ${expr} < ${d.timestampParam('end')})`;
+  const windowOf = (expr: string): string => `(${expr} >= ${d.timestampParam('start')} AND ${expr} < ${d.timestampParam('end')})`;
   const inWindow = whereOnly ? `(${time} IS NOT NULL)` : windowOf(time);
-  const selectedBy = (arn: string, name: string): string =>
-    `(${d.param('allRoles')} OR ${d.inList(arn, 'roleArns')} OR ${d.inList(name, 'roleNames')})`;
+  const selectedBy = (arn: string, name: string): string => `(${d.param('allRoles')} OR ${d.inList(arn, 'roleArns')} OR ${d.inList(name, 'roleNames')})`;
   const roleSelected = whereOnly ? 'true' : selectedBy(role, roleName);
   // reference.ts attributedRole: a counted eventType, a role's session, non-empty issuer ARN, eventSource and eventName.
   const present = (expr: string): string => `COALESCE(${expr} <> '', false)`;
@@ -134,9 +132,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
        WHEN GROUPING(event_source) = 0 THEN 'coverage'
        ELSE 'calls' END`;
   const having = rollup ? 'GROUPING(in_scope) = 1 OR in_scope' : 'GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope';
-  const rollupColumns = rollup
-    ? `${whereOnly ? '' : `\n    ${scoped(roleName)} AS c_role_name,`}\n    substr(${d.formatTime(time)}, 1, 10) AS day,`
-    : '';
+  const rollupColumns = rollup ? `${whereOnly ? '' : `\n    ${scoped(roleName)} AS c_role_name,`}\n    substr(${d.formatTime(time)}, 1, 10) AS day,` : '';
   const predicates = [...(parts.where ?? []), ...(whereOnly ? [windowOf(d.eventTime())] : [])];
   const where = predicates.length > 0 ? `\n  WHERE ${predicates.join('\n    AND ')}` : '';
   const grouped = `WITH timed AS (

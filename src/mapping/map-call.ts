@@ -24,7 +24,12 @@ export interface OutcomeClassification {
 }
 
 function globRegex(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** Classifies an errorCode with the error-code table; unknown codes count as authorized. */
@@ -55,10 +60,9 @@ function group<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]>
 
 /** Every action a table row can emit must exist; a table naming an unknown action is a bug. */
 function assertTableActions(catalog: IamCatalog, tables: MappingTables): void {
-  const unknown = [
-    ...tables.eventActions.flatMap((r) => r.permissions.map((p) => p.action)),
-    ...tables.namePrefixActions.map((r) => r.action),
-  ].filter((a) => catalog.action(a) === undefined);
+  const unknown = [...tables.eventActions.flatMap((r) => r.permissions.map((p) => p.action)), ...tables.namePrefixActions.map((r) => r.action)].filter(
+    (a) => catalog.action(a) === undefined,
+  );
   if (catalog.action('iam:PassRole') === undefined) unknown.push('iam:PassRole');
   for (const p of tables.eventActions.flatMap((r) => r.permissions)) {
     const types = catalog.action(p.action)?.resourceTypes.map((t) => t.name) ?? [];
@@ -214,7 +218,11 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       });
       resources = ['*'];
     } else {
-      const resolved = resolver.resolve(action, derived, resourceArns, ctx, { anyResourceType, eventName: row.eventName, ...(onlyTypes === undefined ? {} : { onlyTypes }) });
+      const resolved = resolver.resolve(action, derived, resourceArns, ctx, {
+        anyResourceType,
+        eventName: row.eventName,
+        ...(onlyTypes === undefined ? {} : { onlyTypes }),
+      });
       diagnostics.push(...resolved.diagnostics);
       resources = resolved.resources;
     }
@@ -252,17 +260,16 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     const prefix = prefixOf(row.eventSource);
     const name = normaliseName(row.eventSource, prefix, row.eventName);
     const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
-    const specs: (PermissionOptions & { action: CatalogAction | undefined })[] =
-      tableRow?.permissions.map((p) => ({
-        action: catalog.action(p.action),
-        bind: p.bind,
-        fromParamsOnly: p.resourcesFrom === 'params',
-        onlyWith: p.onlyWith,
-        anyResourceType: p.anyResourceType === true,
-        exceptParam: p.exceptParam,
-        typesFrom: p.resourceTypesFrom,
-        types: p.resourceTypes,
-      })) ?? [{ action: defaultAction(row.eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }];
+    const specs: (PermissionOptions & { action: CatalogAction | undefined })[] = tableRow?.permissions.map((p) => ({
+      action: catalog.action(p.action),
+      bind: p.bind,
+      fromParamsOnly: p.resourcesFrom === 'params',
+      onlyWith: p.onlyWith,
+      anyResourceType: p.anyResourceType === true,
+      exceptParam: p.exceptParam,
+      typesFrom: p.resourceTypesFrom,
+      types: p.resourceTypes,
+    })) ?? [{ action: defaultAction(row.eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }];
     const present = specs.some((s) => s.onlyWith !== undefined) ? deriveParams(row.params, ctx) : {};
     const permissions: RequiredPermission[] = [];
     for (const spec of specs) {

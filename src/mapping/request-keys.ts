@@ -64,7 +64,9 @@ export const REQUEST_KEY_MEMBER_SCALAR: readonly boolean[] = [...BY_FIRST_SEGMEN
  */
 export function membersReadOnlyAs(name: string): boolean[] {
   const lists = [...BY_FIRST_SEGMENT.values()];
-  const only = lists.map((list) => list.every(({ key, rest }) => REQUEST_KEYS[key]?.name === name && REQUEST_KEYS[key]?.kind === 'scalar' && rest.length === 0));
+  const only = lists.map((list) =>
+    list.every(({ key, rest }) => REQUEST_KEYS[key]?.name === name && REQUEST_KEYS[key]?.kind === 'scalar' && rest.length === 0),
+  );
   const feeds = lists.map((list) => list.some(({ key }) => REQUEST_KEYS[key]?.name === name));
   return feeds.every((f, i) => !f || only[i]) ? only.map((o, i) => o && (feeds[i] ?? false)) : only.map(() => false);
 }

@@ -124,7 +124,14 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
   }
 
   /** A partial fill of the first embedding builder: known parameters kept, unknown ones `*`. */
-  function pattern(service: string, type: string, fmt: ArnFormat, params: ParamValues, ctx: CallContext, eventName: string | undefined): { arn: string; known: number } {
+  function pattern(
+    service: string,
+    type: string,
+    fmt: ArnFormat,
+    params: ParamValues,
+    ctx: CallContext,
+    eventName: string | undefined,
+  ): { arn: string; known: number } {
     for (const b of buildersOf(service, type, eventName)) {
       if (b.whole) continue;
       const values: Record<string, string> = { Partition: ctx.partition, Region: ctx.region, Account: ctx.account };
@@ -154,9 +161,7 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
       // resources[]: each ARN goes to the most specific of the action's formats it matches.
       const fromEvent = new Map<string, string[]>();
       for (const arn of resourceArns) {
-        const best = types
-          .filter((t) => t.fmt.regex.test(arn))
-          .sort((a, b) => b.fmt.specificity - a.fmt.specificity)[0];
+        const best = types.filter((t) => t.fmt.regex.test(arn)).sort((a, b) => b.fmt.specificity - a.fmt.specificity)[0];
         if (best === undefined) continue;
         // Appended in place: a copy per ARN made one record with 80,000 ARNs take 76 s.
         const list = fromEvent.get(best.name);
@@ -186,7 +191,11 @@ export function createResourceResolver(catalog: IamCatalog, builders: readonly R
       const withBuilder = missing.filter((t) => byType.has(`${action.service}/${t.name}`.toLowerCase()));
       // All optional: the builder-backed type whose pattern keeps most known parameters, then the simplest format.
       const best = withBuilder
-        .map((t) => ({ t, known: pattern(action.service, t.name, t.fmt, params, ctx, options.eventName).known, vars: templateVariables(t.fmt.template).length }))
+        .map((t) => ({
+          t,
+          known: pattern(action.service, t.name, t.fmt, params, ctx, options.eventName).known,
+          vars: templateVariables(t.fmt.template).length,
+        }))
         .sort((a, b) => b.known - a.known || a.vars - b.vars)[0];
       const toPattern = required.length > 0 ? missing : best !== undefined ? [best.t] : missing;
       if (required.length === 0 && derived.size === 0 && withBuilder.length === 0 && missing.length === 1) {

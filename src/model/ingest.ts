@@ -12,9 +12,7 @@ export interface TimeWindow {
 }
 
 /** Which principals a scan attributes events to. */
-export type RoleFilter =
-  | { kind: 'all' }
-  | { kind: 'roles'; arns: readonly RoleArn[]; names: readonly string[] };
+export type RoleFilter = { kind: 'all' } | { kind: 'roles'; arns: readonly RoleArn[]; names: readonly string[] };
 
 export interface UsageQuery {
   roles: RoleFilter;

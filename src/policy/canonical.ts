@@ -20,9 +20,7 @@ export function canonicalPolicy(doc: PolicyDocument): PolicyDocument {
     const statement = canonicalStatement(s);
     byKey.set(statementKey(statement), statement);
   }
-  const statements = [...byKey]
-    .sort(([a], [b]) => compareText(a, b))
-    .map(([key, s]) => withSid(s, key));
+  const statements = [...byKey].sort(([a], [b]) => compareText(a, b)).map(([key, s]) => withSid(s, key));
   return { Version: doc.Version ?? POLICY_VERSION, Statement: statements };
 }
 
@@ -47,9 +45,7 @@ export function canonicalCondition(condition: ConditionBlock): ConditionBlock {
       if (value === undefined) continue;
       if (Array.isArray(value)) {
         const values = [...(value as ReadonlyArray<string | number | boolean>)];
-        const unique = [...new Map(values.map((v) => [`${typeof v}:${String(v)}`, v])).values()].sort((a, b) =>
-          compareText(String(a), String(b)),
-        );
+        const unique = [...new Map(values.map((v) => [`${typeof v}:${String(v)}`, v])).values()].sort((a, b) => compareText(String(a), String(b)));
         sortedBlock[key] = unique.length === 1 && unique[0] !== undefined ? unique[0] : unique;
       } else sortedBlock[key] = value;
     }

@@ -33,9 +33,7 @@ export function mergeStatements(statements: readonly Statement[]): Statement[] {
     const groups = new Map<string, Statement[]>();
     for (const s of current) {
       const mergeable = s.NotAction === undefined && s.NotResource === undefined;
-      const key = mergeable
-        ? JSON.stringify([s.Effect, s[field], s.Condition ?? null])
-        : `unique:${JSON.stringify(s)}`;
+      const key = mergeable ? JSON.stringify([s.Effect, s[field], s.Condition ?? null]) : `unique:${JSON.stringify(s)}`;
       groups.set(key, [...(groups.get(key) ?? []), s]);
     }
     current = [...groups.values()].map((group) => {
@@ -164,8 +162,7 @@ function widenOnce(input: FitInput, statements: readonly Statement[]): Widening 
         if (saved <= 0) continue;
         const have = new Set(actions.map((a) => a.toLowerCase()));
         const added = expandActionPattern(input.catalog, pattern).filter((a) => !have.has(a.toLowerCase()));
-        if (best !== undefined && (added.length > best.added.length || (added.length === best.added.length && saved <= best.saved)))
-          continue;
+        if (best !== undefined && (added.length > best.added.length || (added.length === best.added.length && saved <= best.saved))) continue;
         if (!added.every((a) => input.grantsActionAs(a, s))) continue;
         best = { index, pattern, added, covered, saved };
       }
@@ -174,9 +171,7 @@ function widenOnce(input: FitInput, statements: readonly Statement[]): Widening 
   if (best === undefined) return undefined;
   const chosen = best;
   const next = statements.map((s, i) =>
-    i === chosen.index
-      ? canonicalStatement({ ...s, Action: [...asList(s.Action).filter((a) => !chosen.covered.includes(a)), chosen.pattern] })
-      : s,
+    i === chosen.index ? canonicalStatement({ ...s, Action: [...asList(s.Action).filter((a) => !chosen.covered.includes(a)), chosen.pattern] }) : s,
   );
   return { statements: next, pattern: chosen.pattern, added: chosen.added };
 }

@@ -26,13 +26,7 @@ interface Family {
  * `2026-11`), any run of 4+ digits (`2026`, `20261103`, epoch timestamps, numeric ids), an all-digit
  * segment (`03`, `7`), UUIDs and long hex hashes (12+ hex digits with a digit in them).
  */
-const VARIABLE_PARTS = [
-  /\d{4}-\d{2}/,
-  /\d{4,}/,
-  /^\d+$/,
-  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
-  /(?=[0-9a-f]*\d)[0-9a-f]{12,}/i,
-];
+const VARIABLE_PARTS = [/\d{4}-\d{2}/, /\d{4,}/, /^\d+$/, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, /(?=[0-9a-f]*\d)[0-9a-f]{12,}/i];
 
 const PARTITION = /^([A-Za-z_][A-Za-z0-9_.-]*)=/;
 
@@ -108,13 +102,7 @@ export function arnFamily(arn: string): Family | undefined {
 export function literalCommonPrefix(values: readonly string[]): string {
   const first = values[0] ?? '';
   let end = 0;
-  while (
-    end < first.length &&
-    first[end] !== '*' &&
-    first[end] !== '?' &&
-    values.every((v) => v[end] === first[end])
-  )
-    end += 1;
+  while (end < first.length && first[end] !== '*' && first[end] !== '?' && values.every((v) => v[end] === first[end])) end += 1;
   return first.slice(0, end);
 }
 
@@ -152,11 +140,7 @@ export function withoutCovered(resources: readonly string[]): string[] {
  * Reduces `resources` to at most `limit` entries where the current grant allows it, largest
  * families first. Entries are never widened beyond what `allowed` accepts.
  */
-export function generaliseResources(
-  resources: readonly string[],
-  limit: number,
-  allowed: (pattern: string) => boolean,
-): GeneralisedResources {
+export function generaliseResources(resources: readonly string[], limit: number, allowed: (pattern: string) => boolean): GeneralisedResources {
   let current = [...new Set(resources)].sort(compareText);
   const introduced: { pattern: string; replaced: string[] }[] = [];
   const rejected = new Set<string>();

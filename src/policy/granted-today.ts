@@ -27,8 +27,7 @@ export function asGrantedToday(statements: readonly Statement[], action: ActionI
       continue;
     }
     const resources = asList(s.Resource).filter((r) => overlapping === undefined || overlapping.some((p) => patternsIntersect(r, p)));
-    if (resources.length > 0 || overlapping === undefined)
-      out.push(canonicalStatement({ Effect: 'Allow', Action: action, Resource: resources, ...condition }));
+    if (resources.length > 0 || overlapping === undefined) out.push(canonicalStatement({ Effect: 'Allow', Action: action, Resource: resources, ...condition }));
   }
   return out;
 }
@@ -64,11 +63,15 @@ export function grantsToday(
   condition: ConditionBlock | undefined,
 ): boolean {
   return (
-    evaluate(identity, { action, resource: pattern }, {
-      boundary,
-      allowConditions: { sameAs: condition },
-      denyConditions: 'assume-unmet',
-    }).decision === 'allowed'
+    evaluate(
+      identity,
+      { action, resource: pattern },
+      {
+        boundary,
+        allowConditions: { sameAs: condition },
+        denyConditions: 'assume-unmet',
+      },
+    ).decision === 'allowed'
   );
 }
 

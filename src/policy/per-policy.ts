@@ -35,8 +35,10 @@ const DAY_MS = 86_400_000;
 function graceReason(grant: RoleGrant, policy: RolePolicy, grace: Grace | undefined): string | undefined {
   if (grace === undefined || grace.days <= 0) return undefined;
   const young = (date: string | undefined): boolean => date !== undefined && Date.parse(grace.now) - Date.parse(date) < grace.days * DAY_MS;
-  if (young(grant.createDate)) return `the role was created on ${grant.createDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
-  if (young(policy.versionDate)) return `its current version was created on ${policy.versionDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
+  if (young(grant.createDate))
+    return `the role was created on ${grant.createDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
+  if (young(policy.versionDate))
+    return `its current version was created on ${policy.versionDate?.slice(0, 10) ?? ''}, less than ${grace.days} days before ${grace.now.slice(0, 10)} (--grace-days)`;
   return undefined;
 }
 
@@ -144,8 +146,7 @@ function intersect(catalog: IamCatalog, doc: PolicyDocument, s: Statement): Stat
         asList(t.Resource).includes(resource) &&
         statementCoversAction(t, action) &&
         (t.Condition === undefined || canonicalConditionKey(t.Condition) === canonicalConditionKey(cond)),
-    ) ||
-    evaluate([{ Statement: allows }], { action, resource }, { allowConditions: { sameAs: cond }, denyConditions: 'assume-unmet' }).decision === 'allowed';
+    ) || evaluate([{ Statement: allows }], { action, resource }, { allowConditions: { sameAs: cond }, denyConditions: 'assume-unmet' }).decision === 'allowed';
   for (const entry of asList(s.Action)) {
     const expanded = expandOrKeep(catalog, entry);
     for (const resource of asList(s.Resource)) {
@@ -201,7 +202,8 @@ function groupByResources(statements: readonly Statement[]): Statement[] {
     const list = [...resources].sort(compareText);
     const key = `${canonicalConditionKey(condition)}\u0000${JSON.stringify(list)}`;
     const prior = grouped.get(key);
-    if (prior === undefined) grouped.set(key, { Effect: 'Allow', Action: [action], Resource: list, ...(condition !== undefined ? { Condition: condition } : {}) });
+    if (prior === undefined)
+      grouped.set(key, { Effect: 'Allow', Action: [action], Resource: list, ...(condition !== undefined ? { Condition: condition } : {}) });
     else prior.Action = [...asList(prior.Action), action];
   }
   return [...denies, ...grouped.values(), ...passthrough].map(canonicalStatement);
@@ -218,7 +220,15 @@ export function unionShares(catalog: IamCatalog, shares: readonly PolicyShare[])
   if (first === undefined) throw new Error('unionShares needs at least one share');
   // A principal still in its grace period keeps the whole policy, so everyone does.
   const grace = shares.find((s) => s.change === 'grace');
-  if (grace !== undefined) return { ...first, change: 'grace', proposed: first.current, keptActions: first.grantedActions, removedActions: [], ...(grace.graceReason !== undefined ? { graceReason: grace.graceReason } : {}) };
+  if (grace !== undefined)
+    return {
+      ...first,
+      change: 'grace',
+      proposed: first.current,
+      keptActions: first.grantedActions,
+      removedActions: [],
+      ...(grace.graceReason !== undefined ? { graceReason: grace.graceReason } : {}),
+    };
   const proposed = canonicalPolicy({
     ...(first.current.Version !== undefined ? { Version: first.current.Version } : {}),
     Statement: groupByResources(shares.flatMap((s) => s.proposed.Statement.map(({ Sid: _sid, ...rest }) => rest))),

@@ -40,13 +40,9 @@ export function concreteActions(catalog: IamCatalog, statements: readonly Statem
 }
 
 export function notGrantedDiagnostic(grant: RoleGrant, action: ActionId): Diagnostic {
-  const identityOnly = grant.policies.some((p) =>
-    p.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action)),
-  );
+  const identityOnly = grant.policies.some((p) => p.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action)));
   const blockedByBoundary =
-    grant.boundary !== undefined &&
-    identityOnly &&
-    !grant.boundary.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action));
+    grant.boundary !== undefined && identityOnly && !grant.boundary.document.Statement.some((s) => s.Effect === 'Allow' && statementCoversAction(s, action));
   return blockedByBoundary
     ? {
         code: 'boundary-blocked',
@@ -81,7 +77,5 @@ export function afterScope(catalog: IamCatalog, policies: readonly PolicyDocumen
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   const unique = new Map(diagnostics.map((d) => [JSON.stringify(d), d]));
-  return [...unique]
-    .sort(([a, x], [b, y]) => compareText(x.code, y.code) || compareText(a, b))
-    .map(([, d]) => d);
+  return [...unique].sort(([a, x], [b, y]) => compareText(x.code, y.code) || compareText(a, b)).map(([, d]) => d);
 }

@@ -11,17 +11,7 @@ import { canonicalConditionKey, evaluate, statementCoversAction } from '../iam/e
 import { asList } from '../iam/expand.js';
 import type { PermissionDiff } from '../diff/diff-permissions.js';
 import { grantedPartsOf, isObservedCallAllowed } from '../diff/diff-permissions.js';
-import type {
-  ActionId,
-  ConditionBlock,
-  Diagnostic,
-  PolicyDocument,
-  ProposalScope,
-  ProposalVerification,
-  RoleGrant,
-  RoleUsage,
-  Statement,
-} from '../model.js';
+import type { ActionId, ConditionBlock, Diagnostic, PolicyDocument, ProposalScope, ProposalVerification, RoleGrant, RoleUsage, Statement } from '../model.js';
 import { isKeptUnresolved } from '../diff/fail-safe.js';
 import { canonicalPolicy, canonicalStatement, policySize } from './canonical.js';
 import { fitToLimits } from './fit-limits.js';
@@ -127,9 +117,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
   // 2. Resource scoping per action within each condition group.
   const allowStatements: Statement[] = [];
   const limit = options.maxResourcesPerStatement ?? DEFAULT_MAX_RESOURCES_PER_STATEMENT;
-  for (const group of [...groups.values()].sort((a, b) =>
-    compareText(canonicalConditionKey(a.condition), canonicalConditionKey(b.condition)),
-  )) {
+  for (const group of [...groups.values()].sort((a, b) => compareText(canonicalConditionKey(a.condition), canonicalConditionKey(b.condition)))) {
     for (const [action, resourceSet] of [...group.resources].sort(([a], [b]) => compareText(a, b))) {
       const allowed = (pattern: string): boolean => grantsToday(identity, boundary, action, pattern, group.condition);
       const resources = scopeResources(catalog, action, [...resourceSet], options, limit, allowed, diagnostics);
@@ -162,8 +150,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
     const statements =
       k.scope === 'named' ? namedStatements(identity, k) : asGrantedToday(identityStatements, k.action, k.resources.length > 0 ? k.resources : undefined);
     allowStatements.push(...statements);
-    for (const s of statements)
-      for (const resource of asList(s.Resource)) if (!resource.includes('${')) kept.push({ action: k.action, resource });
+    for (const s of statements) for (const resource of asList(s.Resource)) if (!resource.includes('${')) kept.push({ action: k.action, resource });
   }
   if (diff.unobservable.length > 0)
     diagnostics.push({
@@ -209,9 +196,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
   // 6. Self-check before anything leaves this function.
   const check = selfCheck({ catalog, current: identity, boundary, proposal: policies, observed, kept });
   if (check.failures.length > 0)
-    throw new InternalError(
-      `self-check of the proposed policy for ${grant.arn} failed; no policy is emitted:\n  ${check.failures.slice(0, 20).join('\n  ')}`,
-    );
+    throw new InternalError(`self-check of the proposed policy for ${grant.arn} failed; no policy is emitted:\n  ${check.failures.slice(0, 20).join('\n  ')}`);
 
   return {
     policies,

@@ -9,15 +9,7 @@ import { asList } from '../iam/expand.js';
 import { evaluate } from '../iam/evaluate.js';
 import type { PolicyDocument, Statement } from '../model.js';
 import { canonicalPolicy, POLICY_VERSION } from './canonical.js';
-import {
-  bindingsFromArn,
-  expandTemplate,
-  needsRegion,
-  SAM_TEMPLATES,
-  templateUseKey,
-  type SamContext,
-  type SamTemplateUse,
-} from './sam-templates.js';
+import { bindingsFromArn, expandTemplate, needsRegion, SAM_TEMPLATES, templateUseKey, type SamContext, type SamTemplateUse } from './sam-templates.js';
 
 export interface SamPolicies {
   /** Sorted by template name, then parameters. */
@@ -85,26 +77,18 @@ function granted(pattern: string, expandAction: ((p: string) => string[]) | unde
 }
 
 /** True when every (action, resource) of the statements is allowed by `policies` without conditions. */
-export function statementsWithin(
-  statements: readonly Statement[],
-  policies: readonly PolicyDocument[],
-  expandAction?: (pattern: string) => string[],
-): boolean {
+export function statementsWithin(statements: readonly Statement[], policies: readonly PolicyDocument[], expandAction?: (pattern: string) => string[]): boolean {
   return statements.every((s) =>
     asList(s.Action).every((pattern) =>
       granted(pattern, expandAction).every((action) =>
-        asList(s.Resource).every(
-          (resource) => evaluate(policies, { action, resource }, { allowConditions: { sameAs: undefined } }).decision === 'allowed',
-        ),
+        asList(s.Resource).every((resource) => evaluate(policies, { action, resource }, { allowConditions: { sameAs: undefined } }).decision === 'allowed'),
       ),
     ),
   );
 }
 
 function coversUnit(doc: PolicyDocument, unit: Unit, expandAction: ((p: string) => string[]) | undefined): boolean {
-  return concrete(unit.action, expandAction).every(
-    (action) => evaluate([doc], { action, resource: unit.resource }).decision === 'allowed',
-  );
+  return concrete(unit.action, expandAction).every((action) => evaluate([doc], { action, resource: unit.resource }).decision === 'allowed');
 }
 
 /** Candidate template uses: every binding read back from a proposal ARN, kept when within the proposal. */

@@ -91,8 +91,7 @@ type Probe = { action: ActionId; resource: string; notResource?: undefined } | {
 function probes(catalog: IamCatalog, statement: Statement): Probe[] {
   const actions = [...new Set(asList(statement.Action).flatMap((p) => expandOrKeep(catalog, p)))];
   if (statement.NotAction !== undefined) return [{ action: '*', notResource: 'NotAction statements are never proposed' }];
-  if (statement.NotResource !== undefined)
-    return actions.map((action) => ({ action, notResource: asList(statement.NotResource).join(',') }));
+  if (statement.NotResource !== undefined) return actions.map((action) => ({ action, notResource: asList(statement.NotResource).join(',') }));
   return actions.flatMap((action) => asList(statement.Resource).map((resource) => ({ action, resource })));
 }
 

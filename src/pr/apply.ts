@@ -24,17 +24,21 @@ export async function applyPrPlan(plan: PrPlan, git: Git, github: GitHub): Promi
   if (remoteTip !== undefined) {
     const foreign = (await git.commitsBetween(plan.base.commit, remoteTip)).filter((c) => !c.message.includes(IAMTRIM_TRAILER));
     if (foreign.length > 0) {
-      throw new InputError(`branch ${branch} has ${foreign.length} commit(s) iamtrim did not make (${foreign.map((c) => c.sha.slice(0, 12)).join(', ')}); refusing to overwrite them`, {
-        hint: existing !== undefined ? `merge or close pull request #${existing.number}, or delete the branch, then re-run` : `delete the branch ${branch} or re-run on another day`,
-      });
+      throw new InputError(
+        `branch ${branch} has ${foreign.length} commit(s) iamtrim did not make (${foreign.map((c) => c.sha.slice(0, 12)).join(', ')}); refusing to overwrite them`,
+        {
+          hint:
+            existing !== undefined
+              ? `merge or close pull request #${existing.number}, or delete the branch, then re-run`
+              : `delete the branch ${branch} or re-run on another day`,
+        },
+      );
     }
   }
   const commit = await git.commitFile(plan.base.commit, plan.file.path, plan.file.after, plan.commitMessage);
   let pushed = false;
   const unchanged =
-    remoteTip !== undefined &&
-    (await git.treeOf(remoteTip)) === (await git.treeOf(commit)) &&
-    (await git.parentsOf(remoteTip)).join(' ') === plan.base.commit;
+    remoteTip !== undefined && (await git.treeOf(remoteTip)) === (await git.treeOf(commit)) && (await git.parentsOf(remoteTip)).join(' ') === plan.base.commit;
   if (!unchanged) {
     await git.push(commit, branch, remoteTip);
     pushed = true;

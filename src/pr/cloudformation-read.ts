@@ -82,7 +82,12 @@ export function contentEnd(node: unknown): number {
 
 /** YAML flow text of a node (one line): for intrinsics written over several lines in block style. */
 function flowText(node: unknown): string {
-  const tag = isScalar(node) || isSeq(node) || isMap(node) ? (typeof node.tag === 'string' && node.tag.startsWith('!') && !node.tag.startsWith('!!') ? `${node.tag} ` : '') : '';
+  const tag =
+    isScalar(node) || isSeq(node) || isMap(node)
+      ? typeof node.tag === 'string' && node.tag.startsWith('!') && !node.tag.startsWith('!!')
+        ? `${node.tag} `
+        : ''
+      : '';
   if (isScalar(node)) return tag + (typeof node.value === 'string' ? JSON.stringify(node.value) : String(node.value));
   if (isSeq(node)) return `${tag}[${node.items.map(flowText).join(', ')}]`;
   if (isMap(node)) return `${tag}{${node.items.map((p) => `${JSON.stringify(isScalar(p.key) ? String(p.key.value) : '')}: ${flowText(p.value)}`).join(', ')}}`;
@@ -173,7 +178,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** Reads the PolicyDocument node as a document with marks, or throws a Refusal. */
 export function readTemplateDocument(text: string, node: unknown): Omit<PolicyRead, 'target'> {
   const name = intrinsicName(node);
-  if (name !== undefined) throw new Refusal(`the PolicyDocument is built with ${name}${name === 'Fn::Sub' ? ' (JSON text with substitutions)' : ''}, not written out`);
+  if (name !== undefined)
+    throw new Refusal(`the PolicyDocument is built with ${name}${name === 'Fn::Sub' ? ' (JSON text with substitutions)' : ''}, not written out`);
   if (!isMap(node)) throw new Refusal('the PolicyDocument is not a mapping');
   const statements = valueOf(node, 'Statement');
   const list = isSeq(statements) && intrinsicName(statements) === undefined ? statements.items : [statements];
@@ -195,4 +201,3 @@ export function readTemplateDocument(text: string, node: unknown): Omit<PolicyRe
   const document: PolicyDocument = { ...(typeof value['Version'] === 'string' ? { Version: value['Version'] } : {}), Statement: read as Statement[] };
   return { document, expressions: state.expressions };
 }
-

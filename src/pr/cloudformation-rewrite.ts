@@ -49,7 +49,12 @@ function conditionExpressions(read: PolicyRead, share: PolicyShare): Map<string,
   return out;
 }
 
-function pairConditions(file: ConditionBlock | undefined, literal: ConditionBlock | undefined, sources: ReadonlyMap<string, string>, out: Map<string, string>): void {
+function pairConditions(
+  file: ConditionBlock | undefined,
+  literal: ConditionBlock | undefined,
+  sources: ReadonlyMap<string, string>,
+  out: Map<string, string>,
+): void {
   if (file === undefined || literal === undefined) return;
   for (const [operator, entries] of Object.entries(file)) {
     const theirs = Object.entries(literal).find(([op]) => op.toLowerCase() === operator.toLowerCase())?.[1];
@@ -58,7 +63,9 @@ function pairConditions(file: ConditionBlock | undefined, literal: ConditionBloc
       const other = Object.entries(theirs).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
       if (other === undefined) continue;
       const mine = asList(value as string | string[]).map(String);
-      const candidates = asList(other as string | string[]).map(String).filter((v) => !mine.includes(v));
+      const candidates = asList(other as string | string[])
+        .map(String)
+        .filter((v) => !mine.includes(v));
       for (const entry of mine.filter(hasExpression)) {
         const fits = candidates.filter((c) => matchesRead(entry, c));
         const source = sources.get(entry);
@@ -98,7 +105,13 @@ export function matchTemplatePolicy(file: string, text: string, resource: string
   });
   if (chosen.length > 1) return { kind: 'ambiguous', policies: chosen.map((m) => m.policy) };
   if (chosen[0] !== undefined) return chosen[0];
-  return { kind: 'none', closest, similarity: Math.max(similarity, 0), refused: selected.filter((p) => p.result.kind === 'refused'), considered: selected.length };
+  return {
+    kind: 'none',
+    closest,
+    similarity: Math.max(similarity, 0),
+    refused: selected.filter((p) => p.result.kind === 'refused'),
+    considered: selected.length,
+  };
 }
 
 /** Replaces every value an expression stood for with a token, so the printed text can take the source back. */
@@ -114,7 +127,9 @@ function tokenize(doc: PolicyDocument, expressions: ReadonlyMap<string, string>)
   };
   const swap = (v: unknown): unknown => (Array.isArray(v) ? v.map(token) : token(v));
   const condition = (c: ConditionBlock): ConditionBlock =>
-    Object.fromEntries(Object.entries(c).map(([op, entries]) => [op, Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, swap(v)]))])) as ConditionBlock;
+    Object.fromEntries(
+      Object.entries(c).map(([op, entries]) => [op, Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, swap(v)]))]),
+    ) as ConditionBlock;
   const statements = doc.Statement.map((s) => {
     const out: Statement = { ...s };
     for (const key of ['Action', 'NotAction', 'Resource', 'NotResource'] as const) {
@@ -129,7 +144,10 @@ function tokenize(doc: PolicyDocument, expressions: ReadonlyMap<string, string>)
 /** One-line flow YAML (also JSON) with a space after `:` and `,`, which every YAML 1.1 reader takes. */
 function flowJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(flowJson).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${flowJson(v)}`).join(', ')}}`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${flowJson(v)}`)
+      .join(', ')}}`;
   return JSON.stringify(value);
 }
 
@@ -182,8 +200,19 @@ export function rewriteTemplatePolicy(file: string, text: string, id: string, do
 function checkRewrite(file: string, content: string, json: boolean, id: string, doc: PolicyDocument): void {
   if (json) JSON.parse(content);
   const again = parseTemplate(file, content, '1.1').policies.find((p) => p.id === id);
-  if (again?.result.kind !== 'read') throw new Error(`internal: ${file} ${id} does not read back after the rewrite (${again?.result.kind === 'refused' ? again.result.reason : 'gone'})`);
-  const share: PolicyShare = { kind: 'inline', name: id, awsManaged: false, change: 'edit', current: doc, proposed: doc, grantedActions: 0, keptActions: 0, removedActions: [] };
+  if (again?.result.kind !== 'read')
+    throw new Error(`internal: ${file} ${id} does not read back after the rewrite (${again?.result.kind === 'refused' ? again.result.reason : 'gone'})`);
+  const share: PolicyShare = {
+    kind: 'inline',
+    name: id,
+    awsManaged: false,
+    change: 'edit',
+    current: doc,
+    proposed: doc,
+    grantedActions: 0,
+    keptActions: 0,
+    removedActions: [],
+  };
   if (!matchPolicy(again.result.read, [share]).matched || again.result.read.document.Version !== doc.Version) {
     throw new Error(`internal: ${file} ${id} reads back as another policy after the rewrite`);
   }
@@ -192,13 +221,25 @@ function checkRewrite(file: string, content: string, json: boolean, id: string, 
 /** The one-line refusal for a template none of whose policies is the role's. */
 export function noMatchMessage(file: string, roleName: string, policies: string, match: Extract<TemplateMatch, { kind: 'none' | 'ambiguous' }>): InputError {
   if (match.kind === 'ambiguous') {
-    return new InputError(`--file ${file}: ${match.policies.length} of its policies are ${roleName}'s (${match.policies.map((p) => p.label).join(', ')}); pr writes one policy at a time`, {
-      hint: 'pass --resource LOGICAL_ID (or LOGICAL_ID.POLICY_NAME) to choose one',
-    });
+    return new InputError(
+      `--file ${file}: ${match.policies.length} of its policies are ${roleName}'s (${match.policies.map((p) => p.label).join(', ')}); pr writes one policy at a time`,
+      {
+        hint: 'pass --resource LOGICAL_ID (or LOGICAL_ID.POLICY_NAME) to choose one',
+      },
+    );
   }
   const closest = match.closest === undefined ? '' : `; closest: ${match.closest.name}, ${Math.round(match.similarity * 100)}% of action entries shared`;
-  const refused = match.refused.length === 0 ? '' : `; not read: ${match.refused.map((p) => `${p.label} (${p.result.kind === 'refused' ? p.result.reason : ''})`).join('; ')}`;
-  return new InputError(`--file ${file}: none of its ${match.considered} IAM policies is one of ${roleName}'s policies${closest}${refused}; ${roleName} has ${policies}`, {
-    hint: match.refused.length > 0 ? 'edit a policy iamtrim cannot read by hand, from iamtrim minimize --format json (policies[])' : 'point --file (and --resource) at the template that defines the role\'s policy, as deployed today',
-  });
+  const refused =
+    match.refused.length === 0
+      ? ''
+      : `; not read: ${match.refused.map((p) => `${p.label} (${p.result.kind === 'refused' ? p.result.reason : ''})`).join('; ')}`;
+  return new InputError(
+    `--file ${file}: none of its ${match.considered} IAM policies is one of ${roleName}'s policies${closest}${refused}; ${roleName} has ${policies}`,
+    {
+      hint:
+        match.refused.length > 0
+          ? 'edit a policy iamtrim cannot read by hand, from iamtrim minimize --format json (policies[])'
+          : "point --file (and --resource) at the template that defines the role's policy, as deployed today",
+    },
+  );
 }

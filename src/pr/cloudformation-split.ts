@@ -78,7 +78,13 @@ function usesOf(node: Node, logicalId: string, where: string, out: Array<{ where
 }
 
 /** Writes `documents` (two or more) as the template's managed policy at `id` and sibling parts. */
-export function writeSplitTemplatePolicy(file: string, text: string, id: string, documents: readonly PolicyDocument[], expressions: ReadonlyMap<string, string>): FileRewrite {
+export function writeSplitTemplatePolicy(
+  file: string,
+  text: string,
+  id: string,
+  documents: readonly PolicyDocument[],
+  expressions: ReadonlyMap<string, string>,
+): FileRewrite {
   const parsed = parseTemplate(file, text);
   const parts = `${documents.length} managed policies of at most ${count(IAM_LIMITS.managedPolicySize)} characters`;
   const logicalId = /^Resources\.([^.]+)\.Properties\.PolicyDocument$/.exec(id)?.[1];
@@ -91,7 +97,13 @@ export function writeSplitTemplatePolicy(file: string, text: string, id: string,
   const resources = valueOf(root, 'Resources') as YAMLMap;
   const pair = resources.items.find((p) => keyName(p) === logicalId);
   const resource = pair?.value;
-  if (logicalId === undefined || pair === undefined || !isMap(resource) || !isScalar(valueOf(resource, 'Type')) || (valueOf(resource, 'Type') as Scalar).value !== 'AWS::IAM::ManagedPolicy') {
+  if (
+    logicalId === undefined ||
+    pair === undefined ||
+    !isMap(resource) ||
+    !isScalar(valueOf(resource, 'Type')) ||
+    (valueOf(resource, 'Type') as Scalar).value !== 'AWS::IAM::ManagedPolicy'
+  ) {
     return refuse('only an AWS::IAM::ManagedPolicy can be written as several resources');
   }
   if (valueOf(resource, 'Condition') !== undefined) refuse(`${logicalId} has a Condition, which each part would need to carry the same way`);
@@ -137,7 +149,8 @@ export function writeSplitTemplatePolicy(file: string, text: string, id: string,
     if (byArn.length > 0) refuse(`it is attached by its ARN (${byArn[0] ?? ''}), which iamtrim does not extend`);
   }
   const attached = ['Roles', 'Users', 'Groups'].some((k) => isSeq(valueOf(properties, k)) && (valueOf(properties, k) as { items: unknown[] }).items.length > 0);
-  if (!attached && refs.length === 0) refuse(`${file} holds no attachment of ${logicalId} (Roles/Users/Groups, or !Ref in a ManagedPolicyArns): the other parts would be attached to nothing`);
+  if (!attached && refs.length === 0)
+    refuse(`${file} holds no attachment of ${logicalId} (Roles/Users/Groups, or !Ref in a ManagedPolicyArns): the other parts would be attached to nothing`);
 
   // The resource copied, renamed, with a -partN name; inserted after the original.
   const edits: Edit[] = [];
@@ -186,7 +199,8 @@ export function writeSplitTemplatePolicy(file: string, text: string, id: string,
     } else refuse('a ManagedPolicyArns entry refers to it in a form iamtrim cannot copy');
   }
   let out = apply(text, edits);
-  for (const [i, name] of names.entries()) out = rewriteTemplatePolicy(file, out, `Resources.${name}.Properties.PolicyDocument`, documents[i + 1] ?? { Statement: [] }, expressions).content;
+  for (const [i, name] of names.entries())
+    out = rewriteTemplatePolicy(file, out, `Resources.${name}.Properties.PolicyDocument`, documents[i + 1] ?? { Statement: [] }, expressions).content;
   const first = rewriteTemplatePolicy(file, out, id, documents[0] ?? { Statement: [] }, expressions);
   return { content: first.content, target: `${first.target} (+ ${names.join(', ')}, split for IAM's ${count(IAM_LIMITS.managedPolicySize)}-character limit)` };
 }

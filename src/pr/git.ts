@@ -40,7 +40,11 @@ export class Git {
         (error, stdout, stderr) => {
           if (error === null) return resolve(stdout);
           const message = this.redact(`git ${args[0] ?? ''} failed: ${stderr.trim().split('\n').slice(-2).join(' ') || error.message}`);
-          reject(opts.remote === true ? new UpstreamError(message, { hint: `check that --repo ${this.options.repo} can reach its remote '${this.options.remote}'` }) : new InputError(message));
+          reject(
+            opts.remote === true
+              ? new UpstreamError(message, { hint: `check that --repo ${this.options.repo} can reach its remote '${this.options.remote}'` })
+              : new InputError(message),
+          );
         },
       );
       if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -54,7 +58,8 @@ export class Git {
   /** The configured URL of the remote, without insteadOf rewriting (that is what names the GitHub repo). */
   async remoteUrl(): Promise<string> {
     const url = await this.tryRun(['config', '--get', `remote.${this.options.remote}.url`]);
-    if (url === undefined || url.trim() === '') throw new InputError(`--repo ${this.options.repo}: has no remote '${this.options.remote}'`, { hint: 'pass --remote NAME' });
+    if (url === undefined || url.trim() === '')
+      throw new InputError(`--repo ${this.options.repo}: has no remote '${this.options.remote}'`, { hint: 'pass --remote NAME' });
     return url.trim();
   }
 

@@ -20,8 +20,7 @@ export interface PullRequest {
 /** `https://github.com/o/r.git`, `git@github.com:o/r.git`, `ssh://git@host:22/o/r` -> o/r. */
 export function parseGitHubRemote(url: string): GitHubRepo | undefined {
   const m =
-    /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/]+\/(.+?)\/([^/]+?)(?:\.git)?\/?$/.exec(url) ??
-    /^(?:[^@/]+@)?[^:/]+:(?!\/)(.+?)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+    /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/]+\/(.+?)\/([^/]+?)(?:\.git)?\/?$/.exec(url) ?? /^(?:[^@/]+@)?[^:/]+:(?!\/)(.+?)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
   if (m === null || m[1] === undefined || m[2] === undefined) return undefined;
   return { owner: m[1], name: m[2] };
 }
@@ -39,7 +38,12 @@ export class GitHub {
     private readonly repo: GitHubRepo,
     options: { token: string; baseUrl: string; userAgent: string },
   ) {
-    this.octokit = new Octokit({ auth: options.token, baseUrl: options.baseUrl, userAgent: options.userAgent, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+    this.octokit = new Octokit({
+      auth: options.token,
+      baseUrl: options.baseUrl,
+      userAgent: options.userAgent,
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
@@ -48,12 +52,15 @@ export class GitHub {
     } catch (error) {
       const status = (error as { status?: number }).status;
       const message = (error as { message?: string }).message ?? String(error);
-      throw new UpstreamError(`GitHub ${what} for ${this.repo.owner}/${this.repo.name} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${message.split('\n')[0] ?? ''}`, {
-        hint:
-          status === 401 || status === 403 || status === 404
-            ? 'GITHUB_TOKEN needs contents:write and pull-requests:write on this repository'
-            : 'check --github-api-url and the network, then re-run: iamtrim picks up its own branch and PR',
-      });
+      throw new UpstreamError(
+        `GitHub ${what} for ${this.repo.owner}/${this.repo.name} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${message.split('\n')[0] ?? ''}`,
+        {
+          hint:
+            status === 401 || status === 403 || status === 404
+              ? 'GITHUB_TOKEN needs contents:write and pull-requests:write on this repository'
+              : 'check --github-api-url and the network, then re-run: iamtrim picks up its own branch and PR',
+        },
+      );
     }
   }
 
@@ -71,7 +78,14 @@ export class GitHub {
 
   async createPullRequest(input: { branch: string; base: string; title: string; body: string }): Promise<PullRequest> {
     const { data } = await this.call('pulls.create', () =>
-      this.octokit.rest.pulls.create({ owner: this.repo.owner, repo: this.repo.name, head: input.branch, base: input.base, title: input.title, body: input.body }),
+      this.octokit.rest.pulls.create({
+        owner: this.repo.owner,
+        repo: this.repo.name,
+        head: input.branch,
+        base: input.base,
+        title: input.title,
+        body: input.body,
+      }),
     );
     return { number: data.number, url: data.html_url, branch: data.head.ref };
   }

@@ -102,9 +102,10 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
   const where = read.target === input.file ? input.file : `${input.file} ${read.target}`;
   const match = matchPolicy(read, plan.policies);
   if (!match.matched) {
-    const closest = match.closest === undefined ? '' : `; closest: ${shareLabel(match.closest)}, ${Math.round(match.similarity * 100)}% of action entries shared`;
+    const closest =
+      match.closest === undefined ? '' : `; closest: ${shareLabel(match.closest)}, ${Math.round(match.similarity * 100)}% of action entries shared`;
     throw new InputError(`--file ${where}: its policy is not one of ${plan.roleName}'s policies${closest}; ${plan.roleName} has ${policies}`, {
-      hint: 'point --file (and --resource) at the policy as IAM has it today; pr writes only a policy it can prove is the role\'s (re-export iam.json if the file was applied since)',
+      hint: "point --file (and --resource) at the policy as IAM has it today; pr writes only a policy it can prove is the role's (re-export iam.json if the file was applied since)",
     });
   }
   return { share: match.share, read, expressions: match.expressions };
@@ -114,9 +115,12 @@ export function matchedShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileTex
  * `matchedShare`, then the share to write: `shared` (the union over every principal a shared
  * managed policy is attached to) replaces the role's own share of that policy.
  */
-export function chooseShare(
-  input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template' | 'serverlessIncludes'>,
-): { share: PolicyShare; read: PolicyRead; expressions: Map<string, string>; serverless?: ServerlessMatch } {
+export function chooseShare(input: Pick<PrPlanInput, 'plan' | 'file' | 'fileText' | 'resource' | 'shared' | 'template' | 'serverlessIncludes'>): {
+  share: PolicyShare;
+  read: PolicyRead;
+  expressions: Map<string, string>;
+  serverless?: ServerlessMatch;
+} {
   const { plan } = input;
   const matched = matchedShare(input);
   const { read } = matched;
@@ -129,9 +133,12 @@ export function chooseShare(
     });
   }
   if (share.change === 'remove') {
-    throw new InputError(`--file ${where}: ${input.shared !== undefined ? 'none of the principals it is attached to needs anything' : `${plan.roleName} needs nothing`} that ${shareLabel(share)} grants (${plural(share.grantedActions, 'action')}, none used or kept); an IAM policy cannot be empty`, {
-      hint: `${share.kind === 'inline' ? 'delete the inline policy' : 'detach the policy from the role'} by hand after review; iamtrim does not delete policies`,
-    });
+    throw new InputError(
+      `--file ${where}: ${input.shared !== undefined ? 'none of the principals it is attached to needs anything' : `${plan.roleName} needs nothing`} that ${shareLabel(share)} grants (${plural(share.grantedActions, 'action')}, none used or kept); an IAM policy cannot be empty`,
+      {
+        hint: `${share.kind === 'inline' ? 'delete the inline policy' : 'detach the policy from the role'} by hand after review; iamtrim does not delete policies`,
+      },
+    );
   }
   return { share, read, expressions: match.expressions, ...(match.serverless !== undefined ? { serverless: match.serverless } : {}) };
 }

@@ -174,7 +174,8 @@ function readDocumentData(file: string, text: string, block: HclBlock): Omit<Pol
       condition[test] = { ...(condition[test] ?? {}), [variable]: fields['values'] as ConditionValue };
     }
     if (Object.keys(condition).length > 0) statement['Condition'] = condition;
-    if (statement['Effect'] !== 'Allow' && statement['Effect'] !== 'Deny') throw new InputError(`${where}: a statement's effect is not a literal "Allow" or "Deny"`);
+    if (statement['Effect'] !== 'Allow' && statement['Effect'] !== 'Deny')
+      throw new InputError(`${where}: a statement's effect is not a literal "Allow" or "Deny"`);
     doc.Statement.push(statement as unknown as Statement);
   }
   return { document: doc, expressions };

@@ -41,7 +41,8 @@ export function selectRestorePairs(plan: MinimizePlan): RestoreSelection {
       const pair = { action: d.action, resource, count: d.count, firstDenied: d.firstSeen, lastDenied: d.lastSeen };
       const today = evaluate(plan.current, { action: d.action, resource }, { allowConditions: 'assume-met', denyConditions: 'assume-met' });
       if (today.decision === 'denied') skipped.push({ pair, reason: "an explicit Deny in the role's own policies" });
-      else if (today.decision === 'allowed') skipped.push({ pair, reason: "already allowed by the role's policies: the denial came from a permissions boundary, an SCP or a resource policy" });
+      else if (today.decision === 'allowed')
+        skipped.push({ pair, reason: "already allowed by the role's policies: the denial came from a permissions boundary, an SCP or a resource policy" });
       else restore.push(pair);
     }
   }
@@ -109,7 +110,8 @@ export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals
   const { read, serverless } = matchedShare(input);
   const selection = selectRestorePairs(plan);
   if (selection.restore.length === 0) {
-    const why = plan.denied.length === 0 ? 'no denied calls in the window' : `every denied pair is out of reach of an Allow (${selection.skipped[0]?.reason ?? ''})`;
+    const why =
+      plan.denied.length === 0 ? 'no denied calls in the window' : `every denied pair is out of reach of an Allow (${selection.skipped[0]?.reason ?? ''})`;
     throw new InputError(`--restore: nothing to restore for ${plan.roleName}: ${why}`, {
       hint: 'widen --days to the week the calls failed, or check the boundary, SCPs and resource policies',
     });
@@ -126,7 +128,14 @@ export function buildRestorePlan(input: Omit<PrPlanInput, 'shared' | 'principals
     ...prBranch(`${plan.roleName}-restore`, input.now),
     title,
     body: restoreBody(plan, selection, target, input.version),
-    commitMessage: [title, '', `Re-grants exactly the (action, resource) pairs ${plan.roleName} was denied, in ${rewrite.target}.`, '', IAMTRIM_TRAILER, ''].join('\n'),
+    commitMessage: [
+      title,
+      '',
+      `Re-grants exactly the (action, resource) pairs ${plan.roleName} was denied, in ${rewrite.target}.`,
+      '',
+      IAMTRIM_TRAILER,
+      '',
+    ].join('\n'),
     ...prFileChange(input.file, rewrite.target, input.fileText, rewrite.content),
     selection,
   };

@@ -141,7 +141,10 @@ export function locateTerraformPolicy(file: string, text: string, resource: stri
     // A document with principals is a trust or resource policy, never the role's identity policy.
     const trust = (b: HclBlock): boolean =>
       scanItems(file, text, b.bodyStart, b.bodyEnd).some(
-        (i) => i.kind === 'block' && i.type === 'statement' && scanItems(file, text, i.bodyStart, i.bodyEnd).some((p) => p.kind === 'block' && /principals$/.test(p.type)),
+        (i) =>
+          i.kind === 'block' &&
+          i.type === 'statement' &&
+          scanItems(file, text, i.bodyStart, i.bodyEnd).some((p) => p.kind === 'block' && /principals$/.test(p.type)),
       );
     const candidates = blocks.filter(isCandidate).filter((b) => {
       if (b.type === 'data' && trust(b)) return false;
@@ -155,7 +158,7 @@ export function locateTerraformPolicy(file: string, text: string, resource: stri
         candidates.length === 0
           ? `--file ${file}: no aws_iam_policy_document data source or aws_iam_*policy resource in it`
           : `--file ${file} defines ${candidates.length} policies: pass --resource to choose one`,
-        { hint: candidates.length === 0 ? 'point --file at the file that defines the role\'s policy' : `one of: ${candidates.map(addressOf).join(', ')}` },
+        { hint: candidates.length === 0 ? "point --file at the file that defines the role's policy" : `one of: ${candidates.map(addressOf).join(', ')}` },
       );
     }
     block = candidates[0];
@@ -194,7 +197,9 @@ export function policyFileReference(file: string, text: string, resource: string
   const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
   const raw = (m[2] ?? '').replace(/\$\{path\.(module|root|cwd)\}/g, folder);
   if (raw.includes('${') || raw.startsWith('/')) {
-    throw new InputError(`${where}: reads its policy from ${m[2] ?? ''}, a path iamtrim cannot resolve`, { hint: 'point --file at that JSON file (relative to --repo)' });
+    throw new InputError(`${where}: reads its policy from ${m[2] ?? ''}, a path iamtrim cannot resolve`, {
+      hint: 'point --file at that JSON file (relative to --repo)',
+    });
   }
   const parts: string[] = [];
   for (const part of raw.split('/')) {

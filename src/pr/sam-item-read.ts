@@ -45,7 +45,8 @@ function subSource(pattern: string, parameters: ReadonlyMap<string, Parameter>, 
 
 /** The inline policy a SAM policy template item expands to, with marks; throws a Refusal when it cannot be read. */
 export function readSamTemplateItem(text: string, json: boolean, item: unknown): Omit<PolicyRead, 'target'> {
-  if (!isMap(item) || item.items.length !== 1 || item.items[0] === undefined) throw new Refusal('an item that is neither a policy document nor one SAM policy template');
+  if (!isMap(item) || item.items.length !== 1 || item.items[0] === undefined)
+    throw new Refusal('an item that is neither a policy document nor one SAM policy template');
   const pair = item.items[0];
   const name = keyName(pair) ?? '';
   const definition = samTemplate(name);

@@ -55,9 +55,12 @@ export function parseSavedPlan(text: string, file: string): MinimizePlan {
   const parsed = plan.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError(`--plan ${file}: not a minimize --format json plan (${issue === undefined ? 'invalid' : `${issue.path.join('.') || 'plan'}: ${issue.message}`})`, {
-      hint: 'write it with iamtrim minimize --format json --out plan.json (same iamtrim version)',
-    });
+    throw new InputError(
+      `--plan ${file}: not a minimize --format json plan (${issue === undefined ? 'invalid' : `${issue.path.join('.') || 'plan'}: ${issue.message}`})`,
+      {
+        hint: 'write it with iamtrim minimize --format json --out plan.json (same iamtrim version)',
+      },
+    );
   }
   const saved = parsed.data as unknown as Omit<MinimizePlan, 'current'>;
   // The JSON leaves out `current`: it is the documents of the policies the plan covers.

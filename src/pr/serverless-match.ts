@@ -111,14 +111,19 @@ export function matchServerless(
     const wanted = resource === 'provider' || resource.startsWith('functions.') ? resource : `functions.${resource}`;
     candidates = lists.filter((l) => l.resource === wanted);
     if (candidates.length === 0) {
-      throw new UsageError(`--resource ${resource}: ${file} has no statements list there`, { hint: `lists: ${[...new Set(lists.map((l) => l.resource))].join(', ') || 'none'}` });
+      throw new UsageError(`--resource ${resource}: ${file} has no statements list there`, {
+        hint: `lists: ${[...new Set(lists.map((l) => l.resource))].join(', ') || 'none'}`,
+      });
     }
   }
   const usable = candidates.filter((l) => l.ignored === undefined);
   if (usable.length === 0) {
     const first = candidates[0];
-    if (first?.ignored !== undefined) throw new InputError(`${file}: ${first.ignored}`, { hint: 'point --file (and --resource) at the statements the framework deploys for the role' });
-    throw new InputError(`${file}: no provider.iam.role.statements, provider.iamRoleStatements or functions.*.iamRoleStatements`, { hint: 'point --file at the serverless.yml that defines the role\'s statements' });
+    if (first?.ignored !== undefined)
+      throw new InputError(`${file}: ${first.ignored}`, { hint: 'point --file (and --resource) at the statements the framework deploys for the role' });
+    throw new InputError(`${file}: no provider.iam.role.statements, provider.iamRoleStatements or functions.*.iamRoleStatements`, {
+      hint: "point --file at the serverless.yml that defines the role's statements",
+    });
   }
   const matches: ServerlessMatch[] = [];
   let failure: InputError | undefined;
@@ -135,20 +140,26 @@ export function matchServerless(
     const found = inline.map((share) => matchList(read, list, share, includes)).filter((m): m is ServerlessMatch => m !== undefined);
     matches.push(...found);
     const near = matchPolicy(read, shares);
-    if (!near.matched && near.closest !== undefined && (closest === undefined || near.similarity > closest.similarity)) closest = { list, share: near.closest, similarity: near.similarity };
+    if (!near.matched && near.closest !== undefined && (closest === undefined || near.similarity > closest.similarity))
+      closest = { list, share: near.closest, similarity: near.similarity };
   }
   if (matches.length === 0) {
     if (failure !== undefined) throw failure;
-    const near = closest === undefined ? '' : `; closest: ${closest.list.path} and ${label(closest.share)}, ${Math.round(closest.similarity * 100)}% of action entries shared`;
+    const near =
+      closest === undefined
+        ? ''
+        : `; closest: ${closest.list.path} and ${label(closest.share)}, ${Math.round(closest.similarity * 100)}% of action entries shared`;
     throw new InputError(`--file ${file}: no statements list in it is one of ${roleName}'s inline policies${near}; ${roleName} has ${all}`, {
-      hint: 'point --file (and --resource) at the statements as deployed today; pr writes only a policy it can prove is the role\'s (re-export iam.json if the file was deployed since)',
+      hint: "point --file (and --resource) at the statements as deployed today; pr writes only a policy it can prove is the role's (re-export iam.json if the file was deployed since)",
     });
   }
   const named = matches.filter((m) => m.list.roleName.test(roleName));
   const chosen = named.length > 0 ? named : matches;
   const resources = [...new Set(chosen.map((m) => m.list.resource))];
   if (resources.length > 1) {
-    throw new UsageError(`--file ${file}: ${resources.length} statements lists match ${roleName}'s policy: pass --resource to choose one`, { hint: `one of: ${resources.join(', ')}` });
+    throw new UsageError(`--file ${file}: ${resources.length} statements lists match ${roleName}'s policy: pass --resource to choose one`, {
+      hint: `one of: ${resources.join(', ')}`,
+    });
   }
   // Two inline policies with the same statements: the one the framework names <service>-<stage>-lambda.
   return chosen.find((m) => /-lambda$/.test(m.share.name)) ?? (chosen[0] as ServerlessMatch);

@@ -21,7 +21,13 @@ function covers(pattern: string, value: string, caseInsensitive: boolean): boole
 }
 
 function plainAllow(s: Statement): boolean {
-  return s.Effect === 'Allow' && s.NotAction === undefined && s.NotResource === undefined && s.Resource !== undefined && (s.Condition === undefined || Object.keys(s.Condition).length === 0);
+  return (
+    s.Effect === 'Allow' &&
+    s.NotAction === undefined &&
+    s.NotResource === undefined &&
+    s.Resource !== undefined &&
+    (s.Condition === undefined || Object.keys(s.Condition).length === 0)
+  );
 }
 
 /** The statements without the actions the framework's own statements grant on all their resources. */
@@ -35,7 +41,10 @@ export function withoutFrameworkGrants(statements: readonly Statement[], framewo
     }
     const resources = asList(s.Resource);
     const kept = asList(s.Action).filter(
-      (action) => !resources.every((resource) => grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false)))),
+      (action) =>
+        !resources.every((resource) =>
+          grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false))),
+        ),
     );
     if (kept.length === 0) continue;
     out.push({ ...s, Action: kept.length === 1 ? (kept[0] as string) : kept });
@@ -72,7 +81,8 @@ function keeps(doc: PolicyDocument, s: Statement): { action: string; resource: s
   const grants = doc.Statement.filter(plainAllow);
   for (const action of asList(s.Action)) {
     for (const resource of asList(s.Resource)) {
-      if (!grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false)))) return { action, resource };
+      if (!grants.some((g) => asList(g.Action).some((p) => covers(p, action, true)) && asList(g.Resource).some((p) => covers(p, resource, false))))
+        return { action, resource };
     }
   }
   return undefined;
@@ -83,7 +93,13 @@ function keeps(doc: PolicyDocument, s: Statement): { action: string; resource: s
  * statement the list takes from another file stays a reference, written as it was: refused when
  * `doc` drops part of it (iamtrim does not edit a file other services may share).
  */
-export function rewriteServerlessList(file: string, text: string, target: ServerlessTarget, doc: PolicyDocument, expressions: ReadonlyMap<string, string>): FileRewrite {
+export function rewriteServerlessList(
+  file: string,
+  text: string,
+  target: ServerlessTarget,
+  doc: PolicyDocument,
+  expressions: ReadonlyMap<string, string>,
+): FileRewrite {
   const { list, framework } = target;
   const included = target.read?.included ?? [];
   for (const i of included) {
@@ -91,13 +107,19 @@ export function rewriteServerlessList(file: string, text: string, target: Server
     if (dropped !== undefined) {
       const shown = (v: string): string => target.read?.expressions?.get(v) ?? v.replace(/\uE000\uE001\d+\uE002/g, '${...}');
       if (i.from === 'provider') {
-        throw new InputError(`${file} ${list.path}: ${i.source} (iamRoleStatementsInherit) grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; the provider's list is the default role's too`, {
-          hint: 'trim the provider statements with --resource provider for the default role, or set iamRoleStatementsInherit: false and copy what this function needs',
-        });
+        throw new InputError(
+          `${file} ${list.path}: ${i.source} (iamRoleStatementsInherit) grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; the provider's list is the default role's too`,
+          {
+            hint: 'trim the provider statements with --resource provider for the default role, or set iamRoleStatementsInherit: false and copy what this function needs',
+          },
+        );
       }
-      throw new InputError(`${file} ${list.path}: ${i.source} grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; iamtrim does not edit ${i.path}, which other services may include too`, {
-        hint: `edit ${i.path} by hand, or copy the statement into the list so iamtrim can trim it`,
-      });
+      throw new InputError(
+        `${file} ${list.path}: ${i.source} grants ${shown(dropped.action)} on ${shown(dropped.resource)}, which the share drops; iamtrim does not edit ${i.path}, which other services may include too`,
+        {
+          hint: `edit ${i.path} by hand, or copy the statement into the list so iamtrim can trim it`,
+        },
+      );
     }
   }
   const node = list.node;
@@ -122,7 +144,12 @@ export function rewriteServerlessList(file: string, text: string, target: Server
         out[key] = Object.fromEntries(
           Object.entries(s.Condition ?? {}).map(([op, block]) => [
             op,
-            Object.fromEntries(Object.entries(block).map(([k, v]) => [token(k), Array.isArray(v) ? (v as ReadonlyArray<string | number | boolean>).map(tokenValue) : tokenValue(v as string | number | boolean)])),
+            Object.fromEntries(
+              Object.entries(block).map(([k, v]) => [
+                token(k),
+                Array.isArray(v) ? (v as ReadonlyArray<string | number | boolean>).map(tokenValue) : tokenValue(v as string | number | boolean),
+              ]),
+            ),
           ]),
         );
       } else out[key] = key === 'Sid' || key === 'Effect' ? value : asList(value as string | string[]).map(token);
@@ -138,9 +165,12 @@ export function rewriteServerlessList(file: string, text: string, target: Server
   const references = included.filter((i) => i.from === 'file').map((i) => `- ${i.source}`);
   const inherited = included.length - references.length;
   if (statements.length === 0 && references.length === 0 && list.fn !== undefined) {
-    throw new InputError(`${file} ${list.path}: everything the share keeps is granted by the framework's own statements${inherited > 0 ? ' and the provider\'s' : ''}, and an empty list would make the per-function plugin give ${list.fn} the default role instead`, {
-      hint: `remove iamRoleStatements from ${list.fn} by hand if the default role is what it should have`,
-    });
+    throw new InputError(
+      `${file} ${list.path}: everything the share keeps is granted by the framework's own statements${inherited > 0 ? " and the provider's" : ''}, and an empty list would make the per-function plugin give ${list.fn} the default role instead`,
+      {
+        hint: `remove iamRoleStatements from ${list.fn} by hand if the default role is what it should have`,
+      },
+    );
   }
   if (statements.length === 0 && references.length === 0) {
     // Nothing beyond what the framework writes itself: an empty list on the key's line.

@@ -17,7 +17,12 @@ import { lineOf, scanItems, type HclAttribute, type HclBlock } from './hcl-locat
 import { addressOf, locateTerraformPolicy, rewritePolicyFile, type FileRewrite } from './rewrite.js';
 
 /** Resource types that attach a managed policy through `policy_arn`. */
-const ATTACHMENTS = new Set(['aws_iam_role_policy_attachment', 'aws_iam_user_policy_attachment', 'aws_iam_group_policy_attachment', 'aws_iam_policy_attachment']);
+const ATTACHMENTS = new Set([
+  'aws_iam_role_policy_attachment',
+  'aws_iam_user_policy_attachment',
+  'aws_iam_group_policy_attachment',
+  'aws_iam_policy_attachment',
+]);
 
 /**
  * The share's proposal as the documents IAM accepts: one when it fits, several managed policies
@@ -41,7 +46,7 @@ export function documentsWithinLimits(share: PolicyShare, policies: readonly Pol
   if (packed === undefined || packed.length <= 1) {
     throw new InputError(
       `--file ${where}: the share of ${share.name} is ${count(size)} characters, over the ${count(IAM_LIMITS.managedPolicySize)} of a managed policy, and does not fit the ${room} managed polic${room === 1 ? 'y' : 'ies'} the role has room for (${managed} attached, ${IAM_LIMITS.managedPoliciesPerRole} at most)`,
-      { hint: 'run minimize with --resources generalize, or raise the role\'s managed-policy quota' },
+      { hint: "run minimize with --resources generalize, or raise the role's managed-policy quota" },
     );
   }
   return packed;
@@ -52,27 +57,48 @@ function refuse(where: string, what: string, hint: string): never {
 }
 
 /** `documents` (two or more) where a Terraform file's policy lives; templates go to cloudformation-split.ts. */
-export function writeSplitPolicy(file: string, text: string, resource: string | undefined, documents: readonly PolicyDocument[], expressions: ReadonlyMap<string, string>): FileRewrite {
+export function writeSplitPolicy(
+  file: string,
+  text: string,
+  resource: string | undefined,
+  documents: readonly PolicyDocument[],
+  expressions: ReadonlyMap<string, string>,
+): FileRewrite {
   const parts = `${documents.length} managed policies of at most ${count(IAM_LIMITS.managedPolicySize)} characters`;
   const hint = 'iamtrim minimize --format json shows the documents (policies[]); create and attach the others by hand, or use --resources generalize';
   if (!file.endsWith('.tf')) {
-    refuse(file, `the share needs ${parts}; ${file.endsWith('.json') ? 'a JSON policy file holds one document' : 'iamtrim writes several documents into Terraform and CloudFormation templates only'}`, hint);
+    refuse(
+      file,
+      `the share needs ${parts}; ${file.endsWith('.json') ? 'a JSON policy file holds one document' : 'iamtrim writes several documents into Terraform and CloudFormation templates only'}`,
+      hint,
+    );
   }
   const { block, blocks } = locateTerraformPolicy(file, text, resource);
   const where = `${file}:${lineOf(text, block.start)} ${addressOf(block)}`;
   const body = (b: HclBlock): string => text.slice(b.bodyStart, b.bodyEnd);
   const data = block.type === 'data' ? block : undefined;
   const users = blocks.filter(
-    (b) => b.type === 'resource' && b.labels[0] === 'aws_iam_policy' && (data === undefined ? b === block : new RegExp(`\\bdata\\.aws_iam_policy_document\\.${data.labels[1] ?? ''}\\b`).test(body(b))),
+    (b) =>
+      b.type === 'resource' &&
+      b.labels[0] === 'aws_iam_policy' &&
+      (data === undefined ? b === block : new RegExp(`\\bdata\\.aws_iam_policy_document\\.${data.labels[1] ?? ''}\\b`).test(body(b))),
   );
   const policy = users[0];
   if (policy === undefined || users.length !== 1) {
-    refuse(where, `the share needs ${parts}, and ${data === undefined ? `${addressOf(block)} is not an aws_iam_policy` : `no single aws_iam_policy in ${file} uses it`}`, hint);
+    refuse(
+      where,
+      `the share needs ${parts}, and ${data === undefined ? `${addressOf(block)} is not an aws_iam_policy` : `no single aws_iam_policy in ${file} uses it`}`,
+      hint,
+    );
   }
   const name = policy.labels[1] ?? '';
   const reference = `\\baws_iam_policy\\.${name}(?=[.[])`;
   if (blocks.some((b) => b.type === 'resource' && b.labels[0] === 'aws_iam_role' && new RegExp(reference).test(body(b)))) {
-    refuse(where, `the share needs ${parts}, and aws_iam_policy.${name} is attached through an aws_iam_role's managed_policy_arns, which iamtrim does not extend`, hint);
+    refuse(
+      where,
+      `the share needs ${parts}, and aws_iam_policy.${name} is attached through an aws_iam_role's managed_policy_arns, which iamtrim does not extend`,
+      hint,
+    );
   }
   const attachments = blocks.filter((b) => b.type === 'resource' && ATTACHMENTS.has(b.labels[0] ?? '') && new RegExp(reference).test(body(b)));
   if (attachments.length === 0) {
@@ -95,17 +121,30 @@ export function writeSplitPolicy(file: string, text: string, resource: string | 
   const add = (b: HclBlock, texts: string[]): void => void inserts.push({ at: b.bodyEnd + 1, text: texts.map((t) => `\n\n${t}`).join('') });
   const extra = documents.slice(1).map((doc, i) => ({ doc, n: i + 2 }));
   if (data !== undefined) {
-    add(data, extra.map(({ doc, n }) => rewritePolicyFile(file, copy(data, n), doc, `data.aws_iam_policy_document.${data.labels[1] ?? ''}${suffix(n)}`, expressions).content));
+    add(
+      data,
+      extra.map(
+        ({ doc, n }) => rewritePolicyFile(file, copy(data, n), doc, `data.aws_iam_policy_document.${data.labels[1] ?? ''}${suffix(n)}`, expressions).content,
+      ),
+    );
   }
   add(
     policy,
     extra.map(({ doc, n }) => {
       const renamed = rename(copy(policy, n)).split(PART).join(String(n));
-      if (data !== undefined) return renamed.replace(new RegExp(`\\bdata\\.aws_iam_policy_document\\.${data.labels[1] ?? ''}\\b`), `data.aws_iam_policy_document.${data.labels[1] ?? ''}${suffix(n)}`);
+      if (data !== undefined)
+        return renamed.replace(
+          new RegExp(`\\bdata\\.aws_iam_policy_document\\.${data.labels[1] ?? ''}\\b`),
+          `data.aws_iam_policy_document.${data.labels[1] ?? ''}${suffix(n)}`,
+        );
       return rewritePolicyFile(file, renamed, doc, `aws_iam_policy.${name}${suffix(n)}`, expressions).content;
     }),
   );
-  for (const attachment of attachments) add(attachment, extra.map(({ n }) => copy(attachment, n, (t) => t.replace(new RegExp(reference, 'g'), `aws_iam_policy.${name}${suffix(n)}`))));
+  for (const attachment of attachments)
+    add(
+      attachment,
+      extra.map(({ n }) => copy(attachment, n, (t) => t.replace(new RegExp(reference, 'g'), `aws_iam_policy.${name}${suffix(n)}`))),
+    );
   let out = text;
   for (const insert of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, insert.at) + insert.text + out.slice(insert.at);
   const first = rewritePolicyFile(file, out, documents[0] ?? { Statement: [] }, addressOf(block), expressions);

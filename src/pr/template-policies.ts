@@ -9,7 +9,16 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
-import { intrinsicArgument, intrinsicName, intrinsicSource, keyName, readTemplateDocument, Refusal, valueOf, type TemplatePolicy } from './cloudformation-read.js';
+import {
+  intrinsicArgument,
+  intrinsicName,
+  intrinsicSource,
+  keyName,
+  readTemplateDocument,
+  Refusal,
+  valueOf,
+  type TemplatePolicy,
+} from './cloudformation-read.js';
 import type { PolicyRead } from './read-policy.js';
 import { readSamTemplateItem } from './sam-item-read.js';
 
@@ -74,16 +83,25 @@ function inlinePolicies(text: string, logicalId: string, type: string, policies:
       if (isSeq(arg) && arg.items.length === 3) {
         const condition = isScalar(arg.items[0]) ? String(arg.items[0].value) : '?';
         arg.items.slice(1).forEach((b, n) => {
-          if (isMap(b) && intrinsicName(b) === undefined) branches.push({ node: b, where: `${base}[${i}] (Fn::If ${condition}, ${n === 0 ? 'true' : 'false'})` });
+          if (isMap(b) && intrinsicName(b) === undefined)
+            branches.push({ node: b, where: `${base}[${i}] (Fn::If ${condition}, ${n === 0 ? 'true' : 'false'})` });
         });
       }
     } else if (isMap(item) && name === undefined) branches.push({ node: item, where: `${base}[${i}]` });
-    else if (name !== undefined) out.push(refused(`${base}[${i}]`, `${logicalId} (${type}) Policies[${i}]`, logicalId, `the policy is built with ${name}`, item));
+    else if (name !== undefined)
+      out.push(refused(`${base}[${i}]`, `${logicalId} (${type}) Policies[${i}]`, logicalId, `the policy is built with ${name}`, item));
     for (const branch of branches) {
       const map = branch.node as YAMLMap;
       const policyName = valueOf(map, 'PolicyName');
       const literal = isScalar(policyName) && intrinsicName(policyName) === undefined && typeof policyName.value === 'string' ? policyName.value : undefined;
-      const found = candidate(text, branch.where, `${logicalId} (${short}) policy ${literal ?? `#${i + 1}`}`, logicalId, literal, valueOf(map, 'PolicyDocument'));
+      const found = candidate(
+        text,
+        branch.where,
+        `${logicalId} (${short}) policy ${literal ?? `#${i + 1}`}`,
+        logicalId,
+        literal,
+        valueOf(map, 'PolicyDocument'),
+      );
       if (found !== undefined) out.push(found);
     }
   });
@@ -97,7 +115,8 @@ function refused(id: string, label: string, logicalId: string, reason: string, n
 /** Parses a template and lists its identity policies, in file order (`version` 1.1 to read as CloudFormation's YAML 1.1 reader does). */
 export function parseTemplate(file: string, text: string, version: '1.1' | '1.2' = '1.2'): ParsedTemplate {
   const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent', version });
-  if (doc.errors.length > 0) throw new InputError(`--file ${file}: not YAML iamtrim can read (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`, { hint: HINT });
+  if (doc.errors.length > 0)
+    throw new InputError(`--file ${file}: not YAML iamtrim can read (${doc.errors[0]?.message.split('\n')[0] ?? 'parse error'})`, { hint: HINT });
   if (!isMap(doc.contents)) throw new InputError(`--file ${file}: not a CloudFormation template (the top level is not a mapping)`, { hint: HINT });
   const resources = valueOf(doc.contents, 'Resources');
   if (!isMap(resources)) throw new InputError(`--file ${file}: not a CloudFormation template (no Resources mapping)`, { hint: HINT });
@@ -142,7 +161,13 @@ function sharedInline(text: string, properties: YAMLMap): string | undefined {
     const name = intrinsicName(list);
     if (!isSeq(list) || name !== undefined) return `its ${key} list is built with ${name ?? 'something other than a list'}, so who else has it is unknown`;
     for (const item of list.items) {
-      principals.push(isScalar(item) && intrinsicName(item) === undefined ? String(item.value) : intrinsicName(item) !== undefined ? intrinsicSource(text, item as Node) : '?');
+      principals.push(
+        isScalar(item) && intrinsicName(item) === undefined
+          ? String(item.value)
+          : intrinsicName(item) !== undefined
+            ? intrinsicSource(text, item as Node)
+            : '?',
+      );
     }
   }
   if (principals.length <= 1) return undefined;
@@ -175,7 +200,9 @@ function samPolicies(text: string, json: boolean, logicalId: string, type: strin
     else if (isMap(item) && valueOf(item, 'Statement') !== undefined) found = candidate(text, id, label, logicalId, policyName, item);
     else {
       const template = isMap(item) && item.items[0] !== undefined ? keyName(item.items[0]) : undefined;
-      found = candidate(text, id, template === undefined ? label : `${label} ${template}`, logicalId, policyName, item, () => readSamTemplateItem(text, json, item));
+      found = candidate(text, id, template === undefined ? label : `${label} ${template}`, logicalId, policyName, item, () =>
+        readSamTemplateItem(text, json, item),
+      );
     }
     if (found !== undefined) out.push(found);
   });

@@ -62,7 +62,9 @@ export function trendChart(runs: readonly string[], series: readonly Series[], o
     `<line class="axis" x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${y(0)}"/>`,
   ];
   if (!compact) {
-    parts.push(`<text class="tick" x="12" y="${(pad.top + y(0)) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.top + y(0)) / 2})">actions (log scale)</text>`);
+    parts.push(
+      `<text class="tick" x="12" y="${(pad.top + y(0)) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.top + y(0)) / 2})">actions (log scale)</text>`,
+    );
   }
   for (let p = -1; p <= top; p++) {
     // Small multiples label zero and every other decade down from the top one past three, in short form.
@@ -79,9 +81,7 @@ export function trendChart(runs: readonly string[], series: readonly Series[], o
     }
   });
   for (const s of series) {
-    const points = s.values
-      .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
-      .filter((p): p is string => p !== null);
+    const points = s.values.map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`)).filter((p): p is string => p !== null);
     parts.push(`<polyline class="line ${s.cls}" data-series="${escapeHtml(s.label)}" data-values="${valuesAttr(s.values)}" points="${points.join(' ')}"/>`);
     for (const p of points) {
       const [px, py] = p.split(',');

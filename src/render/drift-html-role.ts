@@ -55,7 +55,8 @@ function codeList(items: readonly string[], shown: number): string {
 function usedHtml(role: DriftRole): string {
   if (role.usedLastSeen.length === 0) return `<p class="used-actions"><b>Used</b>: none in the window.</p>`;
   const items = usedByLastCall(role).map(
-    (u) => `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
+    (u) =>
+      `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
   );
   return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${capped(items, USED_SHOWN)}</p>`;
 }

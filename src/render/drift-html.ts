@@ -110,10 +110,14 @@ const SCRIPT = `
 function accountTrendsHtml(report: DriftReport): string {
   if (report.accounts.length <= 1) return '';
   const figures = report.accounts.map((a) => {
-    const chart = trendChart(report.trend.runs, [
-      { label: 'granted', cls: 'granted', values: a.trend.granted },
-      { label: 'used', cls: 'used', values: a.trend.used },
-    ], { width: 232, height: 104, compact: true });
+    const chart = trendChart(
+      report.trend.runs,
+      [
+        { label: 'granted', cls: 'granted', values: a.trend.granted },
+        { label: 'used', cls: 'used', values: a.trend.used },
+      ],
+      { width: 232, height: 104, compact: true },
+    );
     return `<figure data-account="${escapeHtml(a.account)}"><figcaption>${escapeHtml(a.account || 'unknown')}: ${count(a.granted)} granted, ${count(a.used)} used</figcaption>${chart}</figure>`;
   });
   return `<h3>By account (log scale)</h3><div id="account-trends" class="account-trends">${figures.join('')}</div>`;
@@ -215,7 +219,10 @@ export function renderDriftHtml(report: DriftReport): string {
   const header = COLUMNS.map((c) => `<th data-key="${c.key}" data-numeric="${c.numeric ? 1 : 0}">${escapeHtml(c.label)}</th>`).join('') + '<th>trend</th>';
   const bodies = roleBodies(report);
   const linked = report.serviceLinked
-    .map((r) => `<li>${escapeHtml(report.accounts.length > 1 ? `${r.account || 'unknown'}/${r.name}` : r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`)
+    .map(
+      (r) =>
+        `<li>${escapeHtml(report.accounts.length > 1 ? `${r.account || 'unknown'}/${r.name}` : r.name)}: ${count(r.granted)} granted, ${count(r.used)} used</li>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -232,10 +239,14 @@ ${card('editable roles', count(s.roles - s.serviceLinked))}${card('unused roles'
 </div>
 <h2>Granted vs. used over ${plural(report.trend.runs.length, 'run')}</h2>
 <div class="legend"><span><i class="sw" style="background:#b42318"></i>granted</span><span><i class="sw" style="background:#027a48"></i>used</span></div>
-${trendChart(report.trend.runs, [
-  { label: 'granted', cls: 'granted', values: report.trend.granted },
-  { label: 'used', cls: 'used', values: report.trend.used },
-], { id: 'trend-chart' })}
+${trendChart(
+  report.trend.runs,
+  [
+    { label: 'granted', cls: 'granted', values: report.trend.granted },
+    { label: 'used', cls: 'used', values: report.trend.used },
+  ],
+  { id: 'trend-chart' },
+)}
 ${accountTrendsHtml(report)}
 <h2 id="changes-section">Changes since the previous run</h2>
 ${changesHtml(report)}

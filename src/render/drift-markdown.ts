@@ -37,9 +37,7 @@ function lastActivity(role: DriftRole): string {
 }
 
 function trendText(role: DriftRole): string {
-  const points = role.trend.granted
-    .map((g, i) => (g === null ? null : `${g}/${role.trend.used[i] ?? 0}`))
-    .filter((p): p is string => p !== null);
+  const points = role.trend.granted.map((g, i) => (g === null ? null : `${g}/${role.trend.used[i] ?? 0}`)).filter((p): p is string => p !== null);
   if (points.length < 2) return '—';
   return `${points[0] ?? ''} → ${points[points.length - 1] ?? ''}`;
 }
@@ -53,7 +51,10 @@ function roleRow(role: DriftRole, rank: number): string {
 function usedText(role: DriftRole): string {
   const used = usedByLastCall(role);
   if (used.length === 0) return 'none in the window';
-  const shown = used.slice(0, USED_ITEMS).map((u) => `${code(u.action)} (${u.lastSeen.slice(0, 10) || 'no call recorded'})`).join(', ');
+  const shown = used
+    .slice(0, USED_ITEMS)
+    .map((u) => `${code(u.action)} (${u.lastSeen.slice(0, 10) || 'no call recorded'})`)
+    .join(', ');
   return used.length > USED_ITEMS ? `${shown} and ${count(used.length - USED_ITEMS)} more` : shown;
 }
 
@@ -67,9 +68,7 @@ function changesSection(changes: DriftChanges | null, report: DriftReport): stri
   const lines = ['## Changes since the previous run', ''];
   if (changes === null) {
     lines.push(
-      report.history.store === null
-        ? 'History is off (`--no-history`): no comparison.'
-        : 'First run in this history: it is the baseline for the next one.',
+      report.history.store === null ? 'History is off (`--no-history`): no comparison.' : 'First run in this history: it is the baseline for the next one.',
       '',
     );
     return lines;
@@ -106,7 +105,9 @@ function regressionsSection(report: DriftReport): string[] {
     '|---|---|---|---|---|---|',
   ];
   for (const r of list.slice(0, MARKDOWN_ROLE_ROWS)) {
-    lines.push(`| ${code(r.role)} | ${code(r.action)} | ${r.resource !== null ? code(r.resource) : '(not recorded)'} | ${r.lastSuccess ?? '—'} | ${r.firstDenial ?? 'none yet'} | ${REGRESSION_CAUSES[r.cause]} |`);
+    lines.push(
+      `| ${code(r.role)} | ${code(r.action)} | ${r.resource !== null ? code(r.resource) : '(not recorded)'} | ${r.lastSuccess ?? '—'} | ${r.firstDenial ?? 'none yet'} | ${REGRESSION_CAUSES[r.cause]} |`,
+    );
   }
   if (list.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(list.length - MARKDOWN_ROLE_ROWS)} more regressions in report.json.`);
   lines.push('');
@@ -223,7 +224,15 @@ export function renderDriftMarkdown(report: DriftReport): string {
     if (report.unusedRoles.length > MARKDOWN_ROLE_ROWS) lines.push(`- … ${count(report.unusedRoles.length - MARKDOWN_ROLE_ROWS)} more in report.json`);
   }
   if (report.unattachedPolicies !== undefined && report.unattachedPolicies.length > 0) {
-    lines.push('', '## Customer-managed policies attached to nothing', '', list(report.unattachedPolicies.map((p) => p.arn), LIST_ITEMS * 4));
+    lines.push(
+      '',
+      '## Customer-managed policies attached to nothing',
+      '',
+      list(
+        report.unattachedPolicies.map((p) => p.arn),
+        LIST_ITEMS * 4,
+      ),
+    );
   }
   lines.push('', '## Risky unused permissions', '');
   const risky = report.roles.filter((r) => r.riskyUnused > 0);
@@ -235,11 +244,20 @@ export function renderDriftMarkdown(report: DriftReport): string {
     lines.push(`### ${roleLabel(report, role)}`, '');
     for (const f of role.risks.filter((r) => r.unusedCount > 0)) {
       const { patterns, actions } = riskActions(role, f);
-      const concrete = patterns === null ? list(actions, RISK_ITEMS) : `granted as ${list(patterns, RISK_ITEMS)}, ${plural(f.unusedCount, 'unused action')}: ${list(actions, RISK_ITEMS)}`;
+      const concrete =
+        patterns === null
+          ? list(actions, RISK_ITEMS)
+          : `granted as ${list(patterns, RISK_ITEMS)}, ${plural(f.unusedCount, 'unused action')}: ${list(actions, RISK_ITEMS)}`;
       lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${concrete}.${explained.has(f.rule) ? '' : ` ${f.reason}.`}`);
       explained.add(f.rule);
     }
-    lines.push('', role.retire !== undefined ? 'Unused: retire it (see Unused roles) rather than minimize it.' : `${role.kind.label}: ${role.kind.advice}. Minimize: ${code(role.minimize)}`, '');
+    lines.push(
+      '',
+      role.retire !== undefined
+        ? 'Unused: retire it (see Unused roles) rather than minimize it.'
+        : `${role.kind.label}: ${role.kind.advice}. Minimize: ${code(role.minimize)}`,
+      '',
+    );
   }
   if (risky.length > 15) lines.push(`${count(risky.length - 15)} more roles with risky unused permissions in report.json.`, '');
   lines.push('', '## Service-linked roles (cannot be edited)', '');

@@ -12,12 +12,7 @@ export function escapeTemplate(text: string): string {
 
 /** A quoted HCL string literal whose value is exactly `text`. */
 export function hclString(text: string): string {
-  const escaped = text
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t');
+  const escaped = text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
   return `"${escapeTemplate(escaped)}"`;
 }
 
@@ -33,9 +28,7 @@ export function hclLabel(name: string): string {
 }
 
 /** One attribute or nested block inside a body, before layout. */
-export type HclItem =
-  | { kind: 'attribute'; name: string; value: string }
-  | { kind: 'block'; type: string; body: HclItem[] };
+export type HclItem = { kind: 'attribute'; name: string; value: string } | { kind: 'block'; type: string; body: HclItem[] };
 
 /** A list of string literals: inline when it has one element, else one element per line. */
 export function hclStringList(values: readonly string[], indent: string, quote: (s: string) => string = hclString): string {

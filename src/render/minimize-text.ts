@@ -63,9 +63,7 @@ export function renderMinimizeText(plan: MinimizePlan): string {
       '.',
   );
   if (plan.denied.length > 0) {
-    lines.push(
-      `Denied attempts (never granted): ${plan.denied.map((d) => `${d.action} x${count(d.count)}`).join(', ')}.`,
-    );
+    lines.push(`Denied attempts (never granted): ${plan.denied.map((d) => `${d.action} x${count(d.count)}`).join(', ')}.`);
   }
   if (plan.unobservable.length > 0) {
     const reasons = new Map<string, string[]>();
@@ -127,14 +125,13 @@ export function renderMinimizeText(plan: MinimizePlan): string {
   const unresolved = plan.kept.filter((k) => k.reason === 'kept: unresolved resource');
   if (unresolved.length > 0) {
     lines.push(`Kept for resources the events do not name (kept: unresolved resource), as granted today:`);
-    for (const k of unresolved)
-      lines.push(`  ${k.action} for ${k.resources.join(', ')} (${names(k.calls)}; ${plural(k.events, 'event')})`);
+    for (const k of unresolved) lines.push(`  ${k.action} for ${k.resources.join(', ')} (${names(k.calls)}; ${plural(k.events, 'event')})`);
   }
   for (const d of plan.diagnostics.filter((d) => d.severity !== 'info')) {
     lines.push(`${d.severity}: ${d.message}${d.subject !== undefined ? ` [${d.subject}]` : ''}`);
   }
   if (plan.policies.length > 0) {
-    lines.push('Per policy (`pr` writes one policy\'s share; --format json has each document):');
+    lines.push("Per policy (`pr` writes one policy's share; --format json has each document):");
     for (const share of plan.policies) lines.push(`  ${shareLine(share)}`);
   }
   lines.push('');

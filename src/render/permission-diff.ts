@@ -75,9 +75,7 @@ export function renderPermissionDiff(diff: PermissionDiff, roleName: string, pre
   const keptServices = new Set(diff.changes.filter((c) => c.change !== 'removed').map((c) => serviceOf(c.action)));
   const removedByService = new Map<string, number>();
   for (const c of diff.changes) if (c.change === 'removed') removedByService.set(serviceOf(c.action), (removedByService.get(serviceOf(c.action)) ?? 0) + 1);
-  const lines = [
-    `Per permission, ${roleName} (current -> proposed): ${diff.narrowed} narrowed, ${diff.kept} kept as they are, ${diff.removed} removed`,
-  ];
+  const lines = [`Per permission, ${roleName} (current -> proposed): ${diff.narrowed} narrowed, ${diff.kept} kept as they are, ${diff.removed} removed`];
   const wholeServicesDone = new Set<string>();
   for (const c of diff.changes) {
     if (c.change === 'narrowed') lines.push(`~ narrowed  ${c.action}: ${shown(c.from)} -> ${shown(c.to)}`);

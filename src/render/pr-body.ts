@@ -60,7 +60,12 @@ function grantedBy(documents: readonly PolicyDocument[], action: string): boolea
 /** Figures from the one document this change rewrites, and what the role as a whole loses. */
 function shareHeadline(plan: MinimizePlan, share: PolicyShare, target: string): string[] {
   const others = plan.policies.filter((p) => p !== share);
-  const stillGranted = share.removedActions.filter((a) => grantedBy(others.map((o) => o.current), a));
+  const stillGranted = share.removedActions.filter((a) =>
+    grantedBy(
+      others.map((o) => o.current),
+      a,
+    ),
+  );
   const lost = share.removedActions.length - stillGranted.length;
   const pct = share.grantedActions === 0 ? 0 : (100 * share.removedActions.length) / share.grantedActions;
   const calls = plan.used.reduce((sum, u) => sum + u.count, 0);
@@ -84,18 +89,23 @@ function shareHeadline(plan: MinimizePlan, share: PolicyShare, target: string): 
 function othersSection(plan: MinimizePlan, share: PolicyShare): string[] {
   const others = plan.policies.filter((p) => p !== share);
   if (others.length === 0) return [];
-  const out = [`### Policies that stay attached, unchanged by this PR (${count(others.length)})`, '', '| Policy | Grants today | Its own share would keep | Next step |', '|---|---:|---:|---|'];
+  const out = [
+    `### Policies that stay attached, unchanged by this PR (${count(others.length)})`,
+    '',
+    '| Policy | Grants today | Its own share would keep | Next step |',
+    '|---|---:|---:|---|',
+  ];
   for (const o of others) {
     const next =
       o.change === 'unchanged' || o.change === 'keep-aws-managed'
         ? 'nothing to trim'
         : o.change === 'grace'
           ? `kept as it is: ${o.graceReason ?? 'grace period'}`
-        : o.change === 'remove'
-          ? `nothing of it is needed: ${o.kind === 'inline' ? 'delete' : 'detach'} it after review`
-          : o.awsManaged
-            ? 'AWS managed, not editable: replace the attachment with a customer-managed policy holding its share (separate change)'
-            : `run \`iamtrim pr\` on the file that defines it`;
+          : o.change === 'remove'
+            ? `nothing of it is needed: ${o.kind === 'inline' ? 'delete' : 'detach'} it after review`
+            : o.awsManaged
+              ? 'AWS managed, not editable: replace the attachment with a customer-managed policy holding its share (separate change)'
+              : `run \`iamtrim pr\` on the file that defines it`;
     out.push(`| ${code(o.name)} (${o.awsManaged ? 'AWS managed' : o.kind}) | ${count(o.grantedActions)} | ${count(o.keptActions)} | ${next} |`);
   }
   return out;
@@ -127,12 +137,17 @@ function headline(plan: MinimizePlan): string[] {
 function verificationLine(plan: MinimizePlan): string {
   const v = plan.verification;
   const ok = v.allowed === v.observedCalls && v.newlyAllowed === 0;
-  const allowed = v.allowed === v.observedCalls ? `all ${plural(v.observedCalls, 'observed call')}` : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
+  const allowed =
+    v.allowed === v.observedCalls
+      ? `all ${plural(v.observedCalls, 'observed call')}`
+      : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
   return `${ok ? '✅' : '❌'} **Verified:** ${allowed} (distinct requests) are allowed by the new policy; it allows ${v.newlyAllowed === 0 ? 'nothing' : plural(v.newlyAllowed, 'request')} the current policy denies.`;
 }
 
 function keptTable(plan: MinimizePlan, share: PolicyShare | undefined): string[] {
-  const rows = plan.used.filter((u) => share === undefined || grantedBy([share.proposed], u.action)).sort((a, b) => b.count - a.count || compareText(a.action, b.action));
+  const rows = plan.used
+    .filter((u) => share === undefined || grantedBy([share.proposed], u.action))
+    .sort((a, b) => b.count - a.count || compareText(a.action, b.action));
   const out = [`### Kept: used in the window (${count(rows.length)})`, '', '| Action | Calls | Last seen | Resources |', '|---|---:|---|---|'];
   for (const u of rows.slice(0, MAX_USED_ROWS)) {
     const via = u.via !== undefined && u.via.length > 0 ? ` (via ${u.via.map(code).join(', ')})` : '';
@@ -153,7 +168,8 @@ function removedSection(plan: MinimizePlan, share: PolicyShare | undefined): str
   ];
   if (services.length === 0) return [...out, 'Nothing.'];
   out.push('<details><summary>By service</summary>', '', '| Service | Removed | Examples |', '|---|---:|---|');
-  for (const [service, actions] of services.slice(0, MAX_SERVICE_ROWS)) out.push(`| ${code(service)} | ${count(actions.length)} | ${capped(actions, EXAMPLES, code)} |`);
+  for (const [service, actions] of services.slice(0, MAX_SERVICE_ROWS))
+    out.push(`| ${code(service)} | ${count(actions.length)} | ${capped(actions, EXAMPLES, code)} |`);
   if (services.length > MAX_SERVICE_ROWS) {
     const rest = services.slice(MAX_SERVICE_ROWS);
     out.push(`| and ${plural(rest.length, 'more service')} | ${count(rest.reduce((n, [, a]) => n + a.length, 0))} | |`);
@@ -191,7 +207,11 @@ function evidenceSection(plan: MinimizePlan, target: string): string[] {
     `- Source: ${e.source}: ${plural(e.files, 'log file')} (${bytes(e.bytes)}), ${plural(e.records, 'record')}` +
       (e.covered.first !== null ? `, events ${e.covered.first} to ${e.covered.last}` : ''),
     `- Role: ${code(plan.role)}; policy rewritten: ${code(target)}`,
-    ...(plan.unmapped.length > 0 ? [`- Unmapped calls (the granted actions that may have authorized them are kept: ${count(new Set(plan.unmapped.flatMap((u) => u.kept)).size)}): ${capped(plan.unmapped, 10, (u) => code(`${u.eventSource} ${u.eventName}`))}`] : []),
+    ...(plan.unmapped.length > 0
+      ? [
+          `- Unmapped calls (the granted actions that may have authorized them are kept: ${count(new Set(plan.unmapped.flatMap((u) => u.kept)).size)}): ${capped(plan.unmapped, 10, (u) => code(`${u.eventSource} ${u.eventName}`))}`,
+        ]
+      : []),
     ...warnings.map((d) => `- ⚠️ ${d.message}${d.subject !== undefined ? ` (${code(d.subject)})` : ''}`),
   ];
 }
@@ -209,7 +229,10 @@ function rollbackSection(plan: MinimizePlan, share: PolicyShare | undefined): st
 function shareVerificationLine(plan: MinimizePlan, share: PolicyShare): string {
   const v = plan.verification;
   const ok = v.allowed === v.observedCalls && v.newlyAllowed === 0;
-  const allowed = v.allowed === v.observedCalls ? `all ${plural(v.observedCalls, 'observed call')}` : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
+  const allowed =
+    v.allowed === v.observedCalls
+      ? `all ${plural(v.observedCalls, 'observed call')}`
+      : `only ${count(v.allowed)} of ${plural(v.observedCalls, 'observed call')}`;
   return (
     `${ok ? '✅' : '❌'} **Verified:** ${allowed} (distinct requests) are allowed by the role's proposal, of which ${code(share.name)}'s new version is the part it grants; ` +
     `with the role's other policies unchanged they all stay allowed, and the new version allows nothing the current one does not.`
@@ -253,7 +276,7 @@ export function renderPrBody(input: PrBodyInput): string {
   let note = '';
   if (diff.length > room) {
     diff = diff.slice(0, Math.max(0, diff.lastIndexOf('\n', room)));
-    note = '\n_The diff is cut here to fit GitHub\'s limit; the full change is in the Files tab._\n';
+    note = "\n_The diff is cut here to fit GitHub's limit; the full change is in the Files tab._\n";
   }
   return `${head}\n### Policy diff\n\n<details><summary>Current vs. proposed policy</summary>\n\n\`\`\`diff\n${diff}\n\`\`\`\n${note}\n</details>\n${tail}`;
 }

@@ -41,9 +41,7 @@ function typeAttr(value: string): HclItem {
 }
 
 function conditionValues(value: ConditionValue): string[] {
-  return (Array.isArray(value) ? [...(value as ReadonlyArray<string | number | boolean>)] : [value as string | number | boolean]).map(
-    String,
-  );
+  return (Array.isArray(value) ? [...(value as ReadonlyArray<string | number | boolean>)] : [value as string | number | boolean]).map(String);
 }
 
 /** One `statement { ... }` block, attributes in the converter's order. */

@@ -52,9 +52,7 @@ export function mergeDiagnostics(diagnostics: Iterable<Diagnostic>): Diagnostic[
     if (seen === undefined) merged.set(key, { ...d });
     else if (d.count !== undefined) seen.count = (seen.count ?? 0) + d.count;
   }
-  return [...merged.values()].sort(
-    (a, b) => compareText(a.code, b.code) || compareText(a.subject ?? '', b.subject ?? '') || compareText(a.message, b.message),
-  );
+  return [...merged.values()].sort((a, b) => compareText(a.code, b.code) || compareText(a.subject ?? '', b.subject ?? '') || compareText(a.message, b.message));
 }
 
 function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper): RoleUsage {
@@ -179,8 +177,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
       continue;
     }
     call.usage.count += row.count;
-    const prefix =
-      row.foldedDepth !== undefined && foldedKey !== undefined && isFoldedPrefix(foldedKey, row.foldedDepth) ? `/${foldedKey}` : undefined;
+    const prefix = row.foldedDepth !== undefined && foldedKey !== undefined && isFoldedPrefix(foldedKey, row.foldedDepth) ? `/${foldedKey}` : undefined;
     for (const permission of mapped.permissions) {
       call.actions.add(permission.action);
       for (const r of permission.resources) call.resources.add(r);
@@ -248,9 +245,9 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
             .sort((a, b) => compareText(a.action, b.action)),
         }
       : {}),
-    unmapped: [...unmapped.values()].map(({ resourceSet, ...u }): UnmappedCall => ({ ...u, resources: sortedUnique(resourceSet) })).sort(
-      (a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName),
-    ),
+    unmapped: [...unmapped.values()]
+      .map(({ resourceSet, ...u }): UnmappedCall => ({ ...u, resources: sortedUnique(resourceSet) }))
+      .sort((a, b) => compareText(a.eventSource, b.eventSource) || compareText(a.eventName, b.eventName)),
     diagnostics: mergeDiagnostics(diagnostics),
   };
 }

@@ -7,7 +7,25 @@
 import { parseDocument, YAMLMap, type Document, type ScalarTag, type CollectionTag } from 'yaml';
 import type { PolicyDocument, PolicyShare, Statement } from '../../src/model.js';
 
-const NAMES = ['Ref', 'Condition', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'ImportValue', 'If', 'FindInMap', 'Base64', 'GetAZs', 'Equals', 'Not', 'And', 'Or', 'Cidr'];
+const NAMES = [
+  'Ref',
+  'Condition',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'Select',
+  'Split',
+  'ImportValue',
+  'If',
+  'FindInMap',
+  'Base64',
+  'GetAZs',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'Cidr',
+];
 
 function keyOf(name: string): string {
   return name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
@@ -127,4 +145,3 @@ export function dropActions(doc: PolicyDocument, drop: readonly string[]): Polic
 export function share(current: PolicyDocument, proposed: PolicyDocument): PolicyShare {
   return { kind: 'inline', name: 'p', awsManaged: false, change: 'edit', current, proposed, grantedActions: 2, keptActions: 1, removedActions: [] };
 }
-

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-export const pick = <T,>(values: readonly T[]) => fc.constantFrom(...values);
+export const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
 export const tricky = fc.oneof(
   pick(['plain', 'with "quotes"', 'back\\slash', 'brace } and [ bracket', 'unicode é ✓', 'nul \u0000 ctl \u0001', '']),
   // Past 24 bytes the scanner finds a string's end natively: escapes there too.
@@ -13,9 +13,20 @@ export const tricky = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 export const nested: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('object'), tie('array')),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    tricky,
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    tie('object'),
+    tie('array'),
+  ),
   // Nested members named like the top-level ones must not be mistaken for them.
-  object: fc.dictionary(fc.oneof(pick(['eventName', 'eventTime', 'arn', 'type', 'Records', 'bucketName']), fc.string({ maxLength: 6 })), tie('value'), { maxKeys: 4 }),
+  object: fc.dictionary(fc.oneof(pick(['eventName', 'eventTime', 'arn', 'type', 'Records', 'bucketName']), fc.string({ maxLength: 6 })), tie('value'), {
+    maxKeys: 4,
+  }),
   array: fc.array(tie('value'), { maxLength: 3 }),
 })).value;
 
@@ -46,7 +57,11 @@ export const recordArb: fc.Arbitrary<unknown> = fc.oneof(
             sessionContext: fc.record(
               {
                 sessionIssuer: fc.record(
-                  { type: pick(['Role', 'User']), arn: pick(['arn:aws:iam::123456789012:role/app', 'arn:aws:iam::123456789012:role/svc/worker', 'arn:aws:iam::123456789012:role/é']), userName: pick(['app', 'worker']) },
+                  {
+                    type: pick(['Role', 'User']),
+                    arn: pick(['arn:aws:iam::123456789012:role/app', 'arn:aws:iam::123456789012:role/svc/worker', 'arn:aws:iam::123456789012:role/é']),
+                    userName: pick(['app', 'worker']),
+                  },
                   { requiredKeys: [] },
                 ),
                 attributes: nested,
@@ -74,7 +89,28 @@ export const recordArb: fc.Arbitrary<unknown> = fc.oneof(
         ),
         responseElements: nested,
         resources: fc.oneof(
-          fc.array(fc.oneof(fc.record({ ARN: pick(['arn:aws:s3:::b1', 'arn:aws:s3:::b1/a/b.txt', 'arn:aws:s3:::b2/c/d/e.json', 'arn:aws:s3:::b1/x', 'arn:aws:s3:::b1/', 'arn:aws:s3:::b1/a/é.txt', 'arn:aws-cn:s3:::b:1/x']), type: pick(['AWS::S3::Bucket']) }, { requiredKeys: [] }), fc.record({ arn: pick(['arn:aws:kms:eu-west-1:123456789012:key/k', 'arn:aws:s3:::b1/x']) }), fc.constant(null)), { maxLength: 3 }),
+          fc.array(
+            fc.oneof(
+              fc.record(
+                {
+                  ARN: pick([
+                    'arn:aws:s3:::b1',
+                    'arn:aws:s3:::b1/a/b.txt',
+                    'arn:aws:s3:::b2/c/d/e.json',
+                    'arn:aws:s3:::b1/x',
+                    'arn:aws:s3:::b1/',
+                    'arn:aws:s3:::b1/a/é.txt',
+                    'arn:aws-cn:s3:::b:1/x',
+                  ]),
+                  type: pick(['AWS::S3::Bucket']),
+                },
+                { requiredKeys: [] },
+              ),
+              fc.record({ arn: pick(['arn:aws:kms:eu-west-1:123456789012:key/k', 'arn:aws:s3:::b1/x']) }),
+              fc.constant(null),
+            ),
+            { maxLength: 3 },
+          ),
           nested,
         ),
       },
@@ -87,4 +123,3 @@ export const recordArb: fc.Arbitrary<unknown> = fc.oneof(
 export function escapeKeys(json: string): string {
   return json.replace(/"event([A-Z])/g, (_, c: string) => `"event\\u00${c.charCodeAt(0).toString(16)}`);
 }
-

@@ -12,10 +12,7 @@ export const RECORD_TYPE = `STRUCT(
   "eventName" VARCHAR, "awsRegion" VARCHAR, "recipientAccountId" VARCHAR, "eventCategory" VARCHAR,
   "errorCode" VARCHAR, "requestParameters" JSON, "resources" STRUCT("ARN" VARCHAR)[],
   "userIdentity" STRUCT("type" VARCHAR, "accountId" VARCHAR, "invokedBy" VARCHAR,
-    "sessionContext" STRUCT("sessionIssuer" STRUCT("type" VARCHAR, "arn" VARCHAR, "userName" VARCHAR))))`.replace(
-  /\s+/g,
-  ' ',
-);
+    "sessionContext" STRUCT("sessionIssuer" STRUCT("type" VARCHAR, "arn" VARCHAR, "userName" VARCHAR))))`.replace(/\s+/g, ' ');
 
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

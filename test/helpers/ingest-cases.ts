@@ -54,7 +54,9 @@ const CASES_DIR = join(import.meta.dirname, '..', 'ingest-cases');
 
 async function loadCases(): Promise<Array<{ file: string; cases: IngestCase[] }>> {
   const files = (await readdir(CASES_DIR)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(files.map(async (file) => ({ file, cases: (JSON.parse(await readFile(join(CASES_DIR, file), 'utf8')) as { cases: IngestCase[] }).cases })));
+  return Promise.all(
+    files.map(async (file) => ({ file, cases: (JSON.parse(await readFile(join(CASES_DIR, file), 'utf8')) as { cases: IngestCase[] }).cases })),
+  );
 }
 
 export const corpus = await loadCases();
@@ -103,7 +105,13 @@ function localAnswer(scan: UsageScan): Record<string, unknown> {
 
 function expectedLocal(c: IngestCase): Record<string, unknown> {
   const x = c.expect;
-  return { rows: x.rows, records: x.records ?? 0, invalidRecords: x.invalidRecords ?? 0, covered: x.covered ?? { first: null, last: null }, dataEventSources: x.dataEventSources ?? [] };
+  return {
+    rows: x.rows,
+    records: x.records ?? 0,
+    invalidRecords: x.invalidRecords ?? 0,
+    covered: x.covered ?? { first: null, last: null },
+    dataEventSources: x.dataEventSources ?? [],
+  };
 }
 
 async function runLocal(c: IngestCase, reference: boolean): Promise<void> {
@@ -131,7 +139,14 @@ const run: Record<Source, (c: IngestCase) => Promise<void>> = {
   },
   async athena(c) {
     athenaRecords = recordsOf(c);
-    const source = athenaSource({ database: 'cloudtrail', table: 'logs', workgroup: 'primary', aws: awsClientConfig({ region: 'eu-west-1' }), sleep: async () => undefined, now: () => 0 });
+    const source = athenaSource({
+      database: 'cloudtrail',
+      table: 'logs',
+      workgroup: 'primary',
+      aws: awsClientConfig({ region: 'eu-west-1' }),
+      sleep: async () => undefined,
+      now: () => 0,
+    });
     const scan = await source.scan(queryOf(c));
     expect(scan.rows).toEqual(c.expect.rows);
   },
@@ -140,7 +155,13 @@ const run: Record<Source, (c: IngestCase) => Promise<void>> = {
     const result = await runUsageSql([{ path, shape: shapeOf(c) }], queryOf(c));
     const stats = result.files.get(path) ?? { records: 0, validRecords: 0, first: null, last: null };
     const x = expectedLocal(c);
-    expect({ rows: result.rows, records: stats.records, invalidRecords: stats.records - stats.validRecords, covered: { first: stats.first, last: stats.last }, dataEventSources: result.dataSources }).toEqual(x);
+    expect({
+      rows: result.rows,
+      records: stats.records,
+      invalidRecords: stats.records - stats.validRecords,
+      covered: { first: stats.first, last: stats.last },
+      dataEventSources: result.dataSources,
+    }).toEqual(x);
   },
 };
 
@@ -150,7 +171,7 @@ function skipReason(c: IngestCase, source: Source): string | undefined {
   if (except !== undefined) return except;
   if (source === 'native' && !NATIVE) return 'the native walker is not loaded (IAMTRIM_NATIVE=0 or not built)';
   if (source === 'index' && !(WHOLE_DAY.test(queryOf(c).window.start) && WHOLE_DAY.test(queryOf(c).window.end))) return 'the index answers whole UTC days only';
-  if ((source === 'athena' || source === 'sql' || source === 'index') && c.expect.bad !== undefined) return 'a refused file is the local scan\'s concern';
+  if ((source === 'athena' || source === 'sql' || source === 'index') && c.expect.bad !== undefined) return "a refused file is the local scan's concern";
   if (source === 'athena' && c.records === undefined) return 'Athena reads records from its table, not file text';
   return undefined;
 }
@@ -170,15 +191,15 @@ export function describeCorpus(sources: readonly Source[]): void {
     await rm(root, { recursive: true, force: true });
   });
   for (const { file, cases } of corpus) {
-  describe(file, () => {
-    for (const c of cases) {
-      describe(c.name, () => {
-        for (const source of sources) {
-          const why = skipReason(c, source);
-          it.skipIf(why !== undefined)(why === undefined ? source : `${source} (skipped: ${why})`, () => run[source](c), 30_000);
-        }
-      });
-    }
-  });
-}
+    describe(file, () => {
+      for (const c of cases) {
+        describe(c.name, () => {
+          for (const source of sources) {
+            const why = skipReason(c, source);
+            it.skipIf(why !== undefined)(why === undefined ? source : `${source} (skipped: ${why})`, () => run[source](c), 30_000);
+          }
+        });
+      }
+    });
+  }
 }

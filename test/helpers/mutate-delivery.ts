@@ -37,24 +37,58 @@ export function prng(seed: number): () => number {
 }
 
 const issuer = (role: string) => ({ type: 'Role', arn: `arn:aws:iam::123456789012:role/${role}`, accountId: '123456789012', userName: role });
-const identity = (role: string) => ({ type: 'AssumedRole', accountId: '123456789012', invokedBy: 'lambda.amazonaws.com', sessionContext: { sessionIssuer: issuer(role), attributes: { mfaAuthenticated: 'false' } } });
+const identity = (role: string) => ({
+  type: 'AssumedRole',
+  accountId: '123456789012',
+  invokedBy: 'lambda.amazonaws.com',
+  sessionContext: { sessionIssuer: issuer(role), attributes: { mfaAuthenticated: 'false' } },
+});
 
 /** Hand-written records: an S3 object read, a DynamoDB call with nested parameters, a non-role call. */
 const HAND = [
   {
-    eventVersion: '1.08', userIdentity: identity('app'), eventTime: '2026-02-03T10:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject',
-    awsRegion: 'eu-west-1', requestParameters: { bucketName: 'b1', key: 'dir/é ✓.txt', Host: 'b1.s3.amazonaws.com' }, responseElements: null,
-    resources: [{ ARN: 'arn:aws:s3:::b1/dir/é ✓.txt', type: 'AWS::S3::Object' }, { accountId: '123456789012', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b1' }],
-    eventType: 'AwsApiCall', readOnly: true, managementEvent: false, eventCategory: 'Data', recipientAccountId: '123456789012',
+    eventVersion: '1.08',
+    userIdentity: identity('app'),
+    eventTime: '2026-02-03T10:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    awsRegion: 'eu-west-1',
+    requestParameters: { bucketName: 'b1', key: 'dir/é ✓.txt', Host: 'b1.s3.amazonaws.com' },
+    responseElements: null,
+    resources: [
+      { ARN: 'arn:aws:s3:::b1/dir/é ✓.txt', type: 'AWS::S3::Object' },
+      { accountId: '123456789012', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b1' },
+    ],
+    eventType: 'AwsApiCall',
+    readOnly: true,
+    managementEvent: false,
+    eventCategory: 'Data',
+    recipientAccountId: '123456789012',
   },
   {
-    eventVersion: '1.08', userIdentity: identity('worker'), eventTime: '2026-02-04T11:30:00Z', eventSource: 'dynamodb.amazonaws.com', eventName: 'BatchWriteItem',
-    awsRegion: 'us-east-1', requestParameters: { requestItems: { Orders: [{ putRequest: { item: { n: 1.5e3, ok: true, none: null } } }] }, tableName: 'Orders' },
-    responseElements: { unprocessedItems: {} }, eventType: 'AwsApiCall', errorCode: 'ThrottlingException', eventCategory: 'Management', recipientAccountId: '123456789012',
+    eventVersion: '1.08',
+    userIdentity: identity('worker'),
+    eventTime: '2026-02-04T11:30:00Z',
+    eventSource: 'dynamodb.amazonaws.com',
+    eventName: 'BatchWriteItem',
+    awsRegion: 'us-east-1',
+    requestParameters: { requestItems: { Orders: [{ putRequest: { item: { n: 1.5e3, ok: true, none: null } } }] }, tableName: 'Orders' },
+    responseElements: { unprocessedItems: {} },
+    eventType: 'AwsApiCall',
+    errorCode: 'ThrottlingException',
+    eventCategory: 'Management',
+    recipientAccountId: '123456789012',
   },
   {
-    eventVersion: '1.08', userIdentity: { type: 'IAMUser', accountId: '123456789012', userName: 'alice' }, eventTime: '2026-02-05T00:00:00Z',
-    eventSource: 'iam.amazonaws.com', eventName: 'ListRoles', awsRegion: 'us-east-1', requestParameters: null, eventType: 'AwsApiCall', recipientAccountId: '123456789012',
+    eventVersion: '1.08',
+    userIdentity: { type: 'IAMUser', accountId: '123456789012', userName: 'alice' },
+    eventTime: '2026-02-05T00:00:00Z',
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'ListRoles',
+    awsRegion: 'us-east-1',
+    requestParameters: null,
+    eventType: 'AwsApiCall',
+    recipientAccountId: '123456789012',
   },
 ];
 
@@ -108,10 +142,49 @@ function insideString(r: Random, text: string): number {
 }
 
 const BYTES: Buffer[] = [
-  [0x00], [0x09], [0x0a], [0x01], [0x1f], [0x7f], [0x22], [0x5c], [0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0xaf],
-  [0xef, 0xbb, 0xbf], [0xe2, 0x80, 0xa8], [0xf0, 0x9f, 0x98, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82],
+  [0x00],
+  [0x09],
+  [0x0a],
+  [0x01],
+  [0x1f],
+  [0x7f],
+  [0x22],
+  [0x5c],
+  [0xff],
+  [0xc3, 0x28],
+  [0xed, 0xa0, 0x80],
+  [0xc0, 0xaf],
+  [0xef, 0xbb, 0xbf],
+  [0xe2, 0x80, 0xa8],
+  [0xf0, 0x9f, 0x98, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
 ].map((b) => Buffer.from(b));
-const SCALARS = ['1e999', '-1e999', '-0', '0.5e-3', '1E+2', '01', '1.', '.5', '+1', 'NaN', 'Infinity', '-', '0x10', '1e', 'tru', 'nul', 'True', 'falsey', 'true', 'null', '"\\ud800"', '"\\udc00\\ud800x"', '""'];
+const SCALARS = [
+  '1e999',
+  '-1e999',
+  '-0',
+  '0.5e-3',
+  '1E+2',
+  '01',
+  '1.',
+  '.5',
+  '+1',
+  'NaN',
+  'Infinity',
+  '-',
+  '0x10',
+  '1e',
+  'tru',
+  'nul',
+  'True',
+  'falsey',
+  'true',
+  'null',
+  '"\\ud800"',
+  '"\\udc00\\ud800x"',
+  '""',
+];
 const ESCAPES = ['\\x', '\\u12', '\\u12g4', '\\/', '\\u00e9', '\\ud83d\\ude00', '\\ud800', '\\udfff', '\\u0000', '\\"', '\\\\', '\\', '\\U0041', '\\a'];
 const TRAILING = [' \n', 'x', '{}', ',', '\u0000', ']', '\n{"Records":[]}', '\r\n\t ', '\n{"eventTime":"2026-02-03T10:00:00Z"}', 'null'];
 const DUPLICATES: Array<[string, string]> = [
@@ -135,8 +208,29 @@ function mutate(r: Random, seed: Seed, depthLimit: number): { kind: string; byte
   const text = seed.text;
   const raw = Buffer.from(text, 'utf8');
   const kind = pickOne(r, [
-    'truncate', 'truncate', 'bit-flip', 'bit-flip', 'byte-insert', 'byte-insert', 'byte-delete', 'deep', 'huge-string', 'escape', 'escape',
-    'control', 'duplicate', 'duplicate', 'records-shape', 'scalar', 'scalar', 'bom', 'trailing', 'gzip', 'whitespace', 'swap-brackets', 'valid',
+    'truncate',
+    'truncate',
+    'bit-flip',
+    'bit-flip',
+    'byte-insert',
+    'byte-insert',
+    'byte-delete',
+    'deep',
+    'huge-string',
+    'escape',
+    'escape',
+    'control',
+    'duplicate',
+    'duplicate',
+    'records-shape',
+    'scalar',
+    'scalar',
+    'bom',
+    'trailing',
+    'gzip',
+    'whitespace',
+    'swap-brackets',
+    'valid',
   ]);
   switch (kind) {
     case 'truncate': {
@@ -181,27 +275,40 @@ function mutate(r: Random, seed: Seed, depthLimit: number): { kind: string; byte
     }
     case 'control': {
       const i = insideString(r, text);
-      return { kind, bytes: Buffer.from(text.slice(0, i) + pickOne(r, ['\t', '\n', '\u0001', '\u0000', '\u001f', '\u007f', '\u2028']) + text.slice(i), 'utf8') };
+      return {
+        kind,
+        bytes: Buffer.from(text.slice(0, i) + pickOne(r, ['\t', '\n', '\u0001', '\u0000', '\u001f', '\u007f', '\u2028']) + text.slice(i), 'utf8'),
+      };
     }
     case 'duplicate': {
       const [needle, insert] = pickOne(r, DUPLICATES);
       const i = occurrence(r, text, needle);
-      if (seed.shape === 'wrapped' && r() < 0.25) return { kind: 'records-twice', bytes: Buffer.from(text.replace('{', pickOne(r, ['{"Records":[],', '{"Records":null,', '{"Record\\u0073":[{}],'])), 'utf8') };
+      if (seed.shape === 'wrapped' && r() < 0.25)
+        return {
+          kind: 'records-twice',
+          bytes: Buffer.from(text.replace('{', pickOne(r, ['{"Records":[],', '{"Records":null,', '{"Record\\u0073":[{}],'])), 'utf8'),
+        };
       if (i < 0) return { kind, bytes: raw };
       return { kind, bytes: Buffer.from(text.slice(0, i) + insert + text.slice(i), 'utf8') };
     }
     case 'records-shape': {
-      const variants = seed.shape === 'wrapped'
-        ? [
-            (t: string) => `{"wrap":${t}}`,
-            (t: string) => t.replace('"Records":', '"Records":{"a":') .replace(/\]\}\s*$/, ']}}'),
-            (t: string) => t.replace('"Records":', '"Records":null,"x":'),
-            (t: string) => t.replace('"Records":', '"records":'),
-            (t: string) => t.replace('{', '{"other":{"Records":[1,2]},'),
-            (t: string) => `[${t}]`,
-            (t: string) => t.replace('"Records":[', '"Records":"').replace(/\]\}\s*$/, '"}'),
-          ]
-        : [(t: string) => `{"Records":${seed.shape === 'array' ? t : '[]'}}`, (t: string) => `${t}\n[]`, (t: string) => `"${t.length}"`, (t: string) => `${t}\n${t}`];
+      const variants =
+        seed.shape === 'wrapped'
+          ? [
+              (t: string) => `{"wrap":${t}}`,
+              (t: string) => t.replace('"Records":', '"Records":{"a":').replace(/\]\}\s*$/, ']}}'),
+              (t: string) => t.replace('"Records":', '"Records":null,"x":'),
+              (t: string) => t.replace('"Records":', '"records":'),
+              (t: string) => t.replace('{', '{"other":{"Records":[1,2]},'),
+              (t: string) => `[${t}]`,
+              (t: string) => t.replace('"Records":[', '"Records":"').replace(/\]\}\s*$/, '"}'),
+            ]
+          : [
+              (t: string) => `{"Records":${seed.shape === 'array' ? t : '[]'}}`,
+              (t: string) => `${t}\n[]`,
+              (t: string) => `"${t.length}"`,
+              (t: string) => `${t}\n${t}`,
+            ];
       return { kind, bytes: Buffer.from(pickOne(r, variants)(text), 'utf8') };
     }
     case 'scalar': {
@@ -224,7 +331,10 @@ function mutate(r: Random, seed: Seed, depthLimit: number): { kind: string; byte
       // Before structural characters (never inside a string); now and then a space JSON does not allow.
       let out = text;
       for (let k = 0; k < 3; k++) {
-        const i = pickOne(r, boundaries(out).filter((j) => out[j] !== '"'));
+        const i = pickOne(
+          r,
+          boundaries(out).filter((j) => out[j] !== '"'),
+        );
         out = out.slice(0, i) + pickOne(r, [' ', '\n', '\r\n', '\t', ' ', '\n', '\r\n', '\t', '\u00a0', '\u000b']) + out.slice(i);
       }
       return { kind, bytes: Buffer.from(out, 'utf8') };

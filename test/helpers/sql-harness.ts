@@ -67,7 +67,12 @@ export async function runUsageSql(files: ReadonlyArray<{ path: string; shape: Fi
     const dataSources = new Set<string>();
     for (const r of out) {
       if (r['grouping_set'] === 'files') {
-        stats.set(String(r['file_name']), { records: Number(r['records']), validRecords: Number(r['valid_records']), first: str(r['first_seen']), last: str(r['last_seen']) });
+        stats.set(String(r['file_name']), {
+          records: Number(r['records']),
+          validRecords: Number(r['valid_records']),
+          first: str(r['first_seen']),
+          last: str(r['last_seen']),
+        });
       } else if (r['grouping_set'] === 'coverage') {
         if (r['in_window'] === true && r['event_category'] === 'Data' && typeof r['event_source'] === 'string') dataSources.add(r['event_source']);
       } else {

@@ -78,7 +78,9 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
         [stringParameter(ref.database), stringParameter(ref.rollup)],
         run,
       );
-      ctx.io.notice(`athena: looked up ${ref.database}.${ref.rollup}: ${found.rows.length > 0 ? 'exists' : 'not found'} (${cost(found.statistics.bytesScanned)})\n`);
+      ctx.io.notice(
+        `athena: looked up ${ref.database}.${ref.rollup}: ${found.rows.length > 0 ? 'exists' : 'not found'} (${cost(found.statistics.bytesScanned)})\n`,
+      );
       let maxDay: string | null = null;
       if (found.rows.length > 0) {
         const max = await runAthenaQuery(client, `SELECT max(day) AS max_day FROM "${ref.database}"."${ref.rollup}"`, [], run);
@@ -97,7 +99,9 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
       for (const s of plan.statements) {
         const stats = await executeAthenaStatement(client, s.sql, run);
         total += stats.bytesScanned;
-        ctx.io.out(`${s.kind === 'CTAS' ? 'created' : 'inserted into'} ${ref.database}.${ref.rollup}: days ${s.from} to ${s.to} from ${ref.database}.${ref.table} (${cost(stats.bytesScanned)}, query ${stats.queryExecutionId})\n`);
+        ctx.io.out(
+          `${s.kind === 'CTAS' ? 'created' : 'inserted into'} ${ref.database}.${ref.rollup}: days ${s.from} to ${s.to} from ${ref.database}.${ref.table} (${cost(stats.bytesScanned)}, query ${stats.queryExecutionId})\n`,
+        );
       }
       ctx.io.out(`total: ${cost(total)}; use it with: --athena-rollup ${ref.rollup} --athena-database ${ref.database} --end <a UTC midnight>\n`);
     } finally {

@@ -29,7 +29,9 @@ interface SetupOptions extends AwsFlagOptions {
 function layoutFromFlags(opts: SetupOptions, regions: readonly string[] | undefined): TrailLayout & { isOrganizationTrail: boolean } {
   if (opts.trail !== undefined) throw new UsageError('pass one of --trail and --bucket, not both', { hint: '--trail reads the bucket with GetTrail' });
   if (opts.account === undefined && opts.organizationId === undefined) {
-    throw new UsageError(`--bucket ${opts.bucket ?? ''}: pass --account ID (the account whose logs the table reads) or --organization-id o-... for an organization trail`);
+    throw new UsageError(
+      `--bucket ${opts.bucket ?? ''}: pass --account ID (the account whose logs the table reads) or --organization-id o-... for an organization trail`,
+    );
   }
   const region = opts.region;
   return {
@@ -43,7 +45,11 @@ function layoutFromFlags(opts: SetupOptions, regions: readonly string[] | undefi
   };
 }
 
-async function layoutFromTrail(opts: SetupOptions, aws: AwsClientConfig, regions: readonly string[] | undefined): Promise<TrailLayout & { isOrganizationTrail: boolean }> {
+async function layoutFromTrail(
+  opts: SetupOptions,
+  aws: AwsClientConfig,
+  regions: readonly string[] | undefined,
+): Promise<TrailLayout & { isOrganizationTrail: boolean }> {
   if (opts.trail === undefined) {
     throw new UsageError('no trail: pass --trail NAME|ARN, or --bucket NAME with --account ID to name the log location yourself', {
       hint: 'with --bucket, --print-only needs no AWS credentials',
@@ -67,12 +73,12 @@ export function registerAthena(program: Command, ctx: CommandContext): void {
     .description('create a CloudTrail table with partition projection (account, region, day) for a trail')
     .option('--trail <name|arn>', 'the trail whose S3 logs the table reads (read with cloudtrail:GetTrail)')
     .option('--bucket <name>', 'instead of --trail: the bucket the trail delivers to (no AWS call needed to print the DDL)')
-    .option('--prefix <prefix>', 'with --bucket: the trail\'s S3 key prefix, if any')
+    .option('--prefix <prefix>', "with --bucket: the trail's S3 key prefix, if any")
     .option('--account <id>', 'with --bucket: the account whose logs the table reads (single-account trail)')
     .option('--database <name>', 'Athena database', 'default')
     .option('--table <name>', 'table name', 'cloudtrail_logs')
     .option('--organization-id <o-...>', 'organization ID, for an organization trail')
-    .option('--regions <list>', 'comma-separated Regions to project (default: the trail\'s Regions)')
+    .option('--regions <list>', "comma-separated Regions to project (default: the trail's Regions)")
     .option('--workgroup <name>', 'Athena workgroup to run the DDL in')
     .option('--output <s3-uri>', 'query results location, unless the workgroup sets one')
     .option('--print-only', 'print the DDL instead of running it');
@@ -80,7 +86,10 @@ export function registerAthena(program: Command, ctx: CommandContext): void {
   registerAthenaRollup(athena, ctx);
   setup.action(async (opts: SetupOptions) => {
     const aws = awsClientConfig(opts, ctx.io.env);
-    const regions = opts.regions?.split(',').map((r) => r.trim()).filter((r) => r !== '');
+    const regions = opts.regions
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
     const layout = opts.bucket !== undefined ? layoutFromFlags(opts, regions) : await layoutFromTrail(opts, aws, regions);
     const names = { database: opts.database, table: opts.table };
     const statements = [createDatabaseDdl(names), createTableDdl(names, layout)];

@@ -46,7 +46,9 @@ export function bashCompletion(program: Command): string {
   const top = words.filter((w) => !w.path.includes(' ')).map((w) => w.path);
   const cases = words
     .map((w) => {
-      const values = w.flags.filter((f) => f.choices.length > 0).map((f) => `      ${f.long}) COMPREPLY=($(compgen -W ${quote(f.choices.join(' '))} -- "$cur")); return ;;`);
+      const values = w.flags
+        .filter((f) => f.choices.length > 0)
+        .map((f) => `      ${f.long}) COMPREPLY=($(compgen -W ${quote(f.choices.join(' '))} -- "$cur")); return ;;`);
       const choices = values.length > 0 ? `\n    case "$prev" in\n${values.join('\n')}\n    esac` : '';
       return `    ${quote(w.path)})${choices}\n      COMPREPLY=($(compgen -W ${quote([...w.subcommands, ...w.flags.map((f) => f.long), ...globalFlags(program)].join(' '))} -- "$cur")) ;;`;
     })
@@ -86,8 +88,10 @@ export function fishCompletion(program: Command): string {
   }
   for (const w of words) {
     const parts = w.path.split(' ');
-    const condition = parts.length === 1 ? `__fish_seen_subcommand_from ${parts[0]}` : `__fish_seen_subcommand_from ${parts[0]}; and __fish_seen_subcommand_from ${parts[1]}`;
-    for (const sub of w.subcommands) lines.push(`complete -c iamtrim -n ${quote(`${condition}; and not __fish_seen_subcommand_from ${w.subcommands.join(' ')}`)} -a ${sub}`);
+    const condition =
+      parts.length === 1 ? `__fish_seen_subcommand_from ${parts[0]}` : `__fish_seen_subcommand_from ${parts[0]}; and __fish_seen_subcommand_from ${parts[1]}`;
+    for (const sub of w.subcommands)
+      lines.push(`complete -c iamtrim -n ${quote(`${condition}; and not __fish_seen_subcommand_from ${w.subcommands.join(' ')}`)} -a ${sub}`);
     for (const f of w.flags) {
       const value = f.choices.length > 0 ? ` -x -a ${quote(f.choices.join(' '))}` : f.takesValue ? ' -r -F' : '';
       lines.push(`complete -c iamtrim -n ${quote(condition)} -l ${f.long.replace(/^--/, '')}${value} -d ${quote(f.description)}`);

@@ -36,11 +36,7 @@ async function clearPreviousDemo(dir: string): Promise<void> {
   await rm(join(dir, 'logs'), { recursive: true, force: true });
 }
 
-export function registerDemo(
-  program: Command,
-  ctx: CommandContext,
-  runCli: (argv: readonly string[], io: CliIo) => Promise<number>,
-): void {
+export function registerDemo(program: Command, ctx: CommandContext, runCli: (argv: readonly string[], io: CliIo) => Promise<number>): void {
   program
     .command('demo')
     .description('generate a demo account (logs + IAM snapshot) and minimize one of its roles')
@@ -50,7 +46,11 @@ export function registerDemo(
     .option('--days <n>', 'days of logs to generate', '30')
     .option('--seed <n>', 'generator seed (same seed and day: same logs)', '1')
     .action(async (opts: DemoCommandOptions) => {
-      for (const [flag, value] of [['--events', opts.events], ['--days', opts.days], ['--seed', opts.seed]] as const) {
+      for (const [flag, value] of [
+        ['--events', opts.events],
+        ['--days', opts.days],
+        ['--seed', opts.seed],
+      ] as const) {
         if (value !== undefined && !/^\d+$/.test(value)) throw new UsageError(`${flag} ${value}: expected a whole number`);
       }
       const dir = resolve(opts.dir);

@@ -50,9 +50,14 @@ interface DriftOptions extends WindowOptions, SourceOptions {
   accounts?: string;
 }
 
-
 function collectGlobs(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((g) => g.trim()).filter((g) => g !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== ''),
+  ];
 }
 
 /** Whether the --fail-on condition holds for a finished report. */
@@ -74,16 +79,34 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option('--history <file>', `the run history (DuckDB file; default ${DEFAULT_HISTORY})`)
     .option('--no-history', 'do not read or store the history (no changes, no trend)')
     .addOption(
-      new Option('--fail-on <condition>', 'exit 1 when the condition holds (regression: a call that worked is no longer granted or now denied)').choices(['new-risk', 'any-unused', 'regression']),
+      new Option('--fail-on <condition>', 'exit 1 when the condition holds (regression: a call that worked is no longer granted or now denied)').choices([
+        'new-risk',
+        'any-unused',
+        'regression',
+      ]),
     )
-    .option('--last-accessed <dir|live>', "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused")
+    .option(
+      '--last-accessed <dir|live>',
+      "IAM last-accessed data per role (a folder of <role>.json from aws iam get-service-last-accessed-details, or 'live'): permissions attempted within --last-accessed-days are kept, not unused",
+    )
     .option('--last-accessed-days <n>', 'with --last-accessed: keep what IAM saw attempted within this many days', parseLastAccessedDays, 400)
-    .option('--retire-after-days <n>', 'a role with no activity in the window and none in IAM (RoleLastUsed) for this many days gets a retirement recommendation', parseLastAccessedDays, 90)
+    .option(
+      '--retire-after-days <n>',
+      'a role with no activity in the window and none in IAM (RoleLastUsed) for this many days gets a retirement recommendation',
+      parseLastAccessedDays,
+      90,
+    )
     .option('--allow-empty', 'report even when the logs hold no event in the window (every role reads as unused)')
-    .option('--trail-config <file>', "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is unobservable, exactly, instead of inferred per resource from the logs")
-    .option('--trail <name|arn>', "the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags")
+    .option(
+      '--trail-config <file>',
+      "the trail's event selectors (aws cloudtrail get-event-selectors output): what the trail does not log is unobservable, exactly, instead of inferred per resource from the logs",
+    )
+    .option('--trail <name|arn>', 'the same, read live (cloudtrail:GetTrail, GetEventSelectors) with the AWS flags')
     .option('--lambda <file>', 'group roles by the Lambda functions that use them: aws lambda list-functions > lambda-functions.json')
-    .option('--assume-role-pattern <arn>', "live IAM of many accounts: assume this role in each (arn:aws:iam::{account}:role/NAME), accounts from the logs or --accounts")
+    .option(
+      '--assume-role-pattern <arn>',
+      'live IAM of many accounts: assume this role in each (arn:aws:iam::{account}:role/NAME), accounts from the logs or --accounts',
+    )
     .option('--accounts <ids>', 'with --assume-role-pattern: these accounts (comma-separated 12-digit ids) instead of those the logs name');
   addWindowOptions(command);
   addSourceOptions(command);
@@ -176,11 +199,15 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       // A run missing accounts is not stored: the next complete run compares with the last complete one.
       if (store !== undefined && notEvaluated.length === 0) await store.append(record);
       ctx.io.notice(
-        `wrote ${Object.keys(DRIFT_OUTPUTS).map((f) => join(opts.out, f)).join(', ')}: ${final.summary.roles} ${final.summary.roles === 1 ? 'role' : 'roles'} from one scan of the logs` +
+        `wrote ${Object.keys(DRIFT_OUTPUTS)
+          .map((f) => join(opts.out, f))
+          .join(', ')}: ${final.summary.roles} ${final.summary.roles === 1 ? 'role' : 'roles'} from one scan of the logs` +
           `${store !== undefined && notEvaluated.length === 0 ? `; run ${final.history.runs} in ${store.path}` : ''}\n`,
       );
       if (final.regressions.length > 0) {
-        ctx.io.err(`warning: ${final.regressions.length} regression(s): calls that worked are no longer granted or now denied; see Regressions in ${join(opts.out, 'report.md')}\n`);
+        ctx.io.err(
+          `warning: ${final.regressions.length} regression(s): calls that worked are no longer granted or now denied; see Regressions in ${join(opts.out, 'report.md')}\n`,
+        );
       }
       if (failOnMet(final, opts.failOn)) {
         ctx.io.err(`--fail-on ${opts.failOn ?? ''}: condition met\n`);

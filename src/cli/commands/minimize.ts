@@ -21,7 +21,7 @@ interface MinimizeOptions extends ProposalFlags, OutputOptions {
 export function registerMinimize(program: Command, ctx: CommandContext): void {
   const command = program
     .command('minimize')
-    .description("propose a least-privilege policy for a role from the CloudTrail events it made")
+    .description('propose a least-privilege policy for a role from the CloudTrail events it made')
     .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
   addRoleTargetOptions(command, 'the role to minimize');
   addWindowOptions(command);
@@ -32,7 +32,10 @@ export function registerMinimize(program: Command, ctx: CommandContext): void {
     const { plan, target, catalog } = await planFromFlags(opts, ctx);
     let text =
       opts.format === 'sam'
-        ? renderMinimizeSam(plan, { ...(target.resolution !== undefined ? { resolution: target.resolution } : {}), expandAction: (p) => expandActionPattern(catalog, p) })
+        ? renderMinimizeSam(plan, {
+            ...(target.resolution !== undefined ? { resolution: target.resolution } : {}),
+            expandAction: (p) => expandActionPattern(catalog, p),
+          })
         : MINIMIZE_RENDERERS[opts.format](plan);
     if (opts.diff === true) {
       // The same per-permission view in every format; the policy output itself is never replaced.

@@ -53,15 +53,22 @@ async function readSavedPlan(file: string): Promise<MinimizePlan> {
  * attached role's usage (from the same scan), so no role loses what it uses. Refused when it is
  * attached to users or groups (their usage is not read) or with --plan (the plan holds one role).
  */
-async function sharedShare(plan: MinimizePlan, share: PolicyShare, computed: PlanFromFlags | undefined): Promise<{ share: PolicyShare; principals: string[] } | undefined> {
+async function sharedShare(
+  plan: MinimizePlan,
+  share: PolicyShare,
+  computed: PlanFromFlags | undefined,
+): Promise<{ share: PolicyShare; principals: string[] } | undefined> {
   const attached = share.attachedTo ?? [];
   const others = attached.filter((arn) => arn !== plan.role);
   if (others.length === 0 || share.awsManaged) return undefined;
   const nonRoles = others.filter((arn) => !/^arn:[^:]+:iam::\d*:role\//.test(arn));
   if (nonRoles.length > 0) {
-    throw new InputError(`policy ${share.name} is also attached to ${nonRoles.join(', ')}, whose usage iamtrim does not read; trimming it for ${plan.roleName} could break them`, {
-      hint: `give ${plan.roleName} its own copy of the policy, or detach it from the users and groups first`,
-    });
+    throw new InputError(
+      `policy ${share.name} is also attached to ${nonRoles.join(', ')}, whose usage iamtrim does not read; trimming it for ${plan.roleName} could break them`,
+      {
+        hint: `give ${plan.roleName} its own copy of the policy, or detach it from the users and groups first`,
+      },
+    );
   }
   if (computed === undefined) {
     throw new InputError(`policy ${share.name} is shared with ${others.join(', ')}, and --plan holds the usage of ${plan.roleName} only`, {
@@ -75,7 +82,9 @@ async function sharedShare(plan: MinimizePlan, share: PolicyShare, computed: Pla
       other = await computed.planFor(arn);
     } catch (error) {
       if (error instanceof InputError) {
-        throw new InputError(`policy ${share.name} is shared with ${arn}: ${error.message}`, { hint: error.hint ?? 'fix the evidence for that role too: the shared policy is minimized for every role it is attached to' });
+        throw new InputError(`policy ${share.name} is shared with ${arn}: ${error.message}`, {
+          hint: error.hint ?? 'fix the evidence for that role too: the shared policy is minimized for every role it is attached to',
+        });
       }
       throw error;
     }
@@ -89,11 +98,17 @@ async function sharedShare(plan: MinimizePlan, share: PolicyShare, computed: Pla
 /** With --plan the plan decides what is written: flags that would change it are refused, not ignored. */
 function checkPlanFlags(opts: PrOptions, saved: MinimizePlan): void {
   if (opts.role !== undefined && opts.role !== saved.roleName && opts.role !== saved.role) {
-    throw new UsageError(`--role ${opts.role}: --plan ${opts.plan ?? ''} is for ${saved.roleName}`, { hint: 'leave out --role with --plan, or pass the plan of that role' });
+    throw new UsageError(`--role ${opts.role}: --plan ${opts.plan ?? ''} is for ${saved.roleName}`, {
+      hint: 'leave out --role with --plan, or pass the plan of that role',
+    });
   }
-  const computing = (['function', 'logs', 'iam', 'index', 'athena', 'end'] as const).filter((k) => (opts as unknown as Record<string, unknown>)[k] !== undefined);
+  const computing = (['function', 'logs', 'iam', 'index', 'athena', 'end'] as const).filter(
+    (k) => (opts as unknown as Record<string, unknown>)[k] !== undefined,
+  );
   if (computing.length > 0) {
-    throw new UsageError(`--plan writes the saved plan as it is; --${computing[0] ?? ''} would compute another`, { hint: 'leave out the source and window flags with --plan' });
+    throw new UsageError(`--plan writes the saved plan as it is; --${computing[0] ?? ''} would compute another`, {
+      hint: 'leave out the source and window flags with --plan',
+    });
   }
 }
 
@@ -120,7 +135,7 @@ async function gitAuthEnv(git: Git, remoteUrl: string, token: string | undefined
 export function registerPr(program: Command, ctx: CommandContext): void {
   const command = program
     .command('pr')
-    .description('open or update a pull request that rewrites a role\'s policy where it lives (JSON, Terraform, CloudFormation, SAM or serverless.yml)')
+    .description("open or update a pull request that rewrites a role's policy where it lives (JSON, Terraform, CloudFormation, SAM or serverless.yml)")
     .option('--iam <file>', 'authorization details: aws iam get-account-authorization-details > iam.json');
   addRoleTargetOptions(command, 'the role to minimize');
   addWindowOptions(command);
@@ -128,8 +143,14 @@ export function registerPr(program: Command, ctx: CommandContext): void {
   addProposalOptions(command);
   command
     .option('--repo <path>', 'the git repository holding the policy', '.')
-    .requiredOption('--file <path>', 'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation or SAM template (.yaml/.json) or a serverless.yml')
-    .option('--resource <address>', 'in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation or SAM template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME, when several of its policies are the role\'s; in a serverless.yml: provider or functions.NAME')
+    .requiredOption(
+      '--file <path>',
+      'the policy file, relative to --repo: a policy .json, a Terraform .tf, a CloudFormation or SAM template (.yaml/.json) or a serverless.yml',
+    )
+    .option(
+      '--resource <address>',
+      "in a Terraform file: data.aws_iam_policy_document.NAME or aws_iam_policy.NAME; in a CloudFormation or SAM template: LOGICAL_ID or LOGICAL_ID.POLICY_NAME, when several of its policies are the role's; in a serverless.yml: provider or functions.NAME",
+    )
     .option('--base <branch>', 'the branch the pull request merges into', 'main')
     .option('--remote <name>', 'the git remote on GitHub', 'origin')
     .option('--github-api-url <url>', 'GitHub API URL (GitHub Enterprise: https://HOST/api/v3); default $GITHUB_API_URL or https://api.github.com')
@@ -151,7 +172,12 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       // A dry run uses no network: it needs neither a remote nor a GitHub repository name.
       const remoteUrl = dryRun ? await probe.remoteUrl().catch(() => undefined) : await probe.remoteUrl();
       const secrets = token === undefined ? [] : [token, Buffer.from(`x-access-token:${token}`).toString('base64')];
-      const git = new Git({ repo: opts.repo, remote: opts.remote, env: dryRun || remoteUrl === undefined ? {} : await gitAuthEnv(probe, remoteUrl, token, ctx.io.env), secrets });
+      const git = new Git({
+        repo: opts.repo,
+        remote: opts.remote,
+        env: dryRun || remoteUrl === undefined ? {} : await gitAuthEnv(probe, remoteUrl, token, ctx.io.env),
+        secrets,
+      });
       const repo = opts.githubRepo !== undefined ? parseRepoFlag(opts.githubRepo) : remoteUrl !== undefined ? parseGitHubRemote(remoteUrl) : undefined;
       if (repo === undefined && !dryRun) {
         throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
@@ -166,15 +192,20 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (baseCommit === undefined) throw new InputError(`--base ${opts.base}: remote '${opts.remote}' has no such branch`);
       const tfText = await git.readFile(baseCommit, opts.file);
       if (tfText === undefined) {
-        throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, { hint: 'give the path relative to --repo, as committed on --base' });
+        throw new InputError(`--file ${opts.file}: not in ${opts.base} (${baseCommit.slice(0, 12)})`, {
+          hint: 'give the path relative to --repo, as committed on --base',
+        });
       }
       // policy = file("x.json") / templatefile("x.json", {...}): the policy lives in that file; it is what changes.
       const reference = policyFileReference(opts.file, tfText, opts.resource);
       let fileText = tfText;
       if (reference !== undefined) {
         const followed = await git.readFile(baseCommit, reference.path);
-        if (followed === undefined) throw new InputError(`--file ${opts.file} ${reference.target}: reads its policy from ${reference.path}, which is not in ${opts.base}`);
-        ctx.io.notice(`${opts.file} ${reference.target} reads its policy from ${reference.path}${reference.template ? ' (templatefile)' : ''}: rewriting that file\n`);
+        if (followed === undefined)
+          throw new InputError(`--file ${opts.file} ${reference.target}: reads its policy from ${reference.path}, which is not in ${opts.base}`);
+        ctx.io.notice(
+          `${opts.file} ${reference.target} reads its policy from ${reference.path}${reference.template ? ' (templatefile)' : ''}: rewriting that file\n`,
+        );
         opts.file = reference.path;
         delete opts.resource;
         fileText = followed;
@@ -190,13 +221,23 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       if (opts.restore === true) {
         // A role whose calls now all fail has no usage to keep: that is the case --restore is for.
         const plan = saved ?? (await planFromFlags({ ...opts, allowEmpty: true }, ctx)).plan;
-        const restorePlan = buildRestorePlan({ plan, file: opts.file, fileText, resource: opts.resource, serverlessIncludes: includes, base: { branch: opts.base, commit: baseCommit }, now: ctx.io.now(), version });
+        const restorePlan = buildRestorePlan({
+          plan,
+          file: opts.file,
+          fileText,
+          resource: opts.resource,
+          serverlessIncludes: includes,
+          base: { branch: opts.base, commit: baseCommit },
+          now: ctx.io.now(),
+          version,
+        });
         for (const s of restorePlan.selection.skipped) ctx.io.notice(`not restored: ${s.pair.action} on ${s.pair.resource}: ${s.reason}\n`);
         if (dryRun) {
           ctx.io.out(renderDryRun(restorePlan));
           return;
         }
-        if (repo === undefined) throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
+        if (repo === undefined)
+          throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
         const apiUrl = opts.githubApiUrl ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
         const github = new GitHub(repo, { token: token ?? '', baseUrl: apiUrl.replace(/\/$/, ''), userAgent: `iamtrim/${version}` });
         const result = await applyPrPlan(restorePlan, git, github);
@@ -206,7 +247,11 @@ export function registerPr(program: Command, ctx: CommandContext): void {
       const computed = saved === undefined ? await planFromFlags(opts, ctx, { sharedPolicies: true }) : undefined;
       const plan = computed?.plan ?? (saved as MinimizePlan);
       const template = reference?.template === true;
-      const shared = await sharedShare(plan, matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template, serverlessIncludes: includes }).share, computed);
+      const shared = await sharedShare(
+        plan,
+        matchedShare({ plan, file: opts.file, fileText, resource: opts.resource, template, serverlessIncludes: includes }).share,
+        computed,
+      );
       const prPlan = buildPrPlan({
         plan,
         file: opts.file,
@@ -233,7 +278,8 @@ export function registerPr(program: Command, ctx: CommandContext): void {
         return;
       }
       const apiUrl = opts.githubApiUrl ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
-      if (repo === undefined) throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
+      if (repo === undefined)
+        throw new UsageError(`remote '${opts.remote}' is not a GitHub URL, so the repository is unknown`, { hint: 'pass --github-repo OWNER/NAME' });
       const github = new GitHub(repo, { token: token ?? '', baseUrl: apiUrl.replace(/\/$/, ''), userAgent: `iamtrim/${version}` });
       const result = await applyPrPlan(prPlan, git, github);
       ctx.io.out(

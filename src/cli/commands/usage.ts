@@ -22,7 +22,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     .command('usage')
     .description('print the actions and resources each role used, per CloudTrail call, as JSON')
     .option('--role <name|arn...>', 'one or more roles')
-    .option('--function <name|arn>', "a Lambda function: its execution role")
+    .option('--function <name|arn>', 'a Lambda function: its execution role')
     .option('--lambda <file>', 'Lambda functions for --function: aws lambda list-functions > lambda-functions.json (default: ask the Lambda API)')
     .option('--all-roles', 'every role that made calls in the window')
     .option('--iam <file>', 'authorization details, to resolve role names to ARNs (optional)')
@@ -36,7 +36,7 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
       if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
       roles.push(target.role);
     }
-    if ((roles.length > 0) === (opts.allRoles === true)) {
+    if (roles.length > 0 === (opts.allRoles === true)) {
       throw new UsageError('pass either --role <name|arn> (or --function <name|arn>) or --all-roles');
     }
     const window = parseWindow(opts, ctx.io.now());

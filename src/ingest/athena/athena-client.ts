@@ -96,9 +96,7 @@ async function startAndWait(
   const startedAt = options.now();
   let wait = poll.initialMs;
   for (;;) {
-    const got = await callAws('athena:GetQueryExecution', () =>
-      client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
-    );
+    const got = await callAws('athena:GetQueryExecution', () => client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
     const execution = got.QueryExecution;
     const state = execution?.Status?.State ?? 'UNKNOWN';
     const elapsedMs = options.now() - startedAt;
@@ -128,12 +126,7 @@ async function startAndWait(
 }
 
 /** Runs one SELECT to completion and reads every result page. */
-export async function runAthenaQuery(
-  client: AthenaClient,
-  sql: string,
-  parameters: readonly string[],
-  options: AthenaRunOptions,
-): Promise<AthenaResult> {
+export async function runAthenaQuery(client: AthenaClient, sql: string, parameters: readonly string[], options: AthenaRunOptions): Promise<AthenaResult> {
   const { id, execution } = await startAndWait(client, sql, parameters, options);
   let columns: string[] | undefined;
   const rows: (string | null)[][] = [];

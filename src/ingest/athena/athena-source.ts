@@ -131,11 +131,7 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
  * Runs one source query to completion with the source's options (workgroup, results location,
  * progress, clock), reports what it scanned, and always releases the client.
  */
-export async function runSourceQuery(
-  options: Omit<AthenaSourceOptions, 'table'>,
-  sql: string,
-  parameters: readonly string[],
-): Promise<AthenaResult> {
+export async function runSourceQuery(options: Omit<AthenaSourceOptions, 'table'>, sql: string, parameters: readonly string[]): Promise<AthenaResult> {
   const client = new AthenaClient(options.aws);
   try {
     const result = await runAthenaQuery(client, sql, parameters, {

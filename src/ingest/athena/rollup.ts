@@ -81,7 +81,10 @@ export function lastCompleteDay(now: Date): string {
 
 export function parseAccounts(list: string | undefined): string[] {
   if (list === undefined) return [];
-  const accounts = list.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const accounts = list
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   for (const a of accounts) if (!ACCOUNT.test(a)) throw new UsageError(`--accounts ${a}: not a 12-digit AWS account ID`);
   return [...new Set(accounts)].sort();
 }

@@ -77,7 +77,9 @@ function checkLayout(layout: TrailLayout): void {
   if (!PREFIX.test(layout.prefix)) throw new UsageError(`trail prefix ${layout.prefix}: unsupported characters for a table location`);
   if (!/^\d{12}$/.test(layout.accountId)) throw new UsageError(`account ${layout.accountId}: not a 12-digit account ID`);
   if (layout.organizationId !== undefined && !ORG.test(layout.organizationId)) {
-    throw new UsageError(`--organization-id ${layout.organizationId}: not an organization ID`, { hint: 'it looks like o-a1b2c3d4e5; see `aws organizations describe-organization`' });
+    throw new UsageError(`--organization-id ${layout.organizationId}: not an organization ID`, {
+      hint: 'it looks like o-a1b2c3d4e5; see `aws organizations describe-organization`',
+    });
   }
   if (layout.regions.length === 0) throw new UsageError('no Regions for the table', { hint: 'pass --regions us-east-1,eu-west-1' });
   for (const r of layout.regions) if (!REGION.test(r)) throw new UsageError(`--regions ${r}: not an AWS Region name`);

@@ -19,7 +19,7 @@ export async function readTrailLayout(client: CloudTrailClient, trail: string, c
   const got = await callAws('cloudtrail:GetTrail', () => client.send(new GetTrailCommand({ Name: trail }))).catch((error: unknown) => {
     if (error instanceof UpstreamError && /TrailNotFound/.test(error.message)) {
       throw new UsageError(`--trail ${trail}: no such trail in this account and Region`, {
-        hint: 'list trails with `aws cloudtrail describe-trails`; pass the ARN and --region of the trail\'s home Region',
+        hint: "list trails with `aws cloudtrail describe-trails`; pass the ARN and --region of the trail's home Region",
       });
     }
     throw error;

@@ -68,7 +68,12 @@ interface ScannedFile {
 }
 
 /** Replaces the rows of the scanned files with their scans; returns the files with no CloudTrail records. */
-async function storeBatch(connection: DuckDBConnection, scanned: readonly ScannedFile[], indexedAt: string, indexed: { has(path: string): boolean }): Promise<string[]> {
+async function storeBatch(
+  connection: DuckDBConnection,
+  scanned: readonly ScannedFile[],
+  indexedAt: string,
+  indexed: { has(path: string): boolean },
+): Promise<string[]> {
   const paths = `[${scanned.map(({ file }) => sqlString(file.path)).join(', ')}]`;
   // Only files indexed before have rows to replace (rows and the `files` row are written in one
   // transaction): new files skip two scans of the growing `calls` table per batch.
@@ -154,7 +159,11 @@ async function updateIndexFile(
   try {
     await refreshDirtyDays(connection, handle.blockLevels); // left by an interrupted run
     const known = new Map<string, { size: number; mtime: number }>();
-    const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{ path: string; size: string | number; mtime_ms: number }>;
+    const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{
+      path: string;
+      size: string | number;
+      mtime_ms: number;
+    }>;
     for (const r of rows) known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
     const onDisk = new Set(discovery.files.map((f) => f.path));
     let added = 0;
@@ -227,9 +236,15 @@ async function updateIndexFile(
     await refreshDirtyDays(connection, handle.blockLevels);
     await connection.run('CHECKPOINT');
 
-    const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{ first: string | null; last: string | null }>;
+    const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{
+      first: string | null;
+      last: string | null;
+    }>;
     const readPaths = new Set(toRead.map((f) => f.path));
-    const recordsRead = (await (await connection.run(`SELECT path, records FROM files`)).getRowObjectsJson()) as Array<{ path: string; records: string | number }>;
+    const recordsRead = (await (await connection.run(`SELECT path, records FROM files`)).getRowObjectsJson()) as Array<{
+      path: string;
+      records: string | number;
+    }>;
     skipped.sort((a, b) => compareText(a.file, b.file));
     const update: IndexUpdate = {
       index: options.index,
@@ -244,9 +259,12 @@ async function updateIndexFile(
     if (skipped.length > 0 && !options.skipBadFiles) {
       const shown = skipped.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
       const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
-      const error = new InputError(`${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`, {
-        hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
-      });
+      const error = new InputError(
+        `${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`,
+        {
+          hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
+        },
+      );
       return { update, error };
     }
     return { update };

@@ -74,7 +74,7 @@ export function halvesOf(day: string, level: number): [string, string] {
 export function coverWindow(startDay: string, endDay: string, levels: number = BLOCK_LEVELS): DayBlock[] {
   const end = dayNumber(endDay);
   const blocks: DayBlock[] = [];
-  for (let n = dayNumber(startDay); n < end; ) {
+  for (let n = dayNumber(startDay); n < end;) {
     let level = 0;
     while (level < levels && n % 2 ** (level + 1) === 0 && n + 2 ** (level + 1) <= end) level++;
     blocks.push({ level, day: dayString(n) });

@@ -34,7 +34,6 @@ export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as type
  */
 export const INDEX_VERSION = '3';
 
-
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS files (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ms DOUBLE, records BIGINT, valid_records BIGINT, first_seen VARCHAR, last_seen VARCHAR, indexed_at VARCHAR)`,

@@ -46,7 +46,12 @@ const foldable = (key: string): boolean => FOLD_MARKS.some((mark) => key.include
  * Appends folded call maps to `table`: `calls` (with a file column), `calls_day`, or
  * `calls_block` (with a level column).
  */
-export async function appendCalls(connection: DuckDBConnection, table: 'calls' | 'calls_day' | 'calls_block', pieces: Iterable<Piece>, level = 0): Promise<void> {
+export async function appendCalls(
+  connection: DuckDBConnection,
+  table: 'calls' | 'calls_day' | 'calls_block',
+  pieces: Iterable<Piece>,
+  level = 0,
+): Promise<void> {
   const appender = await connection.createAppender(table);
   try {
     for (const piece of pieces) {
@@ -115,7 +120,10 @@ async function readPieces(connection: DuckDBConnection, day: string, from: strin
  * Blocks holding no changed day are neither read nor written.
  */
 async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
-  const changed = [...new Set(days)].filter(isDay).map(dayNumber).sort((a, b) => a - b); // records without a readable time have no day
+  const changed = [...new Set(days)]
+    .filter(isDay)
+    .map(dayNumber)
+    .sort((a, b) => a - b); // records without a readable time have no day
   const holdsChanged = (start: number, size: number): boolean => changed.some((n) => n >= start && n < start + size);
   /** The rebuilt block of `level` starting at day number `start`, or undefined when it holds no changed day. */
   const rebuild = async (level: number, start: number): Promise<Map<string, Piece> | undefined> => {

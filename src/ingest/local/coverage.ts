@@ -102,7 +102,8 @@ export function deliveryCoverage(keys: ReadonlyArray<DeliveryKey | null>, window
     const flush = (): void => {
       const first = run[0];
       const last = run[run.length - 1];
-      if (first !== undefined && last !== undefined) gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: daysBetween(first, last) });
+      if (first !== undefined && last !== undefined)
+        gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: daysBetween(first, last) });
       run = [];
     };
     for (const day of days) {

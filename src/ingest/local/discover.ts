@@ -140,12 +140,13 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
   const { unique, duplicates } = withoutDuplicates(found);
   found.length = 0;
   found.push(...unique);
-  const dates = found.map((f) => f.pathDate).filter((d): d is string => d !== null).sort(compareText);
+  const dates = found
+    .map((f) => f.pathDate)
+    .filter((d): d is string => d !== null)
+    .sort(compareText);
   const low = window ? addDays(window.start, -1) : null;
   const high = window ? addDays(window.end, 1) : null;
-  const files = found.filter(
-    (f) => f.pathDate === null || low === null || high === null || (f.pathDate >= low && f.pathDate <= high),
-  );
+  const files = found.filter((f) => f.pathDate === null || low === null || high === null || (f.pathDate >= low && f.pathDate <= high));
   return {
     files: files.sort((a, b) => compareText(a.path, b.path)),
     pruned: found.length - files.length,

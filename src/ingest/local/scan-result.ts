@@ -42,14 +42,19 @@ export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): Usage
   if (badFiles.length > 0 && !parts.skipBadFiles) {
     const shown = badFiles.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
     const more = badFiles.length > 10 ? [`  … and ${badFiles.length - 10} more`] : [];
-    throw new InputError(
-      `${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${[...shown, ...more].join('\n')}`,
-      { hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)' },
-    );
+    throw new InputError(`${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${[...shown, ...more].join('\n')}`, {
+      hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)',
+    });
   }
   const stats = [...fileStats.values()];
-  const firsts = stats.map((s) => s.first).filter((t): t is string => t !== null).sort(compareText);
-  const lasts = stats.map((s) => s.last).filter((t): t is string => t !== null).sort(compareText);
+  const firsts = stats
+    .map((s) => s.first)
+    .filter((t): t is string => t !== null)
+    .sort(compareText);
+  const lasts = stats
+    .map((s) => s.last)
+    .filter((t): t is string => t !== null)
+    .sort(compareText);
   const rows = sortedRows(calls);
   const totalBytes = discovery.files.reduce((sum, f) => sum + f.size, 0);
   const evidence: Evidence = {

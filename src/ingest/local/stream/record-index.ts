@@ -17,10 +17,21 @@ import type { FileShape } from '../discover.js';
 
 /** The fields located per record, in row order (native/scan.h's enum). */
 export const FIELDS = [
-  'eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId',
-  'eventCategory', 'errorCode', 'requestParameters', 'resources',
-  'userIdentity.accountId', 'userIdentity.invokedBy',
-  'userIdentity.sessionContext.sessionIssuer.type', 'userIdentity.sessionContext.sessionIssuer.arn',
+  'eventTime',
+  '@timestamp',
+  'eventType',
+  'eventSource',
+  'eventName',
+  'awsRegion',
+  'recipientAccountId',
+  'eventCategory',
+  'errorCode',
+  'requestParameters',
+  'resources',
+  'userIdentity.accountId',
+  'userIdentity.invokedBy',
+  'userIdentity.sessionContext.sessionIssuer.type',
+  'userIdentity.sessionContext.sessionIssuer.arn',
   'userIdentity.sessionContext.sessionIssuer.userName',
 ] as const;
 export type Field = (typeof FIELDS)[number];
@@ -109,7 +120,9 @@ const REQUEST_KEY_OBJECT_KEY = membersReadOnlyAs(FOLDED_PARAM);
  * REQUEST_KEY_MEMBERS as the native walker takes them: per name "2" (read only as the object
  * key), "1" (scalar-only) or "0", the name, a newline.
  */
-const PARAM_NAMES = REQUEST_KEY_MEMBERS.map((name, id) => `${REQUEST_KEY_OBJECT_KEY[id] === true ? 2 : REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`).join('');
+const PARAM_NAMES = REQUEST_KEY_MEMBERS.map(
+  (name, id) => `${REQUEST_KEY_OBJECT_KEY[id] === true ? 2 : REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`,
+).join('');
 // The native walker compares names of up to 64 bytes.
 if (REQUEST_KEY_MEMBERS.some((name) => Buffer.byteLength(name) > 64 || name.includes('\n'))) {
   throw new Error('request-keys.json: a top-level member name is over 64 bytes or holds a newline');
@@ -189,7 +202,10 @@ export function nativeWalker(): NativeModule | null {
     } catch (cause) {
       // Built for another Node.js, platform or sources, or half written.
       const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
-      refused ??= cause instanceof UsageError ? cause : new UsageError(`native scanner ${path} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
+      refused ??=
+        cause instanceof UsageError
+          ? cause
+          : new UsageError(`native scanner ${path} cannot be loaded (${why})`, { hint: 'run npm run build (or set IAMTRIM_NATIVE=0 to scan without it)' });
     }
   }
   // Every later call refuses too: a scan never goes on with a module it refused.
@@ -211,7 +227,15 @@ export function walkerDescription(): string {
  */
 export function checkNativeModule(loaded: unknown, path: string): NativeModule {
   const m = loaded as Partial<NativeModule> | null;
-  if (m === null || typeof m !== 'object' || m.abi !== NATIVE_ABI || m.stride !== STRIDE || m.fields !== FIELDS.length || typeof m.gunzip !== 'function' || typeof m.locate !== 'function') {
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    m.abi !== NATIVE_ABI ||
+    m.stride !== STRIDE ||
+    m.fields !== FIELDS.length ||
+    typeof m.gunzip !== 'function' ||
+    typeof m.locate !== 'function'
+  ) {
     throw new UsageError(`native scanner ${path} was built from another version of native/scan-*.c`, { hint: 'run npm run build' });
   }
   return m as NativeModule;

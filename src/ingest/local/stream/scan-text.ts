@@ -7,92 +7,26 @@
  * family as they arrive (fold.ts). test/ingest-cases and test/stream-scan.test.ts hold it equal
  * to the reference.
  */
-import type { CallRow, UsageQuery } from '../../../model.js';
+import type { UsageQuery } from '../../../model.js';
 import { compareText } from '../../../util/compare-text.js';
 import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, objectArnHeadLength, scanIdentity } from '../../fold.js';
-import { attributedRole, countCoverage, FOLD_FLOOR, inWindow, normalTime, pieceCalls, roleFilterMatches, text, type CoverageCount, type DayPiece, type FileScan } from '../../reference.js';
+import {
+  attributedRole,
+  countCoverage,
+  FOLD_FLOOR,
+  inWindow,
+  normalTime,
+  pieceCalls,
+  roleFilterMatches,
+  text,
+  type CoverageCount,
+  type DayPiece,
+  type FileScan,
+} from '../../reference.js';
 import { FieldReader, type ReducedArns } from './field-reader.js';
 import { ABSENT, FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
 import type { FileShape } from '../discover.js';
-
-/** A `requestParameters` or `resources` value reduced for grouping, with its JSON. */
-interface Reduced<T> {
-  value: T;
-  json: string;
-}
-
-/** `reduce()` of the value with span id `id` (RAW - n), once per distinct value of the file. */
-function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce: () => T): Reduced<T> {
-  const n = RAW - id;
-  let hit = cache[n];
-  if (hit === undefined) {
-    const value = reduce();
-    hit = { value, json: JSON.stringify(value) };
-    if (n >= 0) cache[n] = hit;
-  }
-  return hit;
-}
-
-/**
- * What the records of one group (RecordIndex.groups: equal fields but for their time) share,
- * decoded from the group's first record: whether it counts as valid, its evidence of data
- * events, and once one of its records is in the window, its call group.
- */
-interface Group {
-  /** The eventSource when it is a string (a valid record), else null. */
-  source: string | null;
-  category: string | null;
-  data: boolean;
-  /** The role its records count for (reference.ts attributedRole), or undefined: they do not count. */
-  role: { roleArn: string; roleName: string } | undefined;
-  /** Resolved at the group's first record in the window: its call (null: not attributed). */
-  call: GroupCall | null | undefined;
-  /** The call row it last counted into, that row's object key (keyed calls), day (rollup) and the fold count then. */
-  row: CallRow | undefined;
-  rowKey: string | undefined;
-  rowDay: string;
-  rowFold: number;
-  /** The coverage entry it last counted into, and its day (rollup). */
-  covered: CoverageCount | undefined;
-  coveredDay: string;
-}
-
-/** The fields a call head reads (scanText's headOf): equal ids, equal heads. */
-const HEAD_FIELDS = [
-  FIELD['userIdentity.sessionContext.sessionIssuer.arn'], FIELD['userIdentity.sessionContext.sessionIssuer.userName'],
-  FIELD.eventSource, FIELD.eventName, FIELD.awsRegion, FIELD.recipientAccountId, FIELD['userIdentity.accountId'],
-  FIELD.eventCategory, FIELD.errorCode, FIELD['userIdentity.invokedBy'],
-];
-
-/** A call's fields but its parameters and resources, its key's JSON prefix, and its role name. */
-interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'> {
-  /** `JSON.stringify` of the fields in callKey order, without its closing bracket. */
-  json: string;
-  roleName: string | null;
-}
-
-/**
- * A group's call: its identity in the file's call map, the row's fields, and its role name. A
- * keyed call (its requestParameters' class leaves the S3 object key out: VALUE_KEY) is a call per
- * object its records read: each record's row is the call's with the record's key in its
- * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
- */
-interface GroupCall {
-  /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
-  key: string;
-  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
-  roleName: string | null;
-  keyed: boolean;
-  heads: string[];
-  others: string[];
-  /**
-   * The call's fold family (familyOf), for a keyed call whatever the key, when the call alone
-   * decides it (else worked out per row); undefined for a call without an object key.
-   */
-  familyId: string | undefined;
-  /** The depth a keyed call's keys fold to on arrival (`foldDepth`; Infinity: not folded). */
-  depth: number;
-}
+import { HEAD_FIELDS, reducedOnce, type CallHead, type Group, type GroupCall, type Reduced } from './group-state.js';
 
 /**
  * Scans one file's bytes with the native walker. Throws BadLogFileError when the walk refuses the
@@ -181,7 +115,18 @@ export function scanText(
     const invokedBy = text(f.value(FIELD['userIdentity.invokedBy']));
     // The group's identity within this file starts with the JSON of these fields (resolveCall).
     const json = JSON.stringify([roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy]);
-    return { json: json.slice(0, -1), roleArn, eventSource, eventName, awsRegion, recipientAccountId, eventCategory, errorCode, invokedBy, roleName: typeof name === 'string' ? name : null };
+    return {
+      json: json.slice(0, -1),
+      roleArn,
+      eventSource,
+      eventName,
+      awsRegion,
+      recipientAccountId,
+      eventCategory,
+      errorCode,
+      invokedBy,
+      roleName: typeof name === 'string' ? name : null,
+    };
   };
 
   /**
@@ -220,7 +165,16 @@ export function scanText(
       params: p.value,
       resourceArns: a.value.value,
     };
-    const call: GroupCall = { key: '', row, roleName: h.roleName, keyed: f.objectKey() !== undefined, heads: a.value.heads, others: a.value.others, familyId: undefined, depth: Infinity };
+    const call: GroupCall = {
+      key: '',
+      row,
+      roleName: h.roleName,
+      keyed: f.objectKey() !== undefined,
+      heads: a.value.heads,
+      others: a.value.others,
+      familyId: undefined,
+      depth: Infinity,
+    };
     const objectKey = p.value[FOLDED_PARAM];
     if (call.keyed) {
       // The family is the call's when nothing in it depends on the key: no request key is

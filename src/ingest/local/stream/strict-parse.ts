@@ -29,7 +29,20 @@ const ISSUER: Reads = { names: ['type', 'arn', 'userName'] };
 const SESSION: Reads = { names: ['sessionIssuer'], inner: { sessionIssuer: ISSUER } };
 const IDENTITY: Reads = { names: ['accountId', 'invokedBy', 'sessionContext'], inner: { sessionContext: SESSION } };
 const RECORD: Reads = {
-  names: ['eventTime', '@timestamp', 'eventType', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId', 'eventCategory', 'errorCode', 'userIdentity', 'requestParameters', 'resources'],
+  names: [
+    'eventTime',
+    '@timestamp',
+    'eventType',
+    'eventSource',
+    'eventName',
+    'awsRegion',
+    'recipientAccountId',
+    'eventCategory',
+    'errorCode',
+    'userIdentity',
+    'requestParameters',
+    'resources',
+  ],
   inner: { userIdentity: IDENTITY },
 };
 const WRAPPER: Reads = { names: ['Records'] };
@@ -59,7 +72,7 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
 
   /** i at an opening quote: the index after the closing one. */
   const string = (i: number): number => {
-    for (let j = i + 1; ; ) {
+    for (let j = i + 1; ;) {
       const c = at(j);
       if (c === 0x22) return j + 1;
       if (c < 0) fail('json', 'unterminated string', i);
