@@ -9,7 +9,7 @@ import { asList, grantedActions } from '../iam/expand.js';
 import { patternCovers } from '../iam/wildcard-patterns.js';
 import type { ActionId, Evidence, ObservabilityBasis, PolicyDocument, RoleGrant, RoleUsage, Statement, UnobservablePermission } from '../model.js';
 import { failSafeKeeps, grantOverlaps, type KeptPermission, type UnmappedKeep } from './fail-safe.js';
-import { observabilityBasis, seenDataResources, unobservedParts, type ObservabilityContext } from './observability.js';
+import { observabilityBasis, observedEverywhere, seenDataResources, unobservedParts, type ObservabilityContext } from './observability.js';
 import type { TrailSelection } from './trail-selectors.js';
 import { lastAccessedKeeps, type LastAccessedKeep, type LastAccessedReport } from '../iam/last-accessed.js';
 
@@ -136,7 +136,10 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       });
       continue;
     }
-    const parts = denied.has(action) ? undefined : unobservedParts(action, grantedPatterns(statements, action), observability);
+    const parts =
+      denied.has(action) || observedEverywhere(action, observability)
+        ? undefined
+        : unobservedParts(action, grantedPatterns(statements, action), observability);
     if (parts === undefined) unused.push(action);
     else unobservable.push({ action, reason: parts.reason, ...(parts.resources !== undefined ? { resources: parts.resources } : {}) });
   }

@@ -31,9 +31,17 @@ export const observabilityRules: readonly ObservabilityRule[] = table.rows.map((
 }));
 
 const byAction = new Map(observabilityRules.map((r) => [r.action.toLowerCase(), r]));
+/** Lower-cased action -> rule, for each action spelt as its rule is: the same answer without lower-casing. */
+const byCanonicalAction = new Map([...byAction.values()].map((r) => [r.action, r]));
+/** Actions known to have no rule (a `*` grant asks for ~22,000 of them). */
+const withoutRule = new Set<string>();
 
 export function observabilityRule(action: ActionId): ObservabilityRule | undefined {
-  return byAction.get(action.toLowerCase());
+  const exact = byCanonicalAction.get(action);
+  if (exact !== undefined || withoutRule.has(action)) return exact;
+  const rule = byAction.get(action.toLowerCase());
+  if (rule === undefined) withoutRule.add(action);
+  return rule;
 }
 
 /** Why an unused action cannot be called unused with this evidence, or undefined when it can. */
@@ -157,6 +165,15 @@ export function observabilityBasis(selection: TrailSelection | undefined, roleAr
 }
 
 /**
+ * True when `action` is observable wherever it is granted: without trail selectors, an action
+ * with no observability rule is a management event, which every trail logs. `unobservedParts` is
+ * then undefined whatever the patterns, so a caller may skip computing them.
+ */
+export function observedEverywhere(action: ActionId, ctx: ObservabilityContext): boolean {
+  return ctx.selection === undefined && observabilityRule(action) === undefined;
+}
+
+/**
  * Why `action` (granted on `patterns`) is not fully observable, and on which of the patterns:
  * undefined when every granted resource is logged (its absence from the logs then means unused).
  * Management actions are judged only against trail selectors (a trail logs all management events
@@ -167,6 +184,7 @@ export function unobservedParts(
   patterns: readonly string[],
   ctx: ObservabilityContext,
 ): { reason: string; resources?: string[] } | undefined {
+  if (observedEverywhere(action, ctx)) return undefined;
   const rule = observabilityRule(action);
   const selection = ctx.selection;
   if (selection?.unknown === true) {

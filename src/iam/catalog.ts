@@ -133,12 +133,14 @@ export function catalogFromData(data: CatalogData): IamCatalog {
     resources.set(service, new Map((data.resourceTypes[service] ?? []).map((r) => [r.key.toLowerCase(), r])));
   }
   const all = data.services.flatMap((s) => byService.get(s) ?? []);
+  // Canonical ids (what every stage passes) found without lower-casing; the same answer as `byId`.
+  const byCanonicalId = new Map([...byId.values()].map((a) => [a.id, a]));
   return {
     version: data.version,
     updatedAt: data.updatedAt,
     hasService: (prefix) => byService.has(prefix.toLowerCase()),
     services: () => data.services,
-    action: (id) => byId.get(id.toLowerCase()),
+    action: (id) => byCanonicalId.get(id) ?? byId.get(id.toLowerCase()),
     actionsForService: (prefix) => byService.get(prefix.toLowerCase()) ?? [],
     allActions: () => all,
     resourceType: (service, key) => resources.get(service.toLowerCase())?.get(key.toLowerCase()),
