@@ -112,14 +112,21 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
   const recentlyAccessed =
     lastAccessed === undefined
       ? []
-      : lastAccessedKeeps(lastAccessed.report, granted.filter((a) => !used.has(a) && !keptForUnmapped.has(a)), lastAccessed.days);
+      : lastAccessedKeeps(
+          lastAccessed.report,
+          granted.filter((a) => !used.has(a) && !keptForUnmapped.has(a)),
+          lastAccessed.days,
+        );
   const recent = new Set(recentlyAccessed.map((k) => k.action));
   const statements = identity.flatMap((d) => d.Statement);
   const observability: ObservabilityContext = {
     catalog,
     evidence,
     ...(input.trailSelection !== undefined ? { selection: input.trailSelection } : {}),
-    seen: seenDataResources(catalog, usage.used.map((u) => ({ action: catalog.action(u.action)?.id ?? u.action, resources: u.resources }))),
+    seen: seenDataResources(
+      catalog,
+      usage.used.map((u) => ({ action: catalog.action(u.action)?.id ?? u.action, resources: u.resources })),
+    ),
   };
   const unobservableParts: UnobservablePermission[] = [];
   for (const action of used) {
@@ -137,9 +144,7 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
       continue;
     }
     const parts =
-      denied.has(action) || observedEverywhere(action, observability)
-        ? undefined
-        : unobservedParts(action, grantedPatterns(statements, action), observability);
+      denied.has(action) || observedEverywhere(action, observability) ? undefined : unobservedParts(action, grantedPatterns(statements, action), observability);
     if (parts === undefined) unused.push(action);
     else unobservable.push({ action, reason: parts.reason, ...(parts.resources !== undefined ? { resources: parts.resources } : {}) });
   }
@@ -165,16 +170,8 @@ export function diffPermissions(input: DiffInput): PermissionDiff {
  * Whether the current identity policies (with the boundary) explain a successful call: the call
  * succeeded, so a conditional Allow's conditions held and a conditional Deny's did not.
  */
-export function isObservedCallAllowed(
-  identity: readonly PolicyDocument[],
-  boundary: PolicyDocument | undefined,
-  action: ActionId,
-  resource: string,
-): boolean {
-  return (
-    evaluate(identity, { action, resource }, { boundary, allowConditions: 'assume-met', denyConditions: 'assume-unmet' })
-      .decision === 'allowed'
-  );
+export function isObservedCallAllowed(identity: readonly PolicyDocument[], boundary: PolicyDocument | undefined, action: ActionId, resource: string): boolean {
+  return evaluate(identity, { action, resource }, { boundary, allowConditions: 'assume-met', denyConditions: 'assume-unmet' }).decision === 'allowed';
 }
 
 /**
@@ -183,12 +180,7 @@ export function isObservedCallAllowed(
  * and are allowed (boundary and Denies counted). Proposing these instead of `pattern` keeps what
  * the role could do there and never widens past today's grant. Sorted; empty when none.
  */
-export function grantedPartsOf(
-  identity: readonly PolicyDocument[],
-  boundary: PolicyDocument | undefined,
-  action: ActionId,
-  pattern: string,
-): string[] {
+export function grantedPartsOf(identity: readonly PolicyDocument[], boundary: PolicyDocument | undefined, action: ActionId, pattern: string): string[] {
   const parts = new Set<string>();
   for (const document of identity) {
     for (const s of document.Statement) {

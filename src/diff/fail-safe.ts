@@ -35,11 +35,15 @@ interface Grant {
 
 function allowedToday(grant: Grant, action: ActionId, resource: string): boolean {
   return (
-    evaluate(grant.identity, { action, resource }, {
-      boundary: grant.boundary,
-      allowConditions: 'assume-met',
-      denyConditions: 'assume-unmet',
-    }).decision === 'allowed'
+    evaluate(
+      grant.identity,
+      { action, resource },
+      {
+        boundary: grant.boundary,
+        allowConditions: 'assume-met',
+        denyConditions: 'assume-unmet',
+      },
+    ).decision === 'allowed'
   );
 }
 
@@ -86,7 +90,12 @@ function namedScope(catalog: IamCatalog, grant: Grant, action: ActionId, named: 
   return allowed.length === matching.length ? [...new Set(allowed)].sort(compareText) : [];
 }
 
-function keepForUnmapped(catalog: IamCatalog, grant: Grant, granted: readonly ActionId[], call: UnmappedCall): {
+function keepForUnmapped(
+  catalog: IamCatalog,
+  grant: Grant,
+  granted: readonly ActionId[],
+  call: UnmappedCall,
+): {
   keep: UnmappedKeep;
   kept: KeptPermission[];
 } {
@@ -183,9 +192,7 @@ function unresolvedOf(
 ): { resource: string; calls: string[]; count: number }[] {
   const out = [...(recorded ?? [])];
   if (resources.includes('*') && (catalog.action(action)?.resourceTypes.length ?? 0) > 0) {
-    const calls = usage.calls
-      .filter((c) => c.actions.includes(action) && c.resources.includes('*'))
-      .map((c) => `${c.eventSource} ${c.eventName}`);
+    const calls = usage.calls.filter((c) => c.actions.includes(action) && c.resources.includes('*')).map((c) => `${c.eventSource} ${c.eventName}`);
     out.push({ resource: '*', calls: [...new Set(calls)].sort(compareText), count });
   }
   return out;

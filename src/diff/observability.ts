@@ -127,7 +127,8 @@ export interface ObservabilityContext {
 }
 
 /** The reason every data-event permission is kept with when a store's selectors could not be read. */
-export const EVENT_DATA_STORE_SELECTORS_UNKNOWN = 'event data store selectors unknown (cloudtrail:GetEventDataStore was denied): its data events may not be collected';
+export const EVENT_DATA_STORE_SELECTORS_UNKNOWN =
+  'event data store selectors unknown (cloudtrail:GetEventDataStore was denied): its data events may not be collected';
 
 /**
  * Where an event data store's reach leaves the role's calls out of the evidence: a store of its
@@ -143,7 +144,9 @@ export function eventDataStoreNotes(selection: TrailSelection, roleArn: string |
   }
   const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn ?? '')?.[1];
   if (selection.organization !== true && arn !== null && roleAccount !== undefined && roleAccount !== arn[2]) {
-    notes.push(`the event data store is not organization-enabled and belongs to account ${arn[2]}: it holds no events of account ${roleAccount}, where the role is`);
+    notes.push(
+      `the event data store is not organization-enabled and belongs to account ${arn[2]}: it holds no events of account ${roleAccount}, where the role is`,
+    );
   }
   return notes;
 }

@@ -86,7 +86,8 @@ export function parseTrailConfig(json: unknown, source: string): TrailSelection 
       if (typeof t['TrailARN'] === 'string') trail = t['TrailARN'];
       continue;
     }
-    if (!('EventSelectors' in d) && !('AdvancedEventSelectors' in d)) fail(source, 'no EventSelectors or AdvancedEventSelectors (is it get-event-selectors output?)');
+    if (!('EventSelectors' in d) && !('AdvancedEventSelectors' in d))
+      fail(source, 'no EventSelectors or AdvancedEventSelectors (is it get-event-selectors output?)');
     if (selection !== undefined) fail(source, 'two get-event-selectors outputs; pass one trail');
     selection = parseSelectors(d, source);
     if (typeof d['TrailARN'] === 'string') trail = d['TrailARN'];
@@ -112,7 +113,8 @@ function parseSelectors(d: Record<string, unknown>, source: string): TrailSelect
   const basic = basicRaw.map((raw, i): BasicSelector => {
     const s = (raw ?? {}) as Record<string, unknown>;
     const rw = s['ReadWriteType'] ?? 'All';
-    if (rw !== 'ReadOnly' && rw !== 'WriteOnly' && rw !== 'All') fail(source, `EventSelectors[${i}].ReadWriteType ${String(rw)} is not ReadOnly, WriteOnly or All`);
+    if (rw !== 'ReadOnly' && rw !== 'WriteOnly' && rw !== 'All')
+      fail(source, `EventSelectors[${i}].ReadWriteType ${String(rw)} is not ReadOnly, WriteOnly or All`);
     const resources = s['DataResources'] ?? [];
     if (!Array.isArray(resources)) fail(source, `EventSelectors[${i}].DataResources is not a list`);
     return {

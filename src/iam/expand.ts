@@ -13,7 +13,10 @@ export function wildcardRegExp(pattern: string, caseInsensitive: boolean): RegEx
   const cacheKey = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let re = regexCache.get(cacheKey);
   if (re === undefined) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
     regexCache.set(cacheKey, re);
   }
@@ -37,34 +40,37 @@ export function expandActionPattern(catalog: IamCatalog, pattern: string): Actio
   if (colon < 0) return [];
   const service = pattern.slice(0, colon);
   const name = pattern.slice(colon + 1);
-  const services = /[*?]/.test(service)
-    ? catalog.services().filter((s) => wildcardRegExp(service, true).test(s))
-    : [service];
+  const services = /[*?]/.test(service) ? catalog.services().filter((s) => wildcardRegExp(service, true).test(s)) : [service];
   if (!/[*?]/.test(name) && services.length === 1) {
     const exact = catalog.action(pattern);
     return exact ? [exact.id] : [];
   }
   const re = wildcardRegExp(name, true);
-  return services.flatMap((s) => catalog.actionsForService(s).filter((a) => re.test(a.name)).map((a) => a.id));
+  return services.flatMap((s) =>
+    catalog
+      .actionsForService(s)
+      .filter((a) => re.test(a.name))
+      .map((a) => a.id),
+  );
 }
 
 /** The concrete actions a statement's Action or NotAction covers (ignoring resources). */
 export function statementActionSet(catalog: IamCatalog, statement: Statement): Set<ActionId> {
   if (statement.NotAction !== undefined) {
     const excluded = new Set(asList(statement.NotAction).flatMap((p) => expandActionPattern(catalog, p)));
-    return new Set(catalog.allActions().map((a) => a.id).filter((id) => !excluded.has(id)));
+    return new Set(
+      catalog
+        .allActions()
+        .map((a) => a.id)
+        .filter((id) => !excluded.has(id)),
+    );
   }
   return new Set(asList(statement.Action).flatMap((p) => expandActionPattern(catalog, p)));
 }
 
 /** True when a Deny applies to every resource with no condition: it removes the action outright. */
 export function isBlanketDeny(statement: Statement): boolean {
-  return (
-    statement.Effect === 'Deny' &&
-    statement.Condition === undefined &&
-    statement.NotResource === undefined &&
-    asList(statement.Resource).includes('*')
-  );
+  return statement.Effect === 'Deny' && statement.Condition === undefined && statement.NotResource === undefined && asList(statement.Resource).includes('*');
 }
 
 function allowedBy(catalog: IamCatalog, statements: readonly Statement[]): Set<ActionId> {

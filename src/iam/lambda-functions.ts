@@ -33,9 +33,7 @@ export interface FunctionResolution {
   sharingKnown: boolean;
 }
 
-const functionSchema = z
-  .object({ FunctionName: z.string(), FunctionArn: z.string(), Role: z.string(), Runtime: z.string().optional() })
-  .loose();
+const functionSchema = z.object({ FunctionName: z.string(), FunctionArn: z.string(), Role: z.string(), Runtime: z.string().optional() }).loose();
 const listSchema = z.object({ Functions: z.array(functionSchema) }).loose();
 
 const FUNCTION_ARN = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:([^:]+)(?::[^:]+)?$/;

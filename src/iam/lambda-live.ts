@@ -3,12 +3,7 @@
  * the role, then ListFunctions to name the other functions sharing it. Listing is best effort: a
  * caller allowed only lambda:GetFunctionConfiguration still gets the role, with `sharingKnown: false`.
  */
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  paginateListFunctions,
-  type LambdaClientConfig,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, paginateListFunctions, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { upstreamError } from '../aws/errors.js';
 import { InputError, ToolError, UpstreamError } from '../errors.js';
 import { functionsUsingRole, lambdaFunction, type FunctionResolution, type LambdaFunction } from './lambda-functions.js';
@@ -47,7 +42,10 @@ export async function resolveFunctionLive(client: LambdaClient, nameOrArn: strin
     const translated = upstreamError(`Lambda GetFunctionConfiguration ${nameOrArn}`, error);
     const hint = `${translated.hint ?? 'check credentials and region'}; or pass --lambda FILE from \`aws lambda list-functions\``;
     if (name === 'AccessDeniedException') {
-      throw new UpstreamError(translated.message, { cause: error, hint: 'the caller needs lambda:GetFunctionConfiguration, or pass --lambda FILE from `aws lambda list-functions`' });
+      throw new UpstreamError(translated.message, {
+        cause: error,
+        hint: 'the caller needs lambda:GetFunctionConfiguration, or pass --lambda FILE from `aws lambda list-functions`',
+      });
     }
     throw translated instanceof UpstreamError ? new UpstreamError(translated.message, { cause: error, hint }) : translated;
   }

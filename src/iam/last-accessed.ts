@@ -11,11 +11,7 @@
  * and live IAM (GenerateServiceLastAccessedDetails with ACTION_LEVEL granularity, polled
  * GetServiceLastAccessedDetails, bounded concurrency). `lastAccessedKeeps` is the pure rule.
  */
-import {
-  GenerateServiceLastAccessedDetailsCommand,
-  GetServiceLastAccessedDetailsCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { callAws } from '../aws/errors.js';
@@ -50,7 +46,6 @@ export interface LastAccessedReport {
   /** Where it came from, for messages: a file path or `live IAM`. */
   origin: string;
 }
-
 
 type Json = Record<string, unknown>;
 

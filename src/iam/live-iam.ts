@@ -32,7 +32,11 @@ function plain(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(plain);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '$metadata').map(([k, v]) => [k, plain(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== '$metadata')
+        .map(([k, v]) => [k, plain(v)]),
+    );
   }
   return value;
 }
@@ -77,9 +81,7 @@ async function defaultVersion(client: IAMClient, policyArn: string): Promise<Jso
   const policy = await callAws('iam:GetPolicy', () => client.send(new GetPolicyCommand({ PolicyArn: policyArn })));
   const versionId = policy.Policy?.DefaultVersionId;
   if (versionId === undefined) throw new UpstreamError(`iam:GetPolicy ${policyArn}: no DefaultVersionId`);
-  const version = await callAws('iam:GetPolicyVersion', () =>
-    client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })),
-  );
+  const version = await callAws('iam:GetPolicyVersion', () => client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })));
   return {
     PolicyName: policy.Policy?.PolicyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1),
     Arn: policyArn,
@@ -123,9 +125,7 @@ export async function readRoleIam(client: IAMClient, nameOrArn: string): Promise
       client.send(new ListRolePoliciesCommand({ RoleName: roleName, ...(marker !== undefined ? { Marker: marker } : {}) })),
     );
     for (const policyName of page.PolicyNames ?? []) {
-      const doc = await callAws('iam:GetRolePolicy', () =>
-        client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
-      );
+      const doc = await callAws('iam:GetRolePolicy', () => client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
       inline.push({ PolicyName: policyName, PolicyDocument: doc.PolicyDocument });
     }
     marker = page.IsTruncated === true ? page.Marker : undefined;
