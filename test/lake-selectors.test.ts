@@ -5,6 +5,7 @@
  * the store's events can show as used. Through the in-process CLI with the CloudTrail client mocked
  * (StartQuery, GetQueryResults, GetEventDataStore); proposals checked with iam-simulate.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,29 +200,76 @@ describe('minimize --lake reads the event data store selectors', () => {
     expect(await allowed(plan, 's3:PutObject', 'arn:aws:s3:::bucket-a/daily/7.csv')).toBe(false);
   });
 
-  it('GetEventDataStore denied: every data-event permission kept with the reason and a count, one warning line with the fix', async () => {
-    lakeHolds(events(true));
+  const denied = () =>
     ct.on(GetEventDataStoreCommand).rejects(
       Object.assign(new Error('User: arn:aws:sts::111122223333:assumed-role/ci/s is not authorized to perform: cloudtrail:GetEventDataStore'), {
         name: 'AccessDeniedException',
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const { plan, err } = await minimize();
+
+  it('GetEventDataStore denied: refused (exit 3) naming the store and the fix, before any query, no proposal and no --out file', async () => {
+    lakeHolds(events(true));
+    denied();
+    const out = join(dir, 'refused.json');
+    const r = await runCli([...base(), '--format', 'json', '--out', out]);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toBe('');
+    const lines = r.err.split('\n').filter((l) => l.startsWith('iamtrim: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`--lake ${EDS_ID}: cloudtrail:GetEventDataStore was denied`);
+    expect(r.err).toMatch(/hint: grant cloudtrail:GetEventDataStore, or pass --trail-config FILE with `aws cloudtrail get-event-data-store/);
+    expect(r.err).toContain('--allow-partial-window');
+    expect(r.err).not.toMatch(/^\s+at /m);
+    expect(ct.commandCalls(StartQueryCommand)).toHaveLength(0);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('refused'))).toEqual([]);
+  });
+
+  it('GetEventDataStore denied: drift --lake is refused the same way (exit 3), writing no report', async () => {
+    lakeHolds(events(true));
+    denied();
+    const out = join(dir, 'drift-refused');
+    const r = await runCli([
+      'drift',
+      '--lake',
+      EDS_ID,
+      '--region',
+      'us-east-1',
+      '--iam',
+      join(dir, 'iam.json'),
+      '--end',
+      '2026-03-01T00:00:00Z',
+      '--days',
+      '28',
+      '--out',
+      out,
+      '--no-history',
+    ]);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`--lake ${EDS_ID}: cloudtrail:GetEventDataStore was denied`);
+    expect(r.err).not.toContain('--allow-partial-window');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('GetEventDataStore denied with --allow-partial-window: every data-event permission kept with the reason and a count, one warning line with the fix', async () => {
+    lakeHolds(events(true));
+    denied();
+    const { plan, err } = await minimize(['--allow-partial-window']);
     expect(plan.observability.selectorsUnknown).toBe(true);
     expect(reasonOf(plan, 's3:PutObject')?.reason).toMatch(/^event data store selectors unknown/);
     expect(plan.observability.partlyUnobservable).toEqual([
       expect.objectContaining({ action: 's3:GetObject', resources: ['arn:aws:s3:::bucket-a/*', 'arn:aws:s3:::bucket-b/*'] }),
     ]);
-    // Management events are judged as without selectors.
+    // Management events are judged as without selectors: the user accepted partial evidence.
     expect(plan.unused).toContain('sqs:DeleteQueue');
     const warnings = err.split('\n').filter((l) => l.includes('GetEventDataStore'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: .*grant cloudtrail:GetEventDataStore, or pass --trail-config FILE/);
+    expect(warnings[0]).toMatch(/^warning: .*management events are judged as collected.*grant cloudtrail:GetEventDataStore, or pass --trail-config FILE/);
     expect(await allowed(plan, 's3:PutObject', 'arn:aws:s3:::bucket-a/new-key')).toBe(true);
     expect(await allowed(plan, 's3:GetObject', 'arn:aws:s3:::bucket-a/other/key')).toBe(true);
 
-    const text = await runCli(base());
+    const text = await runCli([...base(), '--allow-partial-window']);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^\s+1\s+event data store selectors unknown/m);
     expect(text.out).toContain('s3:GetObject on arn:aws:s3:::bucket-a/*, arn:aws:s3:::bucket-b/*');

@@ -40,7 +40,7 @@ export function addProposalOptions(command: Command): Command {
     .option('--allow-empty', 'propose even with no events in the window (removes every permission)')
     .option(
       '--allow-partial-window',
-      'propose even when the logs miss part of the window (its edges, days inside it) or are from another account than the role (see docs/errors.md)',
+      "propose even when the logs miss part of the window (its edges, days inside it), are from another account than the role, or --lake's event data store selectors cannot be read (see docs/errors.md)",
     )
     .option(
       '--last-accessed <file|dir|live>',
@@ -126,7 +126,10 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     opts.lastAccessed === undefined
       ? undefined
       : { report: await buildLastAccessed(opts.lastAccessed, findRole(iam, target.role), opts, ctx.io.env), days: opts.lastAccessedDays };
-  const trailSelection = await buildTrailSelection(opts, ctx.io);
+  const trailSelection = await buildTrailSelection(
+    { ...opts, partialHint: '; --allow-partial-window proposes anyway, keeping every data-event permission' },
+    ctx.io,
+  );
   const grant = findRole(iam, target.role);
   const sharing = new Set([grant.arn]);
   for (const p of grant.policies) for (const arn of p.attachedTo ?? []) if (iam.roles.some((r) => r.arn === arn)) sharing.add(arn);

@@ -149,9 +149,11 @@ export async function buildLastAccessedAll(
  * The trail's event selectors for `--trail-config FILE` (aws cloudtrail get-event-selectors output,
  * or get-event-data-store output) or `--trail NAME|ARN` (GetTrail and GetEventSelectors with the AWS
  * flags); with `--lake` and neither, the event data store's own (GetEventDataStore); else undefined.
+ * A denied GetEventDataStore is refused (exit 3) unless `allowPartialWindow` (minimize's and pr's
+ * `--allow-partial-window`; `partialHint` names it in the hint), which keeps every data-event permission.
  */
 export async function buildTrailSelection(
-  options: AwsFlagOptions & { trailConfig?: string; trail?: string; lake?: string },
+  options: AwsFlagOptions & { trailConfig?: string; trail?: string; lake?: string; allowPartialWindow?: boolean; partialHint?: string },
   io: Pick<RunIo, 'env' | 'err'>,
 ): Promise<TrailSelection | undefined> {
   if (options.trailConfig !== undefined && options.trail !== undefined) {
@@ -198,8 +200,17 @@ export async function buildTrailSelection(
     const lake = options.lake ?? '';
     const selection = await (await import('../diff/event-data-store-selectors-live.js')).readLiveEventDataStoreSelection(client, lake);
     if (selection.unknown === true) {
+      // Unknown selectors: the store may leave out data events or management event sources, so an
+      // action it holds no event of is not evidence of non-use (missing evidence is never unused).
+      const fix = `grant cloudtrail:GetEventDataStore, or pass --trail-config FILE with \`aws cloudtrail get-event-data-store --event-data-store ${lake}\` output`;
+      if (options.allowPartialWindow !== true) {
+        throw new InputError(
+          `--lake ${lake}: cloudtrail:GetEventDataStore was denied, so the event data store's selectors are unknown (it may not collect data events or some management event sources); no policy is proposed from partial evidence`,
+          { hint: `${fix}${options.partialHint ?? ''}` },
+        );
+      }
       io.err(
-        `warning: cloudtrail:GetEventDataStore was denied for ${lake}: its selectors are unknown, so every data-event permission is kept (see "event data store selectors unknown"); grant cloudtrail:GetEventDataStore, or pass --trail-config FILE with \`aws cloudtrail get-event-data-store --event-data-store ${lake}\` output\n`,
+        `warning: cloudtrail:GetEventDataStore was denied for ${lake}: its selectors are unknown, so every data-event permission is kept (see "event data store selectors unknown") and management events are judged as collected (--allow-partial-window); ${fix}\n`,
       );
     }
     return selection;
