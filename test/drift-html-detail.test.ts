@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main } from '../src/cli/main.js';
+import { loadCatalog } from '../src/iam/catalog.js';
+import { count } from '../src/render/format.js';
 import type { DriftReport } from '../src/drift/report.js';
 import risks from '../src/drift/data/risk.json' with { type: 'json' };
 import { ARTEFACTS, findChromium, pngSize } from './drift-helpers.js';
@@ -361,7 +363,7 @@ describe('report.md: the same detail, compactly, after three runs', () => {
     expect(markdown.split(reason)).toHaveLength(2);
     expect(markdown.indexOf(reason)).toBeLessThan(markdown.indexOf('### 111111111111/policy-writer'));
     const admin = /### 222222222222\/admin\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
-    const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more\./.exec(admin);
+    const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more entries \(service:\* stands for all of a service's unused actions\)\./.exec(admin);
     expect(star, admin.slice(0, 400)).not.toBeNull();
     // The admin role used one action of its `*`: every unused one (granted minus used minus unobservable) is behind it; 8 shown.
     const admin1 = report.roles.find((r) => r.name === 'admin');
@@ -369,8 +371,35 @@ describe('report.md: the same detail, compactly, after three runs', () => {
     expect(Number((star?.[1] ?? '0').replace(/,/g, ''))).toBe((admin1?.granted ?? 0) - 1 - (admin1?.unobservable ?? 0));
     expect(star?.[2]).not.toContain('logs:DescribeLogGroups');
     // NotAction iam:*: the actions behind it are listed, none of them iam.
-    const notAction = /granted as `NotAction iam:\*`, [\d,]+ unused actions: ([^.]+) and [\d,]+ more\./.exec(markdown)?.[1] ?? '';
+    const notAction = /granted as `NotAction iam:\*`, [\d,]+ unused actions: (.+?) and [\d,]+ more entries \(/.exec(markdown)?.[1] ?? '';
     expect(notAction.split(', ')).toHaveLength(8);
     expect(notAction).not.toContain('`iam:');
+  });
+
+  it('says what "and N more" counts: entries of the compacted list, each `service:*` all of a service\'s actions (catalogue)', async () => {
+    const catalog = await loadCatalog();
+    const admin = /### 222222222222\/admin\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
+    const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more entries \(/.exec(admin);
+    const stated = Number((star?.[1] ?? '0').replace(/,/g, ''));
+    const hidden = Number((star?.[3] ?? '0').replace(/,/g, ''));
+    const shown = (star?.[2] ?? '').split(', ').map((c) => c.slice(1, -1));
+    // `*` grants the whole catalogue; admin called only logs:DescribeLogGroups, and the actions
+    // CloudTrail cannot show are counted apart (unobservable), so the rest is unused.
+    const admin1 = report.roles.find((r) => r.name === 'admin');
+    const unobservable = admin1?.unobservable ?? -1;
+    expect(admin1?.granted).toBe(catalog.allActions().length);
+    expect(stated).toBe(catalog.allActions().length - 1 - unobservable);
+    // The number after "and" counts entries of the compacted list (report.json keeps it whole), not
+    // actions: expanding every entry through the catalogue gives exactly the stated unused actions.
+    const entries = admin1?.unusedActions ?? [];
+    expect(entries.slice(0, 8)).toEqual(shown);
+    expect(hidden).toBe(entries.length - 8);
+    const expanded = entries.flatMap((e) => (e.endsWith(':*') ? catalog.actionsForService(e.slice(0, -2)).map((a) => a.id) : [e]));
+    expect(expanded).toHaveLength(stated);
+    expect(new Set(expanded).size).toBe(stated);
+    expect(expanded).not.toContain('logs:DescribeLogGroups');
+    expect(hidden).toBeLessThan(stated - 8);
+    // report.html says the same, in the same units (it shows 10 entries).
+    expect(rowsOf(page, 'admin').detail).toContain(`and ${count(entries.length - 10)} more entries (service:* stands for all of a service&#39;s unused actions)`);
   });
 });

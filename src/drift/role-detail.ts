@@ -4,6 +4,7 @@
  * both renderers show the same lists, cut to their own length.
  */
 import { wildcardRegExp } from '../iam/expand.js';
+import { count } from '../util/count.js';
 import type { DriftRole, UsedAction } from './report.js';
 import type { RiskFinding } from './risk.js';
 
@@ -32,4 +33,19 @@ export function riskActions(role: DriftRole, finding: RiskFinding): { patterns: 
   const wildcard = finding.unused.some((p) => p === '*' || p.endsWith(':*') || p.startsWith('NotAction '));
   if (!wildcard) return { patterns: null, actions: finding.unused };
   return { patterns: finding.unused, actions: role.unusedActions.filter((a) => finding.unused.some((p) => coveredBy(a, p))) };
+}
+
+/**
+ * What follows a cut list of a role's detail, in both formats: `and N more` with what N counts.
+ * Unused-action lists are compacted (a service whose every action is unused is one `service:*`
+ * entry), so there N counts entries, not actions, and the text says so; a list without `service:*`
+ * counts actions (or, for `noun` 'pattern', the granted patterns). '' when nothing is cut.
+ */
+export function andMore(items: readonly string[], shown: number, noun: 'action' | 'pattern' = 'action'): string {
+  const hidden = items.length - shown;
+  if (hidden <= 0) return '';
+  if (noun === 'action' && items.some((a) => a.endsWith(':*'))) {
+    return ` and ${count(hidden)} more ${hidden === 1 ? 'entry' : 'entries'} (service:* stands for all of a service's unused actions)`;
+  }
+  return ` and ${count(hidden)} more ${hidden === 1 ? noun : `${noun}s`}`;
 }

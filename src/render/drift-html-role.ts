@@ -7,7 +7,7 @@
  */
 import type { DriftRole } from '../drift/report.js';
 import type { RiskFinding } from '../drift/risk.js';
-import { riskActions, usedByLastCall } from '../drift/role-detail.js';
+import { andMore, riskActions, usedByLastCall } from '../drift/role-detail.js';
 import { escapeHtml, sparkline } from './drift-html-chart.js';
 import { count, plural } from './format.js';
 
@@ -39,33 +39,27 @@ export const COLGROUP =
   '<colgroup><col style="width:44px"><col><col style="width:92px"><col style="width:72px"><col style="width:64px"><col style="width:72px">' +
   '<col style="width:72px"><col style="width:104px"><col style="width:190px"><col style="width:64px"><col style="width:100px"><col style="width:110px"></colgroup>';
 
-/** `a, b, c and 7 more`, each item already HTML. */
-function capped(items: readonly string[], shown: number): string {
-  const head = items.slice(0, shown).join(', ');
-  return items.length > shown ? `${head} and ${count(items.length - shown)} more` : head;
-}
-
-/** `<code>a, b, c</code> and 7 more`: one element for the list keeps 500 roles' lists small. */
-function codeList(items: readonly string[], shown: number): string {
-  const head = `<code>${escapeHtml(items.slice(0, shown).join(', '))}</code>`;
-  return items.length > shown ? `${head} and ${count(items.length - shown)} more` : head;
+/** `<code>a, b, c</code> and 7 more actions`: one element for the list keeps 500 roles' lists small. */
+function codeList(items: readonly string[], shown: number, noun: 'action' | 'pattern' = 'action'): string {
+  return `<code>${escapeHtml(items.slice(0, shown).join(', '))}</code>${escapeHtml(andMore(items, shown, noun))}`;
 }
 
 /** Used actions, most recent call first (then by name), each with the day of its last call. */
 function usedHtml(role: DriftRole): string {
   if (role.usedLastSeen.length === 0) return `<p class="used-actions"><b>Used</b>: none in the window.</p>`;
-  const items = usedByLastCall(role).map(
+  const used = usedByLastCall(role);
+  const items = used.slice(0, USED_SHOWN).map(
     (u) =>
       `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
   );
-  return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${capped(items, USED_SHOWN)}</p>`;
+  return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${items.join(', ')}${escapeHtml(andMore(used.map((u) => u.action), USED_SHOWN))}</p>`;
 }
 
 /** A finding's concrete unused actions; for a wildcard rule the pattern and the unused actions behind it. */
 function riskActionsHtml(role: DriftRole, finding: RiskFinding): string {
   const { patterns, actions } = riskActions(role, finding);
   if (patterns === null) return `Unused: ${codeList(actions, RISK_ACTIONS_SHOWN)}`;
-  return `Granted as ${codeList(patterns, RISK_ACTIONS_SHOWN)}, ${escapeHtml(plural(finding.unusedCount, 'unused action'))}: ${codeList(actions, RISK_ACTIONS_SHOWN)}`;
+  return `Granted as ${codeList(patterns, RISK_ACTIONS_SHOWN, 'pattern')}, ${escapeHtml(plural(finding.unusedCount, 'unused action'))}: ${codeList(actions, RISK_ACTIONS_SHOWN)}`;
 }
 
 /** Each risky unused permission: its rule, severity and category, the reason, and the actions. */

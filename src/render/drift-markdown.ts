@@ -7,7 +7,7 @@ import { count, plural } from './format.js';
 import { compareText } from '../util/compare-text.js';
 import { renderServerlessMarkdown } from '../drift/lambda-drift.js';
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
-import { riskActions, usedByLastCall } from '../drift/role-detail.js';
+import { andMore, riskActions, usedByLastCall } from '../drift/role-detail.js';
 
 /** Rows of the ranked role table; the rest is in report.json. */
 export const MARKDOWN_ROLE_ROWS = 40;
@@ -28,6 +28,12 @@ function list(items: readonly string[], limit = LIST_ITEMS): string {
   if (items.length === 0) return '—';
   const shown = items.slice(0, limit).map(code).join(', ');
   return items.length > limit ? `${shown} and ${count(items.length - limit)} more` : shown;
+}
+
+/** A role's actions (or granted patterns), cut, saying what the rest counts. */
+function actionList(items: readonly string[], limit: number, noun: 'action' | 'pattern' = 'action'): string {
+  if (items.length === 0) return '—';
+  return `${items.slice(0, limit).map(code).join(', ')}${andMore(items, limit, noun)}`;
 }
 
 function lastActivity(role: DriftRole): string {
@@ -55,7 +61,7 @@ function usedText(role: DriftRole): string {
     .slice(0, USED_ITEMS)
     .map((u) => `${code(u.action)} (${u.lastSeen.slice(0, 10) || 'no call recorded'})`)
     .join(', ');
-  return used.length > USED_ITEMS ? `${shown} and ${count(used.length - USED_ITEMS)} more` : shown;
+  return `${shown}${andMore(used.map((u) => u.action), USED_ITEMS)}`;
 }
 
 /** Under a role table: each listed role's used actions, so a reviewer sees what it needs before what it does not. */
@@ -246,8 +252,8 @@ export function renderDriftMarkdown(report: DriftReport): string {
       const { patterns, actions } = riskActions(role, f);
       const concrete =
         patterns === null
-          ? list(actions, RISK_ITEMS)
-          : `granted as ${list(patterns, RISK_ITEMS)}, ${plural(f.unusedCount, 'unused action')}: ${list(actions, RISK_ITEMS)}`;
+          ? actionList(actions, RISK_ITEMS)
+          : `granted as ${actionList(patterns, RISK_ITEMS, 'pattern')}, ${plural(f.unusedCount, 'unused action')}: ${actionList(actions, RISK_ITEMS)}`;
       lines.push(`- **${f.rule}** (${f.category}, ${f.severity}): ${concrete}.${explained.has(f.rule) ? '' : ` ${f.reason}.`}`);
       explained.add(f.rule);
     }

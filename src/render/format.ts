@@ -1,9 +1,8 @@
 /** Small, locale-independent formatting helpers shared by the text renderers. */
 
-/** `12480` -> `12,480`, the same on every machine. */
-export function count(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+import { count } from '../util/count.js';
+
+export { count };
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
