@@ -363,7 +363,10 @@ describe('report.md: the same detail, compactly, after three runs', () => {
     expect(markdown.split(reason)).toHaveLength(2);
     expect(markdown.indexOf(reason)).toBeLessThan(markdown.indexOf('### 111111111111/policy-writer'));
     const admin = /### 222222222222\/admin\n\n([\s\S]*?)\n\n/.exec(markdown)?.[1] ?? '';
-    const star = /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more entries \(service:\* stands for all of a service's unused actions\)\./.exec(admin);
+    const star =
+      /granted as `\*`, ([\d,]+) unused actions: ((?:`[^`]+`, ){7}`[^`]+`) and ([\d,]+) more entries \(service:\* stands for all of a service's unused actions\)\./.exec(
+        admin,
+      );
     expect(star, admin.slice(0, 400)).not.toBeNull();
     // The admin role used one action of its `*`: every unused one (granted minus used minus unobservable) is behind it; 8 shown.
     const admin1 = report.roles.find((r) => r.name === 'admin');
@@ -400,6 +403,8 @@ describe('report.md: the same detail, compactly, after three runs', () => {
     expect(expanded).not.toContain('logs:DescribeLogGroups');
     expect(hidden).toBeLessThan(stated - 8);
     // report.html says the same, in the same units (it shows 10 entries).
-    expect(rowsOf(page, 'admin').detail).toContain(`and ${count(entries.length - 10)} more entries (service:* stands for all of a service&#39;s unused actions)`);
+    expect(rowsOf(page, 'admin').detail).toContain(
+      `and ${count(entries.length - 10)} more entries (service:* stands for all of a service&#39;s unused actions)`,
+    );
   });
 });

@@ -48,11 +48,17 @@ function codeList(items: readonly string[], shown: number, noun: 'action' | 'pat
 function usedHtml(role: DriftRole): string {
   if (role.usedLastSeen.length === 0) return `<p class="used-actions"><b>Used</b>: none in the window.</p>`;
   const used = usedByLastCall(role);
-  const items = used.slice(0, USED_SHOWN).map(
-    (u) =>
-      `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
+  const items = used
+    .slice(0, USED_SHOWN)
+    .map(
+      (u) =>
+        `<code>${escapeHtml(u.action)}</code> <span class="seen" title="${escapeHtml(`${count(u.count)} successful call(s), last ${u.lastSeen}`)}">${escapeHtml(u.lastSeen.slice(0, 10) || 'unknown')}</span>`,
+    );
+  const more = andMore(
+    used.map((u) => u.action),
+    USED_SHOWN,
   );
-  return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${items.join(', ')}${escapeHtml(andMore(used.map((u) => u.action), USED_SHOWN))}</p>`;
+  return `<p class="used-actions"><b>Used (${count(role.usedLastSeen.length)}, last call first)</b>: ${items.join(', ')}${escapeHtml(more)}</p>`;
 }
 
 /** A finding's concrete unused actions; for a wildcard rule the pattern and the unused actions behind it. */

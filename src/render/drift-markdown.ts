@@ -61,7 +61,8 @@ function usedText(role: DriftRole): string {
     .slice(0, USED_ITEMS)
     .map((u) => `${code(u.action)} (${u.lastSeen.slice(0, 10) || 'no call recorded'})`)
     .join(', ');
-  return `${shown}${andMore(used.map((u) => u.action), USED_ITEMS)}`;
+  const actions = used.map((u) => u.action);
+  return `${shown}${andMore(actions, USED_ITEMS)}`;
 }
 
 /** Under a role table: each listed role's used actions, so a reviewer sees what it needs before what it does not. */
