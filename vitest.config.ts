@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -14,6 +15,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One worker per core. Vitest's default leaves a core to its main process, which only waits:
+    // on 2 cores that ran the files one at a time (210 s against 108 s for the suite).
+    maxWorkers: availableParallelism(),
     // Tests never reach AWS: no instance-metadata probe from the SDK's credential chain. The SDK's
     // notice about future Node versions (our pinned clients run on Node 20) is noise in test logs.
     env: { AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
