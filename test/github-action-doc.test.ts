@@ -9,7 +9,7 @@
  * the 90-day window spans New Year; iamtrim runs with the same clock), and GitHub
  * (test/pr-github-stand-in.ts). Other `uses:` steps need nothing here. Needs `npm run build`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { assertBuilt, ROOT_DIR } from './helpers/built-cli.js';
+import { git } from './helpers/git-repo.js';
 import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
 
 const NOW = '2027-01-10T06:17:00Z';
@@ -45,10 +46,6 @@ let action: {
   outputs: Record<string, { value: string }>;
   runs: { steps: Array<Step & { shell?: string; id?: string; 'working-directory'?: string }> };
 };
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
 
 interface Context {
   matrix: Record<string, string>;

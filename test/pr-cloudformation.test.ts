@@ -6,7 +6,6 @@
  * ends, anchors, `--resource`, and documents iamtrim must refuse.
  */
 import { applyPatch } from 'diff';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import type { PolicyDocument, PolicyShare } from '../src/model.js';
 import { matchTemplatePolicy, rewriteTemplatePolicy } from '../src/pr/cloudformation-rewrite.js';
 import { parseCfn, resolveCfn } from './helpers/cloudformation.js';
 import { runCli } from './helpers/run-cli.js';
+import { dryRunPatch, fileDiffSection, git, initWorkingCopy } from './helpers/git-repo.js';
 
 const TEMPLATE = `AWSTemplateFormatVersion: "2010-09-09"
 # The orders API stack.
@@ -91,21 +91,11 @@ let dir: string;
 let work: string;
 let manifest: DemoManifest;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-pr-cfn-'));
   manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-03-01T00:00:00Z'), days: 20, events: 3_000, seed: 11 });
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-  ] as const)
-    git(work, 'config', k, v);
+  initWorkingCopy(work);
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   await writeFile(join(work, 'unrelated.yaml'), UNRELATED);
   // As in lambda-power-tuning.yml: a flow mapping whose closing brace is not indented, which the yaml parser rejects.
@@ -150,7 +140,7 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
     const run = await runCli([...args('template.yaml'), '--resource', 'AppApiRole'], { now: '2026-03-01T06:00:00Z' });
     expect(run.code, run.err).toBe(0);
     expect(run.out).toContain('Resources.AppApiRole.Properties.Policies[0]');
-    const patch = run.out.slice(run.out.indexOf('--- file diff ---') + '--- file diff ---\n'.length);
+    const patch = dryRunPatch(run.out);
     const after = applyPatch(TEMPLATE, patch);
     expect(after).not.toBe(false);
     if (after === false) return;
@@ -199,9 +189,8 @@ describe('iamtrim pr --file template.yaml (CloudFormation)', () => {
     });
     expect(fromPlan.code, fromPlan.err).toBe(0);
     const computed = await runCli([...args('template.yaml'), '--resource', 'AppApiRole'], { now: '2026-03-01T06:00:00Z' });
-    const diff = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
-    expect(diff(fromPlan.out)).toContain('+                Action: s3:GetObject');
-    expect(diff(fromPlan.out)).toBe(diff(computed.out));
+    expect(fileDiffSection(fromPlan.out)).toContain('+                Action: s3:GetObject');
+    expect(fileDiffSection(fromPlan.out)).toBe(fileDiffSection(computed.out));
   }, 60_000);
 
   it("refuses a template that holds none of the role's policies, naming the closest", async () => {

@@ -3,15 +3,14 @@
  * bare remote (reached through an https GitHub URL rewritten by git's insteadOf, so the owner/repo
  * come from the remote URL as in production), and a local GitHub stand-in recording requests.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import type { CliIo } from '../src/cli/io.js';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
+import { capturingIo, fileDiffSection, git, initWorkingCopy } from './helpers/git-repo.js';
 
 const TOKEN = 'ghs_TESTSECRETTOKEN0123456789';
 const NOW = new Date('2026-03-01T06:00:00Z');
@@ -23,21 +22,8 @@ let github: GitHubStandIn;
 let remote: string;
 let work: string;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
-function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    interactive: false,
-    now: () => NOW,
-    env,
-  };
-  return io;
+function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): ReturnType<typeof capturingIo> {
+  return capturingIo(NOW, env);
 }
 
 function prArgs(...extra: string[]): string[] {
@@ -73,16 +59,7 @@ beforeAll(async () => {
   github = await startGitHubStandIn('acme', 'infra');
   remote = join(dir, 'remote.git');
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
-  ])
-    git(work, 'config', k ?? '', v ?? '');
-  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
+  initWorkingCopy(work, { origin: 'https://github.com/acme/infra.git', remote });
   await mkdir(join(work, 'infra'));
   await writeFile(join(work, 'infra', 'iam.tf'), await readFile(join(import.meta.dirname, 'pr-files', 'main.tf'), 'utf8'));
   await writeFile(join(work, 'README.md'), '# infra\n');
@@ -110,7 +87,7 @@ describe('iamtrim pr', () => {
   it('writes only the share of the policy the file holds (D1): app-api-data keeps s3 and dynamodb, nothing from app-common', async () => {
     const io = testIo({});
     expect(await main(prArgs('--dry-run'), io)).toBe(0);
-    const diff = io.stdout.slice(io.stdout.indexOf('--- file diff ---'));
+    const diff = fileDiffSection(io.stdout);
     const added = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
     const actions = added.flatMap((l) => [...l.matchAll(/"([a-z0-9-]+):[A-Za-z*]+"/g)].map((m) => m[1]));
     expect(actions.length).toBeGreaterThan(0);
@@ -283,9 +260,8 @@ describe('iamtrim pr', () => {
     expect(await main(fromPlanArgs, fromPlan)).toBe(0);
     const recomputed = testIo({});
     expect(await main(prArgs('--dry-run', '--resources', 'service'), recomputed)).toBe(0);
-    const diffOf = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
-    expect(diffOf(fromPlan.stdout)).toContain('+++ b/infra/iam.tf');
-    expect(diffOf(fromPlan.stdout)).toBe(diffOf(recomputed.stdout));
+    expect(fileDiffSection(fromPlan.stdout)).toContain('+++ b/infra/iam.tf');
+    expect(fileDiffSection(fromPlan.stdout)).toBe(fileDiffSection(recomputed.stdout));
     // A plan that disagrees with the flags is refused, not silently mixed.
     const mixed = testIo({});
     expect(await main([...fromPlanArgs, '--logs', manifest.logsDir], mixed)).toBe(2);

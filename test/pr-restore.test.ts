@@ -4,7 +4,6 @@
  * (real git, a bare remote, the local GitHub stand-in) whose file, per iam-simulate, allows the
  * failed calls again and nothing else new.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { main } from '../src/cli/main.js';
 import type { PolicyDocument } from '../src/model.js';
 import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
 import { simulate } from './helpers/simulate.js';
+import { git, initWorkingCopy } from './helpers/git-repo.js';
 
 const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/jobs/reports-job`;
@@ -69,10 +69,6 @@ let remote: string;
 let logs: string;
 let iam: string;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
 function io(env: Record<string, string>): CliIo & { stdout: string; stderr: string } {
   const o = {
     stdout: '',
@@ -121,16 +117,7 @@ beforeAll(async () => {
   github = await startGitHubStandIn('acme', 'infra');
   remote = join(dir, 'remote.git');
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
-  ])
-    git(work, 'config', k!, v!);
-  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
+  initWorkingCopy(work, { origin: 'https://github.com/acme/infra.git', remote });
   await mkdir(join(work, 'policies'));
   await writeFile(join(work, 'policies', 'reports-job.json'), JSON.stringify(TIGHTENED, null, 2) + '\n');
   git(work, 'add', '.');

@@ -7,13 +7,11 @@
  * is refused, writing nothing.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
@@ -23,6 +21,7 @@ import { readServerlessList } from '../src/pr/serverless-read.js';
 import { matchServerless } from '../src/pr/serverless-match.js';
 import { rewriteServerlessList } from '../src/pr/serverless-rewrite.js';
 import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
+import { capturingIo, fileDiffSection, git, initWorkingCopy } from './helpers/git-repo.js';
 
 const TOKEN = 'ghs_SLSTEST0123456789';
 const ACCOUNT = '123456789012';
@@ -87,21 +86,8 @@ let github: GitHubStandIn;
 let remote: string;
 let work: string;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
-function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    interactive: false,
-    now: () => new Date('2026-03-01T06:00:00Z'),
-    env,
-  };
-  return io;
+function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): ReturnType<typeof capturingIo> {
+  return capturingIo(new Date('2026-03-01T06:00:00Z'), env);
 }
 
 beforeAll(async () => {
@@ -120,16 +106,7 @@ beforeAll(async () => {
   github = await startGitHubStandIn('acme', 'infra');
   remote = join(dir, 'remote.git');
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
-  ])
-    git(work, 'config', k ?? '', v ?? '');
-  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
+  initWorkingCopy(work, { origin: 'https://github.com/acme/infra.git', remote });
   await writeFile(join(work, 'serverless.yml'), HEAD + STATEMENTS + TAIL);
   await writeFile(join(work, 'billing.yml'), OTHER);
   // The same service with its Reports statement kept in a file other services include too.
@@ -263,10 +240,9 @@ describe('pr on a serverless.yml', () => {
         computed,
       ),
     ).toBe(0);
-    const diffOf = (out: string): string => out.slice(out.indexOf('--- file diff ---'));
-    expect(diffOf(fromPlan.stdout)).toContain('+++ b/serverless.yml');
-    expect(diffOf(fromPlan.stdout)).toContain('-            - sqs:*');
-    expect(diffOf(fromPlan.stdout)).toBe(diffOf(computed.stdout));
+    expect(fileDiffSection(fromPlan.stdout)).toContain('+++ b/serverless.yml');
+    expect(fileDiffSection(fromPlan.stdout)).toContain('-            - sqs:*');
+    expect(fileDiffSection(fromPlan.stdout)).toBe(fileDiffSection(computed.stdout));
   }, 120_000);
 
   it('follows a `- ${file(./shared.yml):reports}` statement through git; refuses to narrow what the shared file grants (exit 3)', async () => {

@@ -6,17 +6,16 @@
  * app-api and queue-worker, is the fixture.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { parseAuthorizationDetails } from '../src/iam/authorization-details.js';
 import type { PolicyDocument, RoleUsage } from '../src/model.js';
 import { startGitHubStandIn, type GitHubStandIn } from './pr-github-stand-in.js';
+import { capturingIo, git, initWorkingCopy } from './helpers/git-repo.js';
 
 const TOKEN = 'ghs_SHAREDTEST0123456789';
 const ACCOUNT = '123456789012';
@@ -36,21 +35,8 @@ let github: GitHubStandIn;
 let remote: string;
 let work: string;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
-function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    interactive: false,
-    now: () => new Date('2026-03-01T06:00:00Z'),
-    env,
-  };
-  return io;
+function testIo(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): ReturnType<typeof capturingIo> {
+  return capturingIo(new Date('2026-03-01T06:00:00Z'), env);
 }
 
 const WINDOW = ['--days', '20', '--end', '2026-03-01T00:00:00Z'];
@@ -86,16 +72,7 @@ beforeAll(async () => {
   github = await startGitHubStandIn('acme', 'infra');
   remote = join(dir, 'remote.git');
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-    [`url.${remote}.insteadOf`, 'https://github.com/acme/infra.git'],
-  ])
-    git(work, 'config', k ?? '', v ?? '');
-  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/infra.git');
+  initWorkingCopy(work, { origin: 'https://github.com/acme/infra.git', remote });
   await mkdir(join(work, 'policies'));
   await writeFile(join(work, 'policies', 'shared-data.json'), `${JSON.stringify(SHARED, null, 2)}\n`);
   await writeFile(join(work, 'policies', 'queue-worker.json'), await readFile(join(import.meta.dirname, 'pr-files', 'queue-worker.json'), 'utf8'));

@@ -6,7 +6,6 @@
  * template none of whose items is the role's is refused, naming the closest of its policies.
  */
 import { applyPatch } from 'diff';
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { evaluate } from '../src/iam/evaluate.js';
 import type { PolicyDocument } from '../src/model.js';
 import { runCli } from './helpers/run-cli.js';
+import { dryRunPatch, git, initWorkingCopy } from './helpers/git-repo.js';
 
 let dir: string;
 let work: string;
@@ -24,22 +24,11 @@ let template: string;
 
 const MATCHING = `AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n# orders service\nResources:\n  OrdersApiFunction:\n    Type: AWS::Serverless::Function # the public API\n    Properties:\n      FunctionName: orders-api\n      Handler: index.handler\n      Policies:\n        - AWSLambdaBasicExecutionRole\n        - Statement:\n            - Effect: Allow\n              Action: s3:*\n              Resource: '*'\n            - Effect: Allow\n              Action: dynamodb:*\n              Resource: '*'\n        - SQSPollerPolicy:\n            QueueName: !GetAtt OrdersQueue.QueueName\n      Events:\n        Api:\n          Type: Api\n          Properties: {Path: /orders, Method: get}\n`;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-sam-pr-'));
   manifest = await generateDemo({ outDir: join(dir, 'demo'), now: new Date('2026-11-22T10:00:00Z'), events: 3000, seed: 3 });
   work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  for (const [k, v] of [
-    ['user.name', 'Dev'],
-    ['user.email', 'dev@example.com'],
-    ['commit.gpgsign', 'false'],
-  ] as const)
-    git(work, 'config', k, v);
-  git(work, 'remote', 'add', 'origin', 'https://github.com/acme/orders.git');
+  initWorkingCopy(work, { origin: 'https://github.com/acme/orders.git' });
   template = await readFile('test/sam-fixtures/template.yaml', 'utf8');
   await mkdir(join(work, 'app'));
   await writeFile(join(work, 'app', 'template.yaml'), template);
@@ -80,7 +69,7 @@ describe('iamtrim pr on a SAM template', () => {
     const run = await runCli(args('app/matching.yaml'), { now: manifest.window.end });
     expect(run.code, run.err).toBe(0);
     expect(run.out).toContain('Resources.OrdersApiFunction.Properties.Policies[1]');
-    const patch = run.out.slice(run.out.indexOf('--- file diff ---') + '--- file diff ---\n'.length);
+    const patch = dryRunPatch(run.out);
     const after = applyPatch(MATCHING, patch);
     expect(after).not.toBe(false);
     if (after === false) return;
