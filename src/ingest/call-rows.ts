@@ -5,23 +5,18 @@
 import type { CallRow } from '../model.js';
 import { compareText } from '../util/compare-text.js';
 
+/** The fields of a call's key before its parameters and resources, in `callKey`'s order (a fold family's head too). */
+export function callHeadFields(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'>): unknown[] {
+  return [row.roleArn, row.eventSource, row.eventName, row.awsRegion, row.recipientAccountId, row.eventCategory, row.errorCode, row.invokedBy];
+}
+
 /** Stable identity of a call group: everything but the counters. */
 export function callKey(row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>): string {
   const params = Object.keys(row.params)
     .sort(compareText)
     .map((k) => [k, row.params[k]]);
-  const key: unknown[] = [
-    row.roleArn,
-    row.eventSource,
-    row.eventName,
-    row.awsRegion,
-    row.recipientAccountId,
-    row.eventCategory,
-    row.errorCode,
-    row.invokedBy,
-    params,
-    row.resourceArns,
-  ];
+  const key = callHeadFields(row);
+  key.push(params, row.resourceArns);
   // Folded rows (see fold.ts) carry their depth, so a folded and an exact row never merge.
   if (row.foldedDepth !== undefined) key.push(row.foldedDepth);
   return JSON.stringify(key);

@@ -25,7 +25,7 @@
 import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
 import { compareText } from '../util/compare-text.js';
-import { callKey, mergeCounters, sortedRows } from './call-rows.js';
+import { callHeadFields, callKey, mergeCounters, sortedRows } from './call-rows.js';
 
 /**
  * Distinct object keys per family before folding starts. 100 keeps every family whose objects a
@@ -83,16 +83,7 @@ export function familyOf(row: CallRow, key: string): { id: string; heads: string
     if (head === undefined) others.push(arn);
     else heads.push(head);
   }
-  const head = JSON.stringify([
-    row.roleArn,
-    row.eventSource,
-    row.eventName,
-    row.awsRegion,
-    row.recipientAccountId,
-    row.eventCategory,
-    row.errorCode,
-    row.invokedBy,
-  ]);
+  const head = JSON.stringify(callHeadFields(row));
   return { id: familyIdOf(head.slice(0, -1), row.params, others, heads), heads, others };
 }
 

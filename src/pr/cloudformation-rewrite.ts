@@ -17,6 +17,7 @@ import { parseTemplate } from './template-policies.js';
 import type { PolicyRead } from './read-policy.js';
 import type { FileRewrite } from './rewrite.js';
 import { inlineEntry, TEMPLATE_YAML } from '../render/sam-yaml.js';
+import { expressionTokens, type ExpressionTokens } from './expression-tokens.js';
 
 export type TemplateMatch =
   | { kind: 'matched'; policy: TemplatePolicy; read: PolicyRead; share: PolicyShare; expressions: Map<string, string> }
@@ -115,16 +116,9 @@ export function matchTemplatePolicy(file: string, text: string, resource: string
 }
 
 /** Replaces every value an expression stood for with a token, so the printed text can take the source back. */
-function tokenize(doc: PolicyDocument, expressions: ReadonlyMap<string, string>): { doc: PolicyDocument; tokens: Map<string, string> } {
-  const tokens = new Map<string, string>();
-  const token = (value: unknown): unknown => {
-    if (typeof value !== 'string') return value;
-    const source = expressions.get(value);
-    if (source === undefined) return value;
-    const t = `IAMTRIMEXPRESSION${tokens.size}X`;
-    tokens.set(t, source);
-    return t;
-  };
+function tokenize(doc: PolicyDocument, expressions: ReadonlyMap<string, string>): { doc: PolicyDocument; tokens: ExpressionTokens } {
+  const tokens = expressionTokens(expressions);
+  const token = (value: unknown): unknown => (typeof value === 'string' ? tokens.token(value) : value);
   const swap = (v: unknown): unknown => (Array.isArray(v) ? v.map(token) : token(v));
   const condition = (c: ConditionBlock): ConditionBlock =>
     Object.fromEntries(
@@ -156,7 +150,7 @@ function lineStart(text: string, offset: number): number {
 }
 
 /** The new text of the span: block YAML, one-line flow YAML, or JSON indented like the file. */
-function spanText(text: string, json: boolean, policy: TemplatePolicy, doc: Record<string, unknown>, tokens: ReadonlyMap<string, string>): string {
+function spanText(text: string, json: boolean, policy: TemplatePolicy, doc: Record<string, unknown>, tokens: ExpressionTokens): string {
   const start = policy.node.range?.[0] ?? 0;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const linePrefix = text.slice(lineStart(text, start), start);
@@ -175,7 +169,7 @@ function spanText(text: string, json: boolean, policy: TemplatePolicy, doc: Reco
     body = flowJson(doc);
     continuation = '';
   }
-  for (const [t, source] of tokens) body = body.split(quoted ? `"${t}"` : t).join(source);
+  body = tokens.restore(body, quoted ? '"' : '');
   return body.split('\n').join(`${eol}${continuation}`);
 }
 

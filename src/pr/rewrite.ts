@@ -11,6 +11,7 @@ import { json } from '../render/format.js';
 import { escapeTemplate, hclValue } from '../render/hcl.js';
 import { policyDocumentBody } from '../render/terraform.js';
 import { heredocAt, heredocEnd, indentAt, lineOf, scanItems, type HclAttribute, type HclBlock } from './hcl-locate.js';
+import { expressionTokens } from './expression-tokens.js';
 
 export interface FileRewrite {
   content: string;
@@ -39,14 +40,8 @@ export function rewritePolicyFile(
   options: { template?: boolean } = {},
 ): FileRewrite {
   if (expressions.size === 0) return rewriteLiteral(file, text, doc, resource, options);
-  const tokens = new Map<string, string>();
-  const token = (value: string): string => {
-    const source = expressions.get(value);
-    if (source === undefined) return value;
-    const t = `IAMTRIMEXPRESSION${tokens.size}X`;
-    tokens.set(t, source);
-    return t;
-  };
+  const tokens = expressionTokens(expressions);
+  const token = tokens.token;
   const swap = (v: string | string[] | undefined): string | string[] | undefined =>
     v === undefined ? undefined : Array.isArray(v) ? v.map(token) : token(v as string);
   const statements = doc.Statement.map((s) => {
@@ -58,9 +53,7 @@ export function rewritePolicyFile(
     return out;
   });
   const rewritten = rewriteLiteral(file, text, { ...doc, Statement: statements }, resource, options);
-  let content = rewritten.content;
-  for (const [t, source] of tokens) content = content.split(`"${t}"`).join(source);
-  return { ...rewritten, content };
+  return { ...rewritten, content: tokens.restore(rewritten.content, '"') };
 }
 
 function rewriteLiteral(file: string, text: string, doc: PolicyDocument, resource: string | undefined, options: { template?: boolean }): FileRewrite {

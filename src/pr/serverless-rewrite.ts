@@ -13,6 +13,7 @@ import { EXPRESSION_MARK } from './hcl-value.js';
 import type { FileRewrite } from './rewrite.js';
 import { serverlessFile, type ServerlessList } from './serverless-framework.js';
 import { readServerlessList, type IncludedStatement } from './serverless-read.js';
+import { expressionTokens } from './expression-tokens.js';
 
 /** `pattern` grants every expansion of `value` (a `?` in the pattern could not stand for a `*` of the value). */
 function covers(pattern: string, value: string, caseInsensitive: boolean): boolean {
@@ -125,14 +126,8 @@ export function rewriteServerlessList(
   const node = list.node;
   const range = node?.range;
   if (node === undefined || range === undefined || range === null) throw new InternalError(`${file} ${list.path}: no list to rewrite`);
-  const tokens = new Map<string, string>();
-  const token = (value: string): string => {
-    const source = expressions.get(value);
-    if (source === undefined) return value;
-    const t = `IAMTRIMEXPRESSION${tokens.size}X`;
-    tokens.set(t, source);
-    return t;
-  };
+  const tokens = expressionTokens(expressions);
+  const token = tokens.token;
   const tokenValue = (v: string | number | boolean): string | number | boolean => (typeof v === 'string' ? token(v) : v);
   const own = doc.Statement.filter((s) => !included.some((i) => i.statement === s));
   const statements = withoutFrameworkGrants(own, [...framework, ...included.map((i) => i.statement)]).map((s) => {
@@ -178,7 +173,7 @@ export function rewriteServerlessList(
     content = `${text.slice(0, colon + 1)} []${eol}${text.slice(end)}`;
   } else {
     let body = statements.length === 0 ? '' : stringify(statements, { indent, indentSeq, lineWidth: 0, version: '1.1' });
-    for (const [t, source] of tokens) body = body.split(t).join(source);
+    body = tokens.restore(body);
     const lines = [...references, ...(body === '' ? [] : body.replace(/\n$/, '').split('\n'))].map((line) => ' '.repeat(column) + line);
     const tail = /\r?\n$/.test(text.slice(start, end)) ? eol : '';
     content = text.slice(0, start) + lines.join(eol) + tail + text.slice(end);
