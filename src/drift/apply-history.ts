@@ -44,20 +44,29 @@ export function compareRuns(catalog: IamCatalog, previous: RunRecord, current: R
     const usedThen = new Set(then.used);
     const unusedThen = unusedSet(then);
     const risksThen = new Set(then.riskRules);
+    // Sets are concrete actions: the counts are taken before compacting whole services to `service:*`.
+    const newGrants = minus(now.granted, grantedThen);
+    const removedGrants = minus(then.granted, grantedNow);
+    const newlyUsed = minus(now.used, usedThen);
+    const newlyUnused = [...unusedSet(now)].filter((a) => !unusedThen.has(a));
     const change: RoleChange = {
       name: now.name,
       arn: now.arn,
-      newGrants: compactActions(catalog, minus(now.granted, grantedThen)),
-      removedGrants: compactActions(catalog, minus(then.granted, grantedNow)),
-      newlyUsed: compactActions(catalog, minus(now.used, usedThen)),
-      newlyUnused: compactActions(
-        catalog,
-        [...unusedSet(now)].filter((a) => !unusedThen.has(a)),
-      ),
+      newGrants: compactActions(catalog, newGrants),
+      removedGrants: compactActions(catalog, removedGrants),
+      newlyUsed: compactActions(catalog, newlyUsed),
+      newlyUnused: compactActions(catalog, newlyUnused),
+      actionCounts: {
+        newGrants: newGrants.length,
+        removedGrants: removedGrants.length,
+        newlyUsed: newlyUsed.length,
+        newlyUnused: newlyUnused.length,
+      },
       newRisks: minus(now.riskRules, risksThen),
     };
     for (const rule of change.newRisks) newRisks.push(`${now.name}: ${rule}`);
-    const changed = change.newGrants.length + change.removedGrants.length + change.newlyUsed.length + change.newlyUnused.length + change.newRisks.length > 0;
+    const counts = change.actionCounts;
+    const changed = counts.newGrants + counts.removedGrants + counts.newlyUsed + counts.newlyUnused + change.newRisks.length > 0;
     if (changed) roles.push(change);
   }
   roles.sort((a, b) => compareText(a.name, b.name));

@@ -85,7 +85,10 @@ export interface Retirement {
   commands: string[];
 }
 
-/** What changed for one role since the previous run. Action lists use the `service:*` short form. */
+/**
+ * What changed for one role since the previous run. Action lists use the `service:*` short form,
+ * so their length counts entries; `actionCounts` says how many concrete actions each stands for.
+ */
 export interface RoleChange {
   name: string;
   arn: string;
@@ -93,8 +96,17 @@ export interface RoleChange {
   removedGrants: string[];
   newlyUsed: string[];
   newlyUnused: string[];
+  /** Concrete actions behind each list above (a `service:*` entry counts every catalogue action of the service). */
+  actionCounts: ChangeActionCounts;
   /** Risk rule ids granted now and not before. */
   newRisks: string[];
+}
+
+export interface ChangeActionCounts {
+  newGrants: number;
+  removedGrants: number;
+  newlyUsed: number;
+  newlyUnused: number;
 }
 
 export interface DriftChanges {

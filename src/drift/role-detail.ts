@@ -1,7 +1,7 @@
 /**
  * What a role's detail says in every format (report.md, report.html): its used actions in the
- * order a reviewer reads them, and the concrete unused actions behind each risky finding. Pure:
- * both renderers show the same lists, cut to their own length.
+ * order a reviewer reads them, the concrete unused actions behind each risky finding, and what
+ * the rest of a cut list counts. Pure: both renderers show the same lists, cut to their own length.
  */
 import { wildcardRegExp } from '../iam/expand.js';
 import { count } from '../util/count.js';
@@ -36,16 +36,18 @@ export function riskActions(role: DriftRole, finding: RiskFinding): { patterns: 
 }
 
 /**
- * What follows a cut list of a role's detail, in both formats: `and N more` with what N counts.
- * Unused-action lists are compacted (a service whose every action is unused is one `service:*`
- * entry), so there N counts entries, not actions, and the text says so; a list without `service:*`
- * counts actions (or, for `noun` 'pattern', the granted patterns). '' when nothing is cut.
+ * What follows a cut list of a role's detail or of its changes, in both formats: `and N more` with
+ * what N counts. Action lists are compacted (a service whose every action is in the list is one
+ * `service:*` entry), so there N counts entries, not actions, and the text says so; a list without
+ * `service:*` counts actions (or, for `noun` 'pattern', the granted patterns). `list` names what
+ * the entries are (a role's unused actions, or the actions of a change). '' when nothing is cut.
  */
-export function andMore(items: readonly string[], shown: number, noun: 'action' | 'pattern' = 'action'): string {
+export function andMore(items: readonly string[], shown: number, noun: 'action' | 'pattern' = 'action', list: 'unused' | 'changed' = 'unused'): string {
   const hidden = items.length - shown;
   if (hidden <= 0) return '';
   if (noun === 'action' && items.some((a) => a.endsWith(':*'))) {
-    return ` and ${count(hidden)} more ${hidden === 1 ? 'entry' : 'entries'} (service:* stands for all of a service's unused actions)`;
+    const standsFor = list === 'unused' ? "all of a service's unused actions" : 'every action of the service';
+    return ` and ${count(hidden)} more ${hidden === 1 ? 'entry' : 'entries'} (service:* stands for ${standsFor})`;
   }
   return ` and ${count(hidden)} more ${hidden === 1 ? noun : `${noun}s`}`;
 }

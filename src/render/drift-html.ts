@@ -5,7 +5,7 @@
  * by clicking a header, or on load from the URL hash (`#sort=unused`, `#sort=name:asc`).
  */
 import { REGRESSION_CAUSES } from '../drift/regressions.js';
-import type { DriftReport } from '../drift/report.js';
+import type { ChangeActionCounts, DriftReport } from '../drift/report.js';
 import type { AntiPattern, ServerlessDriftSection } from '../drift/lambda-drift.js';
 import { escapeHtml, trendChart } from './drift-html-chart.js';
 import { COLGROUP, COLUMNS, roleRows } from './drift-html-role.js';
@@ -127,6 +127,11 @@ function card(label: string, value: string, alert = false): string {
   return `<div class="card${alert ? ' alert' : ''}"><b>${escapeHtml(value)}</b>${escapeHtml(label)}</div>`;
 }
 
+/** A role's changes in concrete actions (report.json `changes.roles[].actionCounts`), never in `service:*` entries. */
+function changeCounts(n: ChangeActionCounts): string {
+  return `+${count(n.newGrants)} / −${count(n.removedGrants)} granted actions, ${plural(n.newlyUsed, 'newly used action')}, ${plural(n.newlyUnused, 'newly unused action')}`;
+}
+
 function changesHtml(report: DriftReport): string {
   const c = report.changes;
   if (c === null) {
@@ -138,7 +143,7 @@ function changesHtml(report: DriftReport): string {
     .slice(0, 100)
     .map(
       (r) =>
-        `<li><b>${escapeHtml(r.name)}</b>: +${r.newGrants.length} granted, −${r.removedGrants.length} granted, ${r.newlyUsed.length} newly used, ${r.newlyUnused.length} newly unused${r.newRisks.length > 0 ? `, new risks ${escapeHtml(r.newRisks.join(', '))}` : ''}</li>`,
+        `<li><b>${escapeHtml(r.name)}</b>: ${changeCounts(r.actionCounts)}${r.newRisks.length > 0 ? `, new risks ${escapeHtml(r.newRisks.join(', '))}` : ''}</li>`,
     )
     .join('');
   return `<p>Compared with the run of ${escapeHtml(c.previousRun)}.</p><ul class="changes" id="changes">${items('Roles added', c.rolesAdded)}${items('Roles removed', c.rolesRemoved)}${items('New risky grants', c.newRisks)}${roles}</ul>`;

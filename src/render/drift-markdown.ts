@@ -15,6 +15,8 @@ const LIST_ITEMS = 12;
 /** Used actions written per role, and concrete actions per risk (report.html shows 12 and 10). */
 const USED_ITEMS = 6;
 const RISK_ITEMS = 8;
+/** Entries written per list of a role's changes. */
+const CHANGE_ITEMS = 5;
 
 function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -34,6 +36,12 @@ function list(items: readonly string[], limit = LIST_ITEMS): string {
 function actionList(items: readonly string[], limit: number, noun: 'action' | 'pattern' = 'action'): string {
   if (items.length === 0) return '—';
   return `${items.slice(0, limit).map(code).join(', ')}${andMore(items, limit, noun)}`;
+}
+
+/** A list of a role's changes: how many concrete actions it stands for, then its entries, cut as a role's detail is. */
+function changeCell(entries: readonly string[], actions: number): string {
+  if (entries.length === 0) return '—';
+  return `${plural(actions, 'action')}: ${entries.slice(0, CHANGE_ITEMS).map(code).join(', ')}${andMore(entries, CHANGE_ITEMS, 'action', 'changed')}`;
 }
 
 function lastActivity(role: DriftRole): string {
@@ -89,10 +97,16 @@ function changesSection(changes: DriftChanges | null, report: DriftReport): stri
     lines.push('No role changed its grants or usage.', '');
     return lines;
   }
-  lines.push('| role | new grants | removed grants | newly used | newly unused | new risks |', '|---|---|---|---|---|---|');
+  lines.push(
+    'Each action cell gives how many concrete actions changed, then lists them; a `service:*` entry stands for every action of the service.',
+    '',
+    '| role | new grants | removed grants | newly used | newly unused | new risks |',
+    '|---|---|---|---|---|---|',
+  );
   for (const c of changes.roles.slice(0, MARKDOWN_ROLE_ROWS)) {
+    const n = c.actionCounts;
     lines.push(
-      `| ${code(c.name)} | ${list(c.newGrants, 5)} | ${list(c.removedGrants, 5)} | ${list(c.newlyUsed, 5)} | ${list(c.newlyUnused, 5)} | ${list(c.newRisks, 5)} |`,
+      `| ${code(c.name)} | ${changeCell(c.newGrants, n.newGrants)} | ${changeCell(c.removedGrants, n.removedGrants)} | ${changeCell(c.newlyUsed, n.newlyUsed)} | ${changeCell(c.newlyUnused, n.newlyUnused)} | ${list(c.newRisks, CHANGE_ITEMS)} |`,
     );
   }
   if (changes.roles.length > MARKDOWN_ROLE_ROWS) lines.push('', `${count(changes.roles.length - MARKDOWN_ROLE_ROWS)} more changed roles in report.json.`);
