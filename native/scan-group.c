@@ -96,28 +96,25 @@ int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t sta
 int32_t intern(Scan *sc, size_t start, size_t len) {
   int fresh;
   int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc, sc->s + start, len), start, len, &fresh);
-  if (!fresh) return id;
-  if ((size_t)id == sc->token_cap) {
-    size_t cap = sc->token_cap * 2;
-    size_t *grown = realloc(sc->tokens, cap * 2 * sizeof(size_t));
-    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
-    sc->tokens = grown;
-    sc->token_cap = cap;
+  if (fresh) {
+    push(sc, &sc->tokens, (int32_t)start);
+    push(sc, &sc->tokens, (int32_t)len);
   }
-  sc->tokens[2 * id] = start;
-  sc->tokens[2 * id + 1] = len;
   return id;
 }
 
-void push(Scan *sc, Ints *list, int32_t value) {
-  if (list->len == list->cap) {
-    size_t cap = list->cap == 0 ? 1024 : list->cap * 2;
+/* Appends n ints to `list`, growing it as needed; returns the first of them (not set). */
+int32_t *extend(Scan *sc, Ints *list, size_t n) {
+  if (list->cap - list->len < n) {
+    size_t cap = list->cap == 0 ? 1024 : list->cap;
+    while (cap - list->len < n) cap *= 2;
     int32_t *grown = realloc(list->data, cap * sizeof(int32_t));
     if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
     list->data = grown;
     list->cap = cap;
   }
-  list->data[list->len++] = value;
+  list->len += n;
+  return list->data + list->len - n;
 }
 
 /* The fields a record's group is keyed on: all but its time. */
@@ -129,7 +126,7 @@ void push(Scan *sc, Ints *list, int32_t value) {
  * that is not a plain string (its id is RAW whatever the value) is a group of its own.
  */
 void group_record(Scan *sc, size_t k) {
-  const int32_t *row = sc->rows + k * STRIDE;
+  const int32_t *row = sc->rows.data + k * STRIDE;
   uint64_t h = sc->k0;
   int alone = 0;
   for (int f = FIRST_GROUP_FIELD; f < F_COUNT; f++) {
@@ -146,7 +143,7 @@ void group_record(Scan *sc, size_t k) {
       Slot *slot = &t->slots[i];
       if (slot->id < 0) break;
       if (slot->hash == hash) {
-        const int32_t *other = sc->rows + slot->start * STRIDE;
+        const int32_t *other = sc->rows.data + slot->start * STRIDE;
         int f = FIRST_GROUP_FIELD;
         while (f < F_COUNT && other[2 + 3 * f] == row[2 + 3 * f]) f++;
         if (f == F_COUNT) {

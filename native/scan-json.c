@@ -8,7 +8,12 @@
 #include <emmintrin.h>
 #endif
 
-static int hex(int c);
+static int hex(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 /* A byte that ends a run of plain string bytes: a quote, a backslash, a control character. */
 static inline int string_special(uint8_t c) { return c == '"' || c == '\\' || c < 0x20; }
@@ -64,17 +69,6 @@ size_t skip_string(Scan *sc, size_t i) {
   }
 }
 
-static void push_closer(Scan *sc, size_t *depth, uint8_t closer) {
-  if (*depth == sc->closer_cap) {
-    size_t cap = sc->closer_cap * 2;
-    uint8_t *grown = realloc(sc->closers, cap);
-    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
-    sc->closers = grown;
-    sc->closer_cap = cap;
-  }
-  sc->closers[(*depth)++] = closer;
-}
-
 /* i at the first byte of a number, true, false or null: the index after it (RFC 8259's grammar:
    no NaN, no leading zero, no "1.", no "+1"; what may follow is the caller's to check). */
 static size_t skip_scalar(Scan *sc, size_t i) {
@@ -118,9 +112,10 @@ static size_t skip_scalar(Scan *sc, size_t i) {
  * counting the sc->depth the walk is inside), never by the C stack.
  */
 size_t skip_value(Scan *sc, size_t i) {
-  size_t depth = 0;
+  Ints *open = &sc->closers; /* the closing brackets of the containers open in the value */
   const size_t limit = sc->max_depth > sc->depth ? sc->max_depth - sc->depth : 0;
-  int c;
+  int c, closer;
+  open->len = 0;
 value:
   c = at(sc, i);
   if (c == '"') {
@@ -128,15 +123,14 @@ value:
     goto after;
   }
   if (c == '{' || c == '[') {
-    if (depth >= limit) fail(sc, E_TOO_DEEP, i);
-    uint8_t closer = c == '{' ? '}' : ']';
-    push_closer(sc, &depth, closer);
+    if (open->len >= limit) fail(sc, E_TOO_DEEP, i);
+    closer = c == '{' ? '}' : ']';
     i = skip_space(sc, i + 1);
     if (at(sc, i) == closer) {
-      depth--;
       i++;
       goto after;
     }
+    push(sc, open, closer);
     if (c == '[') goto value;
     goto member;
   }
@@ -149,56 +143,43 @@ member:
   i = skip_space(sc, i + 1);
   goto value;
 after:
-  if (depth == 0) return i;
+  if (open->len == 0) return i;
   i = skip_space(sc, i);
   c = at(sc, i);
+  closer = open->data[open->len - 1];
   if (c == ',') {
     i = skip_space(sc, i + 1);
-    if (sc->closers[depth - 1] == '}') goto member;
+    if (closer == '}') goto member;
     goto value;
   }
-  if (c == sc->closers[depth - 1]) {
-    depth--;
+  if (c == closer) {
+    open->len--;
     i++;
     goto after;
   }
-  fail(sc, c < 0 ? E_END_OF_INPUT : sc->closers[depth - 1] == '}' ? E_EXPECTED_COMMA_BRACE : E_EXPECTED_COMMA_BRACKET, i);
+  fail(sc, c < 0 ? E_END_OF_INPUT : closer == '}' ? E_EXPECTED_COMMA_BRACE : E_EXPECTED_COMMA_BRACKET, i);
 }
 
-static int hex(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* The member id of the key token [start, end) (quotes included), or 0 with *found = 0. A key
-   with an escape is decoded (as JSON.parse would, failing where it would fail). */
-int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end, int *found) {
-  const uint8_t *s = sc->s;
-  const Member *names = lookup->names;
-  size_t len = end - start - 2;
-  const uint8_t *key = s + start + 1;
-  if (sc->plain) {
-    int slot = len == 0 ? 0 : lookup->slot[key_slot(len, key)];
-    if (slot > 0) {
-      const Member *m = &names[slot - 1];
-      *found = m->len == len && memcmp(m->name, key, len) == 0;
-      return *found ? m->id : 0;
-    }
-    if (slot == 0) {
-      *found = 0;
-      return 0;
-    }
-    for (const Member *m = names; m->name != NULL; m++) {
-      if (m->len == len && m->name[0] == key[0] && memcmp(m->name, key, len) == 0) {
-        *found = 1;
-        return m->id;
-      }
-    }
-    *found = 0;
-    return 0;
+/* The id of the member named key[0, len) in `lookup`, or NOT_READ. */
+static int find_member(const Lookup *lookup, const uint8_t *key, size_t len) {
+  int slot = len == 0 ? 0 : lookup->slot[key_slot(len, key)];
+  if (slot == 0) return NOT_READ;
+  if (slot > 0) {
+    const Member *m = &lookup->names[slot - 1];
+    return m->len == len && memcmp(m->name, key, len) == 0 ? m->id : NOT_READ;
   }
+  for (const Member *m = lookup->names; m->name != NULL; m++) {
+    if (m->len == len && memcmp(m->name, key, len) == 0) return m->id;
+  }
+  return NOT_READ;
+}
+
+/* The member id of the key token [start, end) (quotes included), or NOT_READ. A key with an
+   escape is decoded (as JSON.parse would, failing where it would fail). */
+int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end) {
+  size_t len = end - start - 2;
+  const uint8_t *key = sc->s + start + 1;
+  if (sc->plain) return find_member(lookup, key, len);
   /* Decode into ASCII; any non-ASCII character makes it match no name (names are ASCII). */
   char decoded[64];
   size_t k = 0;
@@ -235,18 +216,8 @@ int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end, int *fou
     else if (k < sizeof decoded) decoded[k++] = (char)c;
     else ascii = 0;
   }
-  if (ascii) {
-    for (const Member *m = names; m->name != NULL; m++) {
-      if (m->len == k && memcmp(m->name, decoded, k) == 0) {
-        *found = 1;
-        return m->id;
-      }
-    }
-  }
-  *found = 0;
-  return 0;
+  return ascii ? find_member(lookup, (const uint8_t *)decoded, k) : NOT_READ;
 bad:
   sc->error_end = end;
   fail(sc, E_BAD_KEY, start);
-  return 0;
 }

@@ -17,6 +17,53 @@ static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) 
   return napi_create_typedarray(env, napi_int32_array, list->len, buffer, 0, out);
 }
 
+/* locate()'s result for a finished scan; NULL when an N-API call fails. */
+static napi_value scan_result(napi_env env, const Scan *sc) {
+  napi_value result, count, strings;
+  if (napi_create_object(env, &result) != napi_ok) return NULL;
+  /* A refused file is bad as a whole: its error, and nothing of what the walk read. */
+  const Ints empty = {NULL, 0, 0};
+  const Ints *lists[] = {&sc->rows, &sc->params_reduced.parts, &sc->params_reduced.at, &sc->resources_reduced.parts, &sc->resources_reduced.at, &sc->group_of};
+  const char *keys[] = {"rows", "params", "paramsAt", "resources", "resourcesAt", "groups"};
+  for (int k = 0; k < 6; k++) {
+    napi_value list;
+    if (int32_array(env, sc->error == E_NONE ? lists[k] : &empty, &list) != napi_ok) return NULL;
+    if (napi_set_named_property(env, result, keys[k], list) != napi_ok) return NULL;
+  }
+  if (napi_create_uint32(env, (uint32_t)(sc->rows.len / STRIDE), &count) != napi_ok) return NULL;
+  if (napi_set_named_property(env, result, "count", count) != napi_ok) return NULL;
+  size_t string_count = sc->error == E_NONE ? sc->strings.count : 0;
+  if (napi_create_array_with_length(env, string_count, &strings) != napi_ok) return NULL;
+  for (size_t id = 0; id < string_count; id++) {
+    const char *p = (const char *)sc->s + sc->tokens.data[2 * id];
+    size_t len = (size_t)sc->tokens.data[2 * id + 1];
+    int ascii = 1;
+    size_t k = 0;
+    for (; k + 8 <= len && ascii; k += 8) {
+      uint64_t w;
+      memcpy(&w, p + k, 8);
+      ascii = (w & 0x8080808080808080ull) == 0;
+    }
+    for (; k < len && ascii; k++) ascii = (uint8_t)p[k] < 0x80;
+    napi_value str;
+    if ((ascii ? napi_create_string_latin1(env, p, len, &str) : napi_create_string_utf8(env, p, len, &str)) != napi_ok) return NULL;
+    if (napi_set_element(env, strings, (uint32_t)id, str) != napi_ok) return NULL;
+  }
+  if (napi_set_named_property(env, result, "strings", strings) != napi_ok) return NULL;
+  if (sc->error != E_NONE) {
+    napi_value message, code, error_at, error_end;
+    if (napi_create_string_utf8(env, MESSAGES[sc->error], NAPI_AUTO_LENGTH, &message) != napi_ok) return NULL;
+    if (napi_create_string_utf8(env, CODES[sc->error], NAPI_AUTO_LENGTH, &code) != napi_ok) return NULL;
+    if (napi_create_double(env, (double)sc->error_at, &error_at) != napi_ok) return NULL;
+    if (napi_create_double(env, (double)sc->error_end, &error_end) != napi_ok) return NULL;
+    if (napi_set_named_property(env, result, "error", message) != napi_ok) return NULL;
+    if (napi_set_named_property(env, result, "errorCode", code) != napi_ok) return NULL;
+    if (napi_set_named_property(env, result, "errorAt", error_at) != napi_ok) return NULL;
+    if (napi_set_named_property(env, result, "errorEnd", error_end) != napi_ok) return NULL;
+  }
+  return result;
+}
+
 /* The interface version record-index.ts checks (a module built from other scan-*.c is stale). */
 #define ABI 2
 
@@ -80,64 +127,8 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   Names names;
   scan_run(&sc, &names, names_text, data, length, shape, (size_t)max_depth, (size_t)max_records, seed);
   napi_value result = NULL;
-  if (sc.error == E_NO_MEMORY) {
-    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
-    goto done;
-  }
-  {
-    napi_value rows_buffer, rows, count, strings;
-    void *rows_data;
-    size_t bytes = sc.row_count * STRIDE * sizeof(int32_t);
-    if (napi_create_arraybuffer(env, bytes, &rows_data, &rows_buffer) != napi_ok) goto failed;
-    if (bytes > 0) memcpy(rows_data, sc.rows, bytes);
-    if (napi_create_typedarray(env, napi_int32_array, sc.row_count * STRIDE, rows_buffer, 0, &rows) != napi_ok) goto failed;
-    if (napi_create_uint32(env, (uint32_t)sc.row_count, &count) != napi_ok) goto failed;
-    size_t string_count = sc.error == E_NONE ? sc.strings.count : 0;
-    if (napi_create_array_with_length(env, string_count, &strings) != napi_ok) goto failed;
-    for (size_t id = 0; id < string_count; id++) {
-      const char *p = (const char *)sc.s + sc.tokens[2 * id];
-      size_t len = sc.tokens[2 * id + 1];
-      int ascii = 1;
-      size_t k = 0;
-      for (; k + 8 <= len && ascii; k += 8) {
-        uint64_t w;
-        memcpy(&w, p + k, 8);
-        ascii = (w & 0x8080808080808080ull) == 0;
-      }
-      for (; k < len && ascii; k++) ascii = (uint8_t)p[k] < 0x80;
-      napi_value str;
-      if ((ascii ? napi_create_string_latin1(env, p, len, &str) : napi_create_string_utf8(env, p, len, &str)) != napi_ok) goto failed;
-      if (napi_set_element(env, strings, (uint32_t)id, str) != napi_ok) goto failed;
-    }
-    if (napi_create_object(env, &result) != napi_ok) goto failed;
-    if (napi_set_named_property(env, result, "rows", rows) != napi_ok) goto failed;
-    if (napi_set_named_property(env, result, "count", count) != napi_ok) goto failed;
-    if (napi_set_named_property(env, result, "strings", strings) != napi_ok) goto failed;
-    const Ints *lists[] = {&sc.params_reduced.parts, &sc.params_reduced.at, &sc.resources_reduced.parts, &sc.resources_reduced.at, &sc.group_of};
-    const char *keys[] = {"params", "paramsAt", "resources", "resourcesAt", "groups"};
-    for (int k = 0; k < 5; k++) {
-      napi_value list;
-      Ints empty = {NULL, 0, 0};
-      if (int32_array(env, sc.error == E_NONE ? lists[k] : &empty, &list) != napi_ok) goto failed;
-      if (napi_set_named_property(env, result, keys[k], list) != napi_ok) goto failed;
-    }
-    if (sc.error != E_NONE) {
-      napi_value message, code, error_at, error_end;
-      if (napi_create_string_utf8(env, MESSAGES[sc.error], NAPI_AUTO_LENGTH, &message) != napi_ok) goto failed;
-      if (napi_create_string_utf8(env, CODES[sc.error], NAPI_AUTO_LENGTH, &code) != napi_ok) goto failed;
-      if (napi_create_double(env, (double)sc.error_at, &error_at) != napi_ok) goto failed;
-      if (napi_create_double(env, (double)sc.error_end, &error_end) != napi_ok) goto failed;
-      if (napi_set_named_property(env, result, "error", message) != napi_ok) goto failed;
-      if (napi_set_named_property(env, result, "errorCode", code) != napi_ok) goto failed;
-      if (napi_set_named_property(env, result, "errorAt", error_at) != napi_ok) goto failed;
-      if (napi_set_named_property(env, result, "errorEnd", error_end) != napi_ok) goto failed;
-    }
-    goto done;
-  }
-failed:
-  result = NULL;
-  napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
-done:
+  if (sc.error == E_NO_MEMORY) napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
+  else if ((result = scan_result(env, &sc)) == NULL) napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
   scan_free(&sc, &names);
   free(names_text);
   return result;

@@ -106,9 +106,8 @@ static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
   for (;;) {
     if (at(sc, j) != '"') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_MEMBER_NAME, j);
     size_t key_end = skip_string(sc, j);
-    int found;
-    int id = member_id(sc, names, j, key_end, &found);
-    if (found) {
+    int id = member_id(sc, names, j, key_end);
+    if (id != NOT_READ) {
       uint32_t bit = 1u << (id >= 0 ? id : F_COUNT + (USER_IDENTITY - id));
       if (seen & bit) {
         sc->error_end = key_end;
@@ -116,14 +115,10 @@ static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
       }
       seen |= bit;
     }
-    j = key_end;
-    if (at(sc, j) != ':') {
-      j = skip_space(sc, j);
-      if (at(sc, j) != ':') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, j);
-    }
+    j = skip_space(sc, key_end);
+    if (at(sc, j) != ':') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, j);
     size_t start = skip_space(sc, j + 1);
-    j = found ? member(sc, id, start) : skip_value(sc, start);
-    j = skip_space(sc, j);
+    j = skip_space(sc, id == NOT_READ ? skip_value(sc, start) : member(sc, id, start));
     int c = at(sc, j);
     if (c == '}') {
       sc->depth--;
@@ -135,23 +130,10 @@ static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
 }
 
 static void new_row(Scan *sc, size_t start) {
-  if (sc->row_count == sc->row_cap) {
-    size_t cap = sc->row_cap * 2;
-    int32_t *grown = realloc(sc->rows, cap * STRIDE * sizeof(int32_t));
-    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
-    sc->rows = grown;
-    sc->row_cap = cap;
-  }
-  int32_t *row = sc->rows + sc->row_count * STRIDE;
+  int32_t *row = extend(sc, &sc->rows, STRIDE);
   row[0] = (int32_t)start;
-  row[1] = -1;
-  for (int f = 0; f < F_COUNT; f++) {
-    row[2 + 3 * f] = ABSENT;
-    row[3 + 3 * f] = -1;
-    row[4 + 3 * f] = -1;
-  }
-  row[KEY_AT] = -1;
-  row[KEY_AT + 1] = -1;
+  /* No end yet; every field ABSENT (-1) without a span; no object key. */
+  for (int k = 1; k < STRIDE; k++) row[k] = -1;
   sc->row = row;
   sc->record_params = -1;
   sc->record_resources = -1;
@@ -159,19 +141,13 @@ static void new_row(Scan *sc, size_t start) {
 
 /* One element of a records array: a record object, or any other value (counted, not read). */
 static size_t record(Scan *sc, size_t start) {
-  if (sc->row_count >= sc->max_records) fail(sc, E_TOO_MANY_RECORDS, start);
+  size_t k = sc->rows.len / STRIDE;
+  if (k >= sc->max_records) fail(sc, E_TOO_MANY_RECORDS, start);
   new_row(sc, start);
-  size_t end;
-  if (at(sc, start) != '{') {
-    end = skip_value(sc, start);
-    sc->row[1] = (int32_t)end;
-    group_record(sc, sc->row_count++);
-    return end;
-  }
-  end = walk_object(sc, start, &sc->record_members);
+  size_t end = at(sc, start) == '{' ? walk_object(sc, start, &sc->record_members) : skip_value(sc, start);
   sc->row[1] = (int32_t)end;
   settle_object_key(sc);
-  group_record(sc, sc->row_count++);
+  group_record(sc, k);
   return end;
 }
 
@@ -292,31 +268,25 @@ void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, siz
   sc->max_records = max_records;
   sc->k0 = le64(seed);
   sc->k1 = le64(seed + 8);
-  sc->row_cap = 1024;
-  sc->rows = malloc(sc->row_cap * STRIDE * sizeof(int32_t));
   int tables = table_init(&sc->strings) & table_init(&sc->params) & table_init(&sc->resources) & table_init(&sc->param_classes) &
                table_init(&sc->resource_classes) & table_init(&sc->groups) & names_init(names, names_text);
-  sc->token_cap = 512;
-  sc->tokens = malloc(sc->token_cap * 2 * sizeof(size_t));
-  sc->closer_cap = 64;
-  sc->closers = malloc(sc->closer_cap);
-  if (sc->rows == NULL || !tables || sc->tokens == NULL || sc->closers == NULL) {
+  if (!tables) {
     sc->error = E_NO_MEMORY;
   } else if (setjmp(sc->fail) == 0) {
     walk_document(sc, shape);
   }
   /* A refused file is bad as a whole: nothing of it is read. */
-  if (sc->error != E_NONE) sc->row_count = 0;
+  if (sc->error != E_NONE) sc->rows.len = 0;
 }
 
 void scan_free(Scan *sc, Names *names) {
   void *owned[] = {
-    sc->rows, sc->strings.slots, sc->params.slots, sc->resources.slots, sc->param_classes.slots,
+    sc->rows.data, sc->strings.slots, sc->params.slots, sc->resources.slots, sc->param_classes.slots,
     sc->resource_classes.slots, sc->groups.slots, sc->param_class.data, sc->resource_class.data,
     sc->group_of.data, sc->canon.data, sc->params_reduced.parts.data, sc->params_reduced.at.data,
     sc->resources_reduced.parts.data, sc->resources_reduced.at.data, sc->param_key.data,
     sc->resource_suffixes.data, sc->suffixes.data, sc->resource_exact.data, sc->resource_span.data,
-    names->names, names->scalar, names->object_key, sc->tokens, sc->closers,
+    names->names, names->scalar, names->object_key, sc->tokens.data, sc->closers.data,
   };
   for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
 }

@@ -59,6 +59,8 @@ enum {
 #define RAW (-2)
 
 typedef struct { const char *name; int id; size_t len; } Member;
+/* member_id of a name the walk does not read. */
+#define NOT_READ (-1)
 
 /* A Member table with a 64-slot index by the key's length, first and last byte: the index of
    the one name in a slot plus 1, 0 for none, -1 for several (then the table is searched). */
@@ -132,14 +134,12 @@ typedef struct {
   Lookup record_members, identity_members, session_members, issuer_members, wrapper_members;
   int error;
   size_t error_at, error_end;
-  /* Output rows. */
-  int32_t *rows;
-  size_t row_count, row_cap;
+  /* Output rows, STRIDE ints per record. */
+  Ints rows;
   int32_t *row; /* the record being filled */
   /* Interned strings: tokens (quotes excluded) by hash. */
   Table strings;
-  size_t *tokens; /* id -> start, len pairs */
-  size_t token_cap;
+  Ints tokens; /* id -> start, len pairs */
   /* The raw values of requestParameters and of resources by their bytes (span ids), each span's
      class (values whose listings are equal), the classes by their listings' canonical bytes, and
      each class's listing. */
@@ -165,8 +165,7 @@ typedef struct {
   /* Whether the string skip_string last skipped has no backslash. */
   int plain;
   /* Bracket stack for skip_value. */
-  uint8_t *closers;
-  size_t closer_cap;
+  Ints closers;
   /* Limits: open containers (objects and arrays) at once, records per file. */
   size_t max_depth, max_records;
   /* Containers the walk is inside (skip_value counts from here). */
@@ -197,14 +196,18 @@ static inline size_t skip_space(const Scan *sc, size_t i) {
 /* scan-json.c */
 size_t skip_string(Scan *sc, size_t i);
 size_t skip_value(Scan *sc, size_t i);
-int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end, int *found);
+int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end);
 
 /* scan-group.c */
 uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len);
 int table_init(Table *t);
 int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh);
 int32_t intern(Scan *sc, size_t start, size_t len);
-void push(Scan *sc, Ints *list, int32_t value);
+int32_t *extend(Scan *sc, Ints *list, size_t n);
+static inline void push(Scan *sc, Ints *list, int32_t value) {
+  if (list->len < list->cap) list->data[list->len++] = value;
+  else *extend(sc, list, 1) = value;
+}
 void group_record(Scan *sc, size_t k);
 
 /* scan-values.c */

@@ -187,9 +187,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sc.error == E_NONE) {
     check(valid, "accepted invalid JSON", &sc);
     check(deepest <= FUZZ_DEPTH, "accepted nesting past the limit", &sc);
-    check(sc.row_count <= FUZZ_RECORDS, "more records than the limit", &sc);
-    for (size_t k = 0; k < sc.row_count; k++) {
-      const int32_t *row = sc.rows + k * STRIDE;
+    check(sc.rows.len / STRIDE <= FUZZ_RECORDS, "more records than the limit", &sc);
+    for (size_t k = 0; k < sc.rows.len / STRIDE; k++) {
+      const int32_t *row = sc.rows.data + k * STRIDE;
       check(row[0] >= 0 && row[0] < row[1] && (size_t)row[1] <= n, "record span out of the input", &sc);
       for (int f = 0; f < F_COUNT; f++) {
         int32_t id = row[2 + 3 * f], start = row[3 + 3 * f], end = row[4 + 3 * f];
