@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { awsClientConfig } from '../../aws/client-config.js';
 import { UsageError } from '../../errors.js';
 import { executeAthenaStatement, estimateCostUsd, runAthenaQuery, type AthenaRunOptions } from '../../ingest/athena/athena-client.js';
-import { checkIdentifier, stringParameter } from '../../ingest/athena/athena-query.js';
+import { checkIdentifier } from '../../ingest/athena/athena-query.js';
+import { stringLiteral } from '../../ingest/athena/trino-dialect.js';
 import { lastCompleteDay, parseAccounts, planRollup } from '../../ingest/athena/rollup.js';
 import { bytes } from '../../render/format.js';
 import type { CommandContext } from '../context.js';
@@ -75,7 +76,7 @@ export function registerAthenaRollup(athena: Command, ctx: CommandContext): void
       const found = await runAthenaQuery(
         client,
         `SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`,
-        [stringParameter(ref.database), stringParameter(ref.rollup)],
+        [stringLiteral(ref.database), stringLiteral(ref.rollup)],
         run,
       );
       ctx.io.notice(

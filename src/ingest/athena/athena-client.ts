@@ -51,7 +51,7 @@ export interface AthenaResult {
 }
 
 /** Athena's price per TB scanned in most Regions; the estimate says it is one. */
-export const ATHENA_USD_PER_TB = 5;
+const ATHENA_USD_PER_TB = 5;
 const MIN_BILLED_BYTES = 10 * 1024 * 1024;
 
 /** Estimated cost in USD: $5/TB, at least 10 MB per query (Athena's published model). */
@@ -131,31 +131,27 @@ export async function runAthenaQuery(client: AthenaClient, sql: string, paramete
   let columns: string[] | undefined;
   const rows: (string | null)[][] = [];
   let token: string | undefined;
-  let first = true;
   do {
     const page = await callAws('athena:GetQueryResults', () =>
       client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1000, ...(token !== undefined ? { NextToken: token } : {}) })),
     );
-    const pageRows = page.ResultSet?.Rows ?? [];
+    let pageRows = (page.ResultSet?.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.VarCharValue ?? null));
     if (columns === undefined) {
       columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
       if (columns.length === 0) throw new UpstreamError(`athena query ${id}: the result has no column metadata`);
-    }
-    for (const [i, row] of pageRows.entries()) {
-      const cells = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
       // A SELECT's first page starts with the column names; later pages do not.
-      if (first && i === 0) {
-        if (cells.join('\u0000') !== columns.join('\u0000')) {
-          throw new UpstreamError(`athena query ${id}: the first result row is not the header (${cells.slice(0, 3).join(', ')}…)`);
-        }
-        continue;
+      const [header, ...rest] = pageRows;
+      if (header !== undefined && header.join('\u0000') !== columns.join('\u0000')) {
+        throw new UpstreamError(`athena query ${id}: the first result row is not the header (${header.slice(0, 3).join(', ')}…)`);
       }
+      pageRows = rest;
+    }
+    for (const cells of pageRows) {
       if (cells.length !== columns.length) {
         throw new UpstreamError(`athena query ${id}: a result row has ${cells.length} cells, expected ${columns.length}`);
       }
       rows.push(cells);
     }
-    first = false;
     token = page.NextToken;
   } while (token !== undefined && token !== '');
   return { columns, rows, statistics: statisticsOf(id, execution) };

@@ -5,10 +5,10 @@
  * each ExecutionParameter as a SQL literal, so strings travel as quoted literals (embedded quotes
  * doubled) and no role ARN, name or date is ever part of the query text.
  */
-import { InternalError, UsageError } from '../../errors.js';
-import type { UsageQuery } from '../../model.js';
-import { buildUsageQuery, countedEventTypeSql } from '../query.js';
-import { marker, markerNames, trinoDialect } from './trino-dialect.js';
+import { UsageError } from '../../errors.js';
+import type { RoleFilter, UsageQuery } from '../../model.js';
+import { buildUsageQuery, countedEventTypeSql, type SqlDialect } from '../query.js';
+import { bindMarkers, marker, stringLiteral, trinoDialect } from './trino-dialect.js';
 
 /** Where the CloudTrail table lives. */
 export interface AthenaTableRef {
@@ -23,9 +23,9 @@ export interface AthenaUsageQuery {
 }
 
 /** Athena's limit on one ExecutionParameter. */
-export const MAX_PARAMETER_CHARS = 1024;
+const MAX_PARAMETER_CHARS = 1024;
 /** Days added before and after the window on the delivery-date partition (delivery lags events). */
-export const PARTITION_PAD_DAYS = 1;
+const PARTITION_PAD_DAYS = 1;
 
 const IDENTIFIER = /^[A-Za-z0-9_]{1,255}$/;
 
@@ -39,29 +39,37 @@ export function checkIdentifier(flag: string, value: string): string {
   return value.toLowerCase();
 }
 
-/** A string as an Athena execution parameter: a SQL string literal. */
-export function stringParameter(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /** Packs values into space-separated literals of at most MAX_PARAMETER_CHARS each (at least one). */
-export function packList(values: readonly string[]): string[] {
+function packList(values: readonly string[]): string[] {
   for (const v of values) {
     if (/\s/.test(v)) throw new UsageError(`role ${JSON.stringify(v)}: role names and ARNs contain no spaces`);
   }
   const slots: string[] = [];
   let current: string[] = [];
   for (const value of [...new Set(values)].sort()) {
-    const next = [...current, value];
-    if (current.length > 0 && stringParameter(next.join(' ')).length > MAX_PARAMETER_CHARS) {
-      slots.push(stringParameter(current.join(' ')));
-      current = [value];
-    } else current = next;
+    if (current.length > 0 && stringLiteral([...current, value].join(' ')).length > MAX_PARAMETER_CHARS) {
+      slots.push(stringLiteral(current.join(' ')));
+      current = [];
+    }
+    current.push(value);
   }
-  const last = stringParameter(current.join(' '));
+  const last = stringLiteral(current.join(' '));
   if (last.length > MAX_PARAMETER_CHARS) throw new UsageError(`role ${current[0] ?? ''}: longer than Athena's parameter limit`);
   slots.push(last);
   return slots;
+}
+
+/**
+ * The role filter as bound values (`allRoles`, and the role ARNs and names packed into
+ * `roleArns.i`/`roleNames.i` slots), with a Trino dialect that has as many slots.
+ */
+export function roleBindings(filter: RoleFilter): { dialect: SqlDialect; values: Map<string, string> } {
+  const arnSlots = packList(filter.kind === 'roles' ? filter.arns : []);
+  const nameSlots = packList(filter.kind === 'roles' ? filter.names : []);
+  const values = new Map([['allRoles', filter.kind === 'all' ? 'true' : 'false']]);
+  arnSlots.forEach((v, i) => values.set(`roleArns.${i}`, v));
+  nameSlots.forEach((v, i) => values.set(`roleNames.${i}`, v));
+  return { dialect: trinoDialect({ roleArns: arnSlots.length, roleNames: nameSlots.length }), values };
 }
 
 function day(iso: string, shiftDays: number): string {
@@ -82,34 +90,19 @@ export function buildAthenaUsageQuery(table: AthenaTableRef, query: UsageQuery):
   const database = checkIdentifier('--athena-database', table.database);
   const tableName = checkIdentifier('--athena-table', table.table);
   const filter = query.roles;
-  const arns = filter.kind === 'roles' ? filter.arns : [];
-  const names = filter.kind === 'roles' ? filter.names : [];
-  const arnSlots = packList(arns);
-  const nameSlots = packList(names);
-  const accounts = filter.kind === 'roles' && names.length === 0 ? accountsOf(arns) : [];
-
-  const values = new Map<string, string>([
-    ['start', stringParameter(query.window.start)],
-    ['end', stringParameter(query.window.end)],
-    ['allRoles', filter.kind === 'all' ? 'true' : 'false'],
-    ['dayFrom', stringParameter(day(query.window.start, -PARTITION_PAD_DAYS))],
-    ['dayTo', stringParameter(day(query.window.end, PARTITION_PAD_DAYS))],
-  ]);
-  arnSlots.forEach((v, i) => values.set(`roleArns.${i}`, v));
-  nameSlots.forEach((v, i) => values.set(`roleNames.${i}`, v));
-  accounts.forEach((v, i) => values.set(`account.${i}`, stringParameter(v)));
+  const { dialect, values } = roleBindings(filter);
+  const accounts = filter.kind === 'roles' && filter.names.length === 0 ? accountsOf(filter.arns) : [];
+  values.set('start', stringLiteral(query.window.start));
+  values.set('end', stringLiteral(query.window.end));
+  values.set('dayFrom', stringLiteral(day(query.window.start, -PARTITION_PAD_DAYS)));
+  values.set('dayTo', stringLiteral(day(query.window.end, PARTITION_PAD_DAYS)));
+  accounts.forEach((v, i) => values.set(`account.${i}`, stringLiteral(v)));
 
   const where = [`day BETWEEN ${marker('dayFrom')} AND ${marker('dayTo')}`];
   if (accounts.length > 0) where.push(`account IN (${accounts.map((_, i) => marker(`account.${i}`)).join(', ')})`);
   // Only API calls count as usage; data events are API calls too, so coverage still sees them.
   where.push(countedEventTypeSql('eventtype'));
 
-  const dialect = trinoDialect({ roleArns: arnSlots.length, roleNames: nameSlots.length });
   const sql = buildUsageQuery(dialect, { from: `"${database}"."${tableName}" AS r`, where });
-  const parameters = markerNames(sql).map((name) => {
-    const value = values.get(name);
-    if (value === undefined) throw new InternalError(`athena query: no value for parameter ${name}`);
-    return value;
-  });
-  return { sql, parameters };
+  return { sql, parameters: bindMarkers(sql, values) };
 }

@@ -13,20 +13,19 @@ import { PARAM_COLUMNS } from '../query.js';
 import { mergeCallRows, sortedRows } from '../call-rows.js';
 import { foldCallMap } from '../fold.js';
 import type { UsageSource } from '../source.js';
-import { buildAthenaUsageQuery, type AthenaTableRef } from './athena-query.js';
-import { runAthenaQuery, type AthenaProgress, type AthenaResult, type AthenaStatistics } from './athena-client.js';
+import { buildAthenaUsageQuery, type AthenaTableRef, type AthenaUsageQuery } from './athena-query.js';
+import { runAthenaQuery, type AthenaResult, type AthenaRunOptions, type AthenaStatistics } from './athena-client.js';
 
-export interface AthenaSourceOptions extends AthenaTableRef {
-  workgroup?: string;
-  outputLocation?: string;
+export interface AthenaSourceOptions extends AthenaTableRef, Omit<AthenaRunOptions, 'sleep' | 'now'> {
   aws: AwsClientConfig;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  onProgress?: (progress: AthenaProgress) => void;
   /** Called once the query succeeded, with what it scanned (for the cost line). */
   onDone?: (statistics: AthenaStatistics) => void;
-  timeoutMs?: number;
 }
+
+/** Which grouping set holds the record totals. */
+type TotalsSet = 'files' | 'coverage';
 
 type Cell = string | null;
 
@@ -54,8 +53,8 @@ function arns(value: Cell): string[] {
   return [...new Set(parsed)].sort(compareText);
 }
 
-/** Turns the grouped result rows into a UsageScan (pure: the unit under the equivalence test). */
-export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, description: string): UsageScan {
+/** Turns the grouped result rows into a UsageScan. */
+function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, description: string, totalsFrom: TotalsSet): UsageScan {
   const get = columnReader(result.columns);
   const calls = new Map<string, CallRow>();
   const dataSources = new Set<string>();
@@ -65,14 +64,15 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
   let last: string | null = null;
   for (const row of result.rows) {
     const set = get(row, 'grouping_set');
-    if (set === 'files') {
+    if (set === totalsFrom) {
       records += count(get(row, 'records'), 'records');
       validRecords += count(get(row, 'valid_records'), 'valid_records');
       const f = get(row, 'first_seen');
       const l = get(row, 'last_seen');
       if (f !== null && (first === null || f < first)) first = f;
       if (l !== null && (last === null || l > last)) last = l;
-    } else if (set === 'coverage') {
+    }
+    if (set === 'coverage') {
       const source = get(row, 'event_source');
       if (get(row, 'in_window') === 'true' && get(row, 'event_category') === 'Data' && source !== null) dataSources.add(source);
     } else if (set === 'calls') {
@@ -106,7 +106,7 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
           lastSeen,
         },
       ]);
-    } else {
+    } else if (set !== 'files') {
       throw new UpstreamError(`athena result: unknown grouping set ${String(set)}`);
     }
   }
@@ -128,36 +128,38 @@ export function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, de
 }
 
 /**
- * Runs one source query to completion with the source's options (workgroup, results location,
- * progress, clock), reports what it scanned, and always releases the client.
+ * A UsageSource that runs one Athena query per scan, reports what it scanned and always releases
+ * the client. `totalsFrom` is the grouping set whose rows hold the record totals: `files` for the
+ * raw table; the rollup keeps no per-file rows (Athena cannot name files without a row per
+ * object), so there the coverage rows, which count every record, give them.
  */
-export async function runSourceQuery(options: Omit<AthenaSourceOptions, 'table'>, sql: string, parameters: readonly string[]): Promise<AthenaResult> {
-  const client = new AthenaClient(options.aws);
-  try {
-    const result = await runAthenaQuery(client, sql, parameters, {
-      database: options.database,
-      ...(options.workgroup !== undefined ? { workgroup: options.workgroup } : {}),
-      ...(options.outputLocation !== undefined ? { outputLocation: options.outputLocation } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      now: options.now ?? (() => Date.now()),
-    });
-    options.onDone?.(result.statistics);
-    return result;
-  } finally {
-    client.destroy();
-  }
+export function athenaQuerySource(
+  options: Omit<AthenaSourceOptions, 'table'>,
+  description: string,
+  totalsFrom: TotalsSet,
+  build: (query: UsageQuery) => AthenaUsageQuery,
+): UsageSource {
+  return {
+    description,
+    async scan(query) {
+      const { sql, parameters } = build(query);
+      const client = new AthenaClient(options.aws);
+      try {
+        const result = await runAthenaQuery(client, sql, parameters, {
+          ...options,
+          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          now: options.now ?? (() => Date.now()),
+        });
+        options.onDone?.(result.statistics);
+        return scanFromAthenaResult(result, query, description, totalsFrom);
+      } finally {
+        client.destroy();
+      }
+    },
+  };
 }
 
 /** The Athena table as a UsageSource. */
 export function athenaSource(options: AthenaSourceOptions): UsageSource {
-  const description = `athena ${options.database}.${options.table}`;
-  return {
-    description,
-    async scan(query) {
-      const { sql, parameters } = buildAthenaUsageQuery(options, query);
-      return scanFromAthenaResult(await runSourceQuery(options, sql, parameters), query, description);
-    },
-  };
+  return athenaQuerySource(options, `athena ${options.database}.${options.table}`, 'files', (query) => buildAthenaUsageQuery(options, query));
 }

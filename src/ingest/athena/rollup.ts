@@ -11,14 +11,13 @@
 import { InternalError, UsageError } from '../../errors.js';
 import { CALL_KEY_COLUMNS, buildUsageQuery, countedEventTypeSql } from '../query.js';
 import { checkIdentifier, type AthenaTableRef } from './athena-query.js';
-import { markerNames, trinoDialect } from './trino-dialect.js';
+import { inlineMarkers, trinoDialect } from './trino-dialect.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const ACCOUNT = /^\d{12}$/;
 /** Athena writes at most 100 partitions per CTAS or INSERT INTO statement. */
-export const MAX_PARTITIONS_PER_STATEMENT = 100;
+const MAX_PARTITIONS_PER_STATEMENT = 100;
 /** Events of day D are delivered in files dated up to D+1: only days up to today − 2 are complete. */
-export const DELIVERY_LAG_DAYS = 2;
+const DELIVERY_LAG_DAYS = 2;
 
 export interface RollupRef extends AthenaTableRef {
   /** The rollup table, in the same database. */
@@ -27,42 +26,17 @@ export interface RollupRef extends AthenaTableRef {
   accounts?: readonly string[];
 }
 
+const CALL_KEYS = ['c_role', 'c_role_name', ...CALL_KEY_COLUMNS.slice(1)];
+const COVERAGE_KEYS = ['event_source', 'event_category', 'in_window'];
+const TOTALS = ['records', 'valid_records', 'first_seen', 'last_seen'];
+/** The columns a rollup row is grouped by. */
+export const ROLLUP_KEY_COLUMNS = ['grouping_set', ...CALL_KEYS, ...COVERAGE_KEYS];
 /** The rollup table's columns, in table order (`day`, the partition, last). */
-export const ROLLUP_VALUE_COLUMNS = [
-  'grouping_set',
-  'c_role',
-  'c_role_name',
-  ...CALL_KEY_COLUMNS.slice(1),
-  'event_source',
-  'event_category',
-  'in_window',
-  'records',
-  'valid_records',
-  'first_seen',
-  'last_seen',
-] as const;
-export const ROLLUP_COLUMNS = [...ROLLUP_VALUE_COLUMNS, 'day'] as const;
-
+export const ROLLUP_COLUMNS = [...ROLLUP_KEY_COLUMNS, ...TOTALS, 'day'];
 /** The columns of `buildUsageQuery(trino, { perFileDay: true })`, in order, duplicates renamed. */
-const USAGE_ROLLUP_OUTPUT = [
-  'grouping_set',
-  'c_role',
-  'c_role_name',
-  ...CALL_KEY_COLUMNS.slice(1),
-  'day',
-  'file_name',
-  'event_source',
-  'event_category',
-  'in_window',
-  'day_2',
-  'file_name_2',
-  'records',
-  'valid_records',
-  'first_seen',
-  'last_seen',
-];
+const USAGE_ROLLUP_OUTPUT = ['grouping_set', ...CALL_KEYS, 'day', 'file_name', ...COVERAGE_KEYS, 'day_2', 'file_name_2', ...TOTALS];
 
-export function checkDay(day: string): string {
+function checkDay(day: string): string {
   if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
     throw new InternalError(`rollup: ${day} is not a YYYY-MM-DD day`);
   }
@@ -79,30 +53,31 @@ export function lastCompleteDay(now: Date): string {
   return addDays(now.toISOString().slice(0, 10), -DELIVERY_LAG_DAYS);
 }
 
+function checkAccount(account: string): string {
+  if (!/^\d{12}$/.test(account)) throw new UsageError(`--accounts ${account}: not a 12-digit AWS account ID`);
+  return account;
+}
+
 export function parseAccounts(list: string | undefined): string[] {
   if (list === undefined) return [];
   const accounts = list
     .split(',')
     .map((a) => a.trim())
     .filter((a) => a !== '');
-  for (const a of accounts) if (!ACCOUNT.test(a)) throw new UsageError(`--accounts ${a}: not a 12-digit AWS account ID`);
-  return [...new Set(accounts)].sort();
+  return [...new Set(accounts.map(checkAccount))].sort();
 }
 
 /**
  * The SELECT that rolls up the CloudTrail table over the days `[fromDay, toDay]` (inclusive, UTC),
  * all roles, one row per group and day, `day` last (Athena's partition column must be).
  */
-export function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string): string {
+function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string): string {
   const database = checkIdentifier('--athena-database', ref.database);
   const table = checkIdentifier('--athena-table', ref.table);
   const from = checkDay(fromDay);
   const to = checkDay(toDay);
   if (from > to) throw new InternalError(`rollup: empty day range ${from}..${to}`);
-  const accounts = (ref.accounts ?? []).map((a) => {
-    if (!ACCOUNT.test(a)) throw new UsageError(`--accounts ${a}: not a 12-digit AWS account ID`);
-    return a;
-  });
+  const accounts = (ref.accounts ?? []).map(checkAccount);
   // The delivery-date partition, padded a day either side (as the plain Athena query does).
   const partition = (day: string): string => `'${day.replace(/-/g, '/')}'`;
   const where = [`day BETWEEN ${partition(addDays(from, -1))} AND ${partition(addDays(to, 1))}`];
@@ -121,34 +96,30 @@ export function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string
     ['roleArns.0', `''`],
     ['roleNames.0', `''`],
   ]);
-  const text = sql.replace(/\?\s*\/\*p:([A-Za-z0-9_.]+)\*\//g, (_, name: string) => {
-    const value = values.get(name);
-    if (value === undefined) throw new InternalError(`rollup: no value for parameter ${name}`);
-    return value;
-  });
-  if (markerNames(text).length > 0 || text.includes('?')) throw new InternalError('rollup: a parameter marker is left in the SQL');
+  const text = inlineMarkers(sql, values);
+  if (text.includes('?')) throw new InternalError('rollup: a parameter marker is left in the SQL');
   const typed = (c: string): string => (c.startsWith('c_') || c.startsWith('p_') ? `CAST(${c} AS varchar) AS ${c}` : c);
-  return `SELECT ${ROLLUP_VALUE_COLUMNS.map(typed).join(', ')}, day
+  return `SELECT ${ROLLUP_COLUMNS.map(typed).join(', ')}
 FROM (
 ${text}
 ) AS u (${USAGE_ROLLUP_OUTPUT.join(', ')})
 WHERE grouping_set <> 'files' AND day IS NOT NULL`;
 }
 
+function rollupTable(ref: RollupRef): string {
+  return `"${checkIdentifier('--athena-database', ref.database)}"."${checkIdentifier('--rollup-table', ref.rollup)}"`;
+}
+
 /** CREATE TABLE … AS: a new rollup table holding the days `[fromDay, toDay]`. */
 export function buildRollupCtas(ref: RollupRef, fromDay: string, toDay: string): string {
-  const database = checkIdentifier('--athena-database', ref.database);
-  const rollup = checkIdentifier('--rollup-table', ref.rollup);
-  return `CREATE TABLE "${database}"."${rollup}"
+  return `CREATE TABLE ${rollupTable(ref)}
 WITH (format = 'PARQUET', write_compression = 'SNAPPY', partitioned_by = ARRAY['day'])
 AS ${buildRollupSelect(ref, fromDay, toDay)}`;
 }
 
 /** INSERT INTO: appends the days `[fromDay, toDay]` to the rollup table. */
 export function buildRollupInsert(ref: RollupRef, fromDay: string, toDay: string): string {
-  const database = checkIdentifier('--athena-database', ref.database);
-  const rollup = checkIdentifier('--rollup-table', ref.rollup);
-  return `INSERT INTO "${database}"."${rollup}"
+  return `INSERT INTO ${rollupTable(ref)}
 ${buildRollupSelect(ref, fromDay, toDay)}`;
 }
 

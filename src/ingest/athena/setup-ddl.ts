@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../../errors.js';
 import regionTable from './data/regions.json' with { type: 'json' };
-import { checkIdentifier } from './athena-query.js';
+import { checkIdentifier, type AthenaTableRef } from './athena-query.js';
 
 export const DEFAULT_REGIONS: readonly string[] = regionTable.regions.map((r) => r.name);
 
@@ -21,11 +21,6 @@ export interface TrailLayout {
   /** Set for an organization trail: logs live under AWSLogs/<organizationId>/<account>/. */
   organizationId?: string;
   regions: readonly string[];
-}
-
-export interface TableNames {
-  database: string;
-  table: string;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -92,12 +87,12 @@ function logsRoot(layout: TrailLayout): string {
 }
 
 /** CREATE DATABASE, for a first run. */
-export function createDatabaseDdl(names: TableNames): string {
+export function createDatabaseDdl(names: AthenaTableRef): string {
   return `CREATE DATABASE IF NOT EXISTS \`${checkIdentifier('--database', names.database)}\``;
 }
 
 /** The CREATE EXTERNAL TABLE statement for a trail's layout. */
-export function createTableDdl(names: TableNames, layout: TrailLayout): string {
+export function createTableDdl(names: AthenaTableRef, layout: TrailLayout): string {
   checkLayout(layout);
   const database = checkIdentifier('--database', names.database);
   const table = checkIdentifier('--table', names.table);

@@ -5,8 +5,11 @@
  * only in WHERE clauses, so every `?` carries a comment naming the value it stands for; the
  * binder (`athena-query.ts`) reads those names back in text order.
  */
+import { InternalError } from '../../errors.js';
 import { REQUEST_KEYS, pathSegments } from '../../mapping/request-keys.js';
 import type { QueryParam, SqlDialect } from '../query.js';
+
+const MARKER = /\?\s*\/\*p:([A-Za-z0-9_.]+)\*\//g;
 
 /** `? /*p:name*\/`: a positional parameter that says which value it wants. */
 export function marker(name: string): string {
@@ -15,28 +18,39 @@ export function marker(name: string): string {
 
 /** The names of the markers in `sql`, in the order Athena binds them. */
 export function markerNames(sql: string): string[] {
-  return [...sql.matchAll(/\?\s*\/\*p:([A-Za-z0-9_.]+)\*\//g)].map((m) => m[1] ?? '');
+  return [...sql.matchAll(MARKER)].map((m) => m[1] ?? '');
+}
+
+function valueOf(values: ReadonlyMap<string, string>, name: string): string {
+  const value = values.get(name);
+  if (value === undefined) throw new InternalError(`athena query: no value for parameter ${name}`);
+  return value;
+}
+
+/** The ExecutionParameters of `sql`: one value per marker, in the order Athena binds them. */
+export function bindMarkers(sql: string, values: ReadonlyMap<string, string>): string[] {
+  return markerNames(sql).map((name) => valueOf(values, name));
+}
+
+/** `sql` with every marker replaced by its value, for statements that cannot take parameters. */
+export function inlineMarkers(sql: string, values: ReadonlyMap<string, string>): string {
+  return sql.replace(MARKER, (_, name: string) => valueOf(values, name));
+}
+
+/** A string as a SQL string literal (also how Athena reads a string ExecutionParameter). */
+export function stringLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** Trino JSONPath for a request-key path: `$.a."x-y"` -> `$["a"]["x-y"]` (no dots in names). */
-export function trinoJsonPath(path: string): string {
+function trinoJsonPath(path: string): string {
   return `$${pathSegments(path)
     .map((s) => `["${s}"]`)
     .join('')}`;
 }
 
-function sqlLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** How many `?` slots each list parameter gets (each slot holds up to 1,024 characters). */
-export interface ListSlots {
-  roleArns: number;
-  roleNames: number;
-}
-
-/** A Trino dialect whose list parameters span the given number of slots. */
-export function trinoDialect(slots: ListSlots): SqlDialect {
+/** A Trino dialect whose list parameters span the given number of `?` slots (each up to 1,024 characters). */
+export function trinoDialect(slots: { roleArns: number; roleNames: number }): SqlDialect {
   return {
     name: 'trino',
     paramsInWhereOnly: true,
@@ -46,7 +60,7 @@ export function trinoDialect(slots: ListSlots): SqlDialect {
       const prelude = [`CASE WHEN ${inScope} THEN try(json_parse(${column})) END AS rp`];
       const keys = REQUEST_KEYS.map((key) => {
         const options = key.paths.map((path) => {
-          const p = sqlLiteral(trinoJsonPath(path));
+          const p = stringLiteral(trinoJsonPath(path));
           if (key.kind === 'scalar') return `json_extract_scalar(rp, ${p})`;
           const value = `json_extract(rp, ${p})`;
           return `CASE WHEN json_array_length(${value}) IS NOT NULL OR try_cast(${value} AS map(varchar, json)) IS NOT NULL THEN json_format(${value}) END`;
