@@ -58,16 +58,15 @@ export function countedEventTypeSql(column: string): string {
   return `${column} IN (${COUNTED_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 }
 
-/** Parameters in the order a positional dialect binds them. */
-export const QUERY_PARAMS = ['roleArns', 'roleNames', 'allRoles', 'start', 'end'] as const;
-export type QueryParam = (typeof QUERY_PARAMS)[number];
+export type QueryParam = 'roleArns' | 'roleNames' | 'allRoles' | 'start' | 'end';
 
 /** Column aliases of the extracted request keys, in table order (`p_bucketName`, ...). */
 export const PARAM_COLUMNS = REQUEST_KEYS.map((k) => ({ name: k.name, column: `p_${k.name}` }));
 
-/** The columns a call group is keyed by, in the order the query returns them (`c_role` first). */
+/** The columns a call group is keyed by, in the order the query returns them (`c_role_name` only where needed: see below). */
 export const CALL_KEY_COLUMNS: readonly string[] = [
   'c_role',
+  'c_role_name',
   'c_source',
   'c_name',
   'c_region',
@@ -85,10 +84,9 @@ export interface UsageSqlParts {
   /** Extra predicates ANDed into WHERE (partition pruning for Athena). */
   where?: string[];
   /**
-   * Rollup mode (the Athena rollup table; the local index builds the same rows with the stream
-   * scanner): calls and coverage are also grouped by UTC day (`day`,
-   * `YYYY-MM-DD`) and source file, and calls keep the role name (`c_role_name`), so a later
-   * query can answer any whole-day window and a re-read file can replace its own rows.
+   * Rollup mode (the Athena rollup; the local index builds the same rows without SQL): calls and
+   * coverage are also grouped by UTC day (`day`, `YYYY-MM-DD`) and source file, and calls keep the
+   * role name (`c_role_name`), so a later query can answer any whole-day window.
    */
   perFileDay?: boolean;
 }
@@ -97,16 +95,13 @@ export interface UsageSqlParts {
  * Builds the grouped usage query. Result columns: `grouping_set` ('calls' | 'files' | 'coverage'),
  * the call keys, `file_name`, `records`, `valid_records`, `first_seen`, `last_seen`, `in_window`.
  */
-export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): string {
-  const d = dialect;
+export function buildUsageQuery(d: SqlDialect, parts: UsageSqlParts): string {
   const role = d.field('userIdentity.sessionContext.sessionIssuer.arn');
   const roleName = d.field('userIdentity.sessionContext.sessionIssuer.userName');
   const issuerType = d.field('userIdentity.sessionContext.sessionIssuer.type');
-  const requestParameters = d.field('requestParameters');
-  const time = 't';
   const whereOnly = d.paramsInWhereOnly === true;
   const windowOf = (expr: string): string => `(${expr} >= ${d.timestampParam('start')} AND ${expr} < ${d.timestampParam('end')})`;
-  const inWindow = whereOnly ? `(${time} IS NOT NULL)` : windowOf(time);
+  const inWindow = whereOnly ? '(t IS NOT NULL)' : windowOf('t');
   const selectedBy = (arn: string, name: string): string => `(${d.param('allRoles')} OR ${d.inList(arn, 'roleArns')} OR ${d.inList(name, 'roleNames')})`;
   const roleSelected = whereOnly ? 'true' : selectedBy(role, roleName);
   // reference.ts attributedRole: a counted eventType, a role's session, non-empty issuer ARN, eventSource and eventName.
@@ -114,14 +109,15 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
   const inScope = `(${countedEventTypeSql(d.field('eventType'))} AND ${issuerType} = 'Role' AND ${present(role)} AND ${present(d.field('eventSource'))} AND ${present(d.field('eventName'))} AND ${inWindow} AND ${roleSelected})`;
   const scoped = (expr: string): string => `CASE WHEN in_scope THEN ${expr} END`;
 
-  const extraction = d.requestKeys(requestParameters, 'in_scope');
+  const extraction = d.requestKeys(d.field('requestParameters'), 'in_scope');
   const paramExtracts = PARAM_COLUMNS.map((p, i) => `    ${scoped(extraction.keys[i] ?? 'NULL')} AS ${p.column}`);
   const prelude = extraction.prelude.map((e) => `, ${e}`).join('');
 
-  const callKeys = whereOnly ? ['c_role', 'c_role_name', ...CALL_KEY_COLUMNS.slice(1)] : [...CALL_KEY_COLUMNS];
-
   const rollup = parts.perFileDay === true;
-  const callSet = rollup ? [...callKeys, ...(whereOnly ? [] : ['c_role_name']), 'day', 'file_name'] : callKeys;
+  // The outer role filter and the rollup both need the role name.
+  const withRoleName = whereOnly || rollup;
+  const callKeys = withRoleName ? [...CALL_KEY_COLUMNS] : CALL_KEY_COLUMNS.filter((c) => c !== 'c_role_name');
+  const callSet = rollup ? [...callKeys, 'day', 'file_name'] : callKeys;
   const coverageSet = rollup ? 'event_source, event_category, in_window, day, file_name' : 'event_source, event_category, in_window';
   // Rollup rows carry file_name in every set, so the sets are told apart by in_scope instead.
   const label = rollup
@@ -132,7 +128,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
        WHEN GROUPING(event_source) = 0 THEN 'coverage'
        ELSE 'calls' END`;
   const having = rollup ? 'GROUPING(in_scope) = 1 OR in_scope' : 'GROUPING(file_name) = 0 OR GROUPING(event_source) = 0 OR in_scope';
-  const rollupColumns = rollup ? `${whereOnly ? '' : `\n    ${scoped(roleName)} AS c_role_name,`}\n    substr(${d.formatTime(time)}, 1, 10) AS day,` : '';
+  const rollupColumns = rollup ? `\n    substr(${d.formatTime('t')}, 1, 10) AS day,` : '';
   const predicates = [...(parts.where ?? []), ...(whereOnly ? [windowOf(d.eventTime())] : [])];
   const where = predicates.length > 0 ? `\n  WHERE ${predicates.join('\n    AND ')}` : '';
   const grouped = `WITH timed AS (
@@ -151,7 +147,7 @@ export function buildUsageQuery(dialect: SqlDialect, parts: UsageSqlParts): stri
     ${d.field('eventSource')} AS event_source,
     ${d.field('eventCategory')} AS event_category,
     (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,${rollupColumns}
-    ${scoped(role)} AS c_role,${whereOnly ? `\n    ${scoped(roleName)} AS c_role_name,` : ''}
+    ${scoped(role)} AS c_role,${withRoleName ? `\n    ${scoped(roleName)} AS c_role_name,` : ''}
     ${scoped(d.field('eventSource'))} AS c_source,
     ${scoped(d.field('eventName'))} AS c_name,
     ${scoped(d.field('awsRegion'))} AS c_region,

@@ -20,10 +20,6 @@ export interface AthenaRunOptions {
   workgroup?: string;
   /** `s3://...`; omit for a workgroup with managed results or an enforced output location. */
   outputLocation?: string;
-  /** Waits between polls: first, growth factor, cap. */
-  poll?: { initialMs: number; factor: number; maxMs: number };
-  /** Give up (and report) after this long in QUEUED/RUNNING. */
-  timeoutMs?: number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   onProgress?: (progress: AthenaProgress) => void;
@@ -53,6 +49,8 @@ export interface AthenaResult {
 /** Athena's price per TB scanned in most Regions; the estimate says it is one. */
 const ATHENA_USD_PER_TB = 5;
 const MIN_BILLED_BYTES = 10 * 1024 * 1024;
+/** Waits between polls: first, growth factor, cap. */
+const POLL = { initialMs: 500, factor: 1.5, maxMs: 5000 };
 
 /** Estimated cost in USD: $5/TB, at least 10 MB per query (Athena's published model). */
 export function estimateCostUsd(bytesScanned: number): number {
@@ -92,9 +90,8 @@ async function startAndWait(
   const id = started.QueryExecutionId;
   if (id === undefined) throw new UpstreamError('athena:StartQueryExecution returned no QueryExecutionId');
 
-  const poll = options.poll ?? { initialMs: 500, factor: 1.5, maxMs: 5000 };
   const startedAt = options.now();
-  let wait = poll.initialMs;
+  let wait = POLL.initialMs;
   for (;;) {
     const got = await callAws('athena:GetQueryExecution', () => client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
     const execution = got.QueryExecution;
@@ -115,13 +112,8 @@ async function startAndWait(
     if (state !== 'QUEUED' && state !== 'RUNNING') {
       throw new UpstreamError(`athena query ${id}: unexpected state ${state}`);
     }
-    if (options.timeoutMs !== undefined && elapsedMs >= options.timeoutMs) {
-      throw new UpstreamError(`athena query ${id} still ${state} after ${Math.round(elapsedMs / 1000)} s`, {
-        hint: 'it keeps running in Athena; stop it with `aws athena stop-query-execution`, or run again later',
-      });
-    }
     await options.sleep(wait);
-    wait = Math.min(poll.maxMs, Math.round(wait * poll.factor));
+    wait = Math.min(POLL.maxMs, Math.round(wait * POLL.factor));
   }
 }
 

@@ -1,8 +1,7 @@
 /**
- * The Athena usage query and its ExecutionParameters. The SQL comes from the shared
- * `buildUsageQuery` with the Trino dialect; this file adds the partition predicates (account,
- * delivery day padded for delivery lag) and binds every value through a `?`: Athena substitutes
- * each ExecutionParameter as a SQL literal, so strings travel as quoted literals (embedded quotes
+ * The Athena usage query (the shared `buildUsageQuery`, Trino dialect, plus partition predicates)
+ * and its ExecutionParameters. Every value is bound through a `?`: Athena substitutes each
+ * ExecutionParameter as a SQL literal, so strings travel as quoted literals (embedded quotes
  * doubled) and no role ARN, name or date is ever part of the query text.
  */
 import { UsageError } from '../../errors.js';

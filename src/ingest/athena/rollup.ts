@@ -26,15 +26,14 @@ export interface RollupRef extends AthenaTableRef {
   accounts?: readonly string[];
 }
 
-const CALL_KEYS = ['c_role', 'c_role_name', ...CALL_KEY_COLUMNS.slice(1)];
 const COVERAGE_KEYS = ['event_source', 'event_category', 'in_window'];
 const TOTALS = ['records', 'valid_records', 'first_seen', 'last_seen'];
 /** The columns a rollup row is grouped by. */
-export const ROLLUP_KEY_COLUMNS = ['grouping_set', ...CALL_KEYS, ...COVERAGE_KEYS];
+export const ROLLUP_KEY_COLUMNS = ['grouping_set', ...CALL_KEY_COLUMNS, ...COVERAGE_KEYS];
 /** The rollup table's columns, in table order (`day`, the partition, last). */
 export const ROLLUP_COLUMNS = [...ROLLUP_KEY_COLUMNS, ...TOTALS, 'day'];
 /** The columns of `buildUsageQuery(trino, { perFileDay: true })`, in order, duplicates renamed. */
-const USAGE_ROLLUP_OUTPUT = ['grouping_set', ...CALL_KEYS, 'day', 'file_name', ...COVERAGE_KEYS, 'day_2', 'file_name_2', ...TOTALS];
+const USAGE_ROLLUP_OUTPUT = ['grouping_set', ...CALL_KEY_COLUMNS, 'day', 'file_name', ...COVERAGE_KEYS, 'day_2', 'file_name_2', ...TOTALS];
 
 function checkDay(day: string): string {
   if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
@@ -134,8 +133,6 @@ export function dayChunks(fromDay: string, toDay: string): Array<{ from: string;
 }
 
 export interface RollupPlan {
-  /** Whether the table is created (first statement a CTAS). */
-  create: boolean;
   statements: Array<{ kind: 'CTAS' | 'INSERT'; from: string; to: string; sql: string }>;
 }
 
@@ -146,13 +143,12 @@ export interface RollupPlan {
  */
 export function planRollup(ref: RollupRef, state: { exists: boolean; maxDay: string | null }, now: Date, days: number): RollupPlan {
   const last = lastCompleteDay(now);
-  const create = !state.exists;
   const from = state.exists && state.maxDay !== null ? addDays(checkDay(state.maxDay), 1) : addDays(last, -(days - 1));
-  if (from > last) return { create, statements: [] };
+  if (from > last) return { statements: [] };
   const statements = dayChunks(from, last).map((c, i) =>
-    create && i === 0
+    !state.exists && i === 0
       ? { kind: 'CTAS' as const, ...c, sql: buildRollupCtas(ref, c.from, c.to) }
       : { kind: 'INSERT' as const, ...c, sql: buildRollupInsert(ref, c.from, c.to) },
   );
-  return { create, statements };
+  return { statements };
 }

@@ -2,8 +2,8 @@
  * The Athena (Trino) side of the usage query. The table is the CloudTrail table that
  * `iamtrim athena setup` creates: lower-case columns, `requestparameters` as JSON text,
  * `resources` as ARRAY<STRUCT<arn,...>>. Athena binds `ExecutionParameters` positionally and
- * only in WHERE clauses, so every `?` carries a comment naming the value it stands for; the
- * binder (`athena-query.ts`) reads those names back in text order.
+ * only in WHERE clauses, so every `?` carries a comment naming the value it stands for, and
+ * `bindMarkers` reads those names back in text order.
  */
 import { InternalError } from '../../errors.js';
 import { REQUEST_KEYS, pathSegments } from '../../mapping/request-keys.js';
