@@ -5,7 +5,7 @@
  * One scan serves three grouping sets:
  * - `calls`:    in-scope events (reference.ts's rule: counted eventType, a role's session, selected
  *               role, inside the window) -> CallRow groups;
- * - `files`:    per source file: records, valid records, first/last eventTime (local files only);
+ * - `files`:    per source file: records, valid records, first/last eventTime (one NULL file on Athena);
  * - `coverage`: per eventSource and eventCategory inside the window, any principal, so the
  *               policy stage knows which services have data events logged at all.
  * No user input is spliced into the SQL: role ARNs, names and the window are bound parameters.
@@ -63,20 +63,24 @@ export type QueryParam = 'roleArns' | 'roleNames' | 'allRoles' | 'start' | 'end'
 /** Column aliases of the extracted request keys, in table order (`p_bucketName`, ...). */
 export const PARAM_COLUMNS = REQUEST_KEYS.map((k) => ({ name: k.name, column: `p_${k.name}` }));
 
-/** The columns a call group is keyed by, in the order the query returns them (`c_role_name` only where needed: see below). */
-export const CALL_KEY_COLUMNS: readonly string[] = [
-  'c_role',
-  'c_role_name',
-  'c_source',
-  'c_name',
-  'c_region',
-  'c_account',
-  'c_category',
-  'c_error',
-  'c_invoked_by',
-  'c_resources',
-  ...PARAM_COLUMNS.map((p) => p.column),
+const ISSUER = 'userIdentity.sessionContext.sessionIssuer';
+
+/** The call columns before the request keys, in the order the query returns them, and what each holds. */
+const CALL_COLUMNS: ReadonlyArray<readonly [string, (d: SqlDialect) => string]> = [
+  ['c_role', (d) => d.field(`${ISSUER}.arn`)],
+  ['c_role_name', (d) => d.field(`${ISSUER}.userName`)],
+  ['c_source', (d) => d.field('eventSource')],
+  ['c_name', (d) => d.field('eventName')],
+  ['c_region', (d) => d.field('awsRegion')],
+  ['c_account', (d) => `COALESCE(${d.field('recipientAccountId')}, ${d.field('userIdentity.accountId')})`],
+  ['c_category', (d) => d.field('eventCategory')],
+  ['c_error', (d) => d.field('errorCode')],
+  ['c_invoked_by', (d) => d.field('userIdentity.invokedBy')],
+  ['c_resources', (d) => d.resourceArnsJson(d.field('resources'))],
 ];
+
+/** The columns a call group is keyed by, in the order the query returns them (`c_role_name` only where needed: see below). */
+export const CALL_KEY_COLUMNS: readonly string[] = [...CALL_COLUMNS.map(([column]) => column), ...PARAM_COLUMNS.map((p) => p.column)];
 
 export interface UsageSqlParts {
   /** The relation the records come from, aliased `r` (a table, or read_json(...) for DuckDB). */
@@ -96,9 +100,9 @@ export interface UsageSqlParts {
  * the call keys, `file_name`, `records`, `valid_records`, `first_seen`, `last_seen`, `in_window`.
  */
 export function buildUsageQuery(d: SqlDialect, parts: UsageSqlParts): string {
-  const role = d.field('userIdentity.sessionContext.sessionIssuer.arn');
-  const roleName = d.field('userIdentity.sessionContext.sessionIssuer.userName');
-  const issuerType = d.field('userIdentity.sessionContext.sessionIssuer.type');
+  const role = d.field(`${ISSUER}.arn`);
+  const roleName = d.field(`${ISSUER}.userName`);
+  const issuerType = d.field(`${ISSUER}.type`);
   const whereOnly = d.paramsInWhereOnly === true;
   const windowOf = (expr: string): string => `(${expr} >= ${d.timestampParam('start')} AND ${expr} < ${d.timestampParam('end')})`;
   const inWindow = whereOnly ? '(t IS NOT NULL)' : windowOf('t');
@@ -109,14 +113,15 @@ export function buildUsageQuery(d: SqlDialect, parts: UsageSqlParts): string {
   const inScope = `(${countedEventTypeSql(d.field('eventType'))} AND ${issuerType} = 'Role' AND ${present(role)} AND ${present(d.field('eventSource'))} AND ${present(d.field('eventName'))} AND ${inWindow} AND ${roleSelected})`;
   const scoped = (expr: string): string => `CASE WHEN in_scope THEN ${expr} END`;
 
-  const extraction = d.requestKeys(d.field('requestParameters'), 'in_scope');
-  const paramExtracts = PARAM_COLUMNS.map((p, i) => `    ${scoped(extraction.keys[i] ?? 'NULL')} AS ${p.column}`);
-  const prelude = extraction.prelude.map((e) => `, ${e}`).join('');
-
   const rollup = parts.perFileDay === true;
   // The outer role filter and the rollup both need the role name.
-  const withRoleName = whereOnly || rollup;
-  const callKeys = withRoleName ? [...CALL_KEY_COLUMNS] : CALL_KEY_COLUMNS.filter((c) => c !== 'c_role_name');
+  const callKeys = whereOnly || rollup ? [...CALL_KEY_COLUMNS] : CALL_KEY_COLUMNS.filter((c) => c !== 'c_role_name');
+  const extraction = d.requestKeys(d.field('requestParameters'), 'in_scope');
+  const prelude = extraction.prelude.map((e) => `, ${e}`).join('');
+  const callColumns = [
+    ...CALL_COLUMNS.filter(([column]) => callKeys.includes(column)).map(([column, value]) => `    ${scoped(value(d))} AS ${column}`),
+    ...PARAM_COLUMNS.map((p, i) => `    ${scoped(extraction.keys[i] ?? 'NULL')} AS ${p.column}`),
+  ];
   const callSet = rollup ? [...callKeys, 'day', 'file_name'] : callKeys;
   const coverageSet = rollup ? 'event_source, event_category, in_window, day, file_name' : 'event_source, event_category, in_window';
   // Rollup rows carry file_name in every set, so the sets are told apart by in_scope instead.
@@ -147,16 +152,7 @@ export function buildUsageQuery(d: SqlDialect, parts: UsageSqlParts): string {
     ${d.field('eventSource')} AS event_source,
     ${d.field('eventCategory')} AS event_category,
     (${d.field('eventSource')} IS NOT NULL AND t IS NOT NULL) AS valid,${rollupColumns}
-    ${scoped(role)} AS c_role,${withRoleName ? `\n    ${scoped(roleName)} AS c_role_name,` : ''}
-    ${scoped(d.field('eventSource'))} AS c_source,
-    ${scoped(d.field('eventName'))} AS c_name,
-    ${scoped(d.field('awsRegion'))} AS c_region,
-    ${scoped(`COALESCE(${d.field('recipientAccountId')}, ${d.field('userIdentity.accountId')})`)} AS c_account,
-    ${scoped(d.field('eventCategory'))} AS c_category,
-    ${scoped(d.field('errorCode'))} AS c_error,
-    ${scoped(d.field('userIdentity.invokedBy'))} AS c_invoked_by,
-    ${scoped(d.resourceArnsJson(d.field('resources')))} AS c_resources,
-${paramExtracts.join(',\n')}
+${callColumns.join(',\n')}
   FROM keyed
 )
 SELECT

@@ -72,13 +72,13 @@ function reasonOf(execution: QueryExecution | undefined): string {
   return status?.AthenaError?.ErrorMessage ?? status?.StateChangeReason ?? 'no reason given';
 }
 
-/** Starts the query and waits for it; returns the final execution when it SUCCEEDED. */
-async function startAndWait(
+/** Runs a statement to completion (enough for DDL, which has no result set); returns what it scanned. */
+export async function executeAthenaStatement(
   client: AthenaClient,
   sql: string,
-  parameters: readonly string[],
   options: AthenaRunOptions,
-): Promise<{ id: string; execution: QueryExecution | undefined }> {
+  parameters: readonly string[] = [],
+): Promise<AthenaStatistics> {
   const input: StartQueryExecutionCommandInput = {
     QueryString: sql,
     QueryExecutionContext: { Database: options.database },
@@ -98,7 +98,7 @@ async function startAndWait(
     const state = execution?.Status?.State ?? 'UNKNOWN';
     const elapsedMs = options.now() - startedAt;
     options.onProgress?.({ queryExecutionId: id, state, elapsedMs, bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0 });
-    if (state === 'SUCCEEDED') return { id, execution };
+    if (state === 'SUCCEEDED') return statisticsOf(id, execution);
     if (state === 'FAILED') {
       throw new UpstreamError(`athena query ${id} FAILED: ${reasonOf(execution)}`, {
         hint: 'no policy is proposed from a failed query; check the table (iamtrim athena setup --print-only) and the workgroup',
@@ -119,7 +119,8 @@ async function startAndWait(
 
 /** Runs one SELECT to completion and reads every result page. */
 export async function runAthenaQuery(client: AthenaClient, sql: string, parameters: readonly string[], options: AthenaRunOptions): Promise<AthenaResult> {
-  const { id, execution } = await startAndWait(client, sql, parameters, options);
+  const statistics = await executeAthenaStatement(client, sql, options, parameters);
+  const id = statistics.queryExecutionId;
   let columns: string[] | undefined;
   const rows: (string | null)[][] = [];
   let token: string | undefined;
@@ -146,11 +147,5 @@ export async function runAthenaQuery(client: AthenaClient, sql: string, paramete
     }
     token = page.NextToken;
   } while (token !== undefined && token !== '');
-  return { columns, rows, statistics: statisticsOf(id, execution) };
-}
-
-/** Runs a statement without a result set (DDL) to completion; returns what it scanned. */
-export async function executeAthenaStatement(client: AthenaClient, sql: string, options: AthenaRunOptions): Promise<AthenaStatistics> {
-  const { id, execution } = await startAndWait(client, sql, [], options);
-  return statisticsOf(id, execution);
+  return { columns, rows, statistics };
 }
