@@ -16,7 +16,8 @@ import type { FileScan } from '../reference.js';
 import { foldCallMap } from '../fold.js';
 import { mergeCallRows } from '../call-rows.js';
 import type { CallRow, UsageQuery } from '../../model.js';
-import { inTransaction, openIndex, queryRows, sqlString } from './index-store.js';
+import { appendRows, inTransaction, openIndex, queryRows, sqlString } from './index-store.js';
+import { listFiles } from '../local/scan-result.js';
 import { appendCalls, markDirty, refreshDirtyDays, type Piece } from './rollups.js';
 import { withWorkingCopy } from '../../util/atomic-file.js';
 
@@ -55,10 +56,21 @@ function describeError(cause: unknown): string {
   return message.split('\n')[0]?.replace(/^[A-Za-z ]+Error: /, '') ?? message;
 }
 
-/** The days that hold rows of `paths` (`SELECT ... IN` list of SQL strings). */
-async function daysOf(connection: DuckDBConnection, paths: string): Promise<string[]> {
-  const rows = await queryRows(connection, `SELECT DISTINCT day FROM calls WHERE list_contains(${paths}, file)`);
-  return rows.map((r) => String(r['day']));
+/** A SQL list of string literals. */
+const sqlList = (values: readonly string[]): string => `[${values.map(sqlString).join(', ')}]`;
+
+/**
+ * Drops `paths` from `files` and `skipped`, and the rows of `rowPaths` from `calls` and `coverage`
+ * (their days marked dirty).
+ */
+async function forgetFiles(connection: DuckDBConnection, paths: readonly string[], rowPaths: readonly string[]): Promise<void> {
+  if (rowPaths.length > 0) {
+    const list = sqlList(rowPaths);
+    const days = await queryRows<{ day: string }>(connection, `SELECT DISTINCT day FROM calls WHERE list_contains(${list}, file)`);
+    await markDirty(connection, days);
+    for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${list}, file)`);
+  }
+  for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${sqlList(paths)}, path)`);
 }
 
 /** One file's scan for the index (scanText in rollup mode). */
@@ -72,63 +84,32 @@ async function storeBatch(
   connection: DuckDBConnection,
   scanned: readonly ScannedFile[],
   indexedAt: string,
-  indexed: { has(path: string): boolean },
-): Promise<string[]> {
-  const paths = `[${scanned.map(({ file }) => sqlString(file.path)).join(', ')}]`;
-  // Only files indexed before have rows to replace (rows and the `files` row are written in one
-  // transaction): new files skip two scans of the growing `calls` table per batch.
-  const again = scanned.filter(({ file }) => indexed.has(file.path));
-  const touched = new Set<string>();
-  if (again.length > 0) {
-    const reread = `[${again.map(({ file }) => sqlString(file.path)).join(', ')}]`;
-    for (const day of await daysOf(connection, reread)) touched.add(day);
-    for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${reread}, file)`);
-  }
-  for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${paths}, path)`);
+  indexed: ReadonlyMap<string, unknown>,
+): Promise<LogFile[]> {
+  const paths = scanned.map(({ file }) => file.path);
+  // Only files indexed before have rows to replace: new files skip two scans of the growing
+  // `calls` table per batch.
+  await forgetFiles(
+    connection,
+    paths,
+    paths.filter((path) => indexed.has(path)),
+  );
   // Call groups per (day, file, role name), keyed by callKey, S3 object keys folded per piece.
   const pieces: Piece[] = [];
   for (const { file, scan } of scanned) {
     for (const piece of scan.pieces?.values() ?? []) {
       const calls = new Map<string, CallRow>();
-      mergeCallRows(calls, [...piece.calls.values()]);
+      mergeCallRows(calls, piece.calls.values());
       pieces.push({ day: piece.day, file: file.path, roleName: piece.roleName, calls: foldCallMap(calls) });
-      touched.add(piece.day);
     }
   }
   await appendCalls(connection, 'calls', pieces);
-  await markDirty(connection, touched);
-  const coverage = await connection.createAppender('coverage');
-  const files = await connection.createAppender('files');
-  try {
-    for (const { file, scan } of scanned) {
-      for (const c of scan.coverage?.values() ?? []) {
-        coverage.appendVarchar(c.day);
-        coverage.appendVarchar(file.path);
-        coverage.appendVarchar(c.source);
-        if (c.category === null) coverage.appendNull();
-        else coverage.appendVarchar(c.category);
-        coverage.appendBigInt(BigInt(c.records));
-        coverage.endRow();
-      }
-      files.appendVarchar(file.path);
-      files.appendBigInt(BigInt(file.size));
-      files.appendDouble(file.mtimeMs);
-      files.appendBigInt(BigInt(scan.records));
-      files.appendBigInt(BigInt(scan.validRecords));
-      for (const time of [scan.first, scan.last]) {
-        if (time === null) files.appendNull();
-        else files.appendVarchar(time);
-      }
-      files.appendVarchar(indexedAt);
-      files.endRow();
-    }
-    coverage.flushSync();
-    files.flushSync();
-  } finally {
-    coverage.closeSync();
-    files.closeSync();
-  }
-  return scanned.filter(({ scan }) => scan.records > 0 && scan.validRecords === 0).map(({ file }) => file.path);
+  await markDirty(connection, pieces);
+  const coverage = scanned.flatMap(({ file, scan }) => [...(scan.coverage?.values() ?? [])].map((c) => [c.day, file.path, c.source, c.category, c.records]));
+  await appendRows(connection, 'coverage', coverage);
+  const files = scanned.map(({ file, scan }) => [file.path, file.size, file.mtimeMs, scan.records, scan.validRecords, scan.first, scan.last, indexedAt]);
+  await appendRows(connection, 'files', files);
+  return scanned.filter(({ scan }) => scan.records > 0 && scan.validRecords === 0).map(({ file }) => file);
 }
 
 /**
@@ -138,55 +119,40 @@ async function storeBatch(
  * recorded in the index before the run reports them, so that update is kept.
  */
 export async function updateUsageIndex(options: IndexUpdateOptions): Promise<IndexUpdate> {
-  const discovery = await discoverLogFiles(resolve(options.logs), null);
-  const { update, error } = await withWorkingCopy(options.index, async (copy) => {
-    const value = await updateIndexFile(options, copy, discovery);
-    return { value, commit: true };
-  });
-  if (error !== undefined) throw error;
+  const { files } = await discoverLogFiles(resolve(options.logs), null);
+  const update = await withWorkingCopy(options.index, async (copy) => ({ value: await updateIndexFile(options, copy, files), commit: true }));
+  if (update.skipped.length > 0 && !options.skipBadFiles) {
+    throw new InputError(
+      `${update.skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${listFiles(update.skipped)}`,
+      {
+        hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
+      },
+    );
+  }
   return update;
 }
 
-async function updateIndexFile(
-  options: IndexUpdateOptions,
-  file: string,
-  discovery: Awaited<ReturnType<typeof discoverLogFiles>>,
-): Promise<{ update: IndexUpdate; error?: InputError }> {
-  const handle = await openIndex(file, { create: true, name: options.index });
+async function updateIndexFile(options: IndexUpdateOptions, path: string, onDisk: readonly LogFile[]): Promise<IndexUpdate> {
+  const handle = await openIndex(path, { create: true, name: options.index });
   const { connection } = handle;
   const indexedAt = options.now.toISOString();
   const skipped: Array<{ file: string; reason: string }> = [];
   try {
     await refreshDirtyDays(connection, handle.blockLevels); // left by an interrupted run
     const known = new Map<string, { size: number; mtime: number }>();
-    const rows = (await (await connection.run('SELECT path, size, mtime_ms FROM files')).getRowObjectsJson()) as Array<{
-      path: string;
-      size: string | number;
-      mtime_ms: number;
-    }>;
-    for (const r of rows) known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
-    const onDisk = new Set(discovery.files.map((f) => f.path));
-    let added = 0;
-    let changed = 0;
-    const toRead: LogFile[] = [];
-    for (const file of discovery.files) {
-      const seen = known.get(file.path);
-      if (seen === undefined) {
-        added++;
-        toRead.push(file);
-      } else if (seen.size !== file.size || seen.mtime !== file.mtimeMs) {
-        changed++;
-        toRead.push(file);
-      }
+    for (const r of await queryRows<{ path: string; size: string | number; mtime_ms: number }>(connection, 'SELECT path, size, mtime_ms FROM files')) {
+      known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
     }
+    const toRead = onDisk.filter((file) => {
+      const seen = known.get(file.path);
+      return seen === undefined || seen.size !== file.size || seen.mtime !== file.mtimeMs;
+    });
+    const added = toRead.filter((file) => !known.has(file.path)).length;
 
     const record = async (file: LogFile, reason: string): Promise<void> => {
       skipped.push({ file: file.path, reason });
       await inTransaction(connection, async () => {
-        const touched = await daysOf(connection, `[${sqlString(file.path)}]`);
-        for (const table of ['calls', 'coverage']) await connection.run(`DELETE FROM ${table} WHERE file = ${sqlString(file.path)}`);
-        await markDirty(connection, touched);
-        for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE path = ${sqlString(file.path)}`);
+        await forgetFiles(connection, [file.path], [file.path]);
         await connection.run(`INSERT INTO skipped VALUES (${sqlString(file.path)}, ${file.size}, ${file.mtimeMs}, ${sqlString(reason)})`);
       });
     };
@@ -200,10 +166,7 @@ async function updateIndexFile(
         else await record(file, read.reason);
       }
       const notCloudTrail = await inTransaction(connection, () => storeBatch(connection, scanned, indexedAt, known));
-      for (const path of notCloudTrail) {
-        const file = files.find((f) => f.path === path);
-        if (file !== undefined) await record(file, 'no CloudTrail records in it (no record has eventSource and eventTime)');
-      }
+      for (const file of notCloudTrail) await record(file, 'no CloudTrail records in it (no record has eventSource and eventTime)');
     };
     // 8 MB of gzip (~100 MB of JSON) per transaction: the batch's scans are held until stored
     // (1M-event build: 589 MiB peak with 32 MB, 473 MiB with 8 MB; 1-2 s slower).
@@ -232,42 +195,27 @@ async function updateIndexFile(
       if (size >= batchBytes || batch.length >= 2000) await flush();
     }
     await flush();
-    await connection.run('DROP TABLE IF EXISTS batch');
     await refreshDirtyDays(connection, handle.blockLevels);
     await connection.run('CHECKPOINT');
 
-    const summary = (await (await connection.run(`SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`)).getRowObjectsJson()) as Array<{
-      first: string | null;
-      last: string | null;
-    }>;
+    const [span] = await queryRows<{ first: string | null; last: string | null }>(
+      connection,
+      `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`,
+    );
     const readPaths = new Set(toRead.map((f) => f.path));
-    const recordsRead = (await (await connection.run(`SELECT path, records FROM files`)).getRowObjectsJson()) as Array<{
-      path: string;
-      records: string | number;
-    }>;
+    const indexed = await queryRows<{ path: string; records: string | number }>(connection, `SELECT path, records FROM files`);
+    const present = new Set(onDisk.map((f) => f.path));
     skipped.sort((a, b) => compareText(a.file, b.file));
-    const update: IndexUpdate = {
+    return {
       index: options.index,
       added,
-      changed,
-      unchanged: discovery.files.length - added - changed,
-      missing: [...known.keys()].filter((p) => !onDisk.has(p)).length,
+      changed: toRead.length - added,
+      unchanged: onDisk.length - toRead.length,
+      missing: [...known.keys()].filter((p) => !present.has(p)).length,
       skipped,
-      records: recordsRead.filter((r) => readPaths.has(r.path)).reduce((sum, r) => sum + Number(r.records), 0),
-      covered: { first: summary[0]?.first ?? null, last: summary[0]?.last ?? null },
+      records: indexed.filter((r) => readPaths.has(r.path)).reduce((sum, r) => sum + Number(r.records), 0),
+      covered: { first: span?.first ?? null, last: span?.last ?? null },
     };
-    if (skipped.length > 0 && !options.skipBadFiles) {
-      const shown = skipped.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
-      const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
-      const error = new InputError(
-        `${skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${[...shown, ...more].join('\n')}`,
-        {
-          hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
-        },
-      );
-      return { update, error };
-    }
-    return { update };
   } finally {
     handle.close();
   }

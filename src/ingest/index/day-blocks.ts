@@ -60,12 +60,6 @@ export interface DayBlock {
   day: string;
 }
 
-/** The two level-(`level` - 1) halves of the level-`level` block starting at `day`. */
-export function halvesOf(day: string, level: number): [string, string] {
-  const n = dayNumber(day);
-  return [dayString(n), dayString(n + 2 ** (level - 1))];
-}
-
 /**
  * The days `[startDay, endDay)` as the fewest aligned blocks of level <= `levels`: at each day,
  * the largest block that starts there and ends inside the window. Disjoint, in day order, and

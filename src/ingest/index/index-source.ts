@@ -17,9 +17,6 @@ import { coverWindow, wholeDays } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';
 import { deliveryCoverage, deliveryKeyOf, logAccounts } from '../local/coverage.js';
 
-/** A value of a DuckDB row as text (null and absent: null). */
-const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-
 /** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
 export async function scanUsageIndex(indexPath: string, query: UsageQuery, options: { perDay?: boolean } = {}): Promise<UsageScan> {
   const { startDay, endDay } = wholeDays(query.window, 'the usage index', 'read the logs with --logs');
@@ -35,8 +32,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
   });
   try {
     const { connection } = handle;
-    const dirty = await queryRows(connection, `SELECT COUNT(*) AS n FROM dirty_days`);
-    if (Number(dirty[0]?.['n'] ?? 0) > 0) {
+    if ((await queryRows(connection, `SELECT day FROM dirty_days LIMIT 1`)).length > 0) {
       throw new InputError(`${indexPath}: an \`iamtrim index\` run stopped before it finished the per-day rollup`, {
         hint: 'run `iamtrim index` again (it finishes the rollup first); answers are refused until then',
       });
@@ -44,23 +40,16 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     // The window as aligned day blocks (calls_day for single days, calls_block for 2^k days),
     // each folded over its block; merged here, then folded again: by the fold's algebra this
     // equals folding the window's records at once, i.e. a cold scan. `perDay` reads every day
-    // from calls_day instead (the same answer, slower: kept to test the blocks against).
-    // Days come from wholeDays and coverWindow: digits and dashes only.
+    // from calls_day instead (the same answer, slower: kept to test the blocks against). One scan
+    // per block, each with equality filters DuckDB skips storage with (with an `IN` list of days
+    // and an `OR` of blocks it read all of calls_day: 65-75 ms instead of 27-33 ms for the bench's
+    // 90-day window at 10M events). Days come from wholeDays and coverWindow: digits and dashes only.
     const columns = 'c_role, c_role_name, call, records, first_seen, last_seen';
-    const parts: string[] = [];
-    if (options.perDay === true) parts.push(`SELECT ${columns} FROM calls_day WHERE day >= '${startDay}' AND day < '${endDay}'`);
-    else {
-      // One scan per block, each with equality filters DuckDB skips storage with (with an `IN` list
-      // of days and an `OR` of blocks it read all of calls_day: 65-75 ms instead of 27-33 ms for
-      // the bench's 90-day window at 10M events).
-      for (const b of coverWindow(startDay, endDay, handle.blockLevels)) {
-        parts.push(
-          b.level === 0
-            ? `SELECT ${columns} FROM calls_day WHERE day = '${b.day}'`
-            : `SELECT ${columns} FROM calls_block WHERE level = ${b.level} AND day = '${b.day}'`,
-        );
-      }
-    }
+    const parts = coverWindow(startDay, endDay, options.perDay === true ? 0 : handle.blockLevels).map((b) =>
+      b.level === 0
+        ? `SELECT ${columns} FROM calls_day WHERE day = '${b.day}'`
+        : `SELECT ${columns} FROM calls_block WHERE level = ${b.level} AND day = '${b.day}'`,
+    );
     let rows: Array<{ call: string; n: string | number; f: string; l: string }> = [];
     if (parts.length > 0) {
       const prepared = await connection.prepare(
@@ -85,34 +74,35 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     for (const r of rows) calls.set(r.call, { ...callFromKey(r.call), count: Number(r.n), firstSeen: r.f, lastSeen: r.l });
     rows.length = 0;
 
-    const day = (name: string): string => `'${name}'`; // days come from wholeDays: digits and dashes only
-    const sources = await queryRows(
+    const sources = await queryRows<{ event_source: string }>(
       connection,
-      `SELECT DISTINCT event_source FROM coverage WHERE event_category = 'Data' AND day >= ${day(startDay)} AND day < ${day(endDay)}`,
+      `SELECT DISTINCT event_source FROM coverage WHERE event_category = 'Data' AND day >= '${startDay}' AND day < '${endDay}'`,
     );
     // Files holding events of the window (by their first/last eventTime), and the whole index's span.
     const inWindow = `first_seen < '${query.window.end}' AND last_seen >= '${query.window.start}'`;
-    const files = await queryRows(
+    const [f] = await queryRows<{ files: number; bytes: string | number; records: string | number; invalid: string | number }>(
       connection,
       `SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(records), 0) AS records, COALESCE(SUM(records - valid_records), 0) AS invalid FROM files WHERE ${inWindow}`,
     );
-    const span = await queryRows(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
-    const skipped = await queryRows(connection, `SELECT path, reason FROM skipped ORDER BY path`);
+    const [span] = await queryRows<{ first: string | null; last: string | null }>(
+      connection,
+      `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`,
+    );
+    const skipped = await queryRows<{ file: string; reason: string }>(connection, `SELECT path AS file, reason FROM skipped ORDER BY path`);
     // Delivery coverage from the indexed files' names and paths, as a cold scan computes it.
-    const indexed = await queryRows(connection, `SELECT path FROM files ORDER BY path`);
-    const keys = indexed.map((r) => deliveryKeyOf(String(r['path'])));
+    const indexed = await queryRows<{ path: string }>(connection, `SELECT path FROM files ORDER BY path`);
+    const keys = indexed.map((r) => deliveryKeyOf(r.path));
     const sorted = sortedRows(foldCallMap(calls));
-    const f = files[0] ?? {};
     const evidence: Evidence = {
       source: `usage index ${indexPath}`,
-      files: Number(f['files'] ?? 0),
-      bytes: Number(f['bytes'] ?? 0),
-      skippedFiles: skipped.map((s) => ({ file: String(s['path']), reason: String(s['reason']) })),
-      records: Number(f['records'] ?? 0),
-      invalidRecords: Number(f['invalid'] ?? 0),
+      files: Number(f?.files ?? 0),
+      bytes: Number(f?.bytes ?? 0),
+      skippedFiles: skipped,
+      records: Number(f?.records ?? 0),
+      invalidRecords: Number(f?.invalid ?? 0),
       events: sorted.reduce((sum, r) => sum + r.count, 0),
-      covered: { first: str(span[0]?.['first']), last: str(span[0]?.['last']) },
-      dataEventSources: sources.map((s) => String(s['event_source'])).sort(compareText),
+      covered: { first: span?.first ?? null, last: span?.last ?? null },
+      dataEventSources: sources.map((s) => s.event_source).sort(compareText),
       coverage: deliveryCoverage(keys, query.window),
       accounts: logAccounts(keys, sorted),
     };

@@ -28,9 +28,7 @@ export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as type
 
 /**
  * Bumped when the tables change shape; an index of another version is refused with a message,
- * never misread. 2: call groups stored as `callKey` text, S3 object keys folded, `calls_day`.
- * 3: `calls_block`, folded rollups over aligned blocks of 2^k days (`meta.block_levels` = the
- * highest k).
+ * never misread. Version 3 added `calls_block` (`meta.block_levels` = its highest level).
  */
 export const INDEX_VERSION = '3';
 
@@ -70,46 +68,46 @@ export async function openIndex(path: string, options: { create: boolean; thread
     ...(options.create ? { memory_limit: '128MB' } : { access_mode: 'READ_ONLY' }),
   });
   const connection = await instance.connect();
-  let meta = new Map<string, string>();
+  const close = (): void => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  const refuse = (problem: string): never => {
+    close();
+    throw new InputError(`${name}: ${problem}`, { hint: 'delete it and run `iamtrim index` again to rebuild it from the logs' });
+  };
   if (existed) {
-    meta = await readMeta(connection);
-    const version = meta.get('version');
-    if (version !== INDEX_VERSION) {
-      connection.closeSync();
-      instance.closeSync();
-      throw new InputError(`${name}: usage index of another version (${version ?? 'unknown'}; this iamtrim writes and reads version ${INDEX_VERSION})`, {
-        hint: 'delete it and run `iamtrim index` again to rebuild it from the logs',
-      });
-    }
+    const version = (await readMeta(connection)).get('version');
+    if (version !== INDEX_VERSION) refuse(`usage index of another version (${version ?? 'unknown'}; this iamtrim writes and reads version ${INDEX_VERSION})`);
   }
   if (options.create) {
     for (const statement of SCHEMA) await connection.run(statement);
     await connection.run(`INSERT INTO meta VALUES ('version', '${INDEX_VERSION}'), ('block_levels', '${BLOCK_LEVELS}') ON CONFLICT DO NOTHING`);
-    meta = await readMeta(connection);
   }
+  const meta = await readMeta(connection);
   const blockLevels = Number(meta.get('block_levels'));
-  if (!Number.isInteger(blockLevels) || blockLevels < 0 || blockLevels > 30) {
-    connection.closeSync();
-    instance.closeSync();
-    throw new InputError(`${name}: usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`, {
-      hint: 'delete it and run `iamtrim index` again to rebuild it from the logs',
-    });
-  }
-  return {
-    instance,
-    connection,
-    blockLevels,
-    close: () => {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
+  if (!Number.isInteger(blockLevels) || blockLevels < 0 || blockLevels > 30)
+    refuse(`usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`);
+  return { instance, connection, blockLevels, close };
 }
 
 /** Rows of a query as plain objects (numbers as JS numbers or strings, as DuckDB's JSON form gives). */
-export async function queryRows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
-  const result = await connection.run(sql);
-  return (await result.getRowObjectsJson()) as Record<string, unknown>[];
+export async function queryRows<T = Record<string, unknown>>(connection: DuckDBConnection, sql: string): Promise<T[]> {
+  return (await (await connection.run(sql)).getRowObjectsJson()) as T[];
+}
+
+/** Appends rows of plain values to `table`, each value cast to its column's type (null: NULL). */
+export async function appendRows(connection: DuckDBConnection, table: string, rows: Iterable<ReadonlyArray<string | number | null>>): Promise<void> {
+  const appender = await connection.createAppender(table);
+  try {
+    for (const row of rows) {
+      for (const value of row) appender.appendValue(value);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
 }
 
 /** The `meta` table as a map; empty when the file has none (not an index, or an empty one). */

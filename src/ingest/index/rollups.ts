@@ -9,8 +9,8 @@ import nonResourceParams from '../../mapping/data/non-resource-params.json' with
 import type { CallRow } from '../../model.js';
 import { callFromKey, mergeCounters } from '../call-rows.js';
 import { FOLDED_PARAM, foldCallMap } from '../fold.js';
-import { dayNumber, dayString, halvesOf, isDay } from './day-blocks.js';
-import { inTransaction, queryRows } from './index-store.js';
+import { dayNumber, dayString, isDay } from './day-blocks.js';
+import { appendRows, inTransaction, queryRows } from './index-store.js';
 
 export interface Piece {
   day: string;
@@ -52,29 +52,15 @@ export async function appendCalls(
   pieces: Iterable<Piece>,
   level = 0,
 ): Promise<void> {
-  const appender = await connection.createAppender(table);
-  try {
+  function* rows(): Generator<Array<string | number | null>> {
     for (const piece of pieces) {
-      for (const rows of [piece.calls, piece.plain ?? []]) {
-        for (const [key, row] of rows) {
-          if (table === 'calls_block') appender.appendTinyInt(level);
-          appender.appendVarchar(piece.day);
-          if (table === 'calls') appender.appendVarchar(piece.file);
-          appender.appendVarchar(row.roleArn);
-          if (piece.roleName === null) appender.appendNull();
-          else appender.appendVarchar(piece.roleName);
-          appender.appendVarchar(key);
-          appender.appendBigInt(BigInt(row.count));
-          appender.appendVarchar(row.firstSeen);
-          appender.appendVarchar(row.lastSeen);
-          appender.endRow();
-        }
+      const head = table === 'calls_block' ? [level, piece.day] : table === 'calls' ? [piece.day, piece.file] : [piece.day];
+      for (const calls of [piece.calls, piece.plain ?? []]) {
+        for (const [key, row] of calls) yield [...head, row.roleArn, piece.roleName, key, row.count, row.firstSeen, row.lastSeen];
       }
     }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
   }
+  await appendRows(connection, table, rows());
 }
 
 /** The piece of `roleName` in `pieces`, created empty when missing. */
@@ -95,18 +81,16 @@ function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | nul
 async function readPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
   // Merged in DuckDB first: `calls` holds a call once per file it is in (a day of the 10M-event
   // bench: 13,946 rows, 8,545 calls).
-  const rows = await queryRows(
+  const rows = await queryRows<{ c_role: string; c_role_name: string | null; call: string; records: string | number; first_seen: string; last_seen: string }>(
     connection,
     `SELECT c_role, c_role_name, call, SUM(records) AS records, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen ${from} GROUP BY c_role, c_role_name, call`,
   );
   const pieces = new Map<string, Piece>();
   for (const r of rows) {
-    const roleName = r['c_role_name'] === null || r['c_role_name'] === undefined ? null : String(r['c_role_name']);
-    const piece = pieceOf(pieces, day, roleName);
-    const key = String(r['call']);
-    const counters = { count: Number(r['records']), firstSeen: String(r['first_seen']), lastSeen: String(r['last_seen']) };
-    if (foldable(key)) mergeCounters(piece.calls, key, { ...callFromKey(key), ...counters });
-    else mergeCounters(piece.plain ?? new Map(), key, { roleArn: String(r['c_role']), ...counters });
+    const piece = pieceOf(pieces, day, r.c_role_name);
+    const counters = { count: Number(r.records), firstSeen: r.first_seen, lastSeen: r.last_seen };
+    if (foldable(r.call)) mergeCounters(piece.calls, r.call, { ...callFromKey(r.call), ...counters });
+    else mergeCounters(piece.plain ?? new Map(), r.call, { roleArn: r.c_role, ...counters });
   }
   return pieces;
 }
@@ -137,11 +121,11 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>,
       await appendCalls(connection, 'calls_day', pieces.values());
       return pieces;
     }
+    const below = level - 1;
     const halves: Array<Map<string, Piece>> = [];
-    for (const half of halvesOf(day, level)) {
-      const below = level - 1;
-      const from = below === 0 ? `FROM calls_day WHERE day = '${half}'` : `FROM calls_block WHERE level = ${below} AND day = '${half}'`;
-      halves.push((await rebuild(below, dayNumber(half))) ?? (await readPieces(connection, half, from)));
+    for (const half of [start, start + 2 ** below]) {
+      const from = below === 0 ? `FROM calls_day WHERE day = '${dayString(half)}'` : `FROM calls_block WHERE level = ${below} AND day = '${dayString(half)}'`;
+      halves.push((await rebuild(below, half)) ?? (await readPieces(connection, dayString(half), from)));
     }
     const [first = new Map<string, Piece>(), second = new Map<string, Piece>()] = halves;
     pieces = new Map();
@@ -164,15 +148,15 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>,
 }
 
 /**
- * Records days whose per-file rows changed, in the same transaction as the change. Their
- * `calls_day` rows are rebuilt once at the end of the run (`refreshDirtyDays`), not after every
- * batch (a day spans many batches); a run that stops before that leaves them listed, the next run
- * rebuilds them first, and queries refuse an index with dirty days.
+ * Records the days of `rows` as dirty, in the same transaction as the change to their per-file
+ * rows. Their `calls_day` rows are rebuilt once at the end of the run (`refreshDirtyDays`), not
+ * after every batch (a day spans many batches); a run that stops before that leaves them listed,
+ * the next run rebuilds them first, and queries refuse an index with dirty days.
  */
-export async function markDirty(connection: DuckDBConnection, days: Iterable<string>): Promise<void> {
-  const valid = [...new Set(days)].filter(isDay);
-  if (valid.length === 0) return;
-  await connection.run(`INSERT INTO dirty_days VALUES ${valid.map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
+export async function markDirty(connection: DuckDBConnection, rows: Iterable<{ day: string }>): Promise<void> {
+  const days = new Set([...rows].map(({ day }) => day).filter(isDay));
+  if (days.size === 0) return;
+  await connection.run(`INSERT INTO dirty_days VALUES ${[...days].map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
 }
 
 /** Rebuilds `calls_day` and `calls_block` for every dirty day, in one transaction. */

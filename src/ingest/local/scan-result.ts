@@ -28,6 +28,12 @@ export interface LocalScanParts {
   dataSources: Set<string>;
 }
 
+/** Files with their reasons, one a line: the first ten, then how many more. */
+export function listFiles(files: readonly SkippedFile[]): string {
+  const more = files.length > 10 ? [`  … and ${files.length - 10} more`] : [];
+  return [...files.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`), ...more].join('\n');
+}
+
 export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): UsageScan {
   const { discovery, calls, fileStats, dataSources } = parts;
   const badFiles = [...parts.badFiles];
@@ -40,9 +46,7 @@ export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): Usage
   }
   badFiles.sort((a, b) => compareText(a.file, b.file));
   if (badFiles.length > 0 && !parts.skipBadFiles) {
-    const shown = badFiles.slice(0, 10).map((b) => `  ${b.file}: ${b.reason}`);
-    const more = badFiles.length > 10 ? [`  … and ${badFiles.length - 10} more`] : [];
-    throw new InputError(`${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${[...shown, ...more].join('\n')}`, {
+    throw new InputError(`${badFiles.length} log file(s) could not be read; no policy is proposed from partial evidence:\n${listFiles(badFiles)}`, {
       hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)',
     });
   }
