@@ -23,7 +23,7 @@ static napi_value scan_result(napi_env env, const Scan *sc) {
   if (napi_create_object(env, &result) != napi_ok) return NULL;
   /* A refused file is bad as a whole: its error, and nothing of what the walk read. */
   const Ints empty = {NULL, 0, 0};
-  const Ints *lists[] = {&sc->rows, &sc->params_reduced.parts, &sc->params_reduced.at, &sc->resources_reduced.parts, &sc->resources_reduced.at, &sc->group_of};
+  const Ints *lists[] = {&sc->rows, &sc->params.parts, &sc->params.at, &sc->resources.parts, &sc->resources.at, &sc->group_of};
   const char *keys[] = {"rows", "params", "paramsAt", "resources", "resourcesAt", "groups"};
   for (int k = 0; k < 6; k++) {
     napi_value list;

@@ -30,32 +30,29 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
    A record whose object ARNs are not its key's gets the class with every value's bytes. */
 #define VALUE_OBJECT 4
 
-/* A member value [start, end) as listed, just skipped (so sc->plain is its own if a string):
-   which member, where, and how it reads. `inert`: the value gives nothing (see list_members). */
-static void push_value(Scan *sc, Ints *parts, int32_t which, size_t start, size_t end, int inert) {
-  int plain = sc->s[start] == '"' && sc->plain;
-  push(sc, parts, which);
+/*
+ * Lists member `id`'s value [start, end), just skipped (so sc->plain is its own if a string): which
+ * member, where, and how it reads. It is inert when it gives nothing to what the scan reads from
+ * it: null (no key reads null); for a request-key member read only as a scalar, an object or
+ * array; for ARN or arn, anything but a non-empty string. Inert values share a class whatever
+ * their bytes.
+ */
+static void push_value(Scan *sc, Ints *parts, const Names *names, int arn, int32_t id, size_t start, size_t end) {
+  uint8_t c = sc->s[start];
+  int inert = arn ? c != '"' || end - start == 2
+                  : (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) || ((c == '{' || c == '[') && names->scalar[id]);
+  push(sc, parts, id);
   push(sc, parts, (int32_t)start);
   push(sc, parts, (int32_t)end);
-  push(sc, parts, inert ? VALUE_INERT : plain ? VALUE_PLAIN : VALUE_JSON);
-}
-
-/* Whether a listed value gives nothing to what the scan reads from it: null (no key reads null);
-   for a request-key member read only as a scalar, an object or array; for ARN or arn, anything
-   but a non-empty string. Such values share a class whatever their bytes. */
-static int inert(const Scan *sc, const Names *names, int arn, int id, size_t start, size_t end) {
-  uint8_t c = sc->s[start];
-  if (arn) return c != '"' || end - start == 2;
-  if (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) return 1;
-  return (c == '{' || c == '[') && names->scalar[id];
+  push(sc, parts, inert ? VALUE_INERT : c == '"' && sc->plain ? VALUE_PLAIN : VALUE_JSON);
 }
 
 /*
- * Lists the members of the object at i that `names` holds, into parts: their count m, then
- * (name id, value start, value end, plain) per member in document order, duplicates included (a
- * decoder assigns them in order, so the last wins as in JSON.parse). Returns 0 when a member name
- * has an escape or the object's syntax is broken: the caller then marks the value unlisted, and
- * the scan decodes its bytes (and reports what is wrong) as it did before values were listed.
+ * Lists the members of the object at i that `names` holds (`arn`: ARN and arn, ids 0 and 1), into
+ * parts: their count m, then (name id, value start, value end, how it reads) per member in
+ * document order, duplicates included (a decoder assigns them in order, so the last wins as in
+ * JSON.parse). Returns 0 when a member name has an escape: the scan then decodes the value's bytes.
+ * take has checked the value whole, so the syntax checks below are a guard only.
  */
 static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int arn) {
   size_t count_at = parts->len;
@@ -77,9 +74,8 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
     if (at(sc, j) != ':') return 0;
     size_t start = skip_space(sc, j + 1);
     size_t end = skip_value(sc, start);
-    if (end == 0) return 0;
     if (id >= 0) {
-      push_value(sc, parts, id, start, end, inert(sc, names, arn, id, start, end));
+      push_value(sc, parts, names, arn, id, start, end);
       parts->data[count_at]++;
     }
     j = skip_space(sc, end);
@@ -89,53 +85,36 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
   }
 }
 
-/* Lists requestParameters value [start, ...) at the end of parts: -1 (not an object, an escaped
-   member name or broken syntax: decode the bytes), or the request-key members as list_members
-   gives them. */
-static void list_params(Scan *sc, size_t start) {
-  Ints *parts = &sc->params_reduced.parts;
-  size_t mark = parts->len;
-  if (sc->s[start] == '{' && list_members(sc, parts, start, sc->param_names, 0)) return;
-  parts->len = mark;
-  push(sc, parts, -1);
+/* Lists the elements of the resources array at i into parts: their count e, then per element -1
+   (not an object) or its ARN and arn members as list_members gives them; 0 as list_members. */
+static int list_elements(Scan *sc, Ints *parts, size_t i) {
+  size_t count_at = parts->len;
+  push(sc, parts, 0);
+  size_t j = skip_space(sc, i + 1);
+  if (at(sc, j) == ']') return 1;
+  for (;;) {
+    size_t end = skip_value(sc, j);
+    parts->data[count_at]++;
+    if (sc->s[j] != '{') push(sc, parts, -1);
+    else if (!list_members(sc, parts, j, NULL, 1)) return 0;
+    j = skip_space(sc, end);
+    if (at(sc, j) == ']') return 1;
+    if (at(sc, j) != ',') return 0;
+    j = skip_space(sc, j + 1);
+  }
 }
 
-/* Lists resources value [start, ...) at the end of parts: -1 (not an array, an escaped member
-   name, broken syntax), or the element count e, then per element -1 (not an object) or its ARN
-   and arn members (ids 0, 1) as list_members gives them. */
-static void list_resources(Scan *sc, size_t start) {
-  Ints *parts = &sc->resources_reduced.parts;
-  size_t mark = parts->len;
-  if (sc->s[start] == '[') {
-    push(sc, parts, 0);
-    size_t j = skip_space(sc, start + 1);
-    int ok = 1;
-    if (at(sc, j) != ']') {
-      for (;;) {
-        size_t end = skip_value(sc, j);
-        if (end == 0) {
-          ok = 0;
-          break;
-        }
-        parts->data[mark]++;
-        if (sc->s[j] != '{') push(sc, parts, -1);
-        else if (!list_members(sc, parts, j, NULL, 1)) {
-          ok = 0;
-          break;
-        }
-        j = skip_space(sc, end);
-        if (at(sc, j) == ']') break;
-        if (at(sc, j) != ',') {
-          ok = 0;
-          break;
-        }
-        j = skip_space(sc, j + 1);
-      }
-    }
-    if (ok) return;
+/* Lists the requestParameters (or resources) value at start at the end of v->parts: its members
+   (elements) as list_members (list_elements) gives them, or -1 when it is not an object (array)
+   or they give 0 (the scan decodes its bytes). */
+static void list_value(Scan *sc, Values *v, size_t start) {
+  size_t mark = v->parts.len;
+  int listed = v == &sc->params ? sc->s[start] == '{' && list_members(sc, &v->parts, start, sc->param_names, 0)
+                                : sc->s[start] == '[' && list_elements(sc, &v->parts, start);
+  if (!listed) {
+    v->parts.len = mark;
+    push(sc, &v->parts, -1);
   }
-  parts->len = mark;
-  push(sc, parts, -1);
 }
 
 static void put(Scan *sc, const void *p, size_t len) {
@@ -168,9 +147,9 @@ static size_t object_arn_head(const uint8_t *p, size_t len) {
 
 /* Marks the object key of the request parameters listed at parts[mark..] (VALUE_KEY): the one
    member read as the S3 object key, when there is exactly one and it is a plain string. Its
-   offset from `start` and length go to param_key. */
+   offset from `start` and length go to param_key (-1, -1: none, or the value is not listed). */
 static void mark_object_key(Scan *sc, size_t mark, size_t start) {
-  int32_t *parts = sc->params_reduced.parts.data;
+  int32_t *parts = sc->params.parts.data;
   int32_t m = parts[mark];
   size_t key = 0;
   int found = 0;
@@ -191,9 +170,9 @@ static void mark_object_key(Scan *sc, size_t mark, size_t start) {
 }
 
 /* Marks the S3 object ARNs of the resources listed at parts[mark..] (VALUE_OBJECT) and lists
-   their key suffixes (offsets from `start`) in resource_suffixes. */
+   their key suffixes (offsets from `start`) in resource_suffixes (-1: none, or not listed). */
 static void mark_object_arns(Scan *sc, size_t mark, size_t start) {
-  int32_t *parts = sc->resources_reduced.parts.data;
+  int32_t *parts = sc->resources.parts.data;
   size_t k = mark;
   int32_t elements = parts[k++];
   size_t from = sc->suffixes.len;
@@ -241,15 +220,15 @@ static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
  * an unlisted value is its own class. A new class keeps its listing (at[class] = mark); a known
  * one drops it.
  */
-static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, size_t mark, size_t start, size_t end) {
+static int32_t classify(Scan *sc, Values *v, size_t mark, size_t start, size_t end) {
   size_t from = sc->canon.len;
-  const int32_t *parts = r->parts.data;
+  const int32_t *parts = v->parts.data;
   size_t k = mark;
   int32_t head = parts[k++];
   put_int(sc, head);
   if (head < 0) {
     put(sc, sc->s + start, end - start);
-  } else if (!resources) {
+  } else if (v == &sc->params) {
     put_values(sc, parts, k, head);
   } else {
     for (int32_t e = 0; e < head; e++) {
@@ -260,11 +239,11 @@ static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, siz
   }
   size_t len = sc->canon.len - from;
   int fresh;
-  int32_t id = table_id(sc, classes, sc->canon.data, hash_span(sc, sc->canon.data + from, len), from, len, &fresh);
+  int32_t id = table_id(sc, &v->classes, sc->canon.data, hash_span(sc, sc->canon.data + from, len), from, len, &fresh);
   if (fresh) {
-    push(sc, &r->at, (int32_t)mark);
+    push(sc, &v->at, (int32_t)mark);
   } else {
-    r->parts.len = mark;
+    v->parts.len = mark;
     sc->canon.len = from;
   }
   return id;
@@ -272,32 +251,24 @@ static int32_t classify(Scan *sc, Reduced *r, Table *classes, int resources, siz
 
 /* The id (RAW - class) of the requestParameters or resources value [start, end). */
 int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
-  Table *spans = params ? &sc->params : &sc->resources;
-  Ints *class_of = params ? &sc->param_class : &sc->resource_class;
+  Values *v = params ? &sc->params : &sc->resources;
   int fresh;
-  int32_t n = table_id(sc, spans, sc->s, hash_span(sc, sc->s + start, end - start), start, end - start, &fresh);
+  int32_t n = table_id(sc, &v->spans, sc->s, hash_span(sc, sc->s + start, end - start), start, end - start, &fresh);
   if (params) sc->record_params = n;
   else sc->record_resources = n;
-  if (!fresh) return RAW - class_of->data[n];
-  Reduced *r = params ? &sc->params_reduced : &sc->resources_reduced;
-  size_t mark = r->parts.len;
+  if (!fresh) return RAW - v->class_of.data[n];
+  size_t mark = v->parts.len;
+  list_value(sc, v, start);
   if (params) {
-    list_params(sc, start);
-    if (r->parts.data[mark] >= 0) mark_object_key(sc, mark, start);
-    else {
-      push(sc, &sc->param_key, -1);
-      push(sc, &sc->param_key, -1);
-    }
+    mark_object_key(sc, mark, start);
   } else {
-    list_resources(sc, start);
-    if (r->parts.data[mark] >= 0) mark_object_arns(sc, mark, start);
-    else push(sc, &sc->resource_suffixes, -1);
+    mark_object_arns(sc, mark, start);
     push(sc, &sc->resource_exact, -1);
     push(sc, &sc->resource_span, (int32_t)start);
     push(sc, &sc->resource_span, (int32_t)end);
   }
-  int32_t cls = classify(sc, r, params ? &sc->param_classes : &sc->resource_classes, !params, mark, start, end);
-  push(sc, class_of, cls);
+  int32_t cls = classify(sc, v, mark, start, end);
+  push(sc, &v->class_of, cls);
   return RAW - cls;
 }
 
@@ -307,10 +278,9 @@ static int32_t exact_resources_class(Scan *sc, int32_t n) {
   if (sc->resource_exact.data[n] >= 0) return sc->resource_exact.data[n];
   /* Listed again from the span's first bytes, this time without VALUE_OBJECT. */
   size_t start = (size_t)sc->resource_span.data[2 * n], end = (size_t)sc->resource_span.data[2 * n + 1];
-  Reduced *r = &sc->resources_reduced;
-  size_t mark = r->parts.len;
-  list_resources(sc, start);
-  int32_t cls = classify(sc, r, &sc->resource_classes, 1, mark, start, end);
+  size_t mark = sc->resources.parts.len;
+  list_value(sc, &sc->resources, start);
+  int32_t cls = classify(sc, &sc->resources, mark, start, end);
   sc->resource_exact.data[n] = cls;
   return cls;
 }

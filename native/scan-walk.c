@@ -268,8 +268,8 @@ void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, siz
   sc->max_records = max_records;
   sc->k0 = le64(seed);
   sc->k1 = le64(seed + 8);
-  int tables = table_init(&sc->strings) & table_init(&sc->params) & table_init(&sc->resources) & table_init(&sc->param_classes) &
-               table_init(&sc->resource_classes) & table_init(&sc->groups) & names_init(names, names_text);
+  int tables = table_init(&sc->strings) & table_init(&sc->params.spans) & table_init(&sc->resources.spans) & table_init(&sc->params.classes) &
+               table_init(&sc->resources.classes) & table_init(&sc->groups) & names_init(names, names_text);
   if (!tables) {
     sc->error = E_NO_MEMORY;
   } else if (setjmp(sc->fail) == 0) {
@@ -281,10 +281,10 @@ void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, siz
 
 void scan_free(Scan *sc, Names *names) {
   void *owned[] = {
-    sc->rows.data, sc->strings.slots, sc->params.slots, sc->resources.slots, sc->param_classes.slots,
-    sc->resource_classes.slots, sc->groups.slots, sc->param_class.data, sc->resource_class.data,
-    sc->group_of.data, sc->canon.data, sc->params_reduced.parts.data, sc->params_reduced.at.data,
-    sc->resources_reduced.parts.data, sc->resources_reduced.at.data, sc->param_key.data,
+    sc->rows.data, sc->strings.slots, sc->params.spans.slots, sc->resources.spans.slots, sc->params.classes.slots,
+    sc->resources.classes.slots, sc->groups.slots, sc->params.class_of.data, sc->resources.class_of.data,
+    sc->group_of.data, sc->canon.data, sc->params.parts.data, sc->params.at.data,
+    sc->resources.parts.data, sc->resources.at.data, sc->param_key.data,
     sc->resource_suffixes.data, sc->suffixes.data, sc->resource_exact.data, sc->resource_span.data,
     names->names, names->scalar, names->object_key, sc->tokens.data, sc->closers.data,
   };

@@ -120,11 +120,14 @@ typedef struct {
   size_t len, cap;
 } Bytes;
 
-/* Where the members a scan reads are, per class n of requestParameters or resources values:
-   `at[n]` indexes `parts` (see list_params, list_resources and classify). */
+/* The requestParameters or the resources values of a file: each distinct value's bytes (span
+   ids), its class (values whose listings are equal), the classes by their listings' canonical
+   bytes, and where the members a scan reads are per class n: `at[n]` indexes `parts` (see
+   list_value and classify). */
 typedef struct {
-  Ints parts, at;
-} Reduced;
+  Table spans, classes;
+  Ints class_of, parts, at;
+} Values;
 
 typedef struct {
   const uint8_t *s;
@@ -140,14 +143,8 @@ typedef struct {
   /* Interned strings: tokens (quotes excluded) by hash. */
   Table strings;
   Ints tokens; /* id -> start, len pairs */
-  /* The raw values of requestParameters and of resources by their bytes (span ids), each span's
-     class (values whose listings are equal), the classes by their listings' canonical bytes, and
-     each class's listing. */
-  Table params, resources;
-  Ints param_class, resource_class;
-  Table param_classes, resource_classes;
-  Bytes canon;
-  Reduced params_reduced, resources_reduced;
+  Values params, resources;
+  Bytes canon; /* the classes' canonical bytes (classify) */
   /* Per requestParameters span id: its object key's offset from the value's start and length,
      or -1, -1 (see VALUE_KEY). */
   Ints param_key;
