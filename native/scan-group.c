@@ -41,55 +41,46 @@ uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len) {
   return (uint32_t)(h ^ (h >> 32));
 }
 
-int table_init(Table *t) {
-  t->mask = 1023;
-  t->count = 0;
-  t->slots = malloc((t->mask + 1) * sizeof(Slot));
-  if (t->slots == NULL) return 0;
-  for (size_t i = 0; i <= t->mask; i++) t->slots[i].id = -1;
-  return 1;
-}
-
+/* Doubles the table's slots (the first time, makes 1024), keeping its entries. */
 static void grow_table(Scan *sc, Table *t) {
-  size_t cap = (t->mask + 1) * 2;
+  size_t old = t->slots == NULL ? 0 : t->mask + 1;
+  size_t cap = old == 0 ? 1024 : old * 2;
   Slot *slots = malloc(cap * sizeof(Slot));
   if (slots == NULL) fail(sc, E_NO_MEMORY, 0);
   for (size_t i = 0; i < cap; i++) slots[i].id = -1;
-  for (size_t i = 0; i <= t->mask; i++) {
-    Slot *old = &t->slots[i];
-    if (old->id < 0) continue;
-    size_t k = old->hash & (cap - 1);
+  for (size_t i = 0; i < old; i++) {
+    const Slot *entry = &t->slots[i];
+    if (entry->id < 0) continue;
+    size_t k = entry->hash & (cap - 1);
     while (slots[k].id >= 0) k = (k + 1) & (cap - 1);
-    slots[k] = *old;
+    slots[k] = *entry;
   }
   free(t->slots);
   t->slots = slots;
   t->mask = cap - 1;
 }
 
+/* The first slot to probe for hash h. The table is kept under half full, so a probe ends at an
+   empty slot, where a new entry goes. */
+static size_t first_slot(Scan *sc, Table *t, uint32_t h) {
+  if (t->slots == NULL || t->count * 2 >= t->mask + 1) grow_table(sc, t);
+  return h & t->mask;
+}
+
 /* The id of the bytes base[start, start + len) in `t` (hash `h`), all of whose entries are in
    `base`; *fresh is set when it is new. */
 int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh) {
-  const uint8_t *p = base + start;
-  size_t k = h & t->mask;
-  for (;;) {
-    Slot *slot = &t->slots[k];
-    if (slot->id < 0) break;
-    if (slot->hash == h && slot->len == len && memcmp(base + slot->start, p, len) == 0) {
+  size_t k = first_slot(sc, t, h);
+  for (; t->slots[k].id >= 0; k = (k + 1) & t->mask) {
+    const Slot *slot = &t->slots[k];
+    if (slot->hash == h && slot->len == len && memcmp(base + slot->start, base + start, len) == 0) {
       *fresh = 0;
       return slot->id;
     }
-    k = (k + 1) & t->mask;
   }
-  int32_t id = (int32_t)t->count++;
-  Slot *slot = &t->slots[k];
-  slot->hash = h;
-  slot->id = id;
-  slot->start = start;
-  slot->len = len;
-  if (t->count * 2 > t->mask + 1) grow_table(sc, t);
   *fresh = 1;
-  return id;
+  t->slots[k] = (Slot){h, (int32_t)t->count, start, len};
+  return (int32_t)t->count++;
 }
 
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
@@ -138,27 +129,21 @@ void group_record(Scan *sc, size_t k) {
   if (!alone) {
     Table *t = &sc->groups;
     uint32_t hash = (uint32_t)(h ^ (h >> 32));
-    size_t i = hash & t->mask;
-    for (;;) {
-      Slot *slot = &t->slots[i];
-      if (slot->id < 0) break;
-      if (slot->hash == hash) {
-        const int32_t *other = sc->rows.data + slot->start * STRIDE;
-        int f = FIRST_GROUP_FIELD;
-        while (f < F_COUNT && other[2 + 3 * f] == row[2 + 3 * f]) f++;
-        if (f == F_COUNT) {
-          push(sc, &sc->group_of, slot->id);
-          return;
-        }
+    size_t i = first_slot(sc, t, hash);
+    for (; t->slots[i].id >= 0; i = (i + 1) & t->mask) {
+      const Slot *slot = &t->slots[i];
+      if (slot->hash != hash) continue;
+      const int32_t *other = sc->rows.data + slot->start * STRIDE;
+      int f = FIRST_GROUP_FIELD;
+      while (f < F_COUNT && other[2 + 3 * f] == row[2 + 3 * f]) f++;
+      if (f == F_COUNT) {
+        push(sc, &sc->group_of, slot->id);
+        return;
       }
-      i = (i + 1) & t->mask;
     }
-    Slot *slot = &t->slots[i];
-    slot->hash = hash;
-    slot->id = group;
-    slot->start = k;
-    slot->len = 0;
-    if (++t->count * 2 > t->mask + 1) grow_table(sc, t);
+    /* A group's entry holds its first record. */
+    t->slots[i] = (Slot){hash, group, k, 0};
+    t->count++;
   }
   sc->group_count++;
   push(sc, &sc->group_of, group);

@@ -124,12 +124,11 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   }
 
   Scan sc;
-  Names names;
-  scan_run(&sc, &names, names_text, data, length, shape, (size_t)max_depth, (size_t)max_records, seed);
+  scan_run(&sc, names_text, data, length, shape, (size_t)max_depth, (size_t)max_records, seed);
   napi_value result = NULL;
   if (sc.error == E_NO_MEMORY) napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
   else if ((result = scan_result(env, &sc)) == NULL) napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
-  scan_free(&sc, &names);
+  scan_free(&sc);
   free(names_text);
   return result;
 }

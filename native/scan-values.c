@@ -40,7 +40,7 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
 static void push_value(Scan *sc, Ints *parts, const Names *names, int arn, int32_t id, size_t start, size_t end) {
   uint8_t c = sc->s[start];
   int inert = arn ? c != '"' || end - start == 2
-                  : (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) || ((c == '{' || c == '[') && names->scalar[id]);
+                  : (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) || ((c == '{' || c == '[') && names->kind[id] != NAME_ANY);
   push(sc, parts, id);
   push(sc, parts, (int32_t)start);
   push(sc, parts, (int32_t)end);
@@ -109,7 +109,7 @@ static int list_elements(Scan *sc, Ints *parts, size_t i) {
    or they give 0 (the scan decodes its bytes). */
 static void list_value(Scan *sc, Values *v, size_t start) {
   size_t mark = v->parts.len;
-  int listed = v == &sc->params ? sc->s[start] == '{' && list_members(sc, &v->parts, start, sc->param_names, 0)
+  int listed = v == &sc->params ? sc->s[start] == '{' && list_members(sc, &v->parts, start, &sc->names, 0)
                                 : sc->s[start] == '[' && list_elements(sc, &v->parts, start);
   if (!listed) {
     v->parts.len = mark;
@@ -155,7 +155,7 @@ static void mark_object_key(Scan *sc, size_t mark, size_t start) {
   int found = 0;
   for (int32_t e = 0; e < m; e++) {
     size_t k = mark + 1 + 4 * (size_t)e;
-    if (!sc->param_names->object_key[parts[k]]) continue;
+    if (sc->names.kind[parts[k]] != NAME_OBJECT_KEY) continue;
     found++;
     key = k;
   }

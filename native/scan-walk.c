@@ -200,44 +200,37 @@ static void walk_document(Scan *sc, int shape) {
   if (j < sc->n) fail(sc, E_TRAILING_TEXT, j);
 }
 
-/* Names from `text` ("1a\n0b\n...": per name a flag, 0, 1 for scalar-only, 2 for read only as
-   the S3 object key, then the name; ids in order); 0 when out of memory. */
-static int names_init(Names *names, char *text) {
+static int by_length(const void *a, const void *b) {
+  const Member *x = a, *y = b;
+  return x->len != y->len ? (x->len > y->len) - (x->len < y->len) : x->id - y->id;
+}
+
+/* The request-key members from `text` ("1a\n0b\n...": per name its NAME_* kind, then the name;
+   ids in order), sorted by length. */
+static void names_init(Scan *sc, const char *text) {
+  Names *names = &sc->names;
   size_t count = 0;
-  for (char *p = text; *p != '\0'; p++) count += *p == '\n';
+  for (const char *p = text; *p != '\0'; p++) count += *p == '\n';
   names->names = calloc(count + 1, sizeof(Member));
-  names->scalar = calloc(count + 1, 1);
-  names->object_key = calloc(count + 1, 1);
-  names->count = 0;
-  if (names->names == NULL || names->scalar == NULL || names->object_key == NULL) return 0;
+  names->kind = calloc(count + 1, 1);
+  if (names->names == NULL || names->kind == NULL) fail(sc, E_NO_MEMORY, 0);
   int id = 0;
-  for (char *p = text; *p != '\0';) {
-    char *end = strchr(p, '\n');
+  for (const char *p = text; *p != '\0';) {
+    const char *end = strchr(p, '\n');
     if (end == NULL || end == p) break;
-    names->scalar[id] = *p == '1' || *p == '2';
-    names->object_key[id] = *p++ == '2';
-    *end = '\0';
+    names->kind[id] = *p == '2' ? NAME_OBJECT_KEY : *p == '1' ? NAME_SCALAR : NAME_ANY;
+    p++;
     size_t len = (size_t)(end - p);
     if (len > 0 && len <= LONGEST_NAME) names->names[names->count++] = (Member){p, id, len};
     id++;
     p = end + 1;
   }
-  /* Stable insertion sort by length (under a hundred names). */
-  for (size_t i = 1; i < names->count; i++) {
-    Member m = names->names[i];
-    size_t k = i;
-    while (k > 0 && names->names[k - 1].len > m.len) {
-      names->names[k] = names->names[k - 1];
-      k--;
-    }
-    names->names[k] = m;
-  }
+  qsort(names->names, names->count, sizeof(Member), by_length);
   size_t k = 0;
   for (size_t len = 0; len <= LONGEST_NAME + 1; len++) {
     while (k < names->count && names->names[k].len < len) k++;
     names->from[len] = k;
   }
-  return 1;
 }
 
 /* Seed bytes to a hash key. */
@@ -248,15 +241,13 @@ static uint64_t le64(const uint8_t *p) {
 }
 
 /*
- * Sets up a scan of data[0, length) (`names_text` as names_init takes it, consumed) and walks it.
+ * Sets up a scan of data[0, length) (`names_text` as names_init takes it) and walks it.
  * Afterwards sc->error is E_NONE, the error the walk stopped at (no rows are kept with it), or
  * E_NO_MEMORY. scan_free releases it either way.
  */
-void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, size_t length, int shape,
-                     size_t max_depth, size_t max_records, const uint8_t seed[16]) {
+void scan_run(Scan *sc, const char *names_text, const uint8_t *data, size_t length, int shape, size_t max_depth, size_t max_records,
+              const uint8_t seed[16]) {
   memset(sc, 0, sizeof *sc);
-  memset(names, 0, sizeof *names);
-  sc->param_names = names;
   lookup_init(&sc->record_members, RECORD_MEMBERS);
   lookup_init(&sc->identity_members, IDENTITY_MEMBERS);
   lookup_init(&sc->session_members, SESSION_MEMBERS);
@@ -268,25 +259,22 @@ void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, siz
   sc->max_records = max_records;
   sc->k0 = le64(seed);
   sc->k1 = le64(seed + 8);
-  int tables = table_init(&sc->strings) & table_init(&sc->params.spans) & table_init(&sc->resources.spans) & table_init(&sc->params.classes) &
-               table_init(&sc->resources.classes) & table_init(&sc->groups) & names_init(names, names_text);
-  if (!tables) {
-    sc->error = E_NO_MEMORY;
-  } else if (setjmp(sc->fail) == 0) {
+  if (setjmp(sc->fail) == 0) {
+    names_init(sc, names_text);
     walk_document(sc, shape);
   }
   /* A refused file is bad as a whole: nothing of it is read. */
   if (sc->error != E_NONE) sc->rows.len = 0;
 }
 
-void scan_free(Scan *sc, Names *names) {
+void scan_free(Scan *sc) {
   void *owned[] = {
     sc->rows.data, sc->strings.slots, sc->params.spans.slots, sc->resources.spans.slots, sc->params.classes.slots,
     sc->resources.classes.slots, sc->groups.slots, sc->params.class_of.data, sc->resources.class_of.data,
     sc->group_of.data, sc->canon.data, sc->params.parts.data, sc->params.at.data,
     sc->resources.parts.data, sc->resources.at.data, sc->param_key.data,
     sc->resource_suffixes.data, sc->suffixes.data, sc->resource_exact.data, sc->resource_span.data,
-    names->names, names->scalar, names->object_key, sc->tokens.data, sc->closers.data,
+    sc->names.names, sc->names.kind, sc->tokens.data, sc->closers.data,
   };
   for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
 }

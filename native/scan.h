@@ -89,7 +89,8 @@ typedef struct {
   size_t start, len;
 } Slot;
 
-/* An open-addressing table of byte spans: equal bytes, equal id (numbered from 0 per file). */
+/* An open-addressing table of byte spans: equal bytes, equal id (numbered from 0 per file). Its
+   slots are allocated at its first entry. */
 typedef struct {
   Slot *slots;
   size_t mask, count;
@@ -108,11 +109,11 @@ typedef struct {
   Member *names;
   size_t count;
   size_t from[LONGEST_NAME + 2];
-  /* By id: 1 when every key reads the member as a scalar (an object or array there gives none). */
-  uint8_t *scalar;
-  /* By id: 1 for a member read only as the S3 object key (see VALUE_KEY). */
-  uint8_t *object_key;
+  uint8_t *kind; /* by id */
 } Names;
+/* How the request keys read a member: NAME_SCALAR, every key as a scalar (an object or array
+   there gives none); NAME_OBJECT_KEY, only as the S3 object key (see VALUE_KEY), a scalar too. */
+enum { NAME_ANY, NAME_SCALAR, NAME_OBJECT_KEY };
 
 /* A growable byte string. */
 typedef struct {
@@ -154,7 +155,7 @@ typedef struct {
   Ints resource_suffixes, suffixes, resource_exact, resource_span;
   /* The current record's requestParameters and resources span ids (-1: none). */
   int32_t record_params, record_resources;
-  const Names *param_names;
+  Names names;
   /* Records by their grouping fields (see group_record): record -> group. */
   Table groups;
   Ints group_of;
@@ -197,7 +198,6 @@ int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end);
 
 /* scan-group.c */
 uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len);
-int table_init(Table *t);
 int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh);
 int32_t intern(Scan *sc, size_t start, size_t len);
 int32_t *extend(Scan *sc, Ints *list, size_t n);
@@ -212,9 +212,9 @@ int32_t reduced_id(Scan *sc, int params, size_t start, size_t end);
 void settle_object_key(Scan *sc);
 
 /* scan-walk.c */
-void scan_run(Scan *sc, Names *names, char *names_text, const uint8_t *data, size_t length, int shape,
-              size_t max_depth, size_t max_records, const uint8_t seed[16]);
-void scan_free(Scan *sc, Names *names);
+void scan_run(Scan *sc, const char *names_text, const uint8_t *data, size_t length, int shape, size_t max_depth, size_t max_records,
+              const uint8_t seed[16]);
+void scan_free(Scan *sc);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

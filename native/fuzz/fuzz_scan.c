@@ -178,8 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(names_text, NAMES, sizeof NAMES);
   static const uint8_t seed[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   Scan sc;
-  Names names;
-  scan_run(&sc, &names, names_text, text, n, shape, FUZZ_DEPTH, FUZZ_RECORDS, seed);
+  scan_run(&sc, names_text, text, n, shape, FUZZ_DEPTH, FUZZ_RECORDS, seed);
   check(sc.error != E_NO_MEMORY, "out of memory", &sc);
   size_t deepest;
   int valid = ref_valid(text, n, shape == SHAPE_LINES, &deepest);
@@ -207,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(strcmp(code, "memory") != 0, "out of memory", &sc);
   }
   if (!valid) check(sc.error != E_NONE, "accepted invalid JSON", &sc);
-  scan_free(&sc, &names);
+  scan_free(&sc);
   free(names_text);
   free(text);
   return 0;
