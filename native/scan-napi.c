@@ -5,6 +5,23 @@
  */
 #include <node_api.h>
 #include "scan.h"
+#include "vendor/libdeflate/libdeflate.h"
+
+static napi_value type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/* The bytes of a Uint8Array; 0 when `value` is not one. */
+static int typed_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  void *p;
+  if (napi_get_typedarray_info(env, value, &type, length, &p, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) return 0;
+  *data = p;
+  return 1;
+}
 
 /* An Int32Array holding a copy of `list`. */
 static napi_status int32_array(napi_env env, const Ints *list, napi_value *out) {
@@ -80,21 +97,12 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) {
-    napi_throw_type_error(env, NULL, "locate(bytes, shape, paramNames, maxDepth, maxRecords, seed) takes six arguments");
-    return NULL;
+    return type_error(env, "locate(bytes, shape, paramNames, maxDepth, maxRecords, seed) takes six arguments");
   }
-  napi_typedarray_type type;
-  size_t length, offset, seed_length;
-  void *data, *seed;
-  napi_value arraybuffer;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "locate: bytes must be a Uint8Array");
-    return NULL;
-  }
-  if (napi_get_typedarray_info(env, argv[5], &type, &seed_length, &seed, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array || seed_length != 16) {
-    napi_throw_type_error(env, NULL, "locate: seed must be a Uint8Array of 16 bytes");
-    return NULL;
-  }
+  uint8_t *data, *seed;
+  size_t length, seed_length;
+  if (!typed_bytes(env, argv[0], &data, &length)) return type_error(env, "locate: bytes must be a Uint8Array");
+  if (!typed_bytes(env, argv[5], &seed, &seed_length) || seed_length != 16) return type_error(env, "locate: seed must be a Uint8Array of 16 bytes");
   if (length >= 0x7fffffff) {
     napi_throw_range_error(env, NULL, "locate: input over 2 GiB");
     return NULL;
@@ -104,14 +112,10 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[1], &shape) != napi_ok || shape < SHAPE_WRAPPED || shape > SHAPE_LINES ||
       napi_get_value_double(env, argv[3], &max_depth) != napi_ok || napi_get_value_double(env, argv[4], &max_records) != napi_ok ||
       !(max_depth >= 1 && max_depth <= 1e9) || !(max_records >= 0 && max_records <= 2e9)) {
-    napi_throw_type_error(env, NULL, "locate: shape, maxDepth or maxRecords out of range");
-    return NULL;
+    return type_error(env, "locate: shape, maxDepth or maxRecords out of range");
   }
   size_t names_length;
-  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "locate: paramNames must be a string");
-    return NULL;
-  }
+  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) return type_error(env, "locate: paramNames must be a string");
   char *names_text = malloc(names_length + 1);
   if (names_text == NULL) {
     napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
@@ -133,15 +137,38 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* gunzip.c */
-napi_value iamtrim_gunzip(napi_env env, napi_callback_info info);
+/* gunzip(input: Uint8Array, output: Uint8Array) -> the bytes written, or -1 when `output` is too
+   small; throws zlib's message and code for input it refuses (gunzip.c). */
+static napi_value gunzip(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return type_error(env, "gunzip(input, output) takes two arguments");
+  uint8_t *in, *out;
+  size_t n, cap;
+  if (!typed_bytes(env, argv[0], &in, &n) || !typed_bytes(env, argv[1], &out, &cap)) return type_error(env, "gunzip: input and output must be Uint8Arrays");
+  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+  if (d == NULL) {
+    napi_throw_error(env, NULL, "iamtrim native gunzip: out of memory");
+    return NULL;
+  }
+  const Failure *failure = NULL;
+  int64_t written = inflate_members(d, in, n, out, cap, &failure);
+  libdeflate_free_decompressor(d);
+  if (failure != NULL) {
+    napi_throw_error(env, failure->code, failure->message);
+    return NULL;
+  }
+  napi_value result;
+  if (napi_create_double(env, (double)written, &result) != napi_ok) return NULL;
+  return result;
+}
 
 NAPI_MODULE_INIT() {
-  napi_value fn, gunzip, stride, fields, abi;
+  napi_value fn, gunzip_fn, stride, fields, abi;
   if (napi_create_function(env, "locate", NAPI_AUTO_LENGTH, locate, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "locate", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "gunzip", NAPI_AUTO_LENGTH, iamtrim_gunzip, NULL, &gunzip) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "gunzip", gunzip) != napi_ok) return NULL;
+  if (napi_create_function(env, "gunzip", NAPI_AUTO_LENGTH, gunzip, NULL, &gunzip_fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "gunzip", gunzip_fn) != napi_ok) return NULL;
   if (napi_create_int32(env, STRIDE, &stride) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "stride", stride) != napi_ok) return NULL;
   if (napi_create_int32(env, F_COUNT, &fields) != napi_ok) return NULL;

@@ -28,7 +28,8 @@
  *                  and a scan set up and freed (scan_run, scan_free)
  *   scan-values.c  requestParameters and resources: the members a scan reads, listed; classes
  *   scan-group.c   the keyed hash, tables of byte spans, string ids, record groups
- *   scan-napi.c    the N-API binding (locate); the fuzz harness (native/fuzz) links the other four
+ *   scan-napi.c    the N-API binding (locate, gunzip); the fuzz harness (native/fuzz) links the other four
+ * and, apart from the walk, gunzip.c inflates gzip files as zlib does.
  */
 #ifndef IAMTRIM_SCAN_H
 #define IAMTRIM_SCAN_H
@@ -215,6 +216,14 @@ void settle_object_key(Scan *sc);
 void scan_run(Scan *sc, const char *names_text, const uint8_t *data, size_t length, int shape, size_t max_depth, size_t max_records,
               const uint8_t seed[16]);
 void scan_free(Scan *sc);
+
+/* gunzip.c: the members of the gzip file in[0, n) inflated into out[0, cap). Returns the bytes
+   written, -1 when `out` is too small, or -2 with *failure: zlib's message and code for the input. */
+typedef struct {
+  const char *message, *code;
+} Failure;
+struct libdeflate_decompressor;
+int64_t inflate_members(struct libdeflate_decompressor *d, const uint8_t *in, size_t n, uint8_t *out, size_t cap, const Failure **failure);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
