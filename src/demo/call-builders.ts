@@ -3,6 +3,7 @@
  * KMS), so the catalogues read as data: which call, which resource, which actions.
  */
 import type { CallContext, CallOutput, CallSpec, JsonObject } from './call-spec.js';
+import { Prng, hashSeed } from './prng.js';
 
 /** The demo account; fixed so that docs and tests can name its ARNs. */
 export const ACCOUNT_ID = '123456789012';
@@ -64,6 +65,18 @@ export function s3ListCall(bucket: string, prefix: (ctx: CallContext) => string)
 /** A key made of a prefix, a random id and an extension. */
 export function randomKey(prefix: string): (ctx: CallContext) => string {
   return (ctx) => `${prefix}${ctx.rng.hex(12)}.${ctx.rng.pick(S3_EXTENSIONS)}`;
+}
+
+/**
+ * One of `size` fixed ids of `owner` in the call's region, made by `make`: real accounts have a
+ * handful of target groups, user pools, certificates or subnets per role, not a new one per event
+ * (which would make every such event its own call group). `make` still draws from the call's
+ * stream, as the fresh id it replaces did, and the drawn id picks the pool entry, so every other
+ * value the generator writes stays the same.
+ */
+export function pooledId(ctx: CallContext, owner: string, size: number, make: (rng: Prng) => string): string {
+  const drawn = make(ctx.rng);
+  return make(new Prng(hashSeed(owner, ctx.region, hashSeed(drawn) % size)));
 }
 
 export function tableArn(ctx: CallContext, table: string): string {

@@ -10,6 +10,7 @@ import {
   dynamoCall,
   kmsCall,
   plainCall,
+  pooledId,
   randomKey,
   s3ListCall,
   s3ObjectCall,
@@ -419,6 +420,8 @@ const dataPipeline: CallSpec[] = [
   ),
 ];
 
+// Network interfaces are one per task, so a new id per event is what a real cluster shows; its
+// subnets are a fixed few.
 const ecsServiceLinked: CallSpec[] = [
   call(
     'ec2',
@@ -435,7 +438,7 @@ const ecsServiceLinked: CallSpec[] = [
     ['ec2:CreateNetworkInterface'],
     1,
     plainCall((ctx) => ({
-      subnetId: `subnet-${ctx.rng.hex(17)}`,
+      subnetId: `subnet-${pooledId(ctx, 'AWSServiceRoleForECS subnet', 3, (rng) => rng.hex(17))}`,
       description: 'arn:aws:ecs:eu-west-1:123456789012:attachment/orders-worker',
     })),
     WRITE,

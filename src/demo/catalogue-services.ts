@@ -2,7 +2,7 @@
  * A catalogue of ~30 services for the many `svc-NNN` roles of volume mode, so that benchmarks
  * exercise many roles, services, data events and errors. Each row names its IAM actions by hand.
  */
-import { ACCOUNT_ID, call, dynamoCall, kmsCall, plainCall, randomKey, s3ListCall, s3ObjectCall, sqsCall } from './call-builders.js';
+import { ACCOUNT_ID, call, dynamoCall, kmsCall, plainCall, pooledId, randomKey, s3ListCall, s3ObjectCall, sqsCall } from './call-builders.js';
 import type { CallContext, CallSpec, RoleSpec } from './call-spec.js';
 import { Prng, hashSeed } from './prng.js';
 
@@ -378,7 +378,10 @@ function serviceCalls(service: string, own: string): CallSpec[] {
           'AdminGetUser',
           ['cognito-idp:AdminGetUser'],
           2,
-          plainCall((ctx) => ({ userPoolId: `${ctx.region}_${ctx.rng.alnum(9)}`, username: 'HIDDEN_DUE_TO_SECURITY_REASONS' })),
+          plainCall((ctx) => ({
+            userPoolId: `${ctx.region}_${pooledId(ctx, `${own} user pool`, 2, (rng) => rng.alnum(9))}`,
+            username: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+          })),
         ),
       ];
     case 'apigateway':
@@ -399,7 +402,7 @@ function serviceCalls(service: string, own: string): CallSpec[] {
           ['elasticloadbalancing:DescribeTargetHealth'],
           1,
           plainCall((ctx) => ({
-            targetGroupArn: `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}:targetgroup/${own}/${ctx.rng.hex(16)}`,
+            targetGroupArn: `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}:targetgroup/${own}/${pooledId(ctx, `${own} target group`, 3, (rng) => rng.hex(16))}`,
           })),
         ),
       ];
@@ -443,7 +446,7 @@ function serviceCalls(service: string, own: string): CallSpec[] {
           ['acm:DescribeCertificate'],
           0.5,
           plainCall((ctx) => ({
-            certificateArn: `arn:aws:acm:${ctx.region}:${ctx.account}:certificate/${ctx.rng.uuid()}`,
+            certificateArn: `arn:aws:acm:${ctx.region}:${ctx.account}:certificate/${pooledId(ctx, `${own} certificate`, 3, (rng) => rng.uuid())}`,
           })),
         ),
       ];
