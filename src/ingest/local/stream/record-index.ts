@@ -38,9 +38,9 @@ export type Field = (typeof FIELDS)[number];
 export const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in Field]: number };
 
 /**
- * Int32 slots per record: its start and end, then (id, start, end) per field, then at KEY_AT the
- * span (quotes included) of its S3 object key when its requestParameters' class leaves the key
- * out (VALUE_KEY), else -1, -1.
+ * Int32 slots per record: its start and end, (id, start, end) per field, then at KEY_AT the span
+ * (quotes included) of its S3 object key when its requestParameters' class leaves it out
+ * (VALUE_KEY), else -1, -1.
  */
 export const KEY_AT = 2 + 3 * FIELDS.length;
 export const STRIDE = KEY_AT + 2;
@@ -48,9 +48,8 @@ export const STRIDE = KEY_AT + 2;
 export const ABSENT = -1;
 /**
  * A field's id when its value is not a plain string (another JSON value, or a string with
- * escapes). `requestParameters` and `resources` are never plain strings: their ids are RAW - n,
- * n a class of values whose listings (ListedMembers) are equal, numbered from 0 per file and
- * field, so a scan reduces each class once. An unlisted value is a class of its own bytes.
+ * escapes). `requestParameters` and `resources` ids are RAW - n, n a class of the file's values
+ * with equal listings (ListedMembers), so a scan reduces each class once.
  */
 export const RAW = -2;
 
@@ -59,34 +58,26 @@ export const VALUE_JSON = 0;
 export const VALUE_PLAIN = 1;
 export const VALUE_INERT = 2;
 /**
- * A string without escapes, the only member of a requestParameters value read as the S3 object
- * key (`key` or `Key`, REQUEST_KEY_OBJECT_KEY): the class leaves its bytes out, so requests that
- * differ only in the object they read share it. Each record's own key is at KEY_AT in its row;
- * the listing's span is the first value's.
+ * The S3 object key (a string without escapes, the only requestParameters member read as
+ * REQUEST_KEY_OBJECT_KEY): its class leaves the bytes out, so requests that differ only in the
+ * object share a class; each record's own key is at KEY_AT.
  */
 export const VALUE_KEY = 3;
 /**
- * A string without escapes in `resources`, an S3 object ARN (`arn:<partition>:s3:::<bucket>/...`)
- * whose suffix after that head is the record's object key (VALUE_KEY): the class keeps only the
- * head, so the record's ARN is the head and its key. A record whose object ARNs are not its own
- * key's (or that has no VALUE_KEY) gets the class with every value's bytes instead.
+ * A `resources` ARN that is an S3 object ARN of the record's own key (its head, then VALUE_KEY's
+ * bytes): its class keeps only the head. Object ARNs of another key keep their bytes.
  */
 export const VALUE_OBJECT = 4;
 
 /**
- * Where the members a scan reads are in each class n of `requestParameters` (or `resources`)
- * values of a file (its first value's): `parts[at[n]]` starts its entry. Values are listed as
- * four ints: (member id, start, end, how it reads), in document order, duplicates included. A
- * value is inert when it gives nothing to what a scan reads from it: null; an object or array
- * for a member read only as a scalar (REQUEST_KEY_MEMBER_SCALAR); for ARN or arn, anything but a
- * non-empty string. Inert values share a class whatever their bytes.
- *
- * - requestParameters: -1 (not an object, a member name with an escape, or broken syntax inside
- *   it: decode its bytes), or
- *   the count m of its members named in REQUEST_KEY_MEMBERS, then m values (id: index there).
- * - resources: -1 (not an array, an element's member name with an escape, broken syntax), or the element
- *   count e, then per element -1 (not an object) or the count m of its `ARN` (id 0) and `arn`
- *   (id 1) members, then m values.
+ * The listing of each class n of a file's `requestParameters` (or `resources`) values, starting
+ * at `parts[at[n]]`: four ints per value (member id, start, end, how it reads), in document order,
+ * duplicates included. An inert value (null; an object or array for a member read only as a
+ * scalar; an ARN that is not a non-empty string) gives nothing, so inert values share a class.
+ * - requestParameters: -1 (not a plain object: decode its bytes), or the count m of its members
+ *   named in REQUEST_KEY_MEMBERS, then m values (id: index there).
+ * - resources: -1 (not a plain array), or the element count, then per element -1 (not an object)
+ *   or the count m of its `ARN` (id 0) and `arn` (id 1) members, then m values.
  */
 export interface ListedMembers {
   parts: Int32Array;
@@ -94,9 +85,8 @@ export interface ListedMembers {
 }
 
 /**
- * The records of one file. Row k is `rows[k*STRIDE ..]`: record start and end (end -1 if the walk
- * stopped inside it), then per field an id (>= 0: `strings[id]`, the value's plain string;
- * ABSENT; <= RAW: decode the bytes [start, end)) and the value's start and end.
+ * The records of one file. Row k is `rows[k*STRIDE ..]`: the record's start and end, then per field an id (>= 0: `strings[id]`;
+ * ABSENT; <= RAW: decode the bytes [start, end)) with the value's start and end.
  */
 export interface RecordIndex {
   rows: Int32Array;
@@ -105,21 +95,17 @@ export interface RecordIndex {
   params: ListedMembers;
   resources: ListedMembers;
   /**
-   * Per record, its group: records whose fields other than eventTime and @timestamp have equal
-   * ids share one (numbered from 0 in order of first record), so a scan resolves what they share
-   * once. A record with another field that is not a plain string is a group of its own.
+   * Per record, its group: records whose fields but eventTime and @timestamp have equal ids (a
+   * value that is not a plain string makes its own group), so a scan resolves them once.
    */
   groups: Int32Array;
-  /** Set when the walk stopped at malformed JSON; the rows before it are complete. */
+  /** Why the walk refused the file (then there are no rows). */
   error?: Error;
 }
 
 /** Per REQUEST_KEY_MEMBERS entry: read only as the S3 object key (VALUE_KEY). */
 const REQUEST_KEY_OBJECT_KEY = membersReadOnlyAs(FOLDED_PARAM);
-/**
- * REQUEST_KEY_MEMBERS as the native walker takes them: per name "2" (read only as the object
- * key), "1" (scalar-only) or "0", the name, a newline.
- */
+/** REQUEST_KEY_MEMBERS for the walker: per name "2" (object key only), "1" (scalar only) or "0", the name, a newline. */
 const PARAM_NAMES = REQUEST_KEY_MEMBERS.map(
   (name, id) => `${REQUEST_KEY_OBJECT_KEY[id] === true ? 2 : REQUEST_KEY_MEMBER_SCALAR[id] === true ? 1 : 0}${name}\n`,
 ).join('');
@@ -160,9 +146,6 @@ const HASH_SEED = new Uint8Array(randomBytes(16));
 /** FileShape as locate() takes it. */
 const SHAPE_CODE: Record<FileShape, number> = { wrapped: 0, array: 1, lines: 2 };
 
-/** The package root, from src/ingest/local/stream and dist/ingest/local/stream alike. */
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
 /** The platform's prebuilt-binary folder name (native/build.mjs writes the same): `linux-x64`, `linux-x64-musl`, `darwin-arm64`. */
 export function prebuildTag(): string {
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
@@ -170,30 +153,25 @@ export function prebuildTag(): string {
   return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
 }
 
-/**
- * Where the native module may be, in order: the prebuilt binary the package ships for this
- * platform (`prebuilds/<tag>/`, put there at pack time by native/build.mjs), then the one
- * `npm run build` compiled in this checkout.
- */
-export function nativeCandidates(): string[] {
-  return [join(ROOT, 'prebuilds', prebuildTag(), 'iamtrim_scan.node'), join(ROOT, 'native', 'build', 'Release', 'iamtrim_scan.node')];
-}
-
 let native: NativeModule | null | undefined;
 let nativePath: string | undefined;
 let loadError: UsageError | undefined;
 
 /**
- * The native walker, or null when none is present or it is turned off with IAMTRIM_NATIVE=0.
- * The first candidate that loads and was built from these sources wins; when one is present but
- * none qualifies, the first refusal is a UsageError with the fix.
+ * The native walker, or null when none is present or it is turned off with IAMTRIM_NATIVE=0. The
+ * first that loads and was built from these sources wins: the prebuilt binary the package ships
+ * for this platform (put there at pack time by native/build.mjs), then the one `npm run build`
+ * compiled. When one is present but none qualifies, the first refusal is a UsageError with the fix.
  */
 export function nativeWalker(): NativeModule | null {
   if (native !== undefined) return native;
   if (loadError !== undefined) throw loadError;
   if (process.env['IAMTRIM_NATIVE'] === '0') return (native = null);
+  // The package root, from src/ and dist/ alike.
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  const candidates = [join(root, 'prebuilds', prebuildTag(), 'iamtrim_scan.node'), join(root, 'native', 'build', 'Release', 'iamtrim_scan.node')];
   let refused: UsageError | undefined;
-  for (const path of nativeCandidates()) {
+  for (const path of candidates) {
     if (!existsSync(path)) continue;
     try {
       native = checkNativeModule(createRequire(import.meta.url)(path), path);
@@ -250,11 +228,9 @@ export function walkerName(): 'native' | 'reference' {
 export const NATIVE_MAX_BYTES = 0x7fffffff;
 
 /**
- * Locates the records of `bytes`, held as `shape` says (`wrapped`: a delivery file's
- * `{"Records":[...]}`), with the native walker, which the caller has checked loads
- * (nativeWalker) and takes `bytes` (NATIVE_MAX_BYTES). The walk refuses a file that is not strict
- * JSON in that shape, repeats a member it reads, or is past a limit (src/limits.ts): index.error,
- * a BadLogFileError, and no rows.
+ * Locates the records of `bytes`, held as `shape` says, with a loaded walker (bytes under
+ * NATIVE_MAX_BYTES). A file that is not strict JSON in that shape, repeats a member a scan reads,
+ * or is past a limit (src/limits.ts) is refused: index.error, a BadLogFileError, and no rows.
  */
 export function locateRecords(module: NativeModule, bytes: Buffer, shape: FileShape): RecordIndex {
   const limits = scanLimits();

@@ -19,33 +19,27 @@
  */
 import { BadLogFileError, walkRefusal, type ScanLimits } from '../../../limits.js';
 import type { FileShape } from '../discover.js';
+import { FIELDS } from './record-index.js';
 
-/** The members a scan reads in an object, and the objects among them whose members it reads. */
-interface Reads {
-  names: readonly string[];
-  inner?: Readonly<Record<string, Reads>>;
+/** Per member a scan reads in an object, the members it reads inside that member (undefined: none). */
+type Reads = Map<string, Reads | undefined>;
+
+/** What the wrapper's `Records` (or an array-shaped file) holds: an array of records. */
+const RECORDS: Reads = new Map();
+const WRAPPER: Reads = new Map([['Records', RECORDS]]);
+/** A record's members a scan reads: the paths of record-index.ts's FIELDS. */
+const RECORD: Reads = new Map();
+for (const path of FIELDS) {
+  const names = path.split('.');
+  const leaf = names.pop() ?? '';
+  let reads = RECORD;
+  for (const name of names) {
+    let inner = reads.get(name);
+    if (inner === undefined) reads.set(name, (inner = new Map()));
+    reads = inner;
+  }
+  reads.set(leaf, undefined);
 }
-const ISSUER: Reads = { names: ['type', 'arn', 'userName'] };
-const SESSION: Reads = { names: ['sessionIssuer'], inner: { sessionIssuer: ISSUER } };
-const IDENTITY: Reads = { names: ['accountId', 'invokedBy', 'sessionContext'], inner: { sessionContext: SESSION } };
-const RECORD: Reads = {
-  names: [
-    'eventTime',
-    '@timestamp',
-    'eventType',
-    'eventSource',
-    'eventName',
-    'awsRegion',
-    'recipientAccountId',
-    'eventCategory',
-    'errorCode',
-    'userIdentity',
-    'requestParameters',
-    'resources',
-  ],
-  inner: { userIdentity: IDENTITY },
-};
-const WRAPPER: Reads = { names: ['Records'] };
 
 const END = 'unexpected end of input';
 
@@ -121,7 +115,7 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
     depth++;
   };
 
-  /** i at a value: the index after it. `reads`: the members read when it is an object. */
+  /** i at a value: the index after it. `reads`: the members read when it is an object, or RECORDS. */
   const value = (i: number, reads?: Reads): number => {
     const c = at(i);
     if (c === 0x22) return string(i);
@@ -132,22 +126,23 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
     let j = space(i + 1);
     for (let first = true; ; first = false) {
       if (first && at(j) === close) break;
-      if (c === 0x5b) j = value(j);
+      if (c === 0x5b) j = reads === RECORDS ? record(j) : value(j);
       else {
         if (at(j) !== 0x22) fail('json', j >= n ? END : 'expected a member name', j);
         const keyEnd = string(j);
         const name = reads === undefined ? '' : (JSON.parse(s.toString('utf8', j, keyEnd)) as string);
-        const read = reads?.names.includes(name) === true;
+        const read = reads?.has(name) === true;
         if (read && seen.has(name)) fail('duplicate', '', j, keyEnd);
         if (read) seen.add(name);
         j = space(keyEnd);
         if (at(j) !== 0x3a) fail('json', j >= n ? END : 'expected ":"', j);
         j = space(j + 1);
-        if (reads === WRAPPER && read) {
+        const inner = reads?.get(name);
+        if (inner === RECORDS) {
           recordsFound = true;
           if (at(j) !== 0x5b) fail('shape', '"Records" is not an array', j);
-          j = records(j);
-        } else j = value(j, read ? reads?.inner?.[name] : undefined);
+        }
+        j = value(j, inner);
       }
       j = space(j);
       if (at(j) === close) break;
@@ -166,21 +161,6 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
     return end;
   };
 
-  /** i at the `[` of an array of records: the index after it. */
-  const records = (i: number): number => {
-    enter(i);
-    let j = space(i + 1);
-    for (let first = true; ; first = false) {
-      if (first && at(j) === 0x5d) break;
-      j = space(record(j));
-      if (at(j) === 0x5d) break;
-      if (at(j) !== 0x2c) fail('json', at(j) < 0 ? END : 'expected "," or "]"', j);
-      j = space(j + 1);
-    }
-    depth--;
-    return j + 1;
-  };
-
   let j = space(n >= 3 && s[0] === 0xef && s[1] === 0xbb && s[2] === 0xbf ? 3 : 0);
   if (j >= n) fail('json', 'no JSON value', j);
   if (shape === 'lines') {
@@ -192,7 +172,7 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
     const start = j;
     if (shape === 'array') {
       if (s[j] !== 0x5b) fail('shape', 'expected a JSON array of records', j);
-      j = records(j);
+      j = value(j, RECORDS);
     } else {
       if (s[j] !== 0x7b) fail('shape', 'expected the {"Records":[...]} object of a CloudTrail delivery file', j);
       j = value(j, WRAPPER);
