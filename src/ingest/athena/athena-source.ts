@@ -24,9 +24,6 @@ export interface AthenaSourceOptions extends AthenaTableRef, Omit<AthenaRunOptio
   onDone?: (statistics: AthenaStatistics) => void;
 }
 
-/** Which grouping set holds the record totals. */
-type TotalsSet = 'files' | 'coverage';
-
 type Cell = string | null;
 
 function columnReader(columns: readonly string[]): (row: readonly Cell[], name: string) => Cell {
@@ -54,7 +51,7 @@ function arns(value: Cell): string[] {
 }
 
 /** Turns the grouped result rows into a UsageScan. */
-function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, description: string, totalsFrom: TotalsSet): UsageScan {
+function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, description: string, totalsFrom: 'files' | 'coverage'): UsageScan {
   const get = columnReader(result.columns);
   const calls = new Map<string, CallRow>();
   const dataSources = new Set<string>();
@@ -136,7 +133,7 @@ function scanFromAthenaResult(result: AthenaResult, query: UsageQuery, descripti
 export function athenaQuerySource(
   options: Omit<AthenaSourceOptions, 'table'>,
   description: string,
-  totalsFrom: TotalsSet,
+  totalsFrom: 'files' | 'coverage',
   build: (query: UsageQuery) => AthenaUsageQuery,
 ): UsageSource {
   return {
