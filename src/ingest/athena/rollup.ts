@@ -10,8 +10,8 @@
  */
 import { InternalError, UsageError } from '../../errors.js';
 import { CALL_KEY_COLUMNS, buildUsageQuery, countedEventTypeSql } from '../query.js';
-import { checkIdentifier, type AthenaTableRef } from './athena-query.js';
-import { inlineMarkers, trinoDialect } from './trino-dialect.js';
+import { checkIdentifier, roleBindings, type AthenaTableRef } from './athena-query.js';
+import { inlineMarkers } from './trino-dialect.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Athena writes at most 100 partitions per CTAS or INSERT INTO statement. */
@@ -82,19 +82,11 @@ function buildRollupSelect(ref: RollupRef, fromDay: string, toDay: string): stri
   const where = [`day BETWEEN ${partition(addDays(from, -1))} AND ${partition(addDays(to, 1))}`];
   if (accounts.length > 0) where.push(`account IN (${accounts.map((a) => `'${a}'`).join(', ')})`);
   where.push(countedEventTypeSql('eventtype'));
-  const sql = buildUsageQuery(trinoDialect({ roleArns: 1, roleNames: 1 }), {
-    from: `"${database}"."${table}" AS r`,
-    where,
-    perFileDay: true,
-  });
-  // Every marker gets a literal iamtrim made itself: the window as whole days, all roles.
-  const values = new Map<string, string>([
-    ['start', `'${from}T00:00:00Z'`],
-    ['end', `'${addDays(to, 1)}T00:00:00Z'`],
-    ['allRoles', 'true'],
-    ['roleArns.0', `''`],
-    ['roleNames.0', `''`],
-  ]);
+  // Every marker gets a literal iamtrim made itself: all roles, the window as whole days.
+  const { dialect, values } = roleBindings({ kind: 'all' });
+  values.set('start', `'${from}T00:00:00Z'`);
+  values.set('end', `'${addDays(to, 1)}T00:00:00Z'`);
+  const sql = buildUsageQuery(dialect, { from: `"${database}"."${table}" AS r`, where, perFileDay: true });
   const text = inlineMarkers(sql, values);
   if (text.includes('?')) throw new InternalError('rollup: a parameter marker is left in the SQL');
   const typed = (c: string): string => (c.startsWith('c_') || c.startsWith('p_') ? `CAST(${c} AS varchar) AS ${c}` : c);
