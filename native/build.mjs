@@ -8,26 +8,23 @@
 // still loads it (src/ingest/local/stream/record-index.ts tries prebuilds/ first). It is an
 // N-API module: one binary serves every Node.js version from 20 on, per platform and CPU.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** record-index.ts prebuildTag(), spelled the same. */
-function prebuildTag() {
-  const musl = process.platform === 'linux' && process.report?.getReport()?.header?.glibcVersionRuntime === undefined;
-  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
-}
-
+/** Copies the module to prebuilds/, in the folder record-index.ts prebuildTag() names. */
 function copyPrebuild() {
   if (!existsSync(output)) return;
-  const dir = join(here, '..', 'prebuilds', prebuildTag());
+  const musl = process.platform === 'linux' && process.report?.getReport()?.header?.glibcVersionRuntime === undefined;
+  const dir = join(here, '..', 'prebuilds', `${process.platform}-${process.arch}${musl ? '-musl' : ''}`);
   mkdirSync(dir, { recursive: true });
   copyFileSync(output, join(dir, 'iamtrim_scan.node'));
 }
 const output = join(here, 'build', 'Release', 'iamtrim_scan.node');
-const sources = ['scan.h', 'scan-json.c', 'scan-walk.c', 'scan-values.c', 'scan-group.c', 'scan-napi.c', 'gunzip.c', 'binding.gyp', 'vendor/libdeflate/lib/deflate_decompress.c'].map((f) => join(here, f));
+// binding.gyp is JSON: its sources, the header they share and binding.gyp itself.
+const sources = [...JSON.parse(readFileSync(join(here, 'binding.gyp'), 'utf8')).targets[0].sources, 'scan.h', 'binding.gyp'].map((f) => join(here, f));
 
 function upToDate() {
   if (!existsSync(output)) return false;

@@ -27,7 +27,7 @@ static inline uint64_t mum(uint64_t a, uint64_t b) {
  * chosen to collide offline do not collide here, and a table's probe runs stay short whatever
  * the bytes an attacker wrote into a record.
  */
-uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len) {
+static uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len) {
   uint64_t h = sc->k0 ^ len;
   size_t i = 0;
   for (; i + 8 <= len; i += 8) {
@@ -67,9 +67,10 @@ static size_t first_slot(Scan *sc, Table *t, uint32_t h) {
   return h & t->mask;
 }
 
-/* The id of the bytes base[start, start + len) in `t` (hash `h`), all of whose entries are in
-   `base`; *fresh is set when it is new. */
-int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh) {
+/* The id of the bytes base[start, start + len) in `t`, all of whose entries are in `base`; *fresh
+   is set when it is new. */
+int32_t table_id(Scan *sc, Table *t, const uint8_t *base, size_t start, size_t len, int *fresh) {
+  uint32_t h = hash_span(sc, base + start, len);
   size_t k = first_slot(sc, t, h);
   for (; t->slots[k].id >= 0; k = (k + 1) & t->mask) {
     const Slot *slot = &t->slots[k];
@@ -86,7 +87,7 @@ int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t sta
 /* The id of the string content [start, start + len), new ids numbered from 0 per file. */
 int32_t intern(Scan *sc, size_t start, size_t len) {
   int fresh;
-  int32_t id = table_id(sc, &sc->strings, sc->s, hash_span(sc, sc->s + start, len), start, len, &fresh);
+  int32_t id = table_id(sc, &sc->strings, sc->s, start, len, &fresh);
   if (fresh) {
     push(sc, &sc->tokens, (int32_t)start);
     push(sc, &sc->tokens, (int32_t)len);

@@ -7,6 +7,11 @@
 #include "scan.h"
 #include "vendor/libdeflate/libdeflate.h"
 
+/* Throws an Error (with `code` unless NULL); returns NULL, as a binding does after a throw. */
+static napi_value error(napi_env env, const char *code, const char *message) {
+  napi_throw_error(env, code, message);
+  return NULL;
+}
 static napi_value type_error(napi_env env, const char *message) {
   napi_throw_type_error(env, NULL, message);
   return NULL;
@@ -84,15 +89,8 @@ static napi_value scan_result(napi_env env, const Scan *sc) {
 /* The interface version record-index.ts checks (a module built from other scan-*.c is stale). */
 #define ABI 2
 
-/*
- * locate(bytes: Uint8Array, shape: 0 wrapped | 1 array | 2 lines, paramNames: string,
- *   maxDepth: number, maxRecords: number, seed: Uint8Array(16)) -> { rows: Int32Array, count,
- *   strings: string[], params: Int32Array, paramsAt: Int32Array, resources: Int32Array,
- *   resourcesAt: Int32Array, groups: Int32Array, error?: string, errorCode?: string,
- *   errorAt?: number, errorEnd?: number }
- * paramNames: per request-key member, "2" if only read as the S3 object key, "1" if only read as
- * a scalar, else "0", its name and "\n" (ids in that order). With an error, no rows.
- */
+/* locate(bytes, shape, paramNames, maxDepth, maxRecords, seed), as record-index.ts's NativeModule
+   types it, with its NativeResult (with an error, no rows); paramNames as names_init reads it. */
 static napi_value locate(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -117,14 +115,10 @@ static napi_value locate(napi_env env, napi_callback_info info) {
   size_t names_length;
   if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &names_length) != napi_ok) return type_error(env, "locate: paramNames must be a string");
   char *names_text = malloc(names_length + 1);
-  if (names_text == NULL) {
-    napi_throw_error(env, NULL, "iamtrim native scan: out of memory");
-    return NULL;
-  }
+  if (names_text == NULL) return error(env, NULL, "iamtrim native scan: out of memory");
   if (napi_get_value_string_utf8(env, argv[2], names_text, names_length + 1, &names_length) != napi_ok) {
     free(names_text);
-    napi_throw_error(env, NULL, "iamtrim native scan: N-API call failed");
-    return NULL;
+    return error(env, NULL, "iamtrim native scan: N-API call failed");
   }
 
   Scan sc;
@@ -147,17 +141,11 @@ static napi_value gunzip(napi_env env, napi_callback_info info) {
   size_t n, cap;
   if (!typed_bytes(env, argv[0], &in, &n) || !typed_bytes(env, argv[1], &out, &cap)) return type_error(env, "gunzip: input and output must be Uint8Arrays");
   struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-  if (d == NULL) {
-    napi_throw_error(env, NULL, "iamtrim native gunzip: out of memory");
-    return NULL;
-  }
+  if (d == NULL) return error(env, NULL, "iamtrim native gunzip: out of memory");
   const Failure *failure = NULL;
   int64_t written = inflate_members(d, in, n, out, cap, &failure);
   libdeflate_free_decompressor(d);
-  if (failure != NULL) {
-    napi_throw_error(env, failure->code, failure->message);
-    return NULL;
-  }
+  if (failure != NULL) return error(env, failure->code, failure->message);
   napi_value result;
   if (napi_create_double(env, (double)written, &result) != napi_ok) return NULL;
   return result;

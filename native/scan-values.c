@@ -200,16 +200,14 @@ static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
       put_int(sc, parts[k + 3] == VALUE_INERT ? -1 : -2);
       continue;
     }
+    const uint8_t *bytes = sc->s + parts[k + 1];
     size_t len = (size_t)(parts[k + 2] - parts[k + 1]);
     if (parts[k + 3] == VALUE_OBJECT) {
-      len = object_arn_head(sc->s + parts[k + 1] + 1, len - 2);
       put_int(sc, -3);
-      put_int(sc, (int32_t)len);
-      put(sc, sc->s + parts[k + 1] + 1, len);
-      continue;
+      len = object_arn_head(++bytes, len - 2);
     }
     put_int(sc, (int32_t)len);
-    put(sc, sc->s + parts[k + 1], len);
+    put(sc, bytes, len);
   }
   return k;
 }
@@ -239,7 +237,7 @@ static int32_t classify(Scan *sc, Values *v, size_t mark, size_t start, size_t e
   }
   size_t len = sc->canon.len - from;
   int fresh;
-  int32_t id = table_id(sc, &v->classes, sc->canon.data, hash_span(sc, sc->canon.data + from, len), from, len, &fresh);
+  int32_t id = table_id(sc, &v->classes, sc->canon.data, from, len, &fresh);
   if (fresh) {
     push(sc, &v->at, (int32_t)mark);
   } else {
@@ -253,7 +251,7 @@ static int32_t classify(Scan *sc, Values *v, size_t mark, size_t start, size_t e
 int32_t reduced_id(Scan *sc, int params, size_t start, size_t end) {
   Values *v = params ? &sc->params : &sc->resources;
   int fresh;
-  int32_t n = table_id(sc, &v->spans, sc->s, hash_span(sc, sc->s + start, end - start), start, end - start, &fresh);
+  int32_t n = table_id(sc, &v->spans, sc->s, start, end - start, &fresh);
   if (params) sc->record_params = n;
   else sc->record_resources = n;
   if (!fresh) return RAW - v->class_of.data[n];

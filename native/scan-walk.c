@@ -99,51 +99,43 @@ static size_t walk_object(Scan *sc, size_t i, const Lookup *names) {
   enter(sc, i);
   uint32_t seen = 0;
   size_t j = skip_space(sc, i + 1);
-  if (at(sc, j) == '}') {
-    sc->depth--;
-    return j + 1;
-  }
-  for (;;) {
-    if (at(sc, j) != '"') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_MEMBER_NAME, j);
-    size_t key_end = skip_string(sc, j);
-    int id = member_id(sc, names, j, key_end);
-    if (id != NOT_READ) {
-      uint32_t bit = 1u << (id >= 0 ? id : F_COUNT + (USER_IDENTITY - id));
-      if (seen & bit) {
-        sc->error_end = key_end;
-        fail(sc, E_DUPLICATE_MEMBER, j);
+  if (at(sc, j) != '}') {
+    for (;;) {
+      if (at(sc, j) != '"') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_MEMBER_NAME, j);
+      size_t key_end = skip_string(sc, j);
+      int id = member_id(sc, names, j, key_end);
+      if (id != NOT_READ) {
+        uint32_t bit = 1u << (id >= 0 ? id : F_COUNT + (USER_IDENTITY - id));
+        if (seen & bit) {
+          sc->error_end = key_end;
+          fail(sc, E_DUPLICATE_MEMBER, j);
+        }
+        seen |= bit;
       }
-      seen |= bit;
+      j = skip_space(sc, key_end);
+      if (at(sc, j) != ':') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, j);
+      size_t start = skip_space(sc, j + 1);
+      j = skip_space(sc, id == NOT_READ ? skip_value(sc, start) : member(sc, id, start));
+      int c = at(sc, j);
+      if (c == '}') break;
+      if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACE, j);
+      j = skip_space(sc, j + 1);
     }
-    j = skip_space(sc, key_end);
-    if (at(sc, j) != ':') fail(sc, j >= sc->n ? E_END_OF_INPUT : E_EXPECTED_COLON, j);
-    size_t start = skip_space(sc, j + 1);
-    j = skip_space(sc, id == NOT_READ ? skip_value(sc, start) : member(sc, id, start));
-    int c = at(sc, j);
-    if (c == '}') {
-      sc->depth--;
-      return j + 1;
-    }
-    if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACE, j);
-    j = skip_space(sc, j + 1);
   }
-}
-
-static void new_row(Scan *sc, size_t start) {
-  int32_t *row = extend(sc, &sc->rows, STRIDE);
-  row[0] = (int32_t)start;
-  /* No end yet; every field ABSENT (-1) without a span; no object key. */
-  for (int k = 1; k < STRIDE; k++) row[k] = -1;
-  sc->row = row;
-  sc->record_params = -1;
-  sc->record_resources = -1;
+  sc->depth--;
+  return j + 1;
 }
 
 /* One element of a records array: a record object, or any other value (counted, not read). */
 static size_t record(Scan *sc, size_t start) {
   size_t k = sc->rows.len / STRIDE;
   if (k >= sc->max_records) fail(sc, E_TOO_MANY_RECORDS, start);
-  new_row(sc, start);
+  sc->row = extend(sc, &sc->rows, STRIDE);
+  sc->row[0] = (int32_t)start;
+  /* No end yet; every field ABSENT (-1) without a span; no object key. */
+  for (int f = 1; f < STRIDE; f++) sc->row[f] = -1;
+  sc->record_params = -1;
+  sc->record_resources = -1;
   size_t end = at(sc, start) == '{' ? walk_object(sc, start, &sc->record_members) : skip_value(sc, start);
   sc->row[1] = (int32_t)end;
   settle_object_key(sc);
@@ -155,20 +147,17 @@ static size_t walk_records(Scan *sc, size_t i) {
   if (at(sc, i) != '[') fail(sc, i >= sc->n ? E_END_OF_INPUT : E_EXPECTED_ARRAY, i);
   enter(sc, i);
   size_t j = skip_space(sc, i + 1);
-  if (at(sc, j) == ']') {
-    sc->depth--;
-    return j + 1;
-  }
-  for (;;) {
-    j = skip_space(sc, record(sc, j));
-    int c = at(sc, j);
-    if (c == ']') {
-      sc->depth--;
-      return j + 1;
+  if (at(sc, j) != ']') {
+    for (;;) {
+      j = skip_space(sc, record(sc, j));
+      int c = at(sc, j);
+      if (c == ']') break;
+      if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACKET, j);
+      j = skip_space(sc, j + 1);
     }
-    if (c != ',') fail(sc, c < 0 ? E_END_OF_INPUT : E_EXPECTED_COMMA_BRACKET, j);
-    j = skip_space(sc, j + 1);
   }
+  sc->depth--;
+  return j + 1;
 }
 
 /*

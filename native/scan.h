@@ -171,7 +171,7 @@ typedef struct {
   size_t depth;
   /* Whether the wrapper object had a Records member. */
   int records_found;
-  /* The hash key (hash_span, group_record). */
+  /* The hash key (table_id, group_record). */
   uint64_t k0, k1;
 } Scan;
 
@@ -198,8 +198,7 @@ size_t skip_value(Scan *sc, size_t i);
 int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end);
 
 /* scan-group.c */
-uint32_t hash_span(const Scan *sc, const uint8_t *p, size_t len);
-int32_t table_id(Scan *sc, Table *t, const uint8_t *base, uint32_t h, size_t start, size_t len, int *fresh);
+int32_t table_id(Scan *sc, Table *t, const uint8_t *base, size_t start, size_t len, int *fresh);
 int32_t intern(Scan *sc, size_t start, size_t len);
 int32_t *extend(Scan *sc, Ints *list, size_t n);
 static inline void push(Scan *sc, Ints *list, int32_t value) {
