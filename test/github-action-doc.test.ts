@@ -139,20 +139,6 @@ if (service === 'iam' && command === 'get-account-authorization-details') {
   console.error('synced ' + copied + ' files');
 } else { console.error('aws stand-in: unknown command ' + process.argv.slice(2).join(' ')); process.exit(1); }
 `,
-    // date -u +FMT ; date -u -d "N days ago" +FMT   (the clock is NOW)
-    'date.mjs': `
-const args = process.argv.slice(2);
-let t = Date.parse(${JSON.stringify(NOW)});
-let format = '+%a %b %e %H:%M:%S UTC %Y';
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '-u') continue;
-  if (args[i] === '-d') { const m = /^(\\d+) days? ago$/.exec(args[++i]); if (!m) { console.error('date stand-in: -d ' + args[i]); process.exit(1); } t -= Number(m[1]) * 86400000; continue; }
-  if (args[i].startsWith('+')) { format = args[i]; continue; }
-  console.error('date stand-in: ' + args[i]); process.exit(1);
-}
-const d = new Date(t); const p = (n) => String(n).padStart(2, '0');
-process.stdout.write(format.slice(1).replace(/%Y/g, d.getUTCFullYear()).replace(/%m/g, p(d.getUTCMonth() + 1)).replace(/%d/g, p(d.getUTCDate())) + '\\n');
-`,
     // The built CLI with the test's clock: the action checkout's dist/bin.js.
     'iamtrim.mjs': `
 const { processIo, installProcessHandlers } = await import(${JSON.stringify(join(ROOT_DIR, 'dist', 'cli', 'io.js'))});
@@ -167,10 +153,37 @@ if (args[0] !== 'ci') { console.error('npm stand-in: ' + args.join(' ')); proces
 `,
   };
   for (const [name, text] of Object.entries(scripts)) await writeFile(join(bin, name), text);
-  for (const name of ['aws', 'date', 'npm']) {
+  for (const name of ['aws', 'npm']) {
     await writeFile(join(bin, name), `#!/bin/sh\nexec ${JSON.stringify(node)} ${JSON.stringify(join(bin, `${name}.mjs`))} "$@"\n`);
     await chmod(join(bin, name), 0o755);
   }
+  // date -u +FMT ; date -u -d "N days ago" +FMT: the real date at the clock NOW. A shell script, not
+  // Node: the workflow calls it once per day of the window (91 times per matrix entry).
+  const realDate = ['/usr/bin/date', '/bin/date'].find((p) => existsSync(p));
+  if (realDate === undefined) throw new Error('no date(1) in /usr/bin or /bin');
+  await writeFile(
+    join(bin, 'date'),
+    [
+      '#!/bin/sh',
+      `t=${Date.parse(NOW) / 1000}`,
+      "format='+%a %b %e %H:%M:%S UTC %Y'",
+      'while [ $# -gt 0 ]; do',
+      '  case "$1" in',
+      '    -u) ;;',
+      '    -d)',
+      '      n=${2% days ago}; n=${n% day ago}',
+      '      case "$n" in \'\'|*[!0-9]*) echo "date stand-in: -d $2" >&2; exit 1 ;; esac',
+      '      t=$((t - n * 86400)); shift ;;',
+      '    +*) format=$1 ;;',
+      '    *) echo "date stand-in: $1" >&2; exit 1 ;;',
+      '  esac',
+      '  shift',
+      'done',
+      `exec ${realDate} -u -d "@$t" "$format"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(join(bin, 'date'), 0o755);
   // The action's checkout (github.action_path): dist/bin.js is the built CLI with the test's clock.
   await mkdir(join(actionPath, 'dist'), { recursive: true });
   await writeFile(join(actionPath, 'package.json'), '{ "type": "module" }\n');
