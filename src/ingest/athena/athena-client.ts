@@ -36,7 +36,6 @@ export interface AthenaStatistics {
   queryExecutionId: string;
   bytesScanned: number;
   engineMs: number;
-  queueMs: number;
 }
 
 export interface AthenaResult {
@@ -63,7 +62,6 @@ function statisticsOf(id: string, execution: QueryExecution | undefined): Athena
     queryExecutionId: id,
     bytesScanned: s?.DataScannedInBytes ?? 0,
     engineMs: s?.EngineExecutionTimeInMillis ?? 0,
-    queueMs: s?.QueryQueueTimeInMillis ?? 0,
   };
 }
 
