@@ -1,26 +1,11 @@
 /**
- * Folding of S3 object keys in call rows, so that the number of call groups follows distinct
- * usage *patterns* and not distinct objects. S3 object keys are nearly unique per event (uploads,
- * partitions by date, random ids), so without a cap the groups grow with events: millions of
- * groups for 10M events, gigabytes of memory, and an index answer as large as the logs.
- *
- * The rule, per family (a row's call key without the object key and the object ARN):
- * - a family with at most FOLD_LIMIT distinct keys is left exactly as observed;
- * - otherwise its keys are folded to the deepest depth d of FOLD_LADDER at which at most
- *   FOLD_LIMIT distinct folded keys remain: `foldKey(key, d)` keeps the first d `/`-separated
- *   segments and appends `/*` when the key has more than d segments (`*` for d = 0), else keeps
- *   the key; the object ARN `arn:aws:s3:::bucket/<key>` is folded the same way;
- * - the depth is recorded on the row (`CallRow.foldedDepth`, part of `callKey`), never inferred
- *   from a `*` in the key (S3 keys may contain `*`); rows that fold to the same key merge (count
- *   summed, first seen min, last seen max).
- *
- * The algebra (tested in test/fold.test.ts): `fold` is idempotent, and for any split of rows into
- * A and B, `fold(fold(A) ∪ fold(B)) = fold(A ∪ B)` (∪ merges equal call keys by counts). So a
- * scan may fold per batch, the index per file and per day, and all agree byte for byte with one
- * fold over everything. Why: `foldKey(foldKey(k, d'), d) = foldKey(k, d)` for d <= d', and the
- * number of distinct folded keys only grows with the input and with d; so the depth chosen for
- * A ∪ B is never deeper than the depth already chosen for A or for B, and starting the ladder at
- * the shallowest depth present finds exactly the depth one fold over A ∪ B would choose.
+ * Folding of S3 object keys in call rows, so that call groups follow distinct usage patterns and
+ * not distinct objects (docs/architecture.md, "Folding S3 object keys", states the rule and why it
+ * composes). A family (a row's call key without its object key and object ARN) with more than
+ * FOLD_LIMIT distinct keys has them folded to the deepest FOLD_LADDER depth that leaves at most
+ * FOLD_LIMIT; the depth is recorded on the row (`foldedDepth`), never inferred from a `*` (S3 keys
+ * may hold one). `fold(fold(A) ∪ fold(B)) = fold(A ∪ B)`, so a scan may fold per batch and the
+ * index per file and per day, and all agree byte for byte with one fold (test/fold.test.ts).
  */
 import nonResourceParams from '../mapping/data/non-resource-params.json' with { type: 'json' };
 import type { CallRow } from '../model.js';
@@ -28,10 +13,8 @@ import { compareText } from '../util/compare-text.js';
 import { callHeadFields, callKey, mergeCounters, sortedRows } from './call-rows.js';
 
 /**
- * Distinct object keys per family before folding starts. 100 keeps every family whose objects a
- * reviewer could still read in a policy (and well above the 10 resources per statement at which
- * the proposal generalises anyway), while it bounds a role's groups to about 100 per call shape:
- * a 10M-event demo role then holds a few thousand groups instead of a few hundred thousand.
+ * Distinct object keys per family before folding starts: a family a reviewer could still read key
+ * by key (10x the 10 resources per statement at which the proposal generalises anyway).
  */
 export const FOLD_LIMIT = 100;
 
@@ -56,9 +39,9 @@ export function foldKey(key: string, depth: number): string {
 }
 
 /**
- * The length of the `arn:<partition>:s3:::<bucket>/` head of `arn` (an S3 object ARN's, up to the
- * object key), or 0 when it has none: `/^arn:[^:]+:s3:::[^/]+\//`, spelled out (it runs per row of
- * a scan; native/scan-values.c's object_arn_head is the same test).
+ * The length of the `arn:<partition>:s3:::<bucket>/` head of `arn`, or 0 when it has none:
+ * `/^arn:[^:]+:s3:::[^/]+\//` spelled out, as it runs per row (native/scan-values.c's
+ * object_arn_head is the same test).
  */
 export function objectArnHeadLength(arn: string): number {
   if (!arn.startsWith('arn:')) return 0;
@@ -75,6 +58,7 @@ export function objectArnHead(arn: string, key: string): string | undefined {
   return arn.slice(0, end);
 }
 
+/** The fold family of a row with object key `key`: its id, and its ARNs split into object-ARN heads and the others. */
 export function familyOf(row: CallRow, key: string): { id: string; heads: string[]; others: string[] } {
   const heads: string[] = [];
   const others: string[] = [];
@@ -88,10 +72,8 @@ export function familyOf(row: CallRow, key: string): { id: string; heads: string
 }
 
 /**
- * familyOf's id from a row's parts: the JSON of its fields in callKey order without its closing
- * bracket, its request keys (the object key left out), its ARNs that are not object ARNs of its
- * key, and the heads of those that are. That is callKey of the row without its object key,
- * object ARNs and depth, built without copying the row; a scan builds it once per call.
+ * familyOf's id from a row's parts (its callKey head fields as JSON without the closing bracket):
+ * callKey without the object key, object ARNs and depth, built without copying the row.
  */
 export function familyIdOf(headJson: string, params: Readonly<Record<string, string>>, others: readonly string[], heads: readonly string[]): string {
   const pairs: [string, string | undefined][] = [];
@@ -137,13 +119,11 @@ export function dropNonResourceParams(row: CallRow): CallRow {
 
 /**
  * Folds the rows of `map` (keyed by `callKey`, or by any identity equal for equal calls) in place
- * and returns it: the rule above, applied by a FoldingCalls to the rows it can change (rows with
- * an S3 object key, rows with a non-resource request key to drop), which go back in under their
- * callKey; the others keep their entry. Linear in the map's size: cheap enough after every batch.
+ * and returns it. Only rows the fold can change (with an S3 object key or a non-resource key to
+ * drop) are taken out, folded and put back under their callKey. Linear: cheap after every batch.
  */
 export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
-  // No family of a map this small can pass FOLD_LIMIT keys, and with no folded row there is no
-  // depth to carry over: only rows that lose a request key change.
+  // A map this small with no folded row has no family to fold: only rows losing a key change.
   let small = map.size <= FOLD_LIMIT;
   if (small) for (const row of map.values()) if (row.foldedDepth !== undefined) small = false;
   const calls = new FoldingCalls();
@@ -163,6 +143,12 @@ function foldedRow(row: CallRow, family: { heads: readonly string[]; others: rea
   return { ...row, params: { ...row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth };
 }
 
+/** Puts `row` into `family` under its key folded to `depth`, merged with a row already there. */
+function place(family: FoldingFamily, row: CallRow, folded: string, depth: number): void {
+  if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, row);
+  else family.byKey.set(folded, depth === Infinity ? row : foldedRow(row, family, folded, depth));
+}
+
 /** A family's rows in FoldingCalls: all at one depth (Infinity: unfolded), by object key. */
 interface FoldingFamily {
   heads: string[];
@@ -172,12 +158,9 @@ interface FoldingFamily {
 }
 
 /**
- * Call rows folded as they arrive, by the rule above (test/fold.test.ts holds it to a literal
- * reading of the rule), at a few microseconds a row instead of a re-fold of the whole map. Rows are
- * kept per family; a family at depth d folds each new key to d on arrival (the composition rule
- * above) and is re-folded, from d down the ladder, only when it holds more than FOLD_LIMIT keys.
- * The scan of a file adds its groups here (file-scanner.ts): most rows of a busy role fall into
- * families already folded.
+ * Call rows folded as they arrive, at a few microseconds a row instead of a re-fold of the whole
+ * map (test/fold.test.ts holds it to a literal reading of the rule). A family at depth d folds each
+ * new key to d on arrival and is re-folded, from d down the ladder, only past FOLD_LIMIT keys.
  */
 export class FoldingCalls {
   /** Rows without an object key, by the caller's identity string or callKey. */
@@ -185,10 +168,9 @@ export class FoldingCalls {
   private readonly families = new Map<string, FoldingFamily>();
 
   /**
-   * Adds a row (which the map now owns). `identity`, when given, must be a string equal for
-   * equal call identities (a scan's group key); rows under different identities for one call are
-   * merged by `rows()`. `familyId`, when given, must be the family of the row (familyOf(row,
-   * key).id) as the scan that found it knew it, so it is not worked out again from the row.
+   * Adds a row (which this now owns). `identity`, when given, must be equal for equal calls (a
+   * scan's group key; `rows()` merges one call's identities); `familyId`, when given, must be
+   * familyOf(row, key).id, as the scan that found the row knew it.
    */
   add(row: CallRow, identity?: string, familyId?: string): void {
     const kept = dropNonResourceParams(row);
@@ -197,21 +179,15 @@ export class FoldingCalls {
       mergeCounters(this.exact, kept === row && identity !== undefined ? identity : callKey(kept), kept);
       return;
     }
-    const hint = kept === row ? familyId : undefined;
-    let family = hint === undefined ? undefined : this.families.get(hint);
+    let family = kept === row && familyId !== undefined ? this.families.get(familyId) : undefined;
     if (family === undefined) {
       const { id, heads, others } = familyOf(kept, key);
-      family = this.families.get(id);
-      if (family === undefined) {
-        family = { heads, others, depth: Infinity, byKey: new Map() };
-        this.families.set(id, family);
-      }
+      family = this.families.get(id) ?? { heads, others, depth: Infinity, byKey: new Map() };
+      this.families.set(id, family);
     }
     const depth = Math.min(family.depth, kept.foldedDepth ?? Infinity);
     if (depth < family.depth) this.refold(family, depth);
-    const folded = depth === Infinity ? key : foldKey(key, depth);
-    if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, kept);
-    else family.byKey.set(folded, depth === Infinity ? kept : foldedRow(kept, family, folded, depth));
+    place(family, kept, depth === Infinity ? key : foldKey(key, depth), depth);
     if (family.byKey.size > FOLD_LIMIT) this.refold(family, family.depth);
   }
 
@@ -230,11 +206,7 @@ export class FoldingCalls {
     const rows = family.byKey;
     family.depth = depth;
     family.byKey = new Map();
-    for (const row of rows.values()) {
-      const folded = foldKey(row.params[FOLDED_PARAM] ?? '', depth);
-      if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, row);
-      else family.byKey.set(folded, foldedRow(row, family, folded, depth));
-    }
+    for (const row of rows.values()) place(family, row, foldKey(row.params[FOLDED_PARAM] ?? '', depth), depth);
   }
 
   /** The rows so far, folded (copies, in no particular order). */

@@ -1,12 +1,9 @@
 /**
- * The reference path: whole CloudTrail records (as JSON.parse gives them) -> grouped CallRows.
- *
- * It is the one statement of which records count and what a counted record contributes
- * (`attributedRole`, `attributeRecord`, `scanRecords`). Everything that reads records uses it:
- * LookupEvents and CloudTrail Lake (collectRecordTexts), the native scan once per group of
- * records (scan-text.ts), scans where the native walker cannot load (scanRecords per file), and
- * the tests as their oracle. The SQL sources (Athena, its rollup) state the same rule in SQL,
- * built from the same table (COUNTED_EVENT_TYPES); test/ingest-cases holds them all to it.
+ * The reference path: whole CloudTrail records (as JSON.parse gives them) -> grouped CallRows, and
+ * the one statement of which records count and what a counted record contributes (`attributedRole`,
+ * `attributeRecord`, `scanRecords`). LookupEvents, Lake, the native scan (once per group of
+ * records), files the native walker cannot read and the tests' oracles all use it; the SQL sources
+ * state the same rule from the same table (COUNTED_EVENT_TYPES). test/ingest-cases holds them to it.
  */
 import ignoredEvents from '../mapping/data/ignored-events.json' with { type: 'json' };
 import { extractRequestKeys } from '../mapping/request-keys.js';
@@ -65,9 +62,8 @@ function digits(text: string, at: number, length: number): number {
 }
 
 /**
- * Whether `raw` is `YYYY-MM-DDTHH:MM:SSZ` naming a second that exists in the proleptic Gregorian
- * calendar (as Date counts), hours 00-23: exactly the canonical strings normalTime's Date round
- * trip gives back unchanged (test/normal-time.test.ts holds the two equal).
+ * Whether `raw` is `YYYY-MM-DDTHH:MM:SSZ` naming a second that exists (as Date counts): exactly the
+ * strings normalTime's Date round trip gives back unchanged (test/normal-time.test.ts).
  */
 function isCanonicalSecond(raw: string): boolean {
   if (raw.length !== 20 || raw[4] !== '-' || raw[7] !== '-' || raw[10] !== 'T' || raw[13] !== ':' || raw[16] !== ':' || raw[19] !== 'Z') return false;
@@ -84,18 +80,16 @@ function isCanonicalSecond(raw: string): boolean {
 }
 
 /**
- * A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time.
- * The pattern alone does not make a time: "2026-02-81T10:00:00Z" (found by the differential
- * test, test/strict-differential.test.ts) and "2026-02-30T10:00:00Z" are not dates.
+ * A time as the usage query writes it (`YYYY-MM-DDTHH:MM:SSZ`), or null when it is not a time
+ * (the pattern alone does not make one: "2026-02-30T10:00:00Z" is not a date).
  */
 export function normalTime(raw: string): string | null {
-  // CloudTrail writes this form: a real second in it is its own normal form, told by its digits
-  // (Date.parse and toISOString cost 16 % of a worker's scan when run for every distinct time).
+  // CloudTrail's own form is told by its digits: Date.parse and toISOString for every distinct
+  // time cost 16 % of a worker's scan.
   if (isCanonicalSecond(raw)) return raw;
+  if (CANONICAL_TIME.test(raw)) return null; // the form, but no such second
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) return null;
-  const time = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return CANONICAL_TIME.test(raw) && time !== raw ? null : time;
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -146,7 +140,7 @@ export function resourceArns(resources: unknown): string[] {
     const arn = text(field(r, 'ARN')) ?? text(field(r, 'arn'));
     if (arn !== null) arns.add(arn);
   }
-  return arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+  return [...arns].sort(compareText);
 }
 
 /** The call a record counts as (attributedRole), or undefined for a record that does not count or has no time. */
@@ -193,12 +187,11 @@ export function inWindow(window: TimeWindow, eventTime: string): boolean {
 }
 
 /**
- * Groups whole records the way the usage query does: counted records (attributeRecord) of a
- * selected role inside the window. S3 object keys are folded past `FOLD_LIMIT` per call (fold.ts).
+ * The usage query's rows from whole records: counted records of a selected role inside the window,
+ * folded (fold.ts) unless `fold: false` (the SQL's groups, as Athena returns them before folding).
  */
 export function groupRecords(records: Iterable<unknown>, filter: RoleFilter, window: TimeWindow, options: { fold?: boolean } = {}): CallRow[] {
   const { calls } = scanRecords(records, { roles: filter, window }, options);
-  // `fold: false` gives the SQL's unfolded groups (what Athena returns before folding).
   if (options.fold !== false) foldCallMap(calls);
   return sortedRows(calls);
 }
@@ -207,10 +200,7 @@ export function groupRecords(records: Iterable<unknown>, filter: RoleFilter, win
 export interface FileScan {
   /** Call groups keyed by an identity string (merged by callKey across files later). */
   calls: Map<string, CallRow>;
-  /**
-   * Of the rows in `calls` with an S3 object key, their fold family (fold.ts familyOf) by
-   * identity, where the scan knew it: FoldingCalls need not work it out again.
-   */
+  /** Of the rows in `calls` with an S3 object key, their fold family (familyOf) by identity, where the scan knew it. */
   families?: Map<string, string>;
   /** Records: every top-level value the file holds as one (a record, or something else). */
   records: number;
@@ -261,9 +251,9 @@ export function pieceCalls(pieces: Map<string, DayPiece>, day: string, roleName:
 }
 
 /**
- * The usage query over one file's top-level values (`records`): what every scan of a file must
- * give (scan-text.ts gives the same from the bytes). `rollup`: the usage index's per-day pieces
- * and coverage instead of `calls`; `fold: false`: no fold as the groups grow.
+ * The usage query over one file's top-level values: what every scan of a file must give.
+ * `rollup`: the usage index's per-day pieces and coverage instead of `calls`; `fold: false`: no
+ * fold as the groups grow.
  */
 export function scanRecords(records: Iterable<unknown>, query: UsageQuery, options: { rollup?: boolean | undefined; fold?: boolean } = {}): FileScan {
   const rollup = options.rollup === true;
@@ -310,8 +300,8 @@ export function scanRecords(records: Iterable<unknown>, query: UsageQuery, optio
 
 /**
  * Collects records that arrive as JSON text, page by page (LookupEvents, CloudTrail Lake): each
- * page is scanned as a file's records are (scanRecords; a text that is not JSON counts as a record
- * that is not a CloudTrail one), and its groups are folded into the rest, so memory stays bounded.
+ * page is scanned as a file's records are (a text that is not JSON is a record that is not
+ * CloudTrail's), and its groups are folded into the rest, so memory stays bounded.
  */
 export interface RecordTextCollector {
   addPage(texts: Iterable<string | undefined>): void;

@@ -53,6 +53,11 @@ export function dayString(n: number): string {
   return new Date(n * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The `YYYY-MM-DD` day `n` days after `day`. */
+export function addDays(day: string, n: number): string {
+  return dayString(dayNumber(day) + n);
+}
+
 export interface DayBlock {
   /** 0 for one day (`calls_day`), k for 2^k days (`calls_block`). */
   level: number;

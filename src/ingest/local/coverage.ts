@@ -12,6 +12,7 @@
  */
 import type { CallRow, CoverageGapDays, DeliveryCoverage, DeliveryRegion, TimeWindow } from '../../model.js';
 import { compareText } from '../../util/compare-text.js';
+import { addDays, dayNumber } from '../index/day-blocks.js';
 
 /** One delivery file's account, region, UTC day and hour (`HH`, from the file name; null from a folder date alone). */
 export interface DeliveryKey {
@@ -46,12 +47,6 @@ export function deliveryKeyOf(path: string): DeliveryKey | null {
   return null;
 }
 
-function addDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** The UTC days a window touches: from its start's day to the day of its last millisecond. */
 export function windowDays(window: TimeWindow): string[] {
   const first = window.start.slice(0, 10);
@@ -59,10 +54,6 @@ export function windowDays(window: TimeWindow): string[] {
   const days: string[] = [];
   for (let day = first; day <= last; day = addDays(day, 1)) days.push(day);
   return days;
-}
-
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
 /**
@@ -103,7 +94,7 @@ export function deliveryCoverage(keys: ReadonlyArray<DeliveryKey | null>, window
       const first = run[0];
       const last = run[run.length - 1];
       if (first !== undefined && last !== undefined)
-        gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: daysBetween(first, last) });
+        gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: dayNumber(last) - dayNumber(first) + 1 });
       run = [];
     };
     for (const day of days) {

@@ -4,12 +4,13 @@
  * id level), flat folders, plain `.json`, JSON arrays and JSON lines. Digest and Insights files are
  * skipped. Files whose path carries a date outside the padded window are pruned unread.
  */
-import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { DuplicateFile, TimeWindow } from '../../model.js';
 import { compareText } from '../../util/compare-text.js';
 import { errorCode } from '../../util/error-code.js';
+import { addDays } from '../index/day-blocks.js';
 
 export interface LogFile {
   path: string;
@@ -52,12 +53,6 @@ export function deliveryDate(root: string, path: string): string | null {
   if (byName) return `${byName[1]}-${byName[2]}-${byName[3]}`;
   const byLayout = LAYOUT_DATE.exec(relative(root, path));
   return byLayout ? `${byLayout[1]}-${byLayout[2]}-${byLayout[3]}` : null;
-}
-
-function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 /** `stat`, or undefined where it fails. */
@@ -107,30 +102,23 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
       entries.sort((a, b) => compareText(a.name, b.name));
       for (const entry of entries) {
         const path = join(dir, entry.name);
-        let isDir = entry.isDirectory();
-        let isFile = entry.isFile();
-        if (entry.isSymbolicLink()) {
-          const target = statOrUndefined(path);
-          if (target === undefined) {
-            ignored++; // dangling link
-            continue;
-          }
-          isDir = target.isDirectory();
-          isFile = target.isFile();
+        const target = entry.isSymbolicLink() ? statOrUndefined(path) : entry;
+        if (target === undefined) {
+          ignored++; // dangling link
+          continue;
         }
-        if (isDir) {
+        if (target.isDirectory()) {
           if (isSkippedPath(path + sep)) {
             ignored++;
             continue;
           }
           walk(path);
-        } else if (isFile) {
+        } else if (target.isFile()) {
           if (!LOG_FILE.test(entry.name) || isSkippedPath(path)) {
             ignored++;
             continue;
           }
-          const l = lstatSync(path);
-          const s = l.isSymbolicLink() ? statSync(path) : l;
+          const s = statSync(path);
           found.push({ path, size: s.size, mtimeMs: s.mtimeMs, pathDate: deliveryDate(root, path) });
         }
       }
@@ -138,18 +126,16 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
     walk(root);
   }
   const { unique, duplicates } = withoutDuplicates(found);
-  found.length = 0;
-  found.push(...unique);
-  const dates = found
+  const dates = unique
     .map((f) => f.pathDate)
     .filter((d): d is string => d !== null)
     .sort(compareText);
-  const low = window ? addDays(window.start, -1) : null;
-  const high = window ? addDays(window.end, 1) : null;
-  const files = found.filter((f) => f.pathDate === null || low === null || high === null || (f.pathDate >= low && f.pathDate <= high));
+  const low = window ? addDays(window.start.slice(0, 10), -1) : null;
+  const high = window ? addDays(window.end.slice(0, 10), 1) : null;
+  const files = unique.filter((f) => f.pathDate === null || low === null || high === null || (f.pathDate >= low && f.pathDate <= high));
   return {
     files: files.sort((a, b) => compareText(a.path, b.path)),
-    pruned: found.length - files.length,
+    pruned: unique.length - files.length,
     ignored,
     pathDates: { first: dates[0] ?? null, last: dates[dates.length - 1] ?? null },
     duplicates,

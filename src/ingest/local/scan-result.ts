@@ -1,21 +1,17 @@
 /**
- * The end of a local scan (stream-source.ts): files with
- * records but none that look like CloudTrail become bad files, bad files fail the run unless the
- * user asked to skip them, and the evidence is assembled from the per-file statistics.
+ * The end of a local scan (stream-source.ts): files with records but none that look like
+ * CloudTrail become bad files, bad files fail the run unless the user asked to skip them, and the
+ * evidence is assembled from the per-file statistics.
  */
 import { InputError } from '../../errors.js';
 import { compareText } from '../../util/compare-text.js';
 import { sortedRows } from '../call-rows.js';
 import type { CallRow, Evidence, SkippedFile, UsageQuery, UsageScan } from '../../model.js';
+import type { FileScan } from '../reference.js';
 import type { Discovery } from './discover.js';
 import { deliveryCoverage, deliveryKeyOf, logAccounts } from './coverage.js';
 
-export interface FileStats {
-  records: number;
-  validRecords: number;
-  first: string | null;
-  last: string | null;
-}
+export type FileStats = Pick<FileScan, 'records' | 'validRecords' | 'first' | 'last'>;
 
 export interface LocalScanParts {
   logs: string;
@@ -50,50 +46,35 @@ export function finishLocalScan(query: UsageQuery, parts: LocalScanParts): Usage
       hint: 'fix or remove these files, or pass --skip-bad-files to continue without them (the output then says what was skipped)',
     });
   }
-  const stats = [...fileStats.values()];
-  const firsts = stats
-    .map((s) => s.first)
-    .filter((t): t is string => t !== null)
-    .sort(compareText);
-  const lasts = stats
-    .map((s) => s.last)
-    .filter((t): t is string => t !== null)
-    .sort(compareText);
+  let records = 0;
+  let valid = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const s of fileStats.values()) {
+    records += s.records;
+    valid += s.validRecords;
+    if (s.first !== null && (first === null || s.first < first)) first = s.first;
+    if (s.last !== null && (last === null || s.last > last)) last = s.last;
+  }
   const rows = sortedRows(calls);
-  const totalBytes = discovery.files.reduce((sum, f) => sum + f.size, 0);
+  // What the delivery names and paths say (a bad file's day is not covered: its events are unknown).
+  const bad = new Set(badFiles.map((b) => b.file));
+  const keys = discovery.files.filter((f) => !bad.has(f.path)).map((f) => deliveryKeyOf(f.path));
   const evidence: Evidence = {
     source: `local logs ${parts.logs}`,
     files: discovery.files.length - badFiles.length,
-    bytes: totalBytes,
+    bytes: discovery.files.reduce((sum, f) => sum + f.size, 0),
     skippedFiles: badFiles,
-    records: stats.reduce((sum, s) => sum + s.records, 0),
-    invalidRecords: stats.reduce((sum, s) => sum + (s.records - s.validRecords), 0),
+    records,
+    invalidRecords: records - valid,
     events: rows.reduce((sum, r) => sum + r.count, 0),
-    covered: { first: firsts[0] ?? null, last: lasts[lasts.length - 1] ?? null },
+    covered: { first, last },
     logDates: discovery.pathDates,
     prunedFiles: discovery.pruned,
     dataEventSources: [...dataSources].sort(compareText),
-    ...deliveryEvidence(query, discovery, badFiles, rows),
-  };
-  return { window: query.window, rows, evidence };
-}
-
-/**
- * What the delivery names and paths say: the (account, region, day) coverage of the window by the
- * files read (a bad file's day is not covered: its events are unknown), the accounts the logs come
- * from (paths, and the recipient accounts of the calls attributed), and the duplicate copies.
- */
-export function deliveryEvidence(
-  query: UsageQuery,
-  discovery: Discovery,
-  badFiles: readonly SkippedFile[],
-  rows: readonly CallRow[],
-): Pick<Evidence, 'coverage' | 'accounts' | 'duplicateFiles'> {
-  const bad = new Set(badFiles.map((b) => b.file));
-  const keys = discovery.files.filter((f) => !bad.has(f.path)).map((f) => deliveryKeyOf(f.path));
-  return {
     coverage: deliveryCoverage(keys, query.window),
     accounts: logAccounts(keys, rows),
     duplicateFiles: discovery.duplicates,
   };
+  return { window: query.window, rows, evidence };
 }
