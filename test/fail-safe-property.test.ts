@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMinimize } from '../src/app/minimize.js';
 import { loadReferenceData } from '../src/cli/context.js';
-import { findRole } from '../src/iam/authorization-details.js';
+import { findRole } from '../src/iam/find-role.js';
 import type { IamCatalog } from '../src/iam/catalog.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { type CloudTrailRecord, groupRecords } from '../src/ingest/reference.js';

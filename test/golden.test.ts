@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import type { MinimizePlan } from '../src/model.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
-import { findRole } from '../src/iam/authorization-details.js';
+import { findRole } from '../src/iam/find-role.js';
 import { asList } from '../src/iam/expand.js';
 import { runCli } from './helpers/run-cli.js';
 import { probeFor as probeWith, simulate } from './helpers/simulate.js';

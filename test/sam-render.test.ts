@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { generateDemo, type DemoManifest } from '../src/demo/generate.js';
 import { loadCatalog, type IamCatalog } from '../src/iam/catalog.js';
 import { evaluate } from '../src/iam/evaluate.js';
-import { findRole } from '../src/iam/authorization-details.js';
+import { findRole } from '../src/iam/find-role.js';
 import { readIamSnapshotFile } from '../src/iam/snapshot-file.js';
 import { asList, expandActionPattern } from '../src/iam/expand.js';
 import type { PolicyDocument, Statement } from '../src/model.js';

@@ -5,7 +5,7 @@
  */
 import { diffPermissions } from '../diff/diff-permissions.js';
 import { InputError } from '../errors.js';
-import { findRole } from '../iam/authorization-details.js';
+import { findRole } from '../iam/find-role.js';
 import type { IamCatalog } from '../iam/catalog.js';
 import type { Diagnostic, Evidence, IamSnapshot, MinimizePlan, PlanUnmappedCall, RoleGrant, RoleUsage, TimeWindow } from '../model.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
@@ -15,6 +15,7 @@ import { describeDayGaps } from '../ingest/local/coverage.js';
 import type { TrailSelection } from '../diff/trail-selectors.js';
 import { proposePolicy, type ProposalOptions } from '../policy/propose.js';
 import { mergeDiagnostics, reduceUsage, type CallMapper } from '../usage/reduce.js';
+import { noEvidenceMessage } from './usage.js';
 
 export interface MinimizeInput {
   role: string;
@@ -49,22 +50,6 @@ export interface MinimizeDeps {
 
 function emptyUsage(role: string): RoleUsage {
   return { role, events: 0, calls: [], used: [], denied: [], unmapped: [], diagnostics: [] };
-}
-
-/** Says why there is no evidence, in terms a user can act on. */
-/** `who` completes "no events by ...": `role app-api`, `any role`, `any of 12 roles`. */
-export function noEvidenceMessage(who: string, window: TimeWindow, evidence: Evidence): string {
-  const covered =
-    evidence.covered.first !== null
-      ? `the ${evidence.files} log file(s) read cover ${evidence.covered.first} to ${evidence.covered.last}`
-      : evidence.files === 0
-        ? 'no log files were read for this window'
-        : `the ${evidence.files} log file(s) read hold no dated events`;
-  const dates =
-    evidence.logDates?.first != null && (evidence.prunedFiles ?? 0) > 0
-      ? `; all log files found span delivery dates ${evidence.logDates.first} to ${evidence.logDates.last}`
-      : '';
-  return `no events by ${who} between ${window.start} and ${window.end}: ${covered}${dates}`;
 }
 
 /**

@@ -1,15 +1,32 @@
 /** The `usage` use case: the reducer's artefact for one role or all roles. */
 import { InputError } from '../errors.js';
-import { findRole } from '../iam/authorization-details.js';
-import type { IamSnapshot, RoleFilter, TimeWindow, UsageReport } from '../model.js';
+import { findRole } from '../iam/find-role.js';
+import type { Evidence, IamSnapshot, RoleFilter, TimeWindow, UsageReport } from '../model.js';
 import type { UsageSource } from '../ingest/source.js';
 import { reduceUsage, type CallMapper } from '../usage/reduce.js';
-import { noEvidenceMessage } from './minimize.js';
 
 export interface UsageInput {
   /** Role names or ARNs; empty means all roles. */
   roles: readonly string[];
   window: TimeWindow;
+}
+
+/**
+ * Says why there is no evidence, in terms a user can act on. `who` completes "no events by ...":
+ * `role app-api`, `any role`, `any of 12 roles`.
+ */
+export function noEvidenceMessage(who: string, window: TimeWindow, evidence: Evidence): string {
+  const covered =
+    evidence.covered.first !== null
+      ? `the ${evidence.files} log file(s) read cover ${evidence.covered.first} to ${evidence.covered.last}`
+      : evidence.files === 0
+        ? 'no log files were read for this window'
+        : `the ${evidence.files} log file(s) read hold no dated events`;
+  const dates =
+    evidence.logDates?.first != null && (evidence.prunedFiles ?? 0) > 0
+      ? `; all log files found span delivery dates ${evidence.logDates.first} to ${evidence.logDates.last}`
+      : '';
+  return `no events by ${who} between ${window.start} and ${window.end}: ${covered}${dates}`;
 }
 
 /**

@@ -1,8 +1,6 @@
 /** What every command gets: the process boundary, the result code, and lazily built shared data. */
 import type { ExitCode } from '../errors.js';
-import { loadCatalog, type IamCatalog } from '../iam/catalog.js';
-import { createMapper } from '../mapping/map-call.js';
-import { mappingTables } from '../mapping/tables.js';
+import type { IamCatalog } from '../iam/catalog.js';
 import type { IamIdentity } from '../model.js';
 import type { CallMapper } from '../usage/reduce.js';
 import { writeFileAtomic, type RunIo } from './io.js';
@@ -15,9 +13,16 @@ export interface CommandContext {
 /**
  * The catalogue and the call mapper. `identity` (the IAM snapshot) gives the mapper the paths of
  * roles, users and instance profiles and the role each instance profile holds; it may still be
- * loading (a promise), so the snapshot and the catalogue load side by side.
+ * loading (a promise), so the snapshot and the catalogue load side by side. Their modules (the
+ * catalogue, the mapping tables and zod, which validates them) are imported here, not when the
+ * command is: a scan started before this is awaited has its workers running while they load.
  */
 export async function loadReferenceData(identity?: IamIdentity | Promise<IamIdentity | undefined>): Promise<{ catalog: IamCatalog; mapCall: CallMapper }> {
+  const [{ loadCatalog }, { createMapper }, { mappingTables }] = await Promise.all([
+    import('../iam/catalog.js'),
+    import('../mapping/map-call.js'),
+    import('../mapping/tables.js'),
+  ]);
   const [catalog, known] = await Promise.all([loadCatalog(), identity]);
   return { catalog, mapCall: createMapper(catalog, mappingTables(), known === undefined ? {} : { identity: known }) };
 }

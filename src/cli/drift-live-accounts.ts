@@ -10,7 +10,7 @@ import { shellQuote } from '../drift/run-drift.js';
 import { NO_EVIDENCE, planAccounts } from '../drift/accounts.js';
 import { InputError, UpstreamError, UsageError } from '../errors.js';
 import type { IamSnapshot, TimeWindow, UsageScan } from '../model.js';
-import { noEvidenceMessage } from '../app/minimize.js';
+import { noEvidenceMessage } from '../app/usage.js';
 import type { RolePattern } from '../aws/assume-role-pattern.js';
 import { compareText } from '../util/compare-text.js';
 import type { RunIo } from './io.js';

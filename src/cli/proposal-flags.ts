@@ -13,7 +13,7 @@ import type { RoleTarget, RoleTargetOptions } from './role-target.js';
 import { loadReferenceData, type CommandContext } from './context.js';
 import { parseWindow, type SourceOptions, type WindowOptions } from './options.js';
 import { buildIamSnapshot, buildLastAccessed, buildTrailSelection, buildUsageSource, resolveTarget } from './sources.js';
-import { findRole } from '../iam/authorization-details.js';
+import { findRole } from '../iam/find-role.js';
 import { UsageError } from '../errors.js';
 
 export interface ProposalFlags extends WindowOptions, SourceOptions, RoleTargetOptions {

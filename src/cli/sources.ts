@@ -1,13 +1,16 @@
-/** Builds the usage source and the IAM snapshot a command's flags ask for. */
+/**
+ * Builds the usage source and the IAM snapshot a command's flags ask for. Each reader (live AWS,
+ * an IAM or Lambda file, DuckDB) is imported when a flag asks for it, so a `--logs` scan starts its
+ * workers before the rest loads.
+ */
 import { InputError, UpstreamError, UsageError } from '../errors.js';
 import type { LastAccessedReport } from '../iam/last-accessed.js';
-import { readIamSnapshotFile } from '../iam/snapshot-file.js';
 import { walkerDescription } from '../ingest/local/stream/record-index.js';
 import { streamLogsSource, type ScanProgress } from '../ingest/local/stream/stream-source.js';
 import type { UsageSource } from '../ingest/source.js';
 import type { IamSnapshot } from '../model.js';
 import type { TrailSelection } from '../diff/trail-selectors.js';
-import { resolveRoleTarget, type RoleTarget, type RoleTargetOptions } from './role-target.js';
+import type { RoleTarget, RoleTargetOptions } from './role-target.js';
 import { bytes, count } from '../render/format.js';
 import type { RunIo } from './io.js';
 import { readFile } from 'node:fs/promises';
@@ -66,7 +69,7 @@ export async function buildIamSnapshot(
   options: { iam?: string | undefined; role?: string | readonly string[] | undefined } & AwsFlagOptions,
   env: RunIo['env'],
 ): Promise<IamSnapshot> {
-  if (options.iam !== undefined) return readIamSnapshotFile(options.iam);
+  if (options.iam !== undefined) return (await import('../iam/snapshot-file.js')).readIamSnapshotFile(options.iam);
   const roles = typeof options.role === 'string' ? [options.role] : [...(options.role ?? [])];
   const [{ readLiveIam }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
   return readLiveIam(awsClientConfig(options, env), roles).catch((error: unknown) => {
@@ -84,6 +87,7 @@ export async function buildIamSnapshot(
  * built from the same AWS flags and environment as every other client.
  */
 export async function resolveTarget(options: RoleTargetOptions & AwsFlagOptions, env: RunIo['env']): Promise<RoleTarget> {
+  const { resolveRoleTarget } = await import('./role-target.js');
   if (options.function === undefined || options.lambda !== undefined) return resolveRoleTarget(options);
   const [{ lambdaClientFor }, { awsClientConfig }] = await Promise.all([import('../iam/lambda-live.js'), import('../aws/client-config.js')]);
   const config = awsClientConfig(options, env);

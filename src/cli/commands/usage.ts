@@ -6,7 +6,6 @@ import { json } from '../../render/format.js';
 import { emit, loadReferenceData, type CommandContext } from '../context.js';
 import { addSourceOptions, addWindowOptions, parseWindow, type SourceOptions, type WindowOptions } from '../options.js';
 import { buildIamSnapshot, buildUsageSource, resolveTarget } from '../sources.js';
-import { describeResolution } from '../../iam/lambda-functions.js';
 
 interface UsageOptions extends WindowOptions, SourceOptions {
   role?: string[];
@@ -33,7 +32,10 @@ export function registerUsage(program: Command, ctx: CommandContext): void {
     const roles = [...(opts.role ?? [])];
     if (opts.function !== undefined) {
       const target = await resolveTarget({ ...opts, role: undefined }, ctx.io.env);
-      if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
+      if (target.resolution !== undefined) {
+        const { describeResolution } = await import('../../iam/lambda-functions.js');
+        ctx.io.notice(`${describeResolution(target.resolution)}\n`);
+      }
       roles.push(target.role);
     }
     if (roles.length > 0 === (opts.allRoles === true)) {
