@@ -15,6 +15,20 @@ static int hex(int c) {
   return -1;
 }
 
+/* The value of the four hex digits at p (a `\u` escape's), or -1. */
+static int hex4(const uint8_t *p) {
+  int v = 0;
+  for (int h = 0; h < 4; h++) {
+    int x = hex(p[h]);
+    if (x < 0) return -1;
+    v = v * 16 + x;
+  }
+  return v;
+}
+
+/* RFC 8259's one-letter escapes, and the characters they stand for. */
+static const char ESCAPES[] = "\"\\/bfnrt", ESCAPED[] = "\"\\/\b\f\n\r\t";
+
 /* A byte that ends a run of plain string bytes: a quote, a backslash, a control character. */
 static inline int string_special(uint8_t c) { return c == '"' || c == '\\' || c < 0x20; }
 
@@ -56,12 +70,9 @@ size_t skip_string(Scan *sc, size_t i) {
     if (j + 1 >= n) fail(sc, E_UNTERMINATED_STRING, i);
     uint8_t e = s[j + 1];
     if (e == 'u') {
-      if (n - j < 6) fail(sc, E_BAD_ESCAPE, j);
-      for (size_t h = 2; h < 6; h++) {
-        if (hex(s[j + h]) < 0) fail(sc, E_BAD_ESCAPE, j);
-      }
+      if (n - j < 6 || hex4(s + j + 2) < 0) fail(sc, E_BAD_ESCAPE, j);
       j += 6;
-    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+    } else if (e != 0 && strchr(ESCAPES, e) != NULL) {
       j += 2;
     } else {
       fail(sc, E_BAD_ESCAPE, j);
@@ -72,17 +83,14 @@ size_t skip_string(Scan *sc, size_t i) {
 /* i at the first byte of a number, true, false or null: the index after it (RFC 8259's grammar:
    no NaN, no leading zero, no "1.", no "+1"; what may follow is the caller's to check). */
 static size_t skip_scalar(Scan *sc, size_t i) {
-  const uint8_t *s = sc->s;
-  const size_t n = sc->n;
   int c = at(sc, i);
   if (c == 't' || c == 'f' || c == 'n') {
     const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
     size_t len = c == 'f' ? 5 : 4;
-    if (n - i >= len && memcmp(s + i, word, len) == 0) return i + len;
+    if (sc->n - i >= len && memcmp(sc->s + i, word, len) == 0) return i + len;
     fail(sc, E_BAD_LITERAL, i);
   }
-  size_t j = i;
-  if (c == '-') j++;
+  size_t j = c == '-' ? i + 1 : i;
   if (at(sc, j) == '0') {
     j++;
   } else if (at(sc, j) >= '1' && at(sc, j) <= '9') {
@@ -189,27 +197,15 @@ int member_id(Scan *sc, const Lookup *lookup, size_t start, size_t end) {
     if (c < 0x20) goto bad;
     if (c == '\\') {
       if (++i >= len) goto bad;
-      int e = key[i];
-      switch (e) {
-        case '"': case '\\': case '/': c = e; break;
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        case 'u': {
-          if (i + 4 >= len) goto bad; /* four hex digits, all inside the key */
-          int v = 0;
-          for (int h = 1; h <= 4; h++) {
-            int x = hex(key[i + h]);
-            if (x < 0) goto bad;
-            v = v * 16 + x;
-          }
-          i += 4;
-          c = v;
-          break;
-        }
-        default: goto bad;
+      const char *simple = key[i] == 0 ? NULL : strchr(ESCAPES, key[i]);
+      if (simple != NULL) {
+        c = ESCAPED[simple - ESCAPES];
+      } else if (key[i] == 'u' && i + 4 < len) { /* four hex digits, all inside the key */
+        c = hex4(key + i + 1);
+        if (c < 0) goto bad;
+        i += 4;
+      } else {
+        goto bad;
       }
     }
     if (c >= 0x80) ascii = 0;

@@ -37,10 +37,10 @@ static int name_id(const Scan *sc, const Names *names, size_t start, size_t end)
  * array; for ARN or arn, anything but a non-empty string. Inert values share a class whatever
  * their bytes.
  */
-static void push_value(Scan *sc, Ints *parts, const Names *names, int arn, int32_t id, size_t start, size_t end) {
-  uint8_t c = sc->s[start];
-  int inert = arn ? c != '"' || end - start == 2
-                  : (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) || ((c == '{' || c == '[') && names->kind[id] != NAME_ANY);
+static void push_value(Scan *sc, Ints *parts, const Names *names, int32_t id, size_t start, size_t end) {
+  uint8_t c = sc->s[start], kind = names->kind[id];
+  int inert = kind == NAME_ARN ? c != '"' || end - start == 2
+                               : (end - start == 4 && memcmp(sc->s + start, "null", 4) == 0) || ((c == '{' || c == '[') && kind != NAME_ANY);
   push(sc, parts, id);
   push(sc, parts, (int32_t)start);
   push(sc, parts, (int32_t)end);
@@ -48,13 +48,13 @@ static void push_value(Scan *sc, Ints *parts, const Names *names, int arn, int32
 }
 
 /*
- * Lists the members of the object at i that `names` holds (`arn`: ARN and arn, ids 0 and 1), into
+ * Lists the members of the object at i that `names` holds (the request keys, or ARN and arn), into
  * parts: their count m, then (name id, value start, value end, how it reads) per member in
  * document order, duplicates included (a decoder assigns them in order, so the last wins as in
  * JSON.parse). Returns 0 when a member name has an escape: the scan then decodes the value's bytes.
  * take has checked the value whole, so the syntax checks below are a guard only.
  */
-static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int arn) {
+static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names) {
   size_t count_at = parts->len;
   push(sc, parts, 0);
   size_t j = skip_space(sc, i + 1);
@@ -63,19 +63,13 @@ static int list_members(Scan *sc, Ints *parts, size_t i, const Names *names, int
     if (at(sc, j) != '"') return 0;
     size_t key_end = skip_string(sc, j);
     if (!sc->plain) return 0; /* an escape in the member name */
-    int id;
-    if (arn) {
-      size_t len = key_end - j - 2;
-      id = len == 3 && memcmp(sc->s + j + 1, "ARN", 3) == 0 ? 0 : len == 3 && memcmp(sc->s + j + 1, "arn", 3) == 0 ? 1 : -1;
-    } else {
-      id = name_id(sc, names, j, key_end);
-    }
+    int id = name_id(sc, names, j, key_end);
     j = skip_space(sc, key_end);
     if (at(sc, j) != ':') return 0;
     size_t start = skip_space(sc, j + 1);
     size_t end = skip_value(sc, start);
     if (id >= 0) {
-      push_value(sc, parts, names, arn, id, start, end);
+      push_value(sc, parts, names, id, start, end);
       parts->data[count_at]++;
     }
     j = skip_space(sc, end);
@@ -96,7 +90,7 @@ static int list_elements(Scan *sc, Ints *parts, size_t i) {
     size_t end = skip_value(sc, j);
     parts->data[count_at]++;
     if (sc->s[j] != '{') push(sc, parts, -1);
-    else if (!list_members(sc, parts, j, NULL, 1)) return 0;
+    else if (!list_members(sc, parts, j, &sc->arn_names)) return 0;
     j = skip_space(sc, end);
     if (at(sc, j) == ']') return 1;
     if (at(sc, j) != ',') return 0;
@@ -109,7 +103,7 @@ static int list_elements(Scan *sc, Ints *parts, size_t i) {
    or they give 0 (the scan decodes its bytes). */
 static void list_value(Scan *sc, Values *v, size_t start) {
   size_t mark = v->parts.len;
-  int listed = v == &sc->params ? sc->s[start] == '{' && list_members(sc, &v->parts, start, &sc->names, 0)
+  int listed = v == &sc->params ? sc->s[start] == '{' && list_members(sc, &v->parts, start, &sc->names)
                                 : sc->s[start] == '[' && list_elements(sc, &v->parts, start);
   if (!listed) {
     v->parts.len = mark;
@@ -117,21 +111,16 @@ static void list_value(Scan *sc, Values *v, size_t start) {
   }
 }
 
-static void put(Scan *sc, const void *p, size_t len) {
-  Bytes *b = &sc->canon;
-  if (b->len + len > b->cap) {
-    size_t cap = b->cap == 0 ? 65536 : b->cap;
-    while (cap < b->len + len) cap *= 2;
-    uint8_t *grown = realloc(b->data, cap);
-    if (grown == NULL) fail(sc, E_NO_MEMORY, 0);
-    b->data = grown;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, len);
-  b->len += len;
-}
+static void put_int(Scan *sc, int32_t value) { push(sc, &sc->canon, value); }
 
-static void put_int(Scan *sc, int32_t value) { put(sc, &value, sizeof value); }
+/* Appends a run of bytes to sc->canon: its length, then the bytes zero-padded to whole ints. */
+static void put_bytes(Scan *sc, const uint8_t *p, size_t len) {
+  put_int(sc, (int32_t)len);
+  size_t n = (len + 3) / 4;
+  int32_t *to = extend(sc, &sc->canon, n);
+  if (n > 0) to[n - 1] = 0;
+  memcpy(to, p, len);
+}
 
 /* The length of the `arn:<partition>:s3:::<bucket>/` head of the string p[0, len), or 0 when it
    has none (fold.ts's objectArnHead: /^arn:[^:]+:s3:::[^/]+\//). */
@@ -206,8 +195,7 @@ static size_t put_values(Scan *sc, const int32_t *parts, size_t k, int32_t m) {
       put_int(sc, -3);
       len = object_arn_head(++bytes, len - 2);
     }
-    put_int(sc, (int32_t)len);
-    put(sc, bytes, len);
+    put_bytes(sc, bytes, len);
   }
   return k;
 }
@@ -225,7 +213,7 @@ static int32_t classify(Scan *sc, Values *v, size_t mark, size_t start, size_t e
   int32_t head = parts[k++];
   put_int(sc, head);
   if (head < 0) {
-    put(sc, sc->s + start, end - start);
+    put_bytes(sc, sc->s + start, end - start);
   } else if (v == &sc->params) {
     put_values(sc, parts, k, head);
   } else {
@@ -237,7 +225,7 @@ static int32_t classify(Scan *sc, Values *v, size_t mark, size_t start, size_t e
   }
   size_t len = sc->canon.len - from;
   int fresh;
-  int32_t id = table_id(sc, &v->classes, sc->canon.data, from, len, &fresh);
+  int32_t id = table_id(sc, &v->classes, (const uint8_t *)sc->canon.data, 4 * from, 4 * len, &fresh);
   if (fresh) {
     push(sc, &v->at, (int32_t)mark);
   } else {

@@ -194,10 +194,9 @@ static int by_length(const void *a, const void *b) {
   return x->len != y->len ? (x->len > y->len) - (x->len < y->len) : x->id - y->id;
 }
 
-/* The request-key members from `text` ("1a\n0b\n...": per name its NAME_* kind, then the name;
-   ids in order), sorted by length. */
-static void names_init(Scan *sc, const char *text) {
-  Names *names = &sc->names;
+/* Names from `text` ("1a\n0b\n...": per name its NAME_* kind as a digit, then the name; ids in
+   order), sorted by length. */
+static void names_init(Scan *sc, Names *names, const char *text) {
   size_t count = 0;
   for (const char *p = text; *p != '\0'; p++) count += *p == '\n';
   names->names = calloc(count + 1, sizeof(Member));
@@ -207,7 +206,7 @@ static void names_init(Scan *sc, const char *text) {
   for (const char *p = text; *p != '\0';) {
     const char *end = strchr(p, '\n');
     if (end == NULL || end == p) break;
-    names->kind[id] = *p == '2' ? NAME_OBJECT_KEY : *p == '1' ? NAME_SCALAR : NAME_ANY;
+    names->kind[id] = *p >= '1' && *p <= '3' ? *p - '0' : NAME_ANY;
     p++;
     size_t len = (size_t)(end - p);
     if (len > 0 && len <= LONGEST_NAME) names->names[names->count++] = (Member){p, id, len};
@@ -249,7 +248,8 @@ void scan_run(Scan *sc, const char *names_text, const uint8_t *data, size_t leng
   sc->k0 = le64(seed);
   sc->k1 = le64(seed + 8);
   if (setjmp(sc->fail) == 0) {
-    names_init(sc, names_text);
+    names_init(sc, &sc->names, names_text);
+    names_init(sc, &sc->arn_names, "3ARN\n3arn\n");
     walk_document(sc, shape);
   }
   /* A refused file is bad as a whole: nothing of it is read. */
@@ -263,7 +263,7 @@ void scan_free(Scan *sc) {
     sc->group_of.data, sc->canon.data, sc->params.parts.data, sc->params.at.data,
     sc->resources.parts.data, sc->resources.at.data, sc->param_key.data,
     sc->resource_suffixes.data, sc->suffixes.data, sc->resource_exact.data, sc->resource_span.data,
-    sc->names.names, sc->names.kind, sc->tokens.data, sc->closers.data,
+    sc->names.names, sc->names.kind, sc->arn_names.names, sc->arn_names.kind, sc->tokens.data, sc->closers.data,
   };
   for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) free(owned[k]);
 }

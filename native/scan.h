@@ -16,7 +16,7 @@
  * nesting deeper than the caller's limit and more records than its limit. The caller has
  * checked that the bytes are UTF-8 (Node's isUtf8). A refused file is bad as a whole: no rows are
  * returned with the error. `test/strict-differential.test.ts` holds accept/reject and rows equal
- * to JSON.parse and the reference attribution on mutated files; `native/fuzz/` runs this file
+ * to JSON.parse and the reference attribution on mutated files; `native/fuzz/` runs the walk
  * under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer (docs/fuzzing.md).
  *
  * Hashes of the bytes (string, span and class tables) are keyed with a per-process random seed
@@ -112,15 +112,10 @@ typedef struct {
   size_t from[LONGEST_NAME + 2];
   uint8_t *kind; /* by id */
 } Names;
-/* How the request keys read a member: NAME_SCALAR, every key as a scalar (an object or array
-   there gives none); NAME_OBJECT_KEY, only as the S3 object key (see VALUE_KEY), a scalar too. */
-enum { NAME_ANY, NAME_SCALAR, NAME_OBJECT_KEY };
-
-/* A growable byte string. */
-typedef struct {
-  uint8_t *data;
-  size_t len, cap;
-} Bytes;
+/* How a member is read: NAME_SCALAR, by every request key as a scalar (an object or array there
+   gives none); NAME_OBJECT_KEY, only as the S3 object key (see VALUE_KEY), a scalar too; NAME_ARN,
+   a resource's ARN or arn, only as a non-empty string. */
+enum { NAME_ANY, NAME_SCALAR, NAME_OBJECT_KEY, NAME_ARN };
 
 /* The requestParameters or the resources values of a file: each distinct value's bytes (span
    ids), its class (values whose listings are equal), the classes by their listings' canonical
@@ -146,7 +141,7 @@ typedef struct {
   Table strings;
   Ints tokens; /* id -> start, len pairs */
   Values params, resources;
-  Bytes canon; /* the classes' canonical bytes (classify) */
+  Ints canon; /* the classes' listings in a canonical form (classify) */
   /* Per requestParameters span id: its object key's offset from the value's start and length,
      or -1, -1 (see VALUE_KEY). */
   Ints param_key;
@@ -156,7 +151,7 @@ typedef struct {
   Ints resource_suffixes, suffixes, resource_exact, resource_span;
   /* The current record's requestParameters and resources span ids (-1: none). */
   int32_t record_params, record_resources;
-  Names names;
+  Names names, arn_names; /* the request-key members; a resource's ARN and arn */
   /* Records by their grouping fields (see group_record): record -> group. */
   Table groups;
   Ints group_of;
