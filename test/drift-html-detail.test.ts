@@ -294,8 +294,10 @@ describe('report.html: a role in detail, after three runs', () => {
     async () => {
       const probe =
         `<script>window.addEventListener('load',function(){var row=document.querySelector('tr.role[data-name="policy-writer"]');var detail=row.nextElementSibling;` +
-        `var before=detail.getBoundingClientRect().height;row.querySelector('details').open=true;setTimeout(function(){var p=document.createElement('pre');p.id='probe';` +
-        `p.textContent=JSON.stringify({before:before,after:detail.getBoundingClientRect().height,text:detail.innerText});document.body.appendChild(p);},50);});</script>`;
+        `var before=detail.getBoundingClientRect().height;row.querySelector('details').open=true;setTimeout(function(){var p=document.createElement('pre');p.id='probe';p.hidden=true;` +
+        `p.textContent=JSON.stringify({before:before,after:detail.getBoundingClientRect().height,text:detail.innerText});document.body.appendChild(p);` +
+        // Then every role opened, for the screenshot this same browser run takes (for a human to look at).
+        `document.querySelectorAll('#roles details').forEach(function(d){d.open=true;});},50);});</script>`;
       const file = join(dir, 'probe.html');
       await writeFile(file, page.replace('</body>', `${probe}</body>`));
       const chromium = (args: string[]) =>
@@ -314,8 +316,11 @@ describe('report.html: a role in detail, after three runs', () => {
           ],
           { encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' },
         );
-      const run = chromium(['--dump-dom', pathToFileURL(file).href]);
-      const json = /<pre id="probe">([^<]*)<\/pre>/.exec(run.stdout)?.[1];
+      await mkdir(ARTEFACTS, { recursive: true });
+      const shot = join(ARTEFACTS, 'drift-detail-1280.png');
+      await rm(shot, { force: true });
+      const run = chromium(['--dump-dom', `--screenshot=${shot}`, '--window-size=1280,2400', pathToFileURL(file).href]);
+      const json = /<pre id="probe" hidden="">([^<]*)<\/pre>/.exec(run.stdout)?.[1];
       expect(json, run.stderr.slice(0, 500)).toBeDefined();
       const probed = JSON.parse(
         (json ?? '{}')
@@ -328,15 +333,6 @@ describe('report.html: a role in detail, after three runs', () => {
       expect(probed.after).toBeGreaterThan(20);
       expect(probed.text).toContain('iam:PutRolePolicy');
       expect(probed.text).toContain(risks.rows.find((r) => r.id === 'iam-put-policy')?.reason ?? '-');
-      // Every role opened, for a human to look at.
-      const opened = join(dir, 'opened.html');
-      await writeFile(
-        opened,
-        page.replace('</body>', `<script>document.querySelectorAll('#roles details').forEach(function(d){d.open=true;});</script></body>`),
-      );
-      await mkdir(ARTEFACTS, { recursive: true });
-      const shot = join(ARTEFACTS, 'drift-detail-1280.png');
-      chromium([`--screenshot=${shot}`, '--window-size=1280,2400', pathToFileURL(opened).href]);
       expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2400 });
     },
     120_000,

@@ -48,6 +48,23 @@ function chromium(args: string[]): string {
   return run.stdout;
 }
 
+let sortedByUnused: string | undefined;
+/**
+ * The page sorted by `#sort=unused`: its DOM, and in the same browser run the screenshot (both
+ * tests below use it; the first to ask starts the browser).
+ */
+function byUnusedWithScreenshot(): { dom: string; shot: string } {
+  const shot = join(dir, 'report.png');
+  sortedByUnused ??= chromium([
+    '--dump-dom',
+    `--screenshot=${shot}`,
+    '--window-size=1280,2000',
+    '--virtual-time-budget=5000',
+    `${pathToFileURL(html).href}#sort=unused`,
+  ]);
+  return { dom: sortedByUnused, shot };
+}
+
 function rowAttr(dom: string, attr: string): string[] {
   return [...dom.matchAll(new RegExp(`<tr class="role"[^>]*?data-${attr}="([^"]*)"`, 'g'))].map((m) => m[1] ?? '');
 }
@@ -111,7 +128,7 @@ describe.skipIf(CHROMIUM === undefined)('report.html in headless Chromium', () =
     expect(chart).toMatch(/<polyline class="line granted"[^>]*points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(chart).toMatch(/<polyline class="line used"[^>]*points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
 
-    const byUnused = chromium(['--dump-dom', '--virtual-time-budget=5000', `${url}#sort=unused`]);
+    const byUnused = byUnusedWithScreenshot().dom;
     expect(byUnused).toMatch(/<table id="roles" data-sorted="unused:desc"/);
     const unused = rowAttr(byUnused, 'unused').map(Number);
     expect(unused).toHaveLength(24);
@@ -129,8 +146,7 @@ describe.skipIf(CHROMIUM === undefined)('report.html in headless Chromium', () =
   }, 240_000);
 
   it('takes a screenshot', async () => {
-    const shot = join(dir, 'report.png');
-    chromium([`--screenshot=${shot}`, '--window-size=1280,2000', '--virtual-time-budget=5000', `${pathToFileURL(html).href}#sort=unused`]);
+    const { shot } = byUnusedWithScreenshot();
     expect(existsSync(shot)).toBe(true);
     expect((await stat(shot)).size).toBeGreaterThan(20_000);
     expect(pngSize(await readFile(shot))).toEqual({ width: 1280, height: 2000 });
