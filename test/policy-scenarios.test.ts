@@ -129,6 +129,11 @@ function run(catalog: IamCatalog, s: Scenario): Proposal {
   return proposePolicy({ catalog, grant, usage, diff, options });
 }
 
+/** Each (action, resource) pair once: the oracle's verdict on a pair depends on nothing else the loops vary. */
+function distinct<T extends { action: string; resource: string }>(pairs: readonly T[]): T[] {
+  return [...new Map(pairs.map((p) => [`${p.action} ${p.resource}`, p])).values()];
+}
+
 /** A concrete resource inside a pattern, for the oracle (which wants real ARNs). */
 function concrete(pattern: string): string {
   return pattern.replace(/\*/g, 'x').replace(/\?/g, 'x');
@@ -213,7 +218,7 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
       const actions = asList(s.Action).flatMap((a) => expandActionPattern(catalog, a));
       for (const action of actions.slice(0, 40)) for (const r of asList(s.Resource)) if (r !== '*') probes.push({ action, resource: concrete(r) });
     }
-    for (const probe of probes) {
+    for (const probe of distinct(probes)) {
       const after = await simulate(proposal.policies, boundary, probe.action, probe.resource, context);
       if (after !== 'Allowed') continue;
       const before = await simulate(current, boundary, probe.action, probe.resource, context);
@@ -246,7 +251,7 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
     for (const [i, share] of shares.entries()) {
       const own = grant.policies[i]?.document;
       if (own === undefined) throw new Error('share without a policy');
-      for (const probe of probesOf([share.proposed])) {
+      for (const probe of distinct(probesOf([share.proposed]))) {
         if ((await simulate([share.proposed], undefined, probe.action, probe.resource, context)) !== 'Allowed') continue;
         expect(await simulate([own], undefined, probe.action, probe.resource, context), `${share.name}: ${probe.action} ${probe.resource}`).toBe('Allowed');
       }
@@ -255,7 +260,7 @@ describe.each(scenarios)('policy scenario $name', ({ scenario }) => {
     const observed = usage.used.flatMap((u) => u.resources.map((r) => ({ action: u.action, resource: concrete(r) })));
     const probes = [...probesOf(proposal.policies), ...probesOf(union), ...observed, ...(scenario.probes ?? [])];
     let compared = 0;
-    for (const probe of probes) {
+    for (const probe of distinct(probes)) {
       const merged = await simulate(proposal.policies, boundary, probe.action, probe.resource, context);
       const split = await simulate(union, boundary, probe.action, probe.resource, context);
       expect(split, `${probe.action} ${probe.resource}`).toBe(merged);
