@@ -137,16 +137,14 @@ export function foldCallMap(map: Map<string, CallRow>): Map<string, CallRow> {
   return map;
 }
 
-/** `row` (a member of `family`) with its object key folded to `folded` at `depth`, and its object ARNs with it. */
-function foldedRow(row: CallRow, family: { heads: readonly string[]; others: readonly string[] }, folded: string, depth: number): CallRow {
-  const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
-  return { ...row, params: { ...row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth };
-}
-
-/** Puts `row` into `family` under its key folded to `depth`, merged with a row already there. */
+/** Puts `row` into `family` under `folded`, its key folded at `depth` (object ARNs with it), merged with a row already there. */
 function place(family: FoldingFamily, row: CallRow, folded: string, depth: number): void {
   if (family.byKey.has(folded)) mergeCounters(family.byKey, folded, row);
-  else family.byKey.set(folded, depth === Infinity ? row : foldedRow(row, family, folded, depth));
+  else if (depth === Infinity) family.byKey.set(folded, row);
+  else {
+    const resourceArns = [...new Set([...family.others, ...family.heads.map((h) => h + folded)])].sort(compareText);
+    family.byKey.set(folded, { ...row, params: { ...row.params, [FOLDED_PARAM]: folded }, resourceArns, foldedDepth: depth });
+  }
 }
 
 /** A family's rows in FoldingCalls: all at one depth (Infinity: unfolded), by object key. */

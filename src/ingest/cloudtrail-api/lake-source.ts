@@ -2,9 +2,8 @@
  * CloudTrail Lake as a usage source (optional: Lake takes no new customers since 2026-05-31).
  * StartQuery has no parameter binding for ad-hoc SQL, so every value placed in the statement is
  * first checked against a strict pattern (role ARNs, times we format, the event data store ID);
- * nothing else can reach the SQL. The statement returns each matching event's JSON, grouped here
- * with `collectRecordTexts` (reference.ts: the one rule of which records count). Lake statuses end in FINISHED;
- * FAILED, CANCELLED and TIMED_OUT end the run.
+ * nothing else can reach the SQL. The statement returns each matching event's JSON, grouped with
+ * `collectRecordTexts` (reference.ts). A status other than FINISHED ends the run.
  */
 import { CloudTrailClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsClientConfig } from '../../aws/client-config.js';
@@ -21,8 +20,6 @@ export interface LakeSourceOptions {
   eventDataStore: string;
   aws: AwsClientConfig;
   clock: Clock;
-  client?: CloudTrailClient;
-  poll?: { initialMs: number; maxMs: number };
 }
 
 const EDS = /^(arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:eventdatastore\/)?[A-Za-z0-9-]{3,128}$/;
@@ -67,15 +64,14 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
     description,
     async scan(query: UsageQuery): Promise<UsageScan> {
       const statement = buildLakeStatement(options.eventDataStore, query);
-      const client = options.client ?? new CloudTrailClient(options.aws);
+      const client = new CloudTrailClient(options.aws);
       const collected = collectRecordTexts(query);
       let bytesScanned = 0;
       try {
         const started = await callAws('cloudtrail:StartQuery', () => client.send(new StartQueryCommand({ QueryStatement: statement })));
         const queryId = started.QueryId;
         if (queryId === undefined) throw new UpstreamError('cloudtrail:StartQuery returned no QueryId');
-        const poll = options.poll ?? { initialMs: 1000, maxMs: 5000 };
-        let wait = poll.initialMs;
+        let wait = 1000; // doubling up to 5 s while the query runs
         let token: string | undefined;
         for (;;) {
           const page = await callAws('cloudtrail:GetQueryResults', () =>
@@ -84,7 +80,7 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
           const status = page.QueryStatus ?? 'UNKNOWN';
           if (status === 'QUEUED' || status === 'RUNNING') {
             await options.clock.sleep(wait);
-            wait = Math.min(poll.maxMs, wait * 2);
+            wait = Math.min(5000, wait * 2);
             continue;
           }
           if (status !== 'FINISHED') {
@@ -98,7 +94,7 @@ export function lakeSource(options: LakeSourceOptions): UsageSource {
           if (token === undefined || token === '') break;
         }
       } finally {
-        if (options.client === undefined) client.destroy();
+        client.destroy();
       }
       // The statement selects the role's events only, so it cannot tell which services log data events.
       return collected.result(description, bytesScanned, 'rows');

@@ -1,12 +1,8 @@
 /**
- * Aligned day blocks of the usage index. Level 0 is one UTC day (`calls_day`); level k >= 1 is
- * the block of 2^k consecutive days starting at a day number (days since 1970-01-01) divisible by
- * 2^k (`calls_block`, folded over the whole block). Any window of whole days is the disjoint union
- * of at most ~2 * BLOCK_LEVELS blocks (plus one per 2^BLOCK_LEVELS days), so a query reads a few
- * folded pieces instead of one per day; by the fold's algebra (`fold.ts`) merging and folding them
- * again equals one fold over the window's records, i.e. a cold scan.
- *
- * Pure arithmetic, no DuckDB: imported by the query path and by the build.
+ * UTC days, and the aligned day blocks of the usage index: level 0 is one day (`calls_day`), level
+ * k the 2^k days from a day number (days since 1970-01-01) divisible by 2^k (`calls_block`). Any
+ * window of whole days is the disjoint union of about 2 * BLOCK_LEVELS blocks (plus one per
+ * 2^BLOCK_LEVELS days), so a query reads a few folded pieces instead of one per day.
  */
 import { UsageError } from '../../errors.js';
 import type { TimeWindow } from '../../model.js';
@@ -29,9 +25,8 @@ export function wholeDays(window: TimeWindow, what: string, otherwise: string): 
 }
 
 /**
- * The highest block level a new index builds: blocks of up to 2^6 = 64 days. A window of W days
- * then reads at most about 2 * 6 + W / 64 blocks (any 90-day window at most 10, any year at most
- * 14), and a new day rebuilds 6 blocks, none longer than 64 days however old the index is.
+ * The highest block level a new index builds: 64 days. Any 90-day window then reads at most 10
+ * blocks, any year 14, and a new day rebuilds 6 blocks, none longer than 64 days.
  */
 export const BLOCK_LEVELS = 6;
 

@@ -1,13 +1,8 @@
 /**
- * The usage index on disk: a DuckDB database holding a per-day, per-source-file rollup of the
- * usage query (the same call keys as a cold scan, so answers are identical for whole-day
- * windows), per-file statistics with the size and mtime each file had when read, and the files
- * that could not be read. Rows are kept per source file (`calls`) so that a file that changed
- * since it was indexed can replace exactly its own rows, per day (`calls_day`, all files of the
- * day merged and folded), and per aligned block of 2^k days (`calls_block`, k = 1..BLOCK_LEVELS,
- * each folded over its block; see `day-blocks.ts`) so that a query reads a few small pieces for
- * any window. Call groups are stored by their `callKey` text, with S3 object keys folded (see
- * `fold.ts`) per file, per day and per block.
+ * The usage index on disk: a DuckDB database of call groups by their `callKey` text, folded, per
+ * (day, source file) (`calls`: a changed file replaces exactly its own rows), per day (`calls_day`)
+ * and per aligned block of 2^k days (`calls_block`, day-blocks.ts); per-file statistics with the
+ * size and mtime each file had when read; and the files that could not be read.
  */
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';

@@ -1,8 +1,7 @@
 /**
  * The usage index's rollups: the per-file call rows (`calls`) appended as folded pieces, and the
- * per-day (`calls_day`) and 2^k-day block (`calls_block`) tables rebuilt from them for the days a
- * run changed (`markDirty`, then `refreshDirtyDays` once per run). Each rebuilt table equals one
- * fold over its records, by the fold's algebra (`fold.ts`, `day-blocks.ts`).
+ * per-day (`calls_day`) and 2^k-day block (`calls_block`) tables rebuilt from them, once per run,
+ * for the days it changed. Each rebuilt table equals one fold over its records (fold.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import nonResourceParams from '../../mapping/data/non-resource-params.json' with { type: 'json' };
@@ -21,23 +20,13 @@ export interface Piece {
    * Stored rows the fold cannot change (see `foldable`), by call key, kept as counters: never
    * parsed, merged by key only. Only pieces read back from the index have them.
    */
-  plain?: Map<string, Counters>;
-}
-
-interface Counters {
-  roleArn: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
+  plain?: Map<string, Pick<CallRow, 'roleArn' | 'count' | 'firstSeen' | 'lastSeen'>>;
 }
 
 /**
- * The request keys a stored call key must hold for `foldCallMap` to change its row: the S3
- * object key (folding) and the non-resource keys (dropped), as they appear in `callKey`'s JSON
- * (`["name",`). A row holding none of them has no fold family and loses no key, so the fold leaves
- * it as it is and merging it by key is all a rollup does to it; rows holding one are parsed and
- * folded. A false positive (the text inside a value, where JSON escapes the quotes anyway) only
- * costs a parse.
+ * The request keys a stored call key must hold for `foldCallMap` to change its row, as they
+ * appear in `callKey`'s JSON (`["name",`): the S3 object key and the non-resource keys. Rows with
+ * none of them are only merged by key; a false positive (the text inside a value) costs a parse.
  */
 const FOLD_MARKS = [...new Set([FOLDED_PARAM, ...nonResourceParams.rows.map((r) => r.param)])].map((p) => `[${JSON.stringify(p)},`);
 const foldable = (key: string): boolean => FOLD_MARKS.some((mark) => key.includes(mark));
@@ -96,12 +85,10 @@ async function readPieces(connection: DuckDBConnection, day: string, from: strin
 }
 
 /**
- * Rebuilds `calls_day` for `days` from the per-file rows (merged across files and folded per
- * role, which by the fold's algebra equals one fold over the day's records), and every block of
- * `calls_block` holding one of them, each from its two halves one level down (again equal to one
- * fold over the block's records). Depth first: a rebuilt half is merged into its parent from
- * memory, an unchanged half is read from the index, and only O(levels) blocks are held at once.
- * Blocks holding no changed day are neither read nor written.
+ * Rebuilds `calls_day` for `days` from the per-file rows (merged across files, folded per role),
+ * and every block of `calls_block` holding one of them from its two halves one level down. Depth
+ * first: a rebuilt half is merged into its parent from memory, an unchanged half is read from the
+ * index, so only O(levels) blocks are held at once.
  */
 async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
   const changed = [...new Set(days)]
