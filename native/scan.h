@@ -35,7 +35,6 @@
 #define IAMTRIM_SCAN_H
 
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -103,8 +102,8 @@ typedef struct {
   size_t len, cap;
 } Ints;
 
-/* Member names given by the caller (the request-key members): sorted by length, with where
-   each length starts, so a key is compared with the names of its length only. */
+/* Member names a value's listing reads (the request-key members, a resource's ARN and arn): sorted
+   by length, with where each length starts, so a key is compared with the names of its length only. */
 #define LONGEST_NAME 64
 typedef struct {
   Member *names;
@@ -146,8 +145,8 @@ typedef struct {
      or -1, -1 (see VALUE_KEY). */
   Ints param_key;
   /* Per resources span id: -1 (no S3 object ARN), or where its object ARNs' suffixes are listed
-     in `suffixes` (a count, then offset and length pairs); and its class with every listed
-     value's bytes, computed when a record's suffixes are not its key (-1 until then). */
+     in `suffixes` (a count, then offset and length pairs); its class with every listed value's
+     bytes, computed when a record's suffixes are not its key (-1 until then); and its span. */
   Ints resource_suffixes, suffixes, resource_exact, resource_span;
   /* The current record's requestParameters and resources span ids (-1: none). */
   int32_t record_params, record_resources;
