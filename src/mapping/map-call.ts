@@ -11,7 +11,7 @@ import type { CatalogAction, IamCatalog } from '../iam/catalog.js';
 import { compareText } from '../util/compare-text.js';
 import type { CallOutcome, CallRow, Diagnostic, IamIdentity, MappedCall, RequiredPermission } from '../model.js';
 import { arnPartition } from './arn-format.js';
-import { type CallContext, deriveParams } from './derive-params.js';
+import { type CallContext, type ParamValues, deriveParams } from './derive-params.js';
 import { listMembers } from './derive-service-params.js';
 import { addIdentityParams, createIdentityResolver } from './identity.js';
 import { createResourceResolver } from './resources.js';
@@ -82,6 +82,9 @@ interface PermissionOptions {
   types?: readonly string[] | undefined;
 }
 
+/** A permission of a table row (or of the default rule) with its catalogue action. */
+type Spec = PermissionOptions & { action: CatalogAction | undefined };
+
 /** Optional inputs of the mapper beyond the catalogue and the tables. */
 export interface MapperOptions {
   /**
@@ -138,9 +141,64 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     return eventName;
   }
 
-  function pickRow(rows: readonly EventActionRow[] | undefined, params: Record<string, string>): EventActionRow | undefined {
-    const derived = rows === undefined ? undefined : deriveParams(params, { partition: '', region: '', account: '' });
-    return rows?.find((r) => (r.whenParams ?? []).every((p) => derived?.[p] !== undefined));
+  /**
+   * What the mapper decides per (eventSource, eventName), the same for every row of that call:
+   * its ignored-event row, IAM prefix, name without version suffix, table rows and pass-role rows.
+   */
+  interface EventPlan {
+    ignored: MappingTables['ignoredEvents'][number] | undefined;
+    prefix: string;
+    name: string;
+    rows: readonly EventActionRow[] | undefined;
+    passRoleRows: readonly PassRoleRow[];
+    /** Without a table row that applies: `<prefix>:<name>` or a name-prefix row. */
+    defaultSpecs: Spec[];
+  }
+  const plans = new Map<string, EventPlan>();
+  function planOf(eventSource: string, eventName: string): EventPlan {
+    const key = keyOf(eventSource, eventName);
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      const prefix = prefixOf(eventSource);
+      const name = normaliseName(eventSource, prefix, eventName);
+      plan = {
+        ignored: ignored.get(key) ?? ignored.get(keyOf(eventSource, '*')),
+        prefix,
+        name,
+        rows: eventRows.get(keyOf(eventSource, name)),
+        passRoleRows: passRoleRows.get(keyOf(eventSource, name)) ?? [],
+        defaultSpecs: [{ action: defaultAction(eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }],
+      };
+      plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Per table row, its permissions as the mapper applies them. */
+  const rowSpecs = new Map<EventActionRow, Spec[]>();
+  function specsOf(row: EventActionRow): Spec[] {
+    let specs = rowSpecs.get(row);
+    if (specs === undefined) {
+      specs = row.permissions.map((p) => ({
+        action: catalog.action(p.action),
+        bind: p.bind,
+        fromParamsOnly: p.resourcesFrom === 'params',
+        onlyWith: p.onlyWith,
+        anyResourceType: p.anyResourceType === true,
+        exceptParam: p.exceptParam,
+        typesFrom: p.resourceTypesFrom,
+        types: p.resourceTypes,
+      }));
+      rowSpecs.set(row, specs);
+    }
+    return specs;
+  }
+
+  const outcomes = new Map<string | null, OutcomeClassification>();
+  function outcomeOf(errorCode: string | null): OutcomeClassification {
+    let outcome = outcomes.get(errorCode);
+    if (outcome === undefined) outcomes.set(errorCode, (outcome = classify(errorCode)));
+    return outcome;
   }
 
   function passRoles(rows: readonly PassRoleRow[], row: CallRow, primary: string, ctx: CallContext, diagnostics: Diagnostic[]): RequiredPermission[] {
@@ -177,21 +235,27 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
     return out;
   }
 
-  function permissionFor(spec: PermissionOptions, action: CatalogAction, row: CallRow, ctx: CallContext, diagnostics: Diagnostic[]): RequiredPermission {
+  /** `full`: the row's parameters derived (deriveParams); this permission's own copy is changed. */
+  function permissionFor(
+    spec: PermissionOptions,
+    action: CatalogAction,
+    row: CallRow,
+    ctx: CallContext,
+    full: ParamValues,
+    diagnostics: Diagnostic[],
+  ): RequiredPermission {
     const { bind, fromParamsOnly, anyResourceType, exceptParam } = spec;
-    let params = row.params;
-    if (bind !== undefined) {
-      params = { ...row.params };
+    let derived: ParamValues;
+    if (bind === undefined) derived = { ...full };
+    else {
+      const params = { ...row.params };
       for (const [target, from] of Object.entries(bind)) {
         const value = row.params[from];
         if (value === undefined) delete params[target];
         else params[target] = value;
       }
-    }
-    const derived = deriveParams(params, ctx);
-    if (bind !== undefined) {
+      derived = deriveParams(params, ctx);
       // A bound parameter may itself be derived (copySourceBucket): take it from the full derivation.
-      const full = deriveParams(row.params, ctx);
       for (const [target, from] of Object.entries(bind)) {
         const value = full[from];
         if (value === undefined) delete derived[target];
@@ -235,11 +299,11 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
   const partitions = new Map<string, string>();
 
   return (row) => {
-    const ignoredRow = ignored.get(keyOf(row.eventSource, row.eventName)) ?? ignored.get(keyOf(row.eventSource, '*'));
-    if (ignoredRow !== undefined) return { kind: 'ignored', reason: `${ignoredRow.kind}: ${ignoredRow.reason}`, diagnostics: [] };
+    const plan = planOf(row.eventSource, row.eventName);
+    if (plan.ignored !== undefined) return { kind: 'ignored', reason: `${plan.ignored.kind}: ${plan.ignored.reason}`, diagnostics: [] };
 
     const diagnostics: Diagnostic[] = [];
-    const classified = classify(row.errorCode);
+    const classified = outcomeOf(row.errorCode);
     if (classified.pattern === undefined) {
       diagnostics.push({
         code: 'unknown-error-code',
@@ -257,25 +321,15 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
       region: row.awsRegion,
       account: row.recipientAccountId,
     };
-    const prefix = prefixOf(row.eventSource);
-    const name = normaliseName(row.eventSource, prefix, row.eventName);
-    const tableRow = pickRow(eventRows.get(keyOf(row.eventSource, name)), row.params);
-    const specs: (PermissionOptions & { action: CatalogAction | undefined })[] = tableRow?.permissions.map((p) => ({
-      action: catalog.action(p.action),
-      bind: p.bind,
-      fromParamsOnly: p.resourcesFrom === 'params',
-      onlyWith: p.onlyWith,
-      anyResourceType: p.anyResourceType === true,
-      exceptParam: p.exceptParam,
-      typesFrom: p.resourceTypesFrom,
-      types: p.resourceTypes,
-    })) ?? [{ action: defaultAction(row.eventSource, prefix, name), fromParamsOnly: false, anyResourceType: false }];
-    const present = specs.some((s) => s.onlyWith !== undefined) ? deriveParams(row.params, ctx) : {};
+    const derived = deriveParams(row.params, ctx);
+    // Rows with whenParams first (tables.ts): the first whose parameters the call has.
+    const tableRow = plan.rows?.find((r) => (r.whenParams ?? []).every((p) => derived[p] !== undefined));
+    const specs = tableRow === undefined ? plan.defaultSpecs : specsOf(tableRow);
     const permissions: RequiredPermission[] = [];
     for (const spec of specs) {
       if (spec.action === undefined) continue;
-      if (spec.onlyWith !== undefined && present[spec.onlyWith] === undefined) continue;
-      permissions.push(permissionFor(spec, spec.action, row, ctx, diagnostics));
+      if (spec.onlyWith !== undefined && derived[spec.onlyWith] === undefined) continue;
+      permissions.push(permissionFor(spec, spec.action, row, ctx, derived, diagnostics));
     }
     if (permissions.length === 0) {
       diagnostics.push({
@@ -285,10 +339,10 @@ export function createMapper(catalog: IamCatalog, tables: MappingTables = mappin
         subject: `${row.eventSource}:${row.eventName}`,
         count: row.count,
       });
-      return { kind: 'unmapped', outcome, diagnostics, service: prefix };
+      return { kind: 'unmapped', outcome, diagnostics, service: plan.prefix };
     }
     const primary = permissions[0]?.action ?? '';
-    permissions.push(...passRoles(passRoleRows.get(keyOf(row.eventSource, name)) ?? [], row, primary, ctx, diagnostics));
+    permissions.push(...passRoles(plan.passRoleRows, row, primary, ctx, diagnostics));
     permissions.sort((a, b) => compareText(a.action, b.action) || compareText(a.via ?? '', b.via ?? ''));
     return { kind: 'mapped', outcome, permissions, diagnostics };
   };

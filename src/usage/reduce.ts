@@ -77,7 +77,7 @@ function reduceRole(role: string, rows: readonly CallRow[], mapCall: CallMapper)
   for (const row of rows) {
     events += row.count;
     const mapped = mapCall(row);
-    diagnostics.push(...mapped.diagnostics.map((d) => ({ ...d, count: d.count ?? row.count })));
+    for (const d of mapped.diagnostics) diagnostics.push({ ...d, count: d.count ?? row.count });
     const callKey = `${row.eventSource} ${row.eventName}`;
     let call = calls.get(callKey);
     if (call === undefined) {
