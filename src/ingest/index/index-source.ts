@@ -15,6 +15,7 @@ import { callFromKey, sortedRows } from '../call-rows.js';
 import type { UsageSource } from '../source.js';
 import { coverWindow, wholeDays } from './day-blocks.js';
 import { duckdb, openIndex, queryRows } from './index-store.js';
+import { blockFrom } from './rollups.js';
 import { deliveryCoverage, deliveryKeyOf, logAccounts } from '../local/coverage.js';
 
 /** Scans the index for `query`; the rows equal those of a cold scan of the same files and window. */
@@ -45,11 +46,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     // and an `OR` of blocks it read all of calls_day: 65-75 ms instead of 27-33 ms for the bench's
     // 90-day window at 10M events). Days come from wholeDays and coverWindow: digits and dashes only.
     const columns = 'c_role, c_role_name, call, records, first_seen, last_seen';
-    const parts = coverWindow(startDay, endDay, options.perDay === true ? 0 : handle.blockLevels).map((b) =>
-      b.level === 0
-        ? `SELECT ${columns} FROM calls_day WHERE day = '${b.day}'`
-        : `SELECT ${columns} FROM calls_block WHERE level = ${b.level} AND day = '${b.day}'`,
-    );
+    const parts = coverWindow(startDay, endDay, options.perDay === true ? 0 : handle.blockLevels).map((b) => `SELECT ${columns} ${blockFrom(b.level, b.day)}`);
     let rows: Array<{ call: string; n: string | number; f: string; l: string }> = [];
     if (parts.length > 0) {
       const prepared = await connection.prepare(

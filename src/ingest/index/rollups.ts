@@ -52,6 +52,11 @@ export async function appendCalls(
   await appendRows(connection, table, rows());
 }
 
+/** The FROM ... WHERE clause of the stored block of `level` (`calls_day` for 0) starting at `day`. */
+export function blockFrom(level: number, day: string): string {
+  return level === 0 ? `FROM calls_day WHERE day = '${day}'` : `FROM calls_block WHERE level = ${level} AND day = '${day}'`;
+}
+
 /** The piece of `roleName` in `pieces`, created empty when missing. */
 function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | null): Piece {
   const id = roleName ?? '\u0000';
@@ -100,33 +105,27 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>,
   const rebuild = async (level: number, start: number): Promise<Map<string, Piece> | undefined> => {
     if (!holdsChanged(start, 2 ** level)) return undefined;
     const day = dayString(start);
-    let pieces: Map<string, Piece>;
+    let pieces = new Map<string, Piece>();
     if (level === 0) {
-      await connection.run(`DELETE FROM calls_day WHERE day = '${day}'`);
       pieces = await readPieces(connection, day, `FROM calls WHERE day = '${day}'`);
       for (const piece of pieces.values()) foldCallMap(piece.calls);
-      await appendCalls(connection, 'calls_day', pieces.values());
-      return pieces;
-    }
-    const below = level - 1;
-    const halves: Array<Map<string, Piece>> = [];
-    for (const half of [start, start + 2 ** below]) {
-      const from = below === 0 ? `FROM calls_day WHERE day = '${dayString(half)}'` : `FROM calls_block WHERE level = ${below} AND day = '${dayString(half)}'`;
-      halves.push((await rebuild(below, half)) ?? (await readPieces(connection, dayString(half), from)));
-    }
-    const [first = new Map<string, Piece>(), second = new Map<string, Piece>()] = halves;
-    pieces = new Map();
-    for (const half of [first, second]) {
-      for (const piece of half.values()) {
-        const merged = pieceOf(pieces, day, piece.roleName);
-        for (const [key, row] of piece.calls) mergeCounters(merged.calls, key, row);
-        for (const [key, row] of piece.plain ?? []) mergeCounters(merged.plain ?? new Map(), key, row);
+    } else {
+      const halves: Array<Map<string, Piece>> = [];
+      for (const half of [start, start + 2 ** (level - 1)]) {
+        halves.push((await rebuild(level - 1, half)) ?? (await readPieces(connection, dayString(half), blockFrom(level - 1, dayString(half)))));
       }
+      for (const half of halves) {
+        for (const piece of half.values()) {
+          const merged = pieceOf(pieces, day, piece.roleName);
+          for (const [key, row] of piece.calls) mergeCounters(merged.calls, key, row);
+          for (const [key, row] of piece.plain ?? []) mergeCounters(merged.plain ?? new Map(), key, row);
+        }
+      }
+      // A half alone is already folded (fold is idempotent): only two non-empty halves fold again.
+      if (halves.every((half) => half.size > 0)) for (const piece of pieces.values()) foldCallMap(piece.calls);
     }
-    // A half alone is already folded (fold is idempotent): only two non-empty halves fold again.
-    if (first.size > 0 && second.size > 0) for (const piece of pieces.values()) foldCallMap(piece.calls);
-    await connection.run(`DELETE FROM calls_block WHERE level = ${level} AND day = '${day}'`);
-    await appendCalls(connection, 'calls_block', pieces.values(), level);
+    await connection.run(`DELETE ${blockFrom(level, day)}`);
+    await appendCalls(connection, level === 0 ? 'calls_day' : 'calls_block', pieces.values(), level);
     return pieces;
   };
   const size = 2 ** blockLevels;

@@ -12,7 +12,7 @@
  */
 import type { CallRow, CoverageGapDays, DeliveryCoverage, DeliveryRegion, TimeWindow } from '../../model.js';
 import { compareText } from '../../util/compare-text.js';
-import { addDays, dayNumber } from '../index/day-blocks.js';
+import { addDays } from '../index/day-blocks.js';
 
 /** One delivery file's account, region, UTC day and hour (`HH`, from the file name; null from a folder date alone). */
 export interface DeliveryKey {
@@ -89,12 +89,10 @@ export function deliveryCoverage(keys: ReadonlyArray<DeliveryKey | null>, window
     const judged = activeHours >= MIN_ACTIVE_HOURS;
     regions.push({ account: entry.account, region: entry.region, days: entry.days.size, files: entry.files, activeHoursPerDay: activeHours, judged });
     if (!judged || from === undefined || to === undefined) continue;
-    let run: string[] = [];
+    let run: string[] = []; // consecutive days without a file
     const flush = (): void => {
-      const first = run[0];
-      const last = run[run.length - 1];
-      if (first !== undefined && last !== undefined)
-        gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: dayNumber(last) - dayNumber(first) + 1 });
+      const [first, last] = [run[0], run[run.length - 1]];
+      if (first !== undefined && last !== undefined) gaps.push({ account: entry.account, region: entry.region, from: first, to: last, days: run.length });
       run = [];
     };
     for (const day of days) {
