@@ -286,7 +286,7 @@ describe('version, completion, colour', () => {
 });
 
 describe('athena --print-only without AWS', () => {
-  it('athena setup --print-only --bucket B --account A --region R prints the DDL with no credentials and no Region lookups', () => {
+  it('athena setup --print-only --bucket B --account A --region R prints the DDL with no credentials and no Region lookups', async () => {
     const r = runBuilt([
       'athena',
       'setup',
@@ -304,10 +304,11 @@ describe('athena --print-only without AWS', () => {
     expect(r.out).toContain("LOCATION 's3://trail-logs/org/AWSLogs/123456789012/CloudTrail/'");
     expect(r.out).toMatch(/'projection.region.values'='eu-west-1[,']/);
     expect(r.out).toMatch(/^CREATE DATABASE IF NOT EXISTS/);
-    const noAccount = runBuilt(['athena', 'setup', '--print-only', '--bucket', 'trail-logs']);
+    // The refusals are decided from the flags alone: in-process.
+    const noAccount = await runCli(['athena', 'setup', '--print-only', '--bucket', 'trail-logs']);
     expect(noAccount.code).toBe(2);
     expect(noAccount.err).toContain('pass --account ID');
-    const neither = runBuilt(['athena', 'setup', '--print-only']);
+    const neither = await runCli(['athena', 'setup', '--print-only']);
     expect(neither.code).toBe(2);
     expect(neither.err).toContain('no trail: pass --trail NAME|ARN, or --bucket NAME');
   });
