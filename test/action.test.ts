@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT_DIR, childEnv, runBuilt } from './helpers/built-cli.js';
+import { generateDemo } from '../src/demo/generate.js';
+import { assertBuilt, BIN, ROOT_DIR, childEnv } from './helpers/built-cli.js';
 
 interface Step {
   uses?: string;
@@ -31,10 +32,12 @@ let action: Action;
 let dir = '';
 
 beforeAll(async () => {
+  assertBuilt();
   action = parse(await readFile(join(ROOT_DIR, 'action.yml'), 'utf8')) as Action;
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-action-'));
-  const demo = runBuilt(['--quiet', 'demo', '--dir', join(dir, 'demo'), '--events', '3000']);
-  expect(demo.code).toBe(0);
+  // The demo account `iamtrim demo --events 3000` writes (its defaults: 30 days to now, seed 1),
+  // generated in-process: the steps below run the built CLI on it.
+  await generateDemo({ outDir: join(dir, 'demo'), now: new Date(), days: 30, seed: 1, events: 3000 });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
