@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../src/demo/generate.js';
 import type { DriftReport } from '../src/drift/report.js';
 import { runBuilt } from './helpers/built-cli.js';
 
@@ -22,7 +23,8 @@ let iam: {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iamtrim-retire-'));
-  expect(runBuilt(['--quiet', 'demo', '--dir', join(dir, 'demo'), '--events', '4000']).code).toBe(0);
+  // The account `iamtrim demo --events 4000` writes (its defaults: 30 days to now, seed 1), generated in-process.
+  await generateDemo({ outDir: join(dir, 'demo'), now: new Date(), days: 30, seed: 1, events: 4000 });
   iam = JSON.parse(await readFile(join(dir, 'demo', 'iam.json'), 'utf8')) as typeof iam;
   // A customer-managed policy nobody uses any more, as get-account-authorization-details lists it.
   iam.Policies.push({
