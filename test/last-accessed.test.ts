@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InputError, UpstreamError } from '../src/errors.js';
-import { lastAccessedKeeps, parseLastAccessedDetails, readLastAccessedPath, readLiveLastAccessed } from '../src/iam/last-accessed.js';
+import { lastAccessedKeeps, parseLastAccessedDetails, readLastAccessedPath } from '../src/iam/last-accessed.js';
+import { readLiveLastAccessed } from '../src/iam/last-accessed-live.js';
 
 const ACCOUNT = '111122223333';
 /** As `aws iam get-service-last-accessed-details` prints it (dates as ISO strings). */

@@ -41,9 +41,13 @@ export interface MinimizeInput {
   lastAccessed?: { report: LastAccessedReport; days: number };
 }
 
+/**
+ * `catalog` and `mapCall` may still be loading (promises): they then load on the main thread while
+ * the scan's workers start and read (the CLI passes them so).
+ */
 export interface MinimizeDeps {
-  catalog: IamCatalog;
-  mapCall: CallMapper;
+  catalog: IamCatalog | Promise<IamCatalog>;
+  mapCall: CallMapper | Promise<CallMapper>;
   source: UsageSource;
   iam: IamSnapshot;
 }
@@ -129,7 +133,8 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     );
   }
   const scan = await deps.source.scan({ roles: { kind: 'roles', arns: [grant.arn], names: [] }, window: input.window });
-  const report = reduceUsage(scan, deps.mapCall);
+  const [catalog, mapCall] = await Promise.all([deps.catalog, deps.mapCall]);
+  const report = reduceUsage(scan, mapCall);
   const usage = report.roles.find((r) => r.role === grant.arn) ?? emptyUsage(grant.arn);
   const account = accountOfArn(grant.arn);
   const otherAccounts = accountMismatch(account, scan.evidence);
@@ -166,7 +171,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     );
   }
   const diff = diffPermissions({
-    catalog: deps.catalog,
+    catalog,
     grant,
     usage,
     evidence: scan.evidence,
@@ -179,7 +184,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
       hint: "add mapping rows for them (docs/mapping.md), or drop --strict to keep their service's granted actions through the fail-safe",
     });
   }
-  const proposal = proposePolicy({ catalog: deps.catalog, grant, usage, diff, options: input.proposal });
+  const proposal = proposePolicy({ catalog, grant, usage, diff, options: input.proposal });
   const diagnostics: Diagnostic[] = [...usage.diagnostics, ...proposal.diagnostics];
   diagnostics.push(...evidenceDiagnostics(input.window, scan.evidence, usage.events, gaps));
   if (otherAccounts !== undefined)
@@ -212,12 +217,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
     calls: usage.calls,
     current: grant.policies.map((p) => p.document),
     proposed: proposal.policies,
-    policies: policyShares(
-      deps.catalog,
-      grant,
-      proposal.policies,
-      input.graceDays !== undefined ? { days: input.graceDays, now: input.window.end } : undefined,
-    ),
+    policies: policyShares(catalog, grant, proposal.policies, input.graceDays !== undefined ? { days: input.graceDays, now: input.window.end } : undefined),
     verification: proposal.verification,
     scope: proposal.scope,
     ...(input.lastAccessed !== undefined
@@ -232,7 +232,7 @@ export async function runMinimize(deps: MinimizeDeps, input: MinimizeInput): Pro
         }
       : {}),
     diagnostics: mergeDiagnostics(diagnostics),
-    data: { iamData: deps.catalog.version },
+    data: { iamData: catalog.version },
   };
 }
 

@@ -120,8 +120,12 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
   const target = await resolveTarget(opts, ctx.io.env);
   if (target.resolution !== undefined) ctx.io.notice(`${describeResolution(target.resolution)}\n`);
   const source = await buildUsageSource(opts, ctx.io);
-  const snapshot = buildIamSnapshot(opts, ctx.io.env);
-  const [iam, data] = await Promise.all([snapshot, loadReferenceData(snapshot)]);
+  const iam = await buildIamSnapshot(opts, ctx.io.env);
+  // Loaded while the scan runs (runMinimize starts it first); a failure surfaces when it is awaited.
+  const data = loadReferenceData(iam);
+  const reference = { catalog: data.then((d) => d.catalog), mapCall: data.then((d) => d.mapCall) };
+  reference.catalog.catch(() => undefined);
+  reference.mapCall.catch(() => undefined);
   const lastAccessed =
     opts.lastAccessed === undefined
       ? undefined
@@ -145,7 +149,7 @@ export async function planFromFlags(opts: ProposalFlags, ctx: CommandContext, op
     ...(trailSelection !== undefined ? { trailSelection } : {}),
     proposal: { resources: opts.resources, dropUnobservable: opts.dropUnobservable === true, policyType: opts.policyType },
   });
-  const plan = await runMinimize({ ...data, source: shared, iam }, input(target.role, true));
-  const planFor = async (roleArn: string): Promise<MinimizePlan> => runMinimize({ ...data, source: shared, iam }, input(roleArn, false));
-  return { plan, target, catalog: data.catalog, planFor };
+  const plan = await runMinimize({ ...reference, source: shared, iam }, input(target.role, true));
+  const planFor = async (roleArn: string): Promise<MinimizePlan> => runMinimize({ ...reference, source: shared, iam }, input(roleArn, false));
+  return { plan, target, catalog: await reference.catalog, planFor };
 }

@@ -106,10 +106,14 @@ export async function buildLastAccessed(
 ): Promise<LastAccessedReport> {
   const la = await import('../iam/last-accessed.js');
   if (value === 'live') {
-    const [{ iamClient }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
+    const [{ iamClient }, { awsClientConfig }, { readLiveLastAccessed }] = await Promise.all([
+      import('../iam/live-iam.js'),
+      import('../aws/client-config.js'),
+      import('../iam/last-accessed-live.js'),
+    ]);
     const client = iamClient(awsClientConfig(options, env));
     try {
-      const result = await la.readLiveLastAccessed(client, [role]);
+      const result = await readLiveLastAccessed(client, [role]);
       const report = result.reports.get(role.name.toLowerCase());
       if (report === undefined) throw new InputError(`--last-accessed live: no report for ${role.name}: ${result.missing[0]?.reason ?? 'unknown'}`);
       return report;
@@ -140,10 +144,14 @@ export async function buildLastAccessedAll(
     const missing = roles.filter((r) => !reports.has(r.name.toLowerCase())).map((r) => ({ roleName: r.name, reason: `no ${r.name}.json in ${value}` }));
     return { reports, missing };
   }
-  const [{ iamClient }, { awsClientConfig }] = await Promise.all([import('../iam/live-iam.js'), import('../aws/client-config.js')]);
+  const [{ iamClient }, { awsClientConfig }, { readLiveLastAccessed }] = await Promise.all([
+    import('../iam/live-iam.js'),
+    import('../aws/client-config.js'),
+    import('../iam/last-accessed-live.js'),
+  ]);
   const client = iamClient(awsClientConfig(options, env));
   try {
-    return await la.readLiveLastAccessed(client, roles);
+    return await readLiveLastAccessed(client, roles);
   } finally {
     client.destroy();
   }
