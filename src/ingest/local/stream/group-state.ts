@@ -62,9 +62,9 @@ export const HEAD_FIELDS = [
   FIELD['userIdentity.invokedBy'],
 ];
 
-/** A call's fields but its parameters and resources, its key's JSON prefix, and its role name. */
-export interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'> {
-  /** `JSON.stringify` of the fields in callKey order, without its closing bracket. */
+/** A call's fields but its parameters and resources, their JSON in callKey order without the closing bracket, and its role name. */
+export interface CallHead {
+  fields: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen' | 'params' | 'resourceArns'>;
   json: string;
   roleName: string | null;
 }
@@ -78,7 +78,8 @@ export interface CallHead extends Omit<CallRow, 'count' | 'firstSeen' | 'lastSee
 export interface GroupCall {
   /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
   key: string;
-  row: Omit<CallRow, 'count' | 'firstSeen' | 'lastSeen'>;
+  /** Its row with no count yet (as fold.ts's row functions take it). */
+  row: CallRow;
   roleName: string | null;
   keyed: boolean;
   heads: string[];
