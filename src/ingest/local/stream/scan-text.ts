@@ -7,7 +7,7 @@
  * family as they arrive (fold.ts). test/ingest-cases and test/stream-scan.test.ts hold it equal
  * to the reference.
  */
-import type { UsageQuery } from '../../../model.js';
+import type { CallRow, UsageQuery } from '../../../model.js';
 import { compareText } from '../../../util/compare-text.js';
 import { callHeadFields } from '../../call-rows.js';
 import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, objectArnHeadLength, scanIdentity } from '../../fold.js';
@@ -25,9 +25,74 @@ import {
   type FileScan,
 } from '../../reference.js';
 import { FieldReader, type ReducedArns } from './field-reader.js';
-import { ABSENT, FIELD, locateRecords, type NativeModule } from './record-index.js';
+import { FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
 import type { FileShape } from '../discover.js';
-import { HEAD_FIELDS, reducedOnce, type CallHead, type Group, type GroupCall, type Reduced } from './group-state.js';
+
+/** A `requestParameters` or `resources` value reduced for grouping, with its JSON. */
+interface Reduced<T> {
+  value: T;
+  json: string;
+}
+
+/** `reduce()` of the value with span id `id` (RAW - n), once per distinct value of the file. */
+function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce: () => T): Reduced<T> {
+  const n = RAW - id;
+  let hit = cache[n];
+  if (hit === undefined) {
+    const value = reduce();
+    hit = { value, json: JSON.stringify(value) };
+    if (n >= 0) cache[n] = hit;
+  }
+  return hit;
+}
+
+/**
+ * What the records of one group (RecordIndex.groups: equal fields but for their time) share,
+ * decoded from the group's first record: whether it counts as valid, its evidence of data
+ * events, and once one of its records is in the window, its call group.
+ */
+interface Group {
+  /** The eventSource when it is a string (a valid record), else null. */
+  source: string | null;
+  category: string | null;
+  data: boolean;
+  /** The role its records count for (reference.ts attributedRole), or undefined: they do not count. */
+  role: { roleArn: string; roleName: string } | undefined;
+  /** Resolved at the group's first record in the window: its call (null: not attributed). */
+  call: GroupCall | null | undefined;
+  /** The call row it last counted into, that row's object key (keyed calls), day (rollup) and the fold count then. */
+  row: CallRow | undefined;
+  rowKey: string | undefined;
+  rowDay: string;
+  rowFold: number;
+  /** The coverage entry it last counted into, and its day (rollup). */
+  covered: CoverageCount | undefined;
+  coveredDay: string;
+}
+
+/**
+ * A group's call: its identity in the file's call map, the row's fields, and its role name. A
+ * keyed call (its requestParameters' class leaves the S3 object key out: VALUE_KEY) is a call per
+ * object its records read: each record's row is the call's with the record's key in its
+ * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
+ */
+interface GroupCall {
+  /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
+  key: string;
+  /** Its row with no count yet (as fold.ts's row functions take it). */
+  row: CallRow;
+  roleName: string | null;
+  keyed: boolean;
+  heads: string[];
+  others: string[];
+  /**
+   * The call's fold family (familyOf), for a keyed call whatever the key, when the call alone
+   * decides it (else worked out per row); undefined for a call without an object key.
+   */
+  familyId: string | undefined;
+  /** The depth a keyed call's keys fold to on arrival (`foldDepth`; Infinity: not folded). */
+  depth: number;
+}
 
 /**
  * Scans one file's bytes with the native walker. Throws BadLogFileError when the walk refuses the
@@ -61,7 +126,6 @@ export function scanText(
   const paramsOf: Array<Reduced<Record<string, string>> | undefined> = [];
   const arnsOf: Array<Reduced<ReducedArns> | undefined> = [];
   const groups: Array<Group | undefined> = [];
-  const heads = new Map<string, CallHead | null>();
   // A single large file (an export of millions of records) is folded as it grows, like a scan;
   // each fold replaces rows, so a group's remembered row is good until the next fold.
   let foldAt = FOLD_FLOOR;
@@ -95,12 +159,13 @@ export function scanText(
     };
   };
 
-  /** The call's fields but its parameters and resources, read from the reader's current record (null: the role filter drops it). */
-  const readHead = (group: Group): CallHead | null => {
+  /** The group's call, read from its first record in the window (null: the role filter drops it). */
+  const resolveCall = (group: Group): GroupCall | null => {
     const role = group.role;
     if (role === undefined || !roleFilterMatches(roles, role.roleArn, role.roleName)) return null;
-    const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
-    const fields = {
+    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
+    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
+    const row: CallRow = {
       roleArn: role.roleArn,
       eventSource: group.source ?? '',
       eventName: text(f.value(FIELD.eventName)) ?? '',
@@ -109,56 +174,19 @@ export function scanText(
       eventCategory: group.category ?? '',
       errorCode: text(f.value(FIELD.errorCode)),
       invokedBy: text(f.value(FIELD['userIdentity.invokedBy'])),
-    };
-    return { fields, json: JSON.stringify(callHeadFields(fields)).slice(0, -1), roleName: typeof name === 'string' ? name : null };
-  };
-
-  /**
-   * The call head of the current record, once per distinct head of the file: groups that differ
-   * only in their parameters or resources share it. Heads are told apart by their fields' ids,
-   * which are equal only for equal plain strings (or absence); a head with another value is read
-   * for each group.
-   */
-  const headOf = (group: Group): CallHead | null => {
-    let id = '';
-    for (const field of HEAD_FIELDS) {
-      const n = f.id(field);
-      if (n < ABSENT) return readHead(group);
-      id += `${n},`;
-    }
-    let head = heads.get(id);
-    if (head === undefined) heads.set(id, (head = readHead(group)));
-    return head;
-  };
-
-  /** The group's call, read from its first record in the window (null: the role filter drops it). */
-  const resolveCall = (group: Group): GroupCall | null => {
-    const h = headOf(group);
-    if (h === null) return null;
-    const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
-    const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
-    // Spelled out, as the rows below are: built with a spread, this row made a one-thread scan
-    // of the 1M demo ~20 % slower.
-    const { fields } = h;
-    const row = {
-      roleArn: fields.roleArn,
-      eventSource: fields.eventSource,
-      eventName: fields.eventName,
-      awsRegion: fields.awsRegion,
-      recipientAccountId: fields.recipientAccountId,
-      eventCategory: fields.eventCategory,
-      errorCode: fields.errorCode,
-      invokedBy: fields.invokedBy,
       params: p.value,
       resourceArns: a.value.value,
       count: 0,
       firstSeen: '',
       lastSeen: '',
     };
+    // The JSON of the fields in callKey order, without its closing bracket.
+    const head = JSON.stringify(callHeadFields(row)).slice(0, -1);
+    const name = f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']);
     const call: GroupCall = {
       key: '',
       row,
-      roleName: h.roleName,
+      roleName: typeof name === 'string' ? name : null,
       keyed: f.objectKey() !== undefined,
       heads: a.value.heads,
       others: a.value.others,
@@ -170,7 +198,7 @@ export function scanText(
       // The family is the call's when nothing in it depends on the key: no request key is
       // dropped (dropNonResourceParams), and no other ARN could be an object ARN of some key.
       if (dropNonResourceParams(row) === row && call.others.every((arn) => objectArnHeadLength(arn) === 0)) {
-        call.familyId = familyIdOf(h.json, p.value, call.others, call.heads);
+        call.familyId = familyIdOf(head, p.value, call.others, call.heads);
         // The family's depth now (the worker's FoldingCalls): its keys fold to it on arrival.
         if (foldDepth !== undefined && !rollup) call.depth = foldDepth(call.familyId);
       }
@@ -180,7 +208,7 @@ export function scanText(
     } else {
       // The group's identity within this file: JSON of the fields, params as an object (a
       // callKey holds them as pairs, so a folded row's callKey never equals a fresh row's key).
-      call.key = `${h.json},${p.json},${a.json}]`;
+      call.key = `${head},${p.json},${a.json}]`;
     }
     return call;
   };
