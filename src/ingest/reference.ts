@@ -230,6 +230,12 @@ export interface CoverageCount {
   records: number;
 }
 
+/** The scan of no records (`rollup`: with the rollup's pieces and coverage). */
+export function emptyFileScan(rollup: boolean): FileScan {
+  const scan: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
+  return rollup ? { ...scan, pieces: new Map(), coverage: new Map() } : scan;
+}
+
 /** Groups a scan holds before it folds them, and again whenever they have doubled since. */
 export const FOLD_FLOOR = 20_000;
 
@@ -251,19 +257,17 @@ export function pieceCalls(pieces: Map<string, DayPiece>, day: string, roleName:
 }
 
 /**
- * The usage query over one file's top-level values: what every scan of a file must give.
- * `rollup`: the usage index's per-day pieces and coverage instead of `calls`; `fold: false`: no
- * fold as the groups grow.
+ * The usage query over one file's top-level values: what every scan of a file must give, added to
+ * `out` when given (a scan so far). `rollup`: the usage index's per-day pieces and coverage instead
+ * of `calls`; `fold: false`: no fold as the groups grow.
  */
-export function scanRecords(records: Iterable<unknown>, query: UsageQuery, options: { rollup?: boolean | undefined; fold?: boolean } = {}): FileScan {
-  const rollup = options.rollup === true;
-  const out: FileScan = { calls: new Map(), records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
-  const pieces = new Map<string, DayPiece>();
-  const coverage = new Map<string, CoverageCount>();
-  if (rollup) {
-    out.pieces = pieces;
-    out.coverage = coverage;
-  }
+export function scanRecords(
+  records: Iterable<unknown>,
+  query: UsageQuery,
+  options: { rollup?: boolean | undefined; fold?: boolean } = {},
+  out = emptyFileScan(options.rollup === true),
+): FileScan {
+  const { pieces, coverage } = out;
   let foldAt = FOLD_FLOOR;
   let rows = 0;
   for (const value of records) {
@@ -278,19 +282,19 @@ export function scanRecords(records: Iterable<unknown>, query: UsageQuery, optio
     out.validRecords++;
     const category = typeof record.eventCategory === 'string' ? record.eventCategory : null;
     const day = time.slice(0, 10);
-    if (rollup) countCoverage(coverage, day, record.eventSource, category);
+    if (coverage) countCoverage(coverage, day, record.eventSource, category);
     if (!inWindow(query.window, time)) continue;
     if (category === 'Data') out.dataSources.add(record.eventSource);
     const call = attributeRecord(record);
     if (call === undefined || !roleFilterMatches(query.roles, call.roleArn, call.roleName)) continue;
     const userName = field(field(field(record.userIdentity, 'sessionContext'), 'sessionIssuer'), 'userName');
-    const calls = rollup ? pieceCalls(pieces, day, typeof userName === 'string' ? userName : null) : out.calls;
+    const calls = pieces ? pieceCalls(pieces, day, typeof userName === 'string' ? userName : null) : out.calls;
     const size = calls.size;
     mergeCounters(calls, callKey(call.row), { ...call.row, count: 1, firstSeen: time, lastSeen: time });
     // A single large file (an export of millions of records) is folded as it grows.
     if (options.fold !== false && calls.size > size && ++rows >= foldAt) {
       rows = 0;
-      if (rollup) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
+      if (pieces) for (const piece of pieces.values()) rows += foldCallMap(piece.calls).size;
       else rows = foldCallMap(out.calls).size;
       foldAt = Math.max(FOLD_FLOOR, rows * 2);
     }
@@ -310,38 +314,29 @@ export interface RecordTextCollector {
 }
 
 export function collectRecordTexts(query: UsageQuery): RecordTextCollector {
-  const calls = new Map<string, CallRow>();
-  let records = 0;
-  let valid = 0;
-  let first: string | null = null;
-  let last: string | null = null;
+  const scan = emptyFileScan(false);
   return {
     addPage(texts) {
-      const parsed: unknown[] = [];
-      for (const text of texts) {
-        records++;
+      const parsed = [...texts].map((text): unknown => {
         try {
-          parsed.push(JSON.parse(text ?? ''));
+          return JSON.parse(text ?? '');
         } catch {
-          // Not JSON: counted, never read.
+          return undefined; // not JSON: a record, but not CloudTrail's
         }
-      }
-      const scan = scanRecords(parsed, query);
-      valid += scan.validRecords;
-      if (scan.first !== null && (first === null || scan.first < first)) first = scan.first;
-      if (scan.last !== null && (last === null || scan.last > last)) last = scan.last;
-      for (const [key, row] of scan.calls) mergeCounters(calls, key, row);
-      foldCallMap(calls); // page by page: the result equals one fold at the end
+      });
+      scanRecords(parsed, query, {}, scan);
+      foldCallMap(scan.calls); // page by page: the result equals one fold at the end
     },
     result(source, bytes, dataEvents) {
-      const rows = sortedRows(calls);
+      const rows = sortedRows(scan.calls);
+      const { records, first, last } = scan;
       const evidence: Evidence = {
         source,
         files: 0,
         bytes,
         skippedFiles: [],
         records,
-        invalidRecords: records - valid,
+        invalidRecords: records - scan.validRecords,
         events: rows.reduce((sum, r) => sum + r.count, 0),
         covered: { first, last },
         dataEventSources: dataEvents === 'none' ? [] : [...new Set(rows.filter((r) => r.eventCategory === 'Data').map((r) => r.eventSource))].sort(compareText),

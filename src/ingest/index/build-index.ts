@@ -25,8 +25,6 @@ export interface IndexUpdateOptions {
   logs: string;
   index: string;
   skipBadFiles: boolean;
-  /** Compressed bytes of log files stored per transaction; bounds memory. */
-  batchBytes?: number;
   /** The clock, read by the caller. */
   now: Date;
 }
@@ -170,7 +168,7 @@ async function updateIndexFile(options: IndexUpdateOptions, path: string, onDisk
     };
     // 8 MB of gzip (~100 MB of JSON) per transaction: the batch's scans are held until stored
     // (1M-event build: 589 MiB peak with 32 MB, 473 MiB with 8 MB; 1-2 s slower).
-    const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
+    const batchBytes = 8 * 1024 * 1024;
     let batch: LogFile[] = [];
     let size = 0;
     const flush = async (): Promise<void> => {

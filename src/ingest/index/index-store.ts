@@ -5,7 +5,7 @@
  * size and mtime each file had when read; and the files that could not be read.
  */
 import type * as DuckDB from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -39,7 +39,6 @@ const SCHEMA = [
 ];
 
 export interface IndexHandle {
-  instance: DuckDBInstance;
   connection: DuckDBConnection;
   /** The highest block level of `calls_block` (`meta.block_levels`). */
   blockLevels: number;
@@ -50,12 +49,12 @@ export interface IndexHandle {
  * Opens (creating when `create`) the index database and its tables. `name` is the path messages
  * show when `path` is a working copy of it.
  */
-export async function openIndex(path: string, options: { create: boolean; threads?: number; name?: string }): Promise<IndexHandle> {
+export async function openIndex(path: string, options: { create: boolean; name?: string }): Promise<IndexHandle> {
   const name = options.name ?? path;
   if (options.create) await mkdir(dirname(path), { recursive: true });
   const existed = existsSync(path);
   const instance = await duckdb.DuckDBInstance.create(path, {
-    threads: String(options.threads ?? 2),
+    threads: '2',
     preserve_insertion_order: 'false',
     // A build only appends, deletes and rebuilds day blocks (the logs are read by the stream
     // scanner): DuckDB's default limit (80 % of RAM) let its cache grow with the index (1M-event
@@ -83,7 +82,7 @@ export async function openIndex(path: string, options: { create: boolean; thread
   const blockLevels = Number(meta.get('block_levels'));
   if (!Number.isInteger(blockLevels) || blockLevels < 0 || blockLevels > 30)
     refuse(`usage index without a valid block_levels entry (${meta.get('block_levels') ?? 'none'})`);
-  return { instance, connection, blockLevels, close };
+  return { connection, blockLevels, close };
 }
 
 /** Rows of a query as plain objects (numbers as JS numbers or strings, as DuckDB's JSON form gives). */
