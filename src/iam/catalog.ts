@@ -116,28 +116,48 @@ export async function readCatalogData(): Promise<CatalogData> {
   return { version, updatedAt: updatedAt.toISOString().slice(0, 10), services, actions, resourceTypes };
 }
 
+interface ServiceIndex {
+  byId: Map<string, CatalogAction>;
+  byCanonicalId: Map<string, CatalogAction>;
+  resources: Map<string, CatalogResourceFormat>;
+}
+
 /** The queryable catalogue over its data. */
 export function catalogFromData(data: CatalogData): IamCatalog {
   const byService = new Map<string, CatalogAction[]>();
-  const byId = new Map<string, CatalogAction>();
-  const resources = new Map<string, Map<string, CatalogResourceFormat>>();
-  for (const service of data.services) {
-    const actions = data.actions[service] ?? [];
-    byService.set(service, actions);
-    for (const action of actions) byId.set(action.id.toLowerCase(), action);
-    resources.set(service, new Map((data.resourceTypes[service] ?? []).map((r) => [r.key.toLowerCase(), r])));
-  }
-  const all = data.services.flatMap((s) => byService.get(s) ?? []);
-  // Canonical ids (what every stage passes) found without lower-casing; the same answer as `byId`.
-  const byCanonicalId = new Map([...byId.values()].map((a) => [a.id, a]));
+  for (const service of data.services) byService.set(service, data.actions[service] ?? []);
+  /**
+   * Per service, its actions by lower-cased id and by canonical id (what every stage passes, found
+   * without lower-casing; the same answer) and its resource types, made when the service is first
+   * asked about: a run asks about a few dozen of the catalogue's ~450 services.
+   */
+  const indexes = new Map<string, ServiceIndex>();
+  const indexOf = (service: string): ServiceIndex | undefined => {
+    let index = indexes.get(service);
+    const actions = byService.get(service);
+    if (index === undefined && actions !== undefined) {
+      const byId = new Map(actions.map((a) => [a.id.toLowerCase(), a]));
+      index = {
+        byId,
+        byCanonicalId: new Map([...byId.values()].map((a) => [a.id, a])),
+        resources: new Map((data.resourceTypes[service] ?? []).map((r) => [r.key.toLowerCase(), r])),
+      };
+      indexes.set(service, index);
+    }
+    return index;
+  };
+  let all: CatalogAction[] | undefined;
   return {
     version: data.version,
     updatedAt: data.updatedAt,
     hasService: (prefix) => byService.has(prefix.toLowerCase()),
     services: () => data.services,
-    action: (id) => byCanonicalId.get(id) ?? byId.get(id.toLowerCase()),
+    action: (id) => {
+      const index = indexOf(id.slice(0, Math.max(0, id.indexOf(':'))).toLowerCase());
+      return index?.byCanonicalId.get(id) ?? index?.byId.get(id.toLowerCase());
+    },
     actionsForService: (prefix) => byService.get(prefix.toLowerCase()) ?? [],
-    allActions: () => all,
-    resourceType: (service, key) => resources.get(service.toLowerCase())?.get(key.toLowerCase()),
+    allActions: () => (all ??= data.services.flatMap((s) => byService.get(s) ?? [])),
+    resourceType: (service, key) => indexOf(service.toLowerCase())?.resources.get(key.toLowerCase()),
   };
 }
