@@ -1,8 +1,7 @@
 /**
- * The local source (`--logs`): CloudTrail files read by a pool of worker threads, one per core,
- * each taking the next file, gunzipping it and scanning it (file-scanner.ts: the native walker,
- * or the reference path where it cannot load), and keeping its call groups folded. The main
- * thread lists the files, merges the workers' groups and assembles the evidence (scan-result.ts).
+ * The local source (`--logs`): worker threads, one per core, each scanning the next file
+ * (file-scanner.ts); the main thread lists the files, merges the workers' groups and assembles
+ * the evidence (scan-result.ts).
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -80,21 +79,21 @@ async function scanFiles(
     return [scanner.rows()];
   }
   let next = 0;
-  const byPath = new Map(files.map((f) => [f.path, f]));
   const runWorker = ({ worker, error }: ScanWorker): Promise<CallRow[]> =>
     new Promise((resolve, reject) => {
       if (error !== undefined) {
         reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
+      // The file the worker scans: one at a time, the next one when it is done.
+      let file: LogFile | undefined;
       const feed = (): void => {
-        const file = files[next++];
+        file = files[next++];
         worker.postMessage(file === undefined ? { finish: true } : { path: file.path });
       };
       worker.on('message', (message: { outcome?: FileOutcome; calls?: string }) => {
-        if (message.outcome !== undefined) {
-          const file = byPath.get(message.outcome.path);
-          if (file !== undefined) onOutcome(message.outcome, file);
+        if (message.outcome !== undefined && file !== undefined) {
+          onOutcome(message.outcome, file);
           feed();
         } else if (message.calls !== undefined) {
           resolve(JSON.parse(message.calls) as CallRow[]);
@@ -107,11 +106,8 @@ async function scanFiles(
       });
       feed();
     });
-  // One worker failing fails the scan; the others are stopped so the process can exit.
-  return Promise.all(used.map(runWorker)).catch(async (cause: unknown) => {
-    await Promise.all(used.map((w) => w.worker.terminate()));
-    throw cause;
-  });
+  // One worker failing fails the scan (scanLocalLogsStream then stops the others).
+  return Promise.all(used.map(runWorker));
 }
 
 /** Scans local CloudTrail files and returns the grouped calls plus the evidence it read. */
@@ -159,7 +155,7 @@ async function scanStarted(query: UsageQuery, options: LocalSourceOptions, worke
   let lastReport = 0;
   const parts = await scanFiles(files, query, workers, options.reference === true, (outcome, file) => {
     if (outcome.ok) {
-      fileStats.set(outcome.path, { records: outcome.records, validRecords: outcome.validRecords, first: outcome.first, last: outcome.last });
+      fileStats.set(outcome.path, outcome);
       for (const source of outcome.dataSources) dataSources.add(source);
       progress.records += outcome.records;
     } else {
