@@ -1,9 +1,7 @@
 /**
- * Reads the fields the native walker located (record-index.ts) from one file's bytes: plain
- * strings from the walker's string table, other values with JSON.parse of their own bytes, and
- * `requestParameters` and `resources` from the walker's listing of the members a scan reads, so
- * a large value is never decoded whole. A value the walker did not list (not an object or array,
- * a member name with an escape) is JSON.parse'd from its span.
+ * Reads the fields the native walker located (record-index.ts): plain strings from its string
+ * table, other values by JSON.parse of their bytes, and `requestParameters` and `resources` from
+ * its listing of the members a scan reads, so a large value is never decoded whole.
  */
 import { extractRequestKeys, REQUEST_KEY_MEMBERS } from '../../../mapping/request-keys.js';
 import { compareText } from '../../../util/compare-text.js';
@@ -11,15 +9,7 @@ import { objectArnHeadLength } from '../../fold.js';
 import { resourceArns, text } from '../../reference.js';
 import { ABSENT, FIELD, KEY_AT, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_OBJECT, type RecordIndex } from './record-index.js';
 
-/** The decoded JSON value at [start, end). */
-function parseAt(s: Buffer, start: number, end: number): unknown {
-  return JSON.parse(s.toString('utf8', start, end));
-}
-
-/**
- * A `resources` class reduced: its ARNs (resourceArns); of a listed value also the heads of its
- * S3 object ARNs whose key is each record's own (VALUE_OBJECT) and its other ARNs, sorted.
- */
+/** A `resources` class reduced (FieldReader.resourceArns), each list sorted. */
 export interface ReducedArns {
   value: string[];
   heads: string[];
@@ -46,7 +36,7 @@ export class FieldReader {
     if (id >= 0) return this.index.strings[id];
     if (id === ABSENT) return undefined;
     const at = this.base + 3 + 3 * field;
-    return parseAt(this.s, this.index.rows[at] ?? 0, this.index.rows[at + 1] ?? 0);
+    return JSON.parse(this.s.toString('utf8', this.index.rows[at] ?? 0, this.index.rows[at + 1] ?? 0));
   }
 
   /** A field's id (a plain string's, ABSENT or RAW - n): equal ids >= 0 are equal strings. */
@@ -60,7 +50,7 @@ export class FieldReader {
     const start = parts[at + 1] ?? 0;
     const end = parts[at + 2] ?? 0;
     const how = parts[at + 3];
-    return how === VALUE_INERT ? null : how === VALUE_JSON ? parseAt(this.s, start, end) : this.s.toString('utf8', start + 1, end - 1);
+    return how === VALUE_INERT ? null : how === VALUE_JSON ? JSON.parse(this.s.toString('utf8', start, end)) : this.s.toString('utf8', start + 1, end - 1);
   }
 
   /**
@@ -79,10 +69,8 @@ export class FieldReader {
   }
 
   /**
-   * resourceArns of the record's `resources`: from the listing when the walk listed it (an
-   * element's ARN, else its arn, as a non-empty string), else from the decoded value. Of a listed
-   * value, also the ARNs that are S3 object ARNs whose key is the record's (VALUE_OBJECT: their
-   * heads) and the others, for a record to build its own from (scan-text.ts).
+   * resourceArns of the record's `resources`, from the listing when the walk listed it; of a
+   * listed value also the heads of its object ARNs of the record's key (VALUE_OBJECT) and the others.
    */
   resourceArns(): ReducedArns {
     const { parts, at } = this.index.resources;

@@ -1,11 +1,7 @@
 /**
- * One log file's bytes -> its share of the usage query (FileScan), through the native walker's
- * RecordIndex: what reference.ts's scanRecords gives from the parsed records, without parsing
- * them. Records of a group (equal fields but for their time) are decided once, by the reference's
- * rule (attributedRole) on the group's fields; `requestParameters` and `resources` are decoded
- * once per distinct value and only for counted records; S3 object keys are folded per call
- * family as they arrive (fold.ts). test/ingest-cases and test/stream-scan.test.ts hold it equal
- * to the reference.
+ * One log file's bytes -> its share of the usage query (FileScan) through the native walker's
+ * RecordIndex: what reference.ts's scanRecords gives from the parsed records (test/ingest-cases
+ * and test/stream-scan.test.ts hold the two equal), without parsing them.
  */
 import type { CallRow, UsageQuery } from '../../../model.js';
 import { compareText } from '../../../util/compare-text.js';
@@ -46,11 +42,7 @@ function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce
   return hit;
 }
 
-/**
- * What the records of one group (RecordIndex.groups: equal fields but for their time) share,
- * decoded from the group's first record: whether it counts as valid, its evidence of data
- * events, and once one of its records is in the window, its call group.
- */
+/** What the records of one group (RecordIndex.groups: equal fields but for their time) share. */
 interface Group {
   /** The eventSource when it is a string (a valid record), else null. */
   source: string | null;
@@ -71,10 +63,9 @@ interface Group {
 }
 
 /**
- * A group's call: its identity in the file's call map, the row's fields, and its role name. A
- * keyed call (its requestParameters' class leaves the S3 object key out: VALUE_KEY) is a call per
- * object its records read: each record's row is the call's with the record's key in its
- * parameters and object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
+ * A group's call. A keyed call (its requestParameters' class leaves the S3 object key out:
+ * VALUE_KEY) has a row per object key: the call's, with the record's key in its parameters and
+ * object ARNs (`heads` + key, with `others`), under scanIdentity(familyId, key).
  */
 interface GroupCall {
   /** The identity of a call that is not keyed (a keyed call's rows have one per key). */
@@ -85,20 +76,16 @@ interface GroupCall {
   keyed: boolean;
   heads: string[];
   others: string[];
-  /**
-   * The call's fold family (familyOf), for a keyed call whatever the key, when the call alone
-   * decides it (else worked out per row); undefined for a call without an object key.
-   */
+  /** Its fold family (familyOf) when the call alone decides it; undefined: per row, or no object key. */
   familyId: string | undefined;
   /** The depth a keyed call's keys fold to on arrival (`foldDepth`; Infinity: not folded). */
   depth: number;
 }
 
 /**
- * Scans one file's bytes with the native walker. Throws BadLogFileError when the walk refuses the
- * file (not strict JSON in its shape, a repeated member, past a limit): it is bad as a whole.
- * What depends only on a group's fields (validity, attribution) is read at its first record, its
- * call at its first record in the window.
+ * Scans one file's bytes with the native walker; a BadLogFileError when the walk refuses it. A
+ * group's fields are read at its first record, its call at its first record in the window, each
+ * `requestParameters` and `resources` class once.
  */
 export function scanText(
   native: NativeModule,
@@ -133,11 +120,10 @@ export function scanText(
 
   /** The group's shared fields, read from its first record (the reader's current one). */
   const resolveGroup = (): Group => {
-    const eventType = f.value(FIELD.eventType);
     const source = f.value(FIELD.eventSource);
     const eventCategory = f.value(FIELD.eventCategory);
     const role = attributedRole({
-      eventType,
+      eventType: f.value(FIELD.eventType),
       eventSource: source,
       eventName: f.value(FIELD.eventName),
       issuerType: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.type']),
@@ -237,15 +223,13 @@ export function scanText(
     if (s[start] !== 0x7b) continue; // null, a number, a string: not a record
     // The time is decoded in every record, the other fields once per group (see above).
     const timeId = f.id(FIELD.eventTime);
-    const plain = timeId >= 0 ? (index.strings[timeId] ?? '') : '';
-    let time: string | null;
-    if (plain !== '') {
-      let cached = times[timeId];
-      if (cached === undefined) times[timeId] = cached = normalTime(plain);
-      time = cached;
-    } else {
+    // An empty eventTime gives way to @timestamp, which is the record's own.
+    const shared = timeId >= 0 && index.strings[timeId] !== '';
+    let time = shared ? times[timeId] : undefined;
+    if (time === undefined) {
       const raw = text(f.value(FIELD.eventTime)) ?? text(f.value(FIELD['@timestamp']));
       time = raw === null ? null : normalTime(raw);
+      if (shared) times[timeId] = time;
     }
     const g = index.groups[k] ?? -1;
     let group = groups[g];
