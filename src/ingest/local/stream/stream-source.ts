@@ -14,7 +14,7 @@ import { discoverLogFiles, type LogFile } from '../discover.js';
 import { errorCode } from '../../../util/error-code.js';
 import { finishLocalScan, type FileStats } from '../scan-result.js';
 import type { UsageSource } from '../../source.js';
-import { FileScanner, type FileOutcome } from './file-scanner.js';
+import type { FileOutcome } from './file-scanner.js';
 import { nativeWalker } from './record-index.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -74,6 +74,8 @@ async function scanFiles(
   const used = files.length <= 1 ? [] : started.slice(0, files.length);
   await Promise.all(started.filter((w) => !used.includes(w)).map((w) => w.worker.terminate()));
   if (used.length === 0) {
+    // Imported here: with workers, only they scan, and this thread starts them without loading it.
+    const { FileScanner } = await import('./file-scanner.js');
     const scanner = new FileScanner(query, reference);
     for (const file of files) onOutcome(scanner.scanFile(file.path), file);
     return [scanner.rows()];
