@@ -78,20 +78,12 @@ interface ScannedFile {
 }
 
 /** Replaces the rows of the scanned files with their scans; returns the files with no CloudTrail records. */
-async function storeBatch(
-  connection: DuckDBConnection,
-  scanned: readonly ScannedFile[],
-  indexedAt: string,
-  indexed: ReadonlyMap<string, unknown>,
-): Promise<LogFile[]> {
+async function storeBatch(connection: DuckDBConnection, scanned: ScannedFile[], indexedAt: string, indexed: ReadonlyMap<string, unknown>): Promise<LogFile[]> {
   const paths = scanned.map(({ file }) => file.path);
   // Only files indexed before have rows to replace: new files skip two scans of the growing
   // `calls` table per batch.
-  await forgetFiles(
-    connection,
-    paths,
-    paths.filter((path) => indexed.has(path)),
-  );
+  const reread = paths.filter((path) => indexed.has(path));
+  await forgetFiles(connection, paths, reread);
   // Call groups per (day, file, role name), keyed by callKey, S3 object keys folded per piece.
   const pieces: Piece[] = [];
   for (const { file, scan } of scanned) {

@@ -49,15 +49,13 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
     const parts = coverWindow(startDay, endDay, options.perDay === true ? 0 : handle.blockLevels).map((b) => `SELECT ${columns} ${blockFrom(b.level, b.day)}`);
     let rows: Array<{ call: string; n: string | number; f: string; l: string }> = [];
     if (parts.length > 0) {
-      const prepared = await connection.prepare(
+      const filter = query.roles;
+      const { BOOLEAN, LIST, VARCHAR, listValue } = duckdb;
+      const result = await connection.run(
         `SELECT call, SUM(records) AS n, MIN(first_seen) AS f, MAX(last_seen) AS l
          FROM (${parts.join(' UNION ALL ')})
          WHERE ($allRoles OR list_contains($roleArns, c_role) OR list_contains($roleNames, c_role_name))
          GROUP BY call`,
-      );
-      const filter = query.roles;
-      const { BOOLEAN, LIST, VARCHAR, listValue } = duckdb;
-      prepared.bind(
         {
           allRoles: filter.kind === 'all',
           roleArns: listValue(filter.kind === 'roles' ? [...filter.arns] : []),
@@ -65,7 +63,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
         },
         { allRoles: BOOLEAN, roleArns: LIST(VARCHAR), roleNames: LIST(VARCHAR) },
       );
-      rows = (await (await prepared.run()).getRowObjectsJson()) as typeof rows;
+      rows = (await result.getRowObjectsJson()) as typeof rows;
     }
     const calls = new Map<string, CallRow>();
     for (const r of rows) calls.set(r.call, { ...callFromKey(r.call), count: Number(r.n), firstSeen: r.f, lastSeen: r.l });

@@ -7,9 +7,7 @@
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { InputError } from '../../errors.js';
 import { BLOCK_LEVELS } from './day-blocks.js';
 
@@ -51,7 +49,6 @@ export interface IndexHandle {
  */
 export async function openIndex(path: string, options: { create: boolean; name?: string }): Promise<IndexHandle> {
   const name = options.name ?? path;
-  if (options.create) await mkdir(dirname(path), { recursive: true });
   const existed = existsSync(path);
   const instance = await duckdb.DuckDBInstance.create(path, {
     threads: '2',

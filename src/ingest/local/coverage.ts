@@ -22,11 +22,7 @@ export interface DeliveryKey {
   hour: string | null;
 }
 
-/**
- * Average distinct delivery hours per delivered day from which a region counts as delivering
- * through the day, so that a day without a single file is a missing delivery rather than a quiet
- * day. Six hours: a region busy a quarter of the day, every day it is busy.
- */
+/** Average delivery hours per delivered day from which a region is judged: busy a quarter of the day, every day it is busy. */
 export const MIN_ACTIVE_HOURS = 6;
 
 const DELIVERY_NAME = /(?:^|[\\/])(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T(\d{2})\d{2}Z_[A-Za-z0-9]+\.json(?:\.gz)?$/;

@@ -4,7 +4,7 @@
  * id level), flat folders, plain `.json`, JSON arrays and JSON lines. Digest and Insights files are
  * skipped. Files whose path carries a date outside the padded window are pruned unread.
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { DuplicateFile, TimeWindow } from '../../model.js';
@@ -37,14 +37,10 @@ const LOG_FILE = /\.(json|jsonl|ndjson|log)(\.gz)?$/i;
 const LAYOUT_DATE = /(?:^|[\\/])(\d{4})[\\/](\d{2})[\\/](\d{2})(?:[\\/]|$)/;
 const FILE_NAME_DATE = /_CloudTrail_[^_]+_(\d{4})(\d{2})(\d{2})T\d{4}Z_/;
 
+const SKIPPED_FOLDERS = [`${sep}CloudTrail-Digest${sep}`, `${sep}CloudTrail-Insight${sep}`];
+
 function isSkippedPath(path: string): boolean {
-  const name = basename(path);
-  return (
-    path.includes(`${sep}CloudTrail-Digest${sep}`) ||
-    path.includes(`${sep}CloudTrail-Insight${sep}`) ||
-    name.includes('_CloudTrail-Digest_') ||
-    name.includes('_CloudTrail-Insight_')
-  );
+  return SKIPPED_FOLDERS.some((folder) => path.includes(folder)) || /_CloudTrail-(Digest|Insight)_/.test(basename(path));
 }
 
 /** The delivery date a file's path or name carries, if any. */
@@ -53,15 +49,6 @@ export function deliveryDate(root: string, path: string): string | null {
   if (byName) return `${byName[1]}-${byName[2]}-${byName[3]}`;
   const byLayout = LAYOUT_DATE.exec(relative(root, path));
   return byLayout ? `${byLayout[1]}-${byLayout[2]}-${byLayout[3]}` : null;
-}
-
-/** `stat`, or undefined where it fails. */
-function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -102,10 +89,14 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
       entries.sort((a, b) => compareText(a.name, b.name));
       for (const entry of entries) {
         const path = join(dir, entry.name);
-        const target = entry.isSymbolicLink() ? statOrUndefined(path) : entry;
-        if (target === undefined) {
-          ignored++; // dangling link
-          continue;
+        let target: Dirent | Stats = entry;
+        if (entry.isSymbolicLink()) {
+          try {
+            target = statSync(path);
+          } catch {
+            ignored++; // dangling link
+            continue;
+          }
         }
         if (target.isDirectory()) {
           if (isSkippedPath(path + sep)) {
