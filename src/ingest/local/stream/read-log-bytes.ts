@@ -16,9 +16,6 @@ export interface Scratch {
   buffer: Buffer;
 }
 
-/** Largest output chunk asked of zlib at once (a file inflating to more is read in chunks). */
-const MAX_CHUNK = 256 * 1024 * 1024;
-
 /**
  * Reads a log file's JSON bytes, gunzipping any file that starts with the gzip magic bytes. The
  * output buffer is sized from the gzip trailer's ISIZE (the inflated size mod 2^32), so the
@@ -67,7 +64,8 @@ export function readLogBytes(path: string, inflater: 'auto' | 'zlib' = 'auto', s
     if (cap === limit + 1) throw tooLarge();
   }
   try {
-    return gunzipSync(bytes, { chunkSize: Math.max(64, Math.min(hint + 1, MAX_CHUNK)), maxOutputLength: limit });
+    // Chunks of at most 256 MiB: a file inflating to more is read in several.
+    return gunzipSync(bytes, { chunkSize: Math.max(64, Math.min(hint + 1, 256 * 1024 * 1024)), maxOutputLength: limit });
   } catch (cause) {
     if ((cause as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw cause;

@@ -1,8 +1,6 @@
 /**
- * Where each CloudTrail record's fields are, in one file's JSON bytes: the layout of the
- * {@link RecordIndex} the native walker (`native/scan-*.c`) returns, and its loader. What a scan
- * does with the fields is scan-text.ts's. Where the module cannot load (not built, or
- * `IAMTRIM_NATIVE=0`), scans take the reference path instead (strict-parse.ts, then `reference.ts` scanRecords).
+ * Where each CloudTrail record's fields are in one file's JSON bytes: the layout of the
+ * RecordIndex the native walker (`native/scan-*.c`) returns, and the walker's loader.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -34,8 +32,7 @@ export const FIELDS = [
   'userIdentity.sessionContext.sessionIssuer.arn',
   'userIdentity.sessionContext.sessionIssuer.userName',
 ] as const;
-export type Field = (typeof FIELDS)[number];
-export const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in Field]: number };
+export const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in (typeof FIELDS)[number]]: number };
 
 /**
  * Int32 slots per record: its start and end, (id, start, end) per field, then at KEY_AT the span
@@ -85,8 +82,8 @@ export interface ListedMembers {
 }
 
 /**
- * The records of one file. Row k is `rows[k*STRIDE ..]`: the record's start and end, then per field an id (>= 0: `strings[id]`;
- * ABSENT; <= RAW: decode the bytes [start, end)) with the value's start and end.
+ * The records of one file. Row k is `rows[k*STRIDE ..]`: the record's start and end, then per
+ * field an id (>= 0: `strings[id]`; ABSENT; <= RAW: decode the bytes) and the value's start and end.
  */
 export interface RecordIndex {
   rows: Int32Array;
@@ -219,7 +216,7 @@ export function checkNativeModule(loaded: unknown, path: string): NativeModule {
   return m as NativeModule;
 }
 
-/** Which walker scans run with: the native one, or the reference path (for `--verbose` output and the bench). */
+/** Which walker scans run with: the native one, or the reference path. */
 export function walkerName(): 'native' | 'reference' {
   return nativeWalker() === null ? 'reference' : 'native';
 }

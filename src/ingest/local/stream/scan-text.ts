@@ -10,6 +10,7 @@ import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap,
 import {
   attributedRole,
   countCoverage,
+  emptyFileScan,
   FOLD_FLOOR,
   inWindow,
   normalTime,
@@ -82,6 +83,9 @@ interface GroupCall {
   depth: number;
 }
 
+/** The parts of a call's row that a keyed call's object key changes, and the row's identity in the scan. */
+type RowParts = Pick<CallRow, 'params' | 'resourceArns'> & { identity: string; familyId: string | undefined };
+
 /**
  * Scans one file's bytes with the native walker; a BadLogFileError when the walk refuses it. A
  * group's fields are read at its first record, its call at its first record in the window, each
@@ -95,11 +99,9 @@ export function scanText(
   rollup = false,
   foldDepth?: (familyId: string) => number,
 ): FileScan {
-  const families = new Map<string, string>();
-  const pieces = new Map<string, DayPiece>();
-  const coverage = new Map<string, CoverageCount>();
-  const out: FileScan = { calls: new Map(), families, records: 0, validRecords: 0, first: null, last: null, dataSources: new Set() };
-  if (rollup) Object.assign(out, { pieces, coverage });
+  const out = emptyFileScan(rollup);
+  const families = (out.families = new Map<string, string>());
+  const { pieces = new Map<string, DayPiece>(), coverage = new Map<string, CoverageCount>() } = out;
   let rows = 0;
   const { window, roles } = query;
   const index = locateRecords(native, s, shape);
@@ -200,10 +202,11 @@ export function scanText(
   };
 
   /**
-   * A keyed call's parameters and object ARNs for the record's object key `key` (already folded
-   * to the call's depth), its identity and its family.
+   * The identity, parameters, object ARNs and family of the call's row for the record's object key
+   * `key` (already folded to the call's depth; undefined: the call is not keyed).
    */
-  const keyedRow = (call: GroupCall, key: string): { identity: string; params: Record<string, string>; resourceArns: string[]; familyId: string } => {
+  const rowOf = (call: GroupCall, key: string | undefined): RowParts => {
+    if (key === undefined) return { identity: call.key, params: call.row.params, resourceArns: call.row.resourceArns, familyId: call.familyId };
     const params = Object.assign({}, call.row.params);
     params[FOLDED_PARAM] = key;
     let resourceArns = call.row.resourceArns;
@@ -254,7 +257,6 @@ export function scanText(
     }
     if (!inWindow(window, time)) continue;
     if (group.data) out.dataSources.add(source);
-    if (group.role === undefined) continue;
     const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
     if (call === null) continue;
     // A keyed call's row is per object key: the record's own, folded to the family's depth.
@@ -266,11 +268,7 @@ export function scanText(
     if (seen === undefined || group.rowFold !== folds || group.rowDay !== day || group.rowKey !== key) {
       const calls = rollup ? pieceCalls(pieces, day, call.roleName) : out.calls;
       const r = call.row;
-      let identity = call.key;
-      let params = r.params;
-      let resourceArns = r.resourceArns;
-      let familyId = call.familyId;
-      if (key !== undefined) ({ identity, params, resourceArns, familyId } = keyedRow(call, key));
+      const { identity, params, resourceArns, familyId } = rowOf(call, key);
       seen = calls.get(identity);
       if (seen === undefined) {
         // Spelled out: a spread copies generically (1 s of the 1M all-roles scan), and the rows'

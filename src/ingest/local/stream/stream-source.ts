@@ -17,8 +17,6 @@ import type { UsageSource } from '../../source.js';
 import type { FileOutcome } from './file-scanner.js';
 import { nativeWalker } from './record-index.js';
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
-
 export interface ScanProgress {
   filesDone: number;
   files: number;
@@ -48,7 +46,7 @@ interface ScanWorker {
  * their start-up (~0.1 s) overlaps listing and checking the files.
  */
 function startWorkers(query: UsageQuery, threads: number, reference: boolean): ScanWorker[] {
-  const workerFile = fileURLToPath(WORKER_URL);
+  const workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
   if (threads <= 1 || !existsSync(workerFile)) return [];
   return Array.from({ length: threads }, () => {
     // A bounded young generation: the scan allocates short-lived strings per call group, and
