@@ -90,16 +90,17 @@ async function readPieces(connection: DuckDBConnection, day: string, from: strin
 }
 
 /**
- * Rebuilds `calls_day` for `days` from the per-file rows (merged across files, folded per role),
- * and every block of `calls_block` holding one of them from its two halves one level down. Depth
- * first: a rebuilt half is merged into its parent from memory, an unchanged half is read from the
- * index, so only O(levels) blocks are held at once.
+ * Rebuilds, in one transaction, `calls_day` for every dirty day from the per-file rows (merged
+ * across files, folded per role), and every block of `calls_block` holding one from its two halves
+ * one level down. Depth first: a rebuilt half is merged into its parent from memory, an unchanged
+ * half is read from the index, so only O(levels) blocks are held at once.
  */
-async function refreshDays(connection: DuckDBConnection, days: Iterable<string>, blockLevels: number): Promise<void> {
-  const changed = [...new Set(days)]
+export async function refreshDirtyDays(connection: DuckDBConnection, blockLevels: number): Promise<void> {
+  const dirty = await queryRows<{ day: string }>(connection, `SELECT day FROM dirty_days`);
+  const changed = dirty
+    .map(({ day }) => day)
     .filter(isDay)
-    .map(dayNumber)
-    .sort((a, b) => a - b); // records without a readable time have no day
+    .map(dayNumber);
   const holdsChanged = (start: number, size: number): boolean => changed.some((n) => n >= start && n < start + size);
   /** The rebuilt block of `level` starting at day number `start`, or undefined when it holds no changed day. */
   const rebuild = async (level: number, start: number): Promise<Map<string, Piece> | undefined> => {
@@ -130,7 +131,10 @@ async function refreshDays(connection: DuckDBConnection, days: Iterable<string>,
   };
   const size = 2 ** blockLevels;
   const tops = new Set(changed.map((n) => Math.floor(n / size) * size));
-  for (const top of [...tops].sort((a, b) => a - b)) await rebuild(blockLevels, top);
+  await inTransaction(connection, async () => {
+    for (const top of [...tops].sort((a, b) => a - b)) await rebuild(blockLevels, top);
+    await connection.run(`DELETE FROM dirty_days`);
+  });
 }
 
 /**
@@ -143,13 +147,4 @@ export async function markDirty(connection: DuckDBConnection, rows: Iterable<{ d
   const days = new Set([...rows].map(({ day }) => day).filter(isDay));
   if (days.size === 0) return;
   await connection.run(`INSERT INTO dirty_days VALUES ${[...days].map((d) => `('${d}')`).join(', ')} ON CONFLICT DO NOTHING`);
-}
-
-/** Rebuilds `calls_day` and `calls_block` for every dirty day, in one transaction. */
-export async function refreshDirtyDays(connection: DuckDBConnection, blockLevels: number): Promise<void> {
-  await inTransaction(connection, async () => {
-    const days = (await queryRows(connection, `SELECT day FROM dirty_days ORDER BY day`)).map((r) => String(r['day']));
-    await refreshDays(connection, days, blockLevels);
-    await connection.run(`DELETE FROM dirty_days`);
-  });
 }

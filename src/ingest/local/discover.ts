@@ -150,8 +150,7 @@ function withoutDuplicates(files: readonly LogFile[]): { unique: LogFile[]; dupl
   const unique: LogFile[] = [];
   const duplicates: DuplicateFile[] = [];
   for (const copies of byIdentity.values()) {
-    const sorted = [...copies].sort((a, b) => Number(/\.gz$/i.test(b.path)) - Number(/\.gz$/i.test(a.path)) || compareText(a.path, b.path));
-    const [kept, ...others] = sorted;
+    const [kept, ...others] = copies.sort((a, b) => Number(/\.gz$/i.test(b.path)) - Number(/\.gz$/i.test(a.path)) || compareText(a.path, b.path));
     if (kept === undefined) continue;
     unique.push(kept);
     for (const other of others) duplicates.push({ file: other.path, sameAs: kept.path });
