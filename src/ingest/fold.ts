@@ -24,10 +24,7 @@ export const FOLD_LADDER: readonly number[] = [8, 6, 4, 3, 2, 1, 0];
 /** The request parameter holding the S3 object key (see mapping/data/request-keys.json). */
 export const FOLDED_PARAM = 'key';
 
-/**
- * A key folded to `depth` segments: the first `depth` segments and `/*` when the key has more,
- * else the key itself; `*` for depth 0.
- */
+/** `key` folded to `depth` segments: its first `depth` and `/*` when it has more, else itself; `*` at depth 0. */
 export function foldKey(key: string, depth: number): string {
   if (depth <= 0) return '*';
   let at = -1;

@@ -93,7 +93,7 @@ async function storeBatch(connection: DuckDBConnection, scanned: ScannedFile[], 
       pieces.push({ day: piece.day, file: file.path, roleName: piece.roleName, calls: foldCallMap(calls) });
     }
   }
-  await appendCalls(connection, 'calls', pieces);
+  await appendCalls(connection, pieces);
   await markDirty(connection, pieces);
   const coverage = scanned.flatMap(({ file, scan }) => [...(scan.coverage?.values() ?? [])].map((c) => [c.day, file.path, c.source, c.category, c.records]));
   await appendRows(connection, 'coverage', coverage);
@@ -112,12 +112,9 @@ export async function updateUsageIndex(options: IndexUpdateOptions): Promise<Ind
   const { files } = await discoverLogFiles(resolve(options.logs), null);
   const update = await withWorkingCopy(options.index, async (copy) => ({ value: await updateIndexFile(options, copy, files), commit: true }));
   if (update.skipped.length > 0 && !options.skipBadFiles) {
-    throw new InputError(
-      `${update.skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${listFiles(update.skipped)}`,
-      {
-        hint: 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)',
-      },
-    );
+    const message = `${update.skipped.length} log file(s) could not be indexed (recorded in the index as missing evidence):\n${listFiles(update.skipped)}`;
+    const hint = 'fix or remove these files and run `iamtrim index` again, or pass --skip-bad-files to accept the gap (answers from the index then list them)';
+    throw new InputError(message, { hint });
   }
   return update;
 }
@@ -129,10 +126,8 @@ async function updateIndexFile(options: IndexUpdateOptions, path: string, onDisk
   const skipped: Array<{ file: string; reason: string }> = [];
   try {
     await refreshDirtyDays(connection, handle.blockLevels); // left by an interrupted run
-    const known = new Map<string, { size: number; mtime: number }>();
-    for (const r of await queryRows<{ path: string; size: string | number; mtime_ms: number }>(connection, 'SELECT path, size, mtime_ms FROM files')) {
-      known.set(r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) });
-    }
+    const before = await queryRows<{ path: string; size: string | number; mtime_ms: number }>(connection, 'SELECT path, size, mtime_ms FROM files');
+    const known = new Map(before.map((r) => [r.path, { size: Number(r.size), mtime: Number(r.mtime_ms) }]));
     const toRead = onDisk.filter((file) => {
       const seen = known.get(file.path);
       return seen === undefined || seen.size !== file.size || seen.mtime !== file.mtimeMs;
@@ -188,10 +183,7 @@ async function updateIndexFile(options: IndexUpdateOptions, path: string, onDisk
     await refreshDirtyDays(connection, handle.blockLevels);
     await connection.run('CHECKPOINT');
 
-    const [span] = await queryRows<{ first: string | null; last: string | null }>(
-      connection,
-      `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`,
-    );
+    const [span] = await queryRows<IndexUpdate['covered']>(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
     const readPaths = new Set(toRead.map((f) => f.path));
     const indexed = await queryRows<{ path: string; records: string | number }>(connection, `SELECT path, records FROM files`);
     const present = new Set(onDisk.map((f) => f.path));

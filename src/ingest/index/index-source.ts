@@ -79,10 +79,7 @@ export async function scanUsageIndex(indexPath: string, query: UsageQuery, optio
       connection,
       `SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(records), 0) AS records, COALESCE(SUM(records - valid_records), 0) AS invalid FROM files WHERE ${inWindow}`,
     );
-    const [span] = await queryRows<{ first: string | null; last: string | null }>(
-      connection,
-      `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`,
-    );
+    const [span] = await queryRows<Evidence['covered']>(connection, `SELECT MIN(first_seen) AS first, MAX(last_seen) AS last FROM files`);
     const skipped = await queryRows<{ file: string; reason: string }>(connection, `SELECT path AS file, reason FROM skipped ORDER BY path`);
     // Delivery coverage from the indexed files' names and paths, as a cold scan computes it.
     const indexed = await queryRows<{ path: string }>(connection, `SELECT path FROM files ORDER BY path`);

@@ -31,19 +31,12 @@ export interface Piece {
 const FOLD_MARKS = [...new Set([FOLDED_PARAM, ...nonResourceParams.rows.map((r) => r.param)])].map((p) => `[${JSON.stringify(p)},`);
 const foldable = (key: string): boolean => FOLD_MARKS.some((mark) => key.includes(mark));
 
-/**
- * Appends folded call maps to `table`: `calls` (with a file column), `calls_day`, or
- * `calls_block` (with a level column).
- */
-export async function appendCalls(
-  connection: DuckDBConnection,
-  table: 'calls' | 'calls_day' | 'calls_block',
-  pieces: Iterable<Piece>,
-  level = 0,
-): Promise<void> {
+/** Appends folded call maps: per file to `calls` (no `level`), else to `calls_day` (level 0) or `calls_block`. */
+export async function appendCalls(connection: DuckDBConnection, pieces: Iterable<Piece>, level?: number): Promise<void> {
+  const table = level === undefined ? 'calls' : level === 0 ? 'calls_day' : 'calls_block';
   function* rows(): Generator<Array<string | number | null>> {
     for (const piece of pieces) {
-      const head = table === 'calls_block' ? [level, piece.day] : table === 'calls' ? [piece.day, piece.file] : [piece.day];
+      const head = level === undefined ? [piece.day, piece.file] : level === 0 ? [piece.day] : [level, piece.day];
       for (const calls of [piece.calls, piece.plain ?? []]) {
         for (const [key, row] of calls) yield [...head, row.roleArn, piece.roleName, key, row.count, row.firstSeen, row.lastSeen];
       }
@@ -68,10 +61,7 @@ function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | nul
   return piece;
 }
 
-/**
- * The rows of `from` (a FROM ... WHERE clause over `calls`, `calls_day` or `calls_block`) as
- * pieces of `day`, merged by role and call; rows the fold cannot change are left unparsed.
- */
+/** The rows of `from` (a FROM ... WHERE clause) as pieces of `day`, merged by role and call; rows the fold cannot change left unparsed. */
 async function readPieces(connection: DuckDBConnection, day: string, from: string): Promise<Map<string, Piece>> {
   // Merged in DuckDB first: `calls` holds a call once per file it is in (a day of the 10M-event
   // bench: 13,946 rows, 8,545 calls).
@@ -126,7 +116,7 @@ export async function refreshDirtyDays(connection: DuckDBConnection, blockLevels
       if (halves.every((half) => half.size > 0)) for (const piece of pieces.values()) foldCallMap(piece.calls);
     }
     await connection.run(`DELETE ${blockFrom(level, day)}`);
-    await appendCalls(connection, level === 0 ? 'calls_day' : 'calls_block', pieces.values(), level);
+    await appendCalls(connection, pieces.values(), level);
     return pieces;
   };
   const size = 2 ** blockLevels;
