@@ -9,6 +9,11 @@ import { objectArnHeadLength } from '../../fold.js';
 import { resourceArns, text } from '../../reference.js';
 import { ABSENT, FIELD, KEY_AT, RAW, STRIDE, VALUE_INERT, VALUE_JSON, VALUE_OBJECT, type RecordIndex } from './record-index.js';
 
+/** The ARNs of `set`, in resourceArns's order. */
+export function sortedArns(set: ReadonlySet<string>): string[] {
+  return set.size <= 1 ? [...set] : [...set].sort(compareText);
+}
+
 /** A `resources` class reduced (FieldReader.resourceArns), each list sorted. */
 export interface ReducedArns {
   value: string[];
@@ -101,8 +106,7 @@ export class FieldReader {
       if (parts[chosen + 3] === VALUE_OBJECT) heads.add(arn.slice(0, objectArnHeadLength(arn)));
       else others.add(arn);
     }
-    const sorted = (set: Set<string>): string[] => (set.size <= 1 ? [...set] : [...set].sort(compareText));
-    return { value: sorted(arns), heads: sorted(heads), others: sorted(others) };
+    return { value: sortedArns(arns), heads: sortedArns(heads), others: sortedArns(others) };
   }
 
   /** The current record's S3 object key when its requestParameters' class leaves it out (VALUE_KEY), else undefined. */

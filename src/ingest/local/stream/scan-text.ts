@@ -4,7 +4,6 @@
  * and test/stream-scan.test.ts hold the two equal), without parsing them.
  */
 import type { CallRow, UsageQuery } from '../../../model.js';
-import { compareText } from '../../../util/compare-text.js';
 import { callHeadFields } from '../../call-rows.js';
 import { dropNonResourceParams, familyIdOf, familyOf, FOLDED_PARAM, foldCallMap, foldKey, objectArnHeadLength, scanIdentity } from '../../fold.js';
 import {
@@ -21,7 +20,7 @@ import {
   type DayPiece,
   type FileScan,
 } from '../../reference.js';
-import { FieldReader, type ReducedArns } from './field-reader.js';
+import { FieldReader, sortedArns, type ReducedArns } from './field-reader.js';
 import { FIELD, locateRecords, RAW, type NativeModule } from './record-index.js';
 import type { FileShape } from '../discover.js';
 
@@ -44,23 +43,25 @@ function reducedOnce<T>(cache: Array<Reduced<T> | undefined>, id: number, reduce
 }
 
 /** What the records of one group (RecordIndex.groups: equal fields but for their time) share. */
-interface Group {
-  /** The eventSource when it is a string (a valid record), else null. */
-  source: string | null;
-  category: string | null;
-  data: boolean;
-  /** The role its records count for (reference.ts attributedRole), or undefined: they do not count. */
-  role: { roleArn: string; roleName: string } | undefined;
+class Group {
   /** Resolved at the group's first record in the window: its call (null: not attributed). */
-  call: GroupCall | null | undefined;
+  call: GroupCall | null | undefined = undefined;
   /** The call row it last counted into, that row's object key (keyed calls), day (rollup) and the fold count then. */
-  row: CallRow | undefined;
-  rowKey: string | undefined;
-  rowDay: string;
-  rowFold: number;
+  row: CallRow | undefined = undefined;
+  rowKey: string | undefined = undefined;
+  rowDay = '';
+  rowFold = -1;
   /** The coverage entry it last counted into, and its day (rollup). */
-  covered: CoverageCount | undefined;
-  coveredDay: string;
+  covered: CoverageCount | undefined = undefined;
+  coveredDay = '';
+
+  constructor(
+    /** The eventSource when it is a string (a valid record), else null. */
+    readonly source: string | null,
+    readonly category: string | null,
+    /** The role its records count for (reference.ts attributedRole), or undefined: they do not count. */
+    readonly role: { roleArn: string; roleName: string } | undefined,
+  ) {}
 }
 
 /**
@@ -132,19 +133,7 @@ export function scanText(
       issuerArn: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.arn']),
       issuerName: f.value(FIELD['userIdentity.sessionContext.sessionIssuer.userName']),
     });
-    return {
-      source: typeof source === 'string' ? source : null,
-      category: typeof eventCategory === 'string' ? eventCategory : null,
-      data: eventCategory === 'Data',
-      role,
-      call: undefined,
-      row: undefined,
-      rowKey: undefined,
-      rowDay: '',
-      rowFold: -1,
-      covered: undefined,
-      coveredDay: '',
-    };
+    return new Group(typeof source === 'string' ? source : null, typeof eventCategory === 'string' ? eventCategory : null, role);
   };
 
   /** The group's call, read from its first record in the window (null: the role filter drops it). */
@@ -210,11 +199,10 @@ export function scanText(
     const params = Object.assign({}, call.row.params);
     params[FOLDED_PARAM] = key;
     let resourceArns = call.row.resourceArns;
-    if (call.heads.length === 1 && call.others.length === 0) resourceArns = [call.heads[0] + key];
-    else if (call.heads.length > 0) {
+    if (call.heads.length > 0) {
       const arns = new Set(call.others);
       for (const head of call.heads) arns.add(head + key);
-      resourceArns = arns.size <= 1 ? [...arns] : [...arns].sort(compareText);
+      resourceArns = sortedArns(arns);
     }
     const familyId = call.familyId ?? familyOf({ ...call.row, params, resourceArns }, key).id;
     return { identity: scanIdentity(familyId, key, call.depth), params, resourceArns, familyId };
@@ -256,7 +244,7 @@ export function scanText(
       }
     }
     if (!inWindow(window, time)) continue;
-    if (group.data) out.dataSources.add(source);
+    if (group.category === 'Data') out.dataSources.add(source);
     const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
     if (call === null) continue;
     // A keyed call's row is per object key: the record's own, folded to the family's depth.
