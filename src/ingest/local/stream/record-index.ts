@@ -201,16 +201,8 @@ export function walkerDescription(): string {
  * misread rows, so it is refused: a user error (exit 2) with the fix, never a crash.
  */
 export function checkNativeModule(loaded: unknown, path: string): NativeModule {
-  const m = loaded as Partial<NativeModule> | null;
-  if (
-    m === null ||
-    typeof m !== 'object' ||
-    m.abi !== NATIVE_ABI ||
-    m.stride !== STRIDE ||
-    m.fields !== FIELDS.length ||
-    typeof m.gunzip !== 'function' ||
-    typeof m.locate !== 'function'
-  ) {
+  const m = loaded as Partial<NativeModule> | null | undefined;
+  if (m?.abi !== NATIVE_ABI || m.stride !== STRIDE || m.fields !== FIELDS.length || typeof m.gunzip !== 'function' || typeof m.locate !== 'function') {
     throw new UsageError(`native scanner ${path} was built from another version of native/scan-*.c`, { hint: 'run npm run build' });
   }
   return m as NativeModule;

@@ -104,7 +104,6 @@ export function scanText(
   const families = (out.families = new Map<string, string>());
   const { pieces = new Map<string, DayPiece>(), coverage = new Map<string, CoverageCount>() } = out;
   let rows = 0;
-  const { window, roles } = query;
   const index = locateRecords(native, s, shape);
   // A refused file is bad as a whole: none of its records count (and the walk returned none).
   if (index.error !== undefined) throw index.error;
@@ -139,7 +138,7 @@ export function scanText(
   /** The group's call, read from its first record in the window (null: the role filter drops it). */
   const resolveCall = (group: Group): GroupCall | null => {
     const role = group.role;
-    if (role === undefined || !roleFilterMatches(roles, role.roleArn, role.roleName)) return null;
+    if (role === undefined || !roleFilterMatches(query.roles, role.roleArn, role.roleName)) return null;
     const p = reducedOnce(paramsOf, f.id(FIELD.requestParameters), () => f.requestKeys());
     const a = reducedOnce(arnsOf, f.id(FIELD.resources), () => f.resourceArns());
     const row: CallRow = {
@@ -210,8 +209,7 @@ export function scanText(
 
   for (let k = 0; k < index.count; k++) {
     out.records++;
-    const start = f.seek(k);
-    if (s[start] !== 0x7b) continue; // null, a number, a string: not a record
+    if (s[f.seek(k)] !== 0x7b) continue; // null, a number, a string: not a record
     // The time is decoded in every record, the other fields once per group (see above).
     const timeId = f.id(FIELD.eventTime);
     // An empty eventTime gives way to @timestamp, which is the record's own.
@@ -222,12 +220,7 @@ export function scanText(
       time = raw === null ? null : normalTime(raw);
       if (shared) times[timeId] = time;
     }
-    const g = index.groups[k] ?? -1;
-    let group = groups[g];
-    if (group === undefined) {
-      group = resolveGroup();
-      groups[g] = group;
-    }
+    const group = (groups[index.groups[k] ?? -1] ??= resolveGroup());
     if (time === null) continue;
     if (out.first === null || time < out.first) out.first = time;
     if (out.last === null || time > out.last) out.last = time;
@@ -243,7 +236,7 @@ export function scanText(
         group.coveredDay = day;
       }
     }
-    if (!inWindow(window, time)) continue;
+    if (!inWindow(query.window, time)) continue;
     if (group.category === 'Data') out.dataSources.add(source);
     const call = group.call === undefined ? (group.call = resolveCall(group)) : group.call;
     if (call === null) continue;

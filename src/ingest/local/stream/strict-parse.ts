@@ -109,18 +109,13 @@ export function parseLogRecords(input: Buffer | string, shape: FileShape, limits
     return j;
   };
 
-  /** Enters the container at i, past the nesting limit a refusal. */
-  const enter = (i: number): void => {
-    if (depth >= limits.depth) fail('depth', '', i);
-    depth++;
-  };
-
   /** i at a value: the index after it. `reads`: the members read when it is an object, or RECORDS. */
   const value = (i: number, reads?: Reads): number => {
     const c = at(i);
     if (c === 0x22) return string(i);
     if (c !== 0x7b && c !== 0x5b) return scalar(i);
-    enter(i);
+    if (depth >= limits.depth) fail('depth', '', i);
+    depth++;
     const close = c === 0x7b ? 0x7d : 0x5d;
     const seen = new Set<string>();
     let j = space(i + 1);
