@@ -71,36 +71,6 @@ export function membersReadOnlyAs(name: string): boolean[] {
   return feeds.every((f, i) => !f || only[i]) ? only.map((o, i) => o && (feeds[i] ?? false)) : only.map(() => false);
 }
 
-/** What a request key reads from a string member: the key's name, and whether it keeps JSON text. */
-export interface StringMemberKey {
-  name: string;
-  /** The member (REQUEST_KEY_MEMBERS index) it reads. */
-  member: number;
-  json: boolean;
-}
-
-/**
- * extractRequestKeys of an object whose only request-key members are `members` (REQUEST_KEY_MEMBERS
- * indexes), each a string: per key, in table order, the member whose top-level path comes first
- * (a string has no deeper members). A scanner computes it once per set of members and applies it
- * to every such object (`test/request-keys.test.ts` holds it equal to extractRequestKeys).
- */
-export function stringMemberKeys(members: readonly number[]): StringMemberKey[] {
-  const found: { key: number; path: number; member: number }[] = [];
-  for (const member of members) {
-    for (const { key, path, rest } of BY_FIRST_SEGMENT.get(REQUEST_KEY_MEMBERS[member] ?? '') ?? []) {
-      if (rest.length === 0) found.push({ key, path, member });
-    }
-  }
-  found.sort((a, b) => a.key - b.key || a.path - b.path);
-  const out: StringMemberKey[] = [];
-  for (const f of found) {
-    const key = REQUEST_KEYS[f.key];
-    if (key !== undefined && out.at(-1)?.name !== key.name) out.push({ name: key.name, member: f.member, json: key.kind === 'json' });
-  }
-  return out;
-}
-
 /**
  * The in-memory equivalent of the SQL extraction, for sources that hand us whole records: per
  * key, the first of its paths (in table order) that holds a usable value wins; scalars as text,
