@@ -82,8 +82,7 @@ export function familyIdOf(headJson: string, params: Readonly<Record<string, str
 /** The depth a family folds to: Infinity (unfolded) or a ladder depth. */
 function chooseDepth(keys: ReadonlySet<string>, minDepth: number): number {
   if (minDepth === Infinity && keys.size <= FOLD_LIMIT) return Infinity;
-  for (const depth of FOLD_LADDER) {
-    if (depth > minDepth) continue;
+  for (const depth of FOLD_LADDER.filter((d) => d <= minDepth)) {
     const folded = new Set<string>();
     for (const k of keys) {
       folded.add(foldKey(k, depth));

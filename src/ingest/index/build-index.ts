@@ -1,10 +1,9 @@
 /**
- * `iamtrim index`: builds or updates the usage index from local CloudTrail files. Only files the
- * index has not read, or whose size or mtime changed since, are read; a changed file's rows are
- * replaced, never added twice. Files that cannot be read are recorded as skipped (and retried on
- * the next run), so every answer from the index can say what evidence is missing. Files are read
- * by the local file scan in rollup mode (file-scanner.ts: call groups per UTC day and role name, and
- * records per day and service), one at a time, so memory does not follow the logs' size.
+ * `iamtrim index`: builds or updates the usage index from local CloudTrail files. Only new files
+ * and files whose size or mtime changed are read (a changed file's rows are replaced, never added
+ * twice); unreadable files are recorded as skipped and retried next run, so every answer from the
+ * index can say what evidence is missing. Files are read one at a time by the local file scan in
+ * rollup mode (file-scanner.ts), so memory does not follow the logs' size.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
@@ -71,11 +70,8 @@ async function forgetFiles(connection: DuckDBConnection, paths: readonly string[
   for (const table of ['files', 'skipped']) await connection.run(`DELETE FROM ${table} WHERE list_contains(${sqlList(paths)}, path)`);
 }
 
-/** One file's scan for the index (scanText in rollup mode). */
-interface ScannedFile {
-  file: LogFile;
-  scan: FileScan;
-}
+/** One file's scan for the index (in rollup mode). */
+type ScannedFile = { file: LogFile; scan: FileScan };
 
 /** Replaces the rows of the scanned files with their scans; returns the files with no CloudTrail records. */
 async function storeBatch(connection: DuckDBConnection, scanned: ScannedFile[], indexedAt: string, indexed: ReadonlyMap<string, unknown>): Promise<LogFile[]> {

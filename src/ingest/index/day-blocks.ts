@@ -53,12 +53,8 @@ export function addDays(day: string, n: number): string {
   return dayString(dayNumber(day) + n);
 }
 
-export interface DayBlock {
-  /** 0 for one day (`calls_day`), k for 2^k days (`calls_block`). */
-  level: number;
-  /** The block's first day. */
-  day: string;
-}
+/** A block of 2^level days from `day` (level 0: `calls_day`, else `calls_block`). */
+export type DayBlock = { level: number; day: string };
 
 /**
  * The days `[startDay, endDay)` as the fewest aligned blocks of level <= `levels`: at each day,

@@ -1,10 +1,8 @@
 /**
- * The usage index as a UsageSource (`--index FILE`): answers the usage query from the per-day
- * rollup instead of the logs. A per-day rollup answers whole UTC days exactly and nothing finer,
- * so a window that does not start and end at 00:00:00Z is refused with the aligned `--end` to
- * use, never widened or narrowed silently. Evidence comes from the index: the files it read, the
- * files it could not read, and the time its files cover, so a window beyond the indexed logs shows
- * as uncovered and is never read as "no usage".
+ * The usage index as a UsageSource (`--index FILE`). It answers whole UTC days exactly and nothing
+ * finer, so a window not aligned to 00:00:00Z is refused with the `--end` to use, never widened or
+ * narrowed silently. Evidence comes from the index (the files read, the files it could not read,
+ * the time they cover), so a window beyond the indexed logs shows as uncovered, never "no usage".
  */
 import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';

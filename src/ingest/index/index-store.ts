@@ -13,9 +13,8 @@ import { BLOCK_LEVELS } from './day-blocks.js';
 
 /**
  * The DuckDB API, loaded with `require`: an ESM `import` of this CommonJS package makes Node
- * pre-parse each of its ~120 files for their export names first, which doubles its load time
- * (~170 ms against ~90 ms on the bench machine) in every `--index` run. The same module instance
- * as an `import` elsewhere in the process (Node shares the CommonJS cache).
+ * pre-parse its ~120 files for their export names, doubling its load time (~170 ms against ~90 ms)
+ * in every `--index` run. Node shares the module with `import`s elsewhere (the CommonJS cache).
  */
 export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
 

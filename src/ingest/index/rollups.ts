@@ -16,10 +16,7 @@ export interface Piece {
   file: string;
   roleName: string | null;
   calls: Map<string, CallRow>;
-  /**
-   * Stored rows the fold cannot change (see `foldable`), by call key, kept as counters: never
-   * parsed, merged by key only. Only pieces read back from the index have them.
-   */
+  /** Stored rows the fold cannot change (`foldable`), by call key: never parsed, only merged (pieces read from the index). */
   plain?: Map<string, Pick<CallRow, 'roleArn' | 'count' | 'firstSeen' | 'lastSeen'>>;
 }
 
@@ -54,10 +51,7 @@ export function blockFrom(level: number, day: string): string {
 function pieceOf(pieces: Map<string, Piece>, day: string, roleName: string | null): Piece {
   const id = roleName ?? '\u0000';
   let piece = pieces.get(id);
-  if (piece === undefined) {
-    piece = { day, file: '', roleName, calls: new Map(), plain: new Map() };
-    pieces.set(id, piece);
-  }
+  if (piece === undefined) pieces.set(id, (piece = { day, file: '', roleName, calls: new Map(), plain: new Map() }));
   return piece;
 }
 

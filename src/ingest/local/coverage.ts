@@ -98,13 +98,7 @@ export function deliveryCoverage(keys: ReadonlyArray<DeliveryKey | null>, window
     }
     flush();
   }
-  return {
-    basis: perRegion.size > 0 ? 'delivery-paths' : 'unknown',
-    windowDays: days.length,
-    undatedFiles,
-    regions,
-    gaps,
-  };
+  return { basis: perRegion.size > 0 ? 'delivery-paths' : 'unknown', windowDays: days.length, undatedFiles, regions, gaps };
 }
 
 /** Gaps as one phrase per date range, the regions sharing it named together. */

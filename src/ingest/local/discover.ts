@@ -99,18 +99,14 @@ export async function discoverLogFiles(root: string, window: TimeWindow | null):
           }
         }
         if (target.isDirectory()) {
-          if (isSkippedPath(path + sep)) {
-            ignored++;
-            continue;
-          }
-          walk(path);
+          if (isSkippedPath(path + sep)) ignored++;
+          else walk(path);
         } else if (target.isFile()) {
-          if (!LOG_FILE.test(entry.name) || isSkippedPath(path)) {
-            ignored++;
-            continue;
+          if (!LOG_FILE.test(entry.name) || isSkippedPath(path)) ignored++;
+          else {
+            const { size, mtimeMs } = statSync(path);
+            found.push({ path, size, mtimeMs, pathDate: deliveryDate(root, path) });
           }
-          const s = statSync(path);
-          found.push({ path, size: s.size, mtimeMs: s.mtimeMs, pathDate: deliveryDate(root, path) });
         }
       }
     };
